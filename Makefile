@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# scalepool top-level build.
+#   make               module (against Debian's 6.12), libpool, poolctl
+#   make check         the whole test suite: host, stock guest, debug guest
+#   make KDIR=DIR      build the module against another kernel tree
+#   make W=1           extra warnings (kernel and user space)
+
+# Debian's newest installed 6.12 kernel is the default target kernel.
+STOCK_KREL := $(shell . tools/kernel/common.sh && stock_kernel_release 2>/dev/null)
+KDIR ?= /lib/modules/$(STOCK_KREL)/build
+BUILD := build
+
+CC ?= gcc
+PKG_CONFIG ?= pkg-config
+DEPS_PC := json-c libcxl libdaxctl numa
+WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
+	-Wstrict-prototypes -Wno-unused-parameter
+ifeq ($(W),1)
+WARN += -Wcast-align -Wpointer-arith -Wundef -Wwrite-strings \
+	-Wmissing-declarations -Wredundant-decls
+endif
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP \
+	-Ikernel/uapi -Ilib
+LIBS_numa := -lnuma
+LIBS_deps := $(shell $(PKG_CONFIG) --libs json-c libcxl libdaxctl 2>/dev/null) -lnuma
+
+LIB_VERSION := 1.0.0
+LIB_SONAME := libpool.so.1
+LIB_SRCS := $(wildcard lib/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+POOLCTL_SRCS := $(wildcard tools/poolctl/*.c)
+POOLCTL_OBJS := $(POOLCTL_SRCS:%.c=$(BUILD)/%.o)
+
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+
+.PHONY: all module lib tools check check-host check-guest clean
+all: module lib tools
+
+# The module builds in a copy of Kbuild and kernel/ per kernel release,
+# so that stock and debug builds do not overwrite each other.
+module:
+	@tools/kernel/build-module "$(KDIR)" $(if $(W),W=$(W))
+
+lib: $(BUILD)/$(LIB_SONAME) $(BUILD)/libpool.pc
+tools: $(BUILD)/poolctl
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -DPOOL_VERSION='"$(VERSION)"' \
+		$(shell $(PKG_CONFIG) --cflags json-c libcxl libdaxctl) -c -o $@ $<
+
+$(BUILD)/$(LIB_SONAME): $(LIB_OBJS) lib/libpool.sym
+	$(CC) -shared -Wl,-soname,$(LIB_SONAME) \
+		-Wl,--version-script=lib/libpool.sym -Wl,-z,defs \
+		-o $@ $(LIB_OBJS) $(LIBS_deps)
+	ln -sf $(LIB_SONAME) $(BUILD)/libpool.so
+
+$(BUILD)/libpool.pc: lib/libpool.pc.in
+	sed -e 's|@VERSION@|$(LIB_VERSION)|' $< >$@
+
+$(BUILD)/poolctl: $(POOLCTL_OBJS) $(BUILD)/$(LIB_SONAME)
+	$(CC) -o $@ $(POOLCTL_OBJS) -L$(BUILD) -lpool -Wl,-rpath,'$$ORIGIN' \
+		$(LIBS_deps)
+
+check: all
+	@selftests/run
+
+check-host: lib tools
+	@selftests/run --host
+
+clean:
+	rm -rf $(BUILD) *.o *.ko *.mod *.mod.c .*.cmd modules.order \
+		Module.symvers kernel/*.o kernel/.*.cmd
+
+-include $(LIB_OBJS:.o=.d) $(POOLCTL_OBJS:.o=.d)
