@@ -24,7 +24,10 @@ CFLAGS ?= -O2 -g
 ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP \
 	-Ikernel/uapi -Ilib
 LIBS_numa := -lnuma
-LIBS_deps := $(shell $(PKG_CONFIG) --libs json-c libcxl libdaxctl 2>/dev/null) -lnuma
+# libpool needs libcxl and libdaxctl; poolctl also json-c and libnuma.
+LIBS_lib := $(shell $(PKG_CONFIG) --libs libcxl libdaxctl 2>/dev/null)
+LIBS_deps := $(shell $(PKG_CONFIG) --libs json-c libcxl libdaxctl \
+	2>/dev/null) -lnuma
 
 LIB_VERSION := 1.0.0
 LIB_SONAME := libpool.so.1
@@ -35,7 +38,23 @@ POOLCTL_OBJS := $(POOLCTL_SRCS:%.c=$(BUILD)/%.o)
 
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
-.PHONY: all module lib tools check check-host check-guest clean
+# Host tests: selftests/host/<name>.c -> build/selftests/host/<name>, on
+# the kernel's kselftest harness (TAP, KSFT_DIR from selftests.mk).  They
+# link libpool.so.1, except those in HOST_TESTS_INTERNAL, which test
+# internals and link the objects...
+HOST_TEST_SRCS := $(wildcard selftests/host/*.c)
+HOST_TESTS := $(HOST_TEST_SRCS:%.c=$(BUILD)/%)
+HOST_TESTS_INTERNAL := test_members test_list_output
+# ... and these test poolctl's output, with its list.o.
+HOST_TESTS_POOLCTL := test_list_output
+# The harness's FIXTURE_SETUP() and FIXTURE_TEARDOWN() define functions
+# that are neither static nor declared.
+HOST_TEST_CFLAGS := -Wno-missing-prototypes -Wno-missing-declarations
+# Not beside the tests: the runner executes every file there.
+HOST_DEP_DIR := $(BUILD)/selftests/.deps
+HOST_TEST_DEPS := $(HOST_TEST_SRCS:selftests/host/%.c=$(HOST_DEP_DIR)/%.d)
+
+.PHONY: all module lib tools selftests-host check check-host check-guest clean
 all: module lib tools
 
 # The module builds in a copy of Kbuild and kernel/ per kernel release,
@@ -54,7 +73,7 @@ $(BUILD)/%.o: %.c
 $(BUILD)/$(LIB_SONAME): $(LIB_OBJS) lib/libpool.sym
 	$(CC) -shared -Wl,-soname,$(LIB_SONAME) \
 		-Wl,--version-script=lib/libpool.sym -Wl,-z,defs \
-		-o $@ $(LIB_OBJS) $(LIBS_deps)
+		-o $@ $(LIB_OBJS) $(LIBS_lib)
 	ln -sf $(LIB_SONAME) $(BUILD)/libpool.so
 
 $(BUILD)/libpool.pc: lib/libpool.pc.in
@@ -64,14 +83,31 @@ $(BUILD)/poolctl: $(POOLCTL_OBJS) $(BUILD)/$(LIB_SONAME)
 	$(CC) -o $@ $(POOLCTL_OBJS) -L$(BUILD) -lpool -Wl,-rpath,'$$ORIGIN' \
 		$(LIBS_deps)
 
-check: all
+selftests-host: lib tools $(HOST_TESTS)
+
+$(BUILD)/selftests/host/%: selftests/host/%.c $(BUILD)/$(LIB_SONAME) \
+		$(POOLCTL_OBJS)
+	@test -f "$(KSFT_DIR)/kselftest_harness.h" || \
+		{ echo "no kselftest_harness.h in $(KSFT_DIR): run tools/setup" \
+		>&2; exit 1; }
+	@mkdir -p $(dir $@) $(HOST_DEP_DIR)
+	$(CC) $(ALL_CFLAGS) $(HOST_TEST_CFLAGS) -MF $(HOST_DEP_DIR)/$*.d \
+		-isystem "$(KSFT_DIR)" -o $@ $< \
+		$(if $(filter $*,$(HOST_TESTS_POOLCTL)), \
+		$(BUILD)/tools/poolctl/list.o) \
+		$(if $(filter $*,$(HOST_TESTS_INTERNAL)),$(LIB_OBJS), \
+		-L$(BUILD) -lpool -Wl,-rpath,'$$ORIGIN/../..') $(LIBS_deps)
+
+check: all selftests-host
 	@selftests/run
 
-check-host: lib tools
+check-host: lib tools selftests-host
 	@selftests/run --host
 
 clean:
 	rm -rf $(BUILD) *.o *.ko *.mod *.mod.c .*.cmd modules.order \
 		Module.symvers kernel/*.o kernel/.*.cmd
 
--include $(LIB_OBJS:.o=.d) $(POOLCTL_OBJS:.o=.d)
+include selftests/selftests.mk
+
+-include $(LIB_OBJS:.o=.d) $(POOLCTL_OBJS:.o=.d) $(HOST_TEST_DEPS)

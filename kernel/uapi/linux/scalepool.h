@@ -38,6 +38,7 @@
  * Documentation/admin-guide.rst.
  */
 
+/* 0xCB 00-1F is taken (ioctl-number.rst); scalepool uses 0xCB 80-FF. */
 #define SCALEPOOL_TYPE		0xCB
 #define SCALEPOOL_ABI_VERSION	1
 

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * scalepool: sysfs interface.
+ *
+ * The layout below is a contract: libpool enumerates members by reading
+ * it.  Add files, never change or remove one.
+ *
+ * /sys/kernel/scalepool/
+ *	abi_version		SCALEPOOL_ABI_VERSION of the module, e.g. "1"
+ *	members/		one directory per member, named by its id
+ *		<id>/		decimal id, unique while the module is loaded
+ *			id	  same as the directory name
+ *			kind	  "node" (later also "bar", "p2pmem")
+ *			name	  stable name, e.g. "node2"
+ *			node	  home NUMA node, e.g. "2"
+ *			memory	  what backs it: "dram" or "cxl"
+ *			capacity  bytes (present pages of a node member)
+ *			used	  bytes allocated from it by scalepool
+ *			limit	  bytes scalepool may use, "0" for no limit
+ *
+ * All files are read-only, hold one value and end with a newline.
+ * Members come and go with memory hotplug; each change sends a uevent
+ * (add/remove) for the member's directory.  A member that goes away and
+ * comes back gets a new id, so an id never names two different members.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kobject.h>
+#include <linux/sysfs.h>
+
+#include <linux/scalepool.h>
+#include "scalepool.h"
+
+static struct kobject *sp_root_kobj;
+static struct kset *sp_members_kset;
+
+static ssize_t abi_version_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", SCALEPOOL_ABI_VERSION);
+}
+
+static struct kobj_attribute abi_version_attr = __ATTR_RO(abi_version);
+
+static struct attribute *sp_root_attrs[] = {
+	&abi_version_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group sp_root_group = {
+	.attrs = sp_root_attrs,
+};
+
+/*
+ * Member attributes.  None of them takes the registry mutex (see
+ * member.c): immutable fields are read as they are, changing ones with
+ * READ_ONCE or atomics.
+ */
+static ssize_t id_show(struct kobject *kobj, struct kobj_attribute *attr,
+		       char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_sp_member(kobj)->id);
+}
+
+static ssize_t kind_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%s\n", sp_member_kind_name(to_sp_member(kobj)));
+}
+
+static ssize_t name_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_sp_member(kobj)->name);
+}
+
+static ssize_t node_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%d\n", to_sp_member(kobj)->nid);
+}
+
+static ssize_t memory_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  sp_member_mem_type_name(to_sp_member(kobj)));
+}
+
+static ssize_t capacity_show(struct kobject *kobj,
+			     struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(to_sp_member(kobj)->capacity));
+}
+
+static ssize_t used_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  (s64)atomic64_read(&to_sp_member(kobj)->used));
+}
+
+static ssize_t limit_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(to_sp_member(kobj)->limit));
+}
+
+static struct kobj_attribute id_attr = __ATTR_RO(id);
+static struct kobj_attribute kind_attr = __ATTR_RO(kind);
+static struct kobj_attribute name_attr = __ATTR_RO(name);
+static struct kobj_attribute node_attr = __ATTR_RO(node);
+static struct kobj_attribute memory_attr = __ATTR_RO(memory);
+static struct kobj_attribute capacity_attr = __ATTR_RO(capacity);
+static struct kobj_attribute used_attr = __ATTR_RO(used);
+static struct kobj_attribute limit_attr = __ATTR_RO(limit);
+
+static struct attribute *sp_member_attrs[] = {
+	&id_attr.attr,
+	&kind_attr.attr,
+	&name_attr.attr,
+	&node_attr.attr,
+	&memory_attr.attr,
+	&capacity_attr.attr,
+	&used_attr.attr,
+	&limit_attr.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(sp_member);
+
+static const struct kobj_type sp_member_ktype = {
+	.release = sp_member_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = sp_member_groups,
+};
+
+/**
+ * sp_sysfs_member_add() - publish a member under members/<id>/
+ * @m: a zeroed-then-filled member whose kobject is not initialised yet
+ *
+ * From here on the kobject owns @m.  On failure the last reference has
+ * been dropped and @m freed: the caller must not touch it.
+ *
+ * Return: 0 or a negative errno.
+ */
+int sp_sysfs_member_add(struct sp_member *m)
+{
+	int ret;
+
+	m->kobj.kset = sp_members_kset;
+	ret = kobject_init_and_add(&m->kobj, &sp_member_ktype, NULL, "%u",
+				   m->id);
+	if (ret) {
+		kobject_put(&m->kobj);
+		return ret;
+	}
+	/* The directory and its files exist: now tell udev (libpool). */
+	kobject_uevent(&m->kobj, KOBJ_ADD);
+	return 0;
+}
+
+/**
+ * sp_sysfs_member_del() - unpublish a member and drop the registry's ref
+ * @m: a member added by sp_sysfs_member_add()
+ *
+ * Waits for readers of the member's files, so the caller must not hold a
+ * lock that they may take.  Sends the remove uevent.
+ */
+void sp_sysfs_member_del(struct sp_member *m)
+{
+	kobject_del(&m->kobj);
+	kobject_put(&m->kobj);
+}
+
+/**
+ * sp_sysfs_init() - create /sys/kernel/scalepool/ and its members/
+ *
+ * Return: 0 or a negative errno, with nothing left behind.
+ */
+int sp_sysfs_init(void)
+{
+	int ret;
+
+	sp_root_kobj = kobject_create_and_add("scalepool", kernel_kobj);
+	if (!sp_root_kobj)
+		return -ENOMEM;
+
+	ret = sysfs_create_group(sp_root_kobj, &sp_root_group);
+	if (ret)
+		goto err_put_root;
+
+	sp_members_kset = kset_create_and_add("members", NULL, sp_root_kobj);
+	if (!sp_members_kset) {
+		ret = -ENOMEM;
+		goto err_remove_group;
+	}
+	return 0;
+
+err_remove_group:
+	sysfs_remove_group(sp_root_kobj, &sp_root_group);
+err_put_root:
+	kobject_put(sp_root_kobj);
+	return ret;
+}
+
+/**
+ * sp_sysfs_exit() - remove /sys/kernel/scalepool/
+ *
+ * Call after every member is gone (sp_members_exit()).
+ */
+void sp_sysfs_exit(void)
+{
+	kset_unregister(sp_members_kset);
+	sysfs_remove_group(sp_root_kobj, &sp_root_group);
+	kobject_put(sp_root_kobj);
+}

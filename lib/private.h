@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libpool internals: the real structures behind the opaque handles.
+ *
+ * Functions shared between the library's files are named lp_*, never
+ * pool_*: the version script exports every pool_* symbol.
+ */
+#ifndef _LIBPOOL_PRIVATE_H_
+#define _LIBPOOL_PRIVATE_H_
+
+#include <stdbool.h>
+#include <syslog.h>
+
+#include "libpool.h"
+
+#define POOL_DEV_PATH		"/dev/scalepool"
+#define POOL_MODULE_PATH	"/sys/module/scalepool"
+#define POOL_SYSFS_DIR		"/sys/kernel/scalepool"
+#define POOL_NODE_DIR		"/sys/devices/system/node"
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
+/* sysfs attributes are at most a page; members' are much shorter. */
+#define LP_ATTR_MAX		4096
+
+enum lp_fw_figure {
+	LP_FW_READ_LATENCY,
+	LP_FW_WRITE_LATENCY,
+	LP_FW_READ_BANDWIDTH,
+	LP_FW_WRITE_BANDWIDTH,
+	LP_FW_NR,
+};
+
+struct pool_member {
+	struct pool_ctx *ctx;
+	struct pool_member *next;	/* ascending id */
+	unsigned int id;
+	char *kind;
+	char *name;
+	char *memory;
+	int node;
+	unsigned long long capacity;
+	unsigned long long used;
+	unsigned long long limit;
+	long long fw[LP_FW_NR];		/* -ENODATA when unknown */
+	/* CXL chain, NULL/0 unless memory is "cxl" and it resolved. */
+	struct daxctl_dev *dax;
+	struct cxl_region *region;
+	int nr_memdevs;
+	struct cxl_memdev **memdevs;	/* by interleave position */
+};
+
+struct pool_ctx {
+	int refcount;
+	void (*log_fn)(struct pool_ctx *ctx, int priority, const char *file,
+		       int line, const char *fn, const char *format,
+		       va_list args);
+	int log_priority;
+	void *userdata;
+	int fd;				/* /dev/scalepool, -1 in tests */
+	unsigned int abi_version;
+	unsigned int query_nr_members;
+	unsigned long long caps;
+	char *sysfs_dir;		/* POOL_SYSFS_DIR unless a test */
+	char *node_dir;			/* POOL_NODE_DIR unless a test */
+	struct pool_member *members;
+	int nr_members;
+	struct cxl_ctx *cxl;		/* created when a CXL member exists */
+	struct daxctl_ctx *daxctl;
+};
+
+__attribute__((format(printf, 6, 7)))
+void lp_log(struct pool_ctx *ctx, int priority, const char *file, int line,
+	    const char *fn, const char *format, ...);
+
+#define POOL_LOG(ctx, prio, ...)					\
+	do {								\
+		if ((ctx)->log_priority >= (prio))			\
+			lp_log(ctx, prio, __FILE__, __LINE__, __func__,	\
+			       __VA_ARGS__);				\
+	} while (0)
+
+#define dbg(ctx, ...)	POOL_LOG(ctx, LOG_DEBUG, __VA_ARGS__)
+#define info(ctx, ...)	POOL_LOG(ctx, LOG_INFO, __VA_ARGS__)
+#define err(ctx, ...)	POOL_LOG(ctx, LOG_ERR, __VA_ARGS__)
+
+/*
+ * A context without a device: sysfs_dir and node_dir replace the real
+ * directories when not NULL.  pool_new() uses it with NULL, the host
+ * tests with a fake sysfs tree.
+ */
+int lp_ctx_alloc(struct pool_ctx **ctx, const char *sysfs_dir,
+		 const char *node_dir);
+void lp_ctx_free(struct pool_ctx *ctx);
+
+/* member.c */
+int lp_members_load(struct pool_ctx *ctx);
+void lp_members_free(struct pool_ctx *ctx);
+int lp_read_attr(struct pool_ctx *ctx, const char *path, char *buf,
+		 size_t len);
+int lp_parse_u64(const char *str, unsigned long long *val);
+int lp_parse_int(const char *str, int *val);
+
+/* cxl.c */
+void lp_member_resolve_cxl(struct pool_member *m);
+void lp_member_clear_cxl(struct pool_member *m);
+void lp_cxl_release(struct pool_ctx *ctx);
+
+#endif /* _LIBPOOL_PRIVATE_H_ */

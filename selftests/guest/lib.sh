@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for guest shell tests: members from sysfs, and ground truth
+# from the kernel's own NUMA and CXL views.  Sourced.
+SP=/sys/kernel/scalepool
+
+members() {
+	ls "$SP/members" 2>/dev/null | sort -n
+}
+
+member_attr() {	# member_attr ID ATTR
+	cat "$SP/members/$1/$2" 2>/dev/null
+}
+
+member_of_node() {	# the id of the node member of NUMA node $1
+	local m
+	for m in $(members); do
+		[ "$(member_attr "$m" kind)" = node ] &&
+			[ "$(member_attr "$m" node)" = "$1" ] && echo "$m"
+	done
+}
+
+member_nodes() {	# the NUMA nodes that have a node member, sorted
+	local m
+	for m in $(members); do
+		[ "$(member_attr "$m" kind)" = node ] && member_attr "$m" node
+	done | sort -n | tr '\n' ' '
+}
+
+nodes_with_memory() {	# the kernel's N_MEMORY node list, expanded
+	local n
+	for n in $(tr ',' ' ' </sys/devices/system/node/has_memory); do
+		case "$n" in
+		*-*) seq "${n%-*}" "${n#*-}" ;;
+		*) echo "$n" ;;
+		esac
+	done | sort -n | tr '\n' ' '
+}
+
+node_present_bytes() {	# present pages of node $1 from /proc/zoneinfo
+	awk -v n="$1" -v pg="$(getconf PAGESIZE)" '
+		$1 == "Node" { cur = ($2 == n ",") }
+		cur && $1 == "present" { sum += $2 }
+		END { printf "%d\n", sum * pg }' /proc/zoneinfo
+}
+
+cxl_region() {	# the first CXL region
+	cxl list -R | jq -r '.[0].region'
+}
+
+region_dax() {	# the dax device of CXL region $1
+	basename "$(ls -d /sys/bus/cxl/devices/"$1"/dax_region*/dax*.* | head -n 1)"
+}

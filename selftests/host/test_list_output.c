@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The output of 'poolctl list' for a fake pool (no module needed): the
+ * JSON keys, types and nulls, and the --human table's columns.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "kselftest_harness.h"
+
+#include "private.h"
+#include "fake-sysfs.h"
+#include "../../tools/poolctl/poolctl.h"
+
+/* list.o's cmd_list() needs these from poolctl.c; never called here. */
+void poolctl_error(const char *fmt, ...)
+{
+	abort();
+}
+
+int poolctl_usage_error(const char *cmd, const char *fmt, ...)
+{
+	abort();
+}
+
+int poolctl_open(struct pool_ctx **ctx)
+{
+	abort();
+}
+
+FIXTURE(pool) {
+	char top[64];
+	struct pool_ctx *ctx;
+	char *text;
+	size_t len;
+};
+
+FIXTURE_SETUP(pool)
+{
+	char sys[128], nodes[128];
+
+	strcpy(self->top, "/tmp/poolctl-test.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->top));
+	snprintf(sys, sizeof(sys), "%s/scalepool", self->top);
+	snprintf(nodes, sizeof(nodes), "%s/node", self->top);
+	fake_pool(sys, nodes);
+	put(sys, "members/1/limit", "536870912");
+	ASSERT_EQ(0, lp_ctx_alloc(&self->ctx, sys, nodes));
+	pool_set_log_priority(self->ctx, 0);
+	ASSERT_EQ(0, lp_members_load(self->ctx));
+	self->text = NULL;
+}
+
+FIXTURE_TEARDOWN(pool)
+{
+	free(self->text);
+	lp_ctx_free(self->ctx);
+	rm_tree(self->top);
+}
+
+static const char *output(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(pool) *self, bool human)
+{
+	FILE *f = open_memstream(&self->text, &self->len);
+
+	ASSERT_NE(NULL, f);
+	if (human) {
+		ASSERT_EQ(0, poolctl_list_human(self->ctx, f));
+	} else {
+		ASSERT_EQ(0, poolctl_list_json(self->ctx, f));
+	}
+	ASSERT_EQ(0, fclose(f));
+	return self->text;
+}
+
+/* Has @obj a @key of @type?  json_type_null: a key whose value is null. */
+static bool has(struct json_object *obj, const char *key, json_type type)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(obj, key, &v) &&
+	       json_object_is_type(v, type);
+}
+
+static struct json_object *get(struct json_object *obj, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(obj, key, &v) ? v : NULL;
+}
+
+static long long num(struct json_object *obj, const char *key)
+{
+	return has(obj, key, json_type_int) ?
+	       json_object_get_int64(get(obj, key)) : -12345;
+}
+
+static const char *str(struct json_object *obj, const char *key)
+{
+	return has(obj, key, json_type_string) ?
+	       json_object_get_string(get(obj, key)) : "(not a string)";
+}
+
+TEST_F(pool, json_shape)
+{
+	static const struct {
+		const char *key;
+		json_type type;
+	} keys[] = {
+		{ "id", json_type_int }, { "kind", json_type_string },
+		{ "name", json_type_string }, { "node", json_type_int },
+		{ "memory", json_type_string }, { "capacity", json_type_int },
+		{ "used", json_type_int }, { "limit", json_type_int },
+		{ "firmware", json_type_object },
+	};
+	struct json_object *root, *members, *m;
+	size_t i, k;
+
+	root = json_tokener_parse(output(_metadata, self, false));
+	ASSERT_NE(NULL, root);
+	ASSERT_TRUE(json_object_is_type(root, json_type_object));
+	EXPECT_EQ(1, json_object_object_length(root));
+	ASSERT_TRUE(has(root, "members", json_type_array));
+	members = get(root, "members");
+	ASSERT_EQ(3, json_object_array_length(members));
+	for (i = 0; i < 3; i++) {
+		m = json_object_array_get_idx(members, i);
+		for (k = 0; k < ARRAY_SIZE(keys); k++)
+			EXPECT_TRUE(has(m, keys[k].key, keys[k].type)) {
+				TH_LOG("member %zu: key %zu missing or of the "
+				       "wrong type", i, k);
+			}
+		EXPECT_EQ((long long)i, num(m, "id"));
+		/* The cxl object only for CXL members. */
+		EXPECT_EQ(i == 2, has(m, "cxl", json_type_object));
+	}
+	json_object_put(root);
+}
+
+TEST_F(pool, json_values)
+{
+	struct json_object *root, *members, *m, *fw, *cxl;
+
+	root = json_tokener_parse(output(_metadata, self, false));
+	ASSERT_NE(NULL, root);
+	members = get(root, "members");
+	ASSERT_NE(NULL, members);
+
+	m = json_object_array_get_idx(members, 0);
+	EXPECT_STREQ("node0", str(m, "name"));
+	EXPECT_STREQ("dram", str(m, "memory"));
+	EXPECT_EQ(1LL << 30, num(m, "capacity"));
+	EXPECT_EQ(1LL << 28, num(m, "used"));
+	fw = get(m, "firmware");
+	EXPECT_EQ(4, json_object_object_length(fw));
+	EXPECT_EQ(80, num(fw, "read_latency_ns"));
+	EXPECT_EQ(90, num(fw, "write_latency_ns"));
+	EXPECT_EQ(20000, num(fw, "read_bandwidth_mbps"));
+	EXPECT_TRUE(has(fw, "write_bandwidth_mbps", json_type_null));
+
+	m = json_object_array_get_idx(members, 1);
+	EXPECT_EQ(512LL << 20, num(m, "limit"));
+	fw = get(m, "firmware");
+	EXPECT_TRUE(has(fw, "read_latency_ns", json_type_null));
+	EXPECT_TRUE(has(fw, "read_bandwidth_mbps", json_type_null));
+
+	/* CXL member without CXL hardware: the chain is empty. */
+	m = json_object_array_get_idx(members, 2);
+	EXPECT_STREQ("cxl", str(m, "memory"));
+	EXPECT_EQ(2, num(m, "node"));
+	cxl = get(m, "cxl");
+	ASSERT_TRUE(has(cxl, "memdevs", json_type_array));
+	EXPECT_EQ(0, json_object_array_length(get(cxl, "memdevs")));
+	EXPECT_TRUE(has(cxl, "region", json_type_null));
+	EXPECT_TRUE(has(cxl, "dax", json_type_null));
+	json_object_put(root);
+}
+
+/* Does @cell in @line start (or end) where @title does in @head? */
+static bool aligned(const char *head, const char *title, const char *line,
+		    const char *cell, bool right)
+{
+	const char *h = strstr(head, title), *c = strstr(line, cell);
+
+	if (!h || !c)
+		return false;
+	if (right)
+		return h + strlen(title) - head == c + strlen(cell) - line;
+	return h - head == c - line;
+}
+
+TEST_F(pool, human_table)
+{
+	static const char *const titles[] = {
+		"ID", "KIND", "NAME", "NODE", "MEMORY", "CAPACITY", "USED",
+		"LATENCY", "BANDWIDTH", "CXL-CHAIN",
+	};
+	char *lines[5] = { 0 }, *save = NULL, *text, *p;
+	int i, n = 0;
+
+	text = strdup(output(_metadata, self, true));
+	ASSERT_NE(NULL, text);
+	for (p = strtok_r(text, "\n", &save); p && n < 5;
+	     p = strtok_r(NULL, "\n", &save))
+		lines[n++] = p;
+	ASSERT_EQ(4, n);
+	/* The header: every title, in order, at the start of its column. */
+	for (p = lines[0], i = 0; i < 10; i++) {
+		p = strstr(p, titles[i]);
+		ASSERT_NE(NULL, p) {
+			TH_LOG("no %s in order in '%s'", titles[i], lines[0]);
+		}
+	}
+	EXPECT_EQ(0, strncmp(lines[0], "ID  KIND  NAME", 14));
+	/* Left-aligned text under its title, numbers ending under it. */
+	EXPECT_TRUE(aligned(lines[0], "NAME", lines[1], "node0", false));
+	EXPECT_TRUE(aligned(lines[0], "MEMORY", lines[3], "cxl", false));
+	EXPECT_TRUE(aligned(lines[0], "CAPACITY", lines[1], "1.0 GiB",
+			    true));
+	EXPECT_TRUE(aligned(lines[0], "USED", lines[3], "64.0 MiB", true));
+	EXPECT_TRUE(aligned(lines[0], "LATENCY", lines[1], "80/90 ns", true));
+	EXPECT_TRUE(aligned(lines[0], "BANDWIDTH", lines[1], "20000/? MB/s",
+			    true));
+	EXPECT_TRUE(aligned(lines[0], "LATENCY", lines[3], "250/? ns", true));
+	/* Not CXL: "-"; CXL with nothing resolved: "?". */
+	EXPECT_STREQ("-", strrchr(lines[1], ' ') + 1);
+	EXPECT_STREQ("?", strrchr(lines[3], ' ') + 1);
+	EXPECT_EQ(strstr(lines[0], "CXL-CHAIN") - lines[0],
+		  strrchr(lines[3], ' ') + 1 - lines[3]);
+	EXPECT_NE(NULL, strstr(lines[1], " 256.0 MiB "));	/* used */
+	free(text);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Member loading from a fake /sys/kernel/scalepool and node tree, with
+ * the library's internals (lp_ctx_alloc() takes the two directories):
+ * id order, accessors, firmware figures, refresh, bad attributes, log.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#include "private.h"
+#include "fake-sysfs.h"
+
+FIXTURE(sysfs) {
+	char top[64];
+	char sys[128];
+	char nodes[128];
+	struct pool_ctx *ctx;
+};
+
+FIXTURE_SETUP(sysfs)
+{
+	strcpy(self->top, "/tmp/libpool-test.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->top));
+	snprintf(self->sys, sizeof(self->sys), "%s/scalepool", self->top);
+	snprintf(self->nodes, sizeof(self->nodes), "%s/node", self->top);
+	fake_pool(self->sys, self->nodes);
+	ASSERT_EQ(0, access(self->sys, F_OK));
+	self->ctx = NULL;
+}
+
+FIXTURE_TEARDOWN(sysfs)
+{
+	if (self->ctx)
+		lp_ctx_free(self->ctx);
+	rm_tree(self->top);
+}
+
+static struct pool_ctx *load(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(sysfs) *self)
+{
+	ASSERT_EQ(0, lp_ctx_alloc(&self->ctx, self->sys, self->nodes));
+	pool_set_log_priority(self->ctx, 0);
+	ASSERT_EQ(0, lp_members_load(self->ctx));
+	return self->ctx;
+}
+
+TEST_F(sysfs, id_order_and_accessors)
+{
+	struct pool_ctx *ctx = load(_metadata, self);
+	struct pool_member *m;
+	unsigned int expect = 0;
+
+	ASSERT_EQ(3, pool_get_nr_members(ctx));
+	pool_member_foreach(ctx, m) {
+		EXPECT_EQ(expect, pool_member_get_id(m));
+		EXPECT_EQ(ctx, pool_member_get_ctx(m));
+		expect++;
+	}
+	m = pool_member_get_by_id(ctx, 2);
+	ASSERT_NE(NULL, m);
+	EXPECT_STREQ("node", pool_member_get_kind(m));
+	EXPECT_STREQ("node2", pool_member_get_name(m));
+	EXPECT_EQ(2, pool_member_get_node(m));
+	EXPECT_STREQ("cxl", pool_member_get_memory(m));
+	EXPECT_EQ(256ULL << 20, pool_member_get_capacity(m));
+	EXPECT_EQ(64ULL << 20, pool_member_get_used(m));
+	EXPECT_EQ(0ULL, pool_member_get_limit(m));
+	EXPECT_EQ(NULL, pool_member_get_by_id(ctx, 3));
+}
+
+TEST_F(sysfs, firmware_figures)
+{
+	struct pool_ctx *ctx = load(_metadata, self);
+	struct pool_member *m0 = pool_member_get_by_id(ctx, 0);
+	struct pool_member *m1 = pool_member_get_by_id(ctx, 1);
+	struct pool_member *m2 = pool_member_get_by_id(ctx, 2);
+
+	EXPECT_EQ(80, pool_member_get_fw_read_latency(m0));
+	EXPECT_EQ(90, pool_member_get_fw_write_latency(m0));
+	EXPECT_EQ(20000, pool_member_get_fw_read_bandwidth(m0));
+	/* 0 is "not reported", as the kernel shows a missing figure. */
+	EXPECT_EQ(-ENODATA, pool_member_get_fw_write_bandwidth(m0));
+	EXPECT_EQ(-ENODATA, pool_member_get_fw_read_latency(m1));
+	EXPECT_EQ(-ENODATA, pool_member_get_fw_write_bandwidth(m1));
+	EXPECT_EQ(250, pool_member_get_fw_read_latency(m2));
+	EXPECT_EQ(-ENODATA, pool_member_get_fw_write_latency(m2));
+}
+
+TEST_F(sysfs, no_home_node_has_no_figures)
+{
+	struct pool_member *m;
+
+	put(self->sys, "members/0/node", "-1");
+	m = pool_member_get_by_id(load(_metadata, self), 0);
+	EXPECT_EQ(-1, pool_member_get_node(m));
+	EXPECT_EQ(-ENODATA, pool_member_get_fw_read_latency(m));
+}
+
+TEST_F(sysfs, cxl_without_hardware_has_no_chain)
+{
+	struct pool_ctx *ctx = load(_metadata, self);
+	struct pool_member *m;
+
+	/* This host has no CXL region onlined as node 2. */
+	m = pool_member_get_by_id(ctx, 2);
+	EXPECT_EQ(NULL, pool_member_get_dax_device(m));
+	EXPECT_EQ(NULL, pool_member_get_cxl_region(m));
+	EXPECT_EQ(0, pool_member_get_nr_cxl_memdevs(m));
+	EXPECT_EQ(NULL, pool_member_get_cxl_memdev(m, 0));
+	EXPECT_EQ(NULL, pool_member_get_cxl_memdev(m, -1));
+	m = pool_member_get_by_id(ctx, 0);
+	EXPECT_EQ(NULL, pool_member_get_cxl_region(m));
+}
+
+TEST_F(sysfs, refresh_sees_new_and_gone_members)
+{
+	struct pool_ctx *ctx = load(_metadata, self);
+	char path[256];
+
+	put_member(self->sys, 7, "node", 3, "dram", 1ULL << 20);
+	snprintf(path, sizeof(path), "%s/members/1", self->sys);
+	rm_tree(path);
+	ASSERT_EQ(0, pool_refresh(ctx));
+	EXPECT_EQ(3, pool_get_nr_members(ctx));
+	EXPECT_EQ(NULL, pool_member_get_by_id(ctx, 1));
+	ASSERT_NE(NULL, pool_member_get_by_id(ctx, 7));
+	EXPECT_EQ(7U, pool_member_get_id(pool_member_get_next(
+		pool_member_get_by_id(ctx, 2))));
+}
+
+TEST_F(sysfs, other_entries_are_ignored)
+{
+	put(self->sys, "members/uevent", "");
+	put(self->sys, "members/3x/id", "3");
+	EXPECT_EQ(3, pool_get_nr_members(load(_metadata, self)));
+}
+
+static int nr_logged;
+
+static void count_log(struct pool_ctx *ctx, int priority, const char *file,
+		      int line, const char *fn, const char *format,
+		      va_list args)
+{
+	nr_logged++;
+}
+
+TEST_F(sysfs, bad_attribute_fails_the_load_and_logs)
+{
+	static const char *const bad[][2] = {
+		{ "members/1/capacity", "-5" },
+		{ "members/1/capacity", "12abc" },
+		{ "members/1/used", "99999999999999999999" },
+		{ "members/1/node", "two" },
+		{ "members/1/id", "4294967296" },
+		{ "members/1/id", "0" },	/* duplicate of member 0 */
+	};
+	size_t i;
+
+	ASSERT_EQ(0, lp_ctx_alloc(&self->ctx, self->sys, self->nodes));
+	pool_set_log_fn(self->ctx, count_log);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		put_member(self->sys, 1, "node", 1, "dram", 1ULL << 30);
+		put(self->sys, bad[i][0], bad[i][1]);
+		nr_logged = 0;
+		EXPECT_GT(0, lp_members_load(self->ctx)) {
+			TH_LOG("%s = %s accepted", bad[i][0], bad[i][1]);
+		}
+		EXPECT_EQ(0, pool_get_nr_members(self->ctx));
+		EXPECT_EQ(NULL, pool_member_get_first(self->ctx));
+		EXPECT_LT(0, nr_logged);
+	}
+}
+
+TEST_F(sysfs, missing_attribute_fails_the_load)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/members/1/limit", self->sys);
+	ASSERT_EQ(0, unlink(path));
+	ASSERT_EQ(0, lp_ctx_alloc(&self->ctx, self->sys, self->nodes));
+	pool_set_log_priority(self->ctx, 0);
+	EXPECT_EQ(-ENOENT, lp_members_load(self->ctx));
+}
+
+TEST_F(sysfs, no_members_directory)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/members", self->sys);
+	rm_tree(path);
+	ASSERT_EQ(0, lp_ctx_alloc(&self->ctx, self->sys, self->nodes));
+	pool_set_log_priority(self->ctx, 0);
+	EXPECT_EQ(-ENOENT, lp_members_load(self->ctx));
+}
+
+TEST(log_priority_from_environment)
+{
+	static const struct {
+		const char *env;
+		int prio;
+	} cases[] = {
+		{ "debug", LOG_DEBUG }, { "info", LOG_INFO }, { "err", LOG_ERR },
+		{ "6", LOG_INFO }, { "42", LOG_DEBUG }, { "bogus", LOG_ERR },
+	};
+	struct pool_ctx *ctx;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		setenv("LIBPOOL_LOG", cases[i].env, 1);
+		ASSERT_EQ(0, lp_ctx_alloc(&ctx, "/nonexistent", "/nonexistent"));
+		EXPECT_EQ(cases[i].prio, pool_get_log_priority(ctx)) {
+			TH_LOG("LIBPOOL_LOG=%s", cases[i].env);
+		}
+		lp_ctx_free(ctx);
+	}
+	unsetenv("LIBPOOL_LOG");
+	ASSERT_EQ(0, lp_ctx_alloc(&ctx, NULL, NULL));
+	EXPECT_EQ(LOG_ERR, pool_get_log_priority(ctx));
+	pool_set_userdata(ctx, &ctx);
+	EXPECT_EQ(&ctx, pool_get_userdata(ctx));
+	/* Two references: the first unref must not free. */
+	EXPECT_EQ(ctx, pool_ref(ctx));
+	pool_unref(ctx);
+	EXPECT_EQ(LOG_ERR, pool_get_log_priority(ctx));
+	pool_unref(ctx);
+}
+
+TEST_HARNESS_MAIN

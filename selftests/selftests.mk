@@ -1,0 +1,21 @@
+# SPDX-License-Identifier: GPL-2.0
+# Guest selftests: C programs built with the kernel's kselftest harness
+# (from Debian's linux-source-6.12, extracted by tools/setup), run in the
+# guest by selftests/run.  Included from the top-level Makefile.
+KSFT_DIR ?= $(shell . tools/kernel/common.sh && echo "$$(source_dir)")/tools/testing/selftests
+SELFTEST_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
+	-D_GNU_SOURCE \
+	-Ikernel/uapi -Ilib -I$(KSFT_DIR)
+GUEST_TESTS := $(patsubst selftests/guest/%.c,$(BUILD)/selftests/guest/%,\
+	$(wildcard selftests/guest/*.c))
+
+.PHONY: selftests selftests-guest
+selftests: selftests-guest selftests-host
+selftests-guest: $(GUEST_TESTS)
+
+$(BUILD)/selftests/guest/%: selftests/guest/%.c kernel/uapi/linux/scalepool.h
+	@mkdir -p $(dir $@)
+	@test -f $(KSFT_DIR)/kselftest_harness.h || { \
+		echo "no kselftest harness in $(KSFT_DIR): run tools/setup" >&2; \
+		exit 1; }
+	$(CC) $(SELFTEST_CFLAGS) -o $@ $< -lpthread

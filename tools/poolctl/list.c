@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * poolctl list: the members of the pool, as JSON or as a table.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cxl/libcxl.h>
+#include <daxctl/libdaxctl.h>
+#include <json-c/json.h>
+#include <libpool.h>
+
+#include "poolctl.h"
+
+const char usage_list[] =
+"usage: poolctl list [<options>]\n"
+"\n"
+"List the members of the pool: JSON on stdout, {\"members\": [...]}.\n"
+"\n"
+"    -u, --human    an aligned table with sizes in KiB/MiB/GiB\n"
+"    -h, --help     show this help\n";
+
+/*
+ * json-c takes a NULL value as JSON null; only a failed allocation of a
+ * non-NULL value is an error, which the callers detect through @ok.
+ */
+static void add(struct json_object *obj, const char *key,
+		struct json_object *val, bool *ok)
+{
+	if (json_object_object_add(obj, key, val)) {
+		json_object_put(val);
+		*ok = false;
+	}
+}
+
+static struct json_object *new_u64(unsigned long long v, bool *ok)
+{
+	struct json_object *j = json_object_new_uint64(v);
+
+	if (!j)
+		*ok = false;
+	return j;
+}
+
+static struct json_object *new_int(int v, bool *ok)
+{
+	struct json_object *j = json_object_new_int(v);
+
+	if (!j)
+		*ok = false;
+	return j;
+}
+
+static struct json_object *new_figure(long long v)
+{
+	return v < 0 ? NULL : json_object_new_int64(v);
+}
+
+static struct json_object *firmware_json(struct pool_member *m, bool *ok)
+{
+	struct json_object *fw = json_object_new_object();
+	struct json_object *v;
+	const struct {
+		const char *key;
+		long long (*get)(struct pool_member *m);
+	} figs[] = {
+		{ "read_latency_ns", pool_member_get_fw_read_latency },
+		{ "write_latency_ns", pool_member_get_fw_write_latency },
+		{ "read_bandwidth_mbps", pool_member_get_fw_read_bandwidth },
+		{ "write_bandwidth_mbps", pool_member_get_fw_write_bandwidth },
+	};
+	size_t i;
+
+	if (!fw) {
+		*ok = false;
+		return NULL;
+	}
+	for (i = 0; i < ARRAY_SIZE(figs); i++) {
+		long long f = figs[i].get(m);
+
+		v = new_figure(f);
+		if (f >= 0 && !v)
+			*ok = false;
+		add(fw, figs[i].key, v, ok);
+	}
+	return fw;
+}
+
+static struct json_object *new_str_or_null(const char *s, bool *ok)
+{
+	struct json_object *v;
+
+	if (!s)
+		return NULL;
+	v = json_object_new_string(s);
+	if (!v)
+		*ok = false;
+	return v;
+}
+
+static struct json_object *cxl_json(struct pool_member *m, bool *ok)
+{
+	struct cxl_region *region = pool_member_get_cxl_region(m);
+	struct daxctl_dev *dax = pool_member_get_dax_device(m);
+	int i, n = pool_member_get_nr_cxl_memdevs(m);
+	struct json_object *cxl, *memdevs;
+	const char *rname, *dname;
+
+	cxl = json_object_new_object();
+	memdevs = json_object_new_array();
+	if (!cxl || !memdevs) {
+		json_object_put(cxl);
+		json_object_put(memdevs);
+		*ok = false;
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		struct cxl_memdev *md = pool_member_get_cxl_memdev(m, i);
+		struct json_object *name;
+
+		name = new_str_or_null(cxl_memdev_get_devname(md), ok);
+		if (name && json_object_array_add(memdevs, name)) {
+			json_object_put(name);
+			*ok = false;
+		}
+	}
+	add(cxl, "memdevs", memdevs, ok);
+	rname = region ? cxl_region_get_devname(region) : NULL;
+	dname = dax ? daxctl_dev_get_devname(dax) : NULL;
+	add(cxl, "region", new_str_or_null(rname, ok), ok);
+	add(cxl, "dax", new_str_or_null(dname, ok), ok);
+	return cxl;
+}
+
+static struct json_object *member_json(struct pool_member *m, bool *ok)
+{
+	struct json_object *jm = json_object_new_object();
+
+	if (!jm) {
+		*ok = false;
+		return NULL;
+	}
+	add(jm, "id", new_u64(pool_member_get_id(m), ok), ok);
+	add(jm, "kind", new_str_or_null(pool_member_get_kind(m), ok), ok);
+	add(jm, "name", new_str_or_null(pool_member_get_name(m), ok), ok);
+	add(jm, "node", new_int(pool_member_get_node(m), ok), ok);
+	add(jm, "memory", new_str_or_null(pool_member_get_memory(m), ok),
+	    ok);
+	add(jm, "capacity", new_u64(pool_member_get_capacity(m), ok), ok);
+	add(jm, "used", new_u64(pool_member_get_used(m), ok), ok);
+	add(jm, "limit", new_u64(pool_member_get_limit(m), ok), ok);
+	add(jm, "firmware", firmware_json(m, ok), ok);
+	if (strcmp(pool_member_get_memory(m), "cxl") == 0)
+		add(jm, "cxl", cxl_json(m, ok), ok);
+	return jm;
+}
+
+int poolctl_list_json(struct pool_ctx *ctx, FILE *f)
+{
+	const int flags = JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+			  JSON_C_TO_STRING_NOSLASHESCAPE;
+	struct json_object *root, *members, *jm;
+	struct pool_member *m;
+	bool ok = true;
+
+	root = json_object_new_object();
+	members = json_object_new_array();
+	if (!root || !members) {
+		json_object_put(root);
+		json_object_put(members);
+		poolctl_error("out of memory");
+		return 1;
+	}
+	pool_member_foreach(ctx, m) {
+		jm = member_json(m, &ok);
+		if (jm && json_object_array_add(members, jm)) {
+			json_object_put(jm);
+			ok = false;
+		}
+	}
+	add(root, "members", members, &ok);
+	if (ok)
+		fprintf(f, "%s\n", json_object_to_json_string_ext(root, flags));
+	else
+		poolctl_error("out of memory");
+	json_object_put(root);
+	return ok ? 0 : 1;
+}
+
+enum {
+	COL_ID, COL_KIND, COL_NAME, COL_NODE, COL_MEMORY, COL_CAPACITY,
+	COL_USED, COL_LATENCY, COL_BANDWIDTH, COL_CHAIN, NR_COLS,
+};
+
+static const struct {
+	const char *title;
+	bool right;
+} cols[NR_COLS] = {
+	[COL_ID] = { "ID", true },
+	[COL_KIND] = { "KIND", false },
+	[COL_NAME] = { "NAME", false },
+	[COL_NODE] = { "NODE", true },
+	[COL_MEMORY] = { "MEMORY", false },
+	[COL_CAPACITY] = { "CAPACITY", true },
+	[COL_USED] = { "USED", true },
+	[COL_LATENCY] = { "LATENCY", true },
+	[COL_BANDWIDTH] = { "BANDWIDTH", true },
+	[COL_CHAIN] = { "CXL-CHAIN", false },
+};
+
+#define CELL_MAX 256
+
+/* "r/w unit", one side "?" when unknown, "-" when both are. */
+static void fmt_pair(char *buf, long long r, long long w, const char *unit)
+{
+	char rs[24] = "?", ws[24] = "?";
+
+	if (r < 0 && w < 0) {
+		strcpy(buf, "-");
+		return;
+	}
+	if (r >= 0)
+		snprintf(rs, sizeof(rs), "%lld", r);
+	if (w >= 0)
+		snprintf(ws, sizeof(ws), "%lld", w);
+	snprintf(buf, CELL_MAX, "%s/%s %s", rs, ws, unit);
+}
+
+/*
+ * "mem0,mem1>region0>dax0.0": devices, region, dax device, "?" for a
+ * part not found, "?" alone when nothing was; "-" when not CXL.
+ */
+static void fmt_chain(char *buf, struct pool_member *m)
+{
+	struct cxl_region *region = pool_member_get_cxl_region(m);
+	struct daxctl_dev *dax = pool_member_get_dax_device(m);
+	int i, n = pool_member_get_nr_cxl_memdevs(m);
+	size_t len = 0;
+
+	if (strcmp(pool_member_get_memory(m), "cxl") != 0) {
+		strcpy(buf, "-");
+		return;
+	}
+	if (!region && !dax) {
+		strcpy(buf, "?");
+		return;
+	}
+	strcpy(buf, n ? "" : "?");
+	for (i = 0; i < n && len < CELL_MAX; i++)
+		len += snprintf(buf + len, CELL_MAX - len, "%s%s",
+				i ? "," : "",
+				cxl_memdev_get_devname(
+					pool_member_get_cxl_memdev(m, i)));
+	len = strlen(buf);
+	snprintf(buf + len, CELL_MAX - len, ">%s>%s",
+		 region ? cxl_region_get_devname(region) : "?",
+		 dax ? daxctl_dev_get_devname(dax) : "?");
+}
+
+static void fill_row(char (*row)[CELL_MAX], struct pool_member *m)
+{
+	snprintf(row[COL_ID], CELL_MAX, "%u", pool_member_get_id(m));
+	snprintf(row[COL_KIND], CELL_MAX, "%s", pool_member_get_kind(m));
+	snprintf(row[COL_NAME], CELL_MAX, "%s", pool_member_get_name(m));
+	snprintf(row[COL_NODE], CELL_MAX, "%d", pool_member_get_node(m));
+	snprintf(row[COL_MEMORY], CELL_MAX, "%s", pool_member_get_memory(m));
+	pool_format_size(pool_member_get_capacity(m), row[COL_CAPACITY],
+			 CELL_MAX);
+	pool_format_size(pool_member_get_used(m), row[COL_USED], CELL_MAX);
+	fmt_pair(row[COL_LATENCY], pool_member_get_fw_read_latency(m),
+		 pool_member_get_fw_write_latency(m), "ns");
+	fmt_pair(row[COL_BANDWIDTH], pool_member_get_fw_read_bandwidth(m),
+		 pool_member_get_fw_write_bandwidth(m), "MB/s");
+	fmt_chain(row[COL_CHAIN], m);
+}
+
+static void print_row(FILE *f, char (*row)[CELL_MAX], const int *width)
+{
+	int c;
+
+	for (c = 0; c < NR_COLS; c++) {
+		const char *sep = c ? "  " : "";
+
+		if (c == NR_COLS - 1)
+			fprintf(f, "%s%s\n", sep, row[c]);
+		else if (cols[c].right)
+			fprintf(f, "%s%*s", sep, width[c], row[c]);
+		else
+			fprintf(f, "%s%-*s", sep, width[c], row[c]);
+	}
+}
+
+int poolctl_list_human(struct pool_ctx *ctx, FILE *f)
+{
+	int c, i, n = pool_get_nr_members(ctx), width[NR_COLS];
+	char (*rows)[NR_COLS][CELL_MAX];
+	struct pool_member *m;
+
+	rows = calloc((size_t)n + 1, sizeof(*rows));
+	if (!rows) {
+		poolctl_error("out of memory");
+		return 1;
+	}
+	for (c = 0; c < NR_COLS; c++)
+		snprintf(rows[0][c], CELL_MAX, "%s", cols[c].title);
+	i = 1;
+	pool_member_foreach(ctx, m)
+		if (i <= n)
+			fill_row(rows[i++], m);
+	for (c = 0; c < NR_COLS; c++) {
+		width[c] = 0;
+		for (n = 0; n < i; n++)
+			if ((int)strlen(rows[n][c]) > width[c])
+				width[c] = (int)strlen(rows[n][c]);
+	}
+	for (n = 0; n < i; n++)
+		print_row(f, rows[n], width);
+	free(rows);
+	return 0;
+}
+
+int cmd_list(int argc, char **argv, struct pool_ctx **ctx)
+{
+	static const struct option longopts[] = {
+		{ "human", no_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool human = false;
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+uh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'u':
+			human = true;
+			break;
+		case 'h':
+			fputs(usage_list, stdout);
+			return 0;
+		default:
+			if (optopt)
+				return poolctl_usage_error("list",
+					"unknown option '-%c'", optopt);
+			return poolctl_usage_error("list",
+				"unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return poolctl_usage_error("list", "unexpected argument '%s'",
+					   argv[optind]);
+
+	if (poolctl_open(ctx))
+		return 1;
+	if (human)
+		return poolctl_list_human(*ctx, stdout);
+	return poolctl_list_json(*ctx, stdout);
+}
