@@ -44,12 +44,19 @@
 
 #define SCALEPOOL_CMD_BASE	0x80
 #define SCALEPOOL_CMD_QUERY	0x80
+#define SCALEPOOL_CMD_ALLOC	0x81
+#define SCALEPOOL_CMD_FREE	0x82
+#define SCALEPOOL_CMD_INFO	0x83
 
 /* Capability bits reported by SCALEPOOL_CMD_QUERY in @caps. */
 /* NUMA nodes with memory (DRAM and CXL-backed) are members. */
 #define SCALEPOOL_CAP_NODE_MEMBERS	(1ULL << 0)
 /* Members follow memory hotplug: onlined nodes appear, offlined go. */
 #define SCALEPOOL_CAP_MEMORY_HOTPLUG	(1ULL << 1)
+/* ALLOC, FREE, INFO and mmap of node members' memory. */
+#define SCALEPOOL_CAP_ALLOC		(1ULL << 2)
+/* Allocations are mapped with 2 MiB pages where size and address allow. */
+#define SCALEPOOL_CAP_HUGE_MAPPINGS	(1ULL << 3)
 
 /**
  * struct scalepool_query - ioctl(SCALEPOOL_QUERY)
@@ -67,5 +74,159 @@ struct scalepool_query {
 	__aligned_u64 caps;
 };
 #define SCALEPOOL_QUERY _IO(SCALEPOOL_TYPE, SCALEPOOL_CMD_QUERY)
+
+/*
+ * Placement policies (struct scalepool_alloc @policy).  The kernel applies
+ * them when it allocates, so every client gets the same placement:
+ *
+ * BIND:       only the members in the set, nearest to the initiator first
+ *             (SLIT distance), spilling to the next nearest in the set.
+ * PREFERRED:  members[0] first; then the rest of the set by distance from
+ *             members[0]'s node, or, when the set is members[0] alone,
+ *             every node member by that distance.
+ * INTERLEAVE: chunks of @granularity bytes dealt to the members in order,
+ *             weights[i] chunks at a time (weighted round robin).
+ * NEAREST:    the one member nearest to the initiator: by SLIT distance,
+ *             ties broken by the firmware's abstract distance (memory
+ *             tiers, from HMAT/CDAT), then by id; the set (or every node
+ *             member when empty) limits the candidates.  Never spills.
+ * TIERED:     fill the fastest tier first, then the next: members of the
+ *             set (or every node member when empty) ordered by the
+ *             memory-tier abstract distance the firmware gives the node,
+ *             then by distance from the initiator.
+ *
+ * A policy that cannot be met fails the allocation; memory never lands
+ * outside what the policy allows.  ENOMEM: the allowed members have no
+ * free memory for it.  ENOSPC: an admin limit
+ * (/sys/kernel/scalepool/members/<id>/limit) would be exceeded.
+ */
+#define SCALEPOOL_POLICY_BIND		0
+#define SCALEPOOL_POLICY_PREFERRED	1
+#define SCALEPOOL_POLICY_INTERLEAVE	2
+#define SCALEPOOL_POLICY_NEAREST	3
+#define SCALEPOOL_POLICY_TIERED		4
+
+/* struct scalepool_alloc @flags */
+/* Map every page when the allocation is first mmap'ed, not on fault. */
+#define SCALEPOOL_ALLOC_POPULATE	(1U << 0)
+/* Use 4 KiB pages only (move_pages(2) sees every page). */
+#define SCALEPOOL_ALLOC_NO_HUGE		(1U << 1)
+
+/* Limits of struct scalepool_alloc fields. */
+#define SCALEPOOL_MAX_MEMBERS		64
+#define SCALEPOOL_MAX_WEIGHT		255
+#define SCALEPOOL_MAX_ALLOC_SIZE	(1ULL << 40)
+#define SCALEPOOL_MAX_GRANULARITY	(1ULL << 30)
+/* The initiator is the CPU node of the calling thread. */
+#define SCALEPOOL_INITIATOR_LOCAL	(-1)
+
+/**
+ * struct scalepool_alloc - ioctl(SCALEPOOL_ALLOC)
+ * @size: sizeof(struct scalepool_alloc)
+ * @flags: SCALEPOOL_ALLOC_* bits; others get EOPNOTSUPP
+ * @length: bytes to allocate, 1 to SCALEPOOL_MAX_ALLOC_SIZE; rounded up
+ *          to the page size (EOVERFLOW beyond)
+ * @policy: SCALEPOOL_POLICY_*; others get EINVAL
+ * @nr_members: entries in @members_ptr (and @weights_ptr), at most
+ *              SCALEPOOL_MAX_MEMBERS; 0 only for NEAREST and TIERED
+ * @members_ptr: user pointer to __u32 member ids, no duplicates (EINVAL);
+ *               an id that is not a member gets ENOENT
+ * @weights_ptr: INTERLEAVE only: user pointer to __u32 weights, 1 to
+ *               SCALEPOOL_MAX_WEIGHT; 0 means every weight is 1.  Must be
+ *               0 for the other policies.
+ * @granularity: INTERLEAVE only: bytes per chunk, a multiple of the page
+ *               size up to SCALEPOOL_MAX_GRANULARITY; 0 means the page
+ *               size.  Must be 0 for the other policies.
+ * @initiator: NEAREST, TIERED, BIND: the CPU NUMA node placement is for,
+ *             or SCALEPOOL_INITIATOR_LOCAL; a node without CPUs gets
+ *             EINVAL
+ * @__reserved: must be 0
+ * @handle: output, the allocation's handle, meaningful on this fd only
+ * @__reserved2: must be 0
+ * @offset: output, the mmap offset of the allocation on this fd
+ *
+ * The memory is zeroed, charged to the caller's memory cgroup and owned
+ * by the fd: FREE or close(2) releases it, except that a live mapping
+ * keeps it until munmap.  Map it with mmap(MAP_SHARED) at @offset (a
+ * private mapping gets EINVAL); a mapping may cover a page-aligned part
+ * of the allocation but not go past its end (EINVAL).
+ */
+struct scalepool_alloc {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 length;
+	__u32 policy;
+	__u32 nr_members;
+	__aligned_u64 members_ptr;
+	__aligned_u64 weights_ptr;
+	__aligned_u64 granularity;
+	__s32 initiator;
+	__u32 __reserved;
+	__u32 handle;
+	__u32 __reserved2;
+	__aligned_u64 offset;
+};
+#define SCALEPOOL_ALLOC _IO(SCALEPOOL_TYPE, SCALEPOOL_CMD_ALLOC)
+
+/**
+ * struct scalepool_free - ioctl(SCALEPOOL_FREE)
+ * @size: sizeof(struct scalepool_free)
+ * @flags: must be 0
+ * @handle: an allocation of this fd; ENOENT otherwise (a freed handle, a
+ *          handle of another fd)
+ * @__reserved: must be 0
+ *
+ * The handle is gone at once; the memory is freed when no mapping uses it.
+ */
+struct scalepool_free {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 __reserved;
+};
+#define SCALEPOOL_FREE _IO(SCALEPOOL_TYPE, SCALEPOOL_CMD_FREE)
+
+/**
+ * struct scalepool_placement - where some of an allocation's bytes live
+ * @member: member id
+ * @node: the member's NUMA node
+ * @bytes: bytes of the allocation on that member
+ * @huge_bytes: of which in 2 MiB pages
+ */
+struct scalepool_placement {
+	__u32 member;
+	__s32 node;
+	__aligned_u64 bytes;
+	__aligned_u64 huge_bytes;
+};
+
+/**
+ * struct scalepool_info - ioctl(SCALEPOOL_INFO)
+ * @size: sizeof(struct scalepool_info)
+ * @flags: must be 0
+ * @handle: an allocation of this fd (ENOENT otherwise)
+ * @policy: output, its SCALEPOOL_POLICY_*
+ * @length: output, its size in bytes (page-rounded)
+ * @offset: output, its mmap offset
+ * @alloc_flags: output, the SCALEPOOL_ALLOC_* flags it was made with
+ * @nr_placements: in: room at @placements_ptr, in entries; out: entries
+ *                 the allocation has, which may be more than the room
+ *                 (only the room is written)
+ * @placements_ptr: user pointer to struct scalepool_placement[], one
+ *                  entry per member holding bytes, in member id order;
+ *                  may be 0 when @nr_placements is 0
+ */
+struct scalepool_info {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 policy;
+	__aligned_u64 length;
+	__aligned_u64 offset;
+	__u32 alloc_flags;
+	__u32 nr_placements;
+	__aligned_u64 placements_ptr;
+};
+#define SCALEPOOL_INFO _IO(SCALEPOOL_TYPE, SCALEPOOL_CMD_INFO)
 
 #endif /* _UAPI_LINUX_SCALEPOOL_H */
