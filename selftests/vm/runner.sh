@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# tools/vm/run itself: the command's status comes back, the repository is
+# the working directory, the module is loaded unless --no-load, a kernel
+# report or a timeout fails the run, bad options are refused.  Runs on the
+# host (it boots guests); selftests/run calls it with the stock kernel.
+. "$(dirname "$0")/../lib/tap.sh"
+top=$(cd "$(dirname "$0")/../.." && pwd)
+run="$top/tools/vm/run --kernel ${1:-stock} --cxl none"
+
+tap_plan 7
+
+$run -- bash -c "test \"\$PWD\" = '$top' && grep -q '^scalepool ' /proc/modules && exit 7" >/dev/null 2>&1
+tap_is "the command's status, in the repository, module loaded" "$?" 7
+
+$run --no-load -- bash -c '! grep -q "^scalepool " /proc/modules' >/dev/null 2>&1
+tap_is "--no-load leaves the module out" "$?" 0
+
+out=$($run -- sh -c 'echo l >/proc/sysrq-trigger; exit 0' 2>&1 >/dev/null)
+tap_is "a Call Trace in the guest kernel log fails the run" "$?" 125
+tap_ok "and the runner says why" grep -q "kernel report" <<<"$out"
+
+start=$SECONDS
+out=$($run --timeout 40 -- sleep 600 2>&1 >/dev/null)
+rc=$?
+tap_is "a command that outlives --timeout fails the run" "$rc" 125
+tap_ok "soon after the timeout, saying so" \
+	test "$((SECONDS - start))" -lt 120 -a -n "$(grep timeout <<<"$out")"
+
+$top/tools/vm/run --kernel nonsense -- true >/dev/null 2>&1
+rc1=$?
+$top/tools/vm/run --topology no-such-topology -- true >/dev/null 2>&1
+rc2=$?
+$top/tools/vm/run --timeout -3 -- true >/dev/null 2>&1
+rc3=$?
+tap_is "bad --kernel, --topology, --timeout are refused" "$rc1 $rc2 $rc3" "125 125 125"
+tap_done
