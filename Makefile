@@ -24,12 +24,13 @@ CFLAGS ?= -O2 -g
 ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP \
 	-Ikernel/uapi -Ilib
 LIBS_numa := -lnuma
-# libpool needs libcxl and libdaxctl; poolctl also json-c and libnuma.
-LIBS_lib := $(shell $(PKG_CONFIG) --libs libcxl libdaxctl 2>/dev/null)
+# libpool needs libcxl, libdaxctl and libnuma; poolctl also json-c.
+LIBS_lib := $(shell $(PKG_CONFIG) --libs libcxl libdaxctl 2>/dev/null) \
+	$(LIBS_numa)
 LIBS_deps := $(shell $(PKG_CONFIG) --libs json-c libcxl libdaxctl \
 	2>/dev/null) -lnuma
 
-LIB_VERSION := 1.0.0
+LIB_VERSION := 1.1.0
 LIB_SONAME := libpool.so.1
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
@@ -44,9 +45,13 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 # internals and link the objects...
 HOST_TEST_SRCS := $(wildcard selftests/host/*.c)
 HOST_TESTS := $(HOST_TEST_SRCS:%.c=$(BUILD)/%)
-HOST_TESTS_INTERNAL := test_members test_list_output
-# ... and these test poolctl's output, with its list.o.
-HOST_TESTS_POOLCTL := test_list_output
+HOST_TESTS_INTERNAL := test_members test_list_output test_alloc_opts \
+	test_usage test_stat_output
+# ... and these test poolctl's output, with the poolctl objects named in
+# POOLCTL_OBJS_<test>.
+HOST_TESTS_POOLCTL := test_list_output test_stat_output
+POOLCTL_OBJS_test_list_output := list.o
+POOLCTL_OBJS_test_stat_output := stat.o util.o
 # The harness's FIXTURE_SETUP() and FIXTURE_TEARDOWN() define functions
 # that are neither static nor declared.
 HOST_TEST_CFLAGS := -Wno-missing-prototypes -Wno-missing-declarations
@@ -94,7 +99,7 @@ $(BUILD)/selftests/host/%: selftests/host/%.c $(BUILD)/$(LIB_SONAME) \
 	$(CC) $(ALL_CFLAGS) $(HOST_TEST_CFLAGS) -MF $(HOST_DEP_DIR)/$*.d \
 		-isystem "$(KSFT_DIR)" -o $@ $< \
 		$(if $(filter $*,$(HOST_TESTS_POOLCTL)), \
-		$(BUILD)/tools/poolctl/list.o) \
+		$(addprefix $(BUILD)/tools/poolctl/,$(POOLCTL_OBJS_$*))) \
 		$(if $(filter $*,$(HOST_TESTS_INTERNAL)),$(LIB_OBJS), \
 		-L$(BUILD) -lpool -Wl,-rpath,'$$ORIGIN/../..') $(LIBS_deps)
 
@@ -109,5 +114,6 @@ clean:
 		Module.symvers kernel/*.o kernel/.*.cmd
 
 include selftests/selftests.mk
+include tools/bench/bench.mk
 
 -include $(LIB_OBJS:.o=.d) $(POOLCTL_OBJS:.o=.d) $(HOST_TEST_DEPS)

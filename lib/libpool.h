@@ -12,7 +12,9 @@
 #define _LIBPOOL_H_
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -20,6 +22,7 @@ extern "C" {
 
 struct pool_ctx;
 struct pool_member;
+struct pool_buf;
 
 /* Objects of libcxl and libdaxctl that a CXL member resolves to. */
 struct cxl_region;
@@ -507,6 +510,338 @@ int pool_parse_size(const char *str, unsigned long long *size);
  *	nothing useful).
  */
 int pool_format_size(unsigned long long bytes, char *buf, size_t len);
+
+/*
+ * NAME
+ *	pool_member_get_free - free memory on a member's node
+ *
+ * DESCRIPTION
+ *	The bytes the kernel had free on the member's memory (for a node
+ *	member, the node's free pages), as the module's sysfs attribute
+ *	"free" reported them at the last load (see pool_refresh()).
+ *	Modules before allocation support do not publish it.
+ *
+ * RETURN
+ *	The free bytes, or -ENODATA when the module does not report them.
+ */
+long long pool_member_get_free(struct pool_member *member);
+
+/*
+ * NAME
+ *	pool_member_set_limit - set the administrator's limit on a member
+ *
+ * DESCRIPTION
+ *	Writes @bytes to /sys/kernel/scalepool/members/<id>/limit: from
+ *	then on, an allocation that would take the member's used bytes
+ *	above @bytes fails with ENOSPC.  0 removes the limit.  Lowering a
+ *	limit below the used bytes frees nothing.  Needs root
+ *	(CAP_SYS_ADMIN).  On success the member's limit (see
+ *	pool_member_get_limit()) is read back from sysfs, in case the
+ *	module rounded it; other attributes keep their last loaded values.
+ *
+ * RETURN
+ *	0 on success, or the negative errno of open(2) or write(2): for
+ *	example -EACCES or -EPERM without the privilege, -EINVAL for a
+ *	value the module refuses, -ENOENT when the member is gone.
+ */
+int pool_member_set_limit(struct pool_member *member,
+			  unsigned long long bytes);
+
+/*
+ * Placement policies, the values of SCALEPOOL_POLICY_* in
+ * <linux/scalepool.h>, which describes them in full.
+ */
+#define POOL_POLICY_BIND	0	/* only the set, nearest first */
+#define POOL_POLICY_PREFERRED	1	/* members[0], then the rest */
+#define POOL_POLICY_INTERLEAVE	2	/* weighted round robin */
+#define POOL_POLICY_NEAREST	3	/* the one nearest member */
+#define POOL_POLICY_TIERED	4	/* fastest tier first, then spill */
+
+/* struct pool_alloc_opts @flags, the values of SCALEPOOL_ALLOC_*. */
+#define POOL_ALLOC_POPULATE	(1U << 0)	/* map every page at mmap */
+#define POOL_ALLOC_NO_HUGE	(1U << 1)	/* 4 KiB pages only */
+
+/* The initiator is the CPU node of the calling thread. */
+#define POOL_INITIATOR_LOCAL	(-1)
+
+/*
+ * struct pool_alloc_opts - how pool_alloc() places an allocation
+ *
+ * Options structs start with their own size, as libbpf's do: declare
+ * them with POOL_OPTS(), which zeroes the struct and sets @sz, so that
+ * a program built against this header keeps working with later
+ * libraries (which read only @sz bytes), and a program built against a
+ * later header works with this library as long as it leaves the fields
+ * this library does not know at zero (otherwise pool_alloc() fails with
+ * -E2BIG).  Every field is optional; zero means the default.
+ *
+ * @sz:          sizeof(struct pool_alloc_opts), set by POOL_OPTS()
+ * @policy:      POOL_POLICY_*.  BIND, PREFERRED and INTERLEAVE need a
+ *               member set (@members or @nodes); NEAREST and TIERED
+ *               use every node member when there is none.  Note that
+ *               the zero value is BIND.
+ * @flags:       POOL_ALLOC_* bits
+ * @members:     member ids, in order (PREFERRED prefers the first);
+ *               with @nr_members entries
+ * @nr_members:  entries in @members (and in @weights)
+ * @nodes:       instead of @members: a numactl-style NUMA node list
+ *               ("0-1,3", "all", "!2", as libnuma's
+ *               numa_parse_nodestring() reads it), standing for the
+ *               node members of those nodes, in ascending node order.
+ *               Giving both @nodes and @members is -EINVAL.
+ * @weights:     INTERLEAVE: one weight (1 to 255) per member, in the
+ *               order of @members or of the nodes of @nodes; NULL for
+ *               every weight 1
+ * @granularity: INTERLEAVE: bytes per chunk, a multiple of the page
+ *               size; 0 for the page size
+ * @initiator:   the CPU NUMA node that placement is for, or
+ *               POOL_INITIATOR_LOCAL; used only when @initiator_set
+ *               is true
+ * @initiator_set: take @initiator into account.  Node 0 is a valid
+ *               initiator, so a zeroed @initiator cannot mean "local";
+ *               without this flag (the zero default, or a caller built
+ *               before the field existed) the initiator is the calling
+ *               thread's node, POOL_INITIATOR_LOCAL.
+ */
+struct pool_alloc_opts {
+	size_t sz;
+	int policy;
+	unsigned int flags;
+	const unsigned int *members;
+	unsigned int nr_members;
+	const char *nodes;
+	const unsigned int *weights;
+	unsigned long long granularity;
+	int initiator;
+	bool initiator_set;
+	size_t :0;
+};
+
+/*
+ * POOL_OPTS(TYPE, NAME, ...) declares struct TYPE NAME, zeroed, with .sz
+ * set and the designated initializers given (as libbpf's LIBBPF_OPTS):
+ *
+ *	POOL_OPTS(pool_alloc_opts, opts,
+ *		.policy = POOL_POLICY_INTERLEAVE,
+ *		.nodes = "0,1",
+ *	);
+ */
+#define POOL_OPTS(TYPE, NAME, ...)					\
+	struct TYPE NAME = __extension__ ({				\
+		memset(&NAME, 0, sizeof(struct TYPE));			\
+		(struct TYPE) {						\
+			.sz = sizeof(struct TYPE),			\
+			__VA_ARGS__					\
+		};							\
+	})
+
+/*
+ * struct pool_placement - where some of an allocation's bytes live
+ * @member:     member id
+ * @node:       the member's NUMA node
+ * @bytes:      bytes of the allocation on that member
+ * @huge_bytes: of which in 2 MiB pages
+ */
+struct pool_placement {
+	unsigned int member;
+	int node;
+	unsigned long long bytes;
+	unsigned long long huge_bytes;
+};
+
+/*
+ * NAME
+ *	pool_alloc - allocate memory from the pool and map it
+ *
+ * DESCRIPTION
+ *	Asks the module for @size bytes placed as @opts says
+ *	(SCALEPOOL_ALLOC; the kernel applies the policy at once and zeroes
+ *	the memory) and maps the whole allocation read-write with
+ *	mmap(MAP_SHARED) on the context's /dev/scalepool descriptor.
+ *	@size is rounded up to the page size.  A NULL @opts means the
+ *	TIERED policy over every node member, no flags and the local
+ *	initiator.  With @nodes, the node list is resolved against the
+ *	context's members as last loaded; libnuma reports an unparseable
+ *	list through numa_warn(), which the program may override.
+ *
+ *	The allocation is owned by the context's descriptor: it is freed
+ *	by pool_buf_free(), or when the context's last reference goes and
+ *	nothing maps it any more.  The new object holds a reference on
+ *	@ctx.
+ *
+ * RETURN
+ *	0 with *buf set on success; *buf is untouched on failure.
+ *	-EINVAL for a NULL @ctx or @buf, a zero @size, an @opts->sz
+ *	smaller than a size_t, @members and @nodes both given, a
+ *	@nr_members without @members, an unparseable or empty @nodes,
+ *	or fields the module refuses; -E2BIG when @opts has non-zero
+ *	bytes beyond the fields this library knows; -ENOENT for a node
+ *	of @nodes without a member or a member id the module does not
+ *	know; -ENOSPC when an administrator's limit would be exceeded;
+ *	-ENOMEM when the allowed members lack the memory; -EOVERFLOW for
+ *	a @size beyond SCALEPOOL_MAX_ALLOC_SIZE; -EOPNOTSUPP when the
+ *	module cannot allocate (no SCALEPOOL_CAP_ALLOC) or refuses a
+ *	flag; -ENODEV when the context has no device; the errno of
+ *	mmap(2) otherwise (the allocation is freed again).
+ */
+int pool_alloc(struct pool_ctx *ctx, size_t size,
+	       const struct pool_alloc_opts *opts, struct pool_buf **buf);
+
+/*
+ * NAME
+ *	pool_buf_free - unmap and free an allocation
+ *
+ * DESCRIPTION
+ *	Unmaps @buf, frees the allocation (SCALEPOOL_FREE) and the object,
+ *	and drops the object's reference on its context.  @buf is invalid
+ *	afterwards, whatever the result.  A NULL @buf is ignored.
+ *
+ * RETURN
+ *	0 on success, or the first negative errno of munmap(2) and
+ *	SCALEPOOL_FREE (-ENOENT: the module no longer knew the handle).
+ */
+int pool_buf_free(struct pool_buf *buf);
+
+/*
+ * NAME
+ *	pool_buf_get_addr - address of an allocation's mapping
+ *
+ * DESCRIPTION
+ *	The start of the MAP_SHARED mapping of the whole allocation.
+ *
+ * RETURN
+ *	The address, page-aligned.
+ */
+void *pool_buf_get_addr(struct pool_buf *buf);
+
+/*
+ * NAME
+ *	pool_buf_get_size - size of an allocation
+ *
+ * DESCRIPTION
+ *	The size of the allocation and of its mapping: the size given to
+ *	pool_alloc() rounded up to the page size.
+ *
+ * RETURN
+ *	The size in bytes.
+ */
+size_t pool_buf_get_size(struct pool_buf *buf);
+
+/*
+ * NAME
+ *	pool_buf_get_handle - module handle of an allocation
+ *
+ * DESCRIPTION
+ *	The handle SCALEPOOL_ALLOC returned, for the ioctls of
+ *	<linux/scalepool.h> on the context's descriptor; it means nothing
+ *	on another descriptor.
+ *
+ * RETURN
+ *	The handle.
+ */
+unsigned int pool_buf_get_handle(struct pool_buf *buf);
+
+/*
+ * NAME
+ *	pool_buf_get_policy - placement policy of an allocation
+ *
+ * DESCRIPTION
+ *	The POOL_POLICY_* the allocation was made with.
+ *
+ * RETURN
+ *	The policy.
+ */
+int pool_buf_get_policy(struct pool_buf *buf);
+
+/*
+ * NAME
+ *	pool_buf_get_placement - where an allocation's bytes live
+ *
+ * DESCRIPTION
+ *	Asks the module (SCALEPOOL_INFO) where the allocation is: one entry
+ *	per member that holds some of it, in member id order, written to
+ *	@out up to @nr entries.  @out may be NULL when @nr is 0, to learn
+ *	the number of entries.
+ *
+ * RETURN
+ *	The number of entries the allocation has, which may be more than
+ *	@nr (then only @nr were written), or a negative errno: -EINVAL for
+ *	a NULL @buf or a NULL @out with a non-zero @nr, -ENOMEM, or the
+ *	ioctl's error.
+ */
+int pool_buf_get_placement(struct pool_buf *buf, struct pool_placement *out,
+			   unsigned int nr);
+
+/*
+ * NAME
+ *	pool_policy_name - name of a placement policy
+ *
+ * DESCRIPTION
+ *	"bind", "preferred", "interleave", "nearest" or "tiered" for the
+ *	POOL_POLICY_* values, the names poolctl uses.
+ *
+ * RETURN
+ *	A static string, or NULL for a value that is not a policy.
+ */
+const char *pool_policy_name(int policy);
+
+/*
+ * NAME
+ *	pool_policy_from_name - placement policy of a name
+ *
+ * DESCRIPTION
+ *	The inverse of pool_policy_name(): the names are matched exactly
+ *	(lower case).
+ *
+ * RETURN
+ *	The POOL_POLICY_* value, or -EINVAL for a NULL or unknown name.
+ */
+int pool_policy_from_name(const char *name);
+
+/*
+ * struct pool_process_usage - one process's use of the pool
+ * @pid:         process id
+ * @comm:        its command name (/proc/<pid>/comm), valid during the
+ *               callback only
+ * @nr_fds:      descriptors it has open on /dev/scalepool
+ * @allocations: allocations owned by those descriptors
+ * @bytes:       bytes of those allocations
+ *
+ * The library fills this struct in; later versions may add fields at
+ * the end.
+ */
+struct pool_process_usage {
+	int pid;
+	const char *comm;
+	unsigned int nr_fds;
+	unsigned long long allocations;
+	unsigned long long bytes;
+};
+
+/*
+ * NAME
+ *	pool_for_each_process_usage - the processes that use the pool
+ *
+ * DESCRIPTION
+ *	Scans /proc for processes with a descriptor whose /proc/<pid>/fd
+ *	link is /dev/scalepool and calls @fn once per process, in
+ *	ascending pid order, with the sums of the "scalepool-allocations"
+ *	and "scalepool-bytes" lines of those descriptors'
+ *	/proc/<pid>/fdinfo entries (0 when the module does not show them).
+ *	Processes that exit during the scan, and processes whose
+ *	descriptors the caller may not inspect (those of other users,
+ *	without root), are skipped.  The calling process is included when
+ *	it has the device open (every context does).
+ *
+ * RETURN
+ *	0 after the last process, the first non-zero value @fn returned
+ *	(which stops the scan), or a negative errno when /proc cannot be
+ *	read (-EINVAL for a NULL @ctx or @fn, -ENOMEM).
+ */
+int pool_for_each_process_usage(struct pool_ctx *ctx,
+				int (*fn)(const struct pool_process_usage *u,
+					  void *arg),
+				void *arg);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -167,6 +167,22 @@ static void member_load_fw(struct pool_member *m)
 	}
 }
 
+/* "free" came with allocation support: older modules lack it. */
+static void member_load_free(struct pool_member *m, const char *dir)
+{
+	unsigned long long v;
+	char buf[LP_ATTR_MAX];
+
+	m->free = -ENODATA;
+	if (member_attr(m->ctx, dir, "free", buf))
+		return;
+	if (lp_parse_u64(buf, &v) || v > LLONG_MAX) {
+		dbg(m->ctx, "%s/free: ignored '%s'\n", dir, buf);
+		return;
+	}
+	m->free = (long long)v;
+}
+
 static void member_free(struct pool_member *m)
 {
 	lp_member_clear_cxl(m);
@@ -227,6 +243,7 @@ static int member_load(struct pool_ctx *ctx, const char *dir)
 	if (rc)
 		goto err_free;
 
+	member_load_free(m, dir);
 	member_load_fw(m);
 	rc = member_insert(ctx, m);
 	if (rc) {
@@ -395,4 +412,49 @@ long long pool_member_get_fw_read_bandwidth(struct pool_member *member)
 long long pool_member_get_fw_write_bandwidth(struct pool_member *member)
 {
 	return member->fw[LP_FW_WRITE_BANDWIDTH];
+}
+
+long long pool_member_get_free(struct pool_member *member)
+{
+	return member->free;
+}
+
+int pool_member_set_limit(struct pool_member *member,
+			  unsigned long long bytes)
+{
+	struct pool_ctx *ctx = member->ctx;
+	char path[PATH_MAX], val[32];
+	unsigned long long now;
+	int fd, len, rc = 0;
+	ssize_t n;
+
+	if (snprintf(path, sizeof(path), "%s/members/%u/limit",
+		     ctx->sysfs_dir, member->id) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	len = snprintf(val, sizeof(val), "%llu\n", bytes);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		dbg(ctx, "open %s: %s\n", path, strerror(-rc));
+		return rc;
+	}
+	do {
+		n = write(fd, val, (size_t)len);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		rc = -errno;
+	else if (n != len)
+		rc = -EIO;
+	if (close(fd) < 0 && !rc)
+		rc = -errno;
+	if (rc) {
+		dbg(ctx, "write %llu to %s: %s\n", bytes, path, strerror(-rc));
+		return rc;
+	}
+	member->limit = bytes;
+	if (!lp_read_attr(ctx, path, val, sizeof(val)) &&
+	    !lp_parse_u64(val, &now))
+		member->limit = now;
+	info(ctx, "member %u: limit %llu\n", member->id, member->limit);
+	return 0;
 }

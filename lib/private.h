@@ -17,6 +17,12 @@
 #define POOL_MODULE_PATH	"/sys/module/scalepool"
 #define POOL_SYSFS_DIR		"/sys/kernel/scalepool"
 #define POOL_NODE_DIR		"/sys/devices/system/node"
+#define POOL_PROC_DIR		"/proc"
+
+#ifndef offsetofend
+#define offsetofend(TYPE, FIELD) \
+	(offsetof(TYPE, FIELD) + sizeof(((TYPE *)0)->FIELD))
+#endif
 
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -44,6 +50,7 @@ struct pool_member {
 	unsigned long long capacity;
 	unsigned long long used;
 	unsigned long long limit;
+	long long free;			/* -ENODATA when not published */
 	long long fw[LP_FW_NR];		/* -ENODATA when unknown */
 	/* CXL chain, NULL/0 unless memory is "cxl" and it resolved. */
 	struct daxctl_dev *dax;
@@ -65,6 +72,7 @@ struct pool_ctx {
 	unsigned long long caps;
 	char *sysfs_dir;		/* POOL_SYSFS_DIR unless a test */
 	char *node_dir;			/* POOL_NODE_DIR unless a test */
+	char *proc_dir;			/* POOL_PROC_DIR unless a test */
 	struct pool_member *members;
 	int nr_members;
 	struct cxl_ctx *cxl;		/* created when a CXL member exists */
@@ -102,6 +110,41 @@ int lp_read_attr(struct pool_ctx *ctx, const char *path, char *buf,
 		 size_t len);
 int lp_parse_u64(const char *str, unsigned long long *val);
 int lp_parse_int(const char *str, int *val);
+
+struct pool_buf {
+	struct pool_ctx *ctx;		/* holds a reference */
+	void *addr;
+	size_t size;			/* page-rounded */
+	unsigned int handle;
+	int policy;
+};
+
+/*
+ * OPTS rules (alloc.c): -EINVAL when @sz cannot even hold the size
+ * field, -E2BIG when the caller's struct is longer than @known and its
+ * extra bytes are not all zero.  A field counts when the caller's
+ * struct holds all of it.
+ */
+int lp_opts_check(const void *opts, size_t sz, size_t known);
+#define LP_OPTS_HAS(opts, field)					\
+	((opts) && (opts)->sz >= offsetofend(typeof(*(opts)), field))
+#define LP_OPTS_GET(opts, field, fallback)				\
+	(LP_OPTS_HAS(opts, field) ? (opts)->field : (fallback))
+
+/*
+ * A SCALEPOOL_ALLOC request built from pool_alloc()'s arguments
+ * (alloc.c), without the ioctl, so that host tests can check it.
+ * *ids is the member array the request points to (NULL or malloc'ed,
+ * for the caller to free).
+ */
+struct scalepool_alloc;
+int lp_alloc_request(struct pool_ctx *ctx, size_t size,
+		     const struct pool_alloc_opts *opts,
+		     struct scalepool_alloc *req, unsigned int **ids);
+/* The node members of the nodes set in @nodes, ascending (alloc.c). */
+struct bitmask;
+int lp_nodes_to_members(struct pool_ctx *ctx, struct bitmask *nodes,
+			unsigned int **ids, unsigned int *nr);
 
 /* cxl.c */
 void lp_member_resolve_cxl(struct pool_member *m);

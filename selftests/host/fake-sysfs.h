@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* Writes "@val\n" to @dir/@rel, making the directories on the way. */
 static void put(const char *dir, const char *rel, const char *val)
@@ -92,6 +93,61 @@ static inline void fake_pool(const char *sys, const char *nodes)
 	put(nodes, "node1/has_cpu", "1");
 	put(nodes, "node2/access0/initiators/read_latency", "250");
 	put(nodes, "node2/access0/initiators/write_latency", "x");
+}
+
+/*
+ * A fake /proc: pid 100 "holder" has two fds on /dev/scalepool (3
+ * allocations, 6 MiB + 4 KiB in all) and one on /dev/null; pid 20
+ * "idle" has the device open without allocations (and an fdinfo
+ * without scalepool lines, as an older module shows it); pid 7 has
+ * other files only; pid 8 hides its fds (another user's process); pid
+ * 9's fd closed (no fdinfo) and pid 11 exited (no comm) during the scan.
+ */
+static inline void put_fd(const char *proc, int pid, int fd,
+			  const char *target, const char *fdinfo)
+{
+	char rel[256], path[4096];
+
+	snprintf(rel, sizeof(rel), "%d/fdinfo/%d", pid, fd);
+	if (fdinfo)
+		put(proc, rel, fdinfo);
+	snprintf(path, sizeof(path), "%s/%d/fd", proc, pid);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/%d/fd/%d", proc, pid, fd);
+	if (symlink(target, path)) {
+		perror(path);
+		abort();
+	}
+}
+
+static inline void fake_proc(const char *proc)
+{
+	char path[4096];
+
+	mkdir(proc, 0755);
+	put(proc, "100/comm", "holder");
+	put_fd(proc, 100, 0, "/dev/null", "pos:\t0\nflags:\t0100002");
+	put_fd(proc, 100, 3, "/dev/scalepool",
+	       "pos:\t0\nflags:\t02100002\nmnt_id:\t25\nino:\t42\n"
+	       "scalepool-allocations:\t2\nscalepool-bytes:\t6291456");
+	put_fd(proc, 100, 12, "/dev/scalepool",
+	       "pos:\t0\nscalepool-allocations:\t1\n"
+	       "scalepool-bytes:\t4096\nflags:\t02");
+	put(proc, "20/comm", "idle");
+	put_fd(proc, 20, 5, "/dev/scalepool", "pos:\t0\nflags:\t02");
+	put(proc, "7/comm", "other");
+	put_fd(proc, 7, 1, "/dev/scalepoolx", "pos:\t0");
+	put_fd(proc, 7, 2, "/dev/scalepool (deleted)", "pos:\t0");
+	put(proc, "8/comm", "hidden");
+	put(proc, "9/comm", "closing");
+	put_fd(proc, 9, 3, "/dev/scalepool", NULL);
+	put_fd(proc, 11, 3, "/dev/scalepool", "scalepool-allocations:\t1");
+	put(proc, "sys/kernel", "");
+	snprintf(path, sizeof(path), "%s/self", proc);
+	if (symlink("100", path)) {
+		perror(path);
+		abort();
+	}
 }
 
 #endif /* _FAKE_SYSFS_H_ */

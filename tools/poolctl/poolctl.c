@@ -33,6 +33,11 @@ static const char usage_version[] =
 
 static const struct poolctl_cmd commands[] = {
 	{ "list", cmd_list, "list the members of the pool", usage_list },
+	{ "alloc", cmd_alloc, "allocate memory and show where it landed",
+	  usage_alloc },
+	{ "stat", cmd_stat, "show the pool's usage by member and process",
+	  usage_stat },
+	{ "limit", cmd_limit, "show or set a member's limit", usage_limit },
 	{ "help", cmd_help, "show the commands or a command's usage",
 	  usage_help },
 	{ "version", cmd_version, "print the version", usage_version },
@@ -118,6 +123,35 @@ int poolctl_open(struct pool_ctx **ctx)
 	}
 	*ctx = NULL;
 	return rc;
+}
+
+int poolctl_open_cmd(const char *cmd, struct pool_ctx **ctx)
+{
+	int rc;
+
+	if (*ctx)
+		return 0;
+	rc = pool_new(ctx);
+	if (!rc)
+		return 0;
+	*ctx = NULL;
+	switch (rc) {
+	case -ENODEV:
+		if (access("/sys/module/scalepool", F_OK) != 0)
+			return poolctl_cmd_error(cmd, -rc, "scalepool module "
+				"not loaded (no /dev/scalepool)");
+		return poolctl_cmd_error(cmd, -rc, "no /dev/scalepool (the "
+			"module is loaded: is the device node missing?)");
+	case -EACCES:
+	case -EPERM:
+		return poolctl_cmd_error(cmd, -rc, "cannot open /dev/scalepool "
+			"(needs root or a group granted access)");
+	case -EPROTO:
+		return poolctl_cmd_error(cmd, -rc, "the scalepool module's ABI "
+			"is not version %d", SCALEPOOL_ABI_VERSION);
+	default:
+		return poolctl_cmd_error(cmd, -rc, "cannot open the pool");
+	}
 }
 
 static void print_main_usage(FILE *f)

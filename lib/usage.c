@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libpool: which processes use the pool, from /proc/<pid>/fd links to
+ * /dev/scalepool and the module's lines in /proc/<pid>/fdinfo/<fd>:
+ *
+ *	scalepool-allocations:	<N>
+ *	scalepool-bytes:	<B>
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "private.h"
+
+#define FDINFO_ALLOCATIONS	"scalepool-allocations:"
+#define FDINFO_BYTES		"scalepool-bytes:"
+
+/* A decimal name (pid or fd) that fits an int, or -1. */
+static int dec_name(const char *name)
+{
+	unsigned long long v;
+
+	if (lp_parse_u64(name, &v) || v > INT_MAX)
+		return -1;
+	return (int)v;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The pids under @dir, ascending, in a malloc'ed array. */
+static int list_pids(struct pool_ctx *ctx, int **pidsp, size_t *nrp)
+{
+	size_t nr = 0, room = 0;
+	int *pids = NULL, *more, pid, rc = 0;
+	struct dirent *de;
+	DIR *d;
+
+	d = opendir(ctx->proc_dir);
+	if (!d) {
+		rc = -errno;
+		dbg(ctx, "%s: %s\n", ctx->proc_dir, strerror(-rc));
+		return rc;
+	}
+	while ((de = readdir(d))) {
+		pid = dec_name(de->d_name);
+		if (pid < 0)
+			continue;
+		if (nr == room) {
+			room = room ? room * 2 : 256;
+			more = reallocarray(pids, room, sizeof(*pids));
+			if (!more) {
+				rc = -ENOMEM;
+				break;
+			}
+			pids = more;
+		}
+		pids[nr++] = pid;
+	}
+	closedir(d);
+	if (rc) {
+		free(pids);
+		return rc;
+	}
+	if (nr)
+		qsort(pids, nr, sizeof(*pids), cmp_int);
+	*pidsp = pids;
+	*nrp = nr;
+	return 0;
+}
+
+/* Adds the value of the line starting with @key in @text to *@sum. */
+static void add_line(const char *text, const char *key,
+		     unsigned long long *sum)
+{
+	size_t klen = strlen(key);
+	const char *line = text;
+	unsigned long long v;
+	char num[32];
+	size_t n;
+
+	while (*line) {
+		if (strncmp(line, key, klen) == 0) {
+			line += klen;
+			line += strspn(line, " \t");
+			n = strcspn(line, "\n");
+			if (n >= sizeof(num))
+				return;
+			memcpy(num, line, n);
+			num[n] = '\0';
+			if (!lp_parse_u64(num, &v))
+				*sum += v;
+			return;
+		}
+		line = strchr(line, '\n');
+		if (!line)
+			return;
+		line++;
+	}
+}
+
+/*
+ * Sums the scalepool fds of one process into @u; 0 when it has none
+ * (or vanished), 1 when it has some.
+ */
+static int scan_fds(struct pool_ctx *ctx, int pid,
+		    struct pool_process_usage *u)
+{
+	char path[PATH_MAX], link[sizeof(POOL_DEV_PATH) + 1];
+	char text[LP_ATTR_MAX];
+	struct dirent *de;
+	ssize_t n;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/%d/fd", ctx->proc_dir, pid);
+	d = opendir(path);
+	if (!d)		/* gone, or another user's without root */
+		return 0;
+	while ((de = readdir(d))) {
+		if (dec_name(de->d_name) < 0)
+			continue;
+		n = readlinkat(dirfd(d), de->d_name, link, sizeof(link) - 1);
+		if (n < 0)
+			continue;
+		link[n] = '\0';
+		if (strcmp(link, POOL_DEV_PATH) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%d/fdinfo/%s",
+			 ctx->proc_dir, pid, de->d_name);
+		if (lp_read_attr(ctx, path, text, sizeof(text)))
+			continue;	/* closed meanwhile */
+		u->nr_fds++;
+		add_line(text, FDINFO_ALLOCATIONS, &u->allocations);
+		add_line(text, FDINFO_BYTES, &u->bytes);
+	}
+	closedir(d);
+	return u->nr_fds > 0;
+}
+
+int pool_for_each_process_usage(struct pool_ctx *ctx,
+				int (*fn)(const struct pool_process_usage *u,
+					  void *arg),
+				void *arg)
+{
+	char path[PATH_MAX], comm[LP_ATTR_MAX];
+	struct pool_process_usage u;
+	size_t i, nr = 0;
+	int *pids = NULL, rc;
+
+	if (!ctx || !fn)
+		return -EINVAL;
+	rc = list_pids(ctx, &pids, &nr);
+	if (rc)
+		return rc;
+	for (i = 0; i < nr && !rc; i++) {
+		memset(&u, 0, sizeof(u));
+		u.pid = pids[i];
+		if (!scan_fds(ctx, u.pid, &u))
+			continue;
+		snprintf(path, sizeof(path), "%s/%d/comm", ctx->proc_dir,
+			 u.pid);
+		if (lp_read_attr(ctx, path, comm, sizeof(comm)))
+			continue;	/* exited after the scan */
+		u.comm = comm;
+		dbg(ctx, "pid %d (%s): %u fds, %llu allocations, %llu bytes\n",
+		    u.pid, u.comm, u.nr_fds, u.allocations, u.bytes);
+		rc = fn(&u, arg);
+	}
+	free(pids);
+	return rc;
+}

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The output of 'poolctl stat' for a fake pool and a fake /proc (no
+ * module needed): JSON keys, types, nulls and values, poolctl itself
+ * left out, and the --human tables.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "kselftest_harness.h"
+
+#include "private.h"
+#include "fake-sysfs.h"
+#include "../../tools/poolctl/poolctl.h"
+
+/* stat.o's cmd_stat() needs this from poolctl.c; never called here. */
+int poolctl_open_cmd(const char *cmd, struct pool_ctx **ctx)
+{
+	abort();
+}
+
+FIXTURE(pool) {
+	char top[64];
+	struct pool_ctx *ctx;
+	char *text;
+	size_t len;
+};
+
+FIXTURE_SETUP(pool)
+{
+	char sys[128], nodes[128], proc[128];
+
+	strcpy(self->top, "/tmp/poolctl-stat.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->top));
+	snprintf(sys, sizeof(sys), "%s/scalepool", self->top);
+	snprintf(nodes, sizeof(nodes), "%s/node", self->top);
+	snprintf(proc, sizeof(proc), "%s/proc", self->top);
+	fake_pool(sys, nodes);
+	fake_proc(proc);
+	put(sys, "members/0/free", "805306368");
+	put(sys, "members/2/free", "268435456");
+	put(sys, "members/2/limit", "2097152");
+	ASSERT_EQ(0, lp_ctx_alloc(&self->ctx, sys, nodes));
+	pool_set_log_priority(self->ctx, 0);
+	free(self->ctx->proc_dir);
+	self->ctx->proc_dir = strdup(proc);
+	ASSERT_EQ(0, lp_members_load(self->ctx));
+	self->text = NULL;
+}
+
+FIXTURE_TEARDOWN(pool)
+{
+	free(self->text);
+	lp_ctx_free(self->ctx);
+	rm_tree(self->top);
+}
+
+static const char *output(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(pool) *self, bool human, int self_pid)
+{
+	FILE *f;
+
+	free(self->text);
+	self->text = NULL;
+	f = open_memstream(&self->text, &self->len);
+	ASSERT_NE(NULL, f);
+	if (human) {
+		ASSERT_EQ(0, poolctl_stat_human(self->ctx, self_pid, f));
+	} else {
+		ASSERT_EQ(0, poolctl_stat_json(self->ctx, self_pid, f));
+	}
+	ASSERT_EQ(0, fclose(f));
+	return self->text;
+}
+
+static bool has(struct json_object *obj, const char *key, json_type type)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(obj, key, &v) &&
+	       json_object_is_type(v, type);
+}
+
+static struct json_object *get(struct json_object *obj, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(obj, key, &v) ? v : NULL;
+}
+
+static long long num(struct json_object *obj, const char *key)
+{
+	return has(obj, key, json_type_int) ?
+	       json_object_get_int64(get(obj, key)) : -12345;
+}
+
+TEST_F(pool, json)
+{
+	static const char *const mkeys[] = {
+		"id", "name", "node", "memory", "capacity", "used", "free",
+		"limit",
+	};
+	struct json_object *root, *members, *procs, *m, *p;
+	size_t i, k;
+
+	root = json_tokener_parse(output(_metadata, self, false, 1));
+	ASSERT_NE(NULL, root);
+	EXPECT_EQ(2, json_object_object_length(root));
+	ASSERT_TRUE(has(root, "members", json_type_array));
+	ASSERT_TRUE(has(root, "processes", json_type_array));
+	members = get(root, "members");
+	ASSERT_EQ(3, json_object_array_length(members));
+	for (i = 0; i < 3; i++) {
+		m = json_object_array_get_idx(members, i);
+		EXPECT_EQ(ARRAY_SIZE(mkeys),
+			  (size_t)json_object_object_length(m));
+		for (k = 0; k < ARRAY_SIZE(mkeys); k++)
+			EXPECT_TRUE(json_object_object_get_ex(m, mkeys[k],
+							      NULL)) {
+				TH_LOG("member %zu lacks key %zu", i, k);
+			}
+		EXPECT_EQ((long long)i, num(m, "id"));
+	}
+	m = json_object_array_get_idx(members, 0);
+	EXPECT_EQ(805306368, num(m, "free"));
+	EXPECT_EQ(1LL << 28, num(m, "used"));
+	EXPECT_EQ(0, num(m, "limit"));
+	EXPECT_STREQ("node0", json_object_get_string(get(m, "name")));
+	/* Member 1's module published no free bytes. */
+	EXPECT_TRUE(has(json_object_array_get_idx(members, 1), "free",
+			json_type_null));
+	m = json_object_array_get_idx(members, 2);
+	EXPECT_EQ(2097152, num(m, "limit"));
+	EXPECT_STREQ("cxl", json_object_get_string(get(m, "memory")));
+
+	procs = get(root, "processes");
+	ASSERT_EQ(2, json_object_array_length(procs));
+	p = json_object_array_get_idx(procs, 1);
+	EXPECT_EQ(4, json_object_object_length(p));
+	EXPECT_EQ(100, num(p, "pid"));
+	EXPECT_STREQ("holder", json_object_get_string(get(p, "comm")));
+	EXPECT_EQ(3, num(p, "allocations"));
+	EXPECT_EQ((6LL << 20) + 4096, num(p, "bytes"));
+	EXPECT_EQ(20, num(json_object_array_get_idx(procs, 0), "pid"));
+	json_object_put(root);
+}
+
+TEST_F(pool, json_leaves_poolctl_out)
+{
+	struct json_object *root, *procs;
+
+	root = json_tokener_parse(output(_metadata, self, false, 20));
+	ASSERT_NE(NULL, root);
+	procs = get(root, "processes");
+	ASSERT_EQ(1, json_object_array_length(procs));
+	EXPECT_EQ(100, num(json_object_array_get_idx(procs, 0), "pid"));
+	json_object_put(root);
+}
+
+TEST_F(pool, human)
+{
+	const char *text = output(_metadata, self, true, 1);
+	char *copy = strdup(text), *save = NULL, *line[10];
+	int n = 0;
+
+	ASSERT_NE(NULL, copy);
+	for (line[n] = strtok_r(copy, "\n", &save); line[n] && n < 9;
+	     line[n] = strtok_r(NULL, "\n", &save))
+		n++;
+	/* strtok_r skips the blank line between the tables. */
+	ASSERT_EQ(7, n);
+	EXPECT_EQ(0, strncmp(line[0], "ID  NAME   NODE  MEMORY", 23)) {
+		TH_LOG("header '%s'", line[0]);
+	}
+	EXPECT_NE(NULL, strstr(line[0], "CAPACITY"));
+	EXPECT_NE(NULL, strstr(line[0], "FREE"));
+	EXPECT_NE(NULL, strstr(line[0], "LIMIT"));
+	EXPECT_NE(NULL, strstr(line[1], "768.0 MiB"));	/* free */
+	EXPECT_NE(NULL, strstr(line[1], " none"));
+	EXPECT_NE(NULL, strstr(line[2], " ? "));	/* free unknown */
+	EXPECT_NE(NULL, strstr(line[3], "2.0 MiB"));	/* limit */
+	EXPECT_EQ(0, strncmp(line[4], "PID  COMM", 9));
+	EXPECT_NE(NULL, strstr(line[6], "holder"));
+	EXPECT_NE(NULL, strstr(line[6], "6.0 MiB"));
+	EXPECT_NE(NULL, strstr(text, "\n\n"));
+	free(copy);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-process usage from a fake /proc (fake-sysfs.h), and the members'
+ * free and limit attributes from a fake sysfs: what pool_stat needs.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#include "private.h"
+#include "fake-sysfs.h"
+
+#define MAX_SEEN 8
+
+struct seen {
+	int nr;
+	int stop_after;		/* 0: never */
+	struct {
+		int pid;
+		char comm[32];
+		unsigned int nr_fds;
+		unsigned long long allocations, bytes;
+	} p[MAX_SEEN];
+};
+
+static int record(const struct pool_process_usage *u, void *arg)
+{
+	struct seen *s = arg;
+
+	if (s->nr < MAX_SEEN) {
+		s->p[s->nr].pid = u->pid;
+		snprintf(s->p[s->nr].comm, sizeof(s->p[0].comm), "%s",
+			 u->comm);
+		s->p[s->nr].nr_fds = u->nr_fds;
+		s->p[s->nr].allocations = u->allocations;
+		s->p[s->nr].bytes = u->bytes;
+	}
+	s->nr++;
+	return s->stop_after && s->nr == s->stop_after ? 42 : 0;
+}
+
+FIXTURE(fake) {
+	char top[64];
+	char sys[128];
+	char proc[128];
+	struct pool_ctx *ctx;
+};
+
+FIXTURE_SETUP(fake)
+{
+	char nodes[128];
+
+	strcpy(self->top, "/tmp/libpool-usage.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->top));
+	snprintf(self->sys, sizeof(self->sys), "%s/scalepool", self->top);
+	snprintf(self->proc, sizeof(self->proc), "%s/proc", self->top);
+	snprintf(nodes, sizeof(nodes), "%s/node", self->top);
+	fake_pool(self->sys, nodes);
+	fake_proc(self->proc);
+	ASSERT_EQ(0, lp_ctx_alloc(&self->ctx, self->sys, nodes));
+	pool_set_log_priority(self->ctx, 0);
+	free(self->ctx->proc_dir);
+	self->ctx->proc_dir = strdup(self->proc);
+	ASSERT_NE(NULL, self->ctx->proc_dir);
+}
+
+FIXTURE_TEARDOWN(fake)
+{
+	lp_ctx_free(self->ctx);
+	rm_tree(self->top);
+}
+
+TEST_F(fake, processes_with_the_device_open)
+{
+	struct seen s = { 0 };
+
+	ASSERT_EQ(0, pool_for_each_process_usage(self->ctx, record, &s));
+	ASSERT_EQ(2, s.nr);
+	/* Ascending pids, numerically. */
+	EXPECT_EQ(20, s.p[0].pid);
+	EXPECT_STREQ("idle", s.p[0].comm);
+	EXPECT_EQ(1U, s.p[0].nr_fds);
+	EXPECT_EQ(0ULL, s.p[0].allocations);
+	EXPECT_EQ(0ULL, s.p[0].bytes);
+	EXPECT_EQ(100, s.p[1].pid);
+	EXPECT_STREQ("holder", s.p[1].comm);
+	EXPECT_EQ(2U, s.p[1].nr_fds);
+	EXPECT_EQ(3ULL, s.p[1].allocations);
+	EXPECT_EQ((6ULL << 20) + 4096, s.p[1].bytes);
+}
+
+TEST_F(fake, callback_stops_the_scan)
+{
+	struct seen s = { .stop_after = 1 };
+
+	EXPECT_EQ(42, pool_for_each_process_usage(self->ctx, record, &s));
+	EXPECT_EQ(1, s.nr);
+}
+
+TEST_F(fake, no_processes)
+{
+	struct seen s = { 0 };
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/100/fd/3", self->proc);
+	ASSERT_EQ(0, unlink(path));
+	snprintf(path, sizeof(path), "%s/100/fd/12", self->proc);
+	ASSERT_EQ(0, unlink(path));
+	snprintf(path, sizeof(path), "%s/20", self->proc);
+	rm_tree(path);
+	EXPECT_EQ(0, pool_for_each_process_usage(self->ctx, record, &s));
+	EXPECT_EQ(0, s.nr);
+}
+
+TEST_F(fake, bad_arguments_and_no_proc)
+{
+	struct seen s = { 0 };
+
+	EXPECT_EQ(-EINVAL, pool_for_each_process_usage(NULL, record, &s));
+	EXPECT_EQ(-EINVAL, pool_for_each_process_usage(self->ctx, NULL, &s));
+	rm_tree(self->proc);
+	EXPECT_EQ(-ENOENT, pool_for_each_process_usage(self->ctx, record,
+						       &s));
+	EXPECT_EQ(0, s.nr);
+}
+
+TEST_F(fake, free_is_optional)
+{
+	put(self->sys, "members/0/free", "1048576");
+	put(self->sys, "members/1/free", "lots");
+	ASSERT_EQ(0, lp_members_load(self->ctx));
+	EXPECT_EQ(1048576, pool_member_get_free(
+		pool_member_get_by_id(self->ctx, 0)));
+	EXPECT_EQ(-ENODATA, pool_member_get_free(
+		pool_member_get_by_id(self->ctx, 1)));
+	EXPECT_EQ(-ENODATA, pool_member_get_free(
+		pool_member_get_by_id(self->ctx, 2)));
+}
+
+static unsigned long long read_limit(const char *sys, unsigned int id)
+{
+	char path[256];
+	unsigned long long v = 12345;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/members/%u/limit", sys, id);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%llu", &v) != 1)
+			v = 54321;
+		fclose(f);
+	}
+	return v;
+}
+
+TEST_F(fake, set_limit)
+{
+	struct pool_member *m;
+	char path[256];
+
+	ASSERT_EQ(0, lp_members_load(self->ctx));
+	m = pool_member_get_by_id(self->ctx, 2);
+	ASSERT_EQ(0, pool_member_set_limit(m, 2ULL << 20));
+	EXPECT_EQ(2ULL << 20, pool_member_get_limit(m));
+	EXPECT_EQ(2ULL << 20, read_limit(self->sys, 2));
+	ASSERT_EQ(0, pool_member_set_limit(m, 0));
+	EXPECT_EQ(0ULL, pool_member_get_limit(m));
+	EXPECT_EQ(0ULL, read_limit(self->sys, 2));
+	/* The value read back wins: a module may round. */
+	ASSERT_EQ(0, pool_member_set_limit(m, ~0ULL));
+	EXPECT_EQ(~0ULL, pool_member_get_limit(m));
+	/* The member went away. */
+	snprintf(path, sizeof(path), "%s/members/2", self->sys);
+	rm_tree(path);
+	EXPECT_EQ(-ENOENT, pool_member_set_limit(m, 4096));
+	EXPECT_EQ(~0ULL, pool_member_get_limit(m));
+}
+
+TEST_HARNESS_MAIN

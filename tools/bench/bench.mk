@@ -1,0 +1,14 @@
+# SPDX-License-Identifier: GPL-2.0
+# Benchmarks: tools/bench/<name>.c -> build/bench/<name>.  Included from
+# the top-level Makefile; `make bench` builds them, tools/bench/run runs
+# them in the emulated machine.
+BENCHES := $(patsubst tools/bench/%.c,$(BUILD)/bench/%,\
+	$(wildcard tools/bench/*.c))
+
+.PHONY: bench
+bench: $(BENCHES)
+
+$(BUILD)/bench/%: tools/bench/%.c $(BUILD)/$(LIB_SONAME)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -L$(BUILD) -lpool \
+		-Wl,-rpath,'$$ORIGIN/..' -lnuma
