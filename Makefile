@@ -50,7 +50,7 @@ HOST_TESTS_INTERNAL := test_members test_list_output test_alloc_opts \
 # ... and these test poolctl's output, with the poolctl objects named in
 # POOLCTL_OBJS_<test>.
 HOST_TESTS_POOLCTL := test_list_output test_stat_output
-POOLCTL_OBJS_test_list_output := list.o
+POOLCTL_OBJS_test_list_output := list.o util.o
 POOLCTL_OBJS_test_stat_output := stat.o util.o
 # The harness's FIXTURE_SETUP() and FIXTURE_TEARDOWN() define functions
 # that are neither static nor declared.

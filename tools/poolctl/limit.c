@@ -51,31 +51,16 @@ static int print_limit(struct pool_member *m, bool human)
 
 int cmd_limit(int argc, char **argv, struct pool_ctx **ctx)
 {
-	static const struct option longopts[] = {
-		{ "human", no_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	unsigned long long bytes = 0;
 	const char *size = NULL;
 	struct pool_member *m;
-	bool human = false;
+	bool human;
 	unsigned int id;
-	int opt, rc;
+	int rc;
 
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:uh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'u':
-			human = true;
-			break;
-		case 'h':
-			fputs(usage_limit, stdout);
-			return 0;
-		default:
-			return poolctl_option_error(CMD, opt, argv);
-		}
-	}
+	rc = poolctl_parse_view_opts(argc, argv, CMD, usage_limit, &human);
+	if (rc >= 0)
+		return rc;
 	if (optind == argc)
 		return poolctl_cmd_error(CMD, EINVAL, "no member given");
 	if (argc - optind > 2)

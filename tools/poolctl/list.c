@@ -196,23 +196,17 @@ enum {
 	COL_USED, COL_LATENCY, COL_BANDWIDTH, COL_CHAIN, NR_COLS,
 };
 
-static const struct {
-	const char *title;
-	bool right;
-} cols[NR_COLS] = {
-	[COL_ID] = { "ID", true },
-	[COL_KIND] = { "KIND", false },
-	[COL_NAME] = { "NAME", false },
-	[COL_NODE] = { "NODE", true },
-	[COL_MEMORY] = { "MEMORY", false },
-	[COL_CAPACITY] = { "CAPACITY", true },
-	[COL_USED] = { "USED", true },
-	[COL_LATENCY] = { "LATENCY", true },
-	[COL_BANDWIDTH] = { "BANDWIDTH", true },
-	[COL_CHAIN] = { "CXL-CHAIN", false },
+static const char *const col_titles[NR_COLS] = {
+	"ID", "KIND", "NAME", "NODE", "MEMORY", "CAPACITY", "USED",
+	"LATENCY", "BANDWIDTH", "CXL-CHAIN",
 };
 
-#define CELL_MAX 256
+static const bool col_right[NR_COLS] = {
+	[COL_ID] = true, [COL_NODE] = true, [COL_CAPACITY] = true,
+	[COL_USED] = true, [COL_LATENCY] = true, [COL_BANDWIDTH] = true,
+};
+
+#define CELL_MAX POOLCTL_CELL_MAX
 
 /* "r/w unit", one side "?" when unknown, "-" when both are. */
 static void fmt_pair(char *buf, long long r, long long w, const char *unit)
@@ -278,78 +272,33 @@ static void fill_row(char (*row)[CELL_MAX], struct pool_member *m)
 	fmt_chain(row[COL_CHAIN], m);
 }
 
-static void print_row(FILE *f, char (*row)[CELL_MAX], const int *width)
-{
-	int c;
-
-	for (c = 0; c < NR_COLS; c++) {
-		const char *sep = c ? "  " : "";
-
-		if (c == NR_COLS - 1)
-			fprintf(f, "%s%s\n", sep, row[c]);
-		else if (cols[c].right)
-			fprintf(f, "%s%*s", sep, width[c], row[c]);
-		else
-			fprintf(f, "%s%-*s", sep, width[c], row[c]);
-	}
-}
-
 int poolctl_list_human(struct pool_ctx *ctx, FILE *f)
 {
-	int c, i, n = pool_get_nr_members(ctx), width[NR_COLS];
-	char (*rows)[NR_COLS][CELL_MAX];
+	int rows = 0, n = pool_get_nr_members(ctx);
+	char (*cells)[CELL_MAX];
 	struct pool_member *m;
 
-	rows = calloc((size_t)n + 1, sizeof(*rows));
-	if (!rows) {
+	cells = calloc((size_t)n * NR_COLS + 1, sizeof(*cells));
+	if (!cells) {
 		poolctl_error("out of memory");
 		return 1;
 	}
-	for (c = 0; c < NR_COLS; c++)
-		snprintf(rows[0][c], CELL_MAX, "%s", cols[c].title);
-	i = 1;
 	pool_member_foreach(ctx, m)
-		if (i <= n)
-			fill_row(rows[i++], m);
-	for (c = 0; c < NR_COLS; c++) {
-		width[c] = 0;
-		for (n = 0; n < i; n++)
-			if ((int)strlen(rows[n][c]) > width[c])
-				width[c] = (int)strlen(rows[n][c]);
-	}
-	for (n = 0; n < i; n++)
-		print_row(f, rows[n], width);
-	free(rows);
+		if (rows < n)
+			fill_row(&cells[rows++ * NR_COLS], m);
+	poolctl_print_table(f, NR_COLS, col_titles, col_right, cells, rows);
+	free(cells);
 	return 0;
 }
 
 int cmd_list(int argc, char **argv, struct pool_ctx **ctx)
 {
-	static const struct option longopts[] = {
-		{ "human", no_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool human = false;
-	int opt;
+	bool human;
+	int rc;
 
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+uh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'u':
-			human = true;
-			break;
-		case 'h':
-			fputs(usage_list, stdout);
-			return 0;
-		default:
-			if (optopt)
-				return poolctl_usage_error("list",
-					"unknown option '-%c'", optopt);
-			return poolctl_usage_error("list",
-				"unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	rc = poolctl_parse_view_opts(argc, argv, "list", usage_list, &human);
+	if (rc >= 0)
+		return rc;
 	if (optind < argc)
 		return poolctl_usage_error("list", "unexpected argument '%s'",
 					   argv[optind]);

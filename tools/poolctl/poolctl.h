@@ -63,6 +63,13 @@ __attribute__((format(printf, 3, 4)))
 int poolctl_cmd_error(const char *cmd, int err, const char *fmt, ...);
 /* For getopt_long()'s '?' and ':' (the optstring starts with "+:"). */
 int poolctl_option_error(const char *cmd, int opt, char **argv);
+/*
+ * The options of list, stat and limit: --human and --help.  Returns -1
+ * when the command goes on (optind at its first operand, *human set),
+ * else the exit status: 0 after --help, 1 after an error on stderr.
+ */
+int poolctl_parse_view_opts(int argc, char **argv, const char *cmd,
+			    const char *usage, bool *human);
 /* poolctl_open() for those commands: the error in their format. */
 int poolctl_open_cmd(const char *cmd, struct pool_ctx **ctx);
 
@@ -88,7 +95,7 @@ int poolctl_print_json(const char *cmd, struct json_object *root, bool ok,
 		       FILE *f);
 
 /* An aligned table: titles, then @nr_rows rows of @nr_cols cells. */
-#define POOLCTL_CELL_MAX	64
+#define POOLCTL_CELL_MAX	128
 #define POOLCTL_COLS_MAX	16
 void poolctl_print_table(FILE *f, int nr_cols, const char *const *titles,
 			 const bool *right, char (*cells)[POOLCTL_CELL_MAX],

@@ -215,27 +215,12 @@ int poolctl_stat_human(struct pool_ctx *ctx, int self_pid, FILE *f)
 
 int cmd_stat(int argc, char **argv, struct pool_ctx **ctx)
 {
-	static const struct option longopts[] = {
-		{ "human", no_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool human = false;
-	int opt;
+	bool human;
+	int rc;
 
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:uh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'u':
-			human = true;
-			break;
-		case 'h':
-			fputs(usage_stat, stdout);
-			return 0;
-		default:
-			return poolctl_option_error(CMD, opt, argv);
-		}
-	}
+	rc = poolctl_parse_view_opts(argc, argv, CMD, usage_stat, &human);
+	if (rc >= 0)
+		return rc;
 	if (optind < argc)
 		return poolctl_cmd_error(CMD, EINVAL, "unexpected argument "
 					 "'%s'", argv[optind]);

@@ -40,6 +40,33 @@ int poolctl_option_error(const char *cmd, int opt, char **argv)
 	return poolctl_cmd_error(cmd, EINVAL, "unknown option '%s'", arg);
 }
 
+int poolctl_parse_view_opts(int argc, char **argv, const char *cmd,
+			    const char *usage, bool *human)
+{
+	static const struct option longopts[] = {
+		{ "human", no_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	*human = false;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:uh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'u':
+			*human = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			return poolctl_option_error(cmd, opt, argv);
+		}
+	}
+	return -1;
+}
+
 /* A decimal unsigned int, nothing else. */
 static int parse_uint(const char *s, const char **end, unsigned int *val)
 {
