@@ -12,9 +12,14 @@
 #include <linux/build_bug.h>
 #include <linux/fs.h>
 #include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/nodemask.h>
 #include <linux/nospec.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
+#include <linux/topology.h>
 #include <linux/uaccess.h>
 
 #include <linux/scalepool.h>
@@ -26,17 +31,22 @@
  * @ubuf: the user's struct
  * @user_size: its size, as user space declared it
  * @cmd: the kernel copy of the struct, written back after the handler
+ * @alloc: ALLOC: the new allocation, published by its finish step
  */
 struct sp_ucmd {
 	struct sp_file *sf;
 	void __user *ubuf;
 	u32 user_size;
 	void *cmd;
+	struct sp_alloc *alloc;
 };
 
 /* Room for the struct of any command. */
 union sp_ucmd_buffer {
 	struct scalepool_query query;
+	struct scalepool_alloc alloc;
+	struct scalepool_free free;
+	struct scalepool_info info;
 };
 
 /**
@@ -44,11 +54,16 @@ union sp_ucmd_buffer {
  * @size: sizeof its struct in this kernel
  * @min_size: size of its struct as first released
  * @execute: the handler; 0 to write the struct back, or a negative errno
+ * @finish: optional; called after a successful @execute with 0 when the
+ *          struct was written back, -EFAULT when it could not be, and
+ *          returns the ioctl's result: commits or undoes what @execute
+ *          made, so that user space never loses an object it was not told
  */
 struct sp_ioctl_op {
 	unsigned int size;
 	unsigned int min_size;
 	int (*execute)(struct sp_ucmd *ucmd);
+	int (*finish)(struct sp_ucmd *ucmd, int ret);
 };
 
 static int sp_query(struct sp_ucmd *ucmd)
@@ -60,29 +75,229 @@ static int sp_query(struct sp_ucmd *ucmd)
 
 	query->abi_version = SCALEPOOL_ABI_VERSION;
 	query->nr_members = sp_members_count();
-	query->caps = SCALEPOOL_CAP_NODE_MEMBERS;
+	query->caps = SCALEPOOL_CAP_NODE_MEMBERS | SCALEPOOL_CAP_ALLOC;
 	/* Without memory hotplug there is nothing to follow. */
 	if (IS_ENABLED(CONFIG_MEMORY_HOTPLUG))
 		query->caps |= SCALEPOOL_CAP_MEMORY_HOTPLUG;
+	/* PMD mappings need THP in the kernel (not necessarily enabled). */
+	if (IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		query->caps |= SCALEPOOL_CAP_HUGE_MAPPINGS;
 	return 0;
+}
+
+#define SP_ALLOC_FLAGS	(SCALEPOOL_ALLOC_POPULATE | SCALEPOOL_ALLOC_NO_HUGE)
+
+/* The scalar fields of ALLOC, in the order the header lists them. */
+static int sp_alloc_check(const struct scalepool_alloc *cmd,
+			  struct sp_alloc_req *req)
+{
+	bool interleave = cmd->policy == SCALEPOOL_POLICY_INTERLEAVE;
+	u64 length;
+
+	if (cmd->flags & ~SP_ALLOC_FLAGS)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved || cmd->__reserved2)
+		return -EINVAL;
+	if (!cmd->length)
+		return -EINVAL;
+	if (cmd->length > SCALEPOOL_MAX_ALLOC_SIZE ||
+	    check_add_overflow(cmd->length, (u64)PAGE_SIZE - 1, &length))
+		return -EOVERFLOW;
+	if (cmd->policy > SCALEPOOL_POLICY_TIERED)
+		return -EINVAL;
+	if (cmd->nr_members > SCALEPOOL_MAX_MEMBERS)
+		return -EINVAL;
+	if (!cmd->nr_members && (cmd->policy == SCALEPOOL_POLICY_BIND ||
+				 cmd->policy == SCALEPOOL_POLICY_PREFERRED ||
+				 interleave))
+		return -EINVAL;
+	if (!interleave && (cmd->weights_ptr || cmd->granularity))
+		return -EINVAL;
+	if (cmd->granularity && (!PAGE_ALIGNED(cmd->granularity) ||
+				 cmd->granularity > SCALEPOOL_MAX_GRANULARITY))
+		return -EINVAL;
+	if (cmd->initiator != SCALEPOOL_INITIATOR_LOCAL &&
+	    (cmd->initiator < 0 || (unsigned int)cmd->initiator >= nr_node_ids ||
+	     !node_state(cmd->initiator, N_CPU)))
+		return -EINVAL;
+
+	req->length = length & PAGE_MASK;
+	req->policy = cmd->policy;
+	req->flags = cmd->flags;
+	req->nr_members = cmd->nr_members;
+	req->granularity = cmd->granularity ?: PAGE_SIZE;
+	req->initiator = cmd->initiator == SCALEPOOL_INITIATOR_LOCAL ?
+			 numa_node_id() : cmd->initiator;
+	return 0;
+}
+
+/* The member ids and weights of ALLOC: readable, no duplicates, in range. */
+static int sp_alloc_copy_arrays(const struct scalepool_alloc *cmd,
+				struct sp_alloc_req *req)
+{
+	size_t bytes = array_size(req->nr_members, sizeof(u32));
+	unsigned int i, j;
+
+	if (copy_from_user(req->ids, u64_to_user_ptr(cmd->members_ptr), bytes))
+		return -EFAULT;
+	for (i = 0; i < req->nr_members; i++)
+		for (j = 0; j < i; j++)
+			if (req->ids[i] == req->ids[j])
+				return -EINVAL;
+
+	if (!cmd->weights_ptr) {
+		for (i = 0; i < req->nr_members; i++)
+			req->weights[i] = 1;
+		return 0;
+	}
+	if (copy_from_user(req->weights, u64_to_user_ptr(cmd->weights_ptr),
+			   bytes))
+		return -EFAULT;
+	for (i = 0; i < req->nr_members; i++)
+		if (!req->weights[i] ||
+		    req->weights[i] > SCALEPOOL_MAX_WEIGHT)
+			return -EINVAL;
+	return 0;
+}
+
+static int sp_ioctl_alloc(struct sp_ucmd *ucmd)
+{
+	struct scalepool_alloc *cmd = ucmd->cmd;
+	struct sp_alloc_req *req;
+	struct sp_alloc *a;
+	u32 handle;
+	int ret;
+
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	ret = sp_alloc_check(cmd, req);
+	if (ret)
+		goto out_free;
+	ret = sp_alloc_copy_arrays(cmd, req);
+	if (ret)
+		goto out_free;
+
+	a = sp_alloc_create(req);
+	if (IS_ERR(a)) {
+		ret = PTR_ERR(a);
+		goto out_free;
+	}
+	ret = sp_file_reserve(ucmd->sf, &handle);
+	if (ret) {
+		sp_alloc_put(a);
+		goto out_free;
+	}
+
+	ucmd->alloc = a;
+	cmd->handle = handle;
+	cmd->offset = (u64)handle << SP_HANDLE_SHIFT;
+out_free:
+	kfree(req);
+	return ret;
+}
+
+/* The handle names the allocation only once user space has been told it. */
+static int sp_ioctl_alloc_finish(struct sp_ucmd *ucmd, int ret)
+{
+	struct scalepool_alloc *cmd = ucmd->cmd;
+
+	if (!ret)
+		ret = sp_file_publish(ucmd->sf, cmd->handle, ucmd->alloc);
+	if (ret) {
+		sp_file_unreserve(ucmd->sf, cmd->handle);
+		sp_alloc_put(ucmd->alloc);
+	}
+	return ret;
+}
+
+static int sp_ioctl_free(struct sp_ucmd *ucmd)
+{
+	struct scalepool_free *cmd = ucmd->cmd;
+	struct sp_alloc *a;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+	a = sp_file_remove(ucmd->sf, cmd->handle);
+	if (!a)
+		return -ENOENT;
+	sp_alloc_put(a);
+	return 0;
+}
+
+/* One placement per part, in member id order, as far as there is room. */
+static int sp_info_placements(const struct sp_alloc *a,
+			      struct scalepool_info *cmd)
+{
+	struct scalepool_placement __user *up;
+	struct scalepool_placement p;
+	unsigned int i, room;
+
+	room = min(cmd->nr_placements, a->nr_parts);
+	up = u64_to_user_ptr(cmd->placements_ptr);
+	for (i = 0; i < room; i++) {
+		memset(&p, 0, sizeof(p));
+		p.member = a->parts[i].m->id;
+		p.node = a->parts[i].m->nid;
+		p.bytes = a->parts[i].bytes;
+		p.huge_bytes = a->parts[i].huge_bytes;
+		if (copy_to_user(&up[i], &p, sizeof(p)))
+			return -EFAULT;
+	}
+	cmd->nr_placements = a->nr_parts;
+	return 0;
+}
+
+static int sp_ioctl_info(struct sp_ucmd *ucmd)
+{
+	struct scalepool_info *cmd = ucmd->cmd;
+	struct sp_alloc *a;
+	int ret;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	a = sp_file_get(ucmd->sf, cmd->handle);
+	if (!a)
+		return -ENOENT;
+
+	ret = sp_info_placements(a, cmd);
+	if (!ret) {
+		cmd->policy = a->policy;
+		cmd->length = a->length;
+		cmd->offset = (u64)cmd->handle << SP_HANDLE_SHIFT;
+		cmd->alloc_flags = a->flags;
+	}
+	sp_alloc_put(a);
+	return ret;
 }
 
 /*
  * @_last is the last field of the struct as first released: older
  * programs may pass a struct that ends there, never a shorter one.
  */
-#define SP_IOCTL_OP(_nr, _fn, _struct, _last)				\
+#define SP_IOCTL_OP_FINISH(_nr, _fn, _finish, _struct, _last)		\
 	[(_nr) - SCALEPOOL_CMD_BASE] = {				\
 		.size = sizeof(_struct) +				\
 			BUILD_BUG_ON_ZERO(sizeof(union sp_ucmd_buffer) <\
 					  sizeof(_struct)),		\
 		.min_size = offsetofend(_struct, _last),		\
 		.execute = _fn,						\
+		.finish = _finish,					\
 	}
+#define SP_IOCTL_OP(_nr, _fn, _struct, _last)				\
+	SP_IOCTL_OP_FINISH(_nr, _fn, NULL, _struct, _last)
 
 static const struct sp_ioctl_op sp_ioctl_ops[] = {
 	SP_IOCTL_OP(SCALEPOOL_CMD_QUERY, sp_query, struct scalepool_query,
 		    caps),
+	SP_IOCTL_OP_FINISH(SCALEPOOL_CMD_ALLOC, sp_ioctl_alloc,
+			   sp_ioctl_alloc_finish, struct scalepool_alloc, offset),
+	SP_IOCTL_OP(SCALEPOOL_CMD_FREE, sp_ioctl_free, struct scalepool_free,
+		    __reserved),
+	SP_IOCTL_OP(SCALEPOOL_CMD_INFO, sp_ioctl_info, struct scalepool_info,
+		    placements_ptr),
 };
 
 static const struct sp_ioctl_op *sp_ioctl_lookup(unsigned int cmd)
@@ -149,6 +364,8 @@ long sp_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 		return ret;
 
 	if (copy_to_user(ucmd.ubuf, &buf, min(ucmd.user_size, op->size)))
-		return -EFAULT;
-	return 0;
+		ret = -EFAULT;
+	if (op->finish)
+		ret = op->finish(&ucmd, ret);
+	return ret;
 }

@@ -20,9 +20,11 @@
 #include <linux/mmzone.h>
 #include <linux/mutex.h>
 #include <linux/nodemask.h>
+#include <linux/overflow.h>
 #include <linux/pfn.h>
 #include <linux/slab.h>
 #include <linux/sprintf.h>
+#include <linux/vmstat.h>
 
 #include "scalepool.h"
 
@@ -91,6 +93,131 @@ unsigned int sp_members_count(void)
 void sp_member_release(struct kobject *kobj)
 {
 	kfree(to_sp_member(kobj));
+}
+
+/**
+ * sp_member_get() - find a member by id and take a reference on it
+ * @id: the member's id
+ *
+ * Return: the member, to be released with sp_member_put(), or NULL when
+ * no member has that id.
+ */
+struct sp_member *sp_member_get(u32 id)
+{
+	struct sp_member *m, *found = NULL;
+
+	mutex_lock(&sp_members_lock);
+	list_for_each_entry(m, &sp_members, list) {
+		if (m->id == id) {
+			kobject_get(&m->kobj);
+			found = m;
+			break;
+		}
+	}
+	mutex_unlock(&sp_members_lock);
+	return found;
+}
+
+/**
+ * sp_members_get_all() - take a reference on every node member
+ * @members: out: a kmalloc'ed array of the members, in id order
+ * @nr: out: its length, 0 when there is no member (then @members is NULL)
+ *
+ * Release each member with sp_member_put() and kfree() the array.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int sp_members_get_all(struct sp_member ***members, unsigned int *nr)
+{
+	struct sp_member **array = NULL;
+	struct sp_member *m;
+	unsigned int n = 0;
+
+	mutex_lock(&sp_members_lock);
+	if (sp_nr_members) {
+		array = kmalloc_array(sp_nr_members, sizeof(*array), GFP_KERNEL);
+		if (!array) {
+			mutex_unlock(&sp_members_lock);
+			return -ENOMEM;
+		}
+	}
+	/* The list is in id order: members are added with growing ids. */
+	list_for_each_entry(m, &sp_members, list) {
+		if (m->kind != SP_MEMBER_NODE)
+			continue;
+		kobject_get(&m->kobj);
+		array[n++] = m;
+	}
+	mutex_unlock(&sp_members_lock);
+
+	*members = array;
+	*nr = n;
+	return 0;
+}
+
+/**
+ * sp_member_put() - drop a reference taken by sp_member_get() or
+ * sp_members_get_all()
+ * @m: the member, or NULL
+ */
+void sp_member_put(struct sp_member *m)
+{
+	if (m)
+		kobject_put(&m->kobj);
+}
+
+/**
+ * sp_member_charge() - account bytes the pool takes from a member
+ * @m: the member
+ * @bytes: bytes about to be allocated there
+ *
+ * The check against the admin limit and the charge are one atomic step,
+ * so that racing allocations never exceed the limit together.  A limit
+ * lowered below the member's use only stops new charges.
+ *
+ * Return: 0, or -ENOSPC when the charge would exceed the limit.
+ */
+int sp_member_charge(struct sp_member *m, u64 bytes)
+{
+	s64 used = atomic64_read(&m->used);
+	u64 limit, sum;
+
+	do {
+		limit = READ_ONCE(m->limit);
+		if (check_add_overflow((u64)used, bytes, &sum) ||
+		    (limit && sum > limit))
+			return -ENOSPC;
+	} while (!atomic64_try_cmpxchg(&m->used, &used, (s64)sum));
+	return 0;
+}
+
+/**
+ * sp_member_uncharge() - return bytes charged by sp_member_charge()
+ * @m: the member
+ * @bytes: bytes the pool gave back
+ */
+void sp_member_uncharge(struct sp_member *m, u64 bytes)
+{
+	atomic64_sub(bytes, &m->used);
+}
+
+/**
+ * sp_member_free_bytes() - free memory of a member's node right now
+ * @m: a node member
+ *
+ * Return: the free pages of every zone of the node, in bytes.
+ */
+u64 sp_member_free_bytes(const struct sp_member *m)
+{
+	pg_data_t *pgdat = NODE_DATA(m->nid);
+	unsigned long pages = 0;
+	int z;
+
+	if (!pgdat)
+		return 0;
+	for (z = 0; z < MAX_NR_ZONES; z++)
+		pages += zone_page_state(&pgdat->node_zones[z], NR_FREE_PAGES);
+	return (u64)pages << PAGE_SHIFT;
 }
 
 /* Callback state for sp_node_ram_is_cxl(). */
@@ -342,13 +469,25 @@ void sp_members_exit(void)
  * node_states[] but resync anyway, at little cost, in case an earlier
  * event failed to allocate.  MEM_ONLINE and MEM_OFFLINE cannot be failed,
  * so a failure is only reported, and retried at the next event.
+ *
+ * MEM_GOING_OFFLINE comes after offline_pages() has isolated the range
+ * and before it starts migrating: a range that holds pool pages is
+ * refused with EBUSY there (see Documentation/design-memory.rst).
  */
 static int sp_memory_notify(struct notifier_block *nb, unsigned long action,
 			    void *data)
 {
+	struct memory_notify *arg = data;
 	int ret;
 
 	switch (action) {
+	case MEM_GOING_OFFLINE:
+		/*
+		 * The pool's pages cannot be migrated: refuse at once rather
+		 * than let offline_pages() retry them forever.
+		 */
+		ret = sp_allocs_offline_check(arg->start_pfn, arg->nr_pages);
+		return notifier_from_errno(ret);
 	case MEM_ONLINE:
 	case MEM_OFFLINE:
 	case MEM_CANCEL_ONLINE:

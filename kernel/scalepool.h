@@ -6,12 +6,19 @@
 #define _SCALEPOOL_H
 
 #include <linux/atomic.h>
+#include <linux/build_bug.h>
 #include <linux/kobject.h>
+#include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
+#include <asm/page.h>
+
+#include <linux/scalepool.h>
 
 struct file;
+struct page;
+struct vm_area_struct;
 
 /*
  * Kinds of member.  Only NUMA nodes exist for now; PCI BARs and P2PDMA
@@ -40,8 +47,9 @@ enum sp_mem_type {
  * @nid: home NUMA node
  * @mem_type: what backs the memory (enum sp_mem_type), fixed at creation
  * @capacity: bytes; written under the registry mutex, read with READ_ONCE
- * @used: bytes allocated from the member
- * @limit: bytes the pool may use, 0 for no limit; read with READ_ONCE
+ * @used: bytes allocated from the member; changed only through
+ *        sp_member_charge() and sp_member_uncharge()
+ * @limit: bytes the pool may use, 0 for no limit; READ_ONCE/WRITE_ONCE
  * @name: stable name, e.g. "node2"
  *
  * @id, @kind, @nid, @mem_type and @name never change once the member is
@@ -65,15 +73,102 @@ static inline struct sp_member *to_sp_member(struct kobject *kobj)
 	return container_of(kobj, struct sp_member, kobj);
 }
 
+/*
+ * The mmap offset of an allocation is its handle shifted left by
+ * SP_HANDLE_SHIFT, so that the page offset (pgoff) of a mapping names
+ * both the allocation (the bits above SP_PGOFF_SHIFT) and the page in it
+ * (the bits below).  Handles are 1 to SP_HANDLE_MAX.
+ */
+#define SP_HANDLE_SHIFT		40
+#define SP_HANDLE_MAX		((1U << 22) - 1)
+#define SP_PGOFF_SHIFT		(SP_HANDLE_SHIFT - PAGE_SHIFT)
+#define SP_PGOFF_MASK		((1UL << SP_PGOFF_SHIFT) - 1)
+static_assert(SCALEPOOL_MAX_ALLOC_SIZE <= 1ULL << SP_HANDLE_SHIFT);
+
 /**
  * struct sp_file - state of one open file of /dev/scalepool
- * @allocs: the allocations this file owns, by handle (a later issue)
+ * @allocs: the allocations this file owns, by handle; each entry holds a
+ *          reference on its allocation
+ * @nr_allocs: entries in @allocs, for fdinfo
+ * @bytes: sum of their lengths, for fdinfo
  */
 struct sp_file {
 	struct xarray allocs;
+	atomic_t nr_allocs;
+	atomic64_t bytes;
+};
+
+/**
+ * struct sp_alloc_part - what an allocation holds on one member
+ * @m: the member; the part holds a reference on its kobject
+ * @bytes: bytes charged to the member (its @used) for this allocation
+ * @huge_bytes: of which in 2 MiB pages
+ */
+struct sp_alloc_part {
+	struct sp_member *m;
+	u64 bytes;
+	u64 huge_bytes;
+};
+
+/**
+ * struct sp_alloc - one allocation: zeroed pages placed by a policy
+ * @ref: held by the handle in its file's table and by each allocation
+ *       file (one per mmap() call, see mmap.c); the last put frees it
+ * @list: entry in the list of every allocation (alloc.c), which memory
+ *        offlining checks
+ * @length: bytes, a multiple of PAGE_SIZE
+ * @nr_pages: @length in pages
+ * @policy: SCALEPOOL_POLICY_*
+ * @flags: SCALEPOOL_ALLOC_*
+ * @nr_parts: entries in @parts
+ * @parts: the members holding its memory, by member id
+ * @pages: @nr_pages pointers: the page backing each 4 KiB of the
+ *         allocation; a 2 MiB page fills 512 entries (head, then its
+ *         tail pages) starting at an index that is a multiple of 512
+ *
+ * Everything but @ref and @list is fixed once sp_alloc_create() returns.
+ */
+struct sp_alloc {
+	struct kref ref;
+	struct list_head list;
+	u64 length;
+	unsigned long nr_pages;
+	u32 policy;
+	u32 flags;
+	unsigned int nr_parts;
+	struct sp_alloc_part *parts;
+	struct page **pages;
+};
+
+/**
+ * struct sp_alloc_req - an ALLOC request, checked against the UAPI rules
+ * @length: bytes, rounded up to the page size
+ * @policy: SCALEPOOL_POLICY_*
+ * @flags: SCALEPOOL_ALLOC_*
+ * @nr_members: entries in @ids (and @weights)
+ * @ids: member ids, no duplicates
+ * @weights: INTERLEAVE weights, 1 to SCALEPOOL_MAX_WEIGHT
+ * @granularity: INTERLEAVE chunk in bytes, a multiple of PAGE_SIZE
+ * @initiator: the CPU node placement is for (never SCALEPOOL_INITIATOR_LOCAL)
+ */
+struct sp_alloc_req {
+	u64 length;
+	u32 policy;
+	u32 flags;
+	unsigned int nr_members;
+	u32 ids[SCALEPOOL_MAX_MEMBERS];
+	u32 weights[SCALEPOOL_MAX_MEMBERS];
+	u64 granularity;
+	int initiator;
 };
 
 /* member.c */
+struct sp_member *sp_member_get(u32 id);
+int sp_members_get_all(struct sp_member ***members, unsigned int *nr);
+void sp_member_put(struct sp_member *m);
+int sp_member_charge(struct sp_member *m, u64 bytes);
+void sp_member_uncharge(struct sp_member *m, u64 bytes);
+u64 sp_member_free_bytes(const struct sp_member *m);
 const char *sp_member_kind_name(const struct sp_member *m);
 const char *sp_member_mem_type_name(const struct sp_member *m);
 unsigned int sp_members_count(void);
@@ -91,5 +186,22 @@ void sp_sysfs_member_del(struct sp_member *m);
 
 /* ioctl.c */
 long sp_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
+
+/* main.c: the allocations of one open file */
+int sp_file_reserve(struct sp_file *sf, u32 *handle);
+void sp_file_unreserve(struct sp_file *sf, u32 handle);
+int sp_file_publish(struct sp_file *sf, u32 handle, struct sp_alloc *a);
+struct sp_alloc *sp_file_remove(struct sp_file *sf, u32 handle);
+struct sp_alloc *sp_file_get(struct sp_file *sf, u32 handle);
+
+/* alloc.c */
+struct sp_alloc *sp_alloc_create(const struct sp_alloc_req *req);
+void sp_alloc_put(struct sp_alloc *a);
+int sp_allocs_offline_check(unsigned long start_pfn, unsigned long nr_pages);
+int sp_alloc_init(void);
+void sp_alloc_exit(void);
+
+/* mmap.c */
+int sp_mmap(struct sp_file *sf, struct vm_area_struct *vma);
 
 #endif /* _SCALEPOOL_H */

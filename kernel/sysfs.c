@@ -16,16 +16,22 @@
  *			memory	  what backs it: "dram" or "cxl"
  *			capacity  bytes (present pages of a node member)
  *			used	  bytes allocated from it by scalepool
- *			limit	  bytes scalepool may use, "0" for no limit
+ *			limit	  bytes scalepool may use, "0" for no limit;
+ *				  writable (CAP_SYS_ADMIN), decimal bytes
+ *			free	  bytes of free memory on the node now
  *
- * All files are read-only, hold one value and end with a newline.
+ * Files hold one value and end with a newline.  All are read-only but
+ * limit: a limit below the current use is accepted and only stops new
+ * allocations from the member.
  * Members come and go with memory hotplug; each change sends a uevent
  * (add/remove) for the member's directory.  A member that goes away and
  * comes back gets a new id, so an id never names two different members.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/kobject.h>
+#include <linux/kstrtox.h>
 #include <linux/sysfs.h>
 
 #include <linux/scalepool.h>
@@ -106,6 +112,30 @@ static ssize_t limit_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%llu\n", READ_ONCE(to_sp_member(kobj)->limit));
 }
 
+static ssize_t limit_store(struct kobject *kobj, struct kobj_attribute *attr,
+			   const char *buf, size_t count)
+{
+	u64 limit;
+	int ret;
+
+	/* The file is root's already; an fd passed to others is not enough. */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	ret = kstrtou64(buf, 10, &limit);
+	if (ret)
+		return -EINVAL;
+	/* Read in sp_member_charge()'s cmpxchg loop. */
+	WRITE_ONCE(to_sp_member(kobj)->limit, limit);
+	return count;
+}
+
+static ssize_t free_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  sp_member_free_bytes(to_sp_member(kobj)));
+}
+
 static struct kobj_attribute id_attr = __ATTR_RO(id);
 static struct kobj_attribute kind_attr = __ATTR_RO(kind);
 static struct kobj_attribute name_attr = __ATTR_RO(name);
@@ -113,7 +143,8 @@ static struct kobj_attribute node_attr = __ATTR_RO(node);
 static struct kobj_attribute memory_attr = __ATTR_RO(memory);
 static struct kobj_attribute capacity_attr = __ATTR_RO(capacity);
 static struct kobj_attribute used_attr = __ATTR_RO(used);
-static struct kobj_attribute limit_attr = __ATTR_RO(limit);
+static struct kobj_attribute limit_attr = __ATTR_RW(limit);
+static struct kobj_attribute free_attr = __ATTR_RO(free);
 
 static struct attribute *sp_member_attrs[] = {
 	&id_attr.attr,
@@ -124,6 +155,7 @@ static struct attribute *sp_member_attrs[] = {
 	&capacity_attr.attr,
 	&used_attr.attr,
 	&limit_attr.attr,
+	&free_attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(sp_member);

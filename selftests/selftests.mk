@@ -13,9 +13,14 @@ GUEST_TESTS := $(patsubst selftests/guest/%.c,$(BUILD)/selftests/guest/%,\
 selftests: selftests-guest selftests-host
 selftests-guest: $(GUEST_TESTS)
 
-$(BUILD)/selftests/guest/%: selftests/guest/%.c kernel/uapi/linux/scalepool.h
+# Per-program libraries: $(BUILD)/selftests/guest/<name>: GUEST_LDLIBS += ...
+GUEST_LDLIBS :=
+$(BUILD)/selftests/guest/alloc_lifetime: GUEST_LDLIBS += -luring
+
+$(BUILD)/selftests/guest/%: selftests/guest/%.c kernel/uapi/linux/scalepool.h \
+		$(wildcard selftests/guest/*.h)
 	@mkdir -p $(dir $@)
 	@test -f $(KSFT_DIR)/kselftest_harness.h || { \
 		echo "no kselftest harness in $(KSFT_DIR): run tools/setup" >&2; \
 		exit 1; }
-	$(CC) $(SELFTEST_CFLAGS) -o $@ $< -lpthread
+	$(CC) $(SELFTEST_CFLAGS) -o $@ $< $(GUEST_LDLIBS) -lpthread

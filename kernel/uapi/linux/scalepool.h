@@ -55,7 +55,11 @@
 #define SCALEPOOL_CAP_MEMORY_HOTPLUG	(1ULL << 1)
 /* ALLOC, FREE, INFO and mmap of node members' memory. */
 #define SCALEPOOL_CAP_ALLOC		(1ULL << 2)
-/* Allocations are mapped with 2 MiB pages where size and address allow. */
+/*
+ * Allocations are mapped with 2 MiB pages where size and address allow
+ * (DRAM members; CXL memory in ZONE_MOVABLE is held in 2 MiB pages but
+ * mapped 4 KiB at a time, see Documentation/design-memory.rst).
+ */
 #define SCALEPOOL_CAP_HUGE_MAPPINGS	(1ULL << 3)
 
 /**
@@ -139,7 +143,7 @@ struct scalepool_query {
  *               size.  Must be 0 for the other policies.
  * @initiator: NEAREST, TIERED, BIND: the CPU NUMA node placement is for,
  *             or SCALEPOOL_INITIATOR_LOCAL; a node without CPUs gets
- *             EINVAL
+ *             EINVAL (checked, and else ignored, for the other policies)
  * @__reserved: must be 0
  * @handle: output, the allocation's handle, meaningful on this fd only
  * @__reserved2: must be 0
@@ -149,7 +153,19 @@ struct scalepool_query {
  * by the fd: FREE or close(2) releases it, except that a live mapping
  * keeps it until munmap.  Map it with mmap(MAP_SHARED) at @offset (a
  * private mapping gets EINVAL); a mapping may cover a page-aligned part
- * of the allocation but not go past its end (EINVAL).
+ * of the allocation but not go past its end (EINVAL); an offset that
+ * names no allocation of this fd gets EINVAL.  A child inherits the
+ * mappings across fork(2) and shares the memory with its parent.
+ * ENOSPC also when the fd holds 2^22 - 1 allocations.  An ALLOC whose
+ * struct cannot be written back gets EFAULT and leaves nothing behind.
+ *
+ * Memory of ZONE_MOVABLE members (CXL memory onlined by dax/kmem) is
+ * mapped without struct page references: get_user_pages() fails on it
+ * at once (a long-term pin such as io_uring buffer registration gets
+ * EEXIST or EFAULT; O_DIRECT and vmsplice fail too) and move_pages(2)
+ * does not see it.  DRAM pages mapped 4 KiB at a time are normal pages
+ * (get_user_pages and move_pages work); 2 MiB mappings are pinnable but
+ * not seen by move_pages (use SCALEPOOL_ALLOC_NO_HUGE for that).
  */
 struct scalepool_alloc {
 	__u32 size;

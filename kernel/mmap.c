@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * scalepool: mapping allocations into user space.
+ *
+ * mmap() of /dev/scalepool at an allocation's offset switches the new VMA
+ * to a file of its own, an anonymous-inode file whose private_data is the
+ * allocation and whose release drops a reference on it.  The VMA (and
+ * every copy that fork or a split makes) holds that file, so the memory
+ * lives until the last mapping goes, whatever happens to the handle and
+ * to the device file; the file's fops hold the module.
+ *
+ * Pages are mapped at fault time (or all at mmap time with
+ * SCALEPOOL_ALLOC_POPULATE):
+ *  - a 2 MiB page of a normal zone by one PMD (->huge_fault), when the
+ *    VMA covers the whole 2 MiB at a matching address;
+ *  - otherwise 4 KiB at a time: pages of a normal zone as normal pages
+ *    (refcounted, seen by GUP and move_pages(2)), pages of ZONE_MOVABLE
+ *    as special PFN entries, which GUP refuses at once (see
+ *    Documentation/design-memory.rst for why).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/err.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/module.h>
+#include <linux/overflow.h>
+#include <linux/pagemap.h>
+#include <linux/pfn_t.h>
+#include <linux/pgtable.h>
+#include <linux/sched/signal.h>
+
+#include "scalepool.h"
+
+static int sp_alloc_file_release(struct inode *inode, struct file *file)
+{
+	sp_alloc_put(file->private_data);
+	return 0;
+}
+
+/* The file a mapping holds; nothing but mappings ever sees it. */
+static const struct file_operations sp_alloc_fops = {
+	.owner = THIS_MODULE,
+	.release = sp_alloc_file_release,
+};
+
+/* Index in @a of the page that backs @pgoff of a mapping. */
+static struct page *sp_vma_page(struct sp_alloc *a, pgoff_t pgoff)
+{
+	unsigned long idx = pgoff & SP_PGOFF_MASK;
+
+	if (idx >= a->nr_pages)
+		return NULL;
+	return a->pages[idx];
+}
+
+/*
+ * ZONE_MOVABLE pages (CXL memory onlined by dax/kmem) go in as special
+ * entries: GUP finds no struct page behind them and fails, where a
+ * normal entry would send a long-term pin into the kernel's endless
+ * migrate-and-retry loop for pages that cannot move.
+ */
+static vm_fault_t sp_map_pte(struct vm_area_struct *vma, unsigned long addr,
+			     struct page *page)
+{
+	if (is_zone_movable_page(page))
+		return vmf_insert_mixed(vma, addr, page_to_pfn_t(page));
+	return vmf_insert_page(vma, addr, page);
+}
+
+static vm_fault_t sp_vm_fault(struct vm_fault *vmf)
+{
+	struct page *page = sp_vma_page(vmf->vma->vm_private_data, vmf->pgoff);
+
+	if (!page)
+		return VM_FAULT_SIGBUS;
+	return sp_map_pte(vmf->vma, vmf->address, page);
+}
+
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+/*
+ * The 2 MiB page to map at @haddr by one PMD, or NULL: the VMA must cover
+ * all of it, the address must match a 2 MiB boundary of the allocation,
+ * and the page there must be a 2 MiB page of a normal zone.  6.12's slow
+ * GUP follows special PMDs to their page, so a ZONE_MOVABLE page mapped
+ * this way would bring back the endless long-term pin: those are mapped
+ * 4 KiB at a time instead.
+ */
+static struct page *sp_vma_huge_page(struct vm_area_struct *vma,
+				     unsigned long haddr)
+{
+	struct sp_alloc *a = vma->vm_private_data;
+	struct page *page;
+	pgoff_t pgoff;
+
+	if (haddr < vma->vm_start || vma->vm_end - haddr < PMD_SIZE)
+		return NULL;
+	pgoff = linear_page_index(vma, haddr);
+	if (!IS_ALIGNED(pgoff & SP_PGOFF_MASK, HPAGE_PMD_NR))
+		return NULL;
+	page = sp_vma_page(a, pgoff);
+	if (!page || !PageHead(page) ||
+	    folio_order(page_folio(page)) != HPAGE_PMD_ORDER ||
+	    is_zone_movable_page(page))
+		return NULL;
+	return page;
+}
+
+static vm_fault_t sp_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
+{
+	struct page *page;
+
+	if (order != PMD_ORDER)
+		return VM_FAULT_FALLBACK;
+	page = sp_vma_huge_page(vmf->vma, vmf->address & PMD_MASK);
+	if (!page)
+		return VM_FAULT_FALLBACK;
+	return vmf_insert_pfn_pmd(vmf, page_to_pfn_t(page),
+				  vmf->flags & FAULT_FLAG_WRITE);
+}
+#endif
+
+static const struct vm_operations_struct sp_vm_ops = {
+	.fault = sp_vm_fault,
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	.huge_fault = sp_vm_huge_fault,
+#endif
+};
+
+/* Is @addr mapped by a PMD leaf?  A lockless peek, for populate only. */
+static bool sp_pmd_mapped(struct mm_struct *mm, unsigned long addr)
+{
+	pgd_t *pgd = pgd_offset(mm, addr);
+	p4d_t *p4d;
+	pud_t *pud;
+
+	if (pgd_none(pgdp_get(pgd)))
+		return false;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(p4dp_get(p4d)))
+		return false;
+	pud = pud_offset(p4d, addr);
+	if (pud_none(pudp_get(pud)) || pud_leaf(pudp_get(pud)))
+		return false;
+	return pmd_leaf(pmdp_get_lockless(pmd_offset(pud, addr)));
+}
+
+/*
+ * SCALEPOOL_ALLOC_POPULATE: fault in the whole VMA now, through the same
+ * handlers as a user fault, so that 2 MiB pages get PMDs here too.  The
+ * VMA is not in the tree yet; the mmap lock is held for writing.
+ */
+static int sp_populate(struct vm_area_struct *vma)
+{
+	unsigned int flags = (vma->vm_flags & VM_WRITE) ? FAULT_FLAG_WRITE : 0;
+	unsigned long addr = vma->vm_start;
+	vm_fault_t ret;
+
+	if (!(vma->vm_flags & (VM_READ | VM_WRITE)))
+		return 0;
+	while (addr < vma->vm_end) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		ret = handle_mm_fault(vma, addr, flags, NULL);
+		if (ret & VM_FAULT_ERROR)
+			return vm_fault_to_errno(ret, 0) ?: -EFAULT;
+		if (sp_pmd_mapped(vma->vm_mm, addr))
+			addr = ALIGN(addr + 1, PMD_SIZE);
+		else
+			addr += PAGE_SIZE;
+		cond_resched();
+	}
+	return 0;
+}
+
+/**
+ * sp_mmap() - map (part of) an allocation of an open /dev/scalepool
+ * @sf: the device file's state
+ * @vma: the new VMA; vm_pgoff names the allocation and the first page
+ *
+ * Shared mappings only, within the allocation.  The VMA gets its own
+ * allocation file in place of the device file.
+ *
+ * Return: 0, -EINVAL for a private mapping, an offset that names no
+ * allocation of @sf, or a range past its end; -ENOMEM, or the error of
+ * populating it.
+ */
+int sp_mmap(struct sp_file *sf, struct vm_area_struct *vma)
+{
+	unsigned long start = vma->vm_pgoff & SP_PGOFF_MASK, end;
+	u64 handle = vma->vm_pgoff >> SP_PGOFF_SHIFT;
+	struct sp_alloc *a;
+	struct file *file;
+	int ret = -EINVAL;
+
+	/* A read-only MAP_SHARED of an O_RDONLY fd has VM_MAYSHARE only. */
+	if (!(vma->vm_flags & VM_MAYSHARE))
+		return -EINVAL;
+	if (handle > SP_HANDLE_MAX)
+		return -EINVAL;
+	a = sp_file_get(sf, handle);
+	if (!a)
+		return -EINVAL;
+	if (check_add_overflow(start, vma_pages(vma), &end) ||
+	    end > a->nr_pages)
+		goto err_put;
+
+	file = anon_inode_getfile("[scalepool]", &sp_alloc_fops, a, O_RDWR);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto err_put;
+	}
+	/* From here the file owns the reference. */
+
+	/* VM_HUGEPAGE: PMDs also when THP is set to "madvise". */
+	vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP |
+		     VM_HUGEPAGE);
+	vma->vm_ops = &sp_vm_ops;
+	vma->vm_private_data = a;
+	vma_set_file(vma, file);
+	fput(file);
+
+	/* On failure mmap_region() unmaps what was mapped and drops the file. */
+	if (a->flags & SCALEPOOL_ALLOC_POPULATE)
+		return sp_populate(vma);
+	return 0;
+
+err_put:
+	sp_alloc_put(a);
+	return ret;
+}

@@ -1,0 +1,760 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Every bad input of SCALEPOOL_ALLOC, FREE, INFO and mmap gets the errno
+ * kernel/uapi/linux/scalepool.h documents, writes nothing back and leaks
+ * nothing: every member's `used` is what it was before the failed call.
+ * Runs in the guest with scalepool.ko loaded; expects DRAM nodes 0 and 1
+ * (the default topology).
+ */
+#include <limits.h>
+#include <stddef.h>
+
+#include "pool_test.h"
+#include "kselftest_harness.h"
+
+#define M		SP_MIB
+#define ALLOC_MIN_SIZE	(offsetof(struct scalepool_alloc, offset) + sizeof(__u64))
+#define FREE_MIN_SIZE	(offsetof(struct scalepool_free, __reserved) + sizeof(__u32))
+#define INFO_MIN_SIZE	(offsetof(struct scalepool_info, placements_ptr) + sizeof(__u64))
+
+static const __u32 all_policies[] = {
+	SCALEPOOL_POLICY_BIND, SCALEPOOL_POLICY_PREFERRED,
+	SCALEPOOL_POLICY_INTERLEAVE, SCALEPOOL_POLICY_NEAREST,
+	SCALEPOOL_POLICY_TIERED,
+};
+
+/* A struct followed by room for a "newer" user space's tail. */
+struct alloc_big {
+	struct scalepool_alloc a;
+	__u64 tail[4];
+};
+struct free_big {
+	struct scalepool_free f;
+	__u64 tail[4];
+};
+struct info_big {
+	struct scalepool_info i;
+	__u64 tail[4];
+};
+
+FIXTURE(errors) {
+	int fd;
+	__u32 m0, m1;		/* the members of DRAM nodes 0 and 1 */
+	__u32 set[2];
+	char *guard;		/* a page, then a PROT_NONE page */
+};
+
+FIXTURE_SETUP(errors)
+{
+	int m0 = sp_member_of_node(0), m1 = sp_member_of_node(1);
+
+	self->guard = MAP_FAILED;
+	self->fd = sp_open();
+	ASSERT_LE(0, self->fd) {
+		TH_LOG("open " SP_DEV ": %s", strerror(errno));
+	}
+	if (m0 < 0 || m1 < 0 || !sp_node_has_cpus(0) || !sp_node_has_cpus(1))
+		SKIP(return, "needs DRAM nodes 0 and 1 with CPUs (default topology)");
+	self->m0 = m0;
+	self->m1 = m1;
+	self->set[0] = m0;
+	self->set[1] = m1;
+	self->guard = mmap(NULL, 2 * SP_PAGE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->guard);
+	ASSERT_EQ(0, mprotect(self->guard + SP_PAGE, SP_PAGE, PROT_NONE));
+}
+
+FIXTURE_TEARDOWN(errors)
+{
+	if (self->guard != MAP_FAILED)
+		munmap(self->guard, 2 * SP_PAGE);
+	close(self->fd);
+}
+
+/* An unreadable user address: the PROT_NONE page. */
+#define BAD_PTR(self)	((uintptr_t)((self)->guard + SP_PAGE))
+
+/*
+ * ALLOC with @a must fail with @err, write nothing back and leave every
+ * member's `used` alone.
+ */
+static void __alloc_fails(struct __test_metadata *_metadata, int fd,
+			  struct scalepool_alloc *a, int err, int line)
+{
+	struct sp_used u;
+	int ret;
+
+	a->handle = 0;
+	a->offset = 0;
+	sp_used_snapshot(&u);
+	ret = sp_ioctl(fd, SCALEPOOL_ALLOC, a);
+	EXPECT_EQ(-err, ret) {
+		TH_LOG("line %d: ALLOC got %s, expected %s", line,
+		       ret ? strerror(-ret) : "success", strerror(err));
+	}
+	if (!ret)
+		sp_free(fd, a->handle);
+	EXPECT_EQ(0, a->handle) {
+		TH_LOG("line %d: handle written back on failure", line);
+	}
+	EXPECT_EQ(0, a->offset);
+	EXPECT_EQ(-1, sp_used_changed(&u)) {
+		TH_LOG("line %d: member %d's used changed", line,
+		       sp_used_changed(&u));
+	}
+}
+#define alloc_fails(a, err) __alloc_fails(_metadata, self->fd, a, err, __LINE__)
+
+/* An ALLOC that must work (the accepted edge of a rule); frees it. */
+static void __alloc_works(struct __test_metadata *_metadata, int fd,
+			  struct scalepool_alloc *a, int line)
+{
+	int ret = sp_ioctl(fd, SCALEPOOL_ALLOC, a);
+
+	EXPECT_EQ(0, ret) {
+		TH_LOG("line %d: ALLOC failed: %s", line, strerror(-ret));
+	}
+	if (!ret)
+		EXPECT_EQ(0, sp_free(fd, a->handle));
+}
+#define alloc_works(a) __alloc_works(_metadata, self->fd, a, __LINE__)
+
+/* A valid request of @policy over DRAM nodes 0 and 1. */
+static void valid(struct scalepool_alloc *a, const __u32 *set, __u32 policy,
+		  __u64 length)
+{
+	int nr = policy == SCALEPOOL_POLICY_NEAREST ||
+		 policy == SCALEPOOL_POLICY_TIERED ? 0 : 2;
+
+	sp_alloc_init(a, policy, 0, length, nr ? set : NULL, nr, NULL, 0, 0);
+}
+
+/* ---- ALLOC fields */
+
+TEST_F(errors, length_zero_is_einval)
+{
+	struct scalepool_alloc a;
+	unsigned int i;
+
+	for (i = 0; i < SP_ARRAY_SIZE(all_policies); i++) {
+		valid(&a, self->set, all_policies[i], 0);
+		alloc_fails(&a, EINVAL);
+	}
+}
+
+TEST_F(errors, length_overflow_is_eoverflow)
+{
+	const __u64 bad[] = {
+		SCALEPOOL_MAX_ALLOC_SIZE + 1,
+		SCALEPOOL_MAX_ALLOC_SIZE + SP_PAGE,
+		1ULL << 63,
+		~0ULL - SP_PAGE + 2,	/* rounding up to a page wraps */
+		~0ULL,
+	};
+	struct scalepool_alloc a;
+	unsigned int i;
+
+	for (i = 0; i < SP_ARRAY_SIZE(bad); i++) {
+		valid(&a, self->set, SCALEPOOL_POLICY_BIND, bad[i]);
+		alloc_fails(&a, EOVERFLOW);
+		valid(&a, self->set, SCALEPOOL_POLICY_INTERLEAVE, bad[i]);
+		alloc_fails(&a, EOVERFLOW);
+	}
+}
+
+/*
+ * More than the allowed members hold: ENOMEM (no limit is set), and the
+ * attempt must not have called the OOM killer on anyone.
+ */
+TEST_F_TIMEOUT(errors, more_than_the_members_hold_is_enomem, 120)
+{
+	long long cap = sp_member_ll(self->m0, "capacity");
+	long long ooms = sp_vmstat("oom_kill");
+	struct scalepool_alloc a;
+
+	ASSERT_LT(0, cap);
+	ASSERT_EQ(0, sp_member_ll(self->m0, "limit"));
+	sp_alloc_init(&a, SCALEPOOL_POLICY_BIND, 0, 2 * cap, &self->m0, 1,
+		      NULL, 0, 0);
+	alloc_fails(&a, ENOMEM);
+	EXPECT_EQ(ooms, sp_vmstat("oom_kill"));
+}
+
+TEST_F(errors, unknown_policy_is_einval)
+{
+	const __u32 bad[] = { 5, 6, 0xff, 0x100, 0x80000000, ~0U };
+	struct scalepool_alloc a;
+	unsigned int i;
+
+	for (i = 0; i < SP_ARRAY_SIZE(bad); i++) {
+		valid(&a, self->set, SCALEPOOL_POLICY_BIND, M);
+		a.policy = bad[i];
+		alloc_fails(&a, EINVAL);
+	}
+}
+
+TEST_F(errors, empty_set_is_einval_for_set_policies)
+{
+	const __u32 need_set[] = { SCALEPOOL_POLICY_BIND,
+				   SCALEPOOL_POLICY_PREFERRED,
+				   SCALEPOOL_POLICY_INTERLEAVE };
+	struct scalepool_alloc a;
+	unsigned int i;
+
+	for (i = 0; i < SP_ARRAY_SIZE(need_set); i++) {
+		valid(&a, self->set, need_set[i], M);
+		a.nr_members = 0;
+		a.members_ptr = 0;
+		alloc_fails(&a, EINVAL);
+		/* A pointer without a count is still an empty set. */
+		valid(&a, self->set, need_set[i], M);
+		a.nr_members = 0;
+		alloc_fails(&a, EINVAL);
+	}
+	/* NEAREST and TIERED take an empty set: every node member. */
+	valid(&a, self->set, SCALEPOOL_POLICY_NEAREST, M);
+	alloc_works(&a);
+	valid(&a, self->set, SCALEPOOL_POLICY_TIERED, M);
+	alloc_works(&a);
+}
+
+TEST_F(errors, more_than_max_members_is_einval)
+{
+	__u32 ids[SCALEPOOL_MAX_MEMBERS + 1];
+	struct scalepool_alloc a;
+	unsigned int i, p;
+
+	for (i = 0; i < SP_ARRAY_SIZE(ids); i++)
+		ids[i] = i < 2 ? self->set[i] : 100000 + i;
+	for (p = 0; p < SP_ARRAY_SIZE(all_policies); p++) {
+		sp_alloc_init(&a, all_policies[p], 0, M, ids,
+			      SCALEPOOL_MAX_MEMBERS + 1, NULL, 0, 0);
+		alloc_fails(&a, EINVAL);
+		/* The count is checked before the array is read. */
+		sp_alloc_init(&a, all_policies[p], 0, M, ids, ~0U, NULL, 0, 0);
+		alloc_fails(&a, EINVAL);
+	}
+}
+
+TEST_F(errors, unknown_member_is_enoent)
+{
+	__u32 ids[SP_MAX_IDS], set[2], p;
+	int n = sp_members(ids, SP_MAX_IDS);
+	struct scalepool_alloc a;
+	const __u32 bad[] = { ids[n - 1] + 1, ids[n - 1] + 1000, ~0U };
+	unsigned int i;
+
+	for (i = 0; i < SP_ARRAY_SIZE(bad); i++)
+		for (p = 0; p < SP_ARRAY_SIZE(all_policies); p++) {
+			/* alone, then after a good member */
+			sp_alloc_init(&a, all_policies[p], 0, M, &bad[i], 1,
+				      NULL, 0, 0);
+			alloc_fails(&a, ENOENT);
+			set[0] = self->m0;
+			set[1] = bad[i];
+			sp_alloc_init(&a, all_policies[p], 0, M, set, 2, NULL,
+				      0, 0);
+			alloc_fails(&a, ENOENT);
+		}
+}
+
+TEST_F(errors, duplicate_members_are_einval)
+{
+	__u32 dup2[2] = { self->m0, self->m0 };
+	__u32 dup3[3] = { self->m0, self->m1, self->m0 };
+	struct scalepool_alloc a;
+	unsigned int p;
+
+	for (p = 0; p < SP_ARRAY_SIZE(all_policies); p++) {
+		sp_alloc_init(&a, all_policies[p], 0, M, dup2, 2, NULL, 0, 0);
+		alloc_fails(&a, EINVAL);
+		sp_alloc_init(&a, all_policies[p], 0, M, dup3, 3, NULL, 0, 0);
+		alloc_fails(&a, EINVAL);
+	}
+}
+
+TEST_F(errors, bad_weights_are_einval)
+{
+	const __u32 bad[][2] = {
+		{ 0, 1 }, { 1, 0 }, { 0, 0 },
+		{ SCALEPOOL_MAX_WEIGHT + 1, 1 }, { 1, 0x10000 }, { ~0U, 1 },
+	};
+	struct scalepool_alloc a;
+	unsigned int i;
+
+	for (i = 0; i < SP_ARRAY_SIZE(bad); i++) {
+		sp_alloc_init(&a, SCALEPOOL_POLICY_INTERLEAVE, 0, M, self->set,
+			      2, bad[i], 0, 0);
+		alloc_fails(&a, EINVAL);
+	}
+}
+
+/* The largest weight works: 255 pages on one member for 1 on the other. */
+TEST_F(errors, max_weight_works)
+{
+	const __u32 w[2] = { SCALEPOOL_MAX_WEIGHT, 1 };
+	struct scalepool_placement pl[4];
+	struct scalepool_info info;
+	__u32 handle, i;
+
+	ASSERT_EQ(0, sp_do_alloc(self->fd, SCALEPOOL_POLICY_INTERLEAVE,
+				 SCALEPOOL_ALLOC_NO_HUGE, 256 * SP_PAGE,
+				 self->set, 2, w, SP_PAGE, 0, &handle, NULL));
+	ASSERT_EQ(0, sp_info(self->fd, handle, &info, pl, 4));
+	ASSERT_EQ(2, info.nr_placements);
+	for (i = 0; i < 2; i++)
+		EXPECT_EQ(pl[i].member == self->m0 ? 255 * SP_PAGE : SP_PAGE,
+			  pl[i].bytes);
+	EXPECT_EQ(0, sp_free(self->fd, handle));
+}
+
+TEST_F(errors, weights_or_granularity_without_interleave_are_einval)
+{
+	const __u32 w[2] = { 1, 1 };
+	struct scalepool_alloc a;
+	unsigned int p;
+
+	for (p = 0; p < SP_ARRAY_SIZE(all_policies); p++) {
+		if (all_policies[p] == SCALEPOOL_POLICY_INTERLEAVE)
+			continue;
+		sp_alloc_init(&a, all_policies[p], 0, M, self->set, 2, w, 0, 0);
+		alloc_fails(&a, EINVAL);
+		sp_alloc_init(&a, all_policies[p], 0, M, self->set, 2, NULL,
+			      SP_PAGE, 0);
+		alloc_fails(&a, EINVAL);
+	}
+}
+
+TEST_F(errors, bad_granularity_is_einval)
+{
+	const __u64 bad[] = {
+		1, 512, SP_PAGE - 1, SP_PAGE + 1, SP_PAGE + SP_PAGE / 2,
+		SCALEPOOL_MAX_GRANULARITY + SP_PAGE,
+		2 * SCALEPOOL_MAX_GRANULARITY, 1ULL << 63, ~0ULL & ~(SP_PAGE - 1),
+	};
+	const __u64 good[] = { SP_PAGE, 3 * SP_PAGE, SCALEPOOL_MAX_GRANULARITY };
+	struct scalepool_alloc a;
+	unsigned int i;
+
+	for (i = 0; i < SP_ARRAY_SIZE(bad); i++) {
+		sp_alloc_init(&a, SCALEPOOL_POLICY_INTERLEAVE, 0, M, self->set,
+			      2, NULL, bad[i], 0);
+		alloc_fails(&a, EINVAL);
+	}
+	for (i = 0; i < SP_ARRAY_SIZE(good); i++) {
+		sp_alloc_init(&a, SCALEPOOL_POLICY_INTERLEAVE, 0, M, self->set,
+			      2, NULL, good[i], 0);
+		alloc_works(&a);
+	}
+}
+
+TEST_F(errors, nonzero_reserved_is_einval)
+{
+	struct scalepool_alloc a;
+	unsigned int p;
+
+	for (p = 0; p < SP_ARRAY_SIZE(all_policies); p++) {
+		valid(&a, self->set, all_policies[p], M);
+		a.__reserved = 1;
+		alloc_fails(&a, EINVAL);
+		valid(&a, self->set, all_policies[p], M);
+		a.__reserved = 0x80000000;
+		alloc_fails(&a, EINVAL);
+		valid(&a, self->set, all_policies[p], M);
+		a.__reserved2 = 1;
+		alloc_fails(&a, EINVAL);
+	}
+}
+
+TEST_F(errors, unknown_flags_are_eopnotsupp)
+{
+	struct scalepool_alloc a;
+	int bit;
+
+	for (bit = 0; bit < 32; bit++) {
+		__u32 flag = 1U << bit;
+
+		if (flag & (SCALEPOOL_ALLOC_POPULATE | SCALEPOOL_ALLOC_NO_HUGE))
+			continue;
+		valid(&a, self->set, SCALEPOOL_POLICY_BIND, M);
+		a.flags = flag;
+		alloc_fails(&a, EOPNOTSUPP);
+		valid(&a, self->set, SCALEPOOL_POLICY_BIND, M);
+		a.flags = flag | SCALEPOOL_ALLOC_NO_HUGE;
+		alloc_fails(&a, EOPNOTSUPP);
+	}
+	valid(&a, self->set, SCALEPOOL_POLICY_BIND, M);
+	a.flags = SCALEPOOL_ALLOC_POPULATE | SCALEPOOL_ALLOC_NO_HUGE;
+	alloc_works(&a);
+}
+
+/* The initiator is checked for every policy (and used by three). */
+#define initiator_policies all_policies
+
+/* A node with memory and no CPU (the CXL node), or -1. */
+static int cpuless_node(void)
+{
+	__u32 ids[SP_MAX_IDS];
+	int i, n = sp_members(ids, SP_MAX_IDS);
+
+	for (i = 0; i < n; i++) {
+		long long node = sp_member_ll(ids[i], "node");
+
+		if (node >= 0 && !sp_node_has_cpus(node))
+			return node;
+	}
+	return -1;
+}
+
+TEST_F(errors, initiator_without_cpus_is_einval)
+{
+	int node = cpuless_node();
+	struct scalepool_alloc a;
+	unsigned int p;
+
+	if (node < 0)
+		SKIP(return, "no CPU-less node with memory (no CXL node online)");
+	for (p = 0; p < SP_ARRAY_SIZE(initiator_policies); p++) {
+		valid(&a, self->set, initiator_policies[p], M);
+		a.initiator = node;
+		alloc_fails(&a, EINVAL);
+	}
+}
+
+TEST_F(errors, initiator_out_of_range_is_einval)
+{
+	const int bad[] = { -2, -1000, INT_MIN, 1024, 4096, 1 << 20, INT_MAX };
+	struct scalepool_alloc a;
+	unsigned int i, p;
+	int offline = -1, n;
+
+	/* A node number that is possible but not online, if any. */
+	for (n = 3; n < 64 && offline < 0; n++)
+		if (!sp_node_online(n))
+			offline = n;
+	for (p = 0; p < SP_ARRAY_SIZE(initiator_policies); p++) {
+		for (i = 0; i < SP_ARRAY_SIZE(bad); i++) {
+			valid(&a, self->set, initiator_policies[p], M);
+			a.initiator = bad[i];
+			alloc_fails(&a, EINVAL);
+		}
+		valid(&a, self->set, initiator_policies[p], M);
+		a.initiator = offline;
+		alloc_fails(&a, EINVAL);
+		/* Both CPU nodes and LOCAL are fine. */
+		valid(&a, self->set, initiator_policies[p], M);
+		a.initiator = 1;
+		alloc_works(&a);
+		valid(&a, self->set, initiator_policies[p], M);
+		a.initiator = SCALEPOOL_INITIATOR_LOCAL;
+		alloc_works(&a);
+	}
+}
+
+/* ---- pointers */
+
+TEST_F(errors, bad_pointers_are_efault)
+{
+	struct scalepool_alloc a;
+	struct scalepool_alloc *ro;
+	struct scalepool_info info;
+	struct scalepool_free *f;
+	struct sp_used u;
+	const __u32 w[2] = { 1, 1 };
+	__u32 handle;
+
+	EXPECT_EQ(-EFAULT, sp_ioctl(self->fd, SCALEPOOL_ALLOC, NULL));
+	EXPECT_EQ(-EFAULT, sp_ioctl(self->fd, SCALEPOOL_FREE, NULL));
+	EXPECT_EQ(-EFAULT, sp_ioctl(self->fd, SCALEPOOL_INFO, NULL));
+
+	/* members_ptr and weights_ptr the kernel cannot read */
+	valid(&a, self->set, SCALEPOOL_POLICY_BIND, M);
+	a.members_ptr = BAD_PTR(self);
+	alloc_fails(&a, EFAULT);
+	valid(&a, self->set, SCALEPOOL_POLICY_BIND, M);
+	a.members_ptr = 8;
+	alloc_fails(&a, EFAULT);
+	/* half the array readable */
+	valid(&a, self->set, SCALEPOOL_POLICY_BIND, M);
+	memcpy(self->guard + SP_PAGE - sizeof(__u32), &self->m0, sizeof(__u32));
+	a.members_ptr = BAD_PTR(self) - sizeof(__u32);
+	alloc_fails(&a, EFAULT);
+	sp_alloc_init(&a, SCALEPOOL_POLICY_INTERLEAVE, 0, M, self->set, 2, w,
+		      0, 0);
+	a.weights_ptr = BAD_PTR(self);
+	alloc_fails(&a, EFAULT);
+
+	/* a struct that reaches into the PROT_NONE page */
+	ro = (void *)(self->guard + SP_PAGE - sizeof(*ro));
+	valid(ro, self->set, SCALEPOOL_POLICY_BIND, M);
+	ro->size = sizeof(*ro) + 8;
+	sp_used_snapshot(&u);
+	EXPECT_EQ(-EFAULT, sp_ioctl(self->fd, SCALEPOOL_ALLOC, ro));
+	EXPECT_EQ(-1, sp_used_changed(&u));
+
+	/*
+	 * A struct the kernel can read but not write back: the allocation
+	 * it made must be undone, or its handle is lost for good.
+	 */
+	valid(ro, self->set, SCALEPOOL_POLICY_BIND, 4 * M);
+	ASSERT_EQ(0, mprotect(self->guard, SP_PAGE, PROT_READ));
+	sp_used_snapshot(&u);
+	EXPECT_EQ(-EFAULT, sp_ioctl(self->fd, SCALEPOOL_ALLOC, ro));
+	EXPECT_EQ(-1, sp_used_changed(&u)) {
+		TH_LOG("ALLOC that could not write back its handle kept memory");
+	}
+	ASSERT_EQ(0, mprotect(self->guard, SP_PAGE, PROT_READ | PROT_WRITE));
+
+	/* INFO: placements the kernel cannot write */
+	ASSERT_EQ(0, sp_do_alloc(self->fd, SCALEPOOL_POLICY_BIND, 0, M,
+				 self->set, 2, NULL, 0, 0, &handle, NULL));
+	memset(&info, 0, sizeof(info));
+	info.size = sizeof(info);
+	info.handle = handle;
+	info.nr_placements = 2;
+	info.placements_ptr = BAD_PTR(self);
+	EXPECT_EQ(-EFAULT, sp_ioctl(self->fd, SCALEPOOL_INFO, &info));
+	info.placements_ptr = 0;
+	EXPECT_EQ(-EFAULT, sp_ioctl(self->fd, SCALEPOOL_INFO, &info));
+	/* ...or an INFO struct it cannot write back */
+	memcpy(self->guard, &info, sizeof(info));
+	((struct scalepool_info *)self->guard)->nr_placements = 0;
+	ASSERT_EQ(0, mprotect(self->guard, SP_PAGE, PROT_READ));
+	EXPECT_EQ(-EFAULT, sp_ioctl(self->fd, SCALEPOOL_INFO, self->guard));
+	ASSERT_EQ(0, mprotect(self->guard, SP_PAGE, PROT_READ | PROT_WRITE));
+
+	/* FREE reaching into the PROT_NONE page: nothing freed */
+	f = (void *)(self->guard + SP_PAGE - sizeof(*f));
+	memset(f, 0, sizeof(*f));
+	f->size = sizeof(*f) + 8;
+	f->handle = handle;
+	EXPECT_EQ(-EFAULT, sp_ioctl(self->fd, SCALEPOOL_FREE, f));
+	EXPECT_EQ(0, sp_free(self->fd, handle));
+}
+
+/* ---- the size contract of ALLOC, FREE and INFO */
+
+TEST_F(errors, alloc_size_contract)
+{
+	struct alloc_big big;
+	struct sp_used u;
+	__u32 size;
+	int i;
+
+	for (size = 0; size < ALLOC_MIN_SIZE; size += (size < 8 ? 1 : 4)) {
+		valid(&big.a, self->set, SCALEPOOL_POLICY_BIND, M);
+		big.a.size = size;
+		alloc_fails(&big.a, EINVAL);
+	}
+	for (i = 0; i < 4; i++) {
+		memset(&big, 0, sizeof(big));
+		valid(&big.a, self->set, SCALEPOOL_POLICY_BIND, M);
+		big.a.size = sizeof(big);
+		big.tail[i] = 1ULL << (i * 16);
+		sp_used_snapshot(&u);
+		EXPECT_EQ(-E2BIG, sp_ioctl(self->fd, SCALEPOOL_ALLOC, &big));
+		EXPECT_EQ(0, big.a.handle);
+		EXPECT_EQ(-1, sp_used_changed(&u));
+	}
+	/* A newer program's zero tail works; only known bytes come back. */
+	memset(&big, 0, sizeof(big));
+	valid(&big.a, self->set, SCALEPOOL_POLICY_BIND, M);
+	big.a.size = sizeof(big);
+	ASSERT_EQ(0, sp_ioctl(self->fd, SCALEPOOL_ALLOC, &big));
+	EXPECT_EQ(0, big.tail[0]);
+	EXPECT_EQ(0, big.tail[3]);
+	EXPECT_EQ(0, sp_free(self->fd, big.a.handle));
+}
+
+TEST_F(errors, free_size_contract_flags_and_reserved)
+{
+	struct free_big big;
+	__u32 handle, size;
+	int i, bit;
+
+	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, M, &handle, NULL));
+	for (size = 0; size < FREE_MIN_SIZE; size += 4) {
+		memset(&big, 0, sizeof(big));
+		big.f.size = size;
+		big.f.handle = handle;
+		EXPECT_EQ(-EINVAL, sp_ioctl(self->fd, SCALEPOOL_FREE, &big));
+	}
+	for (i = 0; i < 4; i++) {
+		memset(&big, 0, sizeof(big));
+		big.f.size = sizeof(big);
+		big.f.handle = handle;
+		big.tail[i] = 1ULL << (i * 16);
+		EXPECT_EQ(-E2BIG, sp_ioctl(self->fd, SCALEPOOL_FREE, &big));
+	}
+	for (bit = 0; bit < 32; bit++) {
+		memset(&big, 0, sizeof(big));
+		big.f.size = sizeof(big.f);
+		big.f.flags = 1U << bit;
+		big.f.handle = handle;
+		EXPECT_EQ(-EOPNOTSUPP, sp_ioctl(self->fd, SCALEPOOL_FREE, &big));
+	}
+	memset(&big, 0, sizeof(big));
+	big.f.size = sizeof(big.f);
+	big.f.handle = handle;
+	big.f.__reserved = 1;
+	EXPECT_EQ(-EINVAL, sp_ioctl(self->fd, SCALEPOOL_FREE, &big));
+
+	/* None of that freed it; a zero tail does. */
+	memset(&big, 0, sizeof(big));
+	big.f.size = sizeof(big);
+	big.f.handle = handle;
+	EXPECT_EQ(0, sp_ioctl(self->fd, SCALEPOOL_FREE, &big));
+	EXPECT_EQ(-ENOENT, sp_free(self->fd, handle));
+}
+
+TEST_F(errors, info_size_contract_and_flags)
+{
+	struct scalepool_placement pl[2];
+	struct info_big big;
+	__u32 handle, size;
+	int i, bit;
+
+	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, M, &handle, NULL));
+	for (size = 0; size < INFO_MIN_SIZE; size += 4) {
+		memset(&big, 0, sizeof(big));
+		big.i.size = size;
+		big.i.handle = handle;
+		EXPECT_EQ(-EINVAL, sp_ioctl(self->fd, SCALEPOOL_INFO, &big));
+		EXPECT_EQ(0, big.i.length);
+	}
+	for (i = 0; i < 4; i++) {
+		memset(&big, 0, sizeof(big));
+		big.i.size = sizeof(big);
+		big.i.handle = handle;
+		big.tail[i] = 1ULL << (i * 16);
+		EXPECT_EQ(-E2BIG, sp_ioctl(self->fd, SCALEPOOL_INFO, &big));
+		EXPECT_EQ(0, big.i.length);
+	}
+	for (bit = 0; bit < 32; bit++) {
+		memset(&big, 0, sizeof(big));
+		big.i.size = sizeof(big.i);
+		big.i.flags = 1U << bit;
+		big.i.handle = handle;
+		EXPECT_EQ(-EOPNOTSUPP, sp_ioctl(self->fd, SCALEPOOL_INFO, &big));
+	}
+	memset(&big, 0, sizeof(big));
+	big.i.size = sizeof(big);
+	big.i.handle = handle;
+	big.i.nr_placements = 2;
+	big.i.placements_ptr = (uintptr_t)pl;
+	ASSERT_EQ(0, sp_ioctl(self->fd, SCALEPOOL_INFO, &big));
+	EXPECT_EQ(M, big.i.length);
+	EXPECT_EQ(1, big.i.nr_placements);
+	EXPECT_EQ(0, big.tail[0]);
+	EXPECT_EQ(0, big.tail[3]);
+	EXPECT_EQ(0, sp_free(self->fd, handle));
+}
+
+/* ---- handles */
+
+TEST_F(errors, double_free_and_unknown_handles_are_enoent)
+{
+	struct scalepool_info info;
+	__u32 handle;
+
+	EXPECT_EQ(-ENOENT, sp_free(self->fd, 0));
+	EXPECT_EQ(-ENOENT, sp_free(self->fd, 12345));
+	EXPECT_EQ(-ENOENT, sp_free(self->fd, ~0U));
+	EXPECT_EQ(-ENOENT, sp_info(self->fd, 12345, &info, NULL, 0));
+
+	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, M, &handle, NULL));
+	EXPECT_EQ(0, sp_free(self->fd, handle));
+	EXPECT_EQ(-ENOENT, sp_free(self->fd, handle));
+	EXPECT_EQ(-ENOENT, sp_info(self->fd, handle, &info, NULL, 0));
+}
+
+TEST_F(errors, handle_of_another_fd_is_enoent)
+{
+	struct scalepool_info info;
+	struct sp_used u;
+	__u32 handle;
+	int fd2 = sp_open();
+
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, M, &handle, NULL));
+	sp_used_snapshot(&u);
+	EXPECT_EQ(-ENOENT, sp_info(fd2, handle, &info, NULL, 0));
+	EXPECT_EQ(-ENOENT, sp_free(fd2, handle));
+	EXPECT_EQ(-1, sp_used_changed(&u));
+	/* Closing the other fd does not touch this fd's allocation. */
+	close(fd2);
+	EXPECT_EQ(-1, sp_used_changed(&u));
+	EXPECT_EQ(0, sp_info(self->fd, handle, &info, NULL, 0));
+	EXPECT_EQ(M, info.length);
+	EXPECT_EQ(0, sp_free(self->fd, handle));
+}
+
+/* ---- mmap */
+
+TEST_F(errors, mmap_rules)
+{
+	__u64 offset, offset2;
+	__u32 handle, handle2;
+	char *map, *part;
+	int fd2 = sp_open();
+
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 2 * M, &handle,
+				 &offset));
+
+	/* private */
+	errno = 0;
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, 2 * M, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE, self->fd, offset));
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, SP_PAGE, PROT_READ, MAP_PRIVATE,
+				   self->fd, offset));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* past the end */
+	errno = 0;
+	EXPECT_EQ(MAP_FAILED, sp_map(self->fd, offset, 2 * M + SP_PAGE));
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_EQ(MAP_FAILED, sp_map(self->fd, offset + SP_PAGE, 2 * M));
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_EQ(MAP_FAILED, sp_map(self->fd, offset + 2 * M, SP_PAGE));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* an offset that is no allocation of this fd */
+	errno = 0;
+	EXPECT_EQ(MAP_FAILED, sp_map(self->fd, offset + (1ULL << 40), SP_PAGE));
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_EQ(MAP_FAILED, sp_map(fd2, offset, SP_PAGE));
+	EXPECT_EQ(EINVAL, errno) {
+		TH_LOG("another fd mapped this fd's offset");
+	}
+	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, M, &handle2, &offset2));
+	ASSERT_EQ(0, sp_free(self->fd, handle2));
+	errno = 0;
+	EXPECT_EQ(MAP_FAILED, sp_map(self->fd, offset2, SP_PAGE));
+	EXPECT_EQ(EINVAL, errno) {
+		TH_LOG("a freed allocation's offset was mapped");
+	}
+
+	/* a page-aligned part works and shares the bytes */
+	map = sp_map(self->fd, offset, 2 * M);
+	ASSERT_NE(MAP_FAILED, map);
+	part = sp_map(self->fd, offset + SP_PAGE, 2 * M - 2 * SP_PAGE);
+	ASSERT_NE(MAP_FAILED, part);
+	part[0] = 0x5a;
+	part[2 * M - 2 * SP_PAGE - 1] = 0x6b;
+	EXPECT_EQ(0x5a, map[SP_PAGE]);
+	EXPECT_EQ(0x6b, map[2 * M - SP_PAGE - 1]);
+	EXPECT_EQ(0, map[0]);
+	munmap(part, 2 * M - 2 * SP_PAGE);
+	munmap(map, 2 * M);
+	EXPECT_EQ(0, sp_free(self->fd, handle));
+	close(fd2);
+}
+
+TEST_HARNESS_MAIN

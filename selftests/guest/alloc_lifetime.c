@@ -1,0 +1,940 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Lifetime of pool allocations (kernel/uapi/linux/scalepool.h): memory
+ * is zeroed; FREE and close(2) release it but a live mapping keeps it
+ * until munmap; fork shares MAP_SHARED mappings; one fd serves many
+ * threads; admin limits give ENOSPC; pool pages on the CXL node make
+ * memory offline fail fast with EBUSY and long-term pins (io_uring) and
+ * GUP fail fast, where DRAM 4 KiB pages work; rmmod is refused while a
+ * mapping lives.  Member `used` is checked to come back after each.
+ *
+ * Runs in the guest with scalepool.ko loaded, as root.  The CXL parts
+ * need a CXL node online (node 2 after discovery.sh) and SKIP without.
+ * "Within N seconds" bounds are liveness checks (the kernel must not
+ * loop), run in a child that is SIGKILLed when it overstays.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/uio.h>
+
+#include <liburing.h>
+
+#include "pool_test.h"
+#include "kselftest_harness.h"
+
+#define M	SP_MIB
+
+/* ---------------------------------------------------------------------- */
+
+/*
+ * Memory comes zeroed: fill an allocation with a pattern, free it and
+ * allocate again on the same member, right away so that the allocator
+ * hands out the same pages (how many it reused is logged).
+ */
+FIXTURE(zeroing) {
+	int fd;
+	__u32 member;
+};
+
+FIXTURE_VARIANT(zeroing) {
+	int cxl;	/* on the CXL node, else on DRAM node 0 */
+	__u32 flags;
+	size_t length;
+};
+
+FIXTURE_VARIANT_ADD(zeroing, dram) {
+	.cxl = 0, .flags = 0, .length = 64 * M,
+};
+FIXTURE_VARIANT_ADD(zeroing, dram_4k) {
+	.cxl = 0, .flags = SCALEPOOL_ALLOC_NO_HUGE, .length = 64 * M,
+};
+FIXTURE_VARIANT_ADD(zeroing, cxl) {
+	.cxl = 1, .flags = 0, .length = 2 * M,
+};
+FIXTURE_VARIANT_ADD(zeroing, cxl_4k) {
+	.cxl = 1, .flags = SCALEPOOL_ALLOC_NO_HUGE, .length = 2 * M,
+};
+
+FIXTURE_SETUP(zeroing)
+{
+	int node = variant->cxl ? sp_cxl_node() : 0, m;
+
+	self->fd = sp_open();
+	ASSERT_LE(0, self->fd);
+	if (node < 0)
+		SKIP(return, "no CXL node online");
+	m = sp_member_of_node(node);
+	if (m < 0)
+		SKIP(return, "node %d has no member", node);
+	self->member = m;
+}
+
+FIXTURE_TEARDOWN(zeroing)
+{
+	close(self->fd);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+TEST_F_TIMEOUT(zeroing, reallocated_memory_is_zero, 180)
+{
+	size_t len = variant->length, npages = len / SP_PAGE, i, reused = 0;
+	uint64_t *old = calloc(npages, sizeof(*old));
+	uint64_t *new = calloc(npages, sizeof(*new));
+	struct sp_used u;
+	__u64 offset;
+	__u32 handle;
+	char *map;
+	long bad;
+
+	ASSERT_TRUE(old && new);
+	sp_used_snapshot(&u);
+	ASSERT_EQ(0, sp_alloc_on(self->fd, self->member, variant->flags, len,
+				 &handle, &offset));
+	map = sp_map(self->fd, offset, len);
+	ASSERT_NE(MAP_FAILED, map);
+	bad = sp_check_zero(map, len);
+	EXPECT_EQ(-1, bad) {
+		TH_LOG("fresh allocation: non-zero at offset %ld", bad);
+	}
+	sp_fill(map, len, 0xfeed);
+	ASSERT_EQ(-1, sp_check(map, len, 0xfeed));
+	EXPECT_EQ(0, sp_pfns(map, npages, old));
+	EXPECT_EQ(0, munmap(map, len));
+	EXPECT_EQ(0, sp_free(self->fd, handle));
+	EXPECT_EQ(-1, sp_used_settle(&u, 10));
+
+	ASSERT_EQ(0, sp_alloc_on(self->fd, self->member, variant->flags, len,
+				 &handle, &offset));
+	map = sp_map(self->fd, offset, len);
+	ASSERT_NE(MAP_FAILED, map);
+	bad = sp_check_zero(map, len);
+	EXPECT_EQ(-1, bad) {
+		TH_LOG("reallocated memory: non-zero at offset %ld", bad);
+	}
+	/* Diagnostics: how many of the old page frames came back. */
+	EXPECT_EQ(0, sp_pfns(map, npages, new));
+	qsort(old, npages, sizeof(*old), cmp_u64);
+	for (i = 0; i < npages; i++)
+		if (new[i] && bsearch(&new[i], old, npages, sizeof(*old), cmp_u64))
+			reused++;
+	TH_LOG("%zu of %zu pages of the freed allocation were handed out again",
+	       reused, npages);
+	EXPECT_EQ(0, munmap(map, len));
+	EXPECT_EQ(0, sp_free(self->fd, handle));
+	EXPECT_EQ(-1, sp_used_settle(&u, 10));
+	free(old);
+	free(new);
+}
+
+/* ---------------------------------------------------------------------- */
+
+/* Ownership and mappings, on DRAM node 0. */
+FIXTURE(lifetime) {
+	int fd;
+	__u32 m0;
+	struct sp_used u;
+};
+
+FIXTURE_SETUP(lifetime)
+{
+	int m = sp_member_of_node(0);
+
+	self->fd = sp_open();
+	ASSERT_LE(0, self->fd);
+	if (m < 0)
+		SKIP(return, "node 0 has no member");
+	self->m0 = m;
+	sp_used_snapshot(&self->u);
+}
+
+FIXTURE_TEARDOWN(lifetime)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+static long long used_of(__u32 m)
+{
+	return sp_member_ll(m, "used");
+}
+
+TEST_F(lifetime, close_with_a_live_mapping_keeps_the_memory)
+{
+	long long before = used_of(self->m0);
+	__u64 offset;
+	__u32 handle;
+	char *map;
+
+	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 8 * M, &handle,
+				 &offset));
+	map = sp_map(self->fd, offset, 8 * M);
+	ASSERT_NE(MAP_FAILED, map);
+	sp_fill(map, 8 * M, 1);
+	close(self->fd);
+	self->fd = -1;
+
+	EXPECT_EQ(-1, sp_check(map, 8 * M, 1));
+	sp_fill(map, 8 * M, 2);
+	EXPECT_EQ(-1, sp_check(map, 8 * M, 2));
+	EXPECT_EQ(before + 8 * (long long)M, used_of(self->m0));
+	EXPECT_EQ(0, munmap(map, 8 * M));
+	EXPECT_EQ(-1, sp_used_settle(&self->u, 10));
+}
+
+TEST_F(lifetime, close_frees_unmapped_allocations)
+{
+	long long before = used_of(self->m0);
+	__u64 offset;
+	__u32 a, b;
+	char *map;
+
+	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 4 * M, &a, &offset));
+	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 4 * M, &b, NULL));
+	ASSERT_EQ(before + 8 * (long long)M, used_of(self->m0));
+	map = sp_map(self->fd, offset, 4 * M);
+	ASSERT_NE(MAP_FAILED, map);
+	sp_touch(map, 4 * M);
+	close(self->fd);
+	self->fd = -1;
+
+	/* b had no mapping: gone with the fd; a lives on in its mapping. */
+	EXPECT_EQ(before + 4 * (long long)M, used_of(self->m0)) {
+		TH_LOG("used %lld after close, %lld before the allocations",
+		       used_of(self->m0), before);
+	}
+	EXPECT_EQ(0, munmap(map, 4 * M));
+	EXPECT_EQ(-1, sp_used_settle(&self->u, 10));
+}
+
+TEST_F(lifetime, close_without_mappings_frees_everything)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0,
+					 i & 1 ? SCALEPOOL_ALLOC_NO_HUGE : 0,
+					 (i + 1) * M, NULL, NULL));
+	close(self->fd);
+	self->fd = -1;
+	EXPECT_EQ(-1, sp_used_settle(&self->u, 10));
+}
+
+static void free_with_live_mapping(struct __test_metadata *_metadata,
+				   FIXTURE_DATA(lifetime) *self, int do_close)
+{
+	long long before = used_of(self->m0);
+	struct scalepool_info info;
+	__u64 offset;
+	__u32 handle;
+	char *map;
+
+	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 8 * M, &handle,
+				 &offset));
+	map = sp_map(self->fd, offset, 8 * M);
+	ASSERT_NE(MAP_FAILED, map);
+	sp_fill(map, 8 * M, 3);
+	ASSERT_EQ(0, sp_free(self->fd, handle));
+
+	/* The handle is gone at once... */
+	EXPECT_EQ(-ENOENT, sp_info(self->fd, handle, &info, NULL, 0));
+	EXPECT_EQ(-ENOENT, sp_free(self->fd, handle));
+	errno = 0;
+	EXPECT_EQ(MAP_FAILED, sp_map(self->fd, offset, 8 * M));
+	EXPECT_EQ(EINVAL, errno);
+	if (do_close) {
+		close(self->fd);
+		self->fd = -1;
+	}
+	/* ...the memory when the mapping goes. */
+	EXPECT_EQ(-1, sp_check(map, 8 * M, 3));
+	sp_fill(map, 8 * M, 4);
+	EXPECT_EQ(-1, sp_check(map, 8 * M, 4));
+	EXPECT_EQ(before + 8 * (long long)M, used_of(self->m0));
+	EXPECT_EQ(0, munmap(map, 8 * M));
+	EXPECT_EQ(-1, sp_used_settle(&self->u, 10));
+}
+
+TEST_F(lifetime, free_with_a_live_mapping)
+{
+	free_with_live_mapping(_metadata, self, 0);
+}
+
+TEST_F(lifetime, free_and_close_with_a_live_mapping)
+{
+	free_with_live_mapping(_metadata, self, 1);
+}
+
+TEST_F(lifetime, fork_shares_the_mapping)
+{
+	struct scalepool_info info;
+	__u64 offset;
+	__u32 handle;
+	int status;
+	char *map;
+	pid_t pid;
+
+	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 4 * M, &handle,
+				 &offset));
+	map = sp_map(self->fd, offset, 4 * M);
+	ASSERT_NE(MAP_FAILED, map);
+	sp_fill(map, 4 * M, 10);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (sp_check(map, 4 * M, 10) != -1)
+			_exit(1);
+		sp_fill(map, 4 * M, 11);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) {
+		TH_LOG("the child did not see the parent's bytes");
+	}
+	/* The child's writes are the parent's bytes. */
+	EXPECT_EQ(-1, sp_check(map, 4 * M, 11));
+	/* The child's exit (its copy of the fd, its mapping) freed nothing. */
+	EXPECT_EQ(0, sp_info(self->fd, handle, &info, NULL, 0));
+	EXPECT_EQ(4 * M, info.length);
+	sp_fill(map, 4 * M, 12);
+	EXPECT_EQ(-1, sp_check(map, 4 * M, 12));
+	EXPECT_EQ(0, munmap(map, 4 * M));
+	EXPECT_EQ(0, sp_free(self->fd, handle));
+	EXPECT_EQ(-1, sp_used_settle(&self->u, 10));
+}
+
+/* ---- many threads on one fd */
+
+#define NR_THREADS	8
+#define ROUNDS		200
+
+struct worker {
+	int fd;
+	const __u32 *set;
+	int id;
+	atomic_int *errors;
+	char what[128];
+};
+
+static void worker_error(struct worker *w, const char *what, int round)
+{
+	if (atomic_fetch_add(w->errors, 1) == 0)
+		snprintf(w->what, sizeof(w->what), "thread %d round %d: %s",
+			 w->id, round, what);
+}
+
+static void *worker_fn(void *arg)
+{
+	struct worker *w = arg;
+	int round;
+
+	for (round = 0; round < ROUNDS; round++) {
+		volatile uint64_t *p;
+		__u64 offset;
+		__u32 handle;
+		size_t off;
+		char *map;
+
+		if (sp_do_alloc(w->fd, SCALEPOOL_POLICY_BIND,
+				round & 2 ? SCALEPOOL_ALLOC_NO_HUGE : 0, M,
+				w->set, 2, NULL, 0, SCALEPOOL_INITIATOR_LOCAL,
+				&handle, &offset)) {
+			worker_error(w, "ALLOC failed", round);
+			continue;
+		}
+		map = sp_map(w->fd, offset, M);
+		if (map == MAP_FAILED) {
+			worker_error(w, "mmap failed", round);
+			sp_free(w->fd, handle);
+			continue;
+		}
+		for (off = 0; off < M; off += SP_PAGE) {
+			p = (volatile uint64_t *)(map + off);
+			if (p[0] || p[SP_PAGE / 8 - 1])
+				worker_error(w, "memory not zeroed", round);
+			p[0] = ((uint64_t)w->id << 32) | round;
+		}
+		for (off = 0; off < M; off += SP_PAGE) {
+			p = (volatile uint64_t *)(map + off);
+			if (p[0] != (((uint64_t)w->id << 32) | round))
+				worker_error(w, "another thread's bytes", round);
+		}
+		/* Half the time FREE while mapped, half after munmap. */
+		if (round & 1) {
+			if (sp_free(w->fd, handle))
+				worker_error(w, "FREE failed", round);
+			munmap(map, M);
+		} else {
+			munmap(map, M);
+			if (sp_free(w->fd, handle))
+				worker_error(w, "FREE failed", round);
+		}
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(lifetime, threads_share_one_fd, 600)
+{
+	struct worker w[NR_THREADS];
+	pthread_t t[NR_THREADS];
+	atomic_int errors = 0;
+	__u32 set[2];
+	int i;
+
+	if (sp_member_of_node(1) < 0)
+		SKIP(return, "node 1 has no member");
+	set[0] = self->m0;
+	set[1] = sp_member_of_node(1);
+	for (i = 0; i < NR_THREADS; i++) {
+		w[i] = (struct worker){ .fd = self->fd, .set = set, .id = i,
+					.errors = &errors };
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, worker_fn, &w[i]));
+	}
+	for (i = 0; i < NR_THREADS; i++)
+		pthread_join(t[i], NULL);
+	EXPECT_EQ(0, errors) {
+		for (i = 0; i < NR_THREADS; i++)
+			if (w[i].what[0])
+				TH_LOG("%s", w[i].what);
+	}
+	EXPECT_EQ(-1, sp_used_settle(&self->u, 10));
+}
+
+/* ---------------------------------------------------------------------- */
+
+/* Admin limits; saved in setup, restored in teardown. */
+FIXTURE(limits) {
+	int fd;
+	__u32 m0;
+	long long saved;
+	int saved_ok;
+};
+
+FIXTURE_SETUP(limits)
+{
+	int m = sp_member_of_node(0);
+
+	self->saved_ok = 0;
+	self->fd = sp_open();
+	ASSERT_LE(0, self->fd);
+	if (m < 0)
+		SKIP(return, "node 0 has no member");
+	self->m0 = m;
+	self->saved = sp_member_ll(m, "limit");
+	ASSERT_LE(0, self->saved);
+	self->saved_ok = 1;
+}
+
+FIXTURE_TEARDOWN(limits)
+{
+	if (self->saved_ok)
+		EXPECT_EQ(0, sp_member_set_limit(self->m0, self->saved));
+	close(self->fd);
+}
+
+TEST_F(limits, enforced_with_enospc)
+{
+	long long base = used_of(self->m0);
+	struct sp_used u;
+	__u32 h;
+
+	ASSERT_EQ(0, sp_member_set_limit(self->m0, base + 4 * M));
+	EXPECT_EQ(base + 4 * (long long)M, sp_member_ll(self->m0, "limit"));
+	sp_used_snapshot(&u);
+	EXPECT_EQ(-ENOSPC, sp_alloc_on(self->fd, self->m0, 0, 8 * M, NULL, NULL));
+	EXPECT_EQ(-ENOSPC, sp_alloc_on(self->fd, self->m0, 0, 4 * M + SP_PAGE,
+				       NULL, NULL));
+	EXPECT_EQ(-1, sp_used_changed(&u));
+	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 4 * M, &h, NULL));
+	EXPECT_EQ(-ENOSPC, sp_alloc_on(self->fd, self->m0,
+				       SCALEPOOL_ALLOC_NO_HUGE, SP_PAGE, NULL,
+				       NULL));
+	EXPECT_EQ(0, sp_free(self->fd, h));
+	/* Freed bytes count again; 0 lifts the limit. */
+	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 4 * M, &h, NULL));
+	EXPECT_EQ(0, sp_free(self->fd, h));
+	ASSERT_EQ(0, sp_member_set_limit(self->m0, 0));
+	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 16 * M, &h, NULL));
+	EXPECT_EQ(0, sp_free(self->fd, h));
+}
+
+TEST_F(limits, below_current_use_is_accepted)
+{
+	long long base = used_of(self->m0);
+	__u64 offset;
+	__u32 h;
+	char *map;
+
+	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 4 * M, &h, &offset));
+	map = sp_map(self->fd, offset, 4 * M);
+	ASSERT_NE(MAP_FAILED, map);
+	sp_fill(map, 4 * M, 5);
+	/* The admin shrinks the member under what it holds. */
+	ASSERT_EQ(0, sp_member_set_limit(self->m0, base + 2 * M));
+	EXPECT_EQ(base + 2 * (long long)M, sp_member_ll(self->m0, "limit"));
+	/* What is allocated stays; nothing more fits. */
+	EXPECT_EQ(-1, sp_check(map, 4 * M, 5));
+	EXPECT_EQ(base + 4 * (long long)M, used_of(self->m0));
+	EXPECT_EQ(-ENOSPC, sp_alloc_on(self->fd, self->m0,
+				       SCALEPOOL_ALLOC_NO_HUGE, SP_PAGE, NULL,
+				       NULL));
+	EXPECT_EQ(0, munmap(map, 4 * M));
+	EXPECT_EQ(0, sp_free(self->fd, h));
+	EXPECT_EQ(base, used_of(self->m0));
+	/* Under the limit again: room for 2 MiB and no more. */
+	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 2 * M, &h, NULL));
+	EXPECT_EQ(-ENOSPC, sp_alloc_on(self->fd, self->m0,
+				       SCALEPOOL_ALLOC_NO_HUGE, SP_PAGE, NULL,
+				       NULL));
+	EXPECT_EQ(0, sp_free(self->fd, h));
+}
+
+TEST_F(limits, unprivileged_write_fails)
+{
+	char path[256];
+	int status;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), SP_MEMBERS "/%u/limit", self->m0);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int ret;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		ret = sp_write_file(path, "4096\n");
+		/* refused at open (mode) or at write (capability) */
+		_exit(ret == -EACCES || ret == -EPERM ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(self->saved, sp_member_ll(self->m0, "limit"));
+}
+
+/* ---------------------------------------------------------------------- */
+
+/*
+ * Memory offline of CXL blocks that hold pool pages: EBUSY within 5 s
+ * (not the kernel's endless migration retries), data intact; after FREE
+ * the block goes offline, and comes back online (ZONE_MOVABLE).
+ */
+#define MAX_BLOCKS	16
+
+FIXTURE(offline) {
+	int fd;
+	int node;
+	__u32 member;
+	unsigned long block_size;
+	int nr_blocks;
+	long blocks[MAX_BLOCKS];	/* memory blocks with our pages */
+	int offlined[MAX_BLOCKS];	/* to bring back in teardown */
+};
+
+FIXTURE_SETUP(offline)
+{
+	char buf[64];
+	int m;
+
+	self->nr_blocks = 0;
+	self->fd = sp_open();
+	ASSERT_LE(0, self->fd);
+	self->node = sp_cxl_node();
+	if (self->node < 0)
+		SKIP(return, "no CXL node online");
+	m = sp_member_of_node(self->node);
+	ASSERT_LE(0, m);
+	self->member = m;
+	if (sp_read_line("/sys/devices/system/memory/block_size_bytes", buf,
+			 sizeof(buf)))
+		SKIP(return, "no memory hotplug in sysfs");
+	self->block_size = strtoul(buf, NULL, 16);
+	ASSERT_LT(0, self->block_size);
+}
+
+static void block_state_path(char *path, size_t len, long block)
+{
+	snprintf(path, len, "/sys/devices/system/memory/memory%ld/state",
+		 block);
+}
+
+FIXTURE_TEARDOWN(offline)
+{
+	char path[128];
+	int i;
+
+	for (i = 0; i < self->nr_blocks; i++)
+		if (self->offlined[i]) {
+			block_state_path(path, sizeof(path), self->blocks[i]);
+			EXPECT_EQ(0, sp_write_file(path, "online_movable"));
+		}
+	close(self->fd);
+}
+
+static int write_state(void *arg)
+{
+	const char **a = arg;
+
+	return -sp_write_file(a[0], a[1]);	/* 0 or a positive errno */
+}
+
+/* Writes @state to block @block's state within @secs; errno or -ETIMEDOUT. */
+static int set_block_state(long block, const char *state, int secs)
+{
+	char path[128];
+	const char *a[2] = { path, state };
+	int res, ret;
+
+	block_state_path(path, sizeof(path), block);
+	ret = sp_run_bounded(write_state, a, secs, &res);
+	return ret ? ret : res;
+}
+
+static int block_is(long block, const char *state)
+{
+	char path[128], buf[32];
+
+	block_state_path(path, sizeof(path), block);
+	return !sp_read_line(path, buf, sizeof(buf)) && !strcmp(buf, state);
+}
+
+TEST_F_TIMEOUT(offline, busy_while_the_pool_holds_pages, 180)
+{
+	const size_t len = 2 * M;
+	__u64 offset;
+	__u32 handle;
+	size_t off;
+	char *map;
+	int i, ret;
+
+	ASSERT_EQ(0, sp_alloc_on(self->fd, self->member, 0, len, &handle,
+				 &offset));
+	map = sp_map(self->fd, offset, len);
+	ASSERT_NE(MAP_FAILED, map);
+	sp_fill(map, len, 0xc0ffee);
+
+	/* The memory blocks of our pages, from their page frames. */
+	for (off = 0; off < len; off += SP_PAGE) {
+		uint64_t pfn = sp_pfn(map + off);
+		long block;
+
+		ASSERT_NE(0, pfn) {
+			TH_LOG("no page frame in pagemap at offset %zu", off);
+		}
+		block = pfn * SP_PAGE / self->block_size;
+		for (i = 0; i < self->nr_blocks; i++)
+			if (self->blocks[i] == block)
+				break;
+		if (i == self->nr_blocks && i < MAX_BLOCKS) {
+			self->blocks[i] = block;
+			self->offlined[i] = 0;
+			self->nr_blocks++;
+		}
+	}
+	ASSERT_LT(0, self->nr_blocks);
+
+	for (i = 0; i < self->nr_blocks; i++) {
+		ASSERT_TRUE(block_is(self->blocks[i], "online")) {
+			TH_LOG("memory%ld is not online", self->blocks[i]);
+		}
+		ret = set_block_state(self->blocks[i], "offline", 5);
+		EXPECT_NE(-ETIMEDOUT, ret) {
+			TH_LOG("offline of memory%ld did not return within 5 s",
+			       self->blocks[i]);
+		}
+		EXPECT_EQ(EBUSY, ret) {
+			TH_LOG("offline of memory%ld: %s", self->blocks[i],
+			       ret > 0 ? strerror(ret) : ret ? "timeout" : "success");
+		}
+		if (ret == 0)
+			self->offlined[i] = 1;
+		EXPECT_TRUE(block_is(self->blocks[i], "online"));
+	}
+	/* The pages were neither lost nor moved under us. */
+	EXPECT_EQ(-1, sp_check(map, len, 0xc0ffee));
+
+	EXPECT_EQ(0, sp_free(self->fd, handle));
+	EXPECT_EQ(0, munmap(map, len));
+	EXPECT_EQ(0, sp_member_ll(self->member, "used"));
+
+	for (i = 0; i < self->nr_blocks; i++) {
+		if (self->offlined[i])
+			continue;
+		ret = set_block_state(self->blocks[i], "offline", 60);
+		EXPECT_EQ(0, ret) {
+			TH_LOG("offline of memory%ld after FREE: %s",
+			       self->blocks[i],
+			       ret > 0 ? strerror(ret) : "timeout");
+		}
+		if (ret == 0) {
+			self->offlined[i] = 1;
+			EXPECT_TRUE(block_is(self->blocks[i], "offline"));
+		}
+	}
+	/* And back online, in ZONE_MOVABLE as daxctl put it. */
+	for (i = 0; i < self->nr_blocks; i++) {
+		if (!self->offlined[i])
+			continue;
+		ret = set_block_state(self->blocks[i], "online_movable", 60);
+		EXPECT_EQ(0, ret);
+		if (ret == 0)
+			self->offlined[i] = 0;
+		EXPECT_TRUE(block_is(self->blocks[i], "online"));
+	}
+	EXPECT_LE(0, sp_member_of_node(self->node));
+}
+
+/* ---------------------------------------------------------------------- */
+
+/*
+ * Long-term pins and GUP of pool memory: on the CXL node (ZONE_MOVABLE,
+ * no struct page references) they fail at once, where the kernel would
+ * otherwise retry migration forever; DRAM 4 KiB pages are normal pages
+ * and DRAM 2 MiB mappings are pinnable but invisible to move_pages.
+ */
+FIXTURE(pin) {
+	int fd;
+	__u32 handle;
+	char *map;
+};
+
+FIXTURE_VARIANT(pin) {
+	int cxl;
+	__u32 flags;
+	size_t length;
+	int pins;	/* GUP and long-term pins work */
+	int seen;	/* move_pages(2) reports the node */
+};
+
+FIXTURE_VARIANT_ADD(pin, dram_4k) {
+	.cxl = 0, .flags = SCALEPOOL_ALLOC_NO_HUGE, .length = M,
+	.pins = 1, .seen = 1,
+};
+FIXTURE_VARIANT_ADD(pin, dram_huge) {
+	.cxl = 0, .flags = 0, .length = 2 * M, .pins = 1, .seen = 0,
+};
+FIXTURE_VARIANT_ADD(pin, cxl) {
+	.cxl = 1, .flags = 0, .length = 2 * M, .pins = 0, .seen = 0,
+};
+FIXTURE_VARIANT_ADD(pin, cxl_4k) {
+	.cxl = 1, .flags = SCALEPOOL_ALLOC_NO_HUGE, .length = M,
+	.pins = 0, .seen = 0,
+};
+
+FIXTURE_SETUP(pin)
+{
+	int node = variant->cxl ? sp_cxl_node() : 0, m;
+	__u64 offset;
+
+	self->map = MAP_FAILED;
+	self->fd = sp_open();
+	ASSERT_LE(0, self->fd);
+	if (node < 0)
+		SKIP(return, "no CXL node online");
+	m = sp_member_of_node(node);
+	if (m < 0)
+		SKIP(return, "node %d has no member", node);
+	ASSERT_EQ(0, sp_alloc_on(self->fd, m, variant->flags, variant->length,
+				 &self->handle, &offset));
+	self->map = sp_map(self->fd, offset, variant->length);
+	ASSERT_NE(MAP_FAILED, self->map);
+	sp_touch(self->map, variant->length);
+}
+
+FIXTURE_TEARDOWN(pin)
+{
+	if (self->map != MAP_FAILED) {
+		munmap(self->map, variant->length);
+		sp_free(self->fd, self->handle);
+	}
+	close(self->fd);
+}
+
+struct pin_arg {
+	void *addr;
+	size_t len;
+};
+
+static int register_buffer(void *arg)
+{
+	struct pin_arg *p = arg;
+	struct iovec iov = { .iov_base = p->addr, .iov_len = p->len };
+	struct io_uring ring;
+	int ret;
+
+	ret = io_uring_queue_init(4, &ring, 0);
+	if (ret)
+		return 1000 + ret;	/* set-up failed: not the answer */
+	ret = io_uring_register_buffers(&ring, &iov, 1);
+	io_uring_queue_exit(&ring);
+	return ret;
+}
+
+TEST_F_TIMEOUT(pin, io_uring_register_buffers, 60)
+{
+	struct pin_arg arg = { self->map, variant->length };
+	struct io_uring ring;
+	int ret, res;
+
+	ret = io_uring_queue_init(4, &ring, 0);
+	if (ret == -ENOSYS || ret == -EPERM)
+		SKIP(return, "io_uring is not available: %s", strerror(-ret));
+	ASSERT_EQ(0, ret);
+	io_uring_queue_exit(&ring);
+
+	ret = sp_run_bounded(register_buffer, &arg, 5, &res);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("io_uring_register_buffers did not return within 5 s");
+	}
+	if (variant->pins) {
+		EXPECT_EQ(0, res) {
+			TH_LOG("register: %s", strerror(-res));
+		}
+	} else {
+		/* documented: EEXIST or EFAULT, and at once */
+		EXPECT_TRUE(res == -EEXIST || res == -EFAULT) {
+			TH_LOG("register: %s", res < 0 ? strerror(-res) :
+			       res ? "set-up failed" : "success");
+		}
+	}
+}
+
+static int read_via_gup(void *arg)
+{
+	struct pin_arg *p = arg;
+	struct iovec local, remote = { .iov_base = p->addr, .iov_len = p->len };
+	ssize_t n;
+
+	local.iov_base = malloc(p->len);
+	local.iov_len = p->len;
+	if (!local.iov_base)
+		return 1000;
+	n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+	if (n < 0)
+		return -errno;
+	return n == (ssize_t)p->len ? 0 : 1001;
+}
+
+TEST_F_TIMEOUT(pin, gup_by_process_vm_readv, 60)
+{
+	struct pin_arg arg = { self->map, variant->length };
+	int ret, res;
+
+	ret = sp_run_bounded(read_via_gup, &arg, 5, &res);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("process_vm_readv did not return within 5 s");
+	}
+	if (variant->pins) {
+		EXPECT_EQ(0, res);
+	} else {
+		EXPECT_TRUE(res == -EFAULT || res == -EEXIST) {
+			TH_LOG("process_vm_readv: %s", res < 0 ? strerror(-res) :
+			       res ? "short or set-up failed" : "success");
+		}
+	}
+}
+
+static int splice_from(void *arg)
+{
+	struct pin_arg *p = arg;
+	struct iovec iov = { .iov_base = p->addr, .iov_len = SP_PAGE };
+	int pfd[2];
+	ssize_t n;
+
+	if (pipe(pfd))
+		return 1000;
+	n = vmsplice(pfd[1], &iov, 1, 0);
+	if (n < 0)
+		return -errno;
+	return n == SP_PAGE ? 0 : 1001;
+}
+
+/* vmsplice(2) takes page references of the user memory (GUP). */
+TEST_F_TIMEOUT(pin, gup_by_vmsplice, 60)
+{
+	struct pin_arg arg = { self->map, variant->length };
+	int ret, res;
+
+	ret = sp_run_bounded(splice_from, &arg, 5, &res);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("vmsplice did not return within 5 s");
+	}
+	if (variant->pins) {
+		EXPECT_EQ(0, res);
+	} else {
+		EXPECT_GT(0, res) {
+			TH_LOG("vmsplice: %s", res ? "short or set-up failed" : "success");
+		}
+	}
+}
+
+TEST_F(pin, move_pages_sees_only_normal_pages)
+{
+	int status = -1000;
+	void *addr = self->map;
+
+	ASSERT_EQ(0, sp_move_pages(1, &addr, &status));
+	if (variant->seen) {
+		EXPECT_EQ(0, status);
+	} else {
+		/* No page move_pages can see (or move) there. */
+		EXPECT_GT(0, status) {
+			TH_LOG("move_pages reported node %d", status);
+		}
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+
+/*
+ * Last (fixtures run in the order they are defined, plain TEST()s
+ * first): if the refusal fails, the module is gone for what follows.
+ */
+FIXTURE(module) {
+	int unused;
+};
+
+FIXTURE_SETUP(module)
+{
+}
+
+FIXTURE_TEARDOWN(module)
+{
+}
+
+TEST_F(module, rmmod_is_refused_while_a_mapping_lives)
+{
+	int m = sp_member_of_node(0), fd = sp_open();
+	__u64 offset;
+	__u32 handle;
+	char *map;
+	long ret;
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, m);
+	ASSERT_EQ(0, sp_alloc_on(fd, m, 0, 2 * M, &handle, &offset));
+	map = sp_map(fd, offset, 2 * M);
+	ASSERT_NE(MAP_FAILED, map);
+	close(fd);
+
+	errno = 0;
+	ret = syscall(SYS_delete_module, "scalepool", O_NONBLOCK);
+	EXPECT_EQ(-1, ret);
+	EXPECT_TRUE(errno == EWOULDBLOCK || errno == EBUSY) {
+		TH_LOG("delete_module: %s", strerror(errno));
+	}
+	EXPECT_EQ(0, access(SP_MEMBERS, F_OK));
+	sp_fill(map, 2 * M, 7);
+	EXPECT_EQ(-1, sp_check(map, 2 * M, 7));
+	EXPECT_EQ(0, munmap(map, 2 * M));
+}
+
+TEST_HARNESS_MAIN

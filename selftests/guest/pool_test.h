@@ -1,0 +1,666 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the guest tests of the pool core (alloc_*.c): the
+ * device, ALLOC/FREE/INFO wrappers, members from sysfs and the ground
+ * truth the module does not compute (per-node MemUsed, page frames from
+ * /proc/self/pagemap).  Header-only; every function is static inline so
+ * that a test may use any subset.  Needs _GNU_SOURCE (the Makefile
+ * defines it).
+ */
+#ifndef _POOL_TEST_H_
+#define _POOL_TEST_H_
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/scalepool.h>
+
+/*
+ * The harness's TEST_F wrapper keeps a pid across setjmp(); gcc's
+ * -Wclobbered flags it in files with many fixtures.  Harmless there.
+ */
+#pragma GCC diagnostic ignored "-Wclobbered"
+
+#define SP_DEV		"/dev/scalepool"
+#define SP_MEMBERS	"/sys/kernel/scalepool/members"
+#define SP_PAGE		4096ULL
+#define SP_KIB		1024ULL
+#define SP_MIB		(1024ULL * 1024)
+#define SP_HUGE		(2 * SP_MIB)
+#define SP_MAX_IDS	256
+#define SP_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Tolerances of the MemUsed ground truth.  DRAM nodes carry the rest of
+ * the system (page cache, slab, page tables): a few MiB of noise.  The
+ * CXL node is idle: only the pool puts pages there.
+ */
+#define SP_TOL_DRAM	(4 * SP_MIB)
+#define SP_TOL_CXL	(256 * SP_KIB)
+
+/* ---- files */
+
+/* Reads the first line of @path into @buf; 0 or -errno. */
+static inline int sp_read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, len, f))
+		ret = ferror(f) ? -EIO : -ENODATA;
+	fclose(f);
+	if (!ret)
+		buf[strcspn(buf, "\n")] = '\0';
+	return ret;
+}
+
+/* Writes @val to @path in one write(2); 0 or -errno of open or write. */
+static inline int sp_write_file(const char *path, const char *val)
+{
+	ssize_t n;
+	int fd, ret = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	if (n < 0)
+		ret = -errno;
+	else if ((size_t)n != strlen(val))
+		ret = -EIO;
+	close(fd);
+	return ret;
+}
+
+static inline long long sp_read_ll(const char *path)
+{
+	char buf[64];
+
+	if (sp_read_line(path, buf, sizeof(buf)))
+		return -1;
+	return strtoll(buf, NULL, 0);
+}
+
+/* ---- the device and its commands */
+
+static inline int sp_open(void)
+{
+	return open(SP_DEV, O_RDWR | O_CLOEXEC);
+}
+
+/* ioctl() returning 0 or -errno. */
+static inline int sp_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? -errno : 0;
+}
+
+/*
+ * struct scalepool_alloc with the fields most tests set.  @members and
+ * @weights point to @nr entries (weights may be NULL).
+ */
+static inline void sp_alloc_init(struct scalepool_alloc *a, __u32 policy,
+				 __u32 flags, __u64 length,
+				 const __u32 *members, __u32 nr,
+				 const __u32 *weights, __u64 granularity,
+				 int initiator)
+{
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	a->flags = flags;
+	a->length = length;
+	a->policy = policy;
+	a->nr_members = nr;
+	a->members_ptr = (uintptr_t)members;
+	a->weights_ptr = (uintptr_t)weights;
+	a->granularity = granularity;
+	a->initiator = initiator;
+}
+
+/* ALLOC; 0 with @handle and @offset set (either may be NULL), or -errno. */
+static inline int sp_do_alloc(int fd, __u32 policy, __u32 flags,
+			      __u64 length, const __u32 *members, __u32 nr,
+			      const __u32 *weights, __u64 granularity,
+			      int initiator, __u32 *handle, __u64 *offset)
+{
+	struct scalepool_alloc a;
+	int ret;
+
+	sp_alloc_init(&a, policy, flags, length, members, nr, weights,
+		      granularity, initiator);
+	ret = sp_ioctl(fd, SCALEPOOL_ALLOC, &a);
+	if (ret)
+		return ret;
+	if (handle)
+		*handle = a.handle;
+	if (offset)
+		*offset = a.offset;
+	return 0;
+}
+
+/* BIND to the one member @id (initiator: the calling CPU): the common case. */
+static inline int sp_alloc_on(int fd, __u32 id, __u32 flags, __u64 length,
+			      __u32 *handle, __u64 *offset)
+{
+	return sp_do_alloc(fd, SCALEPOOL_POLICY_BIND, flags, length, &id, 1,
+			   NULL, 0, SCALEPOOL_INITIATOR_LOCAL, handle,
+			   offset);
+}
+
+static inline int sp_free(int fd, __u32 handle)
+{
+	struct scalepool_free f = { .size = sizeof(f), .handle = handle };
+
+	return sp_ioctl(fd, SCALEPOOL_FREE, &f);
+}
+
+/*
+ * INFO into @info with room for @room placements at @pl; 0 or -errno.
+ * @info->nr_placements says how many the allocation has.
+ */
+static inline int sp_info(int fd, __u32 handle, struct scalepool_info *info,
+			  struct scalepool_placement *pl, __u32 room)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	info->handle = handle;
+	info->nr_placements = room;
+	info->placements_ptr = (uintptr_t)pl;
+	return sp_ioctl(fd, SCALEPOOL_INFO, info);
+}
+
+/* mmap(MAP_SHARED) of @len bytes at @offset; MAP_FAILED on error. */
+static inline void *sp_map(int fd, __u64 offset, size_t len)
+{
+	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		    (off_t)offset);
+}
+
+/* ---- members */
+
+/* Ids of all members, ascending; returns how many (at most @max). */
+static inline int sp_members(__u32 *ids, int max)
+{
+	DIR *dir = opendir(SP_MEMBERS);
+	struct dirent *de;
+	int n = 0, i, j;
+
+	if (!dir)
+		return 0;
+	while ((de = readdir(dir)) && n < max)
+		if (de->d_name[0] != '.')
+			ids[n++] = strtoul(de->d_name, NULL, 10);
+	closedir(dir);
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && ids[j - 1] > ids[j]; j--) {
+			__u32 t = ids[j];
+
+			ids[j] = ids[j - 1];
+			ids[j - 1] = t;
+		}
+	return n;
+}
+
+static inline int sp_member_attr(__u32 id, const char *attr, char *buf,
+				 size_t len)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), SP_MEMBERS "/%u/%s", id, attr);
+	return sp_read_line(path, buf, len);
+}
+
+/* A numeric member attribute (used, limit, capacity, node); -1 if absent. */
+static inline long long sp_member_ll(__u32 id, const char *attr)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), SP_MEMBERS "/%u/%s", id, attr);
+	return sp_read_ll(path);
+}
+
+static inline int sp_member_set_limit(__u32 id, unsigned long long bytes)
+{
+	char path[256], val[32];
+
+	snprintf(path, sizeof(path), SP_MEMBERS "/%u/limit", id);
+	snprintf(val, sizeof(val), "%llu\n", bytes);
+	return sp_write_file(path, val);
+}
+
+/* The id of the node member of NUMA node @node, or -1. */
+static inline int sp_member_of_node(int node)
+{
+	__u32 ids[SP_MAX_IDS];
+	char kind[32];
+	int i, n = sp_members(ids, SP_MAX_IDS);
+
+	for (i = 0; i < n; i++) {
+		if (sp_member_attr(ids[i], "kind", kind, sizeof(kind)) ||
+		    strcmp(kind, "node"))
+			continue;
+		if (sp_member_ll(ids[i], "node") == node)
+			return ids[i];
+	}
+	return -1;
+}
+
+/* Whether member @id is backed by @type ("dram", "cxl"). */
+static inline int sp_member_is(__u32 id, const char *type)
+{
+	char buf[32];
+
+	return !sp_member_attr(id, "memory", buf, sizeof(buf)) &&
+	       !strcmp(buf, type);
+}
+
+/* The NUMA node of the first CXL node member, or -1 when none is online. */
+static inline int sp_cxl_node(void)
+{
+	__u32 ids[SP_MAX_IDS];
+	int i, n = sp_members(ids, SP_MAX_IDS);
+
+	for (i = 0; i < n; i++)
+		if (sp_member_is(ids[i], "cxl"))
+			return sp_member_ll(ids[i], "node");
+	return -1;
+}
+
+/* `used` of every member, to check that a failed call leaked nothing. */
+struct sp_used {
+	int n;
+	__u32 ids[SP_MAX_IDS];
+	long long used[SP_MAX_IDS];
+};
+
+static inline void sp_used_snapshot(struct sp_used *u)
+{
+	int i;
+
+	u->n = sp_members(u->ids, SP_MAX_IDS);
+	for (i = 0; i < u->n; i++)
+		u->used[i] = sp_member_ll(u->ids[i], "used");
+}
+
+/* The first member whose `used` differs from @u, or -1 when none does. */
+static inline int sp_used_changed(const struct sp_used *u)
+{
+	int i;
+
+	for (i = 0; i < u->n; i++)
+		if (sp_member_ll(u->ids[i], "used") != u->used[i])
+			return u->ids[i];
+	return -1;
+}
+
+/*
+ * Waits up to @secs for `used` of every member to be back to @u (frees
+ * that the module may finish after munmap returns); -1 when it is, else
+ * the first member that still differs.
+ */
+static inline int sp_used_settle(const struct sp_used *u, int secs)
+{
+	int i, m = -1;
+
+	for (i = 0; i <= secs * 20; i++) {
+		m = sp_used_changed(u);
+		if (m < 0)
+			break;
+		usleep(50000);
+	}
+	return m;
+}
+
+/* ---- NUMA ground truth */
+
+static inline int sp_node_online(int node)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d", node);
+	return access(path, F_OK) == 0;
+}
+
+static inline int sp_node_has_cpus(int node)
+{
+	char path[128], buf[256];
+
+	snprintf(path, sizeof(path),
+		 "/sys/devices/system/node/node%d/cpulist", node);
+	return !sp_read_line(path, buf, sizeof(buf)) && buf[0];
+}
+
+/* The first CPU of @node, or -1. */
+static inline int sp_node_first_cpu(int node)
+{
+	char path[128], buf[256];
+
+	snprintf(path, sizeof(path),
+		 "/sys/devices/system/node/node%d/cpulist", node);
+	if (sp_read_line(path, buf, sizeof(buf)) || !buf[0])
+		return -1;
+	return atoi(buf);
+}
+
+/* SLIT distance from @from to @to, or -1. */
+static inline int sp_node_distance(int from, int to)
+{
+	char path[128], buf[512], *p, *end;
+	int i;
+
+	snprintf(path, sizeof(path),
+		 "/sys/devices/system/node/node%d/distance", from);
+	if (sp_read_line(path, buf, sizeof(buf)))
+		return -1;
+	p = buf;
+	for (i = 0; i <= to; i++) {
+		long v = strtol(p, &end, 10);
+
+		if (end == p)
+			return -1;
+		if (i == to)
+			return v;
+		p = end;
+	}
+	return -1;
+}
+
+/*
+ * The memory tier id of @node (lower is faster: the id is the abstract
+ * distance divided by the chunk size), from
+ * /sys/devices/virtual/memory_tiering/memory_tierN/nodelist; -1 if none.
+ */
+static inline int sp_node_tier(int node)
+{
+	DIR *dir = opendir("/sys/devices/virtual/memory_tiering");
+	struct dirent *de;
+	int tier = -1;
+
+	if (!dir)
+		return -1;
+	while ((de = readdir(dir)) && tier < 0) {
+		char path[512], buf[256], *p = buf;
+		int t;
+
+		if (sscanf(de->d_name, "memory_tier%d", &t) != 1)
+			continue;
+		snprintf(path, sizeof(path),
+			 "/sys/devices/virtual/memory_tiering/%s/nodelist",
+			 de->d_name);
+		if (sp_read_line(path, buf, sizeof(buf)))
+			continue;
+		while (*p) {
+			char *end;
+			long a = strtol(p, &end, 10), b = a;
+
+			if (end == p)
+				break;
+			if (*end == '-')
+				b = strtol(end + 1, &end, 10);
+			if (node >= a && node <= b)
+				tier = t;
+			p = *end == ',' ? end + 1 : end;
+		}
+	}
+	closedir(dir);
+	return tier;
+}
+
+/*
+ * Folds the per-CPU vmstat diffs into the node counters and drains the
+ * per-CPU page lists of CPU-less nodes (each refresh counts their expiry
+ * down).  Root only; harmless otherwise.
+ */
+static inline void sp_vm_settle(void)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		sp_write_file("/proc/sys/vm/stat_refresh", "1\n");
+}
+
+/* Pages on the per-CPU free lists of @node's zones, from /proc/zoneinfo. */
+static inline long long sp_node_pcp_pages(int node)
+{
+	FILE *f = fopen("/proc/zoneinfo", "r");
+	char line[256];
+	long long sum = 0;
+	int cur = 0, n;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		long long c;
+
+		if (sscanf(line, "Node %d,", &n) == 1)
+			cur = (n == node);
+		else if (cur && sscanf(line, " count: %lld", &c) == 1)
+			sum += c;
+	}
+	fclose(f);
+	return sum;
+}
+
+/*
+ * Bytes of @node in use: MemUsed of /sys/devices/system/node/nodeN/meminfo
+ * minus the pages on per-CPU free lists (free pages the allocator keeps
+ * per CPU, which MemUsed counts as used; 6.12 lets them grow to tens of
+ * MiB on a DRAM node).  A ground truth that works for every kind of
+ * mapping.  -1 when the node has no meminfo.
+ */
+static inline long long sp_node_used(int node)
+{
+	char path[128], line[256];
+	long long kb = -1;
+	FILE *f;
+
+	sp_vm_settle();
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo",
+		 node);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		int n;
+
+		if (sscanf(line, "Node %d MemUsed: %lld kB", &n, &kb) == 2)
+			break;
+	}
+	fclose(f);
+	if (kb < 0)
+		return -1;
+	return kb * 1024 - sp_node_pcp_pages(node) * (long long)SP_PAGE;
+}
+
+/* /proc/vmstat counter @name, or -1. */
+static inline long long sp_vmstat(const char *name)
+{
+	FILE *f = fopen("/proc/vmstat", "r");
+	char key[64];
+	long long v, ret = -1;
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", key, &v) == 2)
+		if (!strcmp(key, name)) {
+			ret = v;
+			break;
+		}
+	fclose(f);
+	return ret;
+}
+
+/* ---- memory */
+
+/* Writes one byte in every 4 KiB page: faults the whole range in. */
+static inline void sp_touch(void *p, size_t len)
+{
+	volatile char *c = p;
+	size_t off;
+
+	for (off = 0; off < len; off += SP_PAGE)
+		c[off] = 1;
+}
+
+/* A value for the 64-bit word at byte @off of a buffer filled with @seed. */
+static inline uint64_t sp_pattern(uint64_t seed, size_t off)
+{
+	return (seed * 0x9e3779b97f4a7c15ULL) ^ (off * 0x100000001b3ULL) ^ off;
+}
+
+static inline void sp_fill(void *p, size_t len, uint64_t seed)
+{
+	volatile uint64_t *w = p;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		w[i] = sp_pattern(seed, i * 8);
+}
+
+/* Byte offset of the first word that differs from the pattern, or -1. */
+static inline long sp_check(const void *p, size_t len, uint64_t seed)
+{
+	const volatile uint64_t *w = p;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		if (w[i] != sp_pattern(seed, i * 8))
+			return i * 8;
+	return -1;
+}
+
+/* Byte offset of the first non-zero word, or -1. */
+static inline long sp_check_zero(const void *p, size_t len)
+{
+	const volatile uint64_t *w = p;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		if (w[i])
+			return i * 8;
+	return -1;
+}
+
+/* The page frame mapped at @addr (root only), or 0 when not present. */
+static inline uint64_t sp_pfn(const void *addr)
+{
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, sizeof(e), (uintptr_t)addr / SP_PAGE * 8) !=
+	    sizeof(e))
+		e = 0;
+	close(fd);
+	if (!(e & (1ULL << 63)))
+		return 0;
+	return e & ((1ULL << 55) - 1);
+}
+
+/* Page frames of @n pages from @addr into @out (0: not present); 0 or -errno. */
+static inline int sp_pfns(const void *addr, size_t n, uint64_t *out)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	ssize_t got;
+	size_t i;
+
+	if (fd < 0)
+		return -errno;
+	got = pread(fd, out, n * 8, (uintptr_t)addr / SP_PAGE * 8);
+	close(fd);
+	if (got != (ssize_t)(n * 8))
+		return got < 0 ? -errno : -EIO;
+	for (i = 0; i < n; i++)
+		out[i] = out[i] & (1ULL << 63) ? out[i] & ((1ULL << 55) - 1) : 0;
+	return 0;
+}
+
+/* move_pages(2) status query (NULL nodes) for @n pages of this process. */
+static inline long sp_move_pages(unsigned long n, void **pages, int *status)
+{
+	return syscall(SYS_move_pages, 0, n, pages, NULL, status, 0);
+}
+
+/* ---- bounded runs */
+
+/*
+ * Runs @fn(@arg) in a child process and waits at most @secs for it; the
+ * child's int result comes back through a pipe.  0 with *@res set when
+ * it finished in time; -ETIMEDOUT when it did not (the child is then
+ * SIGKILLed and reaped); -ECHILD when it died without a result.  For
+ * liveness checks of kernel paths that may loop ("returns within N
+ * seconds, not forever"), not for timing.
+ */
+static inline int sp_run_bounded(int (*fn)(void *), void *arg, int secs,
+				 int *res)
+{
+	struct timespec start, now;
+	int p[2], status, ret = -ECHILD;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		ret = -errno;
+		close(p[0]);
+		close(p[1]);
+		return ret;
+	}
+	if (pid == 0) {
+		int r;
+
+		close(p[0]);
+		r = fn(arg);
+		if (write(p[1], &r, sizeof(r)) != sizeof(r))
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+		long left;
+		int n;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = secs * 1000L - ((now.tv_sec - start.tv_sec) * 1000L +
+				       (now.tv_nsec - start.tv_nsec) / 1000000);
+		if (left <= 0) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		n = poll(&pfd, 1, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 1) {
+			if (read(p[0], res, sizeof(*res)) == sizeof(*res))
+				ret = 0;
+			break;
+		}
+	}
+	if (ret == -ETIMEDOUT)
+		kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	close(p[0]);
+	return ret;
+}
+
+#endif /* _POOL_TEST_H_ */
