@@ -8,6 +8,7 @@
 #define _UAPI_LINUX_SCALEPOOL_H
 
 #include <linux/types.h>
+#include <linux/const.h>
 #include <linux/ioctl.h>
 
 /**
@@ -50,17 +51,17 @@
 
 /* Capability bits reported by SCALEPOOL_CMD_QUERY in @caps. */
 /* NUMA nodes with memory (DRAM and CXL-backed) are members. */
-#define SCALEPOOL_CAP_NODE_MEMBERS	(1ULL << 0)
+#define SCALEPOOL_CAP_NODE_MEMBERS	_BITULL(0)
 /* Members follow memory hotplug: onlined nodes appear, offlined go. */
-#define SCALEPOOL_CAP_MEMORY_HOTPLUG	(1ULL << 1)
+#define SCALEPOOL_CAP_MEMORY_HOTPLUG	_BITULL(1)
 /* ALLOC, FREE, INFO and mmap of node members' memory. */
-#define SCALEPOOL_CAP_ALLOC		(1ULL << 2)
+#define SCALEPOOL_CAP_ALLOC		_BITULL(2)
 /*
  * Allocations are mapped with 2 MiB pages where size and address allow
  * (DRAM members; CXL memory in ZONE_MOVABLE is held in 2 MiB pages but
  * mapped 4 KiB at a time, see Documentation/design-memory.rst).
  */
-#define SCALEPOOL_CAP_HUGE_MAPPINGS	(1ULL << 3)
+#define SCALEPOOL_CAP_HUGE_MAPPINGS	_BITULL(3)
 
 /**
  * struct scalepool_query - ioctl(SCALEPOOL_QUERY)
@@ -77,6 +78,7 @@ struct scalepool_query {
 	__u32 nr_members;
 	__aligned_u64 caps;
 };
+
 #define SCALEPOOL_QUERY _IO(SCALEPOOL_TYPE, SCALEPOOL_CMD_QUERY)
 
 /*
@@ -112,15 +114,15 @@ struct scalepool_query {
 
 /* struct scalepool_alloc @flags */
 /* Map every page when the allocation is first mmap'ed, not on fault. */
-#define SCALEPOOL_ALLOC_POPULATE	(1U << 0)
+#define SCALEPOOL_ALLOC_POPULATE	_BITUL(0)
 /* Use 4 KiB pages only (move_pages(2) sees every page). */
-#define SCALEPOOL_ALLOC_NO_HUGE		(1U << 1)
+#define SCALEPOOL_ALLOC_NO_HUGE		_BITUL(1)
 
 /* Limits of struct scalepool_alloc fields. */
 #define SCALEPOOL_MAX_MEMBERS		64
 #define SCALEPOOL_MAX_WEIGHT		255
-#define SCALEPOOL_MAX_ALLOC_SIZE	(1ULL << 40)
-#define SCALEPOOL_MAX_GRANULARITY	(1ULL << 30)
+#define SCALEPOOL_MAX_ALLOC_SIZE	0x10000000000ULL	/* 1 TiB */
+#define SCALEPOOL_MAX_GRANULARITY	0x40000000ULL	/* 1 GiB */
 /* The initiator is the CPU node of the calling thread. */
 #define SCALEPOOL_INITIATOR_LOCAL	(-1)
 
@@ -182,6 +184,7 @@ struct scalepool_alloc {
 	__u32 __reserved2;
 	__aligned_u64 offset;
 };
+
 #define SCALEPOOL_ALLOC _IO(SCALEPOOL_TYPE, SCALEPOOL_CMD_ALLOC)
 
 /**
@@ -200,6 +203,7 @@ struct scalepool_free {
 	__u32 handle;
 	__u32 __reserved;
 };
+
 #define SCALEPOOL_FREE _IO(SCALEPOOL_TYPE, SCALEPOOL_CMD_FREE)
 
 /**
@@ -243,6 +247,7 @@ struct scalepool_info {
 	__u32 nr_placements;
 	__aligned_u64 placements_ptr;
 };
+
 #define SCALEPOOL_INFO _IO(SCALEPOOL_TYPE, SCALEPOOL_CMD_INFO)
 
 #endif /* _UAPI_LINUX_SCALEPOOL_H */
