@@ -16,6 +16,7 @@
 
 #include "private.h"
 #include "fake-sysfs.h"
+#include "json-helpers.h"
 #include "../../tools/poolctl/poolctl.h"
 
 /* stat.o's cmd_stat() needs this from poolctl.c; never called here. */
@@ -76,27 +77,6 @@ static const char *output(struct __test_metadata *_metadata,
 	}
 	ASSERT_EQ(0, fclose(f));
 	return self->text;
-}
-
-static bool has(struct json_object *obj, const char *key, json_type type)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(obj, key, &v) &&
-	       json_object_is_type(v, type);
-}
-
-static struct json_object *get(struct json_object *obj, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(obj, key, &v) ? v : NULL;
-}
-
-static long long num(struct json_object *obj, const char *key)
-{
-	return has(obj, key, json_type_int) ?
-	       json_object_get_int64(get(obj, key)) : -12345;
 }
 
 TEST_F(pool, json)

@@ -26,35 +26,9 @@ const char usage_list[] =
 
 /*
  * json-c takes a NULL value as JSON null; only a failed allocation of a
- * non-NULL value is an error, which the callers detect through @ok.
+ * non-NULL value is an error, which the callers detect through @ok
+ * (pj_* in util.c).
  */
-static void add(struct json_object *obj, const char *key,
-		struct json_object *val, bool *ok)
-{
-	if (json_object_object_add(obj, key, val)) {
-		json_object_put(val);
-		*ok = false;
-	}
-}
-
-static struct json_object *new_u64(unsigned long long v, bool *ok)
-{
-	struct json_object *j = json_object_new_uint64(v);
-
-	if (!j)
-		*ok = false;
-	return j;
-}
-
-static struct json_object *new_int(int v, bool *ok)
-{
-	struct json_object *j = json_object_new_int(v);
-
-	if (!j)
-		*ok = false;
-	return j;
-}
-
 static struct json_object *new_figure(long long v)
 {
 	return v < 0 ? NULL : json_object_new_int64(v);
@@ -85,21 +59,9 @@ static struct json_object *firmware_json(struct pool_member *m, bool *ok)
 		v = new_figure(f);
 		if (f >= 0 && !v)
 			*ok = false;
-		add(fw, figs[i].key, v, ok);
+		pj_add(fw, figs[i].key, v, ok);
 	}
 	return fw;
-}
-
-static struct json_object *new_str_or_null(const char *s, bool *ok)
-{
-	struct json_object *v;
-
-	if (!s)
-		return NULL;
-	v = json_object_new_string(s);
-	if (!v)
-		*ok = false;
-	return v;
 }
 
 static struct json_object *cxl_json(struct pool_member *m, bool *ok)
@@ -122,17 +84,17 @@ static struct json_object *cxl_json(struct pool_member *m, bool *ok)
 		struct cxl_memdev *md = pool_member_get_cxl_memdev(m, i);
 		struct json_object *name;
 
-		name = new_str_or_null(cxl_memdev_get_devname(md), ok);
+		name = pj_str(cxl_memdev_get_devname(md), ok);
 		if (name && json_object_array_add(memdevs, name)) {
 			json_object_put(name);
 			*ok = false;
 		}
 	}
-	add(cxl, "memdevs", memdevs, ok);
+	pj_add(cxl, "memdevs", memdevs, ok);
 	rname = region ? cxl_region_get_devname(region) : NULL;
 	dname = dax ? daxctl_dev_get_devname(dax) : NULL;
-	add(cxl, "region", new_str_or_null(rname, ok), ok);
-	add(cxl, "dax", new_str_or_null(dname, ok), ok);
+	pj_add(cxl, "region", pj_str(rname, ok), ok);
+	pj_add(cxl, "dax", pj_str(dname, ok), ok);
 	return cxl;
 }
 
@@ -144,18 +106,18 @@ static struct json_object *member_json(struct pool_member *m, bool *ok)
 		*ok = false;
 		return NULL;
 	}
-	add(jm, "id", new_u64(pool_member_get_id(m), ok), ok);
-	add(jm, "kind", new_str_or_null(pool_member_get_kind(m), ok), ok);
-	add(jm, "name", new_str_or_null(pool_member_get_name(m), ok), ok);
-	add(jm, "node", new_int(pool_member_get_node(m), ok), ok);
-	add(jm, "memory", new_str_or_null(pool_member_get_memory(m), ok),
+	pj_add(jm, "id", pj_u64(pool_member_get_id(m), ok), ok);
+	pj_add(jm, "kind", pj_str(pool_member_get_kind(m), ok), ok);
+	pj_add(jm, "name", pj_str(pool_member_get_name(m), ok), ok);
+	pj_add(jm, "node", pj_int(pool_member_get_node(m), ok), ok);
+	pj_add(jm, "memory", pj_str(pool_member_get_memory(m), ok),
 	    ok);
-	add(jm, "capacity", new_u64(pool_member_get_capacity(m), ok), ok);
-	add(jm, "used", new_u64(pool_member_get_used(m), ok), ok);
-	add(jm, "limit", new_u64(pool_member_get_limit(m), ok), ok);
-	add(jm, "firmware", firmware_json(m, ok), ok);
+	pj_add(jm, "capacity", pj_u64(pool_member_get_capacity(m), ok), ok);
+	pj_add(jm, "used", pj_u64(pool_member_get_used(m), ok), ok);
+	pj_add(jm, "limit", pj_u64(pool_member_get_limit(m), ok), ok);
+	pj_add(jm, "firmware", firmware_json(m, ok), ok);
 	if (strcmp(pool_member_get_memory(m), "cxl") == 0)
-		add(jm, "cxl", cxl_json(m, ok), ok);
+		pj_add(jm, "cxl", cxl_json(m, ok), ok);
 	return jm;
 }
 
@@ -182,7 +144,7 @@ int poolctl_list_json(struct pool_ctx *ctx, FILE *f)
 			ok = false;
 		}
 	}
-	add(root, "members", members, &ok);
+	pj_add(root, "members", members, &ok);
 	if (ok)
 		fprintf(f, "%s\n", json_object_to_json_string_ext(root, flags));
 	else
