@@ -96,7 +96,7 @@ static int sp_alloc_check(const struct scalepool_alloc *cmd,
 
 	if (cmd->flags & ~SP_ALLOC_FLAGS)
 		return -EOPNOTSUPP;
-	if (cmd->__reserved || cmd->__reserved2)
+	if (cmd->initiator_pci || cmd->__reserved2)
 		return -EINVAL;
 	if (!cmd->length)
 		return -EINVAL;

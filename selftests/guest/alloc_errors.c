@@ -349,17 +349,17 @@ TEST_F(errors, bad_granularity_is_einval)
 	}
 }
 
-TEST_F(errors, nonzero_reserved_is_einval)
+TEST_F(errors, initiator_pci_without_flag_or_reserved_is_einval)
 {
 	struct scalepool_alloc a;
 	unsigned int p;
 
 	for (p = 0; p < SP_ARRAY_SIZE(all_policies); p++) {
 		valid(&a, self->set, all_policies[p], M);
-		a.__reserved = 1;
+		a.initiator_pci = 1;
 		alloc_fails(&a, EINVAL);
 		valid(&a, self->set, all_policies[p], M);
-		a.__reserved = 0x80000000;
+		a.initiator_pci = 0x80000000;
 		alloc_fails(&a, EINVAL);
 		valid(&a, self->set, all_policies[p], M);
 		a.__reserved2 = 1;

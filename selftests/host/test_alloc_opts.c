@@ -117,7 +117,7 @@ TEST_F(pool, null_opts_is_tiered_everywhere_from_here)
 	EXPECT_EQ(0ULL, self->req.weights_ptr);
 	EXPECT_EQ(0ULL, self->req.granularity);
 	EXPECT_EQ(SCALEPOOL_INITIATOR_LOCAL, self->req.initiator);
-	EXPECT_EQ(0U, self->req.__reserved);
+	EXPECT_EQ(0U, self->req.initiator_pci);
 	EXPECT_EQ(0U, self->req.handle);
 }
 

@@ -48,6 +48,7 @@
 #define SCALEPOOL_CMD_ALLOC	0x81
 #define SCALEPOOL_CMD_FREE	0x82
 #define SCALEPOOL_CMD_INFO	0x83
+#define SCALEPOOL_CMD_EXPORT	0x84
 
 /* Capability bits reported by SCALEPOOL_CMD_QUERY in @caps. */
 /* NUMA nodes with memory (DRAM and CXL-backed) are members. */
@@ -62,6 +63,27 @@
  * mapped 4 KiB at a time, see Documentation/design-memory.rst).
  */
 #define SCALEPOOL_CAP_HUGE_MAPPINGS	_BITULL(3)
+/*
+ * PCI BARs of devices bound to scalepool's PCI driver can be added as
+ * "bar" members (/sys/kernel/scalepool/add_bar).  Absent when the kernel
+ * has no PCI support.
+ */
+#define SCALEPOOL_CAP_BAR_MEMBERS	_BITULL(4)
+/*
+ * Memory that drivers publish through PCI P2PDMA (an NVMe controller
+ * memory buffer) appears as "p2pmem" members.  Absent when the kernel
+ * was built without CONFIG_PCI_P2PDMA (Debian's stock kernels).
+ */
+#define SCALEPOOL_CAP_P2PMEM_MEMBERS	_BITULL(5)
+/* NEAREST accepts a PCI device as initiator (SCALEPOOL_ALLOC_PCI_INITIATOR). */
+#define SCALEPOOL_CAP_PCI_INITIATOR	_BITULL(6)
+/* SCALEPOOL_CMD_EXPORT: allocations can be exported as dma-bufs. */
+#define SCALEPOOL_CAP_EXPORT		_BITULL(7)
+/*
+ * Measured access figures written to /sys/kernel/scalepool/members/<id>/
+ * measured are used by NEAREST and by INTERLEAVE's default weights.
+ */
+#define SCALEPOOL_CAP_MEASURED		_BITULL(8)
 
 /**
  * struct scalepool_query - ioctl(SCALEPOOL_QUERY)
@@ -101,6 +123,18 @@ struct scalepool_query {
  *             memory-tier abstract distance the firmware gives the node,
  *             then by distance from the initiator.
  *
+ * Peer members (kinds "bar" and "p2pmem": PCI device memory) hold an
+ * allocation in one piece: a set that names a peer member must name it
+ * alone, with BIND or NEAREST (EINVAL otherwise).  NEAREST with a PCI
+ * initiator (SCALEPOOL_ALLOC_PCI_INITIATOR) and an empty set considers
+ * every member: peer members the device reaches without crossing the
+ * host bridge first, by P2PDMA distance (hops in the PCI hierarchy where
+ * the kernel lacks P2PDMA), then node members by SLIT distance from the
+ * device's NUMA node.  With measured figures for the initiator on every
+ * candidate (see SCALEPOOL_CAP_MEASURED), NEAREST ranks CPU initiators'
+ * candidates by measured latency instead of SLIT distance, and an
+ * INTERLEAVE without weights weighs members by measured bandwidth.
+ *
  * A policy that cannot be met fails the allocation; memory never lands
  * outside what the policy allows.  ENOMEM: the allowed members have no
  * free memory for it.  ENOSPC: an admin limit
@@ -117,6 +151,8 @@ struct scalepool_query {
 #define SCALEPOOL_ALLOC_POPULATE	_BITUL(0)
 /* Use 4 KiB pages only (move_pages(2) sees every page). */
 #define SCALEPOOL_ALLOC_NO_HUGE		_BITUL(1)
+/* NEAREST only: @initiator_pci, not @initiator, names the initiator. */
+#define SCALEPOOL_ALLOC_PCI_INITIATOR	_BITUL(2)
 
 /* Limits of struct scalepool_alloc fields. */
 #define SCALEPOOL_MAX_MEMBERS		64
@@ -125,6 +161,10 @@ struct scalepool_query {
 #define SCALEPOOL_MAX_GRANULARITY	0x40000000ULL	/* 1 GiB */
 /* The initiator is the CPU node of the calling thread. */
 #define SCALEPOOL_INITIATOR_LOCAL	(-1)
+/* struct scalepool_alloc @initiator_pci: PCI domain, bus, device.function */
+#define SCALEPOOL_PCI_DEVID(domain, bus, devfn) \
+	((((__u32)(domain) & 0xffff) << 16) | (((__u32)(bus) & 0xff) << 8) | \
+	 ((__u32)(devfn) & 0xff))
 
 /**
  * struct scalepool_alloc - ioctl(SCALEPOOL_ALLOC)
@@ -146,7 +186,11 @@ struct scalepool_query {
  * @initiator: NEAREST, TIERED, BIND: the CPU NUMA node placement is for,
  *             or SCALEPOOL_INITIATOR_LOCAL; a node without CPUs gets
  *             EINVAL (checked, and else ignored, for the other policies)
- * @__reserved: must be 0
+ * @initiator_pci: with SCALEPOOL_ALLOC_PCI_INITIATOR (NEAREST only,
+ *                 EINVAL otherwise): SCALEPOOL_PCI_DEVID() of the PCI
+ *                 device placement is for (ENODEV when there is none);
+ *                 @initiator must then be SCALEPOOL_INITIATOR_LOCAL.
+ *                 Must be 0 without the flag.
  * @handle: output, the allocation's handle, meaningful on this fd only
  * @__reserved2: must be 0
  * @offset: output, the mmap offset of the allocation on this fd
@@ -168,6 +212,11 @@ struct scalepool_query {
  * does not see it.  DRAM pages mapped 4 KiB at a time are normal pages
  * (get_user_pages and move_pages work); 2 MiB mappings are pinnable but
  * not seen by move_pages (use SCALEPOOL_ALLOC_NO_HUGE for that).
+ *
+ * Memory of "bar" members is mapped write-combined as PFN mappings (no
+ * struct page: GUP fails).  When a peer member goes (remove_member,
+ * driver unbind, hot unplug), every mapping of its allocations is
+ * zapped and later accesses get SIGBUS; the handles stay until FREE.
  */
 struct scalepool_alloc {
 	__u32 size;
@@ -179,7 +228,7 @@ struct scalepool_alloc {
 	__aligned_u64 weights_ptr;
 	__aligned_u64 granularity;
 	__s32 initiator;
-	__u32 __reserved;
+	__u32 initiator_pci;
 	__u32 handle;
 	__u32 __reserved2;
 	__aligned_u64 offset;
@@ -249,5 +298,35 @@ struct scalepool_info {
 };
 
 #define SCALEPOOL_INFO _IO(SCALEPOOL_TYPE, SCALEPOOL_CMD_INFO)
+
+/* struct scalepool_export @flags */
+/* The new fd is close-on-exec. */
+#define SCALEPOOL_EXPORT_CLOEXEC	_BITUL(0)
+
+/**
+ * struct scalepool_export - ioctl(SCALEPOOL_EXPORT)
+ * @size: sizeof(struct scalepool_export)
+ * @flags: SCALEPOOL_EXPORT_* bits; others get EOPNOTSUPP
+ * @handle: an allocation of this fd (ENOENT otherwise, also when freed)
+ * @fd: output, a new read-write file descriptor of the allocation's
+ *      dma-buf
+ *
+ * An allocation has at most one dma-buf; exporting it again returns a
+ * new fd of the same dma-buf.  The dma-buf keeps the memory alive after
+ * FREE and close of the /dev/scalepool fd, until its last fd, mapping
+ * and importer attachment go.  mmap(MAP_SHARED) of the dma-buf fd maps
+ * the whole allocation or a part of it; DMA_BUF_IOCTL_SYNC is accepted.
+ * Importers get one scatterlist entry per contiguous range.  An
+ * allocation of a member that went away (SIGBUS above) cannot be
+ * exported (ENODEV) and its dma-buf refuses new mappings and attachments.
+ */
+struct scalepool_export {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__s32 fd;
+};
+
+#define SCALEPOOL_EXPORT _IO(SCALEPOOL_TYPE, SCALEPOOL_CMD_EXPORT)
 
 #endif /* _UAPI_LINUX_SCALEPOOL_H */
