@@ -110,6 +110,17 @@ struct sp_alloc_part {
 	u64 huge_bytes;
 };
 
+/*
+ * What holds an allocation's memory.  Node members give struct pages,
+ * possibly spread over several members; a peer member (PCI device
+ * memory) gives one contiguous extent of its own.
+ */
+enum sp_backing {
+	SP_BACKING_PAGES,	/* @pages of node members */
+	SP_BACKING_BAR,		/* @phys..+@length of a BAR, no struct page */
+	SP_BACKING_P2PMEM,	/* @phys and @kaddr of P2PDMA memory; @pages too */
+};
+
 /**
  * struct sp_alloc - one allocation: zeroed pages placed by a policy
  * @ref: held by the handle in its file's table and by each allocation
@@ -124,9 +135,16 @@ struct sp_alloc_part {
  * @parts: the members holding its memory, by member id
  * @pages: @nr_pages pointers: the page backing each 4 KiB of the
  *         allocation; a 2 MiB page fills 512 entries (head, then its
- *         tail pages) starting at an index that is a multiple of 512
+ *         tail pages) starting at an index that is a multiple of 512;
+ *         NULL for SP_BACKING_BAR
+ * @backing: enum sp_backing
+ * @phys: peer backings: CPU physical address of the extent
+ * @kaddr: SP_BACKING_P2PMEM: kernel address from pci_alloc_p2pmem()
+ * @revoked: the peer member holding the memory went away: mappings are
+ *           zapped and faults get SIGBUS; set once, read with READ_ONCE
  *
- * Everything but @ref and @list is fixed once sp_alloc_create() returns.
+ * Everything but @ref, @list and @revoked is fixed once sp_alloc_create()
+ * returns.
  */
 struct sp_alloc {
 	struct kref ref;
@@ -138,7 +156,16 @@ struct sp_alloc {
 	unsigned int nr_parts;
 	struct sp_alloc_part *parts;
 	struct page **pages;
+	enum sp_backing backing;
+	phys_addr_t phys;
+	void *kaddr;
+	bool revoked;
 };
+
+static inline bool sp_alloc_revoked(const struct sp_alloc *a)
+{
+	return READ_ONCE(a->revoked);
+}
 
 /**
  * struct sp_alloc_req - an ALLOC request, checked against the UAPI rules
