@@ -92,7 +92,10 @@ unsigned int sp_members_count(void)
  */
 void sp_member_release(struct kobject *kobj)
 {
-	kfree(to_sp_member(kobj));
+	struct sp_member *m = to_sp_member(kobj);
+
+	sp_measured_free(m);
+	kfree(m);
 }
 
 /**

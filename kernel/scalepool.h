@@ -10,6 +10,7 @@
 #include <linux/kobject.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/seqlock.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 #include <asm/page.h>
@@ -39,6 +40,16 @@ enum sp_mem_type {
 #define SP_MEMBER_NAME_LEN	16
 
 /**
+ * struct sp_measured_fig - access figures measured from one initiator
+ * @latency_ns: latency in nanoseconds; 0 when nothing was measured
+ * @bandwidth_mbps: bandwidth in MB/s; never 0 when @latency_ns is not
+ */
+struct sp_measured_fig {
+	u64 latency_ns;
+	u64 bandwidth_mbps;
+};
+
+/**
  * struct sp_member - one source of memory in the pool
  * @kobj: /sys/kernel/scalepool/members/<id>; its release frees the member
  * @list: entry in the registry's list, under the registry mutex
@@ -51,6 +62,10 @@ enum sp_mem_type {
  *        sp_member_charge() and sp_member_uncharge()
  * @limit: bytes the pool may use, 0 for no limit; READ_ONCE/WRITE_ONCE
  * @name: stable name, e.g. "node2"
+ * @measured_lock: guards @measured (see measured.c)
+ * @measured: nr_node_ids entries, by initiator CPU node: the figures
+ *            written to members/<id>/measured; allocated when the member
+ *            is published, freed by its release
  *
  * @id, @kind, @nid, @mem_type and @name never change once the member is
  * published, so sysfs reads them without locking.
@@ -66,6 +81,8 @@ struct sp_member {
 	atomic64_t used;
 	u64 limit;
 	char name[SP_MEMBER_NAME_LEN];
+	seqlock_t measured_lock;
+	struct sp_measured_fig *measured;
 };
 
 static inline struct sp_member *to_sp_member(struct kobject *kobj)
@@ -210,6 +227,13 @@ int sp_sysfs_init(void);
 void sp_sysfs_exit(void);
 int sp_sysfs_member_add(struct sp_member *m);
 void sp_sysfs_member_del(struct sp_member *m);
+
+/* measured.c */
+extern struct kobj_attribute sp_measured_attr;
+int sp_measured_init(struct sp_member *m);
+void sp_measured_free(struct sp_member *m);
+bool sp_measured_get(const struct sp_member *m, int initiator,
+		     struct sp_measured_fig *fig);
 
 /* ioctl.c */
 long sp_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);

@@ -19,9 +19,15 @@
  *			limit	  bytes scalepool may use, "0" for no limit;
  *				  writable (CAP_SYS_ADMIN), decimal bytes
  *			free	  bytes of free memory on the node now
+ *			measured  one line per initiator CPU node with
+ *				  measured figures, by node:
+ *				  "<node> <latency_ns> <bandwidth_mbps>";
+ *				  writable (CAP_SYS_ADMIN): such a line sets
+ *				  that node's figures, "clear" drops all
  *
- * Files hold one value and end with a newline.  All are read-only but
- * limit: a limit below the current use is accepted and only stops new
+ * Files hold one value and end with a newline (measured: one line per
+ * entry, possibly none).  All are read-only but limit and measured.  A
+ * limit below the current use is accepted and only stops new
  * allocations from the member.
  * Members come and go with memory hotplug; each change sends a uevent
  * (add/remove) for the member's directory.  A member that goes away and
@@ -156,6 +162,7 @@ static struct attribute *sp_member_attrs[] = {
 	&used_attr.attr,
 	&limit_attr.attr,
 	&free_attr.attr,
+	&sp_measured_attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(sp_member);
@@ -171,7 +178,9 @@ static const struct kobj_type sp_member_ktype = {
  * @m: a zeroed-then-filled member whose kobject is not initialised yet
  *
  * From here on the kobject owns @m.  On failure the last reference has
- * been dropped and @m freed: the caller must not touch it.
+ * been dropped and @m freed: the caller must not touch it.  Gives the
+ * member its (empty) measured figures first, so that every kind of
+ * member has them and the release frees them.
  *
  * Return: 0 or a negative errno.
  */
@@ -180,8 +189,10 @@ int sp_sysfs_member_add(struct sp_member *m)
 	int ret;
 
 	m->kobj.kset = sp_members_kset;
-	ret = kobject_init_and_add(&m->kobj, &sp_member_ktype, NULL, "%u",
-				   m->id);
+	kobject_init(&m->kobj, &sp_member_ktype);
+	ret = sp_measured_init(m);
+	if (!ret)
+		ret = kobject_add(&m->kobj, NULL, "%u", m->id);
 	if (ret) {
 		kobject_put(&m->kobj);
 		return ret;
