@@ -30,7 +30,7 @@ LIBS_lib := $(shell $(PKG_CONFIG) --libs libcxl libdaxctl 2>/dev/null) \
 LIBS_deps := $(shell $(PKG_CONFIG) --libs json-c libcxl libdaxctl \
 	2>/dev/null) -lnuma
 
-LIB_VERSION := 1.1.0
+LIB_VERSION := 1.2.0
 LIB_SONAME := libpool.so.1
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
@@ -46,6 +46,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 HOST_TEST_SRCS := $(wildcard selftests/host/*.c)
 HOST_TESTS := $(HOST_TEST_SRCS:%.c=$(BUILD)/%)
 HOST_TESTS_INTERNAL := test_members test_list_output test_alloc_opts \
+	test_measured \
 	test_usage test_stat_output
 # ... and these test poolctl's output, with the poolctl objects named in
 # POOLCTL_OBJS_<test>.

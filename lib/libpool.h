@@ -548,6 +548,91 @@ int pool_member_set_limit(struct pool_member *member,
 			  unsigned long long bytes);
 
 /*
+ * NAME
+ *	pool_member_set_measured - record access figures measured from a node
+ *
+ * DESCRIPTION
+ *	Writes "@initiator @latency_ns @bandwidth_mbps" to
+ *	/sys/kernel/scalepool/members/<id>/measured: the module then holds
+ *	these figures for accesses from CPU node @initiator to the member,
+ *	replacing any it had for that node, and placement prefers them
+ *	over the firmware's figures and SLIT distances (NEAREST ranks by
+ *	latency, INTERLEAVE without weights weighs by bandwidth; see
+ *	<linux/scalepool.h>).  `poolctl bench --apply` calls this with
+ *	what it measured.  Needs root (CAP_SYS_ADMIN).  On success the
+ *	member's figures as pool_member_get_measured() sees them are
+ *	updated too; other attributes keep their last loaded values.
+ *
+ * RETURN
+ *	0 on success.  -EINVAL for a NULL @member, a negative @initiator
+ *	or a zero figure (checked before writing), and when the module
+ *	refuses the write (@initiator is not a node with CPUs); -EACCES
+ *	or -EPERM without the privilege; -ENOENT when the member is gone
+ *	or the module predates measured figures; -ENOMEM; otherwise the
+ *	errno of open(2) or write(2).  On failure the module's figures are as
+ *	they were.
+ */
+int pool_member_set_measured(struct pool_member *member, int initiator,
+			     unsigned long long latency_ns,
+			     unsigned long long bandwidth_mbps);
+
+/*
+ * NAME
+ *	pool_member_clear_measured - drop a member's measured figures
+ *
+ * DESCRIPTION
+ *	Writes "clear" to the member's measured file: the module forgets
+ *	the figures of every initiator node, and placement goes back to
+ *	the firmware's figures and SLIT distances.  Needs root
+ *	(CAP_SYS_ADMIN).  On success pool_member_get_measured() finds
+ *	no figures for the member.
+ *
+ * RETURN
+ *	0 on success, -EINVAL for a NULL @member, otherwise as for
+ *	pool_member_set_measured().
+ */
+int pool_member_clear_measured(struct pool_member *member);
+
+/*
+ * NAME
+ *	pool_member_get_measured - access figures measured from a node
+ *
+ * DESCRIPTION
+ *	The latency and bandwidth measured for accesses from CPU node
+ *	@initiator to the member, as the module held them at the last
+ *	load (see pool_refresh()) or after this context's last
+ *	pool_member_set_measured() or pool_member_clear_measured() on the
+ *	member.  Either output pointer may be NULL.
+ *
+ * RETURN
+ *	0 with *@latency_ns (nanoseconds) and *@bandwidth_mbps (MB/s)
+ *	set, -ENOENT when the member has no figures for @initiator (the
+ *	outputs are untouched), -EINVAL for a NULL @member.
+ */
+int pool_member_get_measured(struct pool_member *member, int initiator,
+			     unsigned long long *latency_ns,
+			     unsigned long long *bandwidth_mbps);
+
+/*
+ * NAME
+ *	pool_member_get_next_measured - walk the nodes with measured figures
+ *
+ * DESCRIPTION
+ *	The lowest initiator node above @after for which the member has
+ *	measured figures (as pool_member_get_measured() sees them).  Start
+ *	with @after = -1:
+ *
+ *		for (n = pool_member_get_next_measured(m, -1); n >= 0;
+ *		     n = pool_member_get_next_measured(m, n))
+ *			pool_member_get_measured(m, n, &lat, &bw);
+ *
+ * RETURN
+ *	The node number, -ENOENT after the last one, -EINVAL for a NULL
+ *	@member.
+ */
+int pool_member_get_next_measured(struct pool_member *member, int after);
+
+/*
  * Placement policies, the values of SCALEPOOL_POLICY_* in
  * <linux/scalepool.h>, which describes them in full.
  */

@@ -186,6 +186,7 @@ static void member_load_free(struct pool_member *m, const char *dir)
 static void member_free(struct pool_member *m)
 {
 	lp_member_clear_cxl(m);
+	lp_member_free_measured(m);
 	free(m->kind);
 	free(m->name);
 	free(m->memory);
@@ -245,6 +246,9 @@ static int member_load(struct pool_ctx *ctx, const char *dir)
 
 	member_load_free(m, dir);
 	member_load_fw(m);
+	rc = lp_member_load_measured(m);
+	if (rc)
+		goto err_free;
 	rc = member_insert(ctx, m);
 	if (rc) {
 		err(ctx, "%s: duplicate member id %u\n", dir, m->id);

@@ -39,6 +39,13 @@ enum lp_fw_figure {
 	LP_FW_NR,
 };
 
+/* Figures measured from one initiator CPU node (measured.c). */
+struct lp_measured {
+	int initiator;
+	unsigned long long latency_ns;
+	unsigned long long bandwidth_mbps;
+};
+
 struct pool_member {
 	struct pool_ctx *ctx;
 	struct pool_member *next;	/* ascending id */
@@ -52,6 +59,8 @@ struct pool_member {
 	unsigned long long limit;
 	long long free;			/* -ENODATA when not published */
 	long long fw[LP_FW_NR];		/* -ENODATA when unknown */
+	struct lp_measured *measured;	/* ascending initiator */
+	int nr_measured;
 	/* CXL chain, NULL/0 unless memory is "cxl" and it resolved. */
 	struct daxctl_dev *dax;
 	struct cxl_region *region;
@@ -145,6 +154,10 @@ int lp_alloc_request(struct pool_ctx *ctx, size_t size,
 struct bitmask;
 int lp_nodes_to_members(struct pool_ctx *ctx, struct bitmask *nodes,
 			unsigned int **ids, unsigned int *nr);
+
+/* measured.c */
+int lp_member_load_measured(struct pool_member *m);
+void lp_member_free_measured(struct pool_member *m);
 
 /* cxl.c */
 void lp_member_resolve_cxl(struct pool_member *m);
