@@ -28,7 +28,7 @@ LIBS_numa := -lnuma
 LIBS_lib := $(shell $(PKG_CONFIG) --libs libcxl libdaxctl 2>/dev/null) \
 	$(LIBS_numa)
 LIBS_deps := $(shell $(PKG_CONFIG) --libs json-c libcxl libdaxctl \
-	2>/dev/null) -lnuma
+	2>/dev/null) -lnuma -lm
 
 LIB_VERSION := 1.2.0
 LIB_SONAME := libpool.so.1

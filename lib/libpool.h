@@ -928,6 +928,221 @@ int pool_for_each_process_usage(struct pool_ctx *ctx,
 					  void *arg),
 				void *arg);
 
+/*
+ * Measurement engine (bench.c): idle latency and bandwidth of a member
+ * (or of a plain NUMA node) as seen from the CPUs of an initiator node.
+ */
+
+/* What to measure: struct pool_bench_opts @kinds bits. */
+#define POOL_BENCH_LATENCY	(1U << 0)	/* dependent-load chase */
+#define POOL_BENCH_READ		(1U << 1)	/* sum of 64-bit words */
+#define POOL_BENCH_WRITE	(1U << 2)	/* stores of a constant */
+#define POOL_BENCH_COPY		(1U << 3)	/* a[i] = b[i] */
+#define POOL_BENCH_TRIAD	(1U << 4)	/* a[i] = b[i] + s * c[i] */
+#define POOL_BENCH_ALL		0x1fU
+#define POOL_BENCH_NR_KINDS	5
+#define POOL_BENCH_MAX_THREADS	1024
+
+/* Instructions of the bandwidth loops: struct pool_bench_opts @isa. */
+#define POOL_BENCH_ISA_AUTO	0	/* the widest the CPU has */
+#define POOL_BENCH_ISA_SCALAR	1	/* 64-bit general-purpose moves */
+#define POOL_BENCH_ISA_SSE2	2	/* 128-bit movdqa/paddq, addpd/mulpd */
+#define POOL_BENCH_ISA_AVX2	3	/* 256-bit vmovdqa/vpaddq, vaddpd */
+
+/*
+ * struct pool_bench_opts - how pool_bench_member() and pool_bench_node()
+ * measure; declare with POOL_OPTS().  Every field is optional, zero
+ * meaning the default.
+ *
+ * @sz:          sizeof(struct pool_bench_opts), set by POOL_OPTS()
+ * @kinds:       POOL_BENCH_* bits; 0 for all five
+ * @size:        bytes of each array (the bandwidth loops use up to three,
+ *               a, b and c; the chase runs over a).  Default: four times
+ *               the initiator's last-level cache, at least 32 MiB, and
+ *               on slow memory (see @time) as much as a quarter of the
+ *               time budget can set up
+ * @time:        seconds the measurements of one call may take, split
+ *               evenly between the kinds; the loops stop when it is
+ *               spent, even within a repetition.  Default 5.  Setting up
+ *               the buffer is bounded by @size, not by @time
+ * @threads:     bandwidth threads, pinned one per CPU of the initiator
+ *               node in turn; default: one per CPU of the node.  The
+ *               chase always runs on one thread
+ * @repetitions: timed passes per kind after one warm-up pass; default 10
+ * @isa:         POOL_BENCH_ISA_*; an ISA the CPU lacks is -EOPNOTSUPP
+ * @seed:        seed of the chase's random permutation; 0: a fixed one
+ * @progress:    called before each kind starts, with the kind's bit
+ * @progress_arg: passed to @progress
+ */
+struct pool_bench_opts {
+	size_t sz;
+	unsigned int kinds;
+	unsigned long long size;
+	double time;
+	unsigned int threads;
+	unsigned int repetitions;
+	int isa;
+	unsigned long long seed;
+	void (*progress)(unsigned int kind, void *arg);
+	void *progress_arg;
+	size_t :0;
+};
+
+/*
+ * struct pool_bench_figure - one measured figure
+ * @value:       the median over the timed repetitions: nanoseconds per
+ *               load for the latency, MB/s (10^6 bytes per second, bytes
+ *               counted as STREAM does: copy 2 per element byte, triad 3)
+ *               for the bandwidths; 0 when not measured
+ * @min, @max:   the smallest and largest repetition
+ * @repetitions: timed repetitions that completed
+ * @partial:     the time budget ran out before any repetition completed:
+ *               @value is from the part that ran
+ * @bytes:       bytes (latency: loads) measured in the timed repetitions
+ * @seconds:     time of the timed repetitions
+ */
+struct pool_bench_figure {
+	double value;
+	double min;
+	double max;
+	unsigned int repetitions;
+	bool partial;
+	unsigned long long bytes;
+	double seconds;
+};
+
+/*
+ * struct pool_bench_result - what one call measured.  Set @sz to
+ * sizeof(struct pool_bench_result) (POOL_OPTS() does it); the library
+ * writes no more than @sz bytes.
+ *
+ * @initiator:   the CPU node the threads ran on
+ * @node:        the NUMA node of the memory
+ * @member:      the member id, or -1 from pool_bench_node()
+ * @kinds:       the POOL_BENCH_* bits measured
+ * @size:        bytes of each array as used (after defaults and shrinking)
+ * @shrunk:      @size was chosen smaller than the default because the
+ *               first quick pass found the memory slow
+ * @probe_mbps:  write speed of that first quick pass, MB/s
+ * @llc_size:    the initiator's last-level cache, bytes (0: unknown)
+ * @cache_bound: @size is below @llc_size: the figures may be the cache's
+ * @threads:     bandwidth threads used
+ * @isa:         POOL_BENCH_ISA_* the loops used
+ * @lines:       cache lines of the chase (one cycle over all of them)
+ * @figures:     by kind, in bit order: latency, read, write, copy, triad
+ */
+struct pool_bench_result {
+	size_t sz;
+	int initiator;
+	int node;
+	int member;
+	unsigned int kinds;
+	unsigned long long size;
+	bool shrunk;
+	double probe_mbps;
+	unsigned long long llc_size;
+	bool cache_bound;
+	unsigned int threads;
+	int isa;
+	unsigned long long lines;
+	struct pool_bench_figure figures[POOL_BENCH_NR_KINDS];
+	size_t :0;
+};
+
+/*
+ * NAME
+ *	pool_bench_member - measure a member from an initiator node
+ *
+ * DESCRIPTION
+ *	Allocates 3 * @opts->size bytes (one array for latency, read and
+ *	write) from @member alone (POOL_POLICY_BIND, populated), and from
+ *	threads pinned to the CPUs of NUMA node @initiator measures: the
+ *	idle latency, by a chase of dependent loads through one random
+ *	cycle over every cache line of the array (Sattolo's algorithm, so
+ *	that prefetchers cannot guess the next line); and the read, write,
+ *	copy and triad bandwidths, with @opts->threads threads each
+ *	working on its own slice.  Each kind runs one warm-up pass and then
+ *	up to @opts->repetitions timed passes within its share of
+ *	@opts->time; a watchdog thread stops the loops when it is spent.
+ *	Without a given size, a quick first pass over 256 KiB measures the
+ *	memory's write speed and shrinks the arrays on slow memory (CXL
+ *	under TCG moves a few MB/s).  The memory is freed before return.
+ *
+ * RETURN
+ *	0 with @res filled in, or a negative errno: -EINVAL for NULL
+ *	arguments, a @res->sz smaller than its first fields, unknown
+ *	@kinds bits, a negative or non-finite @time, an unknown @isa, an
+ *	@initiator that is not a node with CPUs; -E2BIG for non-zero
+ *	option bytes this library does not know, or more than
+ *	POOL_BENCH_MAX_THREADS threads;
+ *	-EOPNOTSUPP for an @opts->isa the CPU lacks; pool_alloc()'s errors;
+ *	the errno of pthread_create() or of pinning (a CPU outside the
+ *	caller's allowed set).
+ */
+int pool_bench_member(struct pool_member *member, int initiator,
+		      const struct pool_bench_opts *opts,
+		      struct pool_bench_result *res);
+
+/*
+ * NAME
+ *	pool_bench_node - measure a plain NUMA node, without the module
+ *
+ * DESCRIPTION
+ *	As pool_bench_member(), with the memory from libnuma
+ *	(numa_alloc_onnode(), transparent huge pages asked for with
+ *	madvise(), every page touched) instead of the pool, so that the
+ *	engine runs on any NUMA machine and can be compared with other
+ *	tools.  @res->member is -1.
+ *
+ * RETURN
+ *	As pool_bench_member(); -ENOMEM when the node lacks the memory,
+ *	-EINVAL for a node that does not exist.
+ */
+int pool_bench_node(int node, int initiator,
+		    const struct pool_bench_opts *opts,
+		    struct pool_bench_result *res);
+
+/*
+ * NAME
+ *	pool_bench_kind_name - name of a measurement kind
+ *
+ * DESCRIPTION
+ *	"latency", "read", "write", "copy" or "triad" for one POOL_BENCH_*
+ *	bit.
+ *
+ * RETURN
+ *	A static string, or NULL for anything but a single known bit.
+ */
+const char *pool_bench_kind_name(unsigned int kind);
+
+/*
+ * NAME
+ *	pool_bench_isa_name - name of a POOL_BENCH_ISA_* value
+ *
+ * DESCRIPTION
+ *	"auto", "scalar", "sse2" or "avx2"; pool_bench_isa_from_name() is
+ *	the inverse.
+ *
+ * RETURN
+ *	A static string or NULL; the ISA value or -EINVAL.
+ */
+const char *pool_bench_isa_name(int isa);
+int pool_bench_isa_from_name(const char *name);
+
+/*
+ * NAME
+ *	pool_bench_llc_size - last-level cache of a CPU node
+ *
+ * DESCRIPTION
+ *	The size of the highest-level data or unified cache of the first
+ *	CPU of @node, from /sys/devices/system/cpu/cpuN/cache.
+ *
+ * RETURN
+ *	The size in bytes, -ENODATA when sysfs does not say, -EINVAL for a
+ *	node without CPUs.
+ */
+long long pool_bench_llc_size(int node);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -9,6 +9,7 @@
 #define _LIBPOOL_PRIVATE_H_
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <syslog.h>
 
 #include "libpool.h"
@@ -163,5 +164,51 @@ void lp_member_free_measured(struct pool_member *m);
 void lp_member_resolve_cxl(struct pool_member *m);
 void lp_member_clear_cxl(struct pool_member *m);
 void lp_cxl_release(struct pool_ctx *ctx);
+
+/* bench.c, bench-loops.c: the measurement engine. */
+#include <stdatomic.h>
+
+#define LP_BENCH_LINE		64	/* bytes of a cache line */
+#define LP_BENCH_CHUNK_ALIGN	4096	/* slices and chunks are pages */
+#define LP_BENCH_SCALAR		3.0	/* STREAM's triad scalar */
+
+struct lp_bench_loops {
+	uint64_t (*read)(const void *src, size_t bytes);
+	void (*write)(void *dst, size_t bytes);
+	void (*copy)(void *dst, const void *src, size_t bytes);
+	void (*triad)(void *dst, const void *b, const void *c, size_t bytes);
+};
+
+bool lp_bench_isa_supported(int isa);
+int lp_bench_resolve_isa(int isa);
+/* The loops of a resolved, supported ISA; NULL otherwise. */
+const struct lp_bench_loops *lp_bench_get_loops(int isa);
+/*
+ * Links the cache lines of @buf into one random cycle (each line's first
+ * word points to the next line); returns the number of lines, 0 when
+ * @size holds fewer than two.
+ */
+unsigned long long lp_bench_chase_build(void *buf, size_t size,
+					 unsigned long long seed);
+/*
+ * Follows the chain from *@pos for @loads loads (rounded up to a batch)
+ * or until *@stop; returns the loads done and leaves *@pos at the end.
+ */
+unsigned long long lp_bench_chase(void **pos, unsigned long long loads,
+				  const atomic_int *stop);
+
+/*
+ * A team of worker threads pinned to the CPUs of one node, one CPU each
+ * in turn (bench.c); exposed for the host tests.  lp_bench_team_run()
+ * runs @fn(@arg, worker index) on every worker at once and returns when
+ * all are done; after it, @cpus[i] is the CPU worker i last ran on.
+ */
+struct lp_bench_team;
+int lp_bench_team_start(int node, unsigned int nr_threads,
+			struct lp_bench_team **team);
+void lp_bench_team_run(struct lp_bench_team *team,
+		       void (*fn)(void *arg, unsigned int index), void *arg);
+int lp_bench_team_cpu(struct lp_bench_team *team, unsigned int index);
+void lp_bench_team_stop(struct lp_bench_team *team);
 
 #endif /* _LIBPOOL_PRIVATE_H_ */

@@ -1,0 +1,885 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libpool: the measurement engine.  Idle latency by a dependent-load
+ * chase, and read, write, copy and triad bandwidth with threads pinned
+ * to an initiator node's CPUs, on memory from a pool member or from a
+ * plain NUMA node; bounded by size and by time.  The loops themselves
+ * are in bench-loops.c.
+ */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#include <numa.h>
+
+#include "private.h"
+
+#define DEFAULT_TIME		5.0		/* seconds per call */
+#define DEFAULT_REPETITIONS	10
+#define DEFAULT_SEED		0x5ca1ab1e5eedULL
+#define MIN_DEFAULT_SIZE	(32ULL << 20)
+#define LLC_FACTOR		4		/* arrays vs the LLC, as STREAM */
+#define MIN_SIZE		(64ULL << 10)	/* shrinking stops here */
+#define PROBE_SIZE		(256ULL << 10)
+#define PROBE_TIME		0.02		/* seconds of probe writes */
+/* Share of the time budget that setting up the arrays may take. */
+#define SETUP_SHARE		0.25
+/* Share of a kind's budget that its warm-up pass may take. */
+#define WARMUP_SHARE		0.2
+/* Bytes between two looks at the stop flag in the bandwidth loops. */
+#define CHUNK			(64UL << 10)
+/* Loads per timed chase repetition, at most. */
+#define MAX_CHASE_LOADS		(1ULL << 18)
+#define TWO_MIB			(2UL << 20)
+
+static const char *const kind_names[POOL_BENCH_NR_KINDS] = {
+	"latency", "read", "write", "copy", "triad",
+};
+
+static const char *const isa_names[] = {
+	[POOL_BENCH_ISA_AUTO] = "auto",
+	[POOL_BENCH_ISA_SCALAR] = "scalar",
+	[POOL_BENCH_ISA_SSE2] = "sse2",
+	[POOL_BENCH_ISA_AVX2] = "avx2",
+};
+
+const char *pool_bench_kind_name(unsigned int kind)
+{
+	int i;
+
+	for (i = 0; i < POOL_BENCH_NR_KINDS; i++)
+		if (kind == 1U << i)
+			return kind_names[i];
+	return NULL;
+}
+
+const char *pool_bench_isa_name(int isa)
+{
+	if (isa < 0 || (size_t)isa >= ARRAY_SIZE(isa_names))
+		return NULL;
+	return isa_names[isa];
+}
+
+int pool_bench_isa_from_name(const char *name)
+{
+	size_t i;
+
+	if (!name)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(isa_names); i++)
+		if (strcmp(name, isa_names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static struct timespec to_timespec(double t)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)t;
+	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+/* ---- CPUs and caches */
+
+/* The CPUs of @node, or NULL (errno set) when it has none. */
+static struct bitmask *node_cpus(int node)
+{
+	struct bitmask *cpus;
+
+	if (numa_available() < 0) {
+		errno = ENOSYS;
+		return NULL;
+	}
+	if (node < 0 || node > numa_max_node()) {
+		errno = EINVAL;
+		return NULL;
+	}
+	cpus = numa_allocate_cpumask();
+	if (!cpus) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (numa_node_to_cpus(node, cpus) || !numa_bitmask_weight(cpus)) {
+		numa_free_cpumask(cpus);
+		errno = EINVAL;
+		return NULL;
+	}
+	return cpus;
+}
+
+static int first_cpu(struct bitmask *cpus)
+{
+	unsigned int cpu;
+
+	for (cpu = 0; cpu < cpus->size; cpu++)
+		if (numa_bitmask_isbitset(cpus, cpu))
+			return (int)cpu;
+	return -1;
+}
+
+static int read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	int rc = 0;
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, (int)len, f))
+		rc = -ENODATA;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return rc;
+}
+
+/* "32768K" or "16M", as sysfs writes cache sizes. */
+static long long parse_cache_size(const char *s)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || v <= 0)
+		return -ENODATA;
+	if (*end == 'K')
+		v <<= 10;
+	else if (*end == 'M')
+		v <<= 20;
+	else if (*end == 'G')
+		v <<= 30;
+	return v;
+}
+
+long long pool_bench_llc_size(int node)
+{
+	struct bitmask *cpus = node_cpus(node);
+	char path[128], buf[64];
+	long long size = -ENODATA, s;
+	int cpu, index, level, best = -1;
+
+	if (!cpus)
+		return errno == ENOMEM ? -ENOMEM : -EINVAL;
+	cpu = first_cpu(cpus);
+	numa_free_cpumask(cpus);
+	for (index = 0; index < 16; index++) {
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/cpu/cpu%d/cache/index%d/type",
+			 cpu, index);
+		if (read_line(path, buf, sizeof(buf)))
+			break;
+		if (strcmp(buf, "Data") && strcmp(buf, "Unified"))
+			continue;
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/cpu/cpu%d/cache/index%d/level",
+			 cpu, index);
+		if (read_line(path, buf, sizeof(buf)))
+			continue;
+		level = atoi(buf);
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/cpu/cpu%d/cache/index%d/size",
+			 cpu, index);
+		if (level <= best || read_line(path, buf, sizeof(buf)))
+			continue;
+		s = parse_cache_size(buf);
+		if (s > 0) {
+			best = level;
+			size = s;
+		}
+	}
+	return size;
+}
+
+/* ---- the team of pinned worker threads */
+
+struct lp_bench_worker {
+	pthread_t tid;
+	struct lp_bench_team *team;
+	unsigned int index;
+	int cpu;		/* pinned to */
+	int ran_on;		/* sched_getcpu() after the last job */
+};
+
+struct lp_bench_team {
+	pthread_mutex_t lock;
+	pthread_cond_t work;	/* a new generation, or exit */
+	pthread_cond_t done;	/* a worker finished its job */
+	unsigned long generation;
+	unsigned int nr_done;
+	bool exit;
+	void (*fn)(void *arg, unsigned int index);
+	void *arg;
+	unsigned int nr_threads;
+	unsigned int nr_started;
+	struct lp_bench_worker *workers;
+};
+
+static void *worker_main(void *data)
+{
+	struct lp_bench_worker *w = data;
+	struct lp_bench_team *t = w->team;
+	unsigned long seen = 0;
+
+	for (;;) {
+		pthread_mutex_lock(&t->lock);
+		while (t->generation == seen && !t->exit)
+			pthread_cond_wait(&t->work, &t->lock);
+		if (t->exit) {
+			pthread_mutex_unlock(&t->lock);
+			return NULL;
+		}
+		seen = t->generation;
+		pthread_mutex_unlock(&t->lock);
+
+		t->fn(t->arg, w->index);
+		w->ran_on = sched_getcpu();
+
+		pthread_mutex_lock(&t->lock);
+		if (++t->nr_done == t->nr_threads)
+			pthread_cond_signal(&t->done);
+		pthread_mutex_unlock(&t->lock);
+	}
+}
+
+/* Worker i runs on the (i mod n)-th CPU of the node: one CPU each. */
+static int pick_cpu(struct bitmask *cpus, unsigned int i)
+{
+	unsigned int n = numa_bitmask_weight(cpus), k = i % n, cpu;
+
+	for (cpu = 0; cpu < cpus->size; cpu++)
+		if (numa_bitmask_isbitset(cpus, cpu) && k-- == 0)
+			return (int)cpu;
+	return -1;
+}
+
+static int start_worker(struct lp_bench_team *t, struct lp_bench_worker *w)
+{
+	pthread_attr_t attr;
+	cpu_set_t set;
+	int rc;
+
+	CPU_ZERO(&set);
+	CPU_SET(w->cpu, &set);
+	rc = pthread_attr_init(&attr);
+	if (rc)
+		return -rc;
+	/* Pinned from birth, so that its first touch is on the node. */
+	rc = pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	if (!rc)
+		rc = pthread_create(&w->tid, &attr, worker_main, w);
+	pthread_attr_destroy(&attr);
+	return -rc;
+}
+
+void lp_bench_team_stop(struct lp_bench_team *t)
+{
+	unsigned int i;
+
+	if (!t)
+		return;
+	pthread_mutex_lock(&t->lock);
+	t->exit = true;
+	pthread_cond_broadcast(&t->work);
+	pthread_mutex_unlock(&t->lock);
+	for (i = 0; i < t->nr_started; i++)
+		pthread_join(t->workers[i].tid, NULL);
+	pthread_cond_destroy(&t->work);
+	pthread_cond_destroy(&t->done);
+	pthread_mutex_destroy(&t->lock);
+	free(t->workers);
+	free(t);
+}
+
+int lp_bench_team_start(int node, unsigned int nr_threads,
+			struct lp_bench_team **teamp)
+{
+	struct lp_bench_team *t;
+	struct bitmask *cpus;
+	pthread_condattr_t ca;
+	unsigned int i;
+	int rc;
+
+	if (!nr_threads || nr_threads > POOL_BENCH_MAX_THREADS)
+		return -EINVAL;
+	cpus = node_cpus(node);
+	if (!cpus)
+		return -errno;
+	t = calloc(1, sizeof(*t));
+	if (t)
+		t->workers = calloc(nr_threads, sizeof(*t->workers));
+	if (!t || !t->workers) {
+		free(t);
+		numa_free_cpumask(cpus);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&t->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&t->work, NULL);
+	pthread_cond_init(&t->done, &ca);
+	pthread_condattr_destroy(&ca);
+	t->nr_threads = nr_threads;
+	for (i = 0; i < nr_threads; i++) {
+		struct lp_bench_worker *w = &t->workers[i];
+
+		w->team = t;
+		w->index = i;
+		w->cpu = pick_cpu(cpus, i);
+		w->ran_on = -1;
+		rc = start_worker(t, w);
+		if (rc)
+			break;
+		t->nr_started++;
+	}
+	numa_free_cpumask(cpus);
+	if (t->nr_started < nr_threads) {
+		lp_bench_team_stop(t);
+		return rc;
+	}
+	*teamp = t;
+	return 0;
+}
+
+/*
+ * Runs @fn on every worker; when @deadline (CLOCK_MONOTONIC seconds) is
+ * not 0 and passes first, sets *@stop and waits for the workers to see
+ * it.  Returns true when the deadline stopped the job.
+ */
+static bool team_run_until(struct lp_bench_team *t,
+			   void (*fn)(void *arg, unsigned int index),
+			   void *arg, double deadline, atomic_int *stop)
+{
+	struct timespec ts = to_timespec(deadline);
+	bool stopped = false;
+
+	pthread_mutex_lock(&t->lock);
+	t->fn = fn;
+	t->arg = arg;
+	t->nr_done = 0;
+	t->generation++;
+	pthread_cond_broadcast(&t->work);
+	while (t->nr_done < t->nr_threads) {
+		if (deadline > 0 && !stopped) {
+			if (pthread_cond_timedwait(&t->done, &t->lock,
+						   &ts) == ETIMEDOUT) {
+				atomic_store(stop, 1);
+				stopped = true;
+			}
+		} else {
+			pthread_cond_wait(&t->done, &t->lock);
+		}
+	}
+	pthread_mutex_unlock(&t->lock);
+	return stopped;
+}
+
+void lp_bench_team_run(struct lp_bench_team *t,
+		       void (*fn)(void *arg, unsigned int index), void *arg)
+{
+	team_run_until(t, fn, arg, 0, NULL);
+}
+
+int lp_bench_team_cpu(struct lp_bench_team *t, unsigned int index)
+{
+	return index < t->nr_threads ? t->workers[index].ran_on : -1;
+}
+
+/* ---- one measurement */
+
+struct bench_state {
+	char *a, *b, *c;		/* the arrays, @size bytes each */
+	size_t size;
+	const struct lp_bench_loops *loops;
+	struct lp_bench_team *team;
+	unsigned int nr_threads;
+	void *chase_pos;
+	unsigned long long lines;
+};
+
+/* What one pass asks of the workers, and what each did. */
+struct pass {
+	struct bench_state *st;
+	unsigned int kind;
+	atomic_int stop;
+	unsigned long long loads;	/* latency: loads to do */
+	unsigned long long done[POOL_BENCH_MAX_THREADS]; /* bytes or loads */
+	double t0[POOL_BENCH_MAX_THREADS];
+	double t1[POOL_BENCH_MAX_THREADS];
+	volatile uint64_t sink;
+};
+
+/* Worker @i's slice of an array: pages, the last takes the rest. */
+static void slice(size_t size, unsigned int n, unsigned int i,
+		  size_t *off, size_t *len)
+{
+	size_t per = size / n / LP_BENCH_CHUNK_ALIGN * LP_BENCH_CHUNK_ALIGN;
+
+	*off = per * i;
+	*len = i == n - 1 ? size - *off : per;
+}
+
+/* STREAM's byte counts: copy reads and writes, triad reads two. */
+static unsigned int bytes_factor(unsigned int kind)
+{
+	switch (kind) {
+	case POOL_BENCH_COPY:
+		return 2;
+	case POOL_BENCH_TRIAD:
+		return 3;
+	default:
+		return 1;
+	}
+}
+
+static void pass_worker(void *arg, unsigned int i)
+{
+	struct pass *p = arg;
+	struct bench_state *st = p->st;
+	const struct lp_bench_loops *l = st->loops;
+	size_t off, len, pos, n;
+	unsigned long long done = 0;
+	uint64_t sum = 0;
+
+	p->t0[i] = now_s();
+	if (p->kind == POOL_BENCH_LATENCY) {
+		if (i == 0)
+			done = lp_bench_chase(&st->chase_pos, p->loads,
+					      &p->stop);
+		p->done[i] = done;
+		p->t1[i] = now_s();
+		return;
+	}
+	slice(st->size, st->nr_threads, i, &off, &len);
+	for (pos = off; pos < off + len; pos += n) {
+		if (atomic_load_explicit(&p->stop, memory_order_relaxed))
+			break;
+		n = off + len - pos < CHUNK ? off + len - pos : CHUNK;
+		switch (p->kind) {
+		case POOL_BENCH_READ:
+			sum += l->read(st->a + pos, n);
+			break;
+		case POOL_BENCH_WRITE:
+			l->write(st->a + pos, n);
+			break;
+		case POOL_BENCH_COPY:
+			l->copy(st->a + pos, st->b + pos, n);
+			break;
+		case POOL_BENCH_TRIAD:
+			l->triad(st->a + pos, st->b + pos, st->c + pos, n);
+			break;
+		}
+		done += n;
+	}
+	p->t1[i] = now_s();
+	p->done[i] = done * bytes_factor(p->kind);
+	if (sum == 42)	/* keeps the loads; any value would do */
+		p->sink = sum;
+}
+
+/* Seconds from the first worker's start to the last one's end. */
+static double pass_seconds(const struct pass *p, unsigned int n,
+			   unsigned long long *total)
+{
+	double t0 = p->t0[0], t1 = p->t1[0];
+	unsigned int i;
+
+	*total = 0;
+	for (i = 0; i < n; i++) {
+		if (p->t0[i] < t0)
+			t0 = p->t0[i];
+		if (p->t1[i] > t1)
+			t1 = p->t1[i];
+		*total += p->done[i];
+	}
+	return t1 - t0;
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* A figure from the samples: median, min and max. */
+static void summarize(struct pool_bench_figure *f, double *samples,
+		      unsigned int n)
+{
+	if (!n)
+		return;
+	qsort(samples, n, sizeof(*samples), cmp_double);
+	f->min = samples[0];
+	f->max = samples[n - 1];
+	f->value = n % 2 ? samples[n / 2] :
+		   (samples[n / 2 - 1] + samples[n / 2]) / 2;
+}
+
+static double sample_of(unsigned int kind, unsigned long long done,
+			double seconds)
+{
+	if (kind == POOL_BENCH_LATENCY)
+		return seconds * 1e9 / (double)done;
+	return (double)done / seconds / 1e6;
+}
+
+/* One kind: a warm-up pass, then timed passes within @budget seconds. */
+static void measure_kind(struct bench_state *st, unsigned int kind,
+			 double budget, unsigned int reps,
+			 struct pool_bench_figure *f)
+{
+	struct pass *p = calloc(1, sizeof(*p));
+	double start = now_s(), deadline = start + budget, secs;
+	double *samples = calloc(reps, sizeof(*samples));
+	unsigned long long total;
+	unsigned int n = 0;
+	bool stopped;
+
+	memset(f, 0, sizeof(*f));
+	if (!p || !samples)
+		goto out;
+	p->st = st;
+	p->kind = kind;
+	p->loads = st->lines < MAX_CHASE_LOADS ? st->lines : MAX_CHASE_LOADS;
+
+	/* Warm-up: faults, TLB and (for the chase) the path, untimed. */
+	atomic_store(&p->stop, 0);
+	team_run_until(st->team, pass_worker, p,
+		       start + budget * WARMUP_SHARE, &p->stop);
+
+	while (n < reps && now_s() < deadline) {
+		atomic_store(&p->stop, 0);
+		stopped = team_run_until(st->team, pass_worker, p, deadline,
+					 &p->stop);
+		secs = pass_seconds(p, st->nr_threads, &total);
+		if (!total || secs <= 0)
+			break;
+		if (stopped) {
+			/* Only when nothing complete exists: say so. */
+			if (!n) {
+				samples[n++] = sample_of(kind, total, secs);
+				f->partial = true;
+				f->bytes += total;
+				f->seconds += secs;
+			}
+			break;
+		}
+		samples[n++] = sample_of(kind, total, secs);
+		f->repetitions++;
+		f->bytes += total;
+		f->seconds += secs;
+	}
+	summarize(f, samples, n);
+out:
+	free(samples);
+	free(p);
+}
+
+/* ---- memory */
+
+struct bench_mem {
+	struct pool_buf *buf;	/* from the pool, or */
+	void *addr;		/* from libnuma */
+	size_t len;
+};
+
+static int mem_get(struct pool_member *m, int node, size_t len,
+		   struct bench_mem *mem)
+{
+	unsigned int id;
+	size_t off;
+	int rc;
+
+	memset(mem, 0, sizeof(*mem));
+	mem->len = len;
+	if (m) {
+		id = pool_member_get_id(m);
+		POOL_OPTS(pool_alloc_opts, opts,
+			.policy = POOL_POLICY_BIND,
+			.flags = POOL_ALLOC_POPULATE,
+			.members = &id,
+			.nr_members = 1,
+		);
+		rc = pool_alloc(pool_member_get_ctx(m), len, &opts, &mem->buf);
+		if (rc)
+			return rc;
+		mem->addr = pool_buf_get_addr(mem->buf);
+		return 0;
+	}
+	mem->addr = numa_alloc_onnode(len, node);
+	if (!mem->addr)
+		return -ENOMEM;
+	/* 2 MiB pages where the kernel can: fewer TLB misses in the chase. */
+	if (len >= TWO_MIB)
+		madvise(mem->addr, len, MADV_HUGEPAGE);
+	for (off = 0; off < len; off += LP_BENCH_CHUNK_ALIGN)
+		((volatile char *)mem->addr)[off] = 0;
+	return 0;
+}
+
+static void mem_put(struct bench_mem *mem)
+{
+	if (mem->buf)
+		pool_buf_free(mem->buf);
+	else if (mem->addr)
+		numa_free(mem->addr, mem->len);
+	memset(mem, 0, sizeof(*mem));
+}
+
+struct probe {
+	const struct lp_bench_loops *loops;
+	void *addr;
+	unsigned long long bytes;
+	double seconds;
+};
+
+static void probe_worker(void *arg, unsigned int i)
+{
+	struct probe *p = arg;
+	double t0, t;
+
+	if (i)
+		return;
+	p->loops->write(p->addr, PROBE_SIZE);	/* fault and warm */
+	t0 = now_s();
+	do {
+		p->loops->write(p->addr, PROBE_SIZE);
+		p->bytes += PROBE_SIZE;
+		t = now_s() - t0;
+	} while (t < PROBE_TIME);
+	p->seconds = t;
+}
+
+/*
+ * The first quick pass: write speed of PROBE_SIZE bytes of the memory,
+ * in MB/s, written for at least PROBE_TIME (one pass at least) by the
+ * first worker, so from the initiator.
+ */
+static int probe_speed(struct pool_member *m, int node,
+		       struct bench_state *st, double *mbps)
+{
+	struct probe p = { .loops = st->loops };
+	struct bench_mem mem;
+	int rc;
+
+	rc = mem_get(m, node, PROBE_SIZE, &mem);
+	if (rc)
+		return rc;
+	p.addr = mem.addr;
+	lp_bench_team_run(st->team, probe_worker, &p);
+	*mbps = (double)p.bytes / p.seconds / 1e6;
+	mem_put(&mem);
+	return 0;
+}
+
+static unsigned int nr_arrays(unsigned int kinds)
+{
+	if (kinds & POOL_BENCH_TRIAD)
+		return 3;
+	if (kinds & POOL_BENCH_COPY)
+		return 2;
+	return 1;
+}
+
+/*
+ * The default size: LLC_FACTOR times the LLC, at least MIN_DEFAULT_SIZE;
+ * smaller when setting the arrays up (zeroing, one write, the chase's
+ * shuffle: about four passes over a) would take more than SETUP_SHARE of
+ * the budget at the probed speed.
+ */
+static size_t default_size(long long llc, double mbps, double budget,
+			   unsigned int arrays, bool *shrunk)
+{
+	double size = llc > 0 ? (double)llc * LLC_FACTOR : 0, fit;
+
+	if (size < MIN_DEFAULT_SIZE)
+		size = MIN_DEFAULT_SIZE;
+	fit = budget * SETUP_SHARE * mbps * 1e6 / (arrays + 4);
+	*shrunk = fit < size;
+	if (*shrunk)
+		size = fit < MIN_SIZE ? MIN_SIZE : fit;
+	return (size_t)size;
+}
+
+/* ---- the API */
+
+struct bench_args {
+	unsigned int kinds;
+	unsigned long long size;
+	double time;
+	unsigned int threads;
+	unsigned int reps;
+	int isa;
+	unsigned long long seed;
+	void (*progress)(unsigned int kind, void *arg);
+	void *progress_arg;
+};
+
+static int read_opts(const struct pool_bench_opts *o, struct bench_args *a)
+{
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	if (o) {
+		rc = lp_opts_check(o, o->sz, sizeof(*o));
+		if (rc)
+			return rc;
+		a->kinds = LP_OPTS_GET(o, kinds, 0);
+		a->size = LP_OPTS_GET(o, size, 0);
+		a->time = LP_OPTS_GET(o, time, 0);
+		a->threads = LP_OPTS_GET(o, threads, 0);
+		a->reps = LP_OPTS_GET(o, repetitions, 0);
+		a->isa = LP_OPTS_GET(o, isa, 0);
+		a->seed = LP_OPTS_GET(o, seed, 0);
+		a->progress = LP_OPTS_GET(o, progress, NULL);
+		a->progress_arg = LP_OPTS_GET(o, progress_arg, NULL);
+	}
+	if (a->kinds & ~POOL_BENCH_ALL || !isfinite(a->time) || a->time < 0 ||
+	    !pool_bench_isa_name(a->isa))
+		return -EINVAL;
+	if (a->threads > POOL_BENCH_MAX_THREADS)
+		return -E2BIG;
+	if (!lp_bench_isa_supported(lp_bench_resolve_isa(a->isa)))
+		return -EOPNOTSUPP;
+	if (!a->kinds)
+		a->kinds = POOL_BENCH_ALL;
+	if (!a->time)
+		a->time = DEFAULT_TIME;
+	if (!a->reps)
+		a->reps = DEFAULT_REPETITIONS;
+	if (!a->seed)
+		a->seed = DEFAULT_SEED;
+	return 0;
+}
+
+static int bench_run(struct pool_member *m, int node, int initiator,
+		     const struct pool_bench_opts *opts,
+		     struct pool_bench_result *out)
+{
+	struct pool_bench_result r = { .sz = sizeof(r) };
+	struct bench_state st = { 0 };
+	struct bench_mem mem = { 0 };
+	struct bitmask *cpus;
+	struct bench_args a;
+	unsigned int i, nkinds, arrays;
+	long long llc;
+	size_t size;
+	int rc;
+
+	if (!out || out->sz < sizeof(r))
+		return -EINVAL;
+	rc = read_opts(opts, &a);
+	if (rc)
+		return rc;
+	cpus = node_cpus(initiator);
+	if (!cpus)
+		return errno == ENOMEM ? -ENOMEM : -EINVAL;
+	if (!a.threads)
+		a.threads = numa_bitmask_weight(cpus);
+	numa_free_cpumask(cpus);
+	if (!m && (node < 0 || node > numa_max_node() ||
+		   !numa_bitmask_isbitset(numa_all_nodes_ptr,
+					  (unsigned int)node)))
+		return -EINVAL;
+
+	r.initiator = initiator;
+	r.node = m ? pool_member_get_node(m) : node;
+	r.member = m ? (int)pool_member_get_id(m) : -1;
+	r.kinds = a.kinds;
+	r.threads = a.threads;
+	r.isa = lp_bench_resolve_isa(a.isa);
+	llc = pool_bench_llc_size(initiator);
+	r.llc_size = llc > 0 ? (unsigned long long)llc : 0;
+	st.loops = lp_bench_get_loops(r.isa);
+	arrays = nr_arrays(a.kinds);
+
+	rc = lp_bench_team_start(initiator, a.threads, &st.team);
+	if (rc)
+		return rc;
+	st.nr_threads = a.threads;
+	rc = probe_speed(m, node, &st, &r.probe_mbps);
+	if (rc)
+		goto out;
+	if (a.size) {
+		size = a.size;
+	} else {
+		size = default_size(llc, r.probe_mbps, a.time, arrays,
+				    &r.shrunk);
+	}
+	size = (size + LP_BENCH_CHUNK_ALIGN - 1) / LP_BENCH_CHUNK_ALIGN *
+	       LP_BENCH_CHUNK_ALIGN;
+	if (size > SIZE_MAX / arrays) {
+		rc = -EOVERFLOW;
+		goto out;
+	}
+	r.size = size;
+	r.cache_bound = r.llc_size && size < r.llc_size;
+	rc = mem_get(m, node, size * arrays, &mem);
+	if (rc)
+		goto out;
+	st.size = size;
+	st.a = mem.addr;
+	st.b = arrays > 1 ? st.a + size : st.a;
+	st.c = arrays > 2 ? st.b + size : st.b;
+
+	for (nkinds = 0, i = 0; i < POOL_BENCH_NR_KINDS; i++)
+		nkinds += !!(a.kinds & (1U << i));
+	for (i = 0; i < POOL_BENCH_NR_KINDS; i++) {
+		unsigned int kind = 1U << i;
+
+		if (!(a.kinds & kind))
+			continue;
+		if (a.progress)
+			a.progress(kind, a.progress_arg);
+		if (kind == POOL_BENCH_LATENCY) {
+			st.lines = lp_bench_chase_build(st.a, size, a.seed);
+			r.lines = st.lines;
+			st.chase_pos = st.a;
+			if (!st.lines)
+				continue;
+		}
+		measure_kind(&st, kind, a.time / nkinds, a.reps,
+			     &r.figures[i]);
+	}
+	memcpy((char *)out + sizeof(out->sz), (char *)&r + sizeof(r.sz),
+	       sizeof(r) - sizeof(r.sz));
+out:
+	mem_put(&mem);
+	lp_bench_team_stop(st.team);
+	return rc;
+}
+
+int pool_bench_member(struct pool_member *member, int initiator,
+		      const struct pool_bench_opts *opts,
+		      struct pool_bench_result *res)
+{
+	if (!member)
+		return -EINVAL;
+	return bench_run(member, -1, initiator, opts, res);
+}
+
+int pool_bench_node(int node, int initiator,
+		    const struct pool_bench_opts *opts,
+		    struct pool_bench_result *res)
+{
+	return bench_run(NULL, node, initiator, opts, res);
+}
