@@ -38,6 +38,8 @@ static const struct poolctl_cmd commands[] = {
 	{ "stat", cmd_stat, "show the pool's usage by member and process",
 	  usage_stat },
 	{ "limit", cmd_limit, "show or set a member's limit", usage_limit },
+	{ "bench", cmd_bench, "measure latency and bandwidth of the members",
+	  usage_bench },
 	{ "help", cmd_help, "show the commands or a command's usage",
 	  usage_help },
 	{ "version", cmd_version, "print the version", usage_version },

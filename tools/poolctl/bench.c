@@ -1,0 +1,692 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * poolctl bench: measure idle latency and bandwidth of every member from
+ * every CPU node (libpool's engine, pool_bench_*), print the matrix as
+ * JSON or a table beside the firmware's figures, draw it, and optionally
+ * hand the figures to the module.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <linux/scalepool.h>
+#include <numa.h>
+#include <libpool.h>
+
+#include "poolctl.h"
+#include "bench.h"
+
+#define CMD "bench"
+#define MAX_TIME	3600.0
+
+const char usage_bench[] =
+"usage: poolctl bench [<options>]\n"
+"\n"
+"Measure the idle latency and the read, write, copy and triad bandwidth\n"
+"of pool members from the CPUs of initiator nodes, one cell per\n"
+"initiator and member; print JSON on stdout, {\"results\": [{\"initiator\",\n"
+"\"member\", \"latency_ns\", \"read_mbps\", \"write_mbps\", \"copy_mbps\",\n"
+"\"triad_mbps\", ...}]}.  MB/s are 10^6 bytes per second, copy counting\n"
+"2 and triad 3 bytes per byte of the array, as STREAM.\n"
+"\n"
+"    -i, --initiators <nodes>  CPU nodes to measure from, as 0-1 or all\n"
+"                              (default: every node with CPUs)\n"
+"    -m, --members <ids>       members to measure, as 0,2 or 0-2 (default:\n"
+"                              all); with --no-module, NUMA nodes\n"
+"    -s, --size <size>         bytes of each array (default: 4 x the\n"
+"                              last-level cache, at least 32M, smaller on\n"
+"                              slow memory)\n"
+"    -t, --time <seconds>      time budget of one cell (default: 5)\n"
+"    -T, --threads <n>         bandwidth threads, pinned to the\n"
+"                              initiator's CPUs (default: one per CPU)\n"
+"    -k, --kinds <list>        latency,read,write,copy,triad (default: all)\n"
+"        --isa <isa>           loops: auto, scalar, sse2 or avx2\n"
+"    -u, --human               a table, measured beside firmware figures\n"
+"    -p, --plot <file.svg>     also draw the matrices as SVG heatmaps\n"
+"        --no-module           plain NUMA nodes through libnuma instead\n"
+"                              of pool members, on any machine\n"
+"    -h, --help                show this help\n"
+"\n"
+"A progress line goes to stderr when it is a terminal.  Errors are one\n"
+"line on stderr and exit status 1.\n";
+
+struct bench_args {
+	const char *initiators;
+	unsigned int members[SCALEPOOL_MAX_MEMBERS];
+	unsigned int nr_members;
+	bool have_members;
+	unsigned long long size;
+	double time;
+	unsigned int threads;
+	unsigned int kinds;
+	int isa;
+	bool human;
+	const char *plot;
+	bool no_module;
+};
+
+enum {
+	OPT_ISA = 256,
+	OPT_NO_MODULE,
+};
+
+static int parse_kinds(struct bench_args *a, const char *arg)
+{
+	char *copy = strdup(arg), *tok, *save = NULL;
+	unsigned int k;
+	int rc = 0;
+
+	if (!copy)
+		return poolctl_cmd_error(CMD, ENOMEM, "cannot parse --kinds");
+	a->kinds = 0;
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		for (k = 1; k <= POOL_BENCH_TRIAD; k <<= 1)
+			if (strcmp(tok, pool_bench_kind_name(k)) == 0)
+				break;
+		if (k > POOL_BENCH_TRIAD) {
+			rc = poolctl_cmd_error(CMD, EINVAL, "unknown kind '%s' "
+				"(latency, read, write, copy or triad)", tok);
+			break;
+		}
+		a->kinds |= k;
+	}
+	if (!rc && !a->kinds)
+		rc = poolctl_cmd_error(CMD, EINVAL, "no kinds in '%s'", arg);
+	free(copy);
+	return rc;
+}
+
+static int parse_time(struct bench_args *a, const char *arg)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (end == arg || *end || errno || !isfinite(v) || v < 0 ||
+	    *arg == '-' || *arg == '+' || *arg == ' ')
+		return poolctl_cmd_error(CMD, EINVAL, "bad time '%s' (seconds)",
+					 arg);
+	if (v == 0)
+		return poolctl_cmd_error(CMD, EINVAL, "time must not be 0");
+	if (v > MAX_TIME)
+		return poolctl_cmd_error(CMD, ERANGE, "time '%s' is more than "
+					 "an hour per cell", arg);
+	a->time = v;
+	return 0;
+}
+
+static int parse_opt(struct bench_args *a, int opt, char **argv)
+{
+	unsigned int v;
+	int rc;
+
+	switch (opt) {
+	case 'i':
+		a->initiators = optarg;
+		return 0;
+	case 'm':
+		rc = poolctl_parse_list(optarg, true, SCALEPOOL_MAX_MEMBERS,
+					a->members, &a->nr_members);
+		if (rc == -EEXIST)
+			return poolctl_cmd_error(CMD, EINVAL, "member list "
+						 "'%s' repeats one", optarg);
+		if (rc)
+			return poolctl_cmd_error(CMD, -rc, "bad member list "
+						 "'%s'", optarg);
+		a->have_members = true;
+		return 0;
+	case 's':
+		rc = pool_parse_size(optarg, &a->size);
+		if (rc)
+			return poolctl_cmd_error(CMD, -rc, "bad size '%s'",
+						 optarg);
+		if (!a->size)
+			return poolctl_cmd_error(CMD, EINVAL,
+						 "size must not be 0");
+		if (a->size > SCALEPOOL_MAX_ALLOC_SIZE / 3)
+			return poolctl_cmd_error(CMD, EOVERFLOW, "size '%s' "
+						 "is too large", optarg);
+		return 0;
+	case 't':
+		return parse_time(a, optarg);
+	case 'T':
+		rc = poolctl_parse_uint(optarg, &v);
+		if (rc)
+			return poolctl_cmd_error(CMD, -rc, "bad number of "
+						 "threads '%s'", optarg);
+		if (!v)
+			return poolctl_cmd_error(CMD, EINVAL, "threads must "
+						 "not be 0");
+		if (v > POOL_BENCH_MAX_THREADS)
+			return poolctl_cmd_error(CMD, E2BIG, "more than %d "
+				"threads", POOL_BENCH_MAX_THREADS);
+		a->threads = v;
+		return 0;
+	case 'k':
+		return parse_kinds(a, optarg);
+	case OPT_ISA:
+		a->isa = pool_bench_isa_from_name(optarg);
+		if (a->isa < 0)
+			return poolctl_cmd_error(CMD, EINVAL, "unknown isa '%s' "
+				"(auto, scalar, sse2 or avx2)", optarg);
+		return 0;
+	case 'u':
+		a->human = true;
+		return 0;
+	case 'p':
+		a->plot = optarg;
+		return 0;
+	case OPT_NO_MODULE:
+		a->no_module = true;
+		return 0;
+	default:
+		return poolctl_option_error(CMD, opt, argv);
+	}
+}
+
+static int parse_options(struct bench_args *a, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "initiators", required_argument, NULL, 'i' },
+		{ "members", required_argument, NULL, 'm' },
+		{ "size", required_argument, NULL, 's' },
+		{ "time", required_argument, NULL, 't' },
+		{ "threads", required_argument, NULL, 'T' },
+		{ "kinds", required_argument, NULL, 'k' },
+		{ "isa", required_argument, NULL, OPT_ISA },
+		{ "human", no_argument, NULL, 'u' },
+		{ "plot", required_argument, NULL, 'p' },
+		{ "no-module", no_argument, NULL, OPT_NO_MODULE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt, rc;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:i:m:s:t:T:k:up:h", longopts,
+				  NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(usage_bench, stdout);
+			return -1;
+		}
+		rc = parse_opt(a, opt, argv);
+		if (rc)
+			return rc;
+	}
+	if (optind < argc)
+		return poolctl_cmd_error(CMD, EINVAL, "unexpected argument "
+					 "'%s'", argv[optind]);
+	if (a->plot && strlen(a->plot) > 4 &&
+	    strcasecmp(a->plot + strlen(a->plot) - 4, ".png") == 0)
+		return poolctl_cmd_error(CMD, EOPNOTSUPP, "cannot write PNG "
+					 "'%s': only SVG", a->plot);
+	return 0;
+}
+
+static bool node_has_cpus(int node)
+{
+	struct bitmask *cpus = numa_allocate_cpumask();
+	bool has;
+
+	if (!cpus)
+		return false;
+	has = node <= numa_max_node() && !numa_node_to_cpus(node, cpus) &&
+	      numa_bitmask_weight(cpus) > 0;
+	numa_free_cpumask(cpus);
+	return has;
+}
+
+static bool node_has_memory(int node)
+{
+	long long free_bytes;
+
+	return node >= 0 && node <= numa_max_node() &&
+	       numa_bitmask_isbitset(numa_all_nodes_ptr, (unsigned int)node) &&
+	       numa_node_size64(node, &free_bytes) > 0;
+}
+
+/* The initiator nodes, ascending, into @out (at most @max). */
+static int get_initiators(const struct bench_args *a, int *out, int max,
+			  int *nr)
+{
+	struct bitmask *mask = NULL;
+	int node, n = 0;
+
+	if (a->initiators) {
+		mask = numa_parse_nodestring(a->initiators);
+		if (!mask || !numa_bitmask_weight(mask)) {
+			if (mask)
+				numa_bitmask_free(mask);
+			return poolctl_cmd_error(CMD, EINVAL, "bad initiator "
+				"list '%s' (or a node that does not exist)",
+				a->initiators);
+		}
+	}
+	for (node = 0; node <= numa_max_node(); node++) {
+		if (mask && !numa_bitmask_isbitset(mask, (unsigned int)node))
+			continue;
+		if (!node_has_cpus(node)) {
+			if (!mask)
+				continue;
+			numa_bitmask_free(mask);
+			return poolctl_cmd_error(CMD, EINVAL, "initiator %d is "
+				"not a node with CPUs", node);
+		}
+		if (n < max)
+			out[n++] = node;
+	}
+	if (mask)
+		numa_bitmask_free(mask);
+	if (!n)
+		return poolctl_cmd_error(CMD, ENODEV, "no node with CPUs");
+	*nr = n;
+	return 0;
+}
+
+/* What to measure: members (checked against the pool) or nodes. */
+struct target {
+	struct pool_member *m;
+	int id;			/* member id, or node */
+	int node;
+	const char *memory;
+};
+
+static int get_targets(const struct bench_args *a, struct pool_ctx *ctx,
+		       struct target *t, int *nr)
+{
+	struct pool_member *m;
+	unsigned int i;
+	int n = 0, node;
+
+	if (a->no_module) {
+		if (a->have_members) {
+			for (i = 0; i < a->nr_members; i++) {
+				node = (int)a->members[i];
+				if (!node_has_memory(node))
+					return poolctl_cmd_error(CMD, ENOENT,
+						"no NUMA node %d with memory",
+						node);
+				t[n++] = (struct target){ NULL, node, node,
+							  "numa" };
+			}
+		} else {
+			for (node = 0; node <= numa_max_node() &&
+			     n < SCALEPOOL_MAX_MEMBERS; node++)
+				if (node_has_memory(node))
+					t[n++] = (struct target){ NULL, node,
+								  node, "numa" };
+		}
+	} else if (a->have_members) {
+		for (i = 0; i < a->nr_members; i++) {
+			m = pool_member_get_by_id(ctx, a->members[i]);
+			if (!m)
+				return poolctl_cmd_error(CMD, ENOENT, "no "
+					"member %u", a->members[i]);
+			t[n++] = (struct target){ m, (int)a->members[i],
+				pool_member_get_node(m),
+				pool_member_get_memory(m) };
+		}
+	} else {
+		pool_member_foreach(ctx, m) {
+			if (n == SCALEPOOL_MAX_MEMBERS)
+				break;
+			t[n++] = (struct target){ m,
+				(int)pool_member_get_id(m),
+				pool_member_get_node(m),
+				pool_member_get_memory(m) };
+		}
+	}
+	if (!n)
+		return poolctl_cmd_error(CMD, ENOENT, "nothing to measure");
+	*nr = n;
+	return 0;
+}
+
+/*
+ * The firmware's figures hold for the initiators the kernel lists in
+ * access0 (the nearest ones); for others it says nothing.
+ */
+static void firmware_figures(struct bench_cell *c, struct pool_member *m)
+{
+	char path[128];
+
+	c->fw_latency_ns = -1;
+	c->fw_read_mbps = -1;
+	if (!m || c->node < 0)
+		return;
+	snprintf(path, sizeof(path),
+		 "/sys/devices/system/node/node%d/access0/initiators/node%d",
+		 c->node, c->initiator);
+	if (access(path, F_OK))
+		return;
+	c->fw_latency_ns = pool_member_get_fw_read_latency(m);
+	c->fw_read_mbps = pool_member_get_fw_read_bandwidth(m);
+	if (c->fw_latency_ns < 0)
+		c->fw_latency_ns = -1;
+	if (c->fw_read_mbps < 0)
+		c->fw_read_mbps = -1;
+}
+
+struct progress {
+	bool on;
+	int cell, nr_cells;
+	const struct bench_cell *c;
+};
+
+static void show_progress(unsigned int kind, void *arg)
+{
+	struct progress *p = arg;
+
+	if (!p->on)
+		return;
+	fprintf(stderr, "\r\033[Kpoolctl bench: %d/%d: initiator %d, %s %d: %s",
+		p->cell + 1, p->nr_cells, p->c->initiator,
+		strcmp(p->c->memory, "numa") ? "member" : "node", p->c->member,
+		pool_bench_kind_name(kind));
+	fflush(stderr);
+}
+
+static int measure(const struct bench_args *a, struct target *t, int nr_t,
+		   const int *inits, int nr_i, struct bench_matrix *mx)
+{
+	struct progress prog = { .on = isatty(STDERR_FILENO) };
+	struct bench_cell *c;
+	int i, j, rc = 0;
+
+	mx->cells = calloc((size_t)nr_t * nr_i, sizeof(*mx->cells));
+	if (!mx->cells)
+		return poolctl_cmd_error(CMD, ENOMEM, "cannot measure");
+	prog.nr_cells = nr_t * nr_i;
+	for (i = 0; i < nr_i && !rc; i++) {
+		for (j = 0; j < nr_t && !rc; j++) {
+			c = &mx->cells[mx->nr_cells];
+			c->initiator = inits[i];
+			c->member = t[j].id;
+			c->node = t[j].node;
+			c->memory = t[j].memory;
+			c->res.sz = sizeof(c->res);
+			firmware_figures(c, t[j].m);
+			prog.cell = mx->nr_cells;
+			prog.c = c;
+			POOL_OPTS(pool_bench_opts, opts,
+				.kinds = a->kinds,
+				.size = a->size,
+				.time = a->time,
+				.threads = a->threads,
+				.isa = a->isa,
+				.progress = show_progress,
+				.progress_arg = &prog,
+			);
+			if (t[j].m)
+				rc = pool_bench_member(t[j].m, inits[i], &opts,
+						       &c->res);
+			else
+				rc = pool_bench_node(t[j].node, inits[i],
+						     &opts, &c->res);
+			if (rc)
+				rc = poolctl_cmd_error(CMD, -rc, "cannot "
+					"measure %s %d from node %d",
+					t[j].m ? "member" : "node", t[j].id,
+					inits[i]);
+			else
+				mx->nr_cells++;
+		}
+	}
+	if (prog.on)
+		fputs("\r\033[K", stderr);
+	return rc;
+}
+
+static int write_plot(const struct bench_matrix *mx, const char *path)
+{
+	FILE *f = fopen(path, "we");
+	int rc;
+
+	if (!f)
+		return poolctl_cmd_error(CMD, errno, "cannot create '%s'",
+					 path);
+	rc = poolctl_bench_plot(mx, f);
+	if (fclose(f) && !rc)
+		rc = -errno;
+	if (rc)
+		return poolctl_cmd_error(CMD, -rc, "cannot write '%s'", path);
+	return 0;
+}
+
+int cmd_bench(int argc, char **argv, struct pool_ctx **ctx)
+{
+	struct bench_args a = { .kinds = POOL_BENCH_ALL, .time = 5.0 };
+	struct bench_matrix mx = { 0 };
+	struct target t[SCALEPOOL_MAX_MEMBERS];
+	int inits[SCALEPOOL_MAX_MEMBERS * 4];
+	int nr_t = 0, nr_i = 0, rc;
+
+	rc = parse_options(&a, argc, argv);
+	if (rc)
+		return rc < 0 ? 0 : rc;		/* -1: --help */
+	if (numa_available() < 0)
+		return poolctl_cmd_error(CMD, ENOSYS, "this kernel has no "
+					 "NUMA support");
+	rc = get_initiators(&a, inits, (int)ARRAY_SIZE(inits), &nr_i);
+	if (rc)
+		return rc;
+	if (!a.no_module) {
+		rc = poolctl_open_cmd(CMD, ctx);
+		if (rc)
+			return rc;
+	}
+	rc = get_targets(&a, *ctx, t, &nr_t);
+	if (rc)
+		return rc;
+	mx.no_module = a.no_module;
+	mx.time = a.time;
+	rc = measure(&a, t, nr_t, inits, nr_i, &mx);
+	if (!rc && a.plot)
+		rc = write_plot(&mx, a.plot);
+	if (!rc)
+		rc = a.human ? poolctl_bench_human(&mx, stdout) :
+			       poolctl_bench_json(&mx, stdout);
+	free(mx.cells);
+	return rc;
+}
+
+/* ---- output */
+
+static const char *const json_keys[POOL_BENCH_NR_KINDS] = {
+	"latency_ns", "read_mbps", "write_mbps", "copy_mbps", "triad_mbps",
+};
+
+/* A figure with one decimal, or null when not measured. */
+static struct json_object *figure_json(const struct pool_bench_result *r,
+				       int i, bool *ok)
+{
+	struct json_object *j;
+	char text[64];
+
+	if (!(r->kinds & (1U << i)) || !r->figures[i].value)
+		return NULL;
+	snprintf(text, sizeof(text), "%.1f", r->figures[i].value);
+	j = json_object_new_double_s(r->figures[i].value, text);
+	if (!j)
+		*ok = false;
+	return j;
+}
+
+static struct json_object *detail_json(const struct pool_bench_result *r,
+				       bool *ok)
+{
+	struct json_object *d = json_object_new_object(), *k;
+	const struct pool_bench_figure *f;
+	char text[64];
+	int i;
+
+	if (!d) {
+		*ok = false;
+		return NULL;
+	}
+	for (i = 0; i < POOL_BENCH_NR_KINDS; i++) {
+		if (!(r->kinds & (1U << i)))
+			continue;
+		f = &r->figures[i];
+		k = json_object_new_object();
+		if (!k) {
+			*ok = false;
+			break;
+		}
+		snprintf(text, sizeof(text), "%.1f", f->min);
+		pj_add(k, "min", json_object_new_double_s(f->min, text), ok);
+		snprintf(text, sizeof(text), "%.1f", f->max);
+		pj_add(k, "max", json_object_new_double_s(f->max, text), ok);
+		pj_add(k, "repetitions", pj_u64(f->repetitions, ok), ok);
+		pj_add(k, "partial", json_object_new_boolean(f->partial), ok);
+		pj_add(k, i ? "bytes" : "loads", pj_u64(f->bytes, ok), ok);
+		snprintf(text, sizeof(text), "%.3f", f->seconds);
+		pj_add(k, "seconds", json_object_new_double_s(f->seconds, text),
+		       ok);
+		pj_add(d, pool_bench_kind_name(1U << i), k, ok);
+	}
+	return d;
+}
+
+static struct json_object *cell_json(const struct bench_cell *c, bool *ok)
+{
+	const struct pool_bench_result *r = &c->res;
+	struct json_object *o = json_object_new_object();
+	char text[64];
+	int i;
+
+	if (!o) {
+		*ok = false;
+		return NULL;
+	}
+	pj_add(o, "initiator", pj_int(c->initiator, ok), ok);
+	pj_add(o, "member", pj_int(c->member, ok), ok);
+	pj_add(o, "node", pj_int(c->node, ok), ok);
+	pj_add(o, "memory", pj_str(c->memory, ok), ok);
+	for (i = 0; i < POOL_BENCH_NR_KINDS; i++)
+		pj_add(o, json_keys[i], figure_json(r, i, ok), ok);
+	pj_add(o, "fw_latency_ns", c->fw_latency_ns < 0 ? NULL :
+	       pj_int(c->fw_latency_ns, ok), ok);
+	pj_add(o, "fw_read_mbps", c->fw_read_mbps < 0 ? NULL :
+	       pj_int(c->fw_read_mbps, ok), ok);
+	pj_add(o, "size", pj_u64(r->size, ok), ok);
+	pj_add(o, "shrunk", json_object_new_boolean(r->shrunk), ok);
+	snprintf(text, sizeof(text), "%.1f", r->probe_mbps);
+	pj_add(o, "probe_mbps", json_object_new_double_s(r->probe_mbps, text),
+	       ok);
+	pj_add(o, "llc_size", pj_u64(r->llc_size, ok), ok);
+	pj_add(o, "cache_bound", json_object_new_boolean(r->cache_bound), ok);
+	pj_add(o, "threads", pj_u64(r->threads, ok), ok);
+	pj_add(o, "isa", pj_str(pool_bench_isa_name(r->isa), ok), ok);
+	pj_add(o, "lines", pj_u64(r->lines, ok), ok);
+	pj_add(o, "detail", detail_json(r, ok), ok);
+	return o;
+}
+
+int poolctl_bench_json(const struct bench_matrix *mx, FILE *f)
+{
+	struct json_object *root = json_object_new_object();
+	struct json_object *results = json_object_new_array();
+	char text[32];
+	bool ok = root && results;
+	int i;
+
+	for (i = 0; ok && i < mx->nr_cells; i++)
+		pj_append(results, cell_json(&mx->cells[i], &ok), &ok);
+	if (root) {
+		pj_add(root, "source", pj_str(mx->no_module ? "numa" : "pool",
+					      &ok), &ok);
+		snprintf(text, sizeof(text), "%.3f", mx->time);
+		pj_add(root, "time_s", json_object_new_double_s(mx->time, text),
+		       &ok);
+		pj_add(root, "results", results, &ok);
+	} else {
+		json_object_put(results);
+	}
+	return poolctl_print_json(CMD, root, ok, f);
+}
+
+static void fmt_figure(char *buf, const struct pool_bench_result *r, int i)
+{
+	const struct pool_bench_figure *f = &r->figures[i];
+
+	if (!(r->kinds & (1U << i)) || !f->value) {
+		snprintf(buf, POOLCTL_CELL_MAX, "-");
+		return;
+	}
+	snprintf(buf, POOLCTL_CELL_MAX, "%.*f%s", f->value < 100 ? 1 : 0,
+		 f->value, f->partial ? "*" : "");
+}
+
+static void fmt_fw(char *buf, long long v)
+{
+	if (v < 0)
+		snprintf(buf, POOLCTL_CELL_MAX, "-");
+	else
+		snprintf(buf, POOLCTL_CELL_MAX, "%lld", v);
+}
+
+#define HUMAN_COLS 12
+
+int poolctl_bench_human(const struct bench_matrix *mx, FILE *f)
+{
+	const char *titles[HUMAN_COLS] = {
+		"INITIATOR", "MEMBER", "MEMORY", "SIZE", "LAT ns", "FW LAT",
+		"READ MB/s", "FW READ", "WRITE", "COPY", "TRIAD", "NOTES",
+	};
+	static const bool right[HUMAN_COLS] = {
+		true, true, false, true, true, true, true, true, true, true,
+		true, false,
+	};
+	char (*cells)[POOLCTL_CELL_MAX];
+	bool partial = false;
+	int i;
+
+	cells = calloc((size_t)mx->nr_cells * HUMAN_COLS, sizeof(*cells));
+	if (!cells)
+		return poolctl_cmd_error(CMD, ENOMEM, "cannot print");
+	if (mx->no_module)
+		titles[1] = "NODE";
+	for (i = 0; i < mx->nr_cells; i++) {
+		const struct bench_cell *c = &mx->cells[i];
+		const struct pool_bench_result *r = &c->res;
+		char (*row)[POOLCTL_CELL_MAX] = &cells[i * HUMAN_COLS];
+		int k;
+
+		snprintf(row[0], POOLCTL_CELL_MAX, "%d", c->initiator);
+		snprintf(row[1], POOLCTL_CELL_MAX, "%d", c->member);
+		snprintf(row[2], POOLCTL_CELL_MAX, "%s", c->memory);
+		pool_format_size(r->size, row[3], POOLCTL_CELL_MAX);
+		fmt_figure(row[4], r, 0);
+		fmt_fw(row[5], c->fw_latency_ns);
+		fmt_figure(row[6], r, 1);
+		fmt_fw(row[7], c->fw_read_mbps);
+		fmt_figure(row[8], r, 2);
+		fmt_figure(row[9], r, 3);
+		fmt_figure(row[10], r, 4);
+		snprintf(row[11], POOLCTL_CELL_MAX, "%s%s%s",
+			 r->cache_bound ? "cache-bound " : "",
+			 r->shrunk ? "shrunk " : "",
+			 pool_bench_isa_name(r->isa));
+		for (k = 0; k < POOL_BENCH_NR_KINDS; k++)
+			partial |= r->figures[k].partial;
+	}
+	poolctl_print_table(f, HUMAN_COLS, titles, right, cells, mx->nr_cells);
+	fputs("\nMB/s = 10^6 bytes/s (copy counts 2, triad 3 bytes per array "
+	      "byte); FW: the firmware's\nfigures, for the nearest "
+	      "initiators only; cache-bound: the arrays are smaller\nthan the "
+	      "last-level cache; shrunk: smaller arrays on slow memory.\n", f);
+	if (partial)
+		fputs("*: the time ran out within the first repetition.\n", f);
+	free(cells);
+	return 0;
+}

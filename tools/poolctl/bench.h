@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * poolctl bench: the cells of the initiator x member matrix, shared by
+ * the command (bench.c) and its picture (plot.c).
+ */
+#ifndef _POOLCTL_BENCH_H_
+#define _POOLCTL_BENCH_H_
+
+#include <stdio.h>
+
+#include <libpool.h>
+
+/*
+ * One cell: memory of @member (a member id, or with --no-module a NUMA
+ * node) measured from the CPUs of node @initiator.
+ */
+struct bench_cell {
+	int initiator;
+	int member;
+	int node;			/* the memory's node */
+	const char *memory;		/* "dram", "cxl"; "numa" without module */
+	long long fw_latency_ns;	/* -1: firmware says nothing */
+	long long fw_read_mbps;		/* for this initiator */
+	struct pool_bench_result res;
+};
+
+struct bench_matrix {
+	bool no_module;
+	double time;			/* budget per cell, seconds */
+	int nr_cells;
+	struct bench_cell *cells;	/* initiator-major */
+};
+
+int poolctl_bench_json(const struct bench_matrix *mx, FILE *f);
+int poolctl_bench_human(const struct bench_matrix *mx, FILE *f);
+/* Heatmaps of every measured kind as SVG; 0 or a negative errno. */
+int poolctl_bench_plot(const struct bench_matrix *mx, FILE *f);
+
+#endif /* _POOLCTL_BENCH_H_ */
