@@ -46,7 +46,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 HOST_TEST_SRCS := $(wildcard selftests/host/*.c)
 HOST_TESTS := $(HOST_TEST_SRCS:%.c=$(BUILD)/%)
 HOST_TESTS_INTERNAL := test_members test_list_output test_alloc_opts \
-	test_measured \
+	test_measured test_bench_engine \
 	test_usage test_stat_output
 # ... and these test poolctl's output, with the poolctl objects named in
 # POOLCTL_OBJS_<test>.

@@ -89,13 +89,13 @@ unsigned long long lp_bench_chase(void **pos, unsigned long long loads,
 	void *p = *pos;
 	int k;
 
-	while (done < loads) {
-		if (atomic_load_explicit(stop, memory_order_relaxed))
-			break;
+	/* One batch at least, so that even a spent budget measures some. */
+	do {
 		for (k = 0; k < CHASE_BATCH / 16; k++)
 			CHASE_16(p);
 		done += CHASE_BATCH;
-	}
+	} while (done < loads &&
+		 !atomic_load_explicit(stop, memory_order_relaxed));
 	*pos = p;
 	return done;
 }

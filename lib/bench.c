@@ -470,8 +470,10 @@ static void pass_worker(void *arg, unsigned int i)
 		return;
 	}
 	slice(st->size, st->nr_threads, i, &off, &len);
+	/* At least one chunk, so that even a spent budget measures some. */
 	for (pos = off; pos < off + len; pos += n) {
-		if (atomic_load_explicit(&p->stop, memory_order_relaxed))
+		if (pos > off &&
+		    atomic_load_explicit(&p->stop, memory_order_relaxed))
 			break;
 		n = off + len - pos < CHUNK ? off + len - pos : CHUNK;
 		switch (p->kind) {
@@ -566,7 +568,8 @@ static void measure_kind(struct bench_state *st, unsigned int kind,
 	team_run_until(st->team, pass_worker, p,
 		       start + budget * WARMUP_SHARE, &p->stop);
 
-	while (n < reps && now_s() < deadline) {
+	/* At least one timed pass, stopped by the deadline if need be. */
+	while (n < reps && (!n || now_s() < deadline)) {
 		atomic_store(&p->stop, 0);
 		stopped = team_run_until(st->team, pass_worker, p, deadline,
 					 &p->stop);

@@ -191,8 +191,9 @@ const struct lp_bench_loops *lp_bench_get_loops(int isa);
 unsigned long long lp_bench_chase_build(void *buf, size_t size,
 					 unsigned long long seed);
 /*
- * Follows the chain from *@pos for @loads loads (rounded up to a batch)
- * or until *@stop; returns the loads done and leaves *@pos at the end.
+ * Follows the chain from *@pos for @loads loads (rounded up to a batch
+ * of 256) or until *@stop, one batch at least; returns the loads done
+ * and leaves *@pos at the end.
  */
 unsigned long long lp_bench_chase(void **pos, unsigned long long loads,
 				  const atomic_int *stop);

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# poolctl bench on a host without the module (--no-module, plain NUMA
+# nodes): the JSON schema of the matrix, --human, --plot's SVG, and the
+# bad arguments (one line on stderr, status 1, nothing on stdout).
+# Never checks a figure's size, only that it is a positive number.
+# POOLCTL overrides build/poolctl.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/selftests/lib/tap.sh"
+
+poolctl=${POOLCTL:-$top/build/poolctl}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+run() {
+	st=0
+	"$poolctl" "$@" >"$tmp/out" 2>"$tmp/err" || st=$?
+	out=$(cat "$tmp/out")
+	err=$(cat "$tmp/err")
+}
+
+# one_line TEXT: status 1, nothing on stdout, one stderr line with TEXT.
+one_line() {
+	if [ "$st" = 1 ] && [ -z "$out" ] && [[ "$err" != *$'\n'* ]] &&
+	   [[ "$err" == "poolctl bench: "*"$1"* ]]; then
+		return 0
+	fi
+	tap_diag "status $st, stdout '${out:0:100}', stderr '${err:0:300}'"
+	return 1
+}
+
+tap_plan 17
+
+if ! command -v jq >/dev/null || [ ! -x "$poolctl" ] ||
+   ! numactl --hardware >/dev/null 2>&1; then
+	for _ in $(seq 17); do
+		tap_skip "poolctl bench --no-module" \
+			"needs jq, numactl and build/poolctl on a NUMA host"
+	done
+	exit 0
+fi
+
+quick=(--no-module --initiators 0 --members 0 --size 4M --time 0.3)
+
+run bench "${quick[@]}"
+tap_ok "--no-module measures node 0 from node 0" test "$st" = 0 -a -z "$err"
+
+# The schema: every figure a positive number, the rest of the right type.
+schema='
+	(.source == "numa") and (.time_s > 0) and (.results | length == 1) and
+	(.results | all(
+		(.initiator | type == "number") and
+		(.member | type == "number") and (.node == .member) and
+		([.latency_ns, .read_mbps, .write_mbps, .copy_mbps,
+		  .triad_mbps] | all(type == "number" and . > 0)) and
+		(.size == 4194304) and (.threads >= 1) and
+		(.isa | IN("scalar", "sse2", "avx2")) and
+		(.cache_bound | type == "boolean") and
+		(.shrunk == false) and (.lines == 65536) and
+		(.fw_latency_ns == null) and
+		(.detail | keys == ["copy", "latency", "read", "triad", "write"])
+		and (.detail | to_entries | all(.value |
+			(.repetitions + (if .partial then 1 else 0 end) >= 1)
+			and .min <= .max and .seconds >= 0))))'
+tap_is "the JSON has the documented schema" \
+	"$(jq "$schema" <<<"$out" 2>&1)" true
+
+run bench "${quick[@]}" --kinds latency,read
+tap_is "--kinds measures only those" \
+	"$(jq -c '.results[0] | [(.latency_ns > 0), (.read_mbps > 0),
+		.write_mbps, .copy_mbps, .triad_mbps, (.detail | keys)]' \
+		<<<"$out" 2>&1)" \
+	'[true,true,null,null,null,["latency","read"]]'
+
+run bench "${quick[@]}" --threads 3 --isa scalar --kinds read
+tap_is "--threads and --isa are used" \
+	"$(jq -c '.results[0] | [.threads, .isa]' <<<"$out" 2>&1)" \
+	'[3,"scalar"]'
+
+run bench "${quick[@]}" --human --plot "$tmp/m.svg"
+tap_ok "--human prints a table with the measured and firmware columns" \
+	eval '[ "$st" = 0 ] && grep -q "^INITIATOR  *NODE .*LAT ns  *FW LAT" <<<"$out"'
+if command -v xmllint >/dev/null; then
+	tap_ok "--plot writes a well-formed SVG" \
+		xmllint --noout "$tmp/m.svg"
+else
+	tap_ok "--plot writes an SVG" grep -q '</svg>' "$tmp/m.svg"
+fi
+tap_ok "with one heatmap panel per kind" \
+	test "$(grep -c 'class="title"' "$tmp/m.svg")" = 5
+
+run bench "${quick[@]}" --size 0
+tap_ok "--size 0 is refused" one_line "size must not be 0"
+run bench "${quick[@]}" --threads 0
+tap_ok "--threads 0 is refused" one_line "threads must not be 0"
+run bench "${quick[@]}" --time 0
+tap_ok "--time 0 is refused" one_line "time must not be 0"
+run bench --no-module --members 4096
+tap_ok "an unknown node is refused" one_line "no NUMA node 4096"
+run bench --no-module --initiators 4096
+tap_ok "an unknown initiator is refused" one_line "bad initiator list"
+cpuless=
+for d in /sys/devices/system/node/node[0-9]*; do
+	[ -z "$(tr -d ',0\n' <"$d/cpumap")" ] && cpuless=${d##*node}
+done
+if [ -n "$cpuless" ]; then
+	run bench --no-module --initiators "$cpuless"
+	tap_ok "a CPU-less initiator is refused" one_line "not a node with CPUs"
+else
+	tap_skip "a CPU-less initiator is refused" "no CPU-less node here"
+fi
+run bench "${quick[@]}" --kinds latency,bogus
+tap_ok "an unknown kind is refused" one_line "unknown kind 'bogus'"
+run bench "${quick[@]}" --isa avx512
+tap_ok "an unknown isa is refused" one_line "unknown isa 'avx512'"
+run bench "${quick[@]}" --plot "$tmp/m.png"
+tap_ok "a PNG plot is refused (SVG only)" one_line "only SVG"
+run bench "${quick[@]}" extra
+tap_ok "an extra argument is refused" one_line "unexpected argument 'extra'"
+tap_done

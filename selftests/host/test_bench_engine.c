@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The measurement engine without the module, on the host's NUMA node 0:
+ * the chase's permutation is one cycle over every line, worker threads
+ * run on the CPUs they are pinned to, the time budget stops the loops
+ * (within a loose bound: this checks that the bound is honoured, not
+ * performance), and bad options are refused.  Internal: links the
+ * library's objects for lp_bench_*.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <numa.h>
+
+#include "kselftest_harness.h"
+
+#include "private.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Follows the chain from the first line: it must come back after exactly
+ * @lines loads, through every line once.
+ */
+static int check_one_cycle(char *buf, unsigned long long lines)
+{
+	unsigned char *seen = calloc(lines, 1);
+	char *p = buf;
+	unsigned long long i, idx;
+	int rc = 0;
+
+	if (!seen)
+		return -ENOMEM;
+	for (i = 0; i < lines; i++) {
+		idx = (unsigned long long)(p - buf) / LP_BENCH_LINE;
+		if ((p - buf) % LP_BENCH_LINE || idx >= lines || seen[idx]) {
+			rc = -1;	/* off a line, outside, or a repeat */
+			break;
+		}
+		seen[idx] = 1;
+		p = *(char **)p;
+	}
+	if (!rc && p != buf)
+		rc = -2;		/* not back at the start after n loads */
+	free(seen);
+	return rc;
+}
+
+TEST(chase_is_one_cycle_over_all_lines)
+{
+	static const unsigned long long sizes[] = {
+		2, 3, 4, 5, 63, 64, 1000, 4097, 1 << 16, 1 << 20,
+	};
+	unsigned long long seeds[] = { 1, 2, 0x5ca1ab1e5eedULL };
+	size_t i, s;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		size_t size = sizes[i] * LP_BENCH_LINE;
+		char *buf = aligned_alloc(4096, (size + 4095) / 4096 * 4096);
+
+		ASSERT_NE(NULL, buf);
+		for (s = 0; s < ARRAY_SIZE(seeds); s++) {
+			EXPECT_EQ(sizes[i],
+				  lp_bench_chase_build(buf, size, seeds[s]));
+			EXPECT_EQ(0, check_one_cycle(buf, sizes[i])) {
+				TH_LOG("%llu lines, seed %llu", sizes[i],
+				       seeds[s]);
+			}
+		}
+		free(buf);
+	}
+}
+
+TEST(chase_is_random_and_reproducible)
+{
+	const size_t lines = 4096, size = lines * LP_BENCH_LINE;
+	char *a = aligned_alloc(4096, size), *b = aligned_alloc(4096, size);
+	size_t i, same = 0, next_line = 0;
+
+	ASSERT_NE(NULL, a);
+	ASSERT_NE(NULL, b);
+	lp_bench_chase_build(a, size, 7);
+	lp_bench_chase_build(b, size, 7);
+	for (i = 0; i < lines; i++)
+		same += *(char **)(a + i * LP_BENCH_LINE) - a ==
+			*(char **)(b + i * LP_BENCH_LINE) - b;
+	EXPECT_EQ(lines, same);		/* the same seed, the same cycle */
+	same = 0;
+	lp_bench_chase_build(b, size, 8);
+	for (i = 0; i < lines; i++) {
+		char *pa = *(char **)(a + i * LP_BENCH_LINE) - (size_t)a;
+		char *pb = *(char **)(b + i * LP_BENCH_LINE) - (size_t)b;
+
+		same += pa == pb;
+		next_line += (size_t)pa == (i + 1) * LP_BENCH_LINE;
+	}
+	/* Another seed, another cycle; and no sequential walk. */
+	EXPECT_LT(same, lines / 16);
+	EXPECT_LT(next_line, lines / 16);
+	/* Too small for a cycle of two lines. */
+	EXPECT_EQ(0ULL, lp_bench_chase_build(a, LP_BENCH_LINE, 1));
+	free(a);
+	free(b);
+}
+
+TEST(chase_stops_when_told)
+{
+	const size_t size = 64 * LP_BENCH_LINE;
+	char *buf = aligned_alloc(4096, size);
+	atomic_int stop = 0;
+	void *pos = buf;
+
+	ASSERT_NE(NULL, buf);
+	lp_bench_chase_build(buf, size, 3);
+	EXPECT_EQ(1024ULL, lp_bench_chase(&pos, 1000, &stop));
+	atomic_store(&stop, 1);
+	/* One batch of 256 loads, however soon the stop. */
+	EXPECT_EQ(256ULL, lp_bench_chase(&pos, 1ULL << 40, &stop));
+	free(buf);
+}
+
+static void busy(void *arg, unsigned int index)
+{
+	volatile unsigned long spin;
+
+	for (spin = 0; spin < 100000; spin++)
+		;
+}
+
+TEST(workers_run_on_the_node_cpus)
+{
+	struct bitmask *cpus;
+	struct lp_bench_team *team = NULL;
+	unsigned int i, n, nr_cpus;
+	int cpu;
+
+	if (numa_available() < 0)
+		SKIP(return, "no NUMA support on this host");
+	cpus = numa_allocate_cpumask();
+	ASSERT_NE(NULL, cpus);
+	ASSERT_EQ(0, numa_node_to_cpus(0, cpus));
+	nr_cpus = numa_bitmask_weight(cpus);
+	if (!nr_cpus)
+		SKIP(return, "node 0 has no CPUs");
+	n = 2 * nr_cpus + 1;	/* more workers than CPUs: they wrap */
+	ASSERT_EQ(0, lp_bench_team_start(0, n, &team));
+	lp_bench_team_run(team, busy, NULL);
+	for (i = 0; i < n; i++) {
+		cpu = lp_bench_team_cpu(team, i);
+		EXPECT_TRUE(cpu >= 0 && numa_bitmask_isbitset(cpus,
+						(unsigned int)cpu)) {
+			TH_LOG("worker %u ran on CPU %d, not node 0's", i, cpu);
+		}
+		/* One CPU each, in turn. */
+		EXPECT_EQ(cpu, lp_bench_team_cpu(team, i % nr_cpus));
+	}
+	lp_bench_team_stop(team);
+	numa_free_cpumask(cpus);
+	EXPECT_EQ(-EINVAL, lp_bench_team_start(0, 0, &team));
+	EXPECT_EQ(-EINVAL, lp_bench_team_start(numa_max_node() + 1, 1,
+					       &team));
+}
+
+/* One read-only call on node 0 from node 0; seconds it took. */
+static double timed_read(struct pool_bench_result *res, double budget,
+			 unsigned int reps, int *rc)
+{
+	double t0 = now_s();
+
+	POOL_OPTS(pool_bench_opts, opts,
+		.kinds = POOL_BENCH_READ,
+		.size = 32ULL << 20,
+		.time = budget,
+		.repetitions = reps,
+	);
+	memset(res, 0, sizeof(*res));
+	res->sz = sizeof(*res);
+	*rc = pool_bench_node(0, 0, &opts, res);
+	return now_s() - t0;
+}
+
+TEST(time_budget_is_honoured)
+{
+	struct pool_bench_result res;
+	double base, bounded;
+	int rc;
+
+	if (numa_available() < 0)
+		SKIP(return, "no NUMA support on this host");
+	/* One repetition: the cost of setting up and one pass. */
+	base = timed_read(&res, 0.05, 1, &rc);
+	ASSERT_EQ(0, rc);
+	EXPECT_EQ(1U, res.figures[1].repetitions);
+	/*
+	 * A million passes over 32 MiB would take minutes; a 0.05 s budget
+	 * must stop them.  The bound is loose on purpose (10x plus 2 s).
+	 */
+	bounded = timed_read(&res, 0.05, 1000000, &rc);
+	ASSERT_EQ(0, rc);
+	EXPECT_LT(bounded, 10 * base + 2.0) {
+		TH_LOG("took %.3f s, one repetition %.3f s", bounded, base);
+	}
+	EXPECT_LT(res.figures[1].repetitions, 1000000U);
+	EXPECT_LT(res.figures[1].seconds, 10 * 0.05 + 1.0);
+	EXPECT_GT(res.figures[1].value, 0);
+	EXPECT_EQ(0, res.figures[0].value);	/* latency not asked for */
+}
+
+TEST(budget_stops_within_a_pass)
+{
+	struct pool_bench_result res;
+	int rc;
+
+	if (numa_available() < 0)
+		SKIP(return, "no NUMA support on this host");
+	/*
+	 * 100 ns for one pass over 32 MiB: the stop comes within the first
+	 * pass, which is reported as partial, with what it measured.
+	 */
+	timed_read(&res, 1e-7, 10, &rc);
+	ASSERT_EQ(0, rc);
+	if (!res.figures[1].repetitions) {
+		EXPECT_TRUE(res.figures[1].partial);
+		EXPECT_LT(res.figures[1].bytes, res.size);
+	} else {
+		SKIP(return, "a whole pass over 32 MiB beat a 100 ns timer");
+	}
+}
+
+TEST(bad_options)
+{
+	struct pool_bench_result res = { .sz = sizeof(res) };
+	struct {
+		struct pool_bench_opts o;
+		long tail;
+	} big;
+
+	if (numa_available() < 0)
+		SKIP(return, "no NUMA support on this host");
+	POOL_OPTS(pool_bench_opts, kinds, .kinds = 1U << 5);
+	POOL_OPTS(pool_bench_opts, isa, .isa = 9);
+	POOL_OPTS(pool_bench_opts, time, .time = -1);
+	POOL_OPTS(pool_bench_opts, threads,
+		  .threads = POOL_BENCH_MAX_THREADS + 1);
+
+	EXPECT_EQ(-EINVAL, pool_bench_node(0, 0, &kinds, &res));
+	EXPECT_EQ(-EINVAL, pool_bench_node(0, 0, &isa, &res));
+	EXPECT_EQ(-EINVAL, pool_bench_node(0, 0, &time, &res));
+	EXPECT_EQ(-E2BIG, pool_bench_node(0, 0, &threads, &res));
+	/* No node with CPUs there, no memory node there. */
+	EXPECT_EQ(-EINVAL, pool_bench_node(0, numa_max_node() + 1, NULL,
+					   &res));
+	EXPECT_EQ(-EINVAL, pool_bench_node(numa_max_node() + 1, 0, NULL,
+					   &res));
+	EXPECT_EQ(-EINVAL, pool_bench_node(0, 0, NULL, NULL));
+	res.sz = sizeof(size_t);
+	EXPECT_EQ(-EINVAL, pool_bench_node(0, 0, NULL, &res));
+	res.sz = sizeof(res);
+	EXPECT_EQ(-EINVAL, pool_bench_member(NULL, 0, NULL, &res));
+	/* A later caller's option this library does not know. */
+	memset(&big, 0, sizeof(big));
+	big.o.sz = sizeof(big);
+	big.tail = 1;
+	EXPECT_EQ(-E2BIG, pool_bench_node(0, 0, &big.o, &res));
+}
+
+TEST(names)
+{
+	EXPECT_STREQ("latency", pool_bench_kind_name(POOL_BENCH_LATENCY));
+	EXPECT_STREQ("triad", pool_bench_kind_name(POOL_BENCH_TRIAD));
+	EXPECT_EQ(NULL, pool_bench_kind_name(0));
+	EXPECT_EQ(NULL, pool_bench_kind_name(POOL_BENCH_READ |
+					     POOL_BENCH_WRITE));
+	EXPECT_EQ(POOL_BENCH_ISA_AVX2, pool_bench_isa_from_name("avx2"));
+	EXPECT_EQ(-EINVAL, pool_bench_isa_from_name("avx512"));
+	EXPECT_STREQ("scalar", pool_bench_isa_name(POOL_BENCH_ISA_SCALAR));
+	EXPECT_EQ(NULL, pool_bench_isa_name(4));
+}
+
+TEST_HARNESS_MAIN
