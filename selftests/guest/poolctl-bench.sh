@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# poolctl bench against the module: a full initiator x member matrix on
+# the default topology (every CPU node x every member, every figure a
+# positive number: no figure's size is checked), --human, --plot's SVG,
+# and the bad arguments (one line, status 1).  Onlines the first CXL
+# region if no CXL memory is online yet.  --time 2 per cell keeps the
+# matrix at about 15 s of guest time.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/lib.sh"
+
+tap_plan 12
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+run() {
+	st=0
+	poolctl "$@" >"$tmp/out" 2>"$tmp/err" || st=$?
+	out=$(cat "$tmp/out")
+	err=$(cat "$tmp/err")
+}
+
+one_line() {
+	if [ "$st" = 1 ] && [ -z "$out" ] && [[ "$err" != *$'\n'* ]] &&
+	   [[ "$err" == "poolctl bench: "*"$1"* ]]; then
+		return 0
+	fi
+	tap_diag "status $st, stdout '${out:0:100}', stderr '${err:0:300}'"
+	return 1
+}
+
+cxl_node=
+for m in $(members); do
+	[ "$(member_attr "$m" memory)" = cxl ] &&
+		cxl_node=$(member_attr "$m" node)
+done
+if [ -z "$cxl_node" ] && [ -n "$(cxl_region 2>/dev/null)" ]; then
+	tap_diag "no CXL memory online: onlining $(cxl_region)"
+	cxl_node=$(tools/vm/guest/cxl-online "$(cxl_region)" 2>/dev/null)
+fi
+
+cpu_nodes=
+for d in /sys/devices/system/node/node[0-9]*; do
+	[ -n "$(cat "$d/cpulist")" ] && cpu_nodes+="${d##*node} "
+done
+cpu_nodes=$(tr ' ' '\n' <<<"$cpu_nodes" | sort -n | xargs)
+mems=$(members | xargs)
+tap_diag "initiators: $cpu_nodes; members: $mems; CXL node: ${cxl_node:--}"
+
+run bench --time 2 --plot "$tmp/m.svg"
+tap_ok "poolctl bench succeeds with nothing on stderr" \
+	test "$st" = 0 -a -z "$err"
+want=
+for i in $cpu_nodes; do
+	for m in $mems; do
+		want+="$i:$m "
+	done
+done
+got=$(jq -r '[.results[] | "\(.initiator):\(.member)"] | join(" ")' \
+	<<<"$out" 2>&1)
+tap_is "one cell per initiator and member" "$got" "${want% }"
+tap_is "every figure is a positive number" \
+	"$(jq '[.results[] | .latency_ns, .read_mbps, .write_mbps,
+		.copy_mbps, .triad_mbps] | all(type == "number" and . > 0)' \
+		<<<"$out" 2>&1)" true
+tap_is "each cell's node is its member's" \
+	"$(jq -r '[.results[] | "\(.member):\(.node)"] | unique | join(" ")' \
+		<<<"$out" 2>&1)" \
+	"$(for m in $mems; do printf '%s:%s ' "$m" "$(member_attr "$m" node)"
+	   done | sed 's/ $//')"
+if [ -n "$cxl_node" ]; then
+	tap_is "the CXL member is measured from every initiator" \
+		"$(jq "[.results[] | select(.node == $cxl_node)] | length" \
+			<<<"$out" 2>&1)" "$(wc -w <<<"$cpu_nodes")"
+else
+	tap_skip "the CXL member is measured from every initiator" \
+		"no CXL memory online"
+fi
+if command -v xmllint >/dev/null; then
+	tap_ok "--plot wrote a well-formed SVG" xmllint --noout "$tmp/m.svg"
+else
+	tap_ok "--plot wrote an SVG" grep -q '</svg>' "$tmp/m.svg"
+fi
+
+m0=$(members | head -n 1)
+i0=${cpu_nodes%% *}
+run bench --human --time 0.5 --initiators "$i0" --members "$m0"
+tap_ok "--human prints the table, one row" \
+	eval '[ "$st" = 0 ] && grep -q "^INITIATOR  *MEMBER" <<<"$out" &&
+	[ "$(grep -cE "^ +$i0 +$m0 " <<<"$out")" = 1 ]'
+
+run bench --members 4000
+tap_ok "an unknown member is refused" one_line "no member 4000"
+run bench --size 0
+tap_ok "a zero size is refused" one_line "size must not be 0"
+run bench --threads 0
+tap_ok "zero threads are refused" one_line "threads must not be 0"
+if [ -n "$cxl_node" ]; then
+	run bench --initiators "$cxl_node"
+	tap_ok "a CPU-less initiator is refused" one_line "not a node with CPUs"
+else
+	tap_skip "a CPU-less initiator is refused" "no CPU-less node"
+fi
+run bench --initiators 0-4095
+tap_ok "a node that does not exist is refused" one_line "bad initiator list"
+tap_done
