@@ -35,7 +35,8 @@
 #define WARMUP_SHARE		0.2
 /* Bytes between two looks at the stop flag in the bandwidth loops. */
 #define CHUNK			(64UL << 10)
-/* Loads per timed chase repetition, at most. */
+/* Loads per timed chase repetition. */
+#define MIN_CHASE_LOADS		(1ULL << 16)
 #define MAX_CHASE_LOADS		(1ULL << 18)
 #define TWO_MIB			(2UL << 20)
 
@@ -561,7 +562,10 @@ static void measure_kind(struct bench_state *st, unsigned int kind,
 		goto out;
 	p->st = st;
 	p->kind = kind;
-	p->loads = st->lines < MAX_CHASE_LOADS ? st->lines : MAX_CHASE_LOADS;
+	/* A cycle per pass, but long enough to time and short enough to
+	 * repeat: small buffers go round several times. */
+	p->loads = st->lines < MIN_CHASE_LOADS ? MIN_CHASE_LOADS :
+		   st->lines > MAX_CHASE_LOADS ? MAX_CHASE_LOADS : st->lines;
 
 	/* Warm-up: faults, TLB and (for the chase) the path, untimed. */
 	atomic_store(&p->stop, 0);
