@@ -935,7 +935,7 @@ int pool_for_each_process_usage(struct pool_ctx *ctx,
 
 /* What to measure: struct pool_bench_opts @kinds bits. */
 #define POOL_BENCH_LATENCY	(1U << 0)	/* dependent-load chase */
-#define POOL_BENCH_READ		(1U << 1)	/* sum of 64-bit words */
+#define POOL_BENCH_READ		(1U << 1)	/* loads into registers */
 #define POOL_BENCH_WRITE	(1U << 2)	/* stores of a constant */
 #define POOL_BENCH_COPY		(1U << 3)	/* a[i] = b[i] */
 #define POOL_BENCH_TRIAD	(1U << 4)	/* a[i] = b[i] + s * c[i] */
@@ -946,8 +946,8 @@ int pool_for_each_process_usage(struct pool_ctx *ctx,
 /* Instructions of the bandwidth loops: struct pool_bench_opts @isa. */
 #define POOL_BENCH_ISA_AUTO	0	/* the widest the CPU has */
 #define POOL_BENCH_ISA_SCALAR	1	/* 64-bit general-purpose moves */
-#define POOL_BENCH_ISA_SSE2	2	/* 128-bit movdqa/paddq, addpd/mulpd */
-#define POOL_BENCH_ISA_AVX2	3	/* 256-bit vmovdqa/vpaddq, vaddpd */
+#define POOL_BENCH_ISA_SSE2	2	/* 128-bit movdqa/movaps, mulpd/addpd */
+#define POOL_BENCH_ISA_AVX2	3	/* 256-bit vmovdqa, vmulpd/vaddpd */
 
 /*
  * struct pool_bench_opts - how pool_bench_member() and pool_bench_node()
@@ -1054,8 +1054,9 @@ struct pool_bench_result {
  *	pool_bench_member - measure a member from an initiator node
  *
  * DESCRIPTION
- *	Allocates 3 * @opts->size bytes (one array for latency, read and
- *	write) from @member alone (POOL_POLICY_BIND, populated), and from
+ *	Allocates three arrays of @opts->size bytes (one for latency, read
+ *	and write, two for copy), a page and a line apart, from @member
+ *	alone (POOL_POLICY_BIND, populated), and from
  *	threads pinned to the CPUs of NUMA node @initiator measures: the
  *	idle latency, by a chase of dependent loads through one random
  *	cycle over every cache line of the array (Sattolo's algorithm, so
