@@ -3,16 +3,23 @@
 # poolctl bench against the module: a full initiator x member matrix on
 # the default topology (every CPU node x every member, every figure a
 # positive number: no figure's size is checked), --human, --plot's SVG,
+# --apply (the figures reach the member's measured file; the placement
+# that follows from them is tested by the measured figures' own tests),
 # and the bad arguments (one line, status 1).  Onlines the first CXL
 # region if no CXL memory is online yet.  --time 2 per cell keeps the
 # matrix at about 15 s of guest time.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 
-tap_plan 12
+tap_plan 15
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+applied=
+cleanup() {
+	[ -n "$applied" ] && echo clear >"$SP/members/$applied/measured"
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
 
 run() {
 	st=0
@@ -104,4 +111,30 @@ else
 fi
 run bench --initiators 0-4095
 tap_ok "a node that does not exist is refused" one_line "bad initiator list"
+
+if [ -e "$SP/members/$m0/measured" ]; then
+	applied=$m0
+	run bench --apply --time 0.5 --initiators "$i0" --members "$m0"
+	want=$(jq -r '.results[0] | "\(.initiator) \(.latency_ns | round) \(.read_mbps | round)"' <<<"$out" 2>&1)
+	got=$(grep "^$i0 " "$SP/members/$m0/measured")
+	tap_ok "--apply writes latency and read bandwidth to measured" \
+		eval '[ "$st" = 0 ] && [ "$(jq .applied <<<"$out")" = true ] &&
+		[ "$got" = "$want" ] || { tap_diag "measured: \"$got\", want \"$want\""; false; }'
+else
+	tap_skip "--apply writes latency and read bandwidth to measured" \
+		"the module has no measured file"
+fi
+if command -v setpriv >/dev/null; then
+	st=0
+	setpriv --bounding-set=-sys_admin --inh-caps=-sys_admin -- \
+		poolctl bench --apply >"$tmp/out" 2>"$tmp/err" || st=$?
+	out=$(cat "$tmp/out")
+	err=$(cat "$tmp/err")
+	tap_ok "--apply without CAP_SYS_ADMIN is refused" \
+		one_line "--apply needs CAP_SYS_ADMIN"
+else
+	tap_skip "--apply without CAP_SYS_ADMIN is refused" "no setpriv"
+fi
+run bench --apply --no-module
+tap_ok "--apply with --no-module is refused" one_line "--apply needs the module"
 tap_done

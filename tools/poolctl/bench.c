@@ -25,6 +25,7 @@
 
 #define CMD "bench"
 #define MAX_TIME	3600.0
+#define CAP_SYS_ADMIN_BIT	21
 
 const char usage_bench[] =
 "usage: poolctl bench [<options>]\n"
@@ -50,6 +51,9 @@ const char usage_bench[] =
 "        --isa <isa>           loops: auto, scalar, sse2 or avx2\n"
 "    -u, --human               a table, measured beside firmware figures\n"
 "    -p, --plot <file.svg>     also draw the matrices as SVG heatmaps\n"
+"        --apply               write each cell's latency and read bandwidth\n"
+"                              into the module (needs CAP_SYS_ADMIN), where\n"
+"                              nearest and interleave weights use them\n"
 "        --no-module           plain NUMA nodes through libnuma instead\n"
 "                              of pool members, on any machine\n"
 "    -h, --help                show this help\n"
@@ -69,11 +73,13 @@ struct bench_args {
 	int isa;
 	bool human;
 	const char *plot;
+	bool apply;
 	bool no_module;
 };
 
 enum {
 	OPT_ISA = 256,
+	OPT_APPLY,
 	OPT_NO_MODULE,
 };
 
@@ -188,6 +194,9 @@ static int parse_opt(struct bench_args *a, int opt, char **argv)
 	case OPT_NO_MODULE:
 		a->no_module = true;
 		return 0;
+	case OPT_APPLY:
+		a->apply = true;
+		return 0;
 	default:
 		return poolctl_option_error(CMD, opt, argv);
 	}
@@ -206,6 +215,7 @@ static int parse_options(struct bench_args *a, int argc, char **argv)
 		{ "human", no_argument, NULL, 'u' },
 		{ "plot", required_argument, NULL, 'p' },
 		{ "no-module", no_argument, NULL, OPT_NO_MODULE },
+		{ "apply", no_argument, NULL, OPT_APPLY },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -225,6 +235,13 @@ static int parse_options(struct bench_args *a, int argc, char **argv)
 	if (optind < argc)
 		return poolctl_cmd_error(CMD, EINVAL, "unexpected argument "
 					 "'%s'", argv[optind]);
+	if (a->apply && a->no_module)
+		return poolctl_cmd_error(CMD, EINVAL, "--apply needs the "
+					 "module, not --no-module");
+	if (a->apply && (a->kinds & (POOL_BENCH_LATENCY | POOL_BENCH_READ)) !=
+	    (POOL_BENCH_LATENCY | POOL_BENCH_READ))
+		return poolctl_cmd_error(CMD, EINVAL, "--apply needs the "
+					 "latency and read kinds");
 	if (a->plot && strlen(a->plot) > 4 &&
 	    strcasecmp(a->plot + strlen(a->plot) - 4, ".png") == 0)
 		return poolctl_cmd_error(CMD, EOPNOTSUPP, "cannot write PNG "
@@ -376,6 +393,59 @@ static void firmware_figures(struct bench_cell *c, struct pool_member *m)
 		c->fw_read_mbps = -1;
 }
 
+static bool has_cap_sys_admin(void)
+{
+	unsigned long long eff = 0;
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	return eff & (1ULL << CAP_SYS_ADMIN_BIT);
+}
+
+/* Whole units for the module: at least 1, as it refuses 0. */
+static unsigned long long whole(double v)
+{
+	return v < 1 ? 1 : (unsigned long long)llround(v);
+}
+
+/*
+ * --apply: each cell's latency and read bandwidth become the member's
+ * measured figures for that initiator.  The first failure stops; what
+ * was written before it stays (each write is whole on its own).
+ */
+static int apply(struct pool_ctx *ctx, const struct bench_matrix *mx)
+{
+	const struct bench_cell *c;
+	struct pool_member *m;
+	int i, rc;
+
+	for (i = 0; i < mx->nr_cells; i++) {
+		c = &mx->cells[i];
+		m = pool_member_get_by_id(ctx, (unsigned int)c->member);
+		if (!m)
+			return poolctl_cmd_error(CMD, ENOENT, "member %d went "
+						 "away", c->member);
+		rc = pool_member_set_measured(m, c->initiator,
+			whole(c->res.figures[0].value),
+			whole(c->res.figures[1].value));
+		if (rc == -ENOENT)
+			return poolctl_cmd_error(CMD, ENOENT, "member %d takes "
+				"no measured figures (a module without them, "
+				"or the member went away)", c->member);
+		if (rc)
+			return poolctl_cmd_error(CMD, -rc, "cannot apply the "
+				"figures of member %d from node %d",
+				c->member, c->initiator);
+	}
+	return 0;
+}
+
 struct progress {
 	bool on;
 	int cell, nr_cells;
@@ -479,11 +549,15 @@ int cmd_bench(int argc, char **argv, struct pool_ctx **ctx)
 	rc = get_initiators(&a, inits, (int)ARRAY_SIZE(inits), &nr_i);
 	if (rc)
 		return rc;
+	if (a.apply && !has_cap_sys_admin())
+		return poolctl_cmd_error(CMD, EPERM, "--apply needs "
+					 "CAP_SYS_ADMIN");
 	if (!a.no_module) {
 		rc = poolctl_open_cmd(CMD, ctx);
 		if (rc)
 			return rc;
 	}
+
 	rc = get_targets(&a, *ctx, t, &nr_t);
 	if (rc)
 		return rc;
@@ -492,6 +566,9 @@ int cmd_bench(int argc, char **argv, struct pool_ctx **ctx)
 	rc = measure(&a, t, nr_t, inits, nr_i, &mx);
 	if (!rc && a.plot)
 		rc = write_plot(&mx, a.plot);
+	if (!rc && a.apply)
+		rc = apply(*ctx, &mx);
+	mx.applied = !rc && a.apply;
 	if (!rc)
 		rc = a.human ? poolctl_bench_human(&mx, stdout) :
 			       poolctl_bench_json(&mx, stdout);
@@ -607,6 +684,8 @@ int poolctl_bench_json(const struct bench_matrix *mx, FILE *f)
 					      &ok), &ok);
 		snprintf(text, sizeof(text), "%.3f", mx->time);
 		pj_add(root, "time_s", json_object_new_double_s(mx->time, text),
+		       &ok);
+		pj_add(root, "applied", json_object_new_boolean(mx->applied),
 		       &ok);
 		pj_add(root, "results", results, &ok);
 	} else {

@@ -27,6 +27,7 @@ struct bench_cell {
 struct bench_matrix {
 	bool no_module;
 	double time;			/* budget per cell, seconds */
+	bool applied;			/* --apply wrote the figures */
 	int nr_cells;
 	struct bench_cell *cells;	/* initiator-major */
 };
