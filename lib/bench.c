@@ -31,6 +31,10 @@
 #define PROBE_TIME		0.02		/* seconds of probe writes */
 /* Share of the time budget that setting up the arrays may take. */
 #define SETUP_SHARE		0.25
+/* Share of a kind's budget that one pass may take on slow memory. */
+#define PASS_SHARE		0.25
+/* Shrink only when the size that fits is this much below the default. */
+#define SLOW_FACTOR		4
 /* Share of a kind's budget that its warm-up pass may take. */
 #define WARMUP_SHARE		0.2
 /* Bytes between two looks at the stop flag in the bandwidth loops. */
@@ -117,7 +121,7 @@ static struct bitmask *node_cpus(int node)
 	struct bitmask *cpus;
 
 	if (numa_available() < 0) {
-		errno = ENOSYS;
+		errno = EOPNOTSUPP;
 		return NULL;
 	}
 	if (node < 0 || node > numa_max_node()) {
@@ -570,8 +574,10 @@ static void measure_kind(struct bench_state *st, unsigned int kind,
 		goto out;
 	p->st = st;
 	p->kind = kind;
-	/* A cycle per pass, but long enough to time and short enough to
-	 * repeat: small buffers go round several times. */
+	/*
+	 * A cycle per pass, but long enough to time and short enough to
+	 * repeat: small buffers go round several times.
+	 */
 	p->loads = st->lines < MIN_CHASE_LOADS ? MIN_CHASE_LOADS :
 		   st->lines > MAX_CHASE_LOADS ? MAX_CHASE_LOADS : st->lines;
 
@@ -662,7 +668,7 @@ static void mem_put(struct bench_mem *mem)
 
 struct probe {
 	const struct lp_bench_loops *loops;
-	void *addr;
+	char *addr;
 	unsigned long long bytes;
 	double seconds;
 };
@@ -677,17 +683,19 @@ static void probe_worker(void *arg, unsigned int i)
 	p->loops->write(p->addr, PROBE_SIZE);	/* fault and warm */
 	t0 = now_s();
 	do {
-		p->loops->write(p->addr, PROBE_SIZE);
-		p->bytes += PROBE_SIZE;
+		p->loops->copy(p->addr, p->addr + PROBE_SIZE / 2,
+			       PROBE_SIZE / 2);
+		p->bytes += PROBE_SIZE;		/* read half, write half */
 		t = now_s() - t0;
 	} while (t < PROBE_TIME);
 	p->seconds = t;
 }
 
 /*
- * The first quick pass: write speed of PROBE_SIZE bytes of the memory,
- * in MB/s, written for at least PROBE_TIME (one pass at least) by the
- * first worker, so from the initiator.
+ * The first quick pass: copy speed within PROBE_SIZE bytes of the
+ * memory, in MB/s counted as STREAM does, for at least PROBE_TIME (one
+ * pass at least) by the first worker, so from the initiator.  A copy
+ * rather than writes: on emulated CXL reads are slower than writes.
  */
 static int probe_speed(struct pool_member *m, int node,
 		       struct bench_state *st, double *mbps)
@@ -706,6 +714,11 @@ static int probe_speed(struct pool_member *m, int node,
 	return 0;
 }
 
+static unsigned int nr_kinds(unsigned int kinds)
+{
+	return (unsigned int)__builtin_popcount(kinds);
+}
+
 static unsigned int nr_arrays(unsigned int kinds)
 {
 	if (kinds & POOL_BENCH_TRIAD)
@@ -716,20 +729,26 @@ static unsigned int nr_arrays(unsigned int kinds)
 }
 
 /*
- * The default size: LLC_FACTOR times the LLC, at least MIN_DEFAULT_SIZE;
- * smaller when setting the arrays up (zeroing, one write, the chase's
- * shuffle: about four passes over a) would take more than SETUP_SHARE of
- * the budget at the probed speed.
+ * The default size: LLC_FACTOR times the LLC, at least MIN_DEFAULT_SIZE.
+ * On slow memory, smaller: setting the arrays up (zeroing, one write,
+ * the chase's shuffle: about four passes over a) must take at most
+ * SETUP_SHARE of the budget, and one pass over every array at most
+ * PASS_SHARE of a kind's share, at the probed speed.  Only a clear
+ * miss (SLOW_FACTOR) shrinks, so that a busy host does not shrink DRAM.
  */
 static size_t default_size(long long llc, double mbps, double budget,
-			   unsigned int arrays, bool *shrunk)
+			   unsigned int arrays, unsigned int nkinds,
+			   bool *shrunk)
 {
-	double size = llc > 0 ? (double)llc * LLC_FACTOR : 0, fit;
+	double size = llc > 0 ? (double)llc * LLC_FACTOR : 0, fit, pass;
 
 	if (size < MIN_DEFAULT_SIZE)
 		size = MIN_DEFAULT_SIZE;
 	fit = budget * SETUP_SHARE * mbps * 1e6 / (arrays + 4);
-	*shrunk = fit < size;
+	pass = budget / nkinds * PASS_SHARE * mbps * 1e6 / arrays;
+	if (pass < fit)
+		fit = pass;
+	*shrunk = fit * SLOW_FACTOR < size;
 	if (*shrunk)
 		size = fit < MIN_SIZE ? MIN_SIZE : fit;
 	return (size_t)size;
@@ -838,7 +857,7 @@ static int bench_run(struct pool_member *m, int node, int initiator,
 		size = a.size;
 	} else {
 		size = default_size(llc, r.probe_mbps, a.time, arrays,
-				    &r.shrunk);
+				    nr_kinds(a.kinds), &r.shrunk);
 	}
 	size = (size + LP_BENCH_CHUNK_ALIGN - 1) / LP_BENCH_CHUNK_ALIGN *
 	       LP_BENCH_CHUNK_ALIGN;
@@ -856,8 +875,7 @@ static int bench_run(struct pool_member *m, int node, int initiator,
 	st.b = arrays > 1 ? st.a + size + ARRAY_GAP : st.a;
 	st.c = arrays > 2 ? st.b + size + ARRAY_GAP : st.b;
 
-	for (nkinds = 0, i = 0; i < POOL_BENCH_NR_KINDS; i++)
-		nkinds += !!(a.kinds & (1U << i));
+	nkinds = nr_kinds(a.kinds);
 	for (i = 0; i < POOL_BENCH_NR_KINDS; i++) {
 		unsigned int kind = 1U << i;
 

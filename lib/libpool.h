@@ -959,8 +959,8 @@ int pool_for_each_process_usage(struct pool_ctx *ctx,
  * @size:        bytes of each array (the bandwidth loops use up to three,
  *               a, b and c; the chase runs over a).  Default: four times
  *               the initiator's last-level cache, at least 32 MiB, and
- *               on slow memory (see @time) as much as a quarter of the
- *               time budget can set up
+ *               on slow memory what a quarter of the time budget can
+ *               set up
  * @time:        seconds the measurements of one call may take, split
  *               evenly between the kinds; the loops stop when it is
  *               spent, even within a repetition.  Default 5.  Setting up
@@ -1023,7 +1023,8 @@ struct pool_bench_figure {
  * @size:        bytes of each array as used (after defaults and shrinking)
  * @shrunk:      @size was chosen smaller than the default because the
  *               first quick pass found the memory slow
- * @probe_mbps:  write speed of that first quick pass, MB/s
+ * @probe_mbps:  copy speed of that first quick pass, MB/s (STREAM's
+ *               counting)
  * @llc_size:    the initiator's last-level cache, bytes (0: unknown)
  * @cache_bound: @size is below @llc_size: the figures may be the cache's
  * @threads:     bandwidth threads used
@@ -1065,13 +1066,13 @@ struct pool_bench_result {
  *	working on its own slice.  Each kind runs one warm-up pass and then
  *	up to @opts->repetitions timed passes within its share of
  *	@opts->time; a watchdog thread stops the loops when it is spent.
- *	Without a given size, a quick first pass over 256 KiB measures the
- *	memory's write speed and shrinks the arrays on slow memory (CXL
+ *	Without a given size, a quick first copy within 256 KiB measures
+ *	the memory's speed and shrinks the arrays on slow memory (CXL
  *	under TCG moves a few MB/s).  The memory is freed before return.
  *
  * RETURN
  *	0 with @res filled in, or a negative errno: -EINVAL for NULL
- *	arguments, a @res->sz smaller than its first fields, unknown
+ *	arguments, a @res->sz smaller than this version's struct, unknown
  *	@kinds bits, a negative or non-finite @time, an unknown @isa, an
  *	@initiator that is not a node with CPUs; -E2BIG for non-zero
  *	option bytes this library does not know, or more than
