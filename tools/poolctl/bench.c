@@ -465,19 +465,19 @@ static void show_progress(unsigned int kind, void *arg)
 	fflush(stderr);
 }
 
-static int measure(const struct bench_args *a, struct target *t, int nr_t,
+static int measure(const struct bench_args *a, struct target *t, int nr_tg,
 		   const int *inits, int nr_i, struct bench_matrix *mx)
 {
 	struct progress prog = { .on = isatty(STDERR_FILENO) };
 	struct bench_cell *c;
 	int i, j, rc = 0;
 
-	mx->cells = calloc((size_t)nr_t * nr_i, sizeof(*mx->cells));
+	mx->cells = calloc((size_t)nr_tg * nr_i, sizeof(*mx->cells));
 	if (!mx->cells)
 		return poolctl_cmd_error(CMD, ENOMEM, "cannot measure");
-	prog.nr_cells = nr_t * nr_i;
+	prog.nr_cells = nr_tg * nr_i;
 	for (i = 0; i < nr_i && !rc; i++) {
-		for (j = 0; j < nr_t && !rc; j++) {
+		for (j = 0; j < nr_tg && !rc; j++) {
 			c = &mx->cells[mx->nr_cells];
 			c->initiator = inits[i];
 			c->member = t[j].id;
@@ -538,13 +538,13 @@ int cmd_bench(int argc, char **argv, struct pool_ctx **ctx)
 	struct bench_matrix mx = { 0 };
 	struct target t[SCALEPOOL_MAX_MEMBERS];
 	int inits[SCALEPOOL_MAX_MEMBERS * 4];
-	int nr_t = 0, nr_i = 0, rc;
+	int nr_tg = 0, nr_i = 0, rc;
 
 	rc = parse_options(&a, argc, argv);
 	if (rc)
 		return rc < 0 ? 0 : rc;		/* -1: --help */
 	if (numa_available() < 0)
-		return poolctl_cmd_error(CMD, ENOSYS, "this kernel has no "
+		return poolctl_cmd_error(CMD, EOPNOTSUPP, "this kernel has no "
 					 "NUMA support");
 	rc = get_initiators(&a, inits, (int)ARRAY_SIZE(inits), &nr_i);
 	if (rc)
@@ -558,12 +558,12 @@ int cmd_bench(int argc, char **argv, struct pool_ctx **ctx)
 			return rc;
 	}
 
-	rc = get_targets(&a, *ctx, t, &nr_t);
+	rc = get_targets(&a, *ctx, t, &nr_tg);
 	if (rc)
 		return rc;
 	mx.no_module = a.no_module;
 	mx.time = a.time;
-	rc = measure(&a, t, nr_t, inits, nr_i, &mx);
+	rc = measure(&a, t, nr_tg, inits, nr_i, &mx);
 	if (!rc && a.plot)
 		rc = write_plot(&mx, a.plot);
 	if (!rc && a.apply)

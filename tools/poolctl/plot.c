@@ -17,6 +17,7 @@
 #define CELL_W		96
 #define CELL_H		36
 #define LABEL_W		96
+#define MIN_W		240
 #define TITLE_H		48
 #define PANEL_GAP	24
 #define MAX_AXIS	64
@@ -97,8 +98,9 @@ static void panel(const struct bench_matrix *mx, FILE *f, int kind, int y0,
 				hi = fmax(hi, v);
 			}
 		}
-	fprintf(f, "<text x=\"8\" y=\"%d\" class=\"title\">%s</text>\n",
-		y0 + 20, titles[kind]);
+	fprintf(f, "<text x=\"8\" y=\"%d\" class=\"title\">%s</text>\n"
+		"<text x=\"8\" y=\"%d\" class=\"note\">log colour scale, "
+		"lighter is better</text>\n", y0 + 16, titles[kind], y0 + 30);
 	for (j = 0; j < nm; j++) {
 		c = find_cell(mx, inits[0], mems[j]);
 		fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"axis\" "
@@ -121,10 +123,13 @@ static void panel(const struct bench_matrix *mx, FILE *f, int kind, int y0,
 					x, y, CELL_W - 2, CELL_H - 2);
 				continue;
 			}
-			t = hi > lo ? (log(v) - log(lo)) / (log(hi) - log(lo))
-				    : 1;
-			if (kind == 0)
-				t = 1 - t;	/* low latency is light */
+			if (hi > lo) {
+				t = (log(v) - log(lo)) / (log(hi) - log(lo));
+				if (kind == 0)
+					t = 1 - t;	/* low latency is light */
+			} else {
+				t = 0.5;	/* one value: nothing to rank */
+			}
 			ramp(t, &r, &g, &b);
 			fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" "
 				"height=\"%d\" fill=\"#%02x%02x%02x\"/>\n"
@@ -153,12 +158,15 @@ int poolctl_bench_plot(const struct bench_matrix *mx, FILE *f)
 	for (k = 0; k < POOL_BENCH_NR_KINDS; k++)
 		np += !!(kinds & (1U << k));
 	w = LABEL_W + nm * CELL_W + 16;
+	if (w < MIN_W)
+		w = MIN_W;
 	h = np * (TITLE_H + ni * CELL_H + PANEL_GAP) + 8;
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
 		"height=\"%d\" viewBox=\"0 0 %d %d\">\n"
 		"<style>text { font-family: sans-serif; font-size: 12px; }\n"
 		".title { font-size: 14px; font-weight: bold; }\n"
+		".note { font-size: 10px; fill: #555555; }\n"
 		".light { fill: #ffffff; } .dark { fill: #000000; }</style>\n"
 		"<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n",
 		w, h, w, h);
