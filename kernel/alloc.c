@@ -13,9 +13,11 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/gcd.h>
 #include <linux/gfp.h>
 #include <linux/kobject.h>
 #include <linux/list.h>
+#include <linux/math64.h>
 #include <linux/memory-tiers.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -56,6 +58,8 @@ static LIST_HEAD(sp_allocs);
  * @part: the allocation's part for the member
  * @dist: SLIT distance from the policy's reference node
  * @adist: memory-tier abstract distance of the member's node
+ * @fig: figures measured from the initiator (NEAREST, INTERLEAVE), when
+ *       every candidate has some (sp_cands_get_measured())
  * @weight: INTERLEAVE weight
  * @no_huge: a 2 MiB page failed here: use 4 KiB pages for the rest
  */
@@ -63,6 +67,7 @@ struct sp_cand {
 	struct sp_alloc_part *part;
 	int dist;
 	int adist;
+	struct sp_measured_fig fig;
 	u32 weight;
 	bool no_huge;
 };
@@ -119,6 +124,48 @@ static int sp_cmp_tier(const void *l, const void *r)
 	if (a->dist != b->dist)
 		return a->dist < b->dist ? -1 : 1;
 	return sp_cand_id(a) < sp_cand_id(b) ? -1 : 1;
+}
+
+/* Lowest measured latency first; ties as sp_cmp_near(). */
+static int sp_cmp_measured(const void *l, const void *r)
+{
+	const struct sp_cand *a = l, *b = r;
+
+	if (a->fig.latency_ns != b->fig.latency_ns)
+		return a->fig.latency_ns < b->fig.latency_ns ? -1 : 1;
+	return sp_cmp_near(l, r);
+}
+
+/*
+ * What told two neighbours of a sorted order apart (SCALEPOOL_BASIS_*),
+ * with the keys of sp_cmp_near(), or of sp_cmp_tier() when @tier_first.
+ * Without HMAT or CDAT figures every node has the DRAM default abstract
+ * distance (sp_node_adistance()), so abstract distances differ only
+ * where the firmware gave figures.  An order that only ids decide is
+ * still the distance order: it found the members equally far.
+ */
+static u32 sp_pair_basis(const struct sp_cand *a, const struct sp_cand *b,
+			 bool tier_first)
+{
+	if (tier_first && a->adist != b->adist)
+		return SCALEPOOL_BASIS_FIRMWARE;
+	if (a->dist != b->dist)
+		return SCALEPOOL_BASIS_DISTANCE;
+	if (a->adist != b->adist)
+		return SCALEPOOL_BASIS_FIRMWARE;
+	return SCALEPOOL_BASIS_DISTANCE;
+}
+
+/* The best basis that decided a step of the order of @c[0..@nr). */
+static u32 sp_order_basis(const struct sp_cand *c, unsigned int nr,
+			  bool tier_first)
+{
+	u32 basis = SCALEPOOL_BASIS_NONE;
+	unsigned int i;
+
+	for (i = 1; i < nr; i++)
+		basis = max(basis, sp_pair_basis(&c[i - 1], &c[i], tier_first));
+	return basis;
 }
 
 static int sp_cmp_part_id(const void *l, const void *r)
@@ -313,6 +360,101 @@ static void sp_cands_measure(struct sp_placer *pl, int ref)
 	}
 }
 
+/*
+ * The figures measured from @initiator of every candidate, or false when
+ * one has none: figures of some candidates cannot rank them against the
+ * others.  Each candidate's pair is consistent; a write racing with this
+ * may leave candidates with figures from before and after it, as if the
+ * ALLOC had come just before or after the write, member by member.
+ */
+static bool sp_cands_get_measured(struct sp_placer *pl, int initiator)
+{
+	unsigned int i;
+
+	for (i = 0; i < pl->nr; i++)
+		if (!sp_measured_get(pl->cands[i].part->m, initiator,
+				     &pl->cands[i].fig))
+			return false;
+	return true;
+}
+
+/*
+ * Bandwidths keep SP_BW_WEIGHT_SCALE times their sum below 2^64 when
+ * shifted to at most this many bits (SCALEPOOL_MAX_MEMBERS is 2^6).
+ */
+#define SP_BW_BITS		52
+/*
+ * The weight of all the bandwidth together.  Linux's weighted interleave
+ * (mm/mempolicy.c since 6.16, reduce_interleave_weights()) derives its
+ * automatic weights from firmware bandwidths with the same scale, so
+ * that a round of chunks stays short: a small allocation follows the
+ * ratio too, where weights up to SCALEPOOL_MAX_WEIGHT would put its
+ * first hundreds of chunks on one member.
+ */
+#define SP_BW_WEIGHT_SCALE	32
+static_assert(SP_BW_WEIGHT_SCALE <= SCALEPOOL_MAX_WEIGHT);
+
+/*
+ * INTERLEAVE weights proportional to the measured bandwidths: scale *
+ * bandwidth / sum, at least 1, reduced by their greatest common divisor
+ * (1:2 deals the same ratio as 16:32 in shorter rounds).
+ */
+static void sp_cands_weigh_by_bandwidth(struct sp_placer *pl)
+{
+	u64 bw, max_bw = 0, sum = 0;
+	unsigned long div = 0;
+	unsigned int i, shift;
+
+	for (i = 0; i < pl->nr; i++)
+		max_bw = max(max_bw, pl->cands[i].fig.bandwidth_mbps);
+	shift = fls64(max_bw) > SP_BW_BITS ? fls64(max_bw) - SP_BW_BITS : 0;
+	for (i = 0; i < pl->nr; i++)
+		sum += pl->cands[i].fig.bandwidth_mbps >> shift;
+
+	for (i = 0; i < pl->nr; i++) {
+		bw = pl->cands[i].fig.bandwidth_mbps >> shift;
+		pl->cands[i].weight = max_t(u64, 1, div64_u64(SP_BW_WEIGHT_SCALE *
+							      bw, sum));
+		div = gcd(div, pl->cands[i].weight);
+	}
+	for (i = 0; i < pl->nr; i++)
+		pl->cands[i].weight /= div;
+}
+
+/* INTERLEAVE: the caller's weights, or measured ones, or all 1. */
+static int sp_place_interleave_set(struct sp_placer *pl,
+				   const struct sp_alloc_req *req)
+{
+	if (req->default_weights &&
+	    sp_cands_get_measured(pl, req->initiator)) {
+		sp_cands_weigh_by_bandwidth(pl);
+		if (pl->nr > 1)
+			pl->a->basis = SCALEPOOL_BASIS_MEASURED;
+	}
+	return sp_place_interleave(pl, req->granularity);
+}
+
+/*
+ * NEAREST from a CPU node: by measured latency when every candidate has
+ * figures from it, else by distance.  Only the first two candidates
+ * matter for the basis: the rest are never used.
+ */
+static int sp_place_nearest(struct sp_placer *pl, int initiator)
+{
+	sp_cands_measure(pl, initiator);
+	if (sp_cands_get_measured(pl, initiator)) {
+		sort(pl->cands, pl->nr, sizeof(*pl->cands), sp_cmp_measured,
+		     NULL);
+		if (pl->nr > 1)
+			pl->a->basis = SCALEPOOL_BASIS_MEASURED;
+	} else {
+		sort(pl->cands, pl->nr, sizeof(*pl->cands), sp_cmp_near, NULL);
+		pl->a->basis = sp_order_basis(pl->cands, min(pl->nr, 2U),
+					      false);
+	}
+	return sp_place_one(pl);
+}
+
 static int sp_place(struct sp_placer *pl, const struct sp_alloc_req *req)
 {
 	unsigned int i;
@@ -323,26 +465,28 @@ static int sp_place(struct sp_placer *pl, const struct sp_alloc_req *req)
 		pl->cands[i].weight = i < req->nr_members ? req->weights[i] : 1;
 	}
 
+	pl->a->basis = SCALEPOOL_BASIS_NONE;
 	switch (req->policy) {
 	case SCALEPOOL_POLICY_BIND:
 		sp_cands_measure(pl, req->initiator);
 		sort(pl->cands, pl->nr, sizeof(*pl->cands), sp_cmp_near, NULL);
+		pl->a->basis = sp_order_basis(pl->cands, pl->nr, false);
 		return sp_place_fill(pl);
 	case SCALEPOOL_POLICY_PREFERRED:
 		/* members[0] stays first; the rest by distance from it. */
 		sp_cands_measure(pl, pl->cands[0].part->m->nid);
 		sort(pl->cands + 1, pl->nr - 1, sizeof(*pl->cands),
 		     sp_cmp_near, NULL);
+		pl->a->basis = sp_order_basis(pl->cands + 1, pl->nr - 1, false);
 		return sp_place_fill(pl);
 	case SCALEPOOL_POLICY_INTERLEAVE:
-		return sp_place_interleave(pl, req->granularity);
+		return sp_place_interleave_set(pl, req);
 	case SCALEPOOL_POLICY_NEAREST:
-		sp_cands_measure(pl, req->initiator);
-		sort(pl->cands, pl->nr, sizeof(*pl->cands), sp_cmp_near, NULL);
-		return sp_place_one(pl);
+		return sp_place_nearest(pl, req->initiator);
 	case SCALEPOOL_POLICY_TIERED:
 		sp_cands_measure(pl, req->initiator);
 		sort(pl->cands, pl->nr, sizeof(*pl->cands), sp_cmp_tier, NULL);
+		pl->a->basis = sp_order_basis(pl->cands, pl->nr, true);
 		return sp_place_fill(pl);
 	}
 	return -EINVAL;

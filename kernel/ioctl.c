@@ -82,6 +82,7 @@ static int sp_query(struct sp_ucmd *ucmd)
 	/* PMD mappings need THP in the kernel (not necessarily enabled). */
 	if (IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
 		query->caps |= SCALEPOOL_CAP_HUGE_MAPPINGS;
+	query->caps |= SCALEPOOL_CAP_MEASURED;
 	return 0;
 }
 
@@ -148,6 +149,7 @@ static int sp_alloc_copy_arrays(const struct scalepool_alloc *cmd,
 	if (!cmd->weights_ptr) {
 		for (i = 0; i < req->nr_members; i++)
 			req->weights[i] = 1;
+		req->default_weights = true;
 		return 0;
 	}
 	if (copy_from_user(req->weights, u64_to_user_ptr(cmd->weights_ptr),
@@ -258,6 +260,8 @@ static int sp_ioctl_info(struct sp_ucmd *ucmd)
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
 	a = sp_file_get(ucmd->sf, cmd->handle);
 	if (!a)
 		return -ENOENT;
@@ -268,6 +272,7 @@ static int sp_ioctl_info(struct sp_ucmd *ucmd)
 		cmd->length = a->length;
 		cmd->offset = (u64)cmd->handle << SP_HANDLE_SHIFT;
 		cmd->alloc_flags = a->flags;
+		cmd->basis = a->basis;
 	}
 	sp_alloc_put(a);
 	return ret;

@@ -159,6 +159,7 @@ enum sp_backing {
  * @kaddr: SP_BACKING_P2PMEM: kernel address from pci_alloc_p2pmem()
  * @revoked: the peer member holding the memory went away: mappings are
  *           zapped and faults get SIGBUS; set once, read with READ_ONCE
+ * @basis: SCALEPOOL_BASIS_*: what the policy ranked the members by
  *
  * Everything but @ref, @list and @revoked is fixed once sp_alloc_create()
  * returns.
@@ -177,6 +178,7 @@ struct sp_alloc {
 	phys_addr_t phys;
 	void *kaddr;
 	bool revoked;
+	u32 basis;
 };
 
 static inline bool sp_alloc_revoked(const struct sp_alloc *a)
@@ -192,6 +194,8 @@ static inline bool sp_alloc_revoked(const struct sp_alloc *a)
  * @nr_members: entries in @ids (and @weights)
  * @ids: member ids, no duplicates
  * @weights: INTERLEAVE weights, 1 to SCALEPOOL_MAX_WEIGHT
+ * @default_weights: INTERLEAVE without weights from the caller: @weights
+ *                   are all 1, and measured bandwidths may replace them
  * @granularity: INTERLEAVE chunk in bytes, a multiple of PAGE_SIZE
  * @initiator: the CPU node placement is for (never SCALEPOOL_INITIATOR_LOCAL)
  */
@@ -202,6 +206,7 @@ struct sp_alloc_req {
 	unsigned int nr_members;
 	u32 ids[SCALEPOOL_MAX_MEMBERS];
 	u32 weights[SCALEPOOL_MAX_MEMBERS];
+	bool default_weights;
 	u64 granularity;
 	int initiator;
 };

@@ -651,6 +651,46 @@ TEST_F(errors, info_size_contract_and_flags)
 	EXPECT_EQ(0, sp_free(self->fd, handle));
 }
 
+/*
+ * INFO grew @basis and @__reserved: the struct as first released still
+ * works and gets nothing written past its end; the new one gets @basis
+ * (a BIND to one member ranks nothing); @__reserved must be 0 and
+ * @basis is output only.
+ */
+TEST_F(errors, info_basis_and_reserved)
+{
+	struct info_big big;
+	__u32 handle;
+
+	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, M, &handle, NULL));
+	memset(&big, 0, sizeof(big));
+	big.i.size = INFO_MIN_SIZE;
+	big.i.handle = handle;
+	big.i.basis = 77;
+	big.i.__reserved = 88;
+	ASSERT_EQ(0, sp_ioctl(self->fd, SCALEPOOL_INFO, &big));
+	EXPECT_EQ(M, big.i.length);
+	EXPECT_EQ(77, big.i.basis);
+	EXPECT_EQ(88, big.i.__reserved);
+
+	memset(&big, 0, sizeof(big));
+	big.i.size = sizeof(big.i);
+	big.i.handle = handle;
+	big.i.__reserved = 1;
+	EXPECT_EQ(-EINVAL, sp_ioctl(self->fd, SCALEPOOL_INFO, &big));
+	EXPECT_EQ(0, big.i.length);
+
+	memset(&big, 0, sizeof(big));
+	big.i.size = sizeof(big.i);
+	big.i.handle = handle;
+	big.i.basis = 77;
+	ASSERT_EQ(0, sp_ioctl(self->fd, SCALEPOOL_INFO, &big));
+	EXPECT_EQ(M, big.i.length);
+	EXPECT_EQ(SCALEPOOL_BASIS_NONE, big.i.basis);
+	EXPECT_EQ(0, big.i.__reserved);
+	EXPECT_EQ(0, sp_free(self->fd, handle));
+}
+
 /* ---- handles */
 
 TEST_F(errors, double_free_and_unknown_handles_are_enoent)

@@ -81,7 +81,8 @@
 #define SCALEPOOL_CAP_EXPORT		_BITULL(7)
 /*
  * Measured access figures written to /sys/kernel/scalepool/members/<id>/
- * measured are used by NEAREST and by INTERLEAVE's default weights.
+ * measured are used by NEAREST and by INTERLEAVE's default weights (see
+ * the placement policies), and SCALEPOOL_INFO reports @basis.
  */
 #define SCALEPOOL_CAP_MEASURED		_BITULL(8)
 
@@ -130,10 +131,25 @@ struct scalepool_query {
  * every member: peer members the device reaches without crossing the
  * host bridge first, by P2PDMA distance (hops in the PCI hierarchy where
  * the kernel lacks P2PDMA), then node members by SLIT distance from the
- * device's NUMA node.  With measured figures for the initiator on every
- * candidate (see SCALEPOOL_CAP_MEASURED), NEAREST ranks CPU initiators'
- * candidates by measured latency instead of SLIT distance, and an
- * INTERLEAVE without weights weighs members by measured bandwidth.
+ * device's NUMA node.
+ *
+ * Measured figures (SCALEPOOL_CAP_MEASURED; written to
+ * /sys/kernel/scalepool/members/<id>/measured, per initiator CPU node)
+ * come first where every candidate has them:
+ *
+ * - NEAREST with a CPU initiator, when every candidate has figures for
+ *   the initiator: the member with the lowest measured latency from it,
+ *   ties broken as above (SLIT distance, abstract distance, id).  When
+ *   one candidate lacks figures, none are used.
+ * - INTERLEAVE without weights (@weights_ptr 0), when every member of
+ *   the set has figures for the initiator: weights proportional to the
+ *   measured bandwidths, as Linux's weighted interleave derives them
+ *   from firmware bandwidth: each member gets 32 * its bandwidth / the
+ *   sum, at least 1, and the weights are divided by their greatest
+ *   common divisor (3000 and 1000 MB/s give 3 and 1).  Otherwise every
+ *   weight is 1.
+ *
+ * SCALEPOOL_INFO reports in @basis which figures ordered the members.
  *
  * A policy that cannot be met fails the allocation; memory never lands
  * outside what the policy allows.  ENOMEM: the allowed members have no
@@ -178,14 +194,17 @@ struct scalepool_query {
  * @members_ptr: user pointer to __u32 member ids, no duplicates (EINVAL);
  *               an id that is not a member gets ENOENT
  * @weights_ptr: INTERLEAVE only: user pointer to __u32 weights, 1 to
- *               SCALEPOOL_MAX_WEIGHT; 0 means every weight is 1.  Must be
- *               0 for the other policies.
+ *               SCALEPOOL_MAX_WEIGHT; 0 means weights from measured
+ *               bandwidths where every member has them, else every
+ *               weight 1.  Must be 0 for the other policies.
  * @granularity: INTERLEAVE only: bytes per chunk, a multiple of the page
  *               size up to SCALEPOOL_MAX_GRANULARITY; 0 means the page
  *               size.  Must be 0 for the other policies.
- * @initiator: NEAREST, TIERED, BIND: the CPU NUMA node placement is for,
- *             or SCALEPOOL_INITIATOR_LOCAL; a node without CPUs gets
- *             EINVAL (checked, and else ignored, for the other policies)
+ * @initiator: NEAREST, TIERED, BIND, and INTERLEAVE without weights
+ *             (whose measured weights are those from this node): the CPU
+ *             NUMA node placement is for, or SCALEPOOL_INITIATOR_LOCAL;
+ *             a node without CPUs gets EINVAL (checked, and else
+ *             ignored, for the other policies)
  * @initiator_pci: with SCALEPOOL_ALLOC_PCI_INITIATOR (NEAREST only,
  *                 EINVAL otherwise): SCALEPOOL_PCI_DEVID() of the PCI
  *                 device placement is for (ENODEV when there is none);
@@ -269,6 +288,20 @@ struct scalepool_placement {
 	__aligned_u64 huge_bytes;
 };
 
+/*
+ * struct scalepool_info @basis: what the policy ranked the members by,
+ * the best of the figures that decided a step of the order (or of the
+ * weights): MEASURED over FIRMWARE over DISTANCE over NONE.
+ */
+/* Nothing was ranked: the caller's order and weights, or one candidate. */
+#define SCALEPOOL_BASIS_NONE		0
+/* SLIT distance (the firmware's node distance table); ties by id. */
+#define SCALEPOOL_BASIS_DISTANCE	1
+/* The memory-tier abstract distance, from HMAT/CDAT figures. */
+#define SCALEPOOL_BASIS_FIRMWARE	2
+/* Figures measured from the initiator (members/<id>/measured). */
+#define SCALEPOOL_BASIS_MEASURED	3
+
 /**
  * struct scalepool_info - ioctl(SCALEPOOL_INFO)
  * @size: sizeof(struct scalepool_info)
@@ -284,6 +317,16 @@ struct scalepool_placement {
  * @placements_ptr: user pointer to struct scalepool_placement[], one
  *                  entry per member holding bytes, in member id order;
  *                  may be 0 when @nr_placements is 0
+ * @basis: output, SCALEPOOL_BASIS_*: what placed the allocation; for
+ *         NEAREST what picked the member over the runner-up, for BIND,
+ *         PREFERRED and TIERED what ordered the members they fill, for
+ *         INTERLEAVE MEASURED when measured bandwidths gave the weights.
+ *         Filled in by kernels with SCALEPOOL_CAP_MEASURED (an older
+ *         kernel leaves it as passed); ignored on input.
+ * @__reserved: must be 0
+ *
+ * A @size that ends at @placements_ptr (the struct before @basis) is
+ * accepted and gets no @basis.
  */
 struct scalepool_info {
 	__u32 size;
@@ -295,6 +338,8 @@ struct scalepool_info {
 	__u32 alloc_flags;
 	__u32 nr_placements;
 	__aligned_u64 placements_ptr;
+	__u32 basis;
+	__u32 __reserved;
 };
 
 #define SCALEPOOL_INFO _IO(SCALEPOOL_TYPE, SCALEPOOL_CMD_INFO)
