@@ -858,6 +858,51 @@ int pool_buf_get_placement(struct pool_buf *buf, struct pool_placement *out,
 			   unsigned int nr);
 
 /*
+ * What placed an allocation, the values of SCALEPOOL_BASIS_* in
+ * <linux/scalepool.h>: the best figures that decided a step of the
+ * policy's order (or of INTERLEAVE's weights).
+ */
+#define POOL_BASIS_NONE		0	/* nothing ranked: caller's order */
+#define POOL_BASIS_DISTANCE	1	/* SLIT distance */
+#define POOL_BASIS_FIRMWARE	2	/* HMAT/CDAT figures (memory tiers) */
+#define POOL_BASIS_MEASURED	3	/* measured figures */
+
+/*
+ * NAME
+ *	pool_buf_get_basis - what placed an allocation
+ *
+ * DESCRIPTION
+ *	Asks the module (SCALEPOOL_INFO) which figures the placement
+ *	policy went by: POOL_BASIS_MEASURED when measured figures (see
+ *	pool_member_set_measured()) picked the NEAREST member or gave the
+ *	INTERLEAVE weights, POOL_BASIS_FIRMWARE when the firmware's
+ *	HMAT/CDAT figures (the memory tiers) decided the order,
+ *	POOL_BASIS_DISTANCE when SLIT distances did, POOL_BASIS_NONE when
+ *	nothing was ranked (the caller's order and weights, or a single
+ *	candidate).  The full rules are in <linux/scalepool.h>.
+ *
+ * RETURN
+ *	A POOL_BASIS_* value, or a negative errno: -EINVAL for a NULL
+ *	@buf, -EOPNOTSUPP when the module does not report it (no
+ *	SCALEPOOL_CAP_MEASURED), -EPROTO for a value this library does not
+ *	know, or the ioctl's error.
+ */
+int pool_buf_get_basis(struct pool_buf *buf);
+
+/*
+ * NAME
+ *	pool_basis_name - name of a placement basis
+ *
+ * DESCRIPTION
+ *	"none", "distance", "firmware" or "measured" for the POOL_BASIS_*
+ *	values, the names poolctl uses.
+ *
+ * RETURN
+ *	A static string, or NULL for a value that is not a basis.
+ */
+const char *pool_basis_name(int basis);
+
+/*
  * NAME
  *	pool_policy_name - name of a placement policy
  *

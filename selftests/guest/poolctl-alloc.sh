@@ -3,10 +3,11 @@
 # poolctl alloc, stat and limit against the module: placement on each
 # node, an exact 3:1 interleave, the errors scripts rely on (one line,
 # status 1, ENOSPC for a limit), a held allocation seen by poolctl stat,
-# limits set, shown and removed.  Runs in the guest with the module
-# loaded and a CXL region online as node 2 (after poolctl-list.sh in the
-# default suite; it onlines the first region itself otherwise).  CXL
-# memory runs at 2-3 MB/s under TCG: at most 2 MiB there.
+# limits set, shown and removed, the placement's basis.  Runs in the
+# guest with the module loaded and a CXL region online as node 2 (after
+# poolctl-list.sh in the default suite; it onlines the first region
+# itself otherwise).  CXL memory runs at 2-3 MB/s under TCG: at most
+# 2 MiB there.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 
@@ -86,10 +87,10 @@ n0=$(member_of_node 0)
 n1=$(member_of_node 1)
 run alloc --size 4M --nodes 0
 tap_ok "alloc --size 4M --nodes 0 succeeds" ok_run
-tap_is "the output is {size, policy, placement}, of the right types" \
+tap_is "the output is {size, policy, placement, basis}, of the right types" \
 	"$(jq -c '[keys, (.size | type), (.policy | type),
-		(.placement | type)]' <<<"$out" 2>&1)" \
-	'[["placement","policy","size"],"number","string","array"]'
+		(.placement | type), (.basis | type)]' <<<"$out" 2>&1)" \
+	'[["basis","placement","policy","size"],"number","string","array","string"]'
 tap_is "placement entries are {member, node, bytes, huge_bytes}" \
 	"$(jq -c '[.placement[] | [keys, ([.[] | type] | unique)]] | unique' \
 		<<<"$out" 2>&1)" \
@@ -109,16 +110,18 @@ tap_is "--no-huge: no bytes in huge pages" \
 run alloc --size 4M --policy interleave --nodes 0,1 --weights 3,1 \
 	--granularity 4K
 tap_ok "interleave --nodes 0,1 --weights 3,1 succeeds" ok_run
-tap_is "it splits 3:1 exactly" "$(jq -r .policy <<<"$out") $(placement)" \
-	"interleave $n0:0:$((3 * MiB)) $n1:1:$MiB"
+tap_is "it splits 3:1 exactly, by the caller's weights (basis none)" \
+	"$(jq -r '"\(.policy) \(.basis)"' <<<"$out") $(placement)" \
+	"interleave none $n0:0:$((3 * MiB)) $n1:1:$MiB"
 
 run alloc --size 1M --members "$n1,$n0" --policy preferred --populate
 tap_is "preferred --members $n1,$n0 puts it on member $n1" \
 	"$(ok_run && placement)" "$n1:1:$MiB"
 
 run alloc --size 1M --policy nearest --initiator 1
-tap_is "nearest --initiator 1 puts it on node 1's member" \
-	"$(ok_run && placement)" "$n1:1:$MiB"
+tap_is "nearest --initiator 1 puts it on node 1's member, by distance" \
+	"$(ok_run && jq -r .basis <<<"$out") $(placement)" \
+	"distance $n1:1:$MiB"
 
 # ---- errors
 run alloc --size 0

@@ -3,7 +3,8 @@
  * Measured access figures in libpool, on a fake
  * /sys/kernel/scalepool/members/<id>/measured: loading (absent, empty,
  * good and bad files), the getters, and what pool_member_set_measured()
- * and pool_member_clear_measured() write and record.
+ * and pool_member_clear_measured() write and record; the names of the
+ * placement bases.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -284,6 +285,17 @@ TEST_F(measured, clear_writes_clear_and_forgets)
 	/* And figures can come back. */
 	ASSERT_EQ(0, pool_member_set_measured(m, 1, 1, 1));
 	EXPECT_EQ(1, pool_member_get_next_measured(m, -1));
+}
+
+TEST(basis_names)
+{
+	EXPECT_STREQ("none", pool_basis_name(POOL_BASIS_NONE));
+	EXPECT_STREQ("distance", pool_basis_name(POOL_BASIS_DISTANCE));
+	EXPECT_STREQ("firmware", pool_basis_name(POOL_BASIS_FIRMWARE));
+	EXPECT_STREQ("measured", pool_basis_name(POOL_BASIS_MEASURED));
+	EXPECT_EQ(NULL, pool_basis_name(-1));
+	EXPECT_EQ(NULL, pool_basis_name(4));
+	EXPECT_EQ(-EINVAL, pool_buf_get_basis(NULL));
 }
 
 TEST_HARNESS_MAIN

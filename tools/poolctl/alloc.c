@@ -30,7 +30,10 @@ const char usage_alloc[] =
 "usage: poolctl alloc --size <size> [<options>]\n"
 "\n"
 "Allocate memory from the pool, print where it landed as JSON,\n"
-"{\"size\", \"policy\", \"placement\": [...]}, and free it on exit.\n"
+"{\"size\", \"policy\", \"placement\": [...], \"basis\"}, and free it\n"
+"on exit.  \"basis\" says what placed it: \"measured\", \"firmware\" or\n"
+"\"distance\" figures, \"none\" (the caller's order), null when the\n"
+"module does not say.\n"
 "\n"
 "    -s, --size <size>         bytes, with a K, M, G or T suffix\n"
 "    -p, --policy <policy>     bind, preferred, interleave, nearest or\n"
@@ -378,8 +381,16 @@ static int print_result(struct pool_buf *buf)
 {
 	struct json_object *root, *placement, *p;
 	struct pool_placement *pl = NULL;
+	const char *basis = NULL;
 	int i, n;
 	bool ok = true;
+
+	/* null where the module does not say (before measured figures). */
+	n = pool_buf_get_basis(buf);
+	if (n >= 0)
+		basis = pool_basis_name(n);
+	else if (n != -EOPNOTSUPP)
+		return poolctl_cmd_error(CMD, -n, "cannot read the placement");
 
 	n = pool_buf_get_placement(buf, NULL, 0);
 	if (n > 0) {
@@ -416,6 +427,7 @@ static int print_result(struct pool_buf *buf)
 		       pj_str(pool_policy_name(pool_buf_get_policy(buf)), &ok),
 		       &ok);
 		pj_add(root, "placement", placement, &ok);
+		pj_add(root, "basis", pj_str(basis, &ok), &ok);
 	} else {
 		json_object_put(placement);
 	}

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libpool: what placed an allocation (SCALEPOOL_INFO @basis).
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include <linux/scalepool.h>
+
+#include "private.h"
+
+static const char *const basis_names[] = {
+	[POOL_BASIS_NONE] = "none",
+	[POOL_BASIS_DISTANCE] = "distance",
+	[POOL_BASIS_FIRMWARE] = "firmware",
+	[POOL_BASIS_MEASURED] = "measured",
+};
+
+_Static_assert(POOL_BASIS_NONE == SCALEPOOL_BASIS_NONE &&
+	       POOL_BASIS_DISTANCE == SCALEPOOL_BASIS_DISTANCE &&
+	       POOL_BASIS_FIRMWARE == SCALEPOOL_BASIS_FIRMWARE &&
+	       POOL_BASIS_MEASURED == SCALEPOOL_BASIS_MEASURED,
+	       "POOL_BASIS_* are the module's SCALEPOOL_BASIS_*");
+
+const char *pool_basis_name(int basis)
+{
+	if (basis < 0 || (size_t)basis >= ARRAY_SIZE(basis_names))
+		return NULL;
+	return basis_names[basis];
+}
+
+int pool_buf_get_basis(struct pool_buf *buf)
+{
+	struct scalepool_info info = { .size = sizeof(info) };
+	int rc;
+
+	if (!buf)
+		return -EINVAL;
+	/* Older modules leave @basis as passed: they do not report it. */
+	if (!(buf->ctx->caps & SCALEPOOL_CAP_MEASURED))
+		return -EOPNOTSUPP;
+	info.handle = buf->handle;
+	if (ioctl(buf->ctx->fd, SCALEPOOL_INFO, &info) < 0) {
+		rc = -errno;
+		dbg(buf->ctx, "SCALEPOOL_INFO %u: %s\n", buf->handle,
+		    strerror(-rc));
+		return rc;
+	}
+	if (!pool_basis_name((int)info.basis)) {
+		err(buf->ctx, "SCALEPOOL_INFO %u: unknown basis %u\n",
+		    buf->handle, info.basis);
+		return -EPROTO;
+	}
+	return (int)info.basis;
+}
