@@ -95,7 +95,7 @@ tap_is "every member has the stable keys, of the right types" \
 	"$(jq -r '
 	{id: "number", kind: "string", name: "string", node: "number",
 	 memory: "string", capacity: "number", used: "number",
-	 limit: "number", firmware: "object"} as $want |
+	 limit: "number", firmware: "object", measured: "array"} as $want |
 	[.members[] as $m | $want | to_entries[] |
 	 select(($m[.key] | type) != .value) | "\($m.id).\(.key)"] |
 	join(" ")' "$tmp/json" 2>&1)" ""
@@ -227,7 +227,7 @@ rc=0
 poolctl list --human >"$tmp/human" 2>"$tmp/err" || rc=$?
 read -r -a head <"$tmp/human"
 tap_is "--human prints the header" "$rc:${head[*]}" \
-	"0:ID KIND NAME NODE MEMORY CAPACITY USED LATENCY BANDWIDTH CXL-CHAIN"
+	"0:ID KIND NAME NODE MEMORY CAPACITY USED FW-LATENCY FW-BANDWIDTH MEASURED CXL-CHAIN"
 ids=$({ read -r _; while read -r id _; do echo "$id"; done; } <"$tmp/human" |
 	tr '\n' ' ')
 tap_is "--human prints one row per member, in id order" \

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The output of 'poolctl list' for a fake pool (no module needed): the
- * JSON keys, types and nulls, and the --human table's columns.
+ * JSON keys, types and nulls, measured figures next to the firmware's,
+ * and the --human table's columns.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -52,6 +53,9 @@ FIXTURE_SETUP(pool)
 	snprintf(nodes, sizeof(nodes), "%s/node", self->top);
 	fake_pool(sys, nodes);
 	put(sys, "members/1/limit", "536870912");
+	/* Member 0 measured from nodes 0 and 1, member 2 from node 1. */
+	put(sys, "members/0/measured", "0 95 18000\n1 160 9000");
+	put(sys, "members/2/measured", "1 2500 6");
 	ASSERT_EQ(0, lp_ctx_alloc(&self->ctx, sys, nodes));
 	pool_set_log_priority(self->ctx, 0);
 	ASSERT_EQ(0, lp_members_load(self->ctx));
@@ -91,6 +95,7 @@ TEST_F(pool, json_shape)
 		{ "memory", json_type_string }, { "capacity", json_type_int },
 		{ "used", json_type_int }, { "limit", json_type_int },
 		{ "firmware", json_type_object },
+		{ "measured", json_type_array },
 	};
 	struct json_object *root, *members, *m;
 	size_t i, k;
@@ -143,6 +148,9 @@ TEST_F(pool, json_values)
 	EXPECT_TRUE(has(fw, "read_latency_ns", json_type_null));
 	EXPECT_TRUE(has(fw, "read_bandwidth_mbps", json_type_null));
 
+	/* Measured: an empty array when none. */
+	EXPECT_EQ(0, json_object_array_length(get(m, "measured")));
+
 	/* CXL member without CXL hardware: the chain is empty. */
 	m = json_object_array_get_idx(members, 2);
 	EXPECT_STREQ("cxl", str(m, "memory"));
@@ -152,6 +160,40 @@ TEST_F(pool, json_values)
 	EXPECT_EQ(0, json_object_array_length(get(cxl, "memdevs")));
 	EXPECT_TRUE(has(cxl, "region", json_type_null));
 	EXPECT_TRUE(has(cxl, "dax", json_type_null));
+	json_object_put(root);
+}
+
+TEST_F(pool, json_measured)
+{
+	static const long long want[][3] = { { 0, 95, 18000 },
+					     { 1, 160, 9000 } };
+	struct json_object *root, *members, *arr, *fig;
+	size_t i;
+
+	root = json_tokener_parse(output(_metadata, self, false));
+	ASSERT_NE(NULL, root);
+	members = get(root, "members");
+	ASSERT_NE(NULL, members);
+
+	arr = get(json_object_array_get_idx(members, 0), "measured");
+	ASSERT_TRUE(json_object_is_type(arr, json_type_array));
+	ASSERT_EQ(2, json_object_array_length(arr));
+	for (i = 0; i < 2; i++) {
+		fig = json_object_array_get_idx(arr, i);
+		EXPECT_EQ(3, json_object_object_length(fig));
+		EXPECT_EQ(want[i][0], num(fig, "initiator"));
+		EXPECT_EQ(want[i][1], num(fig, "latency_ns"));
+		EXPECT_EQ(want[i][2], num(fig, "bandwidth_mbps"));
+	}
+	arr = get(json_object_array_get_idx(members, 2), "measured");
+	ASSERT_EQ(1, json_object_array_length(arr));
+	fig = json_object_array_get_idx(arr, 0);
+	EXPECT_EQ(1, num(fig, "initiator"));
+	EXPECT_EQ(2500, num(fig, "latency_ns"));
+	EXPECT_EQ(6, num(fig, "bandwidth_mbps"));
+	/* The firmware's figures stay as they were, beside them. */
+	EXPECT_EQ(250, num(get(json_object_array_get_idx(members, 2),
+			       "firmware"), "read_latency_ns"));
 	json_object_put(root);
 }
 
@@ -172,7 +214,7 @@ TEST_F(pool, human_table)
 {
 	static const char *const titles[] = {
 		"ID", "KIND", "NAME", "NODE", "MEMORY", "CAPACITY", "USED",
-		"LATENCY", "BANDWIDTH", "CXL-CHAIN",
+		"FW-LATENCY", "FW-BANDWIDTH", "MEASURED", "CXL-CHAIN",
 	};
 	char *lines[5] = { 0 }, *save = NULL, *text, *p;
 	int i, n = 0;
@@ -184,7 +226,7 @@ TEST_F(pool, human_table)
 		lines[n++] = p;
 	ASSERT_EQ(4, n);
 	/* The header: every title, in order, at the start of its column. */
-	for (p = lines[0], i = 0; i < 10; i++) {
+	for (p = lines[0], i = 0; i < (int)ARRAY_SIZE(titles); i++) {
 		p = strstr(p, titles[i]);
 		ASSERT_NE(NULL, p) {
 			TH_LOG("no %s in order in '%s'", titles[i], lines[0]);
@@ -201,6 +243,14 @@ TEST_F(pool, human_table)
 	EXPECT_TRUE(aligned(lines[0], "BANDWIDTH", lines[1], "20000/? MB/s",
 			    true));
 	EXPECT_TRUE(aligned(lines[0], "LATENCY", lines[3], "250/? ns", true));
+	/* Measured figures, left-aligned: "-" when none. */
+	EXPECT_TRUE(aligned(lines[0], "MEASURED", lines[1],
+			    "0:95ns/18000MB/s,1:160ns/9000MB/s", false));
+	p = strstr(lines[0], "MEASURED");
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(0, strncmp(lines[2] + (p - lines[0]), "- ", 2));
+	EXPECT_TRUE(aligned(lines[0], "MEASURED", lines[3], "1:2500ns/6MB/s",
+			    false));
 	/* Not CXL: "-"; CXL with nothing resolved: "?". */
 	EXPECT_STREQ("-", strrchr(lines[1], ' ') + 1);
 	EXPECT_STREQ("?", strrchr(lines[3], ' ') + 1);
@@ -208,6 +258,28 @@ TEST_F(pool, human_table)
 		  strrchr(lines[3], ' ') + 1 - lines[3]);
 	EXPECT_NE(NULL, strstr(lines[1], " 256.0 MiB "));	/* used */
 	free(text);
+}
+
+/* Figures from many initiators: the cell ends in ",..." within bounds. */
+TEST_F(pool, human_measured_cell_is_bounded)
+{
+	char sys[128], val[1024];
+	size_t len = 0;
+	int n;
+
+	for (n = 0; n < 16; n++)
+		len += snprintf(val + len, sizeof(val) - len,
+				"%d 18446744073709551615 18446744073709551615\n",
+				n);
+	snprintf(sys, sizeof(sys), "%s/scalepool", self->top);
+	put(sys, "members/1/measured", val);
+	ASSERT_EQ(0, pool_refresh(self->ctx));
+	output(_metadata, self, true);
+	EXPECT_NE(NULL, strstr(self->text, ",...")) {
+		TH_LOG("%s", self->text);
+	}
+	EXPECT_NE(NULL, strstr(self->text,
+		" 0:18446744073709551615ns/18446744073709551615MB/s,1:"));
 }
 
 TEST_HARNESS_MAIN

@@ -20,6 +20,8 @@ const char usage_list[] =
 "usage: poolctl list [<options>]\n"
 "\n"
 "List the members of the pool: JSON on stdout, {\"members\": [...]}.\n"
+"Each shows the firmware's access figures and those measured (poolctl\n"
+"bench --apply), per initiator node.\n"
 "\n"
 "    -u, --human    an aligned table with sizes in KiB/MiB/GiB\n"
 "    -h, --help     show this help\n";
@@ -62,6 +64,34 @@ static struct json_object *firmware_json(struct pool_member *m, bool *ok)
 		pj_add(fw, figs[i].key, v, ok);
 	}
 	return fw;
+}
+
+/* [{"initiator", "latency_ns", "bandwidth_mbps"}, ...], by initiator. */
+static struct json_object *measured_json(struct pool_member *m, bool *ok)
+{
+	struct json_object *arr = json_object_new_array(), *fig;
+	unsigned long long lat, bw;
+	int n;
+
+	if (!arr) {
+		*ok = false;
+		return NULL;
+	}
+	for (n = pool_member_get_next_measured(m, -1); n >= 0;
+	     n = pool_member_get_next_measured(m, n)) {
+		if (pool_member_get_measured(m, n, &lat, &bw))
+			continue;
+		fig = json_object_new_object();
+		if (!fig) {
+			*ok = false;
+			break;
+		}
+		pj_add(fig, "initiator", pj_int(n, ok), ok);
+		pj_add(fig, "latency_ns", pj_u64(lat, ok), ok);
+		pj_add(fig, "bandwidth_mbps", pj_u64(bw, ok), ok);
+		pj_append(arr, fig, ok);
+	}
+	return arr;
 }
 
 static struct json_object *cxl_json(struct pool_member *m, bool *ok)
@@ -116,6 +146,7 @@ static struct json_object *member_json(struct pool_member *m, bool *ok)
 	pj_add(jm, "used", pj_u64(pool_member_get_used(m), ok), ok);
 	pj_add(jm, "limit", pj_u64(pool_member_get_limit(m), ok), ok);
 	pj_add(jm, "firmware", firmware_json(m, ok), ok);
+	pj_add(jm, "measured", measured_json(m, ok), ok);
 	if (strcmp(pool_member_get_memory(m), "cxl") == 0)
 		pj_add(jm, "cxl", cxl_json(m, ok), ok);
 	return jm;
@@ -155,12 +186,13 @@ int poolctl_list_json(struct pool_ctx *ctx, FILE *f)
 
 enum {
 	COL_ID, COL_KIND, COL_NAME, COL_NODE, COL_MEMORY, COL_CAPACITY,
-	COL_USED, COL_LATENCY, COL_BANDWIDTH, COL_CHAIN, NR_COLS,
+	COL_USED, COL_LATENCY, COL_BANDWIDTH, COL_MEASURED, COL_CHAIN,
+	NR_COLS,
 };
 
 static const char *const col_titles[NR_COLS] = {
 	"ID", "KIND", "NAME", "NODE", "MEMORY", "CAPACITY", "USED",
-	"LATENCY", "BANDWIDTH", "CXL-CHAIN",
+	"FW-LATENCY", "FW-BANDWIDTH", "MEASURED", "CXL-CHAIN",
 };
 
 static const bool col_right[NR_COLS] = {
@@ -184,6 +216,34 @@ static void fmt_pair(char *buf, long long r, long long w, const char *unit)
 	if (w >= 0)
 		snprintf(ws, sizeof(ws), "%lld", w);
 	snprintf(buf, CELL_MAX, "%s/%s %s", rs, ws, unit);
+}
+
+/*
+ * "0:95ns/18000MB/s,1:160ns/9000MB/s": initiator node, latency and
+ * bandwidth measured from it; "-" when none.  Ends in ",..." when the
+ * cell cannot hold them all.
+ */
+static void fmt_measured(char *buf, struct pool_member *m)
+{
+	unsigned long long lat, bw;
+	char one[CELL_MAX];
+	size_t len = 0;
+	int n, w;
+
+	strcpy(buf, "-");
+	for (n = pool_member_get_next_measured(m, -1); n >= 0;
+	     n = pool_member_get_next_measured(m, n)) {
+		if (pool_member_get_measured(m, n, &lat, &bw))
+			continue;
+		w = snprintf(one, sizeof(one), "%s%d:%lluns/%lluMB/s",
+			     len ? "," : "", n, lat, bw);
+		if (len + (size_t)w + sizeof(",...") > CELL_MAX) {
+			strcpy(buf + len, ",...");
+			return;
+		}
+		strcpy(buf + len, one);
+		len += (size_t)w;
+	}
 }
 
 /*
@@ -231,6 +291,7 @@ static void fill_row(char (*row)[CELL_MAX], struct pool_member *m)
 		 pool_member_get_fw_write_latency(m), "ns");
 	fmt_pair(row[COL_BANDWIDTH], pool_member_get_fw_read_bandwidth(m),
 		 pool_member_get_fw_write_bandwidth(m), "MB/s");
+	fmt_measured(row[COL_MEASURED], m);
 	fmt_chain(row[COL_CHAIN], m);
 }
 
