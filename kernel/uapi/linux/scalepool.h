@@ -143,11 +143,11 @@ struct scalepool_query {
  *   one candidate lacks figures, none are used.
  * - INTERLEAVE without weights (@weights_ptr 0), when every member of
  *   the set has figures for the initiator: weights proportional to the
- *   measured bandwidths, as Linux's weighted interleave derives them
- *   from firmware bandwidth: each member gets 32 * its bandwidth / the
- *   sum, at least 1, and the weights are divided by their greatest
- *   common divisor (3000 and 1000 MB/s give 3 and 1).  Otherwise every
- *   weight is 1.
+ *   measured bandwidths, as Linux's weighted interleave (6.16 and
+ *   later) derives them from firmware bandwidth: each member gets 32 *
+ *   its bandwidth / the sum, at least 1, and the weights are divided by
+ *   their greatest common divisor (3000 and 1000 MB/s give 3 and 1).
+ *   Otherwise every weight is 1.
  *
  * SCALEPOOL_INFO reports in @basis which figures ordered the members.
  *
