@@ -15,8 +15,8 @@
  * Expects tools/vm/topologies/measured: CPU nodes 0 and 1 at SLIT
  * distance 30, the CXL node at 20 from both (and in a slower memory
  * tier); skips otherwise.  Figures are synthetic here: the end-to-end
- * check with `poolctl bench --apply` lives with poolctl bench.  Every
- * test clears the figures it wrote.
+ * check with `poolctl bench --apply` is measured-bench.sh.  Every test
+ * clears the figures it wrote.
  */
 #include <sys/stat.h>
 
