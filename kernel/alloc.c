@@ -544,6 +544,27 @@ out_put_all:
 	return ret;
 }
 
+/*
+ * Peer members hold an allocation in one piece: a set naming one must
+ * name it alone, with BIND or NEAREST.
+ * Return: 1 for an allocation of a peer member, 0 for node members,
+ * -EINVAL for a set that breaks the rule.
+ */
+static int sp_alloc_peer_check(const struct sp_alloc *a,
+			       const struct sp_alloc_req *req)
+{
+	unsigned int i, peers = 0;
+
+	for (i = 0; i < a->nr_parts; i++)
+		peers += sp_member_is_peer(a->parts[i].m);
+	if (!peers)
+		return 0;
+	if (a->nr_parts != 1 || (req->policy != SCALEPOOL_POLICY_BIND &&
+				 req->policy != SCALEPOOL_POLICY_NEAREST))
+		return -EINVAL;
+	return 1;
+}
+
 /* Candidates that got nothing are dropped; the rest sorted by member id. */
 static void sp_alloc_trim_parts(struct sp_alloc *a)
 {
@@ -604,6 +625,8 @@ static void sp_alloc_release(struct kref *ref)
 
 	if (a->pages)
 		sp_alloc_free_pages(a);
+	if (a->backing == SP_BACKING_BAR && a->phys)
+		sp_peer_free(a);
 	for (i = 0; i < a->nr_parts; i++) {
 		/* A failed lookup leaves the last part without a member. */
 		if (!a->parts[i].m)
@@ -651,6 +674,9 @@ struct sp_alloc *sp_alloc_create(const struct sp_alloc_req *req)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&a->ref);
 	INIT_LIST_HEAD(&a->list);
+	INIT_LIST_HEAD(&a->peer_entry);
+	init_rwsem(&a->revoke_sem);
+	address_space_init_once(&a->mapping);
 	a->length = req->length;
 	a->nr_pages = req->length >> PAGE_SHIFT;
 	a->policy = req->policy;
@@ -659,6 +685,15 @@ struct sp_alloc *sp_alloc_create(const struct sp_alloc_req *req)
 	ret = sp_alloc_members(a, req);
 	if (ret)
 		goto err_put;
+	ret = sp_alloc_peer_check(a, req);
+	if (ret < 0)
+		goto err_put;
+	if (ret) {
+		ret = sp_peer_alloc(a);
+		if (ret)
+			goto err_put;
+		return a;
+	}
 	if (!sp_alloc_may_fit(a)) {
 		ret = -ENOMEM;
 		goto err_put;

@@ -83,6 +83,7 @@ static int sp_query(struct sp_ucmd *ucmd)
 	if (IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
 		query->caps |= SCALEPOOL_CAP_HUGE_MAPPINGS;
 	query->caps |= SCALEPOOL_CAP_MEASURED;
+	query->caps |= SCALEPOOL_CAP_BAR_MEMBERS;
 	return 0;
 }
 

@@ -233,13 +233,19 @@ static int __init sp_init(void)
 	if (ret)
 		goto err_members;
 
-	ret = misc_register(&sp_miscdev);
+	ret = sp_pci_init();
 	if (ret)
 		goto err_hotplug;
+
+	ret = misc_register(&sp_miscdev);
+	if (ret)
+		goto err_pci;
 
 	pr_info("loaded, %u members\n", sp_members_count());
 	return 0;
 
+err_pci:
+	sp_pci_exit();
 err_hotplug:
 	sp_hotplug_exit();
 err_members:
@@ -254,6 +260,7 @@ err_sysfs:
 static void __exit sp_exit(void)
 {
 	misc_deregister(&sp_miscdev);
+	sp_pci_exit();
 	sp_hotplug_exit();
 	sp_members_exit();
 	sp_alloc_exit();

@@ -42,18 +42,21 @@ static unsigned int sp_next_id;
 
 static const char * const sp_member_kind_names[SP_MEMBER_NR_KINDS] = {
 	[SP_MEMBER_NODE] = "node",
+	[SP_MEMBER_BAR] = "bar",
+	[SP_MEMBER_P2PMEM] = "p2pmem",
 };
 
 static const char * const sp_mem_type_names[SP_MEM_NR_TYPES] = {
 	[SP_MEM_DRAM] = "dram",
 	[SP_MEM_CXL] = "cxl",
+	[SP_MEM_PCI] = "pci",
 };
 
 /**
  * sp_member_kind_name() - name of a member's kind, as sysfs shows it
  * @m: the member
  *
- * Return: "node" (later also "bar" or "p2pmem").
+ * Return: "node", "bar" or "p2pmem".
  */
 const char *sp_member_kind_name(const struct sp_member *m)
 {
@@ -64,7 +67,7 @@ const char *sp_member_kind_name(const struct sp_member *m)
  * sp_member_mem_type_name() - name of what backs a member's memory
  * @m: the member
  *
- * Return: "dram" or "cxl".
+ * Return: "dram", "cxl" or "pci".
  */
 const char *sp_member_mem_type_name(const struct sp_member *m)
 {
@@ -87,14 +90,16 @@ unsigned int sp_members_count(void)
  * sp_member_release() - kobject release of a member
  * @kobj: the member's kobject, whose last reference is gone
  *
- * Frees the member.  Nothing else may free one once its kobject has been
- * initialised.
+ * Frees the member, and the PCI side of a peer member.  Nothing else may
+ * free one once its kobject has been initialised.
  */
 void sp_member_release(struct kobject *kobj)
 {
 	struct sp_member *m = to_sp_member(kobj);
 
 	sp_measured_free(m);
+	if (m->peer)
+		sp_peer_release(m->peer);
 	kfree(m);
 }
 
@@ -112,6 +117,28 @@ struct sp_member *sp_member_get(u32 id)
 	mutex_lock(&sp_members_lock);
 	list_for_each_entry(m, &sp_members, list) {
 		if (m->id == id) {
+			kobject_get(&m->kobj);
+			found = m;
+			break;
+		}
+	}
+	mutex_unlock(&sp_members_lock);
+	return found;
+}
+
+/**
+ * sp_member_get_by_name() - find a member by name and take a reference
+ * @name: the member's name, e.g. "node0" or "0000:01:00.0-bar2"
+ *
+ * Return: the member, to be released with sp_member_put(), or NULL.
+ */
+struct sp_member *sp_member_get_by_name(const char *name)
+{
+	struct sp_member *m, *found = NULL;
+
+	mutex_lock(&sp_members_lock);
+	list_for_each_entry(m, &sp_members, list) {
+		if (!strcmp(m->name, name)) {
 			kobject_get(&m->kobj);
 			found = m;
 			break;
@@ -206,16 +233,25 @@ void sp_member_uncharge(struct sp_member *m, u64 bytes)
 
 /**
  * sp_member_free_bytes() - free memory of a member's node right now
- * @m: a node member
+ * @m: a member
  *
- * Return: the free pages of every zone of the node, in bytes.
+ * Return: for a node member the free pages of every zone of the node,
+ * for a peer member its capacity less what the pool allocated, in bytes.
  */
 u64 sp_member_free_bytes(const struct sp_member *m)
 {
-	pg_data_t *pgdat = NODE_DATA(m->nid);
+	pg_data_t *pgdat;
 	unsigned long pages = 0;
 	int z;
+	s64 used;
 
+	/* Peer memory is the pool's alone: what it has not handed out. */
+	if (sp_member_is_peer(m)) {
+		used = atomic64_read(&m->used);
+		return used < 0 || (u64)used >= READ_ONCE(m->capacity) ? 0 :
+		       READ_ONCE(m->capacity) - used;
+	}
+	pgdat = NODE_DATA(m->nid);
 	if (!pgdat)
 		return 0;
 	for (z = 0; z < MAX_NR_ZONES; z++)
@@ -347,6 +383,71 @@ static int sp_node_member_add(int nid)
 	return 0;
 }
 
+/* Remove members taken off the list; the registry lock must be dropped. */
+static void sp_members_release(struct list_head *dead)
+{
+	struct sp_member *m, *tmp;
+
+	lockdep_assert_not_held(&sp_members_lock);
+	list_for_each_entry_safe(m, tmp, dead, list) {
+		list_del(&m->list);
+		pr_info("member %u %s (%s) removed\n", m->id, m->name,
+			sp_member_kind_name(m));
+		sp_sysfs_member_del(m);
+	}
+}
+
+/**
+ * sp_member_publish() - give a new peer member an id and publish it
+ * @m: a zeroed-then-filled member (not its id), kobject not initialised
+ *
+ * As for sp_sysfs_member_add(), the kobject owns @m from here on: on
+ * failure @m is gone.
+ *
+ * Return: 0, -ENOSPC when ids ran out, or the sysfs error.
+ */
+int sp_member_publish(struct sp_member *m)
+{
+	int ret;
+
+	mutex_lock(&sp_members_lock);
+	if (sp_next_id == UINT_MAX) {
+		mutex_unlock(&sp_members_lock);
+		sp_member_release(&m->kobj);
+		return -ENOSPC;
+	}
+	m->id = sp_next_id++;
+	ret = sp_sysfs_member_add(m);
+	if (!ret) {
+		list_add_tail(&m->list, &sp_members);
+		WRITE_ONCE(sp_nr_members, sp_nr_members + 1);
+	}
+	mutex_unlock(&sp_members_lock);
+	if (!ret)
+		pr_info("member %u %s (%s, %llu KiB) added\n", m->id, m->name,
+			sp_member_kind_name(m), m->capacity >> 10);
+	return ret;
+}
+
+/**
+ * sp_member_unpublish() - take a member out of the registry and sysfs
+ * @m: a member added by sp_member_publish()
+ *
+ * Drops the registry's reference; the member lives on while allocations
+ * hold references.  Waits for sysfs readers of the member: no lock they
+ * take may be held.
+ */
+void sp_member_unpublish(struct sp_member *m)
+{
+	LIST_HEAD(dead);
+
+	mutex_lock(&sp_members_lock);
+	list_move_tail(&m->list, &dead);
+	WRITE_ONCE(sp_nr_members, sp_nr_members - 1);
+	mutex_unlock(&sp_members_lock);
+	sp_members_release(&dead);
+}
+
 /*
  * Move node members whose node has no memory any more to @dead; update
  * the capacity of the others.  Marks in @seen the nodes that still have
@@ -393,20 +494,6 @@ static int sp_members_fill_locked(const nodemask_t *seen)
 			ret = err;
 	}
 	return ret;
-}
-
-/* Remove members taken off the list; the registry lock must be dropped. */
-static void sp_members_release(struct list_head *dead)
-{
-	struct sp_member *m, *tmp;
-
-	lockdep_assert_not_held(&sp_members_lock);
-	list_for_each_entry_safe(m, tmp, dead, list) {
-		list_del(&m->list);
-		pr_info("member %u %s (%s) removed\n", m->id, m->name,
-			sp_member_mem_type_name(m));
-		sp_sysfs_member_del(m);
-	}
 }
 
 /*

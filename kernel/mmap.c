@@ -17,6 +17,12 @@
  *    (refcounted, seen by GUP and move_pages(2)), pages of ZONE_MOVABLE
  *    as special PFN entries, which GUP refuses at once (see
  *    Documentation/design-memory.rst for why).
+ *
+ * Allocations of "bar" members (PCI BARs, no struct page) are mapped
+ * write-combined as PFN mappings, 4 KiB at a time.  Every allocation file
+ * points its f_mapping at the allocation's own address space, so that
+ * when a peer member goes, one unmap_mapping_range() zaps every mapping
+ * of the allocation, in every process; faults after that get SIGBUS.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -123,6 +129,47 @@ static vm_fault_t sp_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
 }
 #endif
 
+/*
+ * A BAR page.  The revocation zaps mappings under @revoke_sem held for
+ * writing: a fault that saw the allocation alive maps before the zap,
+ * which then removes what it mapped.
+ */
+static vm_fault_t sp_bar_vm_fault(struct vm_fault *vmf)
+{
+	struct sp_alloc *a = vmf->vma->vm_private_data;
+	unsigned long idx = vmf->pgoff & SP_PGOFF_MASK;
+	vm_fault_t ret;
+
+	if (idx >= a->nr_pages)
+		return VM_FAULT_SIGBUS;
+	down_read(&a->revoke_sem);
+	if (sp_alloc_revoked(a))
+		ret = VM_FAULT_SIGBUS;
+	else
+		ret = vmf_insert_pfn(vmf->vma, vmf->address,
+				     PHYS_PFN(a->phys) + idx);
+	up_read(&a->revoke_sem);
+	return ret;
+}
+
+static const struct vm_operations_struct sp_bar_vm_ops = {
+	.fault = sp_bar_vm_fault,
+};
+
+/**
+ * sp_alloc_revoke() - the memory of an allocation went away
+ * @a: an allocation of a peer member that is being torn down
+ *
+ * Zaps every user mapping of @a; later faults get SIGBUS.  May sleep.
+ */
+void sp_alloc_revoke(struct sp_alloc *a)
+{
+	down_write(&a->revoke_sem);
+	WRITE_ONCE(a->revoked, true);
+	unmap_mapping_range(&a->mapping, 0, 0, 1);
+	up_write(&a->revoke_sem);
+}
+
 static const struct vm_operations_struct sp_vm_ops = {
 	.fault = sp_vm_fault,
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
@@ -214,11 +261,25 @@ int sp_mmap(struct sp_file *sf, struct vm_area_struct *vma)
 		goto err_put;
 	}
 	/* From here the file owns the reference. */
+	/*
+	 * mm code looks at the host of a file mapping (THP checks, the
+	 * writeback capability): the anon inode, as with its own mapping.
+	 */
+	WRITE_ONCE(a->mapping.host, file_inode(file));
+	file->f_mapping = &a->mapping;
 
-	/* VM_HUGEPAGE: PMDs also when THP is set to "madvise". */
-	vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP |
-		     VM_HUGEPAGE);
-	vma->vm_ops = &sp_vm_ops;
+	if (a->backing == SP_BACKING_BAR) {
+		/* Device memory: no struct page, write-combined. */
+		vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND |
+			     VM_DONTDUMP);
+		vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
+		vma->vm_ops = &sp_bar_vm_ops;
+	} else {
+		/* VM_HUGEPAGE: PMDs also when THP is set to "madvise". */
+		vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP |
+			     VM_HUGEPAGE);
+		vma->vm_ops = &sp_vm_ops;
+	}
 	vma->vm_private_data = a;
 	vma_set_file(vma, file);
 	fput(file);

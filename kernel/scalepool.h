@@ -7,10 +7,12 @@
 
 #include <linux/atomic.h>
 #include <linux/build_bug.h>
+#include <linux/fs.h>
 #include <linux/kobject.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/seqlock.h>
+#include <linux/rwsem.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 #include <asm/page.h>
@@ -19,25 +21,32 @@
 
 struct file;
 struct page;
+struct pci_dev;
+struct sp_peer;
 struct vm_area_struct;
 
 /*
- * Kinds of member.  Only NUMA nodes exist for now; PCI BARs and P2PDMA
- * memory come later and get their own entries (and names) here.
+ * Kinds of member: NUMA nodes with memory, PCI BARs an admin added
+ * (pci.c) and memory drivers published through P2PDMA (p2pmem.c).  The
+ * last two are "peer" members: PCI device memory.
  */
 enum sp_member_kind {
 	SP_MEMBER_NODE,
+	SP_MEMBER_BAR,
+	SP_MEMBER_P2PMEM,
 	SP_MEMBER_NR_KINDS,
 };
 
-/* What backs a member's memory.  PCI device memory will add a type. */
+/* What backs a member's memory. */
 enum sp_mem_type {
 	SP_MEM_DRAM,
 	SP_MEM_CXL,
+	SP_MEM_PCI,
 	SP_MEM_NR_TYPES,
 };
 
-#define SP_MEMBER_NAME_LEN	16
+/* Room for "DDDD:BB:DD.F-barN", the longest name. */
+#define SP_MEMBER_NAME_LEN	24
 
 /**
  * struct sp_measured_fig - access figures measured from one initiator
@@ -61,14 +70,15 @@ struct sp_measured_fig {
  * @used: bytes allocated from the member; changed only through
  *        sp_member_charge() and sp_member_uncharge()
  * @limit: bytes the pool may use, 0 for no limit; READ_ONCE/WRITE_ONCE
- * @name: stable name, e.g. "node2"
+ * @name: stable name, e.g. "node2", "0000:01:00.0-bar2"
  * @measured_lock: guards @measured (see measured.c)
  * @measured: nr_node_ids entries, by initiator CPU node: the figures
  *            written to members/<id>/measured; allocated when the member
  *            is published, freed by its release
+ * @peer: peer members only: the PCI side (pci.c), freed with the member
  *
- * @id, @kind, @nid, @mem_type and @name never change once the member is
- * published, so sysfs reads them without locking.
+ * @id, @kind, @nid, @mem_type, @name and @peer never change once the
+ * member is published, so sysfs reads them without locking.
  */
 struct sp_member {
 	struct kobject kobj;
@@ -83,7 +93,13 @@ struct sp_member {
 	char name[SP_MEMBER_NAME_LEN];
 	seqlock_t measured_lock;
 	struct sp_measured_fig *measured;
+	struct sp_peer *peer;
 };
+
+static inline bool sp_member_is_peer(const struct sp_member *m)
+{
+	return m->kind == SP_MEMBER_BAR || m->kind == SP_MEMBER_P2PMEM;
+}
 
 static inline struct sp_member *to_sp_member(struct kobject *kobj)
 {
@@ -158,11 +174,19 @@ enum sp_backing {
  * @phys: peer backings: CPU physical address of the extent
  * @kaddr: SP_BACKING_P2PMEM: kernel address from pci_alloc_p2pmem()
  * @revoked: the peer member holding the memory went away: mappings are
- *           zapped and faults get SIGBUS; set once, read with READ_ONCE
+ *           zapped and faults get SIGBUS; set once (under @revoke_sem),
+ *           read with READ_ONCE
+ * @revoke_sem: peer backings: held for reading by a fault while it maps,
+ *              for writing by the revocation, so that no fault maps
+ *              memory after the revocation zapped the mappings
+ * @mapping: the address space of every mapping of the allocation (each
+ *           allocation file points its f_mapping here), so that one
+ *           unmap_mapping_range() zaps them all, forks included
+ * @peer_entry: peer backings: entry in the member's list of allocations
  * @basis: SCALEPOOL_BASIS_*: what the policy ranked the members by
  *
- * Everything but @ref, @list and @revoked is fixed once sp_alloc_create()
- * returns.
+ * Everything but @ref, @list, @revoked and @peer_entry is fixed once
+ * sp_alloc_create() returns.
  */
 struct sp_alloc {
 	struct kref ref;
@@ -179,6 +203,9 @@ struct sp_alloc {
 	void *kaddr;
 	bool revoked;
 	u32 basis;
+	struct rw_semaphore revoke_sem;
+	struct address_space mapping;
+	struct list_head peer_entry;
 };
 
 static inline bool sp_alloc_revoked(const struct sp_alloc *a)
@@ -198,6 +225,8 @@ static inline bool sp_alloc_revoked(const struct sp_alloc *a)
  *                   are all 1, and measured bandwidths may replace them
  * @granularity: INTERLEAVE chunk in bytes, a multiple of PAGE_SIZE
  * @initiator: the CPU node placement is for (never SCALEPOOL_INITIATOR_LOCAL)
+ * @initiator_pci: with SCALEPOOL_ALLOC_PCI_INITIATOR: the PCI device
+ *                 placement is for, with a reference (put by the ioctl)
  */
 struct sp_alloc_req {
 	u64 length;
@@ -209,6 +238,7 @@ struct sp_alloc_req {
 	bool default_weights;
 	u64 granularity;
 	int initiator;
+	struct pci_dev *initiator_pci;
 };
 
 /* member.c */
@@ -222,6 +252,9 @@ const char *sp_member_kind_name(const struct sp_member *m);
 const char *sp_member_mem_type_name(const struct sp_member *m);
 unsigned int sp_members_count(void);
 void sp_member_release(struct kobject *kobj);
+int sp_member_publish(struct sp_member *m);
+void sp_member_unpublish(struct sp_member *m);
+struct sp_member *sp_member_get_by_name(const char *name);
 int sp_members_init(void);
 void sp_members_exit(void);
 int sp_hotplug_init(void);
@@ -259,5 +292,19 @@ void sp_alloc_exit(void);
 
 /* mmap.c */
 int sp_mmap(struct sp_file *sf, struct vm_area_struct *vma);
+void sp_alloc_revoke(struct sp_alloc *a);
+
+/* pci.c: peer members */
+int sp_pci_init(void);
+void sp_pci_exit(void);
+void sp_peer_release(struct sp_peer *p);
+const char *sp_peer_pci_name(const struct sp_member *m);
+int sp_peer_bar(const struct sp_member *m);
+int sp_pci_distance(struct pci_dev *provider, struct pci_dev *client);
+ssize_t sp_peer_distances_show(const struct sp_member *m, char *buf);
+int sp_peer_alloc(struct sp_alloc *a);
+void sp_peer_free(struct sp_alloc *a);
+int sp_sysfs_add_bar(const char *buf);
+int sp_sysfs_remove_member(const char *buf);
 
 #endif /* _SCALEPOOL_H */

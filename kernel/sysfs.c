@@ -7,23 +7,34 @@
  *
  * /sys/kernel/scalepool/
  *	abi_version		SCALEPOOL_ABI_VERSION of the module, e.g. "1"
+ *	add_bar			write-only (CAP_SYS_ADMIN): "DDDD:BB:DD.F [N]"
+ *				makes BAR N (default: the largest memory
+ *				BAR) of a device bound to the scalepool PCI
+ *				driver a member (pci.c)
+ *	remove_member		write-only (CAP_SYS_ADMIN): a bar member's id
  *	members/		one directory per member, named by its id
  *		<id>/		decimal id, unique while the module is loaded
  *			id	  same as the directory name
- *			kind	  "node" (later also "bar", "p2pmem")
+ *			kind	  "node", "bar" or "p2pmem"
  *			name	  stable name, e.g. "node2"
  *			node	  home NUMA node, e.g. "2"
- *			memory	  what backs it: "dram" or "cxl"
+ *			memory	  what backs it: "dram", "cxl" or "pci"
  *			capacity  bytes (present pages of a node member)
  *			used	  bytes allocated from it by scalepool
  *			limit	  bytes scalepool may use, "0" for no limit;
  *				  writable (CAP_SYS_ADMIN), decimal bytes
- *			free	  bytes of free memory on the node now
+ *			free	  bytes of free memory on the node now (peer
+ *				  members: capacity less what the pool uses)
  *			measured  one line per initiator CPU node with
  *				  measured figures, by node:
  *				  "<node> <latency_ns> <bandwidth_mbps>";
  *				  writable (CAP_SYS_ADMIN): such a line sets
  *				  that node's figures, "clear" drops all
+ *		peer members (kinds "bar" and "p2pmem") only:
+ *			pci	  the device, "DDDD:BB:DD.F"
+ *			bar	  the BAR index
+ *			peer_distance	one line "<id> <distance>" per other
+ *				  peer member; -1: no peer-to-peer path
  *
  * Files hold one value and end with a newline (measured: one line per
  * entry, possibly none).  All are read-only but limit and measured.  A
@@ -54,8 +65,31 @@ static ssize_t abi_version_show(struct kobject *kobj,
 
 static struct kobj_attribute abi_version_attr = __ATTR_RO(abi_version);
 
+static ssize_t add_bar_store(struct kobject *kobj,
+			     struct kobj_attribute *attr, const char *buf,
+			     size_t count)
+{
+	int ret = sp_sysfs_add_bar(buf);
+
+	return ret ?: count;
+}
+
+static ssize_t remove_member_store(struct kobject *kobj,
+				   struct kobj_attribute *attr,
+				   const char *buf, size_t count)
+{
+	int ret = sp_sysfs_remove_member(buf);
+
+	return ret ?: count;
+}
+
+static struct kobj_attribute add_bar_attr = __ATTR_WO(add_bar);
+static struct kobj_attribute remove_member_attr = __ATTR_WO(remove_member);
+
 static struct attribute *sp_root_attrs[] = {
 	&abi_version_attr.attr,
+	&add_bar_attr.attr,
+	&remove_member_attr.attr,
 	NULL,
 };
 
@@ -142,6 +176,24 @@ static ssize_t free_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  sp_member_free_bytes(to_sp_member(kobj)));
 }
 
+static ssize_t pci_show(struct kobject *kobj, struct kobj_attribute *attr,
+			char *buf)
+{
+	return sysfs_emit(buf, "%s\n", sp_peer_pci_name(to_sp_member(kobj)));
+}
+
+static ssize_t bar_show(struct kobject *kobj, struct kobj_attribute *attr,
+			char *buf)
+{
+	return sysfs_emit(buf, "%d\n", sp_peer_bar(to_sp_member(kobj)));
+}
+
+static ssize_t peer_distance_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	return sp_peer_distances_show(to_sp_member(kobj), buf);
+}
+
 static struct kobj_attribute id_attr = __ATTR_RO(id);
 static struct kobj_attribute kind_attr = __ATTR_RO(kind);
 static struct kobj_attribute name_attr = __ATTR_RO(name);
@@ -151,6 +203,9 @@ static struct kobj_attribute capacity_attr = __ATTR_RO(capacity);
 static struct kobj_attribute used_attr = __ATTR_RO(used);
 static struct kobj_attribute limit_attr = __ATTR_RW(limit);
 static struct kobj_attribute free_attr = __ATTR_RO(free);
+static struct kobj_attribute pci_attr = __ATTR_RO(pci);
+static struct kobj_attribute bar_attr = __ATTR_RO(bar);
+static struct kobj_attribute peer_distance_attr = __ATTR_RO(peer_distance);
 
 static struct attribute *sp_member_attrs[] = {
 	&id_attr.attr,
@@ -165,7 +220,35 @@ static struct attribute *sp_member_attrs[] = {
 	&sp_measured_attr.attr,
 	NULL,
 };
-ATTRIBUTE_GROUPS(sp_member);
+
+static const struct attribute_group sp_member_group = {
+	.attrs = sp_member_attrs,
+};
+
+static struct attribute *sp_peer_attrs[] = {
+	&pci_attr.attr,
+	&bar_attr.attr,
+	&peer_distance_attr.attr,
+	NULL,
+};
+
+/* The PCI files exist for peer members only. */
+static umode_t sp_peer_attr_visible(struct kobject *kobj,
+				    struct attribute *attr, int n)
+{
+	return sp_member_is_peer(to_sp_member(kobj)) ? attr->mode : 0;
+}
+
+static const struct attribute_group sp_peer_group = {
+	.attrs = sp_peer_attrs,
+	.is_visible = sp_peer_attr_visible,
+};
+
+static const struct attribute_group *sp_member_groups[] = {
+	&sp_member_group,
+	&sp_peer_group,
+	NULL,
+};
 
 static const struct kobj_type sp_member_ktype = {
 	.release = sp_member_release,

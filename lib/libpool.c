@@ -74,7 +74,9 @@ int lp_ctx_alloc(struct pool_ctx **ctxp, const char *sysfs_dir,
 	ctx->sysfs_dir = strdup(sysfs_dir ? sysfs_dir : POOL_SYSFS_DIR);
 	ctx->node_dir = strdup(node_dir ? node_dir : POOL_NODE_DIR);
 	ctx->proc_dir = strdup(POOL_PROC_DIR);
-	if (!ctx->sysfs_dir || !ctx->node_dir || !ctx->proc_dir) {
+	ctx->pci_dir = strdup(POOL_PCI_DIR);
+	if (!ctx->sysfs_dir || !ctx->node_dir || !ctx->proc_dir ||
+	    !ctx->pci_dir) {
 		lp_ctx_free(ctx);
 		return -ENOMEM;
 	}
@@ -91,6 +93,7 @@ void lp_ctx_free(struct pool_ctx *ctx)
 	free(ctx->sysfs_dir);
 	free(ctx->node_dir);
 	free(ctx->proc_dir);
+	free(ctx->pci_dir);
 	free(ctx);
 }
 

@@ -421,6 +421,89 @@ long long pool_member_get_fw_write_bandwidth(struct pool_member *member);
 
 /*
  * NAME
+ *	pool_member_get_pci - PCI device of a peer member
+ *
+ * DESCRIPTION
+ *	Peer members ("bar" and "p2pmem") are memory of a PCI device.
+ *
+ * RETURN
+ *	Its address, "DDDD:BB:DD.F", or NULL for a node member.
+ */
+const char *pool_member_get_pci(struct pool_member *member);
+
+/*
+ * NAME
+ *	pool_member_get_bar - BAR index of a peer member
+ *
+ * RETURN
+ *	0 to 5, or -1 for a node member.
+ */
+int pool_member_get_bar(struct pool_member *member);
+
+/*
+ * NAME
+ *	pool_member_get_peer_distance - peer-to-peer distance of two members
+ *
+ * DESCRIPTION
+ *	The kernel's P2PDMA distance between the devices of two peer
+ *	members (hops through their common upstream bridge on kernels
+ *	without P2PDMA), as members/<id>/peer_distance gives it when the
+ *	context was loaded.
+ *
+ * RETURN
+ *	The distance, -1 when the devices have no peer-to-peer path,
+ *	-ENOENT when either is not a peer member (or @peer is @member),
+ *	-EINVAL for NULL.
+ */
+int pool_member_get_peer_distance(struct pool_member *member,
+				  struct pool_member *peer);
+
+/*
+ * NAME
+ *	pool_member_add_bar - make a BAR of a PCI device a "bar" member
+ *
+ * DESCRIPTION
+ *	@bdf is "DDDD:BB:DD.F".  An unbound device is first given to the
+ *	scalepool PCI driver (driver_override, then bind); a device bound
+ *	to another driver is refused (-EBUSY, the driver's name is logged).
+ *	Then "@bdf @bar" (just "@bdf" when @bar < 0, for the largest memory
+ *	BAR) is written to /sys/kernel/scalepool/add_bar.  If that fails,
+ *	a device bound here is unbound and its driver_override cleared.
+ *	On success the context is refreshed (see pool_refresh(): member
+ *	pointers obtained before are invalid) and *@id, when @id is not
+ *	NULL, is the new member's id.  Needs root (CAP_SYS_ADMIN).
+ *
+ * RETURN
+ *	0, or a negative errno: -EINVAL (a malformed @bdf, @bar > 5, not a
+ *	memory BAR), -ENODEV (no such device, or the scalepool module is
+ *	not loaded), -EBUSY (bound to another driver, or the BAR is claimed),
+ *	-ERANGE (the BAR is smaller than 1 MiB), -EEXIST (already a member),
+ *	-EPERM (not root, or kernel lockdown), -EACCES (not root).
+ */
+int pool_member_add_bar(struct pool_ctx *ctx, const char *bdf, int bar,
+			unsigned int *id);
+
+/*
+ * NAME
+ *	pool_member_remove - remove a "bar" member
+ *
+ * DESCRIPTION
+ *	Writes the member's id to /sys/kernel/scalepool/remove_member:
+ *	mappings of its allocations are zapped (later accesses get SIGBUS),
+ *	their handles stay valid until freed.  When the device then holds
+ *	no other member, it is unbound from scalepool and its
+ *	driver_override cleared.  The context is refreshed: @member and
+ *	every other member pointer are invalid afterwards.
+ *
+ * RETURN
+ *	0, or a negative errno: -EINVAL (not a "bar" member: node members
+ *	stay, p2pmem members follow their driver), -ENOENT (already gone),
+ *	-EPERM or -EACCES (not root).
+ */
+int pool_member_remove(struct pool_member *member);
+
+/*
+ * NAME
  *	pool_member_get_dax_device - dax device that onlined a CXL member
  *
  * DESCRIPTION

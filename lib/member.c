@@ -187,6 +187,7 @@ static void member_free(struct pool_member *m)
 {
 	lp_member_clear_cxl(m);
 	lp_member_free_measured(m);
+	lp_member_clear_peer(m);
 	free(m->kind);
 	free(m->name);
 	free(m->memory);
@@ -218,6 +219,7 @@ static int member_load(struct pool_ctx *ctx, const char *dir)
 	if (!m)
 		return -ENOMEM;
 	m->ctx = ctx;
+	m->bar = -1;
 
 	rc = member_u64(ctx, dir, "id", &id);
 	if (rc)
@@ -247,6 +249,8 @@ static int member_load(struct pool_ctx *ctx, const char *dir)
 	member_load_free(m, dir);
 	member_load_fw(m);
 	rc = lp_member_load_measured(m);
+	if (!rc)
+		rc = lp_member_load_peer(m, dir);
 	if (rc)
 		goto err_free;
 	rc = member_insert(ctx, m);

@@ -18,6 +18,7 @@
 #define POOL_MODULE_PATH	"/sys/module/scalepool"
 #define POOL_SYSFS_DIR		"/sys/kernel/scalepool"
 #define POOL_NODE_DIR		"/sys/devices/system/node"
+#define POOL_PCI_DIR		"/sys/bus/pci"
 #define POOL_PROC_DIR		"/proc"
 
 #ifndef offsetofend
@@ -67,6 +68,12 @@ struct pool_member {
 	struct cxl_region *region;
 	int nr_memdevs;
 	struct cxl_memdev **memdevs;	/* by interleave position */
+	/* Peer members ("bar", "p2pmem"); NULL/-1/0 for node members. */
+	char *pci;
+	int bar;
+	int nr_peers;
+	unsigned int *peer_ids;		/* other peer members ... */
+	int *peer_dist;			/* ... and the distance to each */
 };
 
 struct pool_ctx {
@@ -83,6 +90,7 @@ struct pool_ctx {
 	char *sysfs_dir;		/* POOL_SYSFS_DIR unless a test */
 	char *node_dir;			/* POOL_NODE_DIR unless a test */
 	char *proc_dir;			/* POOL_PROC_DIR unless a test */
+	char *pci_dir;			/* POOL_PCI_DIR unless a test */
 	struct pool_member *members;
 	int nr_members;
 	struct cxl_ctx *cxl;		/* created when a CXL member exists */
@@ -120,6 +128,11 @@ int lp_read_attr(struct pool_ctx *ctx, const char *path, char *buf,
 		 size_t len);
 int lp_parse_u64(const char *str, unsigned long long *val);
 int lp_parse_int(const char *str, int *val);
+
+/* pci.c */
+int lp_member_load_peer(struct pool_member *m, const char *dir);
+void lp_member_clear_peer(struct pool_member *m);
+int lp_write_attr(struct pool_ctx *ctx, const char *path, const char *val);
 
 struct pool_buf {
 	struct pool_ctx *ctx;		/* holds a reference */

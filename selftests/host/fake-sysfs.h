@@ -57,6 +57,12 @@ static void put_member(const char *sys, unsigned int id, const char *kind,
 	PUT("capacity", "%llu", capacity);
 	PUT("used", "%llu", capacity / 4);
 	PUT("limit", "%d", 0);
+	/* Peer members (PCI device memory) have their device's files. */
+	if (!strcmp(kind, "bar") || !strcmp(kind, "p2pmem")) {
+		PUT("pci", "0000:00:%02x.0", id);
+		PUT("bar", "%d", 2);
+		PUT("peer_distance", "%s", "");
+	}
 #undef PUT
 }
 

@@ -13,8 +13,12 @@
 #include <daxctl/libdaxctl.h>
 #include <json-c/json.h>
 #include <libpool.h>
+#include <linux/scalepool.h>
 
 #include "poolctl.h"
+
+#define P2PMEM_ABSENT "no p2pmem members: the kernel lacks " \
+		      "CONFIG_PCI_P2PDMA (or the module does not support it)"
 
 const char usage_list[] =
 "usage: poolctl list [<options>]\n"
@@ -22,6 +26,9 @@ const char usage_list[] =
 "List the members of the pool: JSON on stdout, {\"members\": [...]}.\n"
 "Each shows the firmware's access figures and those measured (poolctl\n"
 "bench --apply), per initiator node.\n"
+"Peer members (PCI device memory) add \"pci\", \"bar\" and\n"
+"\"peer_distance\" ({\"<id>\": hops, -1 for no peer-to-peer path}).\n"
+"A \"notes\" array says why a kind of member cannot exist here.\n"
 "\n"
 "    -u, --human    an aligned table with sizes in KiB/MiB/GiB\n"
 "    -h, --help     show this help\n";
@@ -128,6 +135,30 @@ static struct json_object *cxl_json(struct pool_member *m, bool *ok)
 	return cxl;
 }
 
+/* {"<id>": distance} to every other peer member. */
+static struct json_object *peer_json(struct pool_member *m, bool *ok)
+{
+	struct json_object *jd = json_object_new_object();
+	struct pool_member *p;
+	char key[16];
+	int d;
+
+	if (!jd) {
+		*ok = false;
+		return NULL;
+	}
+	pool_member_foreach(pool_member_get_ctx(m), p) {
+		if (p == m || !pool_member_get_pci(p))
+			continue;
+		d = pool_member_get_peer_distance(m, p);
+		if (d == -ENOENT)
+			continue;
+		snprintf(key, sizeof(key), "%u", pool_member_get_id(p));
+		pj_add(jd, key, pj_int(d, ok), ok);
+	}
+	return jd;
+}
+
 static struct json_object *member_json(struct pool_member *m, bool *ok)
 {
 	struct json_object *jm = json_object_new_object();
@@ -149,6 +180,11 @@ static struct json_object *member_json(struct pool_member *m, bool *ok)
 	pj_add(jm, "measured", measured_json(m, ok), ok);
 	if (strcmp(pool_member_get_memory(m), "cxl") == 0)
 		pj_add(jm, "cxl", cxl_json(m, ok), ok);
+	if (pool_member_get_pci(m)) {
+		pj_add(jm, "pci", pj_str(pool_member_get_pci(m), ok), ok);
+		pj_add(jm, "bar", pj_int(pool_member_get_bar(m), ok), ok);
+		pj_add(jm, "peer_distance", peer_json(m, ok), ok);
+	}
 	return jm;
 }
 
@@ -176,6 +212,14 @@ int poolctl_list_json(struct pool_ctx *ctx, FILE *f)
 		}
 	}
 	pj_add(root, "members", members, &ok);
+	if (!(pool_get_caps(ctx) & SCALEPOOL_CAP_P2PMEM_MEMBERS)) {
+		struct json_object *notes = json_object_new_array();
+
+		if (!notes)
+			ok = false;
+		pj_append(notes, pj_str(P2PMEM_ABSENT, &ok), &ok);
+		pj_add(root, "notes", notes, &ok);
+	}
 	if (ok)
 		fprintf(f, "%s\n", json_object_to_json_string_ext(root, flags));
 	else
@@ -186,13 +230,15 @@ int poolctl_list_json(struct pool_ctx *ctx, FILE *f)
 
 enum {
 	COL_ID, COL_KIND, COL_NAME, COL_NODE, COL_MEMORY, COL_CAPACITY,
-	COL_USED, COL_LATENCY, COL_BANDWIDTH, COL_MEASURED, COL_CHAIN,
+	COL_USED, COL_LATENCY, COL_BANDWIDTH, COL_MEASURED, COL_CHAIN, COL_PCI,
+	COL_PEERS,
 	NR_COLS,
 };
 
 static const char *const col_titles[NR_COLS] = {
 	"ID", "KIND", "NAME", "NODE", "MEMORY", "CAPACITY", "USED",
-	"FW-LATENCY", "FW-BANDWIDTH", "MEASURED", "CXL-CHAIN",
+	"FW-LATENCY", "FW-BANDWIDTH", "MEASURED", "CXL-CHAIN", "PCI/BAR",
+	"PEER-DISTANCE",
 };
 
 static const bool col_right[NR_COLS] = {
@@ -277,6 +323,28 @@ static void fmt_chain(char *buf, struct pool_member *m)
 		 dax ? daxctl_dev_get_devname(dax) : "?");
 }
 
+/* "0000:01:00.0/2" and "4:4,5:-1" (id:distance); "-" for node members. */
+static void fmt_peer(char *pci, char *peers, struct pool_member *m)
+{
+	struct pool_member *p;
+	size_t len = 0;
+	int d;
+
+	strcpy(pci, "-");
+	strcpy(peers, "-");
+	if (!pool_member_get_pci(m))
+		return;
+	snprintf(pci, CELL_MAX, "%s/%d", pool_member_get_pci(m),
+		 pool_member_get_bar(m));
+	pool_member_foreach(pool_member_get_ctx(m), p) {
+		d = pool_member_get_peer_distance(m, p);
+		if (p == m || d == -ENOENT || len >= CELL_MAX)
+			continue;
+		len += snprintf(peers + len, CELL_MAX - len, "%s%u:%d",
+				len ? "," : "", pool_member_get_id(p), d);
+	}
+}
+
 static void fill_row(char (*row)[CELL_MAX], struct pool_member *m)
 {
 	snprintf(row[COL_ID], CELL_MAX, "%u", pool_member_get_id(m));
@@ -293,6 +361,7 @@ static void fill_row(char (*row)[CELL_MAX], struct pool_member *m)
 		 pool_member_get_fw_write_bandwidth(m), "MB/s");
 	fmt_measured(row[COL_MEASURED], m);
 	fmt_chain(row[COL_CHAIN], m);
+	fmt_peer(row[COL_PCI], row[COL_PEERS], m);
 }
 
 int poolctl_list_human(struct pool_ctx *ctx, FILE *f)
@@ -311,6 +380,8 @@ int poolctl_list_human(struct pool_ctx *ctx, FILE *f)
 			fill_row(&cells[rows++ * NR_COLS], m);
 	poolctl_print_table(f, NR_COLS, col_titles, col_right, cells, rows);
 	free(cells);
+	if (!(pool_get_caps(ctx) & SCALEPOOL_CAP_P2PMEM_MEMBERS))
+		fprintf(stderr, "poolctl list: %s\n", P2PMEM_ABSENT);
 	return 0;
 }
 

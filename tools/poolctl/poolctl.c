@@ -40,6 +40,8 @@ static const struct poolctl_cmd commands[] = {
 	{ "limit", cmd_limit, "show or set a member's limit", usage_limit },
 	{ "bench", cmd_bench, "measure latency and bandwidth of the members",
 	  usage_bench },
+	{ "member", cmd_member, "add or remove a PCI BAR member",
+	  usage_member },
 	{ "help", cmd_help, "show the commands or a command's usage",
 	  usage_help },
 	{ "version", cmd_version, "print the version", usage_version },

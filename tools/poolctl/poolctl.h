@@ -42,12 +42,14 @@ int cmd_alloc(int argc, char **argv, struct pool_ctx **ctx);
 int cmd_stat(int argc, char **argv, struct pool_ctx **ctx);
 int cmd_limit(int argc, char **argv, struct pool_ctx **ctx);
 int cmd_bench(int argc, char **argv, struct pool_ctx **ctx);
+int cmd_member(int argc, char **argv, struct pool_ctx **ctx);
 
 extern const char usage_list[];
 extern const char usage_alloc[];
 extern const char usage_stat[];
 extern const char usage_limit[];
 extern const char usage_bench[];
+extern const char usage_member[];
 /* The output of 'poolctl list', apart so that host tests can check it. */
 int poolctl_list_json(struct pool_ctx *ctx, FILE *f);
 int poolctl_list_human(struct pool_ctx *ctx, FILE *f);

@@ -1,0 +1,609 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * scalepool: peer members, PCI device memory.
+ *
+ * "bar" members: scalepool registers a PCI driver with an empty id
+ * table, so it binds only devices an admin hands it through
+ * driver_override.  Writing "DDDD:BB:DD.F [N]" to
+ * /sys/kernel/scalepool/add_bar then makes a BAR of such a device a
+ * member: the BAR is claimed with pci_request_region(), mapped
+ * write-combined for the kernel (to zero allocations with memset_io())
+ * and carved up by a gen_pool.  Allocations are one contiguous extent
+ * each, mapped into user space write-combined as PFN mappings.
+ *
+ * A member goes when the admin writes its id to remove_member, or when
+ * the device leaves the driver (unbind, hot unplug: the PCI remove
+ * callback).  Then every allocation of the member is revoked (mappings
+ * zapped, later faults get SIGBUS), the kernel mapping and the region
+ * are released, and the member leaves the registry.  The BAR's address
+ * range goes back to the gen_pool only when each allocation's last
+ * reference drops, and the gen_pool and the pci_dev reference go with
+ * the member's kobject, after the last allocation: nothing is freed
+ * twice and nothing touches the device once it is gone.
+ *
+ * Locking, outermost first: the device lock of the pci_dev (add_bar,
+ * remove_member and the driver's remove are serialised by it), then
+ * sp_peers_lock (the list of peer members), then the registry mutex.
+ * A peer's @lock is taken for reading by allocations while they use the
+ * BAR and for writing by its teardown.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/ctype.h>
+#include <linux/device.h>
+#include <linux/genalloc.h>
+#include <linux/io.h>
+#include <linux/kstrtox.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/pci-p2pdma.h>
+#include <linux/rwsem.h>
+#include <linux/security.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/sprintf.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+
+#include "scalepool.h"
+
+/* Smaller BARs are registers, not memory worth pooling. */
+#define SP_BAR_MIN_SIZE	SZ_1M
+
+/**
+ * struct sp_peer - the PCI side of a peer member
+ * @m: the member; @m's kobject owns this struct (sp_peer_release())
+ * @pdev: the device, with a reference
+ * @bar: the BAR index
+ * @start: CPU physical address of the BAR
+ * @kaddr: write-combined kernel mapping of the BAR; NULL once the member
+ *         is torn down (the region is released then too)
+ * @pool: the BAR's address range, handed out in pages
+ * @lock: read: an allocation uses @kaddr and @pool; write: teardown
+ * @dead: torn down; under @lock
+ * @allocs_lock: protects @allocs
+ * @allocs: the member's allocations (struct sp_alloc @peer_entry)
+ * @entry: in sp_peers while the member is in the registry
+ */
+struct sp_peer {
+	struct sp_member *m;
+	struct pci_dev *pdev;
+	int bar;
+	phys_addr_t start;
+	void __iomem *kaddr;
+	struct gen_pool *pool;
+	struct rw_semaphore lock;
+	bool dead;
+	struct mutex allocs_lock;	/* protects @allocs */
+	struct list_head allocs;
+	struct list_head entry;
+};
+
+static DEFINE_MUTEX(sp_peers_lock);
+static LIST_HEAD(sp_peers);
+static struct pci_driver sp_pci_driver;
+
+/**
+ * sp_peer_release() - free the PCI side of a peer member
+ * @p: the member's peer struct; called from the member's kobject release
+ *
+ * Every allocation is gone by now (each held a member reference), so the
+ * gen_pool is empty.
+ */
+void sp_peer_release(struct sp_peer *p)
+{
+	/* A member that failed to publish was never torn down. */
+	if (p->kaddr) {
+		iounmap(p->kaddr);
+		pci_release_region(p->pdev, p->bar);
+	}
+	if (p->pool)
+		gen_pool_destroy(p->pool);
+	pci_dev_put(p->pdev);
+	mutex_destroy(&p->allocs_lock);
+	kfree(p);
+}
+
+/**
+ * sp_peer_pci_name() - the PCI address of a peer member's device
+ * @m: a peer member
+ *
+ * Return: "DDDD:BB:DD.F".
+ */
+const char *sp_peer_pci_name(const struct sp_member *m)
+{
+	return pci_name(m->peer->pdev);
+}
+
+/**
+ * sp_peer_bar() - the BAR index of a peer member
+ * @m: a peer member
+ *
+ * Return: 0 to 5.
+ */
+int sp_peer_bar(const struct sp_member *m)
+{
+	return m->peer->bar;
+}
+
+/*
+ * Hops between two devices through their nearest common upstream bridge,
+ * counted as pci_p2pdma_distance() counts them, or -1 when the only
+ * thing they share is the host bridge.
+ */
+static int sp_pci_hops(struct pci_dev *a, struct pci_dev *b)
+{
+	struct pci_dev *up_a, *up_b;
+	int dist_a, dist_b;
+
+	for (up_a = a, dist_a = 0; up_a; up_a = pci_upstream_bridge(up_a),
+	     dist_a++) {
+		for (up_b = b, dist_b = 0; up_b;
+		     up_b = pci_upstream_bridge(up_b), dist_b++) {
+			if (up_a == up_b)
+				return dist_a + dist_b;
+		}
+	}
+	return -1;
+}
+
+/**
+ * sp_pci_distance() - peer-to-peer distance between two PCI devices
+ * @provider: the device whose memory is used
+ * @client: the device that would reach it
+ *
+ * Where the kernel has P2PDMA, its verdict (which also knows ACS
+ * redirection and the host bridges that forward peer traffic); elsewhere
+ * hops through the common upstream bridge.
+ *
+ * Return: the distance, or -1 when there is no peer-to-peer path.
+ */
+int sp_pci_distance(struct pci_dev *provider, struct pci_dev *client)
+{
+	if (IS_ENABLED(CONFIG_PCI_P2PDMA))
+		return pci_p2pdma_distance(provider, &client->dev, false);
+	return sp_pci_hops(provider, client);
+}
+
+/**
+ * sp_peer_distances_show() - sysfs members/<id>/peer_distance
+ * @m: a peer member
+ * @buf: the sysfs page
+ *
+ * Return: bytes written: "<id> <distance>\n" for every other peer member.
+ */
+ssize_t sp_peer_distances_show(const struct sp_member *m, char *buf)
+{
+	struct sp_peer *q;
+	ssize_t len = 0;
+
+	mutex_lock(&sp_peers_lock);
+	list_for_each_entry(q, &sp_peers, entry) {
+		if (q == m->peer)
+			continue;
+		len += sysfs_emit_at(buf, len, "%u %d\n", q->m->id,
+				     sp_pci_distance(m->peer->pdev, q->pdev));
+	}
+	mutex_unlock(&sp_peers_lock);
+	return len;
+}
+
+/**
+ * sp_peer_alloc() - give an allocation one extent of a peer member
+ * @a: an allocation whose only part is a peer member
+ *
+ * Charges the member, takes the extent from its gen_pool and zeroes it
+ * through the kernel's write-combined mapping.
+ *
+ * Return: 0, -ENOENT when the member went away meanwhile, -ENOSPC when
+ * its limit stopped it, -ENOMEM when the BAR has no free extent that big.
+ */
+int sp_peer_alloc(struct sp_alloc *a)
+{
+	struct sp_alloc_part *part = &a->parts[0];
+	struct sp_peer *p = part->m->peer;
+	unsigned long phys;
+	int ret;
+
+	down_read(&p->lock);
+	if (p->dead) {
+		ret = -ENOENT;
+		goto out_unlock;
+	}
+	ret = sp_member_charge(part->m, a->length);
+	if (ret)
+		goto out_unlock;
+	phys = gen_pool_alloc(p->pool, a->length);
+	if (!phys) {
+		sp_member_uncharge(part->m, a->length);
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	/* Whatever the last user left there is not the new owner's. */
+	memset_io(p->kaddr + (phys - p->start), 0, a->length);
+
+	a->backing = SP_BACKING_BAR;
+	a->phys = phys;
+	part->bytes = a->length;
+	mutex_lock(&p->allocs_lock);
+	list_add_tail(&a->peer_entry, &p->allocs);
+	mutex_unlock(&p->allocs_lock);
+out_unlock:
+	up_read(&p->lock);
+	return ret;
+}
+
+/**
+ * sp_peer_free() - give an allocation's extent back to its member
+ * @a: an allocation made by sp_peer_alloc(), at its last reference
+ *
+ * The member outlives this (the part holds a reference); the device may
+ * be gone, which does not matter: only the gen_pool is touched.
+ */
+void sp_peer_free(struct sp_alloc *a)
+{
+	struct sp_peer *p = a->parts[0].m->peer;
+
+	mutex_lock(&p->allocs_lock);
+	list_del(&a->peer_entry);
+	mutex_unlock(&p->allocs_lock);
+	gen_pool_free(p->pool, a->phys, a->length);
+}
+
+/*
+ * Revoke every allocation and let go of the device: afterwards nothing
+ * of the member touches the BAR.  The caller holds the device lock and
+ * has taken @p off sp_peers.
+ */
+static void sp_peer_kill(struct sp_peer *p)
+{
+	struct sp_alloc *a;
+
+	device_lock_assert(&p->pdev->dev);
+	down_write(&p->lock);
+	p->dead = true;
+	mutex_lock(&p->allocs_lock);
+	list_for_each_entry(a, &p->allocs, peer_entry)
+		sp_alloc_revoke(a);
+	mutex_unlock(&p->allocs_lock);
+	iounmap(p->kaddr);
+	p->kaddr = NULL;
+	pci_release_region(p->pdev, p->bar);
+	up_write(&p->lock);
+}
+
+static void sp_peer_remove(struct sp_peer *p)
+{
+	pci_info(p->pdev, "BAR %d: member %u removed\n", p->bar, p->m->id);
+	sp_peer_kill(p);
+	sp_member_unpublish(p->m);
+}
+
+/* "DDDD:BB:DD.F" at the start of @s; *@end: the first byte after it. */
+static struct pci_dev *sp_parse_bdf(const char *s, const char **end)
+{
+	unsigned int domain, bus, dev, fn;
+	int n = 0;
+
+	if (sscanf(s, "%4x:%2x:%2x.%1u%n", &domain, &bus, &dev, &fn, &n) != 4 ||
+	    !n || dev > 0x1f || fn > 7)
+		return ERR_PTR(-EINVAL);
+	*end = s + n;
+	return pci_get_domain_bus_and_slot(domain, bus, PCI_DEVFN(dev, fn)) ?:
+	       ERR_PTR(-ENODEV);
+}
+
+/* The BAR index after the address: none (-1 for the default), or one. */
+static int sp_parse_bar(const char *s, int *bar)
+{
+	if (*s == '\n' && !s[1]) {
+		*bar = -1;
+		return 0;
+	}
+	if (!*s) {
+		*bar = -1;
+		return 0;
+	}
+	if (*s != ' ' || !isdigit(s[1]))
+		return -EINVAL;
+	return kstrtoint(s + 1, 10, bar) ? -EINVAL : 0;
+}
+
+static bool sp_bar_is_mem(struct pci_dev *pdev, int bar)
+{
+	return (pci_resource_flags(pdev, bar) & IORESOURCE_MEM) &&
+	       pci_resource_len(pdev, bar);
+}
+
+/* @bar checked, or the largest memory BAR for -1. */
+static int sp_pick_bar(struct pci_dev *pdev, int bar)
+{
+	int i, best = -1;
+
+	if (bar >= 0) {
+		if (bar >= PCI_STD_NUM_BARS || !sp_bar_is_mem(pdev, bar))
+			return -EINVAL;
+		best = bar;
+	} else {
+		for (i = 0; i < PCI_STD_NUM_BARS; i++) {
+			if (sp_bar_is_mem(pdev, i) &&
+			    (best < 0 || pci_resource_len(pdev, i) >
+					 pci_resource_len(pdev, best)))
+				best = i;
+		}
+		if (best < 0)
+			return -EINVAL;
+	}
+	if (pci_resource_len(pdev, best) < SP_BAR_MIN_SIZE)
+		return -ERANGE;
+	return best;
+}
+
+static bool sp_peer_exists(struct pci_dev *pdev, int bar)
+{
+	struct sp_peer *p;
+	bool found = false;
+
+	mutex_lock(&sp_peers_lock);
+	list_for_each_entry(p, &sp_peers, entry) {
+		if (p->pdev == pdev && p->bar == bar) {
+			found = true;
+			break;
+		}
+	}
+	mutex_unlock(&sp_peers_lock);
+	return found;
+}
+
+/* The member's home node: the device's, or the first with memory. */
+static int sp_pci_node(struct pci_dev *pdev)
+{
+	int nid = dev_to_node(&pdev->dev);
+
+	return nid == NUMA_NO_NODE ? first_memory_node : nid;
+}
+
+/* Claim, map and pool @bar; the peer is not visible to anyone yet. */
+static int sp_peer_setup(struct sp_peer *p, struct pci_dev *pdev, int bar)
+{
+	resource_size_t len = pci_resource_len(pdev, bar);
+	int nid = sp_pci_node(pdev);
+	int ret;
+
+	p->pdev = pci_dev_get(pdev);
+	p->bar = bar;
+	p->start = pci_resource_start(pdev, bar);
+	init_rwsem(&p->lock);
+	mutex_init(&p->allocs_lock);
+	INIT_LIST_HEAD(&p->allocs);
+	INIT_LIST_HEAD(&p->entry);
+
+	p->pool = gen_pool_create(PAGE_SHIFT, nid);
+	if (!p->pool)
+		return -ENOMEM;
+	ret = gen_pool_add(p->pool, p->start, len, nid);
+	if (ret)
+		return ret;
+
+	ret = pci_request_region(pdev, bar, KBUILD_MODNAME);
+	if (ret)
+		return ret;
+	p->kaddr = ioremap_wc(p->start, len);
+	if (!p->kaddr) {
+		pci_release_region(pdev, bar);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Make @bar of @pdev a member; the device lock is held. */
+static int sp_bar_member_add(struct pci_dev *pdev, int bar)
+{
+	struct sp_member *m;
+	struct sp_peer *p;
+	int ret;
+
+	device_lock_assert(&pdev->dev);
+	if (sp_peer_exists(pdev, bar))
+		return -EEXIST;
+
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!m || !p) {
+		kfree(m);
+		kfree(p);
+		return -ENOMEM;
+	}
+	/* From here sp_member_release() undoes whatever setup did. */
+	m->peer = p;
+	p->m = m;
+	m->kind = SP_MEMBER_BAR;
+	m->mem_type = SP_MEM_PCI;
+	m->nid = sp_pci_node(pdev);
+	m->capacity = pci_resource_len(pdev, bar);
+	atomic64_set(&m->used, 0);
+	snprintf(m->name, sizeof(m->name), "%s-bar%d", pci_name(pdev), bar);
+
+	ret = sp_peer_setup(p, pdev, bar);
+	if (ret) {
+		sp_member_release(&m->kobj);
+		return ret;
+	}
+	/* On failure this freed m and p. */
+	ret = sp_member_publish(m);
+	if (ret)
+		return ret;
+
+	mutex_lock(&sp_peers_lock);
+	list_add_tail(&p->entry, &sp_peers);
+	mutex_unlock(&sp_peers_lock);
+	pci_info(pdev, "BAR %d (%llu KiB) is member %u\n", bar,
+		 (u64)m->capacity >> 10, m->id);
+	return 0;
+}
+
+/**
+ * sp_sysfs_add_bar() - /sys/kernel/scalepool/add_bar
+ * @buf: "DDDD:BB:DD.F" or "DDDD:BB:DD.F N", with an optional newline
+ *
+ * Return: 0, or -EPERM (no CAP_SYS_ADMIN, or kernel lockdown), -EINVAL
+ * (syntax, BAR index, not a memory BAR), -ENODEV (no such device, or not
+ * bound to scalepool), -EBUSY (bound to another driver, or the region is
+ * claimed), -ERANGE (BAR below 1 MiB), -EEXIST (already a member).
+ */
+int sp_sysfs_add_bar(const char *buf)
+{
+	struct pci_dev *pdev;
+	const char *rest;
+	int bar, ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	ret = security_locked_down(LOCKDOWN_PCI_ACCESS);
+	if (ret)
+		return ret;
+	pdev = sp_parse_bdf(buf, &rest);
+	if (IS_ERR(pdev))
+		return PTR_ERR(pdev);
+	ret = sp_parse_bar(rest, &bar);
+	if (ret)
+		goto out_put;
+
+	device_lock(&pdev->dev);
+	if (!pdev->dev.driver) {
+		ret = -ENODEV;
+	} else if (pdev->dev.driver != &sp_pci_driver.driver) {
+		ret = -EBUSY;
+	} else {
+		bar = sp_pick_bar(pdev, bar);
+		ret = bar < 0 ? bar : sp_bar_member_add(pdev, bar);
+	}
+	device_unlock(&pdev->dev);
+out_put:
+	pci_dev_put(pdev);
+	return ret;
+}
+
+/**
+ * sp_sysfs_remove_member() - /sys/kernel/scalepool/remove_member
+ * @buf: a member id, with an optional newline
+ *
+ * Return: 0, -EPERM without CAP_SYS_ADMIN, -EINVAL for a node or p2pmem
+ * member or a bad number, -ENOENT for an id that names no member.
+ */
+int sp_sysfs_remove_member(const char *buf)
+{
+	struct sp_member *m;
+	struct sp_peer *p;
+	struct pci_dev *pdev;
+	bool listed;
+	u32 id;
+	int ret = 0;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (kstrtou32(buf, 10, &id))
+		return -EINVAL;
+	m = sp_member_get(id);
+	if (!m)
+		return -ENOENT;
+	if (m->kind != SP_MEMBER_BAR) {
+		ret = -EINVAL;
+		goto out_put;
+	}
+
+	p = m->peer;
+	pdev = p->pdev;
+	device_lock(&pdev->dev);
+	mutex_lock(&sp_peers_lock);
+	/* The driver's remove may have taken it first. */
+	listed = !list_empty(&p->entry);
+	list_del_init(&p->entry);
+	mutex_unlock(&sp_peers_lock);
+	if (listed)
+		sp_peer_remove(p);
+	else
+		ret = -ENOENT;
+	device_unlock(&pdev->dev);
+out_put:
+	sp_member_put(m);
+	return ret;
+}
+
+/*
+ * Nothing to set up: the device is only enabled, so that its memory
+ * decodes.  Members are added through add_bar.  A device bound under
+ * lockdown could not be added anyway: refuse it here already.
+ */
+static int sp_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	int ret;
+
+	ret = security_locked_down(LOCKDOWN_PCI_ACCESS);
+	if (ret)
+		return ret;
+	ret = pci_enable_device_mem(pdev);
+	if (ret)
+		return ret;
+	pci_info(pdev, "bound to scalepool; add a BAR with %s\n",
+		 "/sys/kernel/scalepool/add_bar");
+	return 0;
+}
+
+/* Unbind or hot unplug: the device's members go, their mappings too. */
+static void sp_pci_remove(struct pci_dev *pdev)
+{
+	struct sp_peer *p, *tmp;
+	LIST_HEAD(gone);
+
+	mutex_lock(&sp_peers_lock);
+	list_for_each_entry_safe(p, tmp, &sp_peers, entry) {
+		if (p->pdev == pdev)
+			list_move_tail(&p->entry, &gone);
+	}
+	mutex_unlock(&sp_peers_lock);
+
+	/* sysfs removal waits for readers of peer_distance: lock dropped. */
+	list_for_each_entry_safe(p, tmp, &gone, entry) {
+		list_del_init(&p->entry);
+		sp_peer_remove(p);
+	}
+	pci_disable_device(pdev);
+}
+
+/* Empty: only driver_override binds a device to scalepool. */
+static const struct pci_device_id sp_pci_ids[] = {
+	{ }
+};
+
+static struct pci_driver sp_pci_driver = {
+	.name = KBUILD_MODNAME,
+	.id_table = sp_pci_ids,
+	.probe = sp_pci_probe,
+	.remove = sp_pci_remove,
+};
+
+/**
+ * sp_pci_init() - register the scalepool PCI driver
+ *
+ * Devices whose driver_override names scalepool bind at once.
+ *
+ * Return: 0 or a negative errno.
+ */
+int sp_pci_init(void)
+{
+	return pci_register_driver(&sp_pci_driver);
+}
+
+/**
+ * sp_pci_exit() - unregister the PCI driver
+ *
+ * Unbinds every device, which removes every bar member.
+ */
+void sp_pci_exit(void)
+{
+	pci_unregister_driver(&sp_pci_driver);
+}

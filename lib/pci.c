@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libpool: peer members (PCI device memory): their sysfs files, and
+ * adding and removing "bar" members.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "private.h"
+
+int lp_write_attr(struct pool_ctx *ctx, const char *path, const char *val)
+{
+	size_t len = strlen(val);
+	ssize_t n;
+	int fd, rc = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		dbg(ctx, "open %s: %s\n", path, strerror(-rc));
+		return rc;
+	}
+	do {
+		n = write(fd, val, len);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		rc = -errno;
+	else if ((size_t)n != len)
+		rc = -EIO;
+	if (close(fd) < 0 && !rc)
+		rc = -errno;
+	if (rc)
+		dbg(ctx, "write '%s' to %s: %s\n", val, path, strerror(-rc));
+	return rc;
+}
+
+/* "<id> <distance>" lines of members/<id>/peer_distance. */
+static int parse_peer_distance(struct pool_member *m, char *buf)
+{
+	char *line, *save = NULL;
+	unsigned int id;
+	int dist, n = 0;
+
+	for (line = buf; *line; line++)
+		n += *line == '\n';
+	n++;
+	m->peer_ids = calloc((size_t)n, sizeof(*m->peer_ids));
+	m->peer_dist = calloc((size_t)n, sizeof(*m->peer_dist));
+	if (!m->peer_ids || !m->peer_dist)
+		return -ENOMEM;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char extra;
+
+		if (sscanf(line, "%u %d %c", &id, &dist, &extra) != 2) {
+			err(m->ctx, "member %u: bad peer_distance line '%s'\n",
+			    m->id, line);
+			return -EINVAL;
+		}
+		m->peer_ids[m->nr_peers] = id;
+		m->peer_dist[m->nr_peers++] = dist;
+	}
+	return 0;
+}
+
+static int peer_attr(struct pool_member *m, const char *dir, const char *attr,
+		     char *buf)
+{
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, attr) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	return lp_read_attr(m->ctx, path, buf, LP_ATTR_MAX);
+}
+
+int lp_member_load_peer(struct pool_member *m, const char *dir)
+{
+	char buf[LP_ATTR_MAX];
+	int rc;
+
+	m->bar = -1;
+	if (strcmp(m->kind, "bar") && strcmp(m->kind, "p2pmem"))
+		return 0;
+	rc = peer_attr(m, dir, "pci", buf);
+	if (rc)
+		return rc;
+	m->pci = strdup(buf);
+	if (!m->pci)
+		return -ENOMEM;
+	rc = peer_attr(m, dir, "bar", buf);
+	if (!rc)
+		rc = lp_parse_int(buf, &m->bar);
+	if (!rc)
+		rc = peer_attr(m, dir, "peer_distance", buf);
+	if (!rc)
+		rc = parse_peer_distance(m, buf);
+	return rc;
+}
+
+void lp_member_clear_peer(struct pool_member *m)
+{
+	free(m->pci);
+	free(m->peer_ids);
+	free(m->peer_dist);
+	m->pci = NULL;
+	m->peer_ids = NULL;
+	m->peer_dist = NULL;
+	m->nr_peers = 0;
+}
+
+const char *pool_member_get_pci(struct pool_member *m)
+{
+	return m ? m->pci : NULL;
+}
+
+int pool_member_get_bar(struct pool_member *m)
+{
+	return m ? m->bar : -1;
+}
+
+int pool_member_get_peer_distance(struct pool_member *m,
+				  struct pool_member *peer)
+{
+	int i;
+
+	if (!m || !peer)
+		return -EINVAL;
+	for (i = 0; i < m->nr_peers; i++)
+		if (m->peer_ids[i] == peer->id)
+			return m->peer_dist[i];
+	return -ENOENT;
+}
+
+/* "DDDD:BB:DD.F", nothing else. */
+static bool is_bdf(const char *s)
+{
+	unsigned int d, b, dev, fn;
+	int n = 0;
+
+	if (strlen(s) != 12)
+		return false;
+	return sscanf(s, "%4x:%2x:%2x.%1u%n", &d, &b, &dev, &fn, &n) == 4 &&
+	       n == 12 && dev <= 0x1f && fn <= 7;
+}
+
+__attribute__((format(printf, 4, 5)))
+static int pci_path(struct pool_ctx *ctx, char *path, size_t len,
+		    const char *fmt, ...)
+{
+	char tail[PATH_MAX];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tail, sizeof(tail), fmt, ap);
+	va_end(ap);
+	if (n >= (int)sizeof(tail) ||
+	    snprintf(path, len, "%s/%s", ctx->pci_dir, tail) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/*
+ * The driver a device is bound to, in @drv: "" for none.
+ * Return: 0, -ENODEV when there is no such device.
+ */
+static int pci_driver_of(struct pool_ctx *ctx, const char *bdf, char *drv,
+			 size_t len)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	struct stat st;
+	const char *base;
+	ssize_t n;
+	int rc;
+
+	rc = pci_path(ctx, path, sizeof(path), "devices/%s", bdf);
+	if (rc)
+		return rc;
+	if (stat(path, &st) < 0)
+		return -ENODEV;
+	rc = pci_path(ctx, path, sizeof(path), "devices/%s/driver", bdf);
+	if (rc)
+		return rc;
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0) {
+		drv[0] = '\0';
+		return 0;
+	}
+	link[n] = '\0';
+	base = strrchr(link, '/');
+	snprintf(drv, len, "%s", base ? base + 1 : link);
+	return 0;
+}
+
+/* Give @bdf (unbound) to the scalepool PCI driver. */
+static int pci_bind_scalepool(struct pool_ctx *ctx, const char *bdf)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	rc = pci_path(ctx, path, sizeof(path), "devices/%s/driver_override",
+		      bdf);
+	if (!rc)
+		rc = lp_write_attr(ctx, path, "scalepool");
+	if (rc)
+		return rc;
+	rc = pci_path(ctx, path, sizeof(path), "drivers/scalepool/bind");
+	if (!rc)
+		rc = lp_write_attr(ctx, path, bdf);
+	return rc;
+}
+
+/* Unbind @bdf from scalepool and clear its driver_override. */
+static void pci_unbind_scalepool(struct pool_ctx *ctx, const char *bdf)
+{
+	char path[PATH_MAX], drv[PATH_MAX];
+
+	if (!pci_driver_of(ctx, bdf, drv, sizeof(drv)) &&
+	    !strcmp(drv, "scalepool") &&
+	    !pci_path(ctx, path, sizeof(path), "drivers/scalepool/unbind"))
+		lp_write_attr(ctx, path, bdf);
+	if (!pci_path(ctx, path, sizeof(path), "devices/%s/driver_override",
+		      bdf))
+		lp_write_attr(ctx, path, "\n");
+}
+
+/* The id of the newest bar member of @bdf (BAR @bar, or any for -1). */
+static int find_bar_member(struct pool_ctx *ctx, const char *bdf, int bar,
+			   unsigned int *id)
+{
+	struct pool_member *m, *found = NULL;
+	int rc;
+
+	rc = pool_refresh(ctx);
+	if (rc)
+		return rc;
+	pool_member_foreach(ctx, m) {
+		if (m->pci && !strcmp(m->kind, "bar") &&
+		    !strcmp(m->pci, bdf) && (bar < 0 || m->bar == bar))
+			found = m;
+	}
+	if (!found)
+		return -ENOENT;
+	*id = found->id;
+	return 0;
+}
+
+int pool_member_add_bar(struct pool_ctx *ctx, const char *bdf, int bar,
+			unsigned int *id)
+{
+	char path[PATH_MAX], drv[PATH_MAX], val[32];
+	bool bound_here = false;
+	int rc;
+
+	if (!ctx || !bdf || !is_bdf(bdf) || bar > 5)
+		return -EINVAL;
+	rc = pci_driver_of(ctx, bdf, drv, sizeof(drv));
+	if (rc) {
+		err(ctx, "%s: no such PCI device\n", bdf);
+		return rc;
+	}
+	if (drv[0] && strcmp(drv, "scalepool")) {
+		err(ctx, "%s: bound to driver %s\n", bdf, drv);
+		return -EBUSY;
+	}
+	if (!drv[0]) {
+		rc = pci_bind_scalepool(ctx, bdf);
+		if (rc) {
+			err(ctx, "%s: cannot bind to scalepool: %s\n", bdf,
+			    strerror(-rc));
+			pci_unbind_scalepool(ctx, bdf);
+			return rc;
+		}
+		bound_here = true;
+	}
+
+	if (bar < 0)
+		snprintf(val, sizeof(val), "%s\n", bdf);
+	else
+		snprintf(val, sizeof(val), "%s %d\n", bdf, bar);
+	if (snprintf(path, sizeof(path), "%s/add_bar", ctx->sysfs_dir) >=
+	    (int)sizeof(path))
+		rc = -ENAMETOOLONG;
+	else
+		rc = lp_write_attr(ctx, path, val);
+	if (rc) {
+		err(ctx, "%s: add_bar: %s\n", bdf, strerror(-rc));
+		if (bound_here)
+			pci_unbind_scalepool(ctx, bdf);
+		return rc;
+	}
+	rc = find_bar_member(ctx, bdf, bar, id ? id : &(unsigned int){0});
+	if (rc)
+		err(ctx, "%s: added, but its member is not in sysfs\n", bdf);
+	return rc;
+}
+
+/* Does any member in sysfs still use @bdf? */
+static bool pci_in_use(struct pool_ctx *ctx, const char *bdf)
+{
+	struct pool_member *m;
+
+	if (pool_refresh(ctx))
+		return true;
+	pool_member_foreach(ctx, m)
+		if (m->pci && !strcmp(m->pci, bdf))
+			return true;
+	return false;
+}
+
+int pool_member_remove(struct pool_member *m)
+{
+	struct pool_ctx *ctx;
+	char path[PATH_MAX], val[32], *bdf;
+	int rc;
+
+	if (!m)
+		return -EINVAL;
+	ctx = m->ctx;
+	if (!m->pci || strcmp(m->kind, "bar"))
+		return -EINVAL;
+	/* @m goes with the refresh below. */
+	bdf = strdup(m->pci);
+	if (!bdf)
+		return -ENOMEM;
+	snprintf(val, sizeof(val), "%u\n", m->id);
+	if (snprintf(path, sizeof(path), "%s/remove_member", ctx->sysfs_dir) >=
+	    (int)sizeof(path))
+		rc = -ENAMETOOLONG;
+	else
+		rc = lp_write_attr(ctx, path, val);
+	if (!rc && !pci_in_use(ctx, bdf))
+		pci_unbind_scalepool(ctx, bdf);
+	free(bdf);
+	return rc;
+}
