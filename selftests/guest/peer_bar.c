@@ -1,0 +1,674 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * "bar" members through the kernel's own interface: the scalepool PCI
+ * driver, /sys/kernel/scalepool/add_bar and remove_member, allocations
+ * mapped and checked, zeroing of reused BAR memory, revocation (remove
+ * and unbind with a live mapping: SIGBUS in the process, no kernel
+ * report, which tools/vm/run turns into a failure), re-adding, every
+ * bad input with its errno, peer distances and the placement rules.
+ * Runs in the guest of the "peer" topology (three ivshmem-plain devices:
+ * two behind a PCIe switch, one on pcie.0) with the module loaded.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "pool_test.h"
+#include "kselftest_harness.h"
+
+#define PCI_DEVS	"/sys/bus/pci/devices"
+#define PCI_SP_DRV	"/sys/bus/pci/drivers/scalepool"
+#define SP_SYS		"/sys/kernel/scalepool"
+#define IVSHMEM_ID	"0x1110"
+#define MAX_DEVS	8
+
+/* ivshmem-plain devices of the topology, in bus order. */
+struct ivshmem {
+	char bdf[300];
+	bool root_bus;		/* on pcie.0, not behind the switch */
+	unsigned long long bar2;	/* bytes */
+};
+
+static int find_ivshmem(struct ivshmem *devs, int max)
+{
+	DIR *d = opendir(PCI_DEVS);
+	struct dirent *de;
+	char path[512], buf[64];
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && n < max) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), PCI_DEVS "/%s/device", de->d_name);
+		if (sp_read_line(path, buf, sizeof(buf)) ||
+		    strcmp(buf, IVSHMEM_ID))
+			continue;
+		snprintf(devs[n].bdf, sizeof(devs[n].bdf), "%s", de->d_name);
+		devs[n].root_bus = !strncmp(de->d_name + 5, "00:", 3);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Size and flags of BAR @bar from the device's resource file. */
+static unsigned long long bar_size(const char *bdf, int bar)
+{
+	unsigned long long start, end, flags, size = 0;
+	char path[256];
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), PCI_DEVS "/%s/resource", bdf);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	for (i = 0; i <= bar; i++) {
+		if (fscanf(f, "%llx %llx %llx", &start, &end, &flags) != 3)
+			break;
+		if (i == bar && end > start)
+			size = end - start + 1;
+	}
+	fclose(f);
+	return size;
+}
+
+/* The driver @bdf is bound to, "" for none. */
+static void driver_of(const char *bdf, char *buf, size_t len)
+{
+	char path[256], link[256];
+	ssize_t n;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), PCI_DEVS "/%s/driver", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return;
+	link[n] = '\0';
+	snprintf(buf, len, "%s", strrchr(link, '/') + 1);
+}
+
+static int sys_write(const char *path, const char *val)
+{
+	return sp_write_file(path, val);
+}
+
+static int bind_sp(const char *bdf)
+{
+	char path[256], drv[64];
+	int ret;
+
+	driver_of(bdf, drv, sizeof(drv));
+	if (!strcmp(drv, "scalepool"))
+		return 0;
+	snprintf(path, sizeof(path), PCI_DEVS "/%s/driver_override", bdf);
+	ret = sys_write(path, "scalepool");
+	return ret ?: sys_write(PCI_SP_DRV "/bind", bdf);
+}
+
+static void unbind_sp(const char *bdf)
+{
+	char path[256], drv[64];
+
+	driver_of(bdf, drv, sizeof(drv));
+	if (!strcmp(drv, "scalepool"))
+		sys_write(PCI_SP_DRV "/unbind", bdf);
+	snprintf(path, sizeof(path), PCI_DEVS "/%s/driver_override", bdf);
+	sys_write(path, "\n");
+}
+
+static int add_bar(const char *arg)
+{
+	return sys_write(SP_SYS "/add_bar", arg);
+}
+
+/* The id of the bar member of @bdf, -1 when none. */
+static int bar_member(const char *bdf)
+{
+	__u32 ids[SP_MAX_IDS];
+	char buf[64];
+	int i, n = sp_members(ids, SP_MAX_IDS);
+
+	for (i = 0; i < n; i++) {
+		if (sp_member_attr(ids[i], "kind", buf, sizeof(buf)) ||
+		    strcmp(buf, "bar"))
+			continue;
+		if (!sp_member_attr(ids[i], "pci", buf, sizeof(buf)) &&
+		    !strcmp(buf, bdf))
+			return (int)ids[i];
+	}
+	return -1;
+}
+
+static int remove_member(int id)
+{
+	char val[16];
+
+	snprintf(val, sizeof(val), "%d", id);
+	return sys_write(SP_SYS "/remove_member", val);
+}
+
+/* Bind @bdf and add its default BAR; the member id or -errno. */
+static int add_member(const char *bdf)
+{
+	int ret = bind_sp(bdf);
+
+	if (ret)
+		return ret;
+	ret = add_bar(bdf);
+	if (ret)
+		return ret;
+	return bar_member(bdf);
+}
+
+/* Reads the first byte of @p in a child: the signal that killed it. */
+static int child_read_signal(volatile unsigned char *p, int wait_fd)
+{
+	int status;
+	char c;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		/* Wait until the parent revoked the memory, then touch it. */
+		if (read(wait_fd, &c, 1) != 1)
+			_exit(2);
+		c = p[0];
+		_exit(c == 0x5a ? 3 : 4);
+	}
+	close(wait_fd);
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFSIGNALED(status) ? WTERMSIG(status) :
+	       -100 - WEXITSTATUS(status);
+}
+
+FIXTURE(bar) {
+	struct ivshmem devs[MAX_DEVS];
+	int nr_devs;
+	int fd;
+	const char *bdf;	/* behind the switch, the larger one */
+	unsigned long long size;
+};
+
+FIXTURE_SETUP(bar)
+{
+	int i;
+
+	self->fd = sp_open();
+	ASSERT_LE(0, self->fd);
+	self->nr_devs = find_ivshmem(self->devs, MAX_DEVS);
+	if (self->nr_devs < 3)
+		SKIP(return, "needs the peer topology's three ivshmem devices");
+	self->bdf = NULL;
+	for (i = 0; i < self->nr_devs; i++) {
+		self->devs[i].bar2 = bar_size(self->devs[i].bdf, 2);
+		if (!self->devs[i].root_bus &&
+		    (!self->bdf || self->devs[i].bar2 > self->size)) {
+			self->bdf = self->devs[i].bdf;
+			self->size = self->devs[i].bar2;
+		}
+	}
+	ASSERT_NE(NULL, self->bdf);
+	ASSERT_LE(SP_MIB, self->size);
+}
+
+FIXTURE_TEARDOWN(bar)
+{
+	int i, id;
+
+	if (self->fd >= 0)
+		close(self->fd);
+	for (i = 0; i < self->nr_devs; i++) {
+		id = bar_member(self->devs[i].bdf);
+		if (id >= 0)
+			remove_member(id);
+		unbind_sp(self->devs[i].bdf);
+	}
+}
+
+TEST_F(bar, member_files)
+{
+	char buf[64], want[64];
+	int id;
+
+	id = add_member(self->bdf);
+	ASSERT_LE(0, id);
+	ASSERT_EQ(0, sp_member_attr(id, "kind", buf, sizeof(buf)));
+	EXPECT_STREQ("bar", buf);
+	ASSERT_EQ(0, sp_member_attr(id, "memory", buf, sizeof(buf)));
+	EXPECT_STREQ("pci", buf);
+	ASSERT_EQ(0, sp_member_attr(id, "pci", buf, sizeof(buf)));
+	EXPECT_STREQ(self->bdf, buf);
+	/* ivshmem-plain: BAR 0 registers (256 bytes), BAR 2 the memory. */
+	EXPECT_EQ(2, sp_member_ll(id, "bar"));
+	snprintf(want, sizeof(want), "%s-bar2", self->bdf);
+	ASSERT_EQ(0, sp_member_attr(id, "name", buf, sizeof(buf)));
+	EXPECT_STREQ(want, buf);
+	EXPECT_EQ((long long)self->size, sp_member_ll(id, "capacity"));
+	EXPECT_EQ(0, sp_member_ll(id, "used"));
+	EXPECT_EQ((long long)self->size, sp_member_ll(id, "free"));
+	/* The device's NUMA node, or the first node with memory. */
+	snprintf(buf, sizeof(buf), PCI_DEVS "/%s/numa_node", self->bdf);
+	if (sp_read_ll(buf) >= 0) {
+		EXPECT_EQ(sp_read_ll(buf), sp_member_ll(id, "node"));
+	} else {
+		EXPECT_EQ(0, sp_member_ll(id, "node"));
+	}
+	/* The region is claimed in the kernel's resource tree. */
+	EXPECT_EQ(0, system("grep -q ' : scalepool$' /proc/iomem"));
+}
+
+TEST_F(bar, alloc_write_read)
+{
+	struct scalepool_placement pl[2];
+	struct scalepool_info info;
+	unsigned char *p, *q;
+	__u64 off;
+	__u32 h;
+	int id;
+
+	id = add_member(self->bdf);
+	ASSERT_LE(0, id);
+	ASSERT_EQ(0, sp_alloc_on(self->fd, id, 0, SP_MIB, &h, &off));
+	EXPECT_EQ((long long)SP_MIB, sp_member_ll(id, "used"));
+	ASSERT_EQ(0, sp_info(self->fd, h, &info, pl, 2));
+	ASSERT_EQ(1U, info.nr_placements);
+	EXPECT_EQ((__u32)id, pl[0].member);
+	EXPECT_EQ(SP_MIB, pl[0].bytes);
+	EXPECT_EQ(0ULL, pl[0].huge_bytes);
+
+	p = sp_map(self->fd, off, SP_MIB);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, sp_check_zero(p, SP_MIB));
+	sp_fill(p, SP_MIB, 42);
+	EXPECT_EQ(-1, sp_check(p, SP_MIB, 42));
+	/* A second mapping sees the same device memory. */
+	q = sp_map(self->fd, off, SP_MIB);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_EQ(-1, sp_check(q, SP_MIB, 42));
+	munmap(q, SP_MIB);
+	munmap(p, SP_MIB);
+	EXPECT_EQ(0, sp_free(self->fd, h));
+	EXPECT_EQ(0, sp_member_ll(id, "used"));
+}
+
+TEST_F(bar, mapping_is_write_combined)
+{
+	char line[512], want[32];
+	unsigned char *p;
+	bool found = false;
+	__u64 off;
+	__u32 h;
+	FILE *f;
+	int id;
+
+	id = add_member(self->bdf);
+	ASSERT_LE(0, id);
+	ASSERT_EQ(0, sp_alloc_on(self->fd, id, SCALEPOOL_ALLOC_POPULATE,
+				 SP_MIB, &h, &off));
+	p = sp_map(self->fd, off, SP_MIB);
+	ASSERT_NE(MAP_FAILED, p);
+	/* x86 PAT: the user mapping's range is tracked as write-combining. */
+	snprintf(want, sizeof(want), "%lx-", (unsigned long)p);
+	f = fopen("/proc/self/smaps", "re");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, want, strlen(want)))
+			found = true;
+		if (found && !strncmp(line, "VmFlags:", 8)) {
+			/* io: VM_IO, pf: VM_PFNMAP */
+			EXPECT_NE(NULL, strstr(line, " io"));
+			EXPECT_NE(NULL, strstr(line, " pf"));
+			break;
+		}
+	}
+	fclose(f);
+	EXPECT_TRUE(found);
+	if (system("mountpoint -q /sys/kernel/debug || "
+		   "mount -t debugfs none /sys/kernel/debug 2>/dev/null") ||
+	    access("/sys/kernel/debug/x86/pat_memtype_list", R_OK)) {
+		TH_LOG("no pat_memtype_list: write-combining not checked");
+	} else {
+		EXPECT_EQ(0, system("grep -q write-combining "
+				    "/sys/kernel/debug/x86/pat_memtype_list"));
+	}
+	munmap(p, SP_MIB);
+	EXPECT_EQ(0, sp_free(self->fd, h));
+}
+
+/* What one allocation leaves in the BAR, the next never sees. */
+TEST_F(bar, reused_memory_is_zeroed)
+{
+	unsigned char *p;
+	__u64 off;
+	__u32 h;
+	int id, round;
+
+	id = add_member(self->bdf);
+	ASSERT_LE(0, id);
+	for (round = 0; round < 2; round++) {
+		/* The whole BAR: the second round gets the same bytes. */
+		ASSERT_EQ(0, sp_alloc_on(self->fd, id, 0, self->size, &h,
+					 &off));
+		p = sp_map(self->fd, off, self->size);
+		ASSERT_NE(MAP_FAILED, p);
+		EXPECT_EQ(-1, sp_check_zero(p, self->size));
+		memset(p, 0xa5, self->size);
+		munmap(p, self->size);
+		EXPECT_EQ(0, sp_free(self->fd, h));
+	}
+	EXPECT_EQ(0, sp_member_ll(id, "used"));
+}
+
+TEST_F(bar, full_bar_then_enomem)
+{
+	__u32 h, h2;
+	int id;
+
+	id = add_member(self->bdf);
+	ASSERT_LE(0, id);
+	ASSERT_EQ(0, sp_alloc_on(self->fd, id, 0, self->size, &h, NULL));
+	EXPECT_EQ(-ENOMEM, sp_alloc_on(self->fd, id, 0, SP_PAGE, &h2, NULL));
+	EXPECT_EQ((long long)self->size, sp_member_ll(id, "used"));
+	EXPECT_EQ(0, sp_member_ll(id, "free"));
+	EXPECT_EQ(0, sp_free(self->fd, h));
+	/* More than the BAR holds. */
+	EXPECT_EQ(-ENOMEM, sp_alloc_on(self->fd, id, 0, self->size + SP_PAGE,
+				       &h2, NULL));
+	/* The admin limit applies as for any member. */
+	ASSERT_EQ(0, sp_member_set_limit(id, SP_MIB));
+	EXPECT_EQ(-ENOSPC, sp_alloc_on(self->fd, id, 0, 2 * SP_MIB, &h2,
+				       NULL));
+	ASSERT_EQ(0, sp_member_set_limit(id, 0));
+	EXPECT_EQ(0, sp_member_ll(id, "used"));
+}
+
+/* A peer member holds an allocation alone, with BIND or NEAREST. */
+TEST_F(bar, placement_rules)
+{
+	static const __u32 others[] = {
+		SCALEPOOL_POLICY_PREFERRED, SCALEPOOL_POLICY_INTERLEAVE,
+		SCALEPOOL_POLICY_TIERED,
+	};
+	__u32 ids[2], h;
+	unsigned int i;
+	int id, node;
+
+	id = add_member(self->bdf);
+	ASSERT_LE(0, id);
+	node = sp_member_of_node(0);
+	ASSERT_LE(0, node);
+	ids[0] = id;
+	ids[1] = node;
+	EXPECT_EQ(-EINVAL, sp_do_alloc(self->fd, SCALEPOOL_POLICY_BIND, 0,
+				       SP_MIB, ids, 2, NULL, 0,
+				       SCALEPOOL_INITIATOR_LOCAL, &h, NULL));
+	for (i = 0; i < SP_ARRAY_SIZE(others); i++)
+		EXPECT_EQ(-EINVAL, sp_do_alloc(self->fd, others[i], 0, SP_MIB,
+					       ids, 1, NULL, 0,
+					       SCALEPOOL_INITIATOR_LOCAL, &h,
+					       NULL));
+	ASSERT_EQ(0, sp_do_alloc(self->fd, SCALEPOOL_POLICY_NEAREST, 0, SP_MIB,
+				 ids, 1, NULL, 0, SCALEPOOL_INITIATOR_LOCAL,
+				 &h, NULL));
+	EXPECT_EQ((long long)SP_MIB, sp_member_ll(id, "used"));
+	EXPECT_EQ(0, sp_free(self->fd, h));
+	/* An empty set never lands on a peer member. */
+	ASSERT_EQ(0, sp_do_alloc(self->fd, SCALEPOOL_POLICY_NEAREST, 0, SP_MIB,
+				 NULL, 0, NULL, 0, SCALEPOOL_INITIATOR_LOCAL,
+				 &h, NULL));
+	EXPECT_EQ(0, sp_member_ll(id, "used"));
+	EXPECT_EQ(0, sp_free(self->fd, h));
+}
+
+static void revoke_with_live_mapping(struct __test_metadata *_metadata,
+				     FIXTURE_DATA(bar) *self, bool unbind)
+{
+	volatile unsigned char *p, *q;
+	int pipefd[2], sig, id, id2, status;
+	pid_t pid;
+	char c;
+	char path[256];
+	__u64 off;
+	__u32 h;
+
+	id = add_member(self->bdf);
+	ASSERT_LE(0, id);
+	ASSERT_EQ(0, sp_alloc_on(self->fd, id, 0, SP_MIB, &h, &off));
+	p = sp_map(self->fd, off, SP_MIB);
+	ASSERT_NE(MAP_FAILED, p);
+	memset((void *)p, 0x5a, SP_MIB);
+	ASSERT_EQ(0, pipe(pipefd));
+	fflush(stdout);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* Inherited mapping: readable before revocation. */
+		close(pipefd[1]);
+		if (p[0] != 0x5a)
+			_exit(5);
+		if (read(pipefd[0], &c, 1) != 1)
+			_exit(2);
+		c = p[4096];
+		_exit(c == 0x5a ? 3 : 4);
+	}
+	close(pipefd[0]);
+	if (unbind) {
+		ASSERT_EQ(0, sys_write(PCI_SP_DRV "/unbind", self->bdf));
+	} else {
+		ASSERT_EQ(0, remove_member(id));
+	}
+	/* The member is gone from sysfs at once. */
+	snprintf(path, sizeof(path), SP_MEMBERS "/%d", id);
+	EXPECT_NE(0, access(path, F_OK));
+	ASSERT_EQ(1, write(pipefd[1], "x", 1));
+	close(pipefd[1]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSIGNALED(status)) {
+		TH_LOG("child exited with %d, no SIGBUS", WEXITSTATUS(status));
+	}
+	EXPECT_EQ(SIGBUS, WTERMSIG(status));
+	/* This process too. */
+	ASSERT_EQ(0, pipe(pipefd));
+	ASSERT_EQ(1, write(pipefd[1], "x", 1));
+	close(pipefd[1]);
+	sig = child_read_signal(p, pipefd[0]);
+	EXPECT_EQ(SIGBUS, sig);
+	/* A new mapping of the handle faults the same way. */
+	q = sp_map(self->fd, off, SP_MIB);
+	ASSERT_NE(MAP_FAILED, q);
+	ASSERT_EQ(0, pipe(pipefd));
+	ASSERT_EQ(1, write(pipefd[1], "x", 1));
+	close(pipefd[1]);
+	EXPECT_EQ(SIGBUS, child_read_signal(q, pipefd[0]));
+	munmap((void *)q, SP_MIB);
+	/* The handle stays until FREE; munmap and FREE work. */
+	EXPECT_EQ(0, munmap((void *)p, SP_MIB));
+	EXPECT_EQ(0, sp_free(self->fd, h));
+	EXPECT_EQ(-ENOENT, sp_free(self->fd, h));
+
+	/* Re-add: a new member with a new id, usable at once. */
+	id2 = add_member(self->bdf);
+	ASSERT_LE(0, id2);
+	EXPECT_NE(id, id2);
+	ASSERT_EQ(0, sp_alloc_on(self->fd, id2, 0, SP_MIB, &h, &off));
+	p = sp_map(self->fd, off, SP_MIB);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, sp_check_zero((void *)p, SP_MIB));
+	munmap((void *)p, SP_MIB);
+	EXPECT_EQ(0, sp_free(self->fd, h));
+}
+
+TEST_F(bar, remove_with_live_mapping)
+{
+	revoke_with_live_mapping(_metadata, self, false);
+}
+
+TEST_F(bar, unbind_with_live_mapping)
+{
+	revoke_with_live_mapping(_metadata, self, true);
+}
+
+/* Memory freed after its member went: nothing freed twice, no leak. */
+TEST_F(bar, close_after_remove)
+{
+	unsigned char *p;
+	__u64 off;
+	__u32 h;
+	int id, fd2;
+
+	id = add_member(self->bdf);
+	ASSERT_LE(0, id);
+	fd2 = sp_open();
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, sp_alloc_on(fd2, id, 0, SP_MIB, &h, &off));
+	p = sp_map(fd2, off, SP_MIB);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, remove_member(id));
+	EXPECT_EQ(-ENOENT, remove_member(id));
+	close(fd2);	/* the handle goes; the mapping holds the memory */
+	munmap(p, SP_MIB);	/* now the last reference */
+}
+
+TEST_F(bar, bad_inputs)
+{
+	char arg[64], drv[64];
+	__u32 ids[SP_MAX_IDS];
+	int status;
+	pid_t pid;
+	int i, n, id, node;
+	DIR *d;
+	struct dirent *de;
+	const char *other = NULL;
+	static char other_bdf[300];
+
+	/* Not bound to scalepool: ENODEV. */
+	unbind_sp(self->bdf);
+	EXPECT_EQ(-ENODEV, add_bar(self->bdf));
+	/* No such device. */
+	EXPECT_EQ(-ENODEV, add_bar("0000:fe:1f.7"));
+	/* Syntax. */
+	EXPECT_EQ(-EINVAL, add_bar("garbage"));
+	EXPECT_EQ(-EINVAL, add_bar("\n"));
+	EXPECT_EQ(-EINVAL, add_bar("00:04.0"));
+	EXPECT_EQ(-EINVAL, add_bar("0000:00:00.8"));
+
+	ASSERT_EQ(0, bind_sp(self->bdf));
+	snprintf(arg, sizeof(arg), "%s 6", self->bdf);
+	EXPECT_EQ(-EINVAL, add_bar(arg));
+	snprintf(arg, sizeof(arg), "%s -1", self->bdf);
+	EXPECT_EQ(-EINVAL, add_bar(arg));
+	snprintf(arg, sizeof(arg), "%s x", self->bdf);
+	EXPECT_EQ(-EINVAL, add_bar(arg));
+	snprintf(arg, sizeof(arg), "%s 2 2", self->bdf);
+	EXPECT_EQ(-EINVAL, add_bar(arg));
+	/* BAR 3 is the upper half of 64-bit BAR 2: not a BAR of its own. */
+	snprintf(arg, sizeof(arg), "%s 3", self->bdf);
+	EXPECT_EQ(-EINVAL, add_bar(arg));
+	/* BAR 0: ivshmem's 256 bytes of registers. */
+	snprintf(arg, sizeof(arg), "%s 0", self->bdf);
+	EXPECT_EQ(-ERANGE, add_bar(arg));
+	/* Nothing was added by the failures. */
+	EXPECT_EQ(-1, bar_member(self->bdf));
+
+	snprintf(arg, sizeof(arg), "%s 2", self->bdf);
+	ASSERT_EQ(0, add_bar(arg));
+	id = bar_member(self->bdf);
+	ASSERT_LE(0, id);
+	EXPECT_EQ(-EEXIST, add_bar(arg));
+	EXPECT_EQ(-EEXIST, add_bar(self->bdf));
+
+	/* A device bound to another driver: EBUSY. */
+	d = opendir(PCI_DEVS);
+	ASSERT_NE(NULL, d);
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		driver_of(de->d_name, drv, sizeof(drv));
+		if (drv[0] && strcmp(drv, "scalepool") &&
+		    strcmp(drv, "pcieport")) {
+			snprintf(other_bdf, sizeof(other_bdf), "%s",
+				 de->d_name);
+			other = other_bdf;
+			break;
+		}
+	}
+	closedir(d);
+	ASSERT_NE(NULL, other);
+	EXPECT_EQ(-EBUSY, add_bar(other));
+
+	/* remove_member: bad ids, node members. */
+	EXPECT_EQ(-EINVAL, remove_member(-1));
+	EXPECT_EQ(-EINVAL, sys_write(SP_SYS "/remove_member", "abc"));
+	EXPECT_EQ(-ENOENT, remove_member(100000));
+	node = sp_member_of_node(0);
+	ASSERT_LE(0, node);
+	EXPECT_EQ(-EINVAL, remove_member(node));
+	n = sp_members(ids, SP_MAX_IDS);
+	for (i = 0; i < n && ids[i] != (__u32)node; i++)
+		;
+	EXPECT_LT(i, n);	/* still there */
+
+	/* Not root (no CAP_SYS_ADMIN): the files are root's. */
+	fflush(stdout);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(2);
+		_exit(add_bar(self->bdf) == -EACCES &&
+		      remove_member(id) == -EACCES ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_EQ(id, bar_member(self->bdf));
+}
+
+/* Hops through the switch between the two behind it; -1 via pcie.0. */
+TEST_F(bar, peer_distance)
+{
+	int ids[MAX_DEVS], i, j, n = self->nr_devs;
+	char path[256], line[64];
+	long long dist;
+	FILE *f;
+
+	for (i = 0; i < n; i++) {
+		ids[i] = add_member(self->devs[i].bdf);
+		ASSERT_LE(0, ids[i]);
+	}
+	for (i = 0; i < n; i++) {
+		int seen = 0;
+
+		snprintf(path, sizeof(path), SP_MEMBERS "/%d/peer_distance",
+			 ids[i]);
+		f = fopen(path, "re");
+		ASSERT_NE(NULL, f);
+		while (fgets(line, sizeof(line), f)) {
+			int other;
+
+			ASSERT_EQ(2, sscanf(line, "%d %lld", &other, &dist));
+			for (j = 0; j < n; j++) {
+				if (ids[j] != other)
+					continue;
+				seen++;
+				if (!self->devs[i].root_bus &&
+				    !self->devs[j].root_bus) {
+					EXPECT_EQ(4, dist);
+				} else {
+					EXPECT_EQ(-1, dist);
+				}
+			}
+		}
+		fclose(f);
+		EXPECT_EQ(n - 1, seen);
+	}
+}
+
+TEST_HARNESS_MAIN
