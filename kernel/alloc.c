@@ -508,7 +508,9 @@ static int sp_alloc_members(struct sp_alloc *a, const struct sp_alloc_req *req)
 		  (req->policy == SCALEPOOL_POLICY_PREFERRED &&
 		   req->nr_members == 1);
 	if (use_all) {
-		ret = sp_members_get_all(&all, &nr_all);
+		/* Peer members only where a PCI initiator may rank them. */
+		ret = sp_members_get_all(&all, &nr_all,
+					 req->initiator_pci != NULL);
 		if (ret)
 			return ret;
 	}
@@ -542,6 +544,72 @@ out_put_all:
 		sp_member_put(all[i]);
 	kfree(all);
 	return ret;
+}
+
+/* Sort key of a candidate for a PCI initiator; see sp_alloc_pick_pci(). */
+struct sp_pci_cand {
+	struct sp_alloc_part part;
+	int class;	/* 0: peer member it reaches, 1: node member */
+	int dist;
+	int adist;
+};
+
+static int sp_cmp_pci(const void *l, const void *r)
+{
+	const struct sp_pci_cand *a = l, *b = r;
+
+	if (a->class != b->class)
+		return a->class < b->class ? -1 : 1;
+	if (a->dist != b->dist)
+		return a->dist < b->dist ? -1 : 1;
+	if (a->adist != b->adist)
+		return a->adist < b->adist ? -1 : 1;
+	return a->part.m->id < b->part.m->id ? -1 : 1;
+}
+
+/*
+ * NEAREST for a PCI initiator: peer members the device reaches without
+ * crossing the host bridge first, nearest (P2PDMA distance) first, then
+ * node members by SLIT distance from the device's node; peer members it
+ * reaches only through the host bridge are no candidates.  Leaves the
+ * winner as the allocation's only part.
+ * Return: 0, or -ENOMEM when no candidate is left.
+ */
+static int sp_alloc_pick_pci(struct sp_alloc *a, const struct sp_alloc_req *req)
+{
+	struct sp_pci_cand *c;
+	unsigned int i, n = 0;
+	int dist;
+
+	c = kcalloc(a->nr_parts, sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return -ENOMEM;
+	for (i = 0; i < a->nr_parts; i++) {
+		struct sp_member *m = a->parts[i].m;
+
+		if (sp_member_is_peer(m)) {
+			dist = sp_peer_distance_to(m, req->initiator_pci);
+			if (dist < 0) {
+				sp_member_put(m);
+				continue;
+			}
+			c[n].class = 0;
+			c[n].dist = dist;
+		} else {
+			c[n].class = 1;
+			c[n].dist = node_distance(req->initiator, m->nid);
+			c[n].adist = sp_node_adistance(m->nid);
+		}
+		c[n++].part = a->parts[i];
+	}
+	sort(c, n, sizeof(*c), sp_cmp_pci, NULL);
+	for (i = 1; i < n; i++)
+		sp_member_put(c[i].part.m);
+	a->nr_parts = n ? 1 : 0;
+	if (n)
+		a->parts[0] = c[0].part;
+	kfree(c);
+	return n ? 0 : -ENOMEM;
 }
 
 /*
@@ -685,6 +753,15 @@ struct sp_alloc *sp_alloc_create(const struct sp_alloc_req *req)
 	ret = sp_alloc_members(a, req);
 	if (ret)
 		goto err_put;
+	if (req->initiator_pci) {
+		/* A set naming a peer member must still name it alone. */
+		ret = req->nr_members ? sp_alloc_peer_check(a, req) : 0;
+		if (ret < 0)
+			goto err_put;
+		ret = sp_alloc_pick_pci(a, req);
+		if (ret)
+			goto err_put;
+	}
 	ret = sp_alloc_peer_check(a, req);
 	if (ret < 0)
 		goto err_put;

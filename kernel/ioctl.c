@@ -16,6 +16,7 @@
 #include <linux/nodemask.h>
 #include <linux/nospec.h>
 #include <linux/overflow.h>
+#include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
@@ -83,11 +84,12 @@ static int sp_query(struct sp_ucmd *ucmd)
 	if (IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
 		query->caps |= SCALEPOOL_CAP_HUGE_MAPPINGS;
 	query->caps |= SCALEPOOL_CAP_MEASURED;
-	query->caps |= SCALEPOOL_CAP_BAR_MEMBERS;
+	query->caps |= SCALEPOOL_CAP_BAR_MEMBERS | SCALEPOOL_CAP_PCI_INITIATOR;
 	return 0;
 }
 
-#define SP_ALLOC_FLAGS	(SCALEPOOL_ALLOC_POPULATE | SCALEPOOL_ALLOC_NO_HUGE)
+#define SP_ALLOC_FLAGS	(SCALEPOOL_ALLOC_POPULATE | SCALEPOOL_ALLOC_NO_HUGE | \
+			 SCALEPOOL_ALLOC_PCI_INITIATOR)
 
 /* The scalar fields of ALLOC, in the order the header lists them. */
 static int sp_alloc_check(const struct scalepool_alloc *cmd,
@@ -98,8 +100,15 @@ static int sp_alloc_check(const struct scalepool_alloc *cmd,
 
 	if (cmd->flags & ~SP_ALLOC_FLAGS)
 		return -EOPNOTSUPP;
-	if (cmd->initiator_pci || cmd->__reserved2)
+	if (cmd->__reserved2)
 		return -EINVAL;
+	if (cmd->flags & SCALEPOOL_ALLOC_PCI_INITIATOR) {
+		if (cmd->policy != SCALEPOOL_POLICY_NEAREST ||
+		    cmd->initiator != SCALEPOOL_INITIATOR_LOCAL)
+			return -EINVAL;
+	} else if (cmd->initiator_pci) {
+		return -EINVAL;
+	}
 	if (!cmd->length)
 		return -EINVAL;
 	if (cmd->length > SCALEPOOL_MAX_ALLOC_SIZE ||
@@ -130,6 +139,30 @@ static int sp_alloc_check(const struct scalepool_alloc *cmd,
 	req->granularity = cmd->granularity ?: PAGE_SIZE;
 	req->initiator = cmd->initiator == SCALEPOOL_INITIATOR_LOCAL ?
 			 numa_node_id() : cmd->initiator;
+	return 0;
+}
+
+/*
+ * SCALEPOOL_ALLOC_PCI_INITIATOR: the device, with a reference, and its
+ * NUMA node as the initiator node (the caller's node, already in
+ * @req->initiator, when firmware gives the device none).
+ */
+static int sp_alloc_pci_initiator(const struct scalepool_alloc *cmd,
+				  struct sp_alloc_req *req)
+{
+	u32 id = cmd->initiator_pci;
+	int nid;
+
+	if (!(cmd->flags & SCALEPOOL_ALLOC_PCI_INITIATOR))
+		return 0;
+	req->initiator_pci = pci_get_domain_bus_and_slot(id >> 16,
+							 (id >> 8) & 0xff,
+							 id & 0xff);
+	if (!req->initiator_pci)
+		return -ENODEV;
+	nid = dev_to_node(&req->initiator_pci->dev);
+	if (nid != NUMA_NO_NODE)
+		req->initiator = nid;
 	return 0;
 }
 
@@ -180,6 +213,9 @@ static int sp_ioctl_alloc(struct sp_ucmd *ucmd)
 	ret = sp_alloc_copy_arrays(cmd, req);
 	if (ret)
 		goto out_free;
+	ret = sp_alloc_pci_initiator(cmd, req);
+	if (ret)
+		goto out_free;
 
 	a = sp_alloc_create(req);
 	if (IS_ERR(a)) {
@@ -196,6 +232,7 @@ static int sp_ioctl_alloc(struct sp_ucmd *ucmd)
 	cmd->handle = handle;
 	cmd->offset = (u64)handle << SP_HANDLE_SHIFT;
 out_free:
+	pci_dev_put(req->initiator_pci);
 	kfree(req);
 	return ret;
 }

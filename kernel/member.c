@@ -152,12 +152,14 @@ struct sp_member *sp_member_get_by_name(const char *name)
  * sp_members_get_all() - take a reference on every node member
  * @members: out: a kmalloc'ed array of the members, in id order
  * @nr: out: its length, 0 when there is no member (then @members is NULL)
+ * @peers: peer members too
  *
  * Release each member with sp_member_put() and kfree() the array.
  *
  * Return: 0 or -ENOMEM.
  */
-int sp_members_get_all(struct sp_member ***members, unsigned int *nr)
+int sp_members_get_all(struct sp_member ***members, unsigned int *nr,
+		       bool peers)
 {
 	struct sp_member **array = NULL;
 	struct sp_member *m;
@@ -173,7 +175,7 @@ int sp_members_get_all(struct sp_member ***members, unsigned int *nr)
 	}
 	/* The list is in id order: members are added with growing ids. */
 	list_for_each_entry(m, &sp_members, list) {
-		if (m->kind != SP_MEMBER_NODE)
+		if (m->kind != SP_MEMBER_NODE && !peers)
 			continue;
 		kobject_get(&m->kobj);
 		array[n++] = m;

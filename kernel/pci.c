@@ -169,6 +169,18 @@ int sp_pci_distance(struct pci_dev *provider, struct pci_dev *client)
 }
 
 /**
+ * sp_peer_distance_to() - peer-to-peer distance from a device to a member
+ * @m: a peer member
+ * @client: the device that would use the member's memory
+ *
+ * Return: as sp_pci_distance().
+ */
+int sp_peer_distance_to(const struct sp_member *m, struct pci_dev *client)
+{
+	return sp_pci_distance(m->peer->pdev, client);
+}
+
+/**
  * sp_peer_distances_show() - sysfs members/<id>/peer_distance
  * @m: a peer member
  * @buf: the sysfs page

@@ -243,7 +243,8 @@ struct sp_alloc_req {
 
 /* member.c */
 struct sp_member *sp_member_get(u32 id);
-int sp_members_get_all(struct sp_member ***members, unsigned int *nr);
+int sp_members_get_all(struct sp_member ***members, unsigned int *nr,
+		       bool peers);
 void sp_member_put(struct sp_member *m);
 int sp_member_charge(struct sp_member *m, u64 bytes);
 void sp_member_uncharge(struct sp_member *m, u64 bytes);
@@ -301,6 +302,7 @@ void sp_peer_release(struct sp_peer *p);
 const char *sp_peer_pci_name(const struct sp_member *m);
 int sp_peer_bar(const struct sp_member *m);
 int sp_pci_distance(struct pci_dev *provider, struct pci_dev *client);
+int sp_peer_distance_to(const struct sp_member *m, struct pci_dev *client);
 ssize_t sp_peer_distances_show(const struct sp_member *m, char *buf);
 int sp_peer_alloc(struct sp_alloc *a);
 void sp_peer_free(struct sp_alloc *a);

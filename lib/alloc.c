@@ -124,7 +124,7 @@ int lp_alloc_request(struct pool_ctx *ctx, size_t size,
 {
 	const unsigned int *members = NULL;
 	unsigned int nr = 0;
-	const char *nodes = NULL;
+	const char *nodes = NULL, *pci = NULL;
 	int rc, policy = POOL_POLICY_TIERED;
 
 	*ids = NULL;
@@ -148,6 +148,14 @@ int lp_alloc_request(struct pool_ctx *ctx, size_t size,
 		if (LP_OPTS_GET(opts, initiator_set, false))
 			req->initiator = LP_OPTS_GET(opts, initiator,
 						     POOL_INITIATOR_LOCAL);
+		pci = LP_OPTS_GET(opts, initiator_pci, NULL);
+	}
+	if (pci) {
+		if (LP_OPTS_GET(opts, initiator_set, false) ||
+		    policy != POOL_POLICY_NEAREST ||
+		    lp_parse_bdf(pci, &req->initiator_pci))
+			return -EINVAL;
+		req->flags |= SCALEPOOL_ALLOC_PCI_INITIATOR;
 	}
 	if (policy < 0 || (nr && !members) || ((members || nr) && nodes))
 		return -EINVAL;

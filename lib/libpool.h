@@ -465,7 +465,8 @@ int pool_member_get_peer_distance(struct pool_member *member,
  * DESCRIPTION
  *	@bdf is "DDDD:BB:DD.F".  An unbound device is first given to the
  *	scalepool PCI driver (driver_override, then bind); a device bound
- *	to another driver is refused (-EBUSY, the driver's name is logged).
+ *	to another driver is refused (-EBUSY; the driver's name is logged
+ *	at LOG_INFO, as are the other refusals).
  *	Then "@bdf @bar" (just "@bdf" when @bar < 0, for the largest memory
  *	BAR) is written to /sys/kernel/scalepool/add_bar.  If that fails,
  *	a device bound here is unbound and its driver_override cleared.
@@ -770,6 +771,13 @@ int pool_member_get_next_measured(struct pool_member *member, int after);
  *               without this flag (the zero default, or a caller built
  *               before the field existed) the initiator is the calling
  *               thread's node, POOL_INITIATOR_LOCAL.
+ * @initiator_pci: NEAREST only (since 1.2): place for this PCI device,
+ *               "DDDD:BB:DD.F", instead of a CPU node: peer members the
+ *               device reaches without crossing the host bridge first
+ *               (nearest P2PDMA distance), then node members by distance
+ *               from the device's NUMA node.  With @initiator_set (or
+ *               another policy) -EINVAL; a malformed address -EINVAL;
+ *               no such device -ENODEV (from the kernel).
  */
 struct pool_alloc_opts {
 	size_t sz;
@@ -782,6 +790,7 @@ struct pool_alloc_opts {
 	unsigned long long granularity;
 	int initiator;
 	bool initiator_set;
+	const char *initiator_pci;
 	size_t :0;
 };
 

@@ -13,6 +13,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include <linux/scalepool.h>
+
 #include "private.h"
 
 int lp_write_attr(struct pool_ctx *ctx, const char *path, const char *val)
@@ -151,6 +153,17 @@ static bool is_bdf(const char *s)
 	       n == 12 && dev <= 0x1f && fn <= 7;
 }
 
+int lp_parse_bdf(const char *bdf, unsigned int *devid)
+{
+	unsigned int d, b, dev, fn;
+
+	if (!is_bdf(bdf))
+		return -EINVAL;
+	sscanf(bdf, "%4x:%2x:%2x.%1u", &d, &b, &dev, &fn);
+	*devid = SCALEPOOL_PCI_DEVID(d, b, (dev << 3) | fn);
+	return 0;
+}
+
 __attribute__((format(printf, 4, 5)))
 static int pci_path(struct pool_ctx *ctx, char *path, size_t len,
 		    const char *fmt, ...)
@@ -264,18 +277,18 @@ int pool_member_add_bar(struct pool_ctx *ctx, const char *bdf, int bar,
 		return -EINVAL;
 	rc = pci_driver_of(ctx, bdf, drv, sizeof(drv));
 	if (rc) {
-		err(ctx, "%s: no such PCI device\n", bdf);
+		info(ctx, "%s: no such PCI device\n", bdf);
 		return rc;
 	}
 	if (drv[0] && strcmp(drv, "scalepool")) {
-		err(ctx, "%s: bound to driver %s\n", bdf, drv);
+		info(ctx, "%s: bound to driver %s\n", bdf, drv);
 		return -EBUSY;
 	}
 	if (!drv[0]) {
 		rc = pci_bind_scalepool(ctx, bdf);
 		if (rc) {
-			err(ctx, "%s: cannot bind to scalepool: %s\n", bdf,
-			    strerror(-rc));
+			info(ctx, "%s: cannot bind to scalepool: %s\n", bdf,
+			     strerror(-rc));
 			pci_unbind_scalepool(ctx, bdf);
 			return rc;
 		}
@@ -292,7 +305,7 @@ int pool_member_add_bar(struct pool_ctx *ctx, const char *bdf, int bar,
 	else
 		rc = lp_write_attr(ctx, path, val);
 	if (rc) {
-		err(ctx, "%s: add_bar: %s\n", bdf, strerror(-rc));
+		info(ctx, "%s: add_bar: %s\n", bdf, strerror(-rc));
 		if (bound_here)
 			pci_unbind_scalepool(ctx, bdf);
 		return rc;

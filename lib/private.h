@@ -133,6 +133,8 @@ int lp_parse_int(const char *str, int *val);
 int lp_member_load_peer(struct pool_member *m, const char *dir);
 void lp_member_clear_peer(struct pool_member *m);
 int lp_write_attr(struct pool_ctx *ctx, const char *path, const char *val);
+/* "DDDD:BB:DD.F" to SCALEPOOL_PCI_DEVID(); 0 or -EINVAL. */
+int lp_parse_bdf(const char *bdf, unsigned int *devid);
 
 struct pool_buf {
 	struct pool_ctx *ctx;		/* holds a reference */

@@ -9,7 +9,7 @@
  * Runs in the guest of the "peer" topology (three ivshmem-plain devices:
  * two behind a PCIe switch, one on pcie.0) with the module loaded.
  */
-#include <setjmp.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -669,6 +669,134 @@ TEST_F(bar, peer_distance)
 		fclose(f);
 		EXPECT_EQ(n - 1, seen);
 	}
+}
+
+/* An NVMe controller (class 0x010802) behind the switch or on pcie.0. */
+static int find_nvme(bool root_bus, char *bdf, size_t len)
+{
+	DIR *d = opendir(PCI_DEVS);
+	struct dirent *de;
+	char path[512], buf[64];
+	int found = -1;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), PCI_DEVS "/%s/class", de->d_name);
+		if (sp_read_line(path, buf, sizeof(buf)) ||
+		    strcmp(buf, "0x010802") ||
+		    (strncmp(de->d_name + 5, "00:", 3) == 0) != root_bus)
+			continue;
+		snprintf(bdf, len, "%s", de->d_name);
+		found = 0;
+		break;
+	}
+	closedir(d);
+	return found;
+}
+
+static __u32 devid(const char *bdf)
+{
+	unsigned int dom, bus, dev, fn;
+
+	if (sscanf(bdf, "%x:%x:%x.%u", &dom, &bus, &dev, &fn) != 4)
+		return 0;
+	return SCALEPOOL_PCI_DEVID(dom, bus, (dev << 3) | fn);
+}
+
+/* NEAREST for a PCI device; the member that got it, or -errno. */
+static int nearest_pci(int fd, __u32 flags, __u32 initiator_pci,
+		       int initiator, __u32 policy)
+{
+	struct scalepool_placement pl[2];
+	struct scalepool_info info;
+	struct scalepool_alloc a;
+	int ret, member;
+
+	sp_alloc_init(&a, policy, flags, SP_MIB, NULL, 0, NULL, 0, initiator);
+	a.initiator_pci = initiator_pci;
+	ret = sp_ioctl(fd, SCALEPOOL_ALLOC, &a);
+	if (ret)
+		return ret;
+	ret = sp_info(fd, a.handle, &info, pl, 2);
+	member = ret ? ret : info.nr_placements == 1 ? (int)pl[0].member :
+		 -EMLINK;
+	sp_free(fd, a.handle);
+	return member;
+}
+
+/*
+ * A PCI initiator prefers the peer memory it reaches without crossing
+ * the host bridge: from the NVMe behind the switch, a BAR behind the
+ * same switch, never the one on pcie.0 (added first: the lowest id); a
+ * device that reaches no BAR peer-to-peer gets a node member.
+ */
+TEST_F(bar, nearest_pci_initiator)
+{
+	const __u32 F = SCALEPOOL_ALLOC_PCI_INITIATOR;
+	char near_nvme[300], far_nvme[300], path[512];
+	int i, id, idr = -1, sw_min = -1, node;
+	long long dev_node;
+	cpu_set_t cpus;
+
+	for (i = 0; i < self->nr_devs; i++) {
+		if (!self->devs[i].root_bus)
+			continue;
+		idr = add_member(self->devs[i].bdf);
+		ASSERT_LE(0, idr);
+	}
+	for (i = 0; i < self->nr_devs; i++) {
+		if (self->devs[i].root_bus)
+			continue;
+		id = add_member(self->devs[i].bdf);
+		ASSERT_LE(0, id);
+		if (sw_min < 0 || id < sw_min)
+			sw_min = id;
+	}
+	ASSERT_LE(0, idr);
+	ASSERT_EQ(0, find_nvme(false, near_nvme, sizeof(near_nvme)));
+	ASSERT_EQ(0, find_nvme(true, far_nvme, sizeof(far_nvme)));
+
+	/* Behind the switch: the switch's BARs, the lower id on a tie. */
+	EXPECT_EQ(sw_min, nearest_pci(self->fd, F, devid(near_nvme),
+				      SCALEPOOL_INITIATOR_LOCAL,
+				      SCALEPOOL_POLICY_NEAREST));
+	/* The BAR's own device: distance 0. */
+	for (i = 0; i < self->nr_devs; i++)
+		if (self->devs[i].root_bus)
+			EXPECT_EQ(idr, nearest_pci(self->fd, F,
+						   devid(self->devs[i].bdf),
+						   SCALEPOOL_INITIATOR_LOCAL,
+						   SCALEPOOL_POLICY_NEAREST));
+	/*
+	 * On pcie.0, no peer path to the others: the node member of the
+	 * device's node, or of the caller's when it has none (pinned to
+	 * node 0 here).
+	 */
+	snprintf(path, sizeof(path), PCI_DEVS "/%s/numa_node", far_nvme);
+	dev_node = sp_read_ll(path);
+	CPU_ZERO(&cpus);
+	CPU_SET(sp_node_first_cpu(0), &cpus);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpus), &cpus));
+	node = nearest_pci(self->fd, F, devid(far_nvme),
+			   SCALEPOOL_INITIATOR_LOCAL, SCALEPOOL_POLICY_NEAREST);
+	EXPECT_EQ(sp_member_of_node(dev_node >= 0 ? dev_node : 0), node);
+
+	/* Bad uses of the flag. */
+	EXPECT_EQ(-EINVAL, nearest_pci(self->fd, F, devid(near_nvme),
+				       SCALEPOOL_INITIATOR_LOCAL,
+				       SCALEPOOL_POLICY_TIERED));
+	EXPECT_EQ(-EINVAL, nearest_pci(self->fd, F, devid(near_nvme), 0,
+				       SCALEPOOL_POLICY_NEAREST));
+	EXPECT_EQ(-EINVAL, nearest_pci(self->fd, 0, devid(near_nvme),
+				       SCALEPOOL_INITIATOR_LOCAL,
+				       SCALEPOOL_POLICY_NEAREST));
+	EXPECT_EQ(-ENODEV, nearest_pci(self->fd, F,
+				       SCALEPOOL_PCI_DEVID(0, 0xfe, 0xff),
+				       SCALEPOOL_INITIATOR_LOCAL,
+				       SCALEPOOL_POLICY_NEAREST));
 }
 
 TEST_HARNESS_MAIN

@@ -44,6 +44,9 @@ const char usage_alloc[] =
 "    -w, --weights <list>      interleave weights, one per member: 3,1\n"
 "    -g, --granularity <size>  interleave chunk size (default: a page)\n"
 "    -i, --initiator <node>    CPU node to place for, or local (default)\n"
+"        --initiator-pci <BDF> nearest only: place for PCI device\n"
+"                              DDDD:BB:DD.F (peer memory it reaches\n"
+"                              without the host bridge first)\n"
 "        --no-huge             4 KiB pages only\n"
 "        --populate            map every page at once\n"
 "    -t, --touch               write one byte in every 4 KiB\n"
@@ -74,6 +77,7 @@ struct alloc_args {
 	bool have_granularity;
 	int initiator;
 	bool have_initiator;
+	const char *initiator_pci;
 	unsigned int flags;
 	bool touch;
 	double hold;
@@ -81,6 +85,7 @@ struct alloc_args {
 
 enum {
 	OPT_NO_HUGE = 256,
+	OPT_INITIATOR_PCI,
 	OPT_POPULATE,
 	OPT_HOLD,
 };
@@ -191,6 +196,7 @@ static int parse_options(struct alloc_args *a, int argc, char **argv)
 		{ "weights", required_argument, NULL, 'w' },
 		{ "granularity", required_argument, NULL, 'g' },
 		{ "initiator", required_argument, NULL, 'i' },
+		{ "initiator-pci", required_argument, NULL, OPT_INITIATOR_PCI },
 		{ "no-huge", no_argument, NULL, OPT_NO_HUGE },
 		{ "populate", no_argument, NULL, OPT_POPULATE },
 		{ "touch", no_argument, NULL, 't' },
@@ -242,6 +248,9 @@ static int parse_options(struct alloc_args *a, int argc, char **argv)
 		case 'i':
 			rc = parse_initiator(a, optarg);
 			break;
+		case OPT_INITIATOR_PCI:
+			a->initiator_pci = optarg;
+			break;
 		case OPT_NO_HUGE:
 			a->flags |= POOL_ALLOC_NO_HUGE;
 			break;
@@ -283,6 +292,17 @@ static bool node_has_cpus(int node)
 	      numa_bitmask_weight(cpus) > 0;
 	numa_free_cpumask(cpus);
 	return has;
+}
+
+static bool pci_exists(const char *bdf)
+{
+	char path[256];
+
+	if (strchr(bdf, '/') || snprintf(path, sizeof(path),
+					 "/sys/bus/pci/devices/%s", bdf) >=
+				(int)sizeof(path))
+		return false;
+	return access(path, F_OK) == 0;
 }
 
 /* The rules between options, and the node list: still no module. */
@@ -330,6 +350,16 @@ static int check_options(struct alloc_args *a)
 	if (a->have_weights && a->nr_weights != a->nr_members)
 		return poolctl_cmd_error(CMD, EINVAL, "%u weights for %u "
 			"members", a->nr_weights, a->nr_members);
+	if (a->initiator_pci && a->policy != POOL_POLICY_NEAREST)
+		return poolctl_cmd_error(CMD, EINVAL, "--initiator-pci needs "
+					 "--policy nearest, not %s", name);
+	if (a->initiator_pci && a->have_initiator)
+		return poolctl_cmd_error(CMD, EINVAL, "--initiator and "
+					 "--initiator-pci exclude each other");
+	if (a->initiator_pci && !pci_exists(a->initiator_pci))
+		return poolctl_cmd_error(CMD, ENODEV, "no PCI device '%s' "
+					 "(expected DDDD:BB:DD.F)",
+					 a->initiator_pci);
 	return 0;
 }
 
@@ -463,6 +493,7 @@ int cmd_alloc(int argc, char **argv, struct pool_ctx **ctx)
 		.granularity = a.granularity,
 		.initiator = a.initiator,
 		.initiator_set = a.have_initiator,
+		.initiator_pci = a.initiator_pci,
 	);
 	rc = pool_alloc(*ctx, a.size, &opts, &buf);
 	if (rc) {

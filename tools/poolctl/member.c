@@ -215,8 +215,9 @@ static int member_add(int argc, char **argv, struct pool_ctx **ctx)
 	const char *bdf;
 	int opt, bar = -1, rc;
 
+	/* Options may follow the device: pci:BDF --bar N. */
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+:b:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":b:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'b':
 			if (poolctl_parse_uint(optarg, &bar_u) || bar_u > 5)
