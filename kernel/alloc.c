@@ -509,8 +509,7 @@ static int sp_alloc_members(struct sp_alloc *a, const struct sp_alloc_req *req)
 		   req->nr_members == 1);
 	if (use_all) {
 		/* Peer members only where a PCI initiator may rank them. */
-		ret = sp_members_get_all(&all, &nr_all,
-					 req->initiator_pci != NULL);
+		ret = sp_members_get_all(&all, &nr_all, !!req->initiator_pci);
 		if (ret)
 			return ret;
 	}
@@ -691,9 +690,10 @@ static void sp_alloc_release(struct kref *ref)
 	list_del(&a->list);
 	mutex_unlock(&sp_allocs_lock);
 
-	if (a->pages)
+	if (a->backing == SP_BACKING_PAGES && a->pages)
 		sp_alloc_free_pages(a);
-	if (a->backing == SP_BACKING_BAR && a->phys)
+	/* Set only once a peer member gave the allocation its memory. */
+	if (a->backing != SP_BACKING_PAGES)
 		sp_peer_free(a);
 	for (i = 0; i < a->nr_parts; i++) {
 		/* A failed lookup leaves the last part without a member. */

@@ -85,6 +85,9 @@ static int sp_query(struct sp_ucmd *ucmd)
 		query->caps |= SCALEPOOL_CAP_HUGE_MAPPINGS;
 	query->caps |= SCALEPOOL_CAP_MEASURED;
 	query->caps |= SCALEPOOL_CAP_BAR_MEMBERS | SCALEPOOL_CAP_PCI_INITIATOR;
+	/* Debian's stock kernels lack P2PDMA: no p2pmem members there. */
+	if (IS_ENABLED(CONFIG_PCI_P2PDMA))
+		query->caps |= SCALEPOOL_CAP_P2PMEM_MEMBERS;
 	return 0;
 }
 

@@ -237,13 +237,19 @@ static int __init sp_init(void)
 	if (ret)
 		goto err_hotplug;
 
-	ret = misc_register(&sp_miscdev);
+	ret = sp_p2pmem_init();
 	if (ret)
 		goto err_pci;
+
+	ret = misc_register(&sp_miscdev);
+	if (ret)
+		goto err_p2pmem;
 
 	pr_info("loaded, %u members\n", sp_members_count());
 	return 0;
 
+err_p2pmem:
+	sp_p2pmem_exit();
 err_pci:
 	sp_pci_exit();
 err_hotplug:
@@ -260,6 +266,7 @@ err_sysfs:
 static void __exit sp_exit(void)
 {
 	misc_deregister(&sp_miscdev);
+	sp_p2pmem_exit();
 	sp_pci_exit();
 	sp_hotplug_exit();
 	sp_members_exit();

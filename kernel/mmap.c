@@ -19,7 +19,8 @@
  *    Documentation/design-memory.rst for why).
  *
  * Allocations of "bar" members (PCI BARs, no struct page) are mapped
- * write-combined as PFN mappings, 4 KiB at a time.  Every allocation file
+ * write-combined as PFN mappings, 4 KiB at a time; those of "p2pmem"
+ * members (ZONE_DEVICE pages) as normal pages, 4 KiB at a time.  Every allocation file
  * points its f_mapping at the allocation's own address space, so that
  * when a peer member goes, one unmap_mapping_range() zaps every mapping
  * of the allocation, in every process; faults after that get SIGBUS.
@@ -77,10 +78,32 @@ static vm_fault_t sp_map_pte(struct vm_area_struct *vma, unsigned long addr,
 	return vmf_insert_page(vma, addr, page);
 }
 
+/*
+ * P2PDMA pages go in as normal pages, as the kernel's own p2pmem
+ * "allocate" file maps them.  As for BARs, the revocation zaps under
+ * @revoke_sem, and hands the pages back to the driver right after.
+ */
+static vm_fault_t sp_p2pmem_fault(struct vm_fault *vmf, struct sp_alloc *a)
+{
+	struct page *page;
+	vm_fault_t ret;
+
+	down_read(&a->revoke_sem);
+	page = sp_alloc_revoked(a) ? NULL : sp_vma_page(a, vmf->pgoff);
+	ret = page ? vmf_insert_page(vmf->vma, vmf->address, page) :
+		     VM_FAULT_SIGBUS;
+	up_read(&a->revoke_sem);
+	return ret;
+}
+
 static vm_fault_t sp_vm_fault(struct vm_fault *vmf)
 {
-	struct page *page = sp_vma_page(vmf->vma->vm_private_data, vmf->pgoff);
+	struct sp_alloc *a = vmf->vma->vm_private_data;
+	struct page *page;
 
+	if (a->backing == SP_BACKING_P2PMEM)
+		return sp_p2pmem_fault(vmf, a);
+	page = sp_vma_page(a, vmf->pgoff);
 	if (!page)
 		return VM_FAULT_SIGBUS;
 	return sp_map_pte(vmf->vma, vmf->address, page);
@@ -102,7 +125,8 @@ static struct page *sp_vma_huge_page(struct vm_area_struct *vma,
 	struct page *page;
 	pgoff_t pgoff;
 
-	if (haddr < vma->vm_start || vma->vm_end - haddr < PMD_SIZE)
+	if (a->backing != SP_BACKING_PAGES ||
+	    haddr < vma->vm_start || vma->vm_end - haddr < PMD_SIZE)
 		return NULL;
 	pgoff = linear_page_index(vma, haddr);
 	if (!IS_ALIGNED(pgoff & SP_PGOFF_MASK, HPAGE_PMD_NR))

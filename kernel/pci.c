@@ -53,35 +53,6 @@
 /* Smaller BARs are registers, not memory worth pooling. */
 #define SP_BAR_MIN_SIZE	SZ_1M
 
-/**
- * struct sp_peer - the PCI side of a peer member
- * @m: the member; @m's kobject owns this struct (sp_peer_release())
- * @pdev: the device, with a reference
- * @bar: the BAR index
- * @start: CPU physical address of the BAR
- * @kaddr: write-combined kernel mapping of the BAR; NULL once the member
- *         is torn down (the region is released then too)
- * @pool: the BAR's address range, handed out in pages
- * @lock: read: an allocation uses @kaddr and @pool; write: teardown
- * @dead: torn down; under @lock
- * @allocs_lock: protects @allocs
- * @allocs: the member's allocations (struct sp_alloc @peer_entry)
- * @entry: in sp_peers while the member is in the registry
- */
-struct sp_peer {
-	struct sp_member *m;
-	struct pci_dev *pdev;
-	int bar;
-	phys_addr_t start;
-	void __iomem *kaddr;
-	struct gen_pool *pool;
-	struct rw_semaphore lock;
-	bool dead;
-	struct mutex allocs_lock;	/* protects @allocs */
-	struct list_head allocs;
-	struct list_head entry;
-};
-
 static DEFINE_MUTEX(sp_peers_lock);
 static LIST_HEAD(sp_peers);
 static struct pci_driver sp_pci_driver;
@@ -207,17 +178,31 @@ ssize_t sp_peer_distances_show(const struct sp_member *m, char *buf)
  * sp_peer_alloc() - give an allocation one extent of a peer member
  * @a: an allocation whose only part is a peer member
  *
- * Charges the member, takes the extent from its gen_pool and zeroes it
- * through the kernel's write-combined mapping.
+ * Charges the member, takes the extent (from the BAR's gen_pool, or from
+ * the kernel's P2PDMA pool for "p2pmem") and zeroes it.
  *
  * Return: 0, -ENOENT when the member went away meanwhile, -ENOSPC when
  * its limit stopped it, -ENOMEM when the BAR has no free extent that big.
  */
+/* One extent of a BAR, zeroed. */
+static int sp_bar_alloc(struct sp_alloc *a, struct sp_peer *p)
+{
+	unsigned long phys;
+
+	phys = gen_pool_alloc(p->pool, a->length);
+	if (!phys)
+		return -ENOMEM;
+	/* Whatever the last user left there is not the new owner's. */
+	memset_io(p->kaddr + (phys - p->start), 0, a->length);
+	a->backing = SP_BACKING_BAR;
+	a->phys = phys;
+	return 0;
+}
+
 int sp_peer_alloc(struct sp_alloc *a)
 {
 	struct sp_alloc_part *part = &a->parts[0];
 	struct sp_peer *p = part->m->peer;
-	unsigned long phys;
 	int ret;
 
 	down_read(&p->lock);
@@ -228,17 +213,14 @@ int sp_peer_alloc(struct sp_alloc *a)
 	ret = sp_member_charge(part->m, a->length);
 	if (ret)
 		goto out_unlock;
-	phys = gen_pool_alloc(p->pool, a->length);
-	if (!phys) {
+	if (part->m->kind == SP_MEMBER_BAR)
+		ret = sp_bar_alloc(a, p);
+	else
+		ret = sp_p2pmem_alloc(a, p);
+	if (ret) {
 		sp_member_uncharge(part->m, a->length);
-		ret = -ENOMEM;
 		goto out_unlock;
 	}
-	/* Whatever the last user left there is not the new owner's. */
-	memset_io(p->kaddr + (phys - p->start), 0, a->length);
-
-	a->backing = SP_BACKING_BAR;
-	a->phys = phys;
 	part->bytes = a->length;
 	mutex_lock(&p->allocs_lock);
 	list_add_tail(&a->peer_entry, &p->allocs);
@@ -253,7 +235,8 @@ out_unlock:
  * @a: an allocation made by sp_peer_alloc(), at its last reference
  *
  * The member outlives this (the part holds a reference); the device may
- * be gone, which does not matter: only the gen_pool is touched.
+ * be gone, which does not matter: only the gen_pool is touched ("bar"),
+ * or nothing at all for a revoked "p2pmem" allocation.
  */
 void sp_peer_free(struct sp_alloc *a)
 {
@@ -261,14 +244,19 @@ void sp_peer_free(struct sp_alloc *a)
 
 	mutex_lock(&p->allocs_lock);
 	list_del(&a->peer_entry);
+	/* A revoked p2pmem allocation gave its pages back already. */
+	if (a->backing == SP_BACKING_P2PMEM && !sp_alloc_revoked(a))
+		sp_p2pmem_put_pages(a);
 	mutex_unlock(&p->allocs_lock);
-	gen_pool_free(p->pool, a->phys, a->length);
+	if (a->backing == SP_BACKING_BAR)
+		gen_pool_free(p->pool, a->phys, a->length);
 }
 
 /*
  * Revoke every allocation and let go of the device: afterwards nothing
- * of the member touches the BAR.  The caller holds the device lock and
- * has taken @p off sp_peers.
+ * of the member touches the BAR ("bar"), and every page of P2PDMA memory
+ * has gone back to the driver that published it ("p2pmem").  The caller
+ * holds the device lock and has taken @p off sp_peers.
  */
 static void sp_peer_kill(struct sp_peer *p)
 {
@@ -278,20 +266,51 @@ static void sp_peer_kill(struct sp_peer *p)
 	down_write(&p->lock);
 	p->dead = true;
 	mutex_lock(&p->allocs_lock);
-	list_for_each_entry(a, &p->allocs, peer_entry)
+	list_for_each_entry(a, &p->allocs, peer_entry) {
 		sp_alloc_revoke(a);
+		if (p->m->kind == SP_MEMBER_P2PMEM)
+			sp_p2pmem_put_pages(a);
+	}
 	mutex_unlock(&p->allocs_lock);
-	iounmap(p->kaddr);
-	p->kaddr = NULL;
-	pci_release_region(p->pdev, p->bar);
+	if (p->kaddr) {
+		iounmap(p->kaddr);
+		p->kaddr = NULL;
+		pci_release_region(p->pdev, p->bar);
+	}
 	up_write(&p->lock);
 }
 
 static void sp_peer_remove(struct sp_peer *p)
 {
-	pci_info(p->pdev, "BAR %d: member %u removed\n", p->bar, p->m->id);
+	pci_info(p->pdev, "BAR %d: member %u (%s) removed\n", p->bar,
+		 p->m->id, sp_member_kind_name(p->m));
 	sp_peer_kill(p);
 	sp_member_unpublish(p->m);
+}
+
+/**
+ * sp_peers_remove_dev() - remove the peer members of one kind of a device
+ * @pdev: the device, whose device lock the caller holds
+ * @kind: SP_MEMBER_BAR or SP_MEMBER_P2PMEM
+ */
+void sp_peers_remove_dev(struct pci_dev *pdev, enum sp_member_kind kind)
+{
+	struct sp_peer *p, *tmp;
+	LIST_HEAD(gone);
+
+	device_lock_assert(&pdev->dev);
+	mutex_lock(&sp_peers_lock);
+	list_for_each_entry_safe(p, tmp, &sp_peers, entry) {
+		if (p->pdev == pdev && p->m->kind == kind)
+			list_move_tail(&p->entry, &gone);
+	}
+	mutex_unlock(&sp_peers_lock);
+
+	/* sysfs removal waits for readers of peer_distance: lock dropped. */
+	list_for_each_entry_safe(p, tmp, &gone, entry) {
+		list_del_init(&p->entry);
+		sp_peer_remove(p);
+	}
 }
 
 /* "DDDD:BB:DD.F" at the start of @s; *@end: the first byte after it. */
@@ -354,14 +373,23 @@ static int sp_pick_bar(struct pci_dev *pdev, int bar)
 	return best;
 }
 
-static bool sp_peer_exists(struct pci_dev *pdev, int bar)
+/**
+ * sp_peer_exists() - is there a peer member of a kind on a device's BAR?
+ * @pdev: the device
+ * @kind: SP_MEMBER_BAR or SP_MEMBER_P2PMEM
+ * @bar: the BAR index, or -1 for any
+ *
+ * Return: true when there is one.
+ */
+bool sp_peer_exists(struct pci_dev *pdev, enum sp_member_kind kind, int bar)
 {
 	struct sp_peer *p;
 	bool found = false;
 
 	mutex_lock(&sp_peers_lock);
 	list_for_each_entry(p, &sp_peers, entry) {
-		if (p->pdev == pdev && p->bar == bar) {
+		if (p->pdev == pdev && p->m->kind == kind &&
+		    (bar < 0 || p->bar == bar)) {
 			found = true;
 			break;
 		}
@@ -370,8 +398,14 @@ static bool sp_peer_exists(struct pci_dev *pdev, int bar)
 	return found;
 }
 
-/* The member's home node: the device's, or the first with memory. */
-static int sp_pci_node(struct pci_dev *pdev)
+/**
+ * sp_pci_node() - the home node of a peer member
+ * @pdev: its device
+ *
+ * Return: the device's NUMA node, or the first node with memory when
+ * firmware gives the device none.
+ */
+int sp_pci_node(struct pci_dev *pdev)
 {
 	int nid = dev_to_node(&pdev->dev);
 
@@ -384,14 +418,6 @@ static int sp_peer_setup(struct sp_peer *p, struct pci_dev *pdev, int bar)
 	resource_size_t len = pci_resource_len(pdev, bar);
 	int nid = sp_pci_node(pdev);
 	int ret;
-
-	p->pdev = pci_dev_get(pdev);
-	p->bar = bar;
-	p->start = pci_resource_start(pdev, bar);
-	init_rwsem(&p->lock);
-	mutex_init(&p->allocs_lock);
-	INIT_LIST_HEAD(&p->allocs);
-	INIT_LIST_HEAD(&p->entry);
 
 	p->pool = gen_pool_create(PAGE_SHIFT, nid);
 	if (!p->pool)
@@ -411,39 +437,68 @@ static int sp_peer_setup(struct sp_peer *p, struct pci_dev *pdev, int bar)
 	return 0;
 }
 
-/* Make @bar of @pdev a member; the device lock is held. */
-static int sp_bar_member_add(struct pci_dev *pdev, int bar)
+/**
+ * sp_peer_member_new() - a peer member, not yet published
+ * @pdev: its device (the member takes a reference)
+ * @kind: SP_MEMBER_BAR or SP_MEMBER_P2PMEM
+ * @bar: the BAR index
+ * @start: CPU physical address of the memory
+ * @capacity: bytes
+ *
+ * Free it with sp_member_release(&m->kobj) until it is published.
+ *
+ * Return: the member, or NULL without memory.
+ */
+struct sp_member *sp_peer_member_new(struct pci_dev *pdev,
+				     enum sp_member_kind kind, int bar,
+				     phys_addr_t start, u64 capacity)
 {
 	struct sp_member *m;
 	struct sp_peer *p;
-	int ret;
-
-	device_lock_assert(&pdev->dev);
-	if (sp_peer_exists(pdev, bar))
-		return -EEXIST;
 
 	m = kzalloc(sizeof(*m), GFP_KERNEL);
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
 	if (!m || !p) {
 		kfree(m);
 		kfree(p);
-		return -ENOMEM;
+		return NULL;
 	}
-	/* From here sp_member_release() undoes whatever setup did. */
 	m->peer = p;
 	p->m = m;
-	m->kind = SP_MEMBER_BAR;
+	m->kind = kind;
 	m->mem_type = SP_MEM_PCI;
 	m->nid = sp_pci_node(pdev);
-	m->capacity = pci_resource_len(pdev, bar);
+	m->capacity = capacity;
 	atomic64_set(&m->used, 0);
-	snprintf(m->name, sizeof(m->name), "%s-bar%d", pci_name(pdev), bar);
+	if (kind == SP_MEMBER_BAR)
+		snprintf(m->name, sizeof(m->name), "%s-bar%d", pci_name(pdev),
+			 bar);
+	else
+		snprintf(m->name, sizeof(m->name), "%s-p2pmem",
+			 pci_name(pdev));
 
-	ret = sp_peer_setup(p, pdev, bar);
-	if (ret) {
-		sp_member_release(&m->kobj);
-		return ret;
-	}
+	p->pdev = pci_dev_get(pdev);
+	p->bar = bar;
+	p->start = start;
+	init_rwsem(&p->lock);
+	mutex_init(&p->allocs_lock);
+	INIT_LIST_HEAD(&p->allocs);
+	INIT_LIST_HEAD(&p->entry);
+	return m;
+}
+
+/**
+ * sp_peer_member_publish() - publish a member from sp_peer_member_new()
+ * @m: the member; the caller holds its device's lock
+ *
+ * Return: 0, or a negative errno with @m freed.
+ */
+int sp_peer_member_publish(struct sp_member *m)
+{
+	struct sp_peer *p = m->peer;
+	int ret;
+
+	device_lock_assert(&p->pdev->dev);
 	/* On failure this freed m and p. */
 	ret = sp_member_publish(m);
 	if (ret)
@@ -452,9 +507,33 @@ static int sp_bar_member_add(struct pci_dev *pdev, int bar)
 	mutex_lock(&sp_peers_lock);
 	list_add_tail(&p->entry, &sp_peers);
 	mutex_unlock(&sp_peers_lock);
-	pci_info(pdev, "BAR %d (%llu KiB) is member %u\n", bar,
-		 (u64)m->capacity >> 10, m->id);
+	pci_info(p->pdev, "BAR %d (%llu KiB) is %s member %u\n", p->bar,
+		 (u64)m->capacity >> 10, sp_member_kind_name(m), m->id);
 	return 0;
+}
+
+/* Make @bar of @pdev a member; the device lock is held. */
+static int sp_bar_member_add(struct pci_dev *pdev, int bar)
+{
+	struct sp_member *m;
+	int ret;
+
+	device_lock_assert(&pdev->dev);
+	if (sp_peer_exists(pdev, SP_MEMBER_BAR, bar))
+		return -EEXIST;
+
+	m = sp_peer_member_new(pdev, SP_MEMBER_BAR, bar,
+			       pci_resource_start(pdev, bar),
+			       pci_resource_len(pdev, bar));
+	if (!m)
+		return -ENOMEM;
+	/* sp_member_release() undoes whatever setup did. */
+	ret = sp_peer_setup(m->peer, pdev, bar);
+	if (ret) {
+		sp_member_release(&m->kobj);
+		return ret;
+	}
+	return sp_peer_member_publish(m);
 }
 
 /**
@@ -568,21 +647,7 @@ static int sp_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 /* Unbind or hot unplug: the device's members go, their mappings too. */
 static void sp_pci_remove(struct pci_dev *pdev)
 {
-	struct sp_peer *p, *tmp;
-	LIST_HEAD(gone);
-
-	mutex_lock(&sp_peers_lock);
-	list_for_each_entry_safe(p, tmp, &sp_peers, entry) {
-		if (p->pdev == pdev)
-			list_move_tail(&p->entry, &gone);
-	}
-	mutex_unlock(&sp_peers_lock);
-
-	/* sysfs removal waits for readers of peer_distance: lock dropped. */
-	list_for_each_entry_safe(p, tmp, &gone, entry) {
-		list_del_init(&p->entry);
-		sp_peer_remove(p);
-	}
+	sp_peers_remove_dev(pdev, SP_MEMBER_BAR);
 	pci_disable_device(pdev);
 }
 

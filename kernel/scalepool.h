@@ -11,6 +11,7 @@
 #include <linux/kobject.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/seqlock.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
@@ -20,6 +21,7 @@
 #include <linux/scalepool.h>
 
 struct file;
+struct gen_pool;
 struct page;
 struct pci_dev;
 struct sp_peer;
@@ -241,6 +243,36 @@ struct sp_alloc_req {
 	struct pci_dev *initiator_pci;
 };
 
+/**
+ * struct sp_peer - the PCI side of a peer member
+ * @m: the member; @m's kobject owns this struct (sp_peer_release())
+ * @pdev: the device, with a reference
+ * @bar: the BAR index ("p2pmem": the BAR holding the P2PDMA memory)
+ * @start: CPU physical address of the BAR
+ * @kaddr: "bar": write-combined kernel mapping of the BAR; NULL once the
+ *         member is torn down (the region is released then too)
+ * @pool: "bar": the BAR's address range, handed out in pages ("p2pmem"
+ *        members allocate from the kernel's P2PDMA pool)
+ * @lock: read: an allocation uses @kaddr and @pool; write: teardown
+ * @dead: torn down; under @lock
+ * @allocs_lock: protects @allocs
+ * @allocs: the member's allocations (struct sp_alloc @peer_entry)
+ * @entry: in sp_peers while the member is in the registry
+ */
+struct sp_peer {
+	struct sp_member *m;
+	struct pci_dev *pdev;
+	int bar;
+	phys_addr_t start;
+	void __iomem *kaddr;
+	struct gen_pool *pool;
+	struct rw_semaphore lock;
+	bool dead;
+	struct mutex allocs_lock;	/* protects @allocs */
+	struct list_head allocs;
+	struct list_head entry;
+};
+
 /* member.c */
 struct sp_member *sp_member_get(u32 id);
 int sp_members_get_all(struct sp_member ***members, unsigned int *nr,
@@ -308,5 +340,38 @@ int sp_peer_alloc(struct sp_alloc *a);
 void sp_peer_free(struct sp_alloc *a);
 int sp_sysfs_add_bar(const char *buf);
 int sp_sysfs_remove_member(const char *buf);
+int sp_pci_node(struct pci_dev *pdev);
+bool sp_peer_exists(struct pci_dev *pdev, enum sp_member_kind kind, int bar);
+struct sp_member *sp_peer_member_new(struct pci_dev *pdev,
+				     enum sp_member_kind kind, int bar,
+				     phys_addr_t start, u64 capacity);
+int sp_peer_member_publish(struct sp_member *m);
+void sp_peers_remove_dev(struct pci_dev *pdev, enum sp_member_kind kind);
+
+/* p2pmem.c: memory drivers publish through P2PDMA */
+#ifdef CONFIG_PCI_P2PDMA
+int sp_p2pmem_init(void);
+void sp_p2pmem_exit(void);
+int sp_p2pmem_alloc(struct sp_alloc *a, struct sp_peer *p);
+void sp_p2pmem_put_pages(struct sp_alloc *a);
+#else
+static inline int sp_p2pmem_init(void)
+{
+	return 0;
+}
+
+static inline void sp_p2pmem_exit(void)
+{
+}
+
+static inline int sp_p2pmem_alloc(struct sp_alloc *a, struct sp_peer *p)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void sp_p2pmem_put_pages(struct sp_alloc *a)
+{
+}
+#endif
 
 #endif /* _SCALEPOOL_H */
