@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 
-tap_plan 38
+tap_plan 42
 
 tmp=$(mktemp -d)
 PCI=/sys/bus/pci/devices
@@ -195,4 +195,15 @@ tap_ok "leaves it unbound, no override" pristine "$B"
 run member add "pci:$B"
 tap_ok "re-add after remove" ok_run
 tap_ok "with a new id" test "$(jq -r .id <<<"$out")" != "$idB"
+
+# Unload with bar members (and no allocation): the driver's remove takes
+# them; loading again binds the devices (driver_override) without
+# members until add_bar.
+module=${SCALEPOOL_MODULE:-$(. /mnt/host/env && echo "$MODULE")}
+tap_ok "rmmod with bar members" rmmod scalepool
+tap_ok "the devices are unbound" test -z "$(driver_of "$A")$(driver_of "$B")"
+tap_ok "insmod again" insmod "$module"
+tap_ok "the devices are bound again, no bar member" bash -c \
+	'[ "$(basename "$(readlink "$0/driver")")" = scalepool ] &&
+	 ! grep -qx bar /sys/kernel/scalepool/members/*/kind' "$PCI/$A"
 tap_done
