@@ -12,8 +12,8 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
-#include <linux/seqlock.h>
 #include <linux/rwsem.h>
+#include <linux/seqlock.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 #include <asm/page.h>
