@@ -30,6 +30,10 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # A is bound to scalepool before lockdown, B is not.
+if [ -e "$PCI/$B/driver" ]; then
+	echo "$B" >"$(readlink -f "$PCI/$B/driver")/unbind"
+fi
+echo >"$PCI/$B/driver_override"
 echo scalepool >"$PCI/$A/driver_override"
 echo "$A" >/sys/bus/pci/drivers/scalepool/bind
 tap_diag "lockdown was: $(cat "$LOCKDOWN")"

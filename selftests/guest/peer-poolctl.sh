@@ -47,11 +47,18 @@ pristine() {
 		[ "$(cat "$PCI/$1/driver_override")" = "(null)" ]
 }
 
+# Leave every ivshmem device unbound, without override, as it was.
 cleanup() {
-	local m
+	local m d
 	for m in $(members); do
 		[ "$(member_attr "$m" kind)" = bar ] &&
 			poolctl member remove "$m" >/dev/null 2>&1
+	done
+	for d in "$PCI"/*; do
+		[ "$(cat "$d/device")" = 0x1110 ] || continue
+		[ "$(driver_of "${d##*/}")" = scalepool ] &&
+			echo "${d##*/}" >/sys/bus/pci/drivers/scalepool/unbind
+		echo >"$d/driver_override"
 	done
 	rm -rf "$tmp"
 }
