@@ -375,7 +375,8 @@ TEST_F(errors, unknown_flags_are_eopnotsupp)
 	for (bit = 0; bit < 32; bit++) {
 		__u32 flag = 1U << bit;
 
-		if (flag & (SCALEPOOL_ALLOC_POPULATE | SCALEPOOL_ALLOC_NO_HUGE))
+		if (flag & (SCALEPOOL_ALLOC_POPULATE | SCALEPOOL_ALLOC_NO_HUGE |
+			    SCALEPOOL_ALLOC_PCI_INITIATOR))
 			continue;
 		valid(&a, self->set, SCALEPOOL_POLICY_BIND, M);
 		a.flags = flag;
@@ -384,6 +385,10 @@ TEST_F(errors, unknown_flags_are_eopnotsupp)
 		a.flags = flag | SCALEPOOL_ALLOC_NO_HUGE;
 		alloc_fails(&a, EOPNOTSUPP);
 	}
+	/* A known flag, but NEAREST's only (peer_bar tests it fully). */
+	valid(&a, self->set, SCALEPOOL_POLICY_BIND, M);
+	a.flags = SCALEPOOL_ALLOC_PCI_INITIATOR;
+	alloc_fails(&a, EINVAL);
 	valid(&a, self->set, SCALEPOOL_POLICY_BIND, M);
 	a.flags = SCALEPOOL_ALLOC_POPULATE | SCALEPOOL_ALLOC_NO_HUGE;
 	alloc_works(&a);
