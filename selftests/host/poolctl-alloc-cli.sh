@@ -62,6 +62,21 @@ bad=(
 	"alloc --size 4M --initiator x|bad initiator 'x'"
 	"alloc --size 4M --initiator 99999999999|bad initiator"
 	"alloc --size 4M --initiator 9999|initiator 9999 is not a node with"
+	"alloc --size 4M --initiator-pci 0000:00:00.0|needs --policy nearest"
+	"alloc --size 4M -p nearest -i 0 --initiator-pci 0000:00:00.0|--initiator and --initiator-pci exclude each other"
+	"alloc --size 4M -p nearest --initiator-pci 0000:fe:1f.7|no PCI device '0000:fe:1f.7'"
+	"member|no subcommand (add or remove): Invalid argument"
+	"member frob|unknown subcommand 'frob'"
+	"member add|no device given"
+	"member add 0000:00:04.0|bad device '0000:00:04.0' (expected pci:DDDD:BB:DD.F)"
+	"member add pci:0000:00:04|bad device 'pci:0000:00:04'"
+	"member add pci:0000:00:20.0|bad device"
+	"member add pci:0000:00:04.0 --bar 6|bad BAR index '6' (0 to 5)"
+	"member add pci:0000:00:04.0 --bar x|bad BAR index 'x'"
+	"member add pci:0000:00:04.0 extra|unexpected argument 'extra'"
+	"member add pci:0000:00:04.0 --bogus|unknown option '--bogus'"
+	"member remove|no member given"
+	"member remove 1 2|unexpected argument '2'"
 	"alloc --size 4M --hold -1|bad hold time '-1'"
 	"alloc --size 4M --hold x|bad hold time 'x'"
 	"alloc --size 4M --hold nan|bad hold time 'nan'"
@@ -82,7 +97,7 @@ bad=(
 	"limit 1 4M 5|unexpected argument '5'"
 	"limit --bogus 1|unknown option '--bogus'"
 )
-helps=(alloc stat limit)
+helps=(alloc stat limit member)
 nr_plain=7
 tap_plan $(( ${#bad[@]} + ${#helps[@]} * 2 + nr_plain ))
 

@@ -304,7 +304,8 @@ static int member_remove(int argc, char **argv, struct pool_ctx **ctx)
 int cmd_member(int argc, char **argv, struct pool_ctx **ctx)
 {
 	if (argc < 2)
-		return poolctl_usage_error(CMD, "no subcommand (add, remove)");
+		return poolctl_cmd_error(CMD, EINVAL, "no subcommand (add or "
+					 "remove)");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fputs(usage_member, stdout);
 		return 0;
@@ -313,5 +314,6 @@ int cmd_member(int argc, char **argv, struct pool_ctx **ctx)
 		return member_add(argc - 1, argv + 1, ctx);
 	if (!strcmp(argv[1], "remove"))
 		return member_remove(argc - 1, argv + 1, ctx);
-	return poolctl_usage_error(CMD, "unknown subcommand '%s'", argv[1]);
+	return poolctl_cmd_error(CMD, EINVAL, "unknown subcommand '%s' (add "
+				 "or remove)", argv[1]);
 }
