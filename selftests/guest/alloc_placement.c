@@ -133,7 +133,12 @@ static int member_nodes(int *nodes, int max)
 
 	for (i = 0; i < n && k < max; i++) {
 		long long node = sp_member_ll(ids[i], "node");
+		char kind[16];
 
+		/* Peer members (PCI memory) have a home node too. */
+		if (sp_member_attr(ids[i], "kind", kind, sizeof(kind)) ||
+		    strcmp(kind, "node"))
+			continue;
 		if (node >= 0)
 			nodes[k++] = node;
 	}

@@ -15,13 +15,16 @@ tap_ok "module loaded" test -d /sys/kernel/scalepool/members
 # with memory, and each node's present pages from /proc/zoneinfo.
 tap_is "one member per node with memory, before CXL is online" \
 	"$(member_nodes)" "$(nodes_with_memory)"
+# Node members only: on kernels with P2PDMA the NVMe's CMB is a member too.
 all_dram=0
 for m in $(members); do
+	[ "$(member_attr "$m" kind)" = node ] || continue
 	[ "$(member_attr "$m" memory)" = dram ] || all_dram=1
 done
 tap_result "DRAM nodes are dram members" "$all_dram"
 sizes_ok=0
 for m in $(members); do
+	[ "$(member_attr "$m" kind)" = node ] || continue
 	n=$(member_attr "$m" node)
 	[ "$(member_attr "$m" capacity)" = "$(node_present_bytes "$n")" ] || {
 		tap_diag "member $m: capacity $(member_attr "$m" capacity), node $n present $(node_present_bytes "$n")"

@@ -468,8 +468,11 @@ TEST_F(bar, placement_rules)
 	EXPECT_EQ(0, sp_free(self->fd, h));
 }
 
+enum revoke_how { BY_REMOVE_MEMBER, BY_UNBIND, BY_HOT_REMOVE };
+
 static void revoke_with_live_mapping(struct __test_metadata *_metadata,
-				     FIXTURE_DATA(bar) *self, bool unbind)
+				     FIXTURE_DATA(bar) *self,
+				     enum revoke_how how)
 {
 	volatile unsigned char *p, *q;
 	int pipefd[2], sig, id, id2, status;
@@ -500,8 +503,12 @@ static void revoke_with_live_mapping(struct __test_metadata *_metadata,
 		_exit(c == 0x5a ? 3 : 4);
 	}
 	close(pipefd[0]);
-	if (unbind) {
+	if (how == BY_UNBIND) {
 		ASSERT_EQ(0, sys_write(PCI_SP_DRV "/unbind", self->bdf));
+	} else if (how == BY_HOT_REMOVE) {
+		/* The kernel's hot-unplug path, without a hotplug controller. */
+		snprintf(path, sizeof(path), PCI_DEVS "/%s/remove", self->bdf);
+		ASSERT_EQ(0, sys_write(path, "1"));
 	} else {
 		ASSERT_EQ(0, remove_member(id));
 	}
@@ -534,6 +541,14 @@ static void revoke_with_live_mapping(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, sp_free(self->fd, h));
 	EXPECT_EQ(-ENOENT, sp_free(self->fd, h));
 
+	if (how == BY_HOT_REMOVE) {
+		/* The device left the bus (its sysfs directory too): rescan. */
+		snprintf(path, sizeof(path), PCI_DEVS "/%s", self->bdf);
+		EXPECT_NE(0, access(path, F_OK));
+		ASSERT_EQ(0, sys_write("/sys/bus/pci/rescan", "1"));
+		ASSERT_EQ(0, access(path, F_OK));
+	}
+
 	/* Re-add: a new member with a new id, usable at once. */
 	id2 = add_member(self->bdf);
 	ASSERT_LE(0, id2);
@@ -548,12 +563,17 @@ static void revoke_with_live_mapping(struct __test_metadata *_metadata,
 
 TEST_F(bar, remove_with_live_mapping)
 {
-	revoke_with_live_mapping(_metadata, self, false);
+	revoke_with_live_mapping(_metadata, self, BY_REMOVE_MEMBER);
 }
 
 TEST_F(bar, unbind_with_live_mapping)
 {
-	revoke_with_live_mapping(_metadata, self, true);
+	revoke_with_live_mapping(_metadata, self, BY_UNBIND);
+}
+
+TEST_F(bar, hot_remove_with_live_mapping)
+{
+	revoke_with_live_mapping(_metadata, self, BY_HOT_REMOVE);
 }
 
 /* Memory freed after its member went: nothing freed twice, no leak. */
