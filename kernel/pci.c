@@ -174,16 +174,6 @@ ssize_t sp_peer_distances_show(const struct sp_member *m, char *buf)
 	return len;
 }
 
-/**
- * sp_peer_alloc() - give an allocation one extent of a peer member
- * @a: an allocation whose only part is a peer member
- *
- * Charges the member, takes the extent (from the BAR's gen_pool, or from
- * the kernel's P2PDMA pool for "p2pmem") and zeroes it.
- *
- * Return: 0, -ENOENT when the member went away meanwhile, -ENOSPC when
- * its limit stopped it, -ENOMEM when the BAR has no free extent that big.
- */
 /* One extent of a BAR, zeroed. */
 static int sp_bar_alloc(struct sp_alloc *a, struct sp_peer *p)
 {
@@ -199,6 +189,16 @@ static int sp_bar_alloc(struct sp_alloc *a, struct sp_peer *p)
 	return 0;
 }
 
+/**
+ * sp_peer_alloc() - give an allocation one extent of a peer member
+ * @a: an allocation whose only part is a peer member
+ *
+ * Charges the member, takes the extent (from the BAR's gen_pool, or from
+ * the kernel's P2PDMA pool for "p2pmem") and zeroes it.
+ *
+ * Return: 0, -ENOENT when the member went away meanwhile, -ENOSPC when
+ * its limit stopped it, -ENOMEM when the BAR has no free extent that big.
+ */
 int sp_peer_alloc(struct sp_alloc *a)
 {
 	struct sp_alloc_part *part = &a->parts[0];
