@@ -127,28 +127,6 @@ struct sp_member *sp_member_get(u32 id)
 }
 
 /**
- * sp_member_get_by_name() - find a member by name and take a reference
- * @name: the member's name, e.g. "node0" or "0000:01:00.0-bar2"
- *
- * Return: the member, to be released with sp_member_put(), or NULL.
- */
-struct sp_member *sp_member_get_by_name(const char *name)
-{
-	struct sp_member *m, *found = NULL;
-
-	mutex_lock(&sp_members_lock);
-	list_for_each_entry(m, &sp_members, list) {
-		if (!strcmp(m->name, name)) {
-			kobject_get(&m->kobj);
-			found = m;
-			break;
-		}
-	}
-	mutex_unlock(&sp_members_lock);
-	return found;
-}
-
-/**
  * sp_members_get_all() - take a reference on every node member
  * @members: out: a kmalloc'ed array of the members, in id order
  * @nr: out: its length, 0 when there is no member (then @members is NULL)

@@ -287,7 +287,6 @@ unsigned int sp_members_count(void);
 void sp_member_release(struct kobject *kobj);
 int sp_member_publish(struct sp_member *m);
 void sp_member_unpublish(struct sp_member *m);
-struct sp_member *sp_member_get_by_name(const char *name);
 int sp_members_init(void);
 void sp_members_exit(void);
 int sp_hotplug_init(void);
