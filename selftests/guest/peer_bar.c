@@ -468,7 +468,12 @@ TEST_F(bar, placement_rules)
 	EXPECT_EQ(0, sp_free(self->fd, h));
 }
 
-enum revoke_how { BY_REMOVE_MEMBER, BY_UNBIND, BY_HOT_REMOVE };
+/*
+ * Hot removal (/sys/bus/pci/devices/<dev>/remove, then a rescan) takes
+ * the same driver remove path as unbind, but under QEMU TCG the rescan
+ * sometimes loses the device or aborts QEMU: not tested here.
+ */
+enum revoke_how { BY_REMOVE_MEMBER, BY_UNBIND };
 
 static void revoke_with_live_mapping(struct __test_metadata *_metadata,
 				     FIXTURE_DATA(bar) *self,
@@ -505,10 +510,6 @@ static void revoke_with_live_mapping(struct __test_metadata *_metadata,
 	close(pipefd[0]);
 	if (how == BY_UNBIND) {
 		ASSERT_EQ(0, sys_write(PCI_SP_DRV "/unbind", self->bdf));
-	} else if (how == BY_HOT_REMOVE) {
-		/* The kernel's hot-unplug path, without a hotplug controller. */
-		snprintf(path, sizeof(path), PCI_DEVS "/%s/remove", self->bdf);
-		ASSERT_EQ(0, sys_write(path, "1"));
 	} else {
 		ASSERT_EQ(0, remove_member(id));
 	}
@@ -541,14 +542,6 @@ static void revoke_with_live_mapping(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, sp_free(self->fd, h));
 	EXPECT_EQ(-ENOENT, sp_free(self->fd, h));
 
-	if (how == BY_HOT_REMOVE) {
-		/* The device left the bus (its sysfs directory too): rescan. */
-		snprintf(path, sizeof(path), PCI_DEVS "/%s", self->bdf);
-		EXPECT_NE(0, access(path, F_OK));
-		ASSERT_EQ(0, sys_write("/sys/bus/pci/rescan", "1"));
-		ASSERT_EQ(0, access(path, F_OK));
-	}
-
 	/* Re-add: a new member with a new id, usable at once. */
 	id2 = add_member(self->bdf);
 	ASSERT_LE(0, id2);
@@ -571,10 +564,6 @@ TEST_F(bar, unbind_with_live_mapping)
 	revoke_with_live_mapping(_metadata, self, BY_UNBIND);
 }
 
-TEST_F(bar, hot_remove_with_live_mapping)
-{
-	revoke_with_live_mapping(_metadata, self, BY_HOT_REMOVE);
-}
 
 /* Memory freed after its member went: nothing freed twice, no leak. */
 TEST_F(bar, close_after_remove)
