@@ -33,6 +33,7 @@
  * @user_size: its size, as user space declared it
  * @cmd: the kernel copy of the struct, written back after the handler
  * @alloc: ALLOC: the new allocation, published by its finish step
+ * @dmabuf: EXPORT: the dma-buf whose fd its finish step installs
  */
 struct sp_ucmd {
 	struct sp_file *sf;
@@ -40,6 +41,7 @@ struct sp_ucmd {
 	u32 user_size;
 	void *cmd;
 	struct sp_alloc *alloc;
+	struct dma_buf *dmabuf;
 };
 
 /* Room for the struct of any command. */
@@ -48,6 +50,7 @@ union sp_ucmd_buffer {
 	struct scalepool_alloc alloc;
 	struct scalepool_free free;
 	struct scalepool_info info;
+	struct scalepool_export export;
 };
 
 /**
@@ -76,7 +79,8 @@ static int sp_query(struct sp_ucmd *ucmd)
 
 	query->abi_version = SCALEPOOL_ABI_VERSION;
 	query->nr_members = sp_members_count();
-	query->caps = SCALEPOOL_CAP_NODE_MEMBERS | SCALEPOOL_CAP_ALLOC;
+	query->caps = SCALEPOOL_CAP_NODE_MEMBERS | SCALEPOOL_CAP_ALLOC |
+		      SCALEPOOL_CAP_EXPORT;
 	/* Without memory hotplug there is nothing to follow. */
 	if (IS_ENABLED(CONFIG_MEMORY_HOTPLUG))
 		query->caps |= SCALEPOOL_CAP_MEMORY_HOTPLUG;
@@ -319,6 +323,39 @@ static int sp_ioctl_info(struct sp_ucmd *ucmd)
 	return ret;
 }
 
+#define SP_EXPORT_FLAGS	SCALEPOOL_EXPORT_CLOEXEC
+
+static int sp_ioctl_export(struct sp_ucmd *ucmd)
+{
+	struct scalepool_export *cmd = ucmd->cmd;
+	struct sp_alloc *a;
+	int fd;
+
+	if (cmd->flags & ~SP_EXPORT_FLAGS)
+		return -EOPNOTSUPP;
+	a = sp_file_get(ucmd->sf, cmd->handle);
+	if (!a)
+		return -ENOENT;
+	fd = sp_dmabuf_export(a, cmd->flags, &ucmd->dmabuf);
+	sp_alloc_put(a);
+	if (fd < 0)
+		return fd;
+	cmd->fd = fd;
+	return 0;
+}
+
+/* The fd exists only once user space has been told its number. */
+static int sp_ioctl_export_finish(struct sp_ucmd *ucmd, int ret)
+{
+	struct scalepool_export *cmd = ucmd->cmd;
+
+	if (ret)
+		sp_dmabuf_abort(ucmd->dmabuf, cmd->fd);
+	else
+		sp_dmabuf_install(ucmd->dmabuf, cmd->fd);
+	return ret;
+}
+
 /*
  * @_last is the last field of the struct as first released: older
  * programs may pass a struct that ends there, never a shorter one.
@@ -344,6 +381,8 @@ static const struct sp_ioctl_op sp_ioctl_ops[] = {
 		    __reserved),
 	SP_IOCTL_OP(SCALEPOOL_CMD_INFO, sp_ioctl_info, struct scalepool_info,
 		    placements_ptr),
+	SP_IOCTL_OP_FINISH(SCALEPOOL_CMD_EXPORT, sp_ioctl_export,
+			   sp_ioctl_export_finish, struct scalepool_export, fd),
 };
 
 static const struct sp_ioctl_op *sp_ioctl_lookup(unsigned int cmd)

@@ -177,15 +177,42 @@ static int sp_fop_mmap(struct file *filp, struct vm_area_struct *vma)
 	return sp_mmap(filp->private_data, vma);
 }
 
+/*
+ * Allocations of @sf that have a dma-buf, and their bytes.  Under the
+ * lock FREE erases with, so every entry seen holds its allocation.
+ */
+static void sp_file_count_exported(struct sp_file *sf, unsigned long *nr,
+				   u64 *bytes)
+{
+	XA_STATE(xas, &sf->allocs, 0);
+	struct sp_alloc *a;
+
+	*nr = 0;
+	*bytes = 0;
+	xas_lock(&xas);
+	xas_for_each(&xas, a, ULONG_MAX) {
+		if (xa_is_zero(a) || !sp_dmabuf_exported(a))
+			continue;
+		(*nr)++;
+		*bytes += a->length;
+	}
+	xas_unlock(&xas);
+}
+
 /* Read by libpool's pool_fd_stat() and poolctl stat: keep the keys. */
 static void sp_show_fdinfo(struct seq_file *m, struct file *filp)
 {
 	struct sp_file *sf = filp->private_data;
+	unsigned long exported;
+	u64 exported_bytes;
 
+	sp_file_count_exported(sf, &exported, &exported_bytes);
 	seq_printf(m, "scalepool-allocations:\t%d\n",
 		   atomic_read(&sf->nr_allocs));
 	seq_printf(m, "scalepool-bytes:\t%lld\n",
 		   (long long)atomic64_read(&sf->bytes));
+	seq_printf(m, "scalepool-exported:\t%lu\n", exported);
+	seq_printf(m, "scalepool-exported-bytes:\t%llu\n", exported_bytes);
 }
 
 static const struct file_operations sp_fops = {

@@ -7,7 +7,9 @@
  * allocation and whose release drops a reference on it.  The VMA (and
  * every copy that fork or a split makes) holds that file, so the memory
  * lives until the last mapping goes, whatever happens to the handle and
- * to the device file; the file's fops hold the module.
+ * to the device file; the file's fops hold the module.  A dma-buf of the
+ * allocation (dmabuf.c) is mapped the same way, by sp_mmap_setup(), with
+ * the dma-buf's own file as the VMA's file.
  *
  * Pages are mapped at fault time (or all at mmap time with
  * SCALEPOOL_ALLOC_POPULATE):
@@ -145,6 +147,8 @@ static vm_fault_t sp_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
 
 	if (order != PMD_ORDER)
 		return VM_FAULT_FALLBACK;
+	if (sp_alloc_revoked(vmf->vma->vm_private_data))
+		return VM_FAULT_SIGBUS;
 	page = sp_vma_huge_page(vmf->vma, vmf->address & PMD_MASK);
 	if (!page)
 		return VM_FAULT_FALLBACK;
@@ -191,6 +195,8 @@ void sp_alloc_revoke(struct sp_alloc *a)
 	down_write(&a->revoke_sem);
 	WRITE_ONCE(a->revoked, true);
 	unmap_mapping_range(&a->mapping, 0, 0, 1);
+	/* Mappings of its dma-buf are the dma-buf file's, not in @mapping. */
+	sp_dmabuf_revoke(a);
 	up_write(&a->revoke_sem);
 }
 
@@ -248,6 +254,39 @@ static int sp_populate(struct vm_area_struct *vma)
 }
 
 /**
+ * sp_mmap_setup() - make a new VMA map (part of) an allocation
+ * @a: the allocation; vma->vm_file must keep it alive for the VMA's life
+ * @vma: the new VMA, within @a; vm_pgoff & SP_PGOFF_MASK is the first
+ *       page of @a it maps
+ *
+ * The one way an allocation is mapped, for mmap() of /dev/scalepool and
+ * of a dma-buf of the allocation (dmabuf.c) alike.
+ *
+ * Return: 0, or the error of populating it (SCALEPOOL_ALLOC_POPULATE);
+ * on failure mmap_region() unmaps what was mapped and drops the file.
+ */
+int sp_mmap_setup(struct sp_alloc *a, struct vm_area_struct *vma)
+{
+	if (a->backing == SP_BACKING_BAR) {
+		/* Device memory: no struct page, write-combined. */
+		vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND |
+			     VM_DONTDUMP);
+		vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
+		vma->vm_ops = &sp_bar_vm_ops;
+	} else {
+		/* VM_HUGEPAGE: PMDs also when THP is set to "madvise". */
+		vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP |
+			     VM_HUGEPAGE);
+		vma->vm_ops = &sp_vm_ops;
+	}
+	vma->vm_private_data = a;
+
+	if (a->flags & SCALEPOOL_ALLOC_POPULATE)
+		return sp_populate(vma);
+	return 0;
+}
+
+/**
  * sp_mmap() - map (part of) an allocation of an open /dev/scalepool
  * @sf: the device file's state
  * @vma: the new VMA; vm_pgoff names the allocation and the first page
@@ -291,27 +330,9 @@ int sp_mmap(struct sp_file *sf, struct vm_area_struct *vma)
 	 */
 	WRITE_ONCE(a->mapping.host, file_inode(file));
 	file->f_mapping = &a->mapping;
-
-	if (a->backing == SP_BACKING_BAR) {
-		/* Device memory: no struct page, write-combined. */
-		vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND |
-			     VM_DONTDUMP);
-		vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
-		vma->vm_ops = &sp_bar_vm_ops;
-	} else {
-		/* VM_HUGEPAGE: PMDs also when THP is set to "madvise". */
-		vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP |
-			     VM_HUGEPAGE);
-		vma->vm_ops = &sp_vm_ops;
-	}
-	vma->vm_private_data = a;
 	vma_set_file(vma, file);
 	fput(file);
-
-	/* On failure mmap_region() unmaps what was mapped and drops the file. */
-	if (a->flags & SCALEPOOL_ALLOC_POPULATE)
-		return sp_populate(vma);
-	return 0;
+	return sp_mmap_setup(a, vma);
 
 err_put:
 	sp_alloc_put(a);

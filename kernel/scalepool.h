@@ -20,6 +20,7 @@
 
 #include <linux/scalepool.h>
 
+struct dma_buf;
 struct file;
 struct gen_pool;
 struct page;
@@ -186,9 +187,11 @@ enum sp_backing {
  *           unmap_mapping_range() zaps them all, forks included
  * @peer_entry: peer backings: entry in the member's list of allocations
  * @basis: SCALEPOOL_BASIS_*: what the policy ranked the members by
+ * @dmabuf: its dma-buf while one lives (dmabuf.c), else NULL; a weak
+ *          pointer, written under dmabuf.c's lock, peeked with READ_ONCE
  *
- * Everything but @ref, @list, @revoked and @peer_entry is fixed once
- * sp_alloc_create() returns.
+ * Everything but @ref, @list, @revoked, @peer_entry and @dmabuf is
+ * fixed once sp_alloc_create() returns.
  */
 struct sp_alloc {
 	struct kref ref;
@@ -208,6 +211,7 @@ struct sp_alloc {
 	struct rw_semaphore revoke_sem;
 	struct address_space mapping;
 	struct list_head peer_entry;
+	struct dma_buf *dmabuf;
 };
 
 static inline bool sp_alloc_revoked(const struct sp_alloc *a)
@@ -324,6 +328,7 @@ void sp_alloc_exit(void);
 
 /* mmap.c */
 int sp_mmap(struct sp_file *sf, struct vm_area_struct *vma);
+int sp_mmap_setup(struct sp_alloc *a, struct vm_area_struct *vma);
 void sp_alloc_revoke(struct sp_alloc *a);
 
 /* pci.c: peer members */
@@ -372,5 +377,12 @@ static inline void sp_p2pmem_put_pages(struct sp_alloc *a)
 {
 }
 #endif
+
+/* dmabuf.c */
+int sp_dmabuf_export(struct sp_alloc *a, u32 flags, struct dma_buf **out);
+void sp_dmabuf_install(struct dma_buf *dmabuf, int fd);
+void sp_dmabuf_abort(struct dma_buf *dmabuf, int fd);
+void sp_dmabuf_revoke(struct sp_alloc *a);
+bool sp_dmabuf_exported(const struct sp_alloc *a);
 
 #endif /* _SCALEPOOL_H */
