@@ -112,7 +112,8 @@ check-host: lib tools selftests-host
 
 clean:
 	rm -rf $(BUILD) *.o *.ko *.mod *.mod.c .*.cmd modules.order \
-		Module.symvers kernel/*.o kernel/.*.cmd
+		Module.symvers kernel/*.o kernel/.*.cmd \
+		selftests/kmod/*.o selftests/kmod/.*.cmd
 
 include selftests/selftests.mk
 include tools/bench/bench.mk

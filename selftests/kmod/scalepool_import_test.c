@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * scalepool_import_test: a small dma-buf importer, so that the tests
+ * exercise what a driver importing a scalepool dma-buf gets, not only
+ * the export.  See scalepool_import_test.h for the ioctl.
+ *
+ * The importing device is a platform device of this module with a 64-bit
+ * DMA mask: dma-direct maps page-backed memory to its physical address,
+ * so the module can read what the device would see through memremap()
+ * of each DMA range.  A device behind an IOMMU would get I/O virtual
+ * addresses instead; the module then refuses (EOPNOTSUPP) rather than
+ * read the wrong memory.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/io.h>
+#include <linux/ioport.h>
+#include <linux/iommu.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/scatterlist.h>
+#include <linux/sched/signal.h>
+#include <linux/uaccess.h>
+
+#include "scalepool_import_test.h"
+
+MODULE_IMPORT_NS(DMA_BUF);
+
+static struct platform_device *sp_import_pdev;
+
+static u64 sp_fnv64(u64 hash, const u8 *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		hash ^= p[i];
+		hash *= SP_FNV64_PRIME;
+	}
+	return hash;
+}
+
+/*
+ * Fold the bytes at DMA range [@addr, @addr + @len) into @hash, reading
+ * them where the device would: RAM through the kernel's own mapping,
+ * device memory write-combined.
+ */
+static int sp_import_read(dma_addr_t addr, unsigned int len, u64 *hash)
+{
+	unsigned long flags = MEMREMAP_WC;
+	void *p;
+
+	if (region_intersects(addr, len, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) == REGION_INTERSECTS)
+		flags = MEMREMAP_WB;
+	p = memremap(addr, len, flags);
+	if (!p)
+		return -ENXIO;
+	*hash = sp_fnv64(*hash, p, len);
+	memunmap(p);
+	return 0;
+}
+
+/* Walk the DMA side of @sgt: count, sum and checksum its segments. */
+static int sp_import_walk(struct sg_table *sgt, struct sp_import_check *c)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+	int ret;
+
+	c->checksum = SP_FNV64_OFFSET;
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		ret = sp_import_read(sg_dma_address(sg), sg_dma_len(sg),
+				     &c->checksum);
+		if (ret)
+			return ret;
+		c->length += sg_dma_len(sg);
+		c->nents++;
+		cond_resched();
+	}
+	return 0;
+}
+
+static void sp_import_move_notify(struct dma_buf_attachment *attach)
+{
+	/* The mapping lives only for the ioctl; nothing to invalidate. */
+}
+
+static const struct dma_buf_attach_ops sp_import_p2p_ops = {
+	.allow_peer2peer = true,
+	.move_notify = sp_import_move_notify,
+};
+
+static int sp_import_check(struct sp_import_check *c)
+{
+	struct device *dev = &sp_import_pdev->dev;
+	struct dma_buf_attachment *attach;
+	struct dma_buf *dmabuf;
+	struct sg_table *sgt;
+	int ret;
+
+	if (c->flags & ~SP_IMPORT_P2P || c->__reserved)
+		return -EINVAL;
+	if (device_iommu_mapped(dev))
+		return -EOPNOTSUPP;
+
+	dmabuf = dma_buf_get(c->fd);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+	c->size = dmabuf->size;
+
+	if (c->flags & SP_IMPORT_P2P)
+		attach = dma_buf_dynamic_attach(dmabuf, dev, &sp_import_p2p_ops,
+						NULL);
+	else
+		attach = dma_buf_attach(dmabuf, dev);
+	if (IS_ERR(attach)) {
+		ret = PTR_ERR(attach);
+		goto out_put;
+	}
+
+	sgt = dma_buf_map_attachment_unlocked(attach, DMA_BIDIRECTIONAL);
+	if (IS_ERR(sgt)) {
+		ret = PTR_ERR(sgt);
+		goto out_detach;
+	}
+	ret = sp_import_walk(sgt, c);
+	dma_buf_unmap_attachment_unlocked(attach, sgt, DMA_BIDIRECTIONAL);
+out_detach:
+	dma_buf_detach(dmabuf, attach);
+out_put:
+	dma_buf_put(dmabuf);
+	return ret;
+}
+
+static long sp_import_ioctl(struct file *file, unsigned int cmd,
+			    unsigned long arg)
+{
+	struct sp_import_check c;
+	int ret;
+
+	if (cmd != SP_IMPORT_CHECK)
+		return -ENOTTY;
+	if (copy_from_user(&c, (void __user *)arg, sizeof(c)))
+		return -EFAULT;
+	c.nents = 0;
+	c.length = 0;
+	c.checksum = 0;
+	c.size = 0;
+	ret = sp_import_check(&c);
+	if (ret)
+		return ret;
+	if (copy_to_user((void __user *)arg, &c, sizeof(c)))
+		return -EFAULT;
+	return 0;
+}
+
+static const struct file_operations sp_import_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = sp_import_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct miscdevice sp_import_miscdev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "scalepool_import_test",
+	.fops = &sp_import_fops,
+	.mode = 0600,
+};
+
+static int __init sp_import_init(void)
+{
+	int ret;
+
+	sp_import_pdev = platform_device_register_simple(KBUILD_MODNAME, -1,
+							 NULL, 0);
+	if (IS_ERR(sp_import_pdev))
+		return PTR_ERR(sp_import_pdev);
+	ret = dma_coerce_mask_and_coherent(&sp_import_pdev->dev,
+					   DMA_BIT_MASK(64));
+	if (ret)
+		goto err_pdev;
+	/* One segment per contiguous range, as large as the exporter makes. */
+	dma_set_max_seg_size(&sp_import_pdev->dev, UINT_MAX);
+
+	ret = misc_register(&sp_import_miscdev);
+	if (ret)
+		goto err_pdev;
+	return 0;
+
+err_pdev:
+	platform_device_unregister(sp_import_pdev);
+	return ret;
+}
+
+static void __exit sp_import_exit(void)
+{
+	misc_deregister(&sp_import_miscdev);
+	platform_device_unregister(sp_import_pdev);
+}
+
+module_init(sp_import_init);
+module_exit(sp_import_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("dma-buf importer for the scalepool tests");
+MODULE_AUTHOR("scalepool developers");

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * scalepool_import_test: a dma-buf importer for the scalepool tests.
+ *
+ * The module (selftests/kmod/scalepool_import_test.c) owns a platform
+ * device with a 64-bit DMA mask; SP_IMPORT_CHECK attaches a dma-buf to
+ * it, maps it for DMA, walks the scatterlist and reads the memory at the
+ * DMA addresses, which under dma-direct without an IOMMU are the
+ * physical addresses.  The checksum it returns equals the one user space
+ * computes over its own mapping only if every address is right.
+ */
+#ifndef _SCALEPOOL_IMPORT_TEST_H
+#define _SCALEPOOL_IMPORT_TEST_H
+
+#include <linux/const.h>
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define SP_IMPORT_TEST_DEV	"/dev/scalepool_import_test"
+
+/* struct sp_import_check @flags */
+/* Attach as a dynamic importer that allows peer-to-peer DMA. */
+#define SP_IMPORT_P2P		_BITUL(0)
+
+/**
+ * struct sp_import_check - SP_IMPORT_CHECK
+ * @fd: in, a dma-buf fd
+ * @flags: in, SP_IMPORT_* (others: EINVAL)
+ * @nents: out, DMA segments of the mapping
+ * @__reserved: must be 0
+ * @length: out, sum of the segments' DMA lengths
+ * @checksum: out, FNV-1a 64 of the bytes, in scatterlist order
+ * @size: out, the dma-buf's size
+ */
+struct sp_import_check {
+	__s32 fd;
+	__u32 flags;
+	__u32 nents;
+	__u32 __reserved;
+	__u64 length;
+	__u64 checksum;
+	__u64 size;
+};
+
+#define SP_IMPORT_CHECK	_IOWR('S', 0x01, struct sp_import_check)
+
+#define SP_FNV64_OFFSET	0xcbf29ce484222325ULL
+#define SP_FNV64_PRIME	0x100000001b3ULL
+
+#endif /* _SCALEPOOL_IMPORT_TEST_H */
