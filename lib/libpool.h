@@ -1028,6 +1028,9 @@ int pool_policy_from_name(const char *name);
  * @nr_fds:      descriptors it has open on /dev/scalepool
  * @allocations: allocations owned by those descriptors
  * @bytes:       bytes of those allocations
+ * @exported:    of those allocations, the ones with a dma-buf
+ *               (pool_buf_export()); since LIBPOOL_1.2
+ * @exported_bytes: their bytes; since LIBPOOL_1.2
  *
  * The library fills this struct in; later versions may add fields at
  * the end.
@@ -1038,6 +1041,8 @@ struct pool_process_usage {
 	unsigned int nr_fds;
 	unsigned long long allocations;
 	unsigned long long bytes;
+	unsigned long long exported;
+	unsigned long long exported_bytes;
 };
 
 /*
@@ -1047,8 +1052,9 @@ struct pool_process_usage {
  * DESCRIPTION
  *	Scans /proc for processes with a descriptor whose /proc/<pid>/fd
  *	link is /dev/scalepool and calls @fn once per process, in
- *	ascending pid order, with the sums of the "scalepool-allocations"
- *	and "scalepool-bytes" lines of those descriptors'
+ *	ascending pid order, with the sums of the "scalepool-allocations",
+ *	"scalepool-bytes", "scalepool-exported" and
+ *	"scalepool-exported-bytes" lines of those descriptors'
  *	/proc/<pid>/fdinfo entries (0 when the module does not show them).
  *	Processes that exit during the scan, and processes whose
  *	descriptors the caller may not inspect (those of other users,
@@ -1281,6 +1287,90 @@ int pool_bench_isa_from_name(const char *name);
  *	node without CPUs.
  */
 long long pool_bench_llc_size(int node);
+
+/* pool_buf_export() @flags */
+#define POOL_EXPORT_CLOEXEC	(1U << 0)	/* the new fd is close-on-exec */
+
+/*
+ * NAME
+ *	pool_buf_export - export an allocation as a dma-buf
+ *
+ * DESCRIPTION
+ *	Asks the module for a dma-buf of @buf's allocation
+ *	(SCALEPOOL_EXPORT) and returns a new read-write descriptor of it,
+ *	close-on-exec with POOL_EXPORT_CLOEXEC.  An allocation has one
+ *	dma-buf: exporting it again gives another descriptor of the same
+ *	dma-buf.  The dma-buf keeps the memory alive after
+ *	pool_buf_free() and after the context is gone, until its last
+ *	descriptor, mapping and importing driver let go.  Drivers that
+ *	import dma-bufs (GPUs, RDMA, V4L2...) take the descriptor; other
+ *	processes get it through pool_fd_send()/pool_fd_recv() and map it
+ *	with pool_dmabuf_map().
+ *
+ * RETURN
+ *	The descriptor, or a negative errno: -EINVAL for a NULL @buf or an
+ *	unknown flag; -EOPNOTSUPP when the module cannot export (no
+ *	SCALEPOOL_CAP_EXPORT); -ENOENT when the module no longer knows the
+ *	allocation; -ENODEV when the member holding it went away; -EMFILE
+ *	or -ENOMEM otherwise.
+ */
+int pool_buf_export(struct pool_buf *buf, int flags);
+
+/*
+ * NAME
+ *	pool_fd_send - pass a descriptor over a unix socket
+ *
+ * DESCRIPTION
+ *	Sends @fd with one byte of data over the connected unix socket
+ *	@sock (SCM_RIGHTS).  The receiver gets its own descriptor of the
+ *	same open file, with pool_fd_recv(); @fd stays open here.  Blocks
+ *	as sendmsg(2) does; never raises SIGPIPE.
+ *
+ * RETURN
+ *	0, or -EBADF for a negative @sock or @fd, the errno of sendmsg(2)
+ *	(-EPIPE: the peer is gone).
+ */
+int pool_fd_send(int sock, int fd);
+
+/*
+ * NAME
+ *	pool_fd_recv - receive a descriptor from a unix socket
+ *
+ * DESCRIPTION
+ *	Receives one message of pool_fd_send() from @sock and returns the
+ *	descriptor it carried, close-on-exec.  A message with no
+ *	descriptor or more than one is refused and any descriptors it
+ *	brought are closed.
+ *
+ * RETURN
+ *	The descriptor, or -EBADF for a negative @sock, -ECONNRESET when
+ *	the peer closed the connection before sending, -EBADMSG for a
+ *	message that did not carry exactly one descriptor, or the errno of
+ *	recvmsg(2).
+ */
+int pool_fd_recv(int sock);
+
+/*
+ * NAME
+ *	pool_dmabuf_map - map a whole dma-buf
+ *
+ * DESCRIPTION
+ *	Maps the dma-buf @fd read-write and shared (mmap(MAP_SHARED) at
+ *	offset 0 for its whole size, which lseek(SEEK_END) gives) and sets
+ *	*@size to that size.  For a scalepool dma-buf this is the same
+ *	memory as the allocation's own mapping: stores through either are
+ *	seen through the other.  Unmap with munmap(addr, *size); the
+ *	mapping keeps the memory alive after @fd is closed.  Programs that
+ *	share the memory with a device bracket CPU access with
+ *	DMA_BUF_IOCTL_SYNC (<linux/dma-buf.h>).
+ *
+ * RETURN
+ *	The address, or NULL with errno set: EINVAL for a NULL @size or a
+ *	descriptor of size 0, the errno of lseek(2) or mmap(2) (ESPIPE or
+ *	ENODEV: not a dma-buf; ENODEV also when the member holding the
+ *	memory went away).
+ */
+void *pool_dmabuf_map(int fd, size_t *size);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -5,6 +5,8 @@
  *
  *	scalepool-allocations:	<N>
  *	scalepool-bytes:	<B>
+ *	scalepool-exported:	<N>	(of those, with a dma-buf)
+ *	scalepool-exported-bytes:	<B>
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,6 +20,8 @@
 
 #define FDINFO_ALLOCATIONS	"scalepool-allocations:"
 #define FDINFO_BYTES		"scalepool-bytes:"
+#define FDINFO_EXPORTED		"scalepool-exported:"
+#define FDINFO_EXPORTED_BYTES	"scalepool-exported-bytes:"
 
 /* A decimal name (pid or fd) that fits an int, or -1. */
 static int dec_name(const char *name)
@@ -140,6 +144,8 @@ static int scan_fds(struct pool_ctx *ctx, int pid,
 		u->nr_fds++;
 		add_line(text, FDINFO_ALLOCATIONS, &u->allocations);
 		add_line(text, FDINFO_BYTES, &u->bytes);
+		add_line(text, FDINFO_EXPORTED, &u->exported);
+		add_line(text, FDINFO_EXPORTED_BYTES, &u->exported_bytes);
 	}
 	closedir(d);
 	return u->nr_fds > 0;
@@ -170,8 +176,9 @@ int pool_for_each_process_usage(struct pool_ctx *ctx,
 		if (lp_read_attr(ctx, path, comm, sizeof(comm)))
 			continue;	/* exited after the scan */
 		u.comm = comm;
-		dbg(ctx, "pid %d (%s): %u fds, %llu allocations, %llu bytes\n",
-		    u.pid, u.comm, u.nr_fds, u.allocations, u.bytes);
+		dbg(ctx, "pid %d (%s): %u fds, %llu allocations, %llu bytes, %llu exported\n",
+		    u.pid, u.comm, u.nr_fds, u.allocations, u.bytes,
+		    u.exported);
 		rc = fn(&u, arg);
 	}
 	free(pids);

@@ -135,10 +135,12 @@ static inline void fake_proc(const char *proc)
 	put_fd(proc, 100, 0, "/dev/null", "pos:\t0\nflags:\t0100002");
 	put_fd(proc, 100, 3, "/dev/scalepool",
 	       "pos:\t0\nflags:\t02100002\nmnt_id:\t25\nino:\t42\n"
-	       "scalepool-allocations:\t2\nscalepool-bytes:\t6291456");
+	       "scalepool-allocations:\t2\nscalepool-bytes:\t6291456\n"
+	       "scalepool-exported:\t1\nscalepool-exported-bytes:\t2097152");
 	put_fd(proc, 100, 12, "/dev/scalepool",
 	       "pos:\t0\nscalepool-allocations:\t1\n"
-	       "scalepool-bytes:\t4096\nflags:\t02");
+	       "scalepool-bytes:\t4096\nflags:\t02\n"
+	       "scalepool-exported-bytes:\t4096\nscalepool-exported:\t1");
 	put(proc, "20/comm", "idle");
 	put_fd(proc, 20, 5, "/dev/scalepool", "pos:\t0\nflags:\t02");
 	put(proc, "7/comm", "other");

@@ -121,11 +121,17 @@ TEST_F(pool, json)
 	procs = get(root, "processes");
 	ASSERT_EQ(2, json_object_array_length(procs));
 	p = json_object_array_get_idx(procs, 1);
-	EXPECT_EQ(4, json_object_object_length(p));
+	EXPECT_EQ(6, json_object_object_length(p));
 	EXPECT_EQ(100, num(p, "pid"));
 	EXPECT_STREQ("holder", json_object_get_string(get(p, "comm")));
 	EXPECT_EQ(3, num(p, "allocations"));
 	EXPECT_EQ((6LL << 20) + 4096, num(p, "bytes"));
+	EXPECT_EQ(2, num(p, "exported"));
+	EXPECT_EQ((2LL << 20) + 4096, num(p, "exported_bytes"));
+	/* A process whose fdinfo has no export lines: zeroes, not absent. */
+	p = json_object_array_get_idx(procs, 0);
+	EXPECT_EQ(0, num(p, "exported"));
+	EXPECT_EQ(0, num(p, "exported_bytes"));
 	EXPECT_EQ(20, num(json_object_array_get_idx(procs, 0), "pid"));
 	json_object_put(root);
 }
@@ -165,8 +171,13 @@ TEST_F(pool, human)
 	EXPECT_NE(NULL, strstr(line[2], " ? "));	/* free unknown */
 	EXPECT_NE(NULL, strstr(line[3], "2.0 MiB"));	/* limit */
 	EXPECT_EQ(0, strncmp(line[4], "PID  COMM", 9));
+	EXPECT_NE(NULL, strstr(line[4], "EXPORTED  EXPORTED-BYTES"));
 	EXPECT_NE(NULL, strstr(line[6], "holder"));
 	EXPECT_NE(NULL, strstr(line[6], "6.0 MiB"));
+	/* 2 exported, 2.0 MiB + 4 KiB, right-aligned under their titles. */
+	EXPECT_NE(NULL, strstr(line[6], " 2         2.0 MiB")) {
+		TH_LOG("process line '%s'", line[6]);
+	}
 	EXPECT_NE(NULL, strstr(text, "\n\n"));
 	free(copy);
 }

@@ -23,6 +23,7 @@ struct seen {
 		char comm[32];
 		unsigned int nr_fds;
 		unsigned long long allocations, bytes;
+		unsigned long long exported, exported_bytes;
 	} p[MAX_SEEN];
 };
 
@@ -37,6 +38,8 @@ static int record(const struct pool_process_usage *u, void *arg)
 		s->p[s->nr].nr_fds = u->nr_fds;
 		s->p[s->nr].allocations = u->allocations;
 		s->p[s->nr].bytes = u->bytes;
+		s->p[s->nr].exported = u->exported;
+		s->p[s->nr].exported_bytes = u->exported_bytes;
 	}
 	s->nr++;
 	return s->stop_after && s->nr == s->stop_after ? 42 : 0;
@@ -85,11 +88,16 @@ TEST_F(fake, processes_with_the_device_open)
 	EXPECT_EQ(1U, s.p[0].nr_fds);
 	EXPECT_EQ(0ULL, s.p[0].allocations);
 	EXPECT_EQ(0ULL, s.p[0].bytes);
+	EXPECT_EQ(0ULL, s.p[0].exported);
+	EXPECT_EQ(0ULL, s.p[0].exported_bytes);
 	EXPECT_EQ(100, s.p[1].pid);
 	EXPECT_STREQ("holder", s.p[1].comm);
 	EXPECT_EQ(2U, s.p[1].nr_fds);
 	EXPECT_EQ(3ULL, s.p[1].allocations);
 	EXPECT_EQ((6ULL << 20) + 4096, s.p[1].bytes);
+	/* "scalepool-exported:" is not mistaken for its -bytes line. */
+	EXPECT_EQ(2ULL, s.p[1].exported);
+	EXPECT_EQ((2ULL << 20) + 4096, s.p[1].exported_bytes);
 }
 
 TEST_F(fake, callback_stops_the_scan)

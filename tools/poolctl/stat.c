@@ -22,7 +22,8 @@ const char usage_stat[] =
 "\n"
 "Show how the pool is used: capacity, used, free and limit bytes of\n"
 "every member, and the allocations and bytes of every process with\n"
-"/dev/scalepool open (other users' only for root).  JSON on stdout,\n"
+"/dev/scalepool open (other users' only for root), with how many of\n"
+"them are exported as dma-bufs.  JSON on stdout,\n"
 "{\"members\": [...], \"processes\": [...]}.\n"
 "\n"
 "    -u, --human    aligned tables with sizes in KiB/MiB/GiB\n"
@@ -33,6 +34,8 @@ struct proc_row {
 	char comm[POOLCTL_CELL_MAX];
 	unsigned long long allocations;
 	unsigned long long bytes;
+	unsigned long long exported;
+	unsigned long long exported_bytes;
 };
 
 struct procs {
@@ -61,6 +64,8 @@ static int collect(const struct pool_process_usage *u, void *arg)
 	snprintf(more->comm, sizeof(more->comm), "%s", u->comm);
 	more->allocations = u->allocations;
 	more->bytes = u->bytes;
+	more->exported = u->exported;
+	more->exported_bytes = u->exported_bytes;
 	return 0;
 }
 
@@ -107,6 +112,8 @@ static struct json_object *proc_json(const struct proc_row *r, bool *ok)
 	pj_add(j, "comm", pj_str(r->comm, ok), ok);
 	pj_add(j, "allocations", pj_u64(r->allocations, ok), ok);
 	pj_add(j, "bytes", pj_u64(r->bytes, ok), ok);
+	pj_add(j, "exported", pj_u64(r->exported, ok), ok);
+	pj_add(j, "exported_bytes", pj_u64(r->exported_bytes, ok), ok);
 	return j;
 }
 
@@ -154,9 +161,10 @@ int poolctl_stat_human(struct pool_ctx *ctx, int self_pid, FILE *f)
 		true, false, true, false, true, true, true, true,
 	};
 	static const char *const ptitles[] = {
-		"PID", "COMM", "ALLOCATIONS", "BYTES",
+		"PID", "COMM", "ALLOCATIONS", "BYTES", "EXPORTED",
+		"EXPORTED-BYTES",
 	};
-	static const bool pright[] = { true, false, true, true };
+	static const bool pright[] = { true, false, true, true, true, true };
 	const int mcols = ARRAY_SIZE(mtitles), pcols = ARRAY_SIZE(ptitles);
 	struct procs procs = { .self_pid = self_pid };
 	int i, n = pool_get_nr_members(ctx), rows;
@@ -206,6 +214,8 @@ int poolctl_stat_human(struct pool_ctx *ctx, int self_pid, FILE *f)
 		snprintf(c[2], sizeof(c[2]), "%llu",
 			 procs.rows[i].allocations);
 		size_cell(c[3], procs.rows[i].bytes);
+		snprintf(c[4], sizeof(c[4]), "%llu", procs.rows[i].exported);
+		size_cell(c[5], procs.rows[i].exported_bytes);
 	}
 	poolctl_print_table(f, pcols, ptitles, pright, cells, (int)procs.nr);
 	free(procs.rows);

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libpool: allocations exported as dma-bufs (SCALEPOOL_EXPORT), dma-buf
+ * fds passed between processes over unix sockets, and mappings of them.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+
+#include <linux/scalepool.h>
+
+#include "private.h"
+
+_Static_assert(POOL_EXPORT_CLOEXEC == SCALEPOOL_EXPORT_CLOEXEC, "flag");
+
+int pool_buf_export(struct pool_buf *buf, int flags)
+{
+	struct scalepool_export e = { .size = sizeof(e) };
+	struct pool_ctx *ctx;
+
+	if (!buf)
+		return -EINVAL;
+	ctx = buf->ctx;
+	if (flags & ~POOL_EXPORT_CLOEXEC)
+		return -EINVAL;
+	if (!(ctx->caps & SCALEPOOL_CAP_EXPORT)) {
+		dbg(ctx, "the module cannot export (caps %#llx)\n", ctx->caps);
+		return -EOPNOTSUPP;
+	}
+	e.flags = (unsigned int)flags;
+	e.handle = buf->handle;
+	if (ioctl(ctx->fd, SCALEPOOL_EXPORT, &e) < 0) {
+		int rc = -errno;
+
+		dbg(ctx, "SCALEPOOL_EXPORT %u: %s\n", buf->handle,
+		    strerror(-rc));
+		return rc;
+	}
+	dbg(ctx, "handle %u: dma-buf fd %d\n", buf->handle, e.fd);
+	return e.fd;
+}
+
+/* Control message room for exactly one fd. */
+union fd_cmsg {
+	struct cmsghdr hdr;
+	char buf[CMSG_SPACE(sizeof(int))];
+};
+
+int pool_fd_send(int sock, int fd)
+{
+	union fd_cmsg cmsg;
+	char byte = 'P';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cmsg.buf,
+		.msg_controllen = sizeof(cmsg.buf),
+	};
+	struct cmsghdr *c;
+	ssize_t n;
+
+	if (sock < 0 || fd < 0)
+		return -EBADF;
+	memset(&cmsg, 0, sizeof(cmsg));
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	do {
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return n == 1 ? 0 : -EIO;
+}
+
+/* Closes every fd an unexpected control message brought. */
+static void close_cmsg_fds(struct msghdr *msg)
+{
+	struct cmsghdr *c;
+	size_t i, nr;
+	int fd;
+
+	for (c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		nr = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < nr; i++) {
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			close(fd);
+		}
+	}
+}
+
+int pool_fd_recv(int sock)
+{
+	union fd_cmsg cmsg;
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cmsg.buf,
+		.msg_controllen = sizeof(cmsg.buf),
+	};
+	struct cmsghdr *c;
+	ssize_t n;
+	int fd;
+
+	if (sock < 0)
+		return -EBADF;
+	do {
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return -ECONNRESET;	/* the peer closed without sending */
+	c = CMSG_FIRSTHDR(&msg);
+	if ((msg.msg_flags & MSG_CTRUNC) || !c ||
+	    c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+	    c->cmsg_len != CMSG_LEN(sizeof(int)) ||
+	    CMSG_NXTHDR(&msg, c)) {
+		close_cmsg_fds(&msg);
+		return -EBADMSG;
+	}
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+void *pool_dmabuf_map(int fd, size_t *size)
+{
+	off_t end;
+	void *addr;
+
+	if (!size) {
+		errno = EINVAL;
+		return NULL;
+	}
+	/* A dma-buf's size is where SEEK_END lands. */
+	end = lseek(fd, 0, SEEK_END);
+	if (end < 0)
+		return NULL;
+	if (end == 0 || (uint64_t)end > SIZE_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	addr = mmap(NULL, (size_t)end, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    fd, 0);
+	if (addr == MAP_FAILED)
+		return NULL;
+	*size = (size_t)end;
+	return addr;
+}
