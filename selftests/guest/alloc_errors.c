@@ -16,6 +16,7 @@
 #define ALLOC_MIN_SIZE	(offsetof(struct scalepool_alloc, offset) + sizeof(__u64))
 #define FREE_MIN_SIZE	(offsetof(struct scalepool_free, __reserved) + sizeof(__u32))
 #define INFO_MIN_SIZE	(offsetof(struct scalepool_info, placements_ptr) + sizeof(__u64))
+#define EXPORT_MIN_SIZE	(offsetof(struct scalepool_export, fd) + sizeof(__s32))
 
 static const __u32 all_policies[] = {
 	SCALEPOOL_POLICY_BIND, SCALEPOOL_POLICY_PREFERRED,
@@ -36,6 +37,26 @@ struct info_big {
 	struct scalepool_info i;
 	__u64 tail[4];
 };
+struct export_big {
+	struct scalepool_export e;
+	__u64 tail[4];
+};
+
+/* Open file descriptors of this process. */
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;	/* the directory's own */
+}
 
 FIXTURE(errors) {
 	int fd;
@@ -693,6 +714,67 @@ TEST_F(errors, info_basis_and_reserved)
 	EXPECT_EQ(M, big.i.length);
 	EXPECT_EQ(SCALEPOOL_BASIS_NONE, big.i.basis);
 	EXPECT_EQ(0, big.i.__reserved);
+	EXPECT_EQ(0, sp_free(self->fd, handle));
+}
+
+TEST_F(errors, export_size_contract_flags_and_efault)
+{
+	struct scalepool_export *e;
+	struct export_big big;
+	__u32 handle, size;
+	int i, bit, fds;
+
+	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, M, &handle, NULL));
+	fds = count_fds();
+	for (size = 0; size < EXPORT_MIN_SIZE; size += 4) {
+		memset(&big, 0, sizeof(big));
+		big.e.size = size;
+		big.e.handle = handle;
+		big.e.fd = -1;
+		EXPECT_EQ(-EINVAL, sp_ioctl(self->fd, SCALEPOOL_EXPORT, &big));
+		EXPECT_EQ(-1, big.e.fd);
+	}
+	for (i = 0; i < 4; i++) {
+		memset(&big, 0, sizeof(big));
+		big.e.size = sizeof(big);
+		big.e.handle = handle;
+		big.e.fd = -1;
+		big.tail[i] = 1ULL << (i * 16);
+		EXPECT_EQ(-E2BIG, sp_ioctl(self->fd, SCALEPOOL_EXPORT, &big));
+		EXPECT_EQ(-1, big.e.fd);
+	}
+	for (bit = 0; bit < 32; bit++) {
+		memset(&big, 0, sizeof(big));
+		big.e.size = sizeof(big.e);
+		big.e.flags = 1U << bit;
+		big.e.handle = handle;
+		if (big.e.flags == SCALEPOOL_EXPORT_CLOEXEC)
+			continue;
+		EXPECT_EQ(-EOPNOTSUPP,
+			  sp_ioctl(self->fd, SCALEPOOL_EXPORT, &big)) {
+			TH_LOG("flag bit %d", bit);
+		}
+	}
+	/* A struct the kernel cannot write back: no fd is left behind. */
+	e = (void *)self->guard;
+	memset(e, 0, sizeof(*e));
+	e->size = sizeof(*e);
+	e->handle = handle;
+	ASSERT_EQ(0, mprotect(self->guard, SP_PAGE, PROT_READ));
+	EXPECT_EQ(-EFAULT, sp_ioctl(self->fd, SCALEPOOL_EXPORT, e));
+	ASSERT_EQ(0, mprotect(self->guard, SP_PAGE, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(fds, count_fds());
+
+	/* A newer program's zero tail works; only known bytes come back. */
+	memset(&big, 0, sizeof(big));
+	big.e.size = sizeof(big);
+	big.e.handle = handle;
+	ASSERT_EQ(0, sp_ioctl(self->fd, SCALEPOOL_EXPORT, &big));
+	EXPECT_LE(0, big.e.fd);
+	EXPECT_EQ(0, big.tail[0]);
+	EXPECT_EQ(0, big.tail[3]);
+	EXPECT_EQ(fds + 1, count_fds());
+	close(big.e.fd);
 	EXPECT_EQ(0, sp_free(self->fd, handle));
 }
 

@@ -70,6 +70,7 @@ TEST_F(query, reports_version_caps_and_members)
 	EXPECT_EQ(0, q.flags);
 	EXPECT_TRUE(q.caps & SCALEPOOL_CAP_NODE_MEMBERS);
 	EXPECT_TRUE(q.caps & SCALEPOOL_CAP_MEMORY_HOTPLUG);
+	EXPECT_TRUE(q.caps & SCALEPOOL_CAP_EXPORT);
 	EXPECT_EQ(count_sysfs_members(), (int)q.nr_members);
 	EXPECT_LT(0, q.nr_members);
 }
