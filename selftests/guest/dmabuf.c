@@ -115,6 +115,22 @@ static ino_t fd_ino(int fd)
 	return fstat(fd, &st) ? 0 : st.st_ino;
 }
 
+/* The build directory, from this program's path; 0 or -errno. */
+static int build_dir(char *buf, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+	char *p;
+
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	p = strstr(buf, "/selftests/guest/");
+	if (!p)
+		return -ENOENT;
+	*p = '\0';
+	return 0;
+}
+
 /*
  * Loads scalepool_import_test.ko from beside scalepool.ko: the build
  * directory of this kernel, found from this program's own path
@@ -122,22 +138,18 @@ static ino_t fd_ino(int fd)
  */
 static int import_module_load(void)
 {
-	char exe[4096], path[4200], *p;
+	char dir[4096], path[4200];
 	struct utsname u;
-	ssize_t n;
-	int fd, ret = 0;
+	int fd, ret;
 
 	if (!access(SP_IMPORT_TEST_DEV, F_OK))
 		return 0;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n < 0 || uname(&u))
+	ret = build_dir(dir, sizeof(dir));
+	if (ret)
+		return ret;
+	if (uname(&u))
 		return -errno;
-	exe[n] = '\0';
-	p = strstr(exe, "/selftests/guest/");
-	if (!p)
-		return -ENOENT;
-	*p = '\0';
-	snprintf(path, sizeof(path), "%s/kmod/%s/%s.ko", exe, u.release,
+	snprintf(path, sizeof(path), "%s/kmod/%s/%s.ko", dir, u.release,
 		 IMPORT_MODULE);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -650,6 +662,31 @@ TEST_F(order, fdinfo_counts_exported_allocations)
 	EXPECT_EQ(0, fdinfo_ll(self->fd, "scalepool-exported-bytes"));
 	close(b2);
 	ASSERT_EQ(0, sp_free(self->fd, h1));
+}
+
+/* poolctl stat (JSON, through jq) shows this process's exports. */
+TEST_F(order, poolctl_stat_shows_exports)
+{
+	unsigned long long n = ~0ULL, bytes = ~0ULL;
+	char dir[4096], cmd[8192];
+	__u32 handle;
+	FILE *f;
+	int dfd;
+
+	ASSERT_EQ(0, build_dir(dir, sizeof(dir)));
+	dfd = filled_export(self->fd, self->m0, &handle, 29);
+	ASSERT_LE(0, dfd);
+	snprintf(cmd, sizeof(cmd),
+		 "%s/poolctl stat | jq -r '.processes[] | select(.pid == %d) "
+		 "| \"\\(.exported) \\(.exported_bytes)\"'", dir, getpid());
+	f = popen(cmd, "r");
+	ASSERT_NE(NULL, f);
+	EXPECT_EQ(2, fscanf(f, "%llu %llu", &n, &bytes));
+	EXPECT_EQ(0, pclose(f));
+	EXPECT_EQ(1, n);
+	EXPECT_EQ(2 * M, bytes);
+	close(dfd);
+	ASSERT_EQ(0, sp_free(self->fd, handle));
 }
 
 /* Export and close racing on one allocation: the dma-buf's release. */
