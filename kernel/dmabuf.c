@@ -209,8 +209,8 @@ static struct sg_table *sp_dmabuf_map(struct dma_buf_attachment *attach,
 	dma_resv_assert_held(attach->dmabuf->resv);
 	if (sp_alloc_revoked(a))
 		return ERR_PTR(-ENODEV);
-	/* One mapping per attachment at a time (cache_sgt_mapping is off). */
-	if (sa->sgt)
+	/* The core maps an attachment once (cache_sgt_mapping). */
+	if (WARN_ON_ONCE(sa->sgt))
 		return ERR_PTR(-EBUSY);
 
 	if (a->backing == SP_BACKING_BAR)
@@ -309,6 +309,8 @@ static void sp_dmabuf_release(struct dma_buf *dmabuf)
 }
 
 static const struct dma_buf_ops sp_dmabuf_ops = {
+	/* One mapping per attachment, kept until detach, as udmabuf does. */
+	.cache_sgt_mapping = true,
 	.attach = sp_dmabuf_attach,
 	.detach = sp_dmabuf_detach,
 	.map_dma_buf = sp_dmabuf_map,

@@ -15,6 +15,7 @@
  * need a CXL node online (node 2 after discovery.sh) and SKIP without.
  */
 #include <dirent.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -834,6 +835,114 @@ TEST(sharing_over_a_unix_socket)
 	EXPECT_EQ(NULL, pool_dmabuf_map(i, NULL));
 	EXPECT_EQ(EINVAL, errno);
 	close(i);
+}
+
+/* ---- a PCI device as the importer */
+
+#define PCI_DEVICES	"/sys/bus/pci/devices"
+#define IMPORT_DRIVER	"/sys/bus/pci/drivers/" IMPORT_MODULE
+
+/* The first PCI device @vendor:@device bound to no driver, into @bdf. */
+static int pci_find_unbound(unsigned int vendor, unsigned int device,
+			    char *bdf, size_t len)
+{
+	DIR *d = opendir(PCI_DEVICES);
+	char path[512];
+	struct dirent *de;
+	int found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), PCI_DEVICES "/%s/vendor",
+			 de->d_name);
+		if (sp_read_ll(path) != vendor)
+			continue;
+		snprintf(path, sizeof(path), PCI_DEVICES "/%s/device",
+			 de->d_name);
+		if (sp_read_ll(path) != device)
+			continue;
+		snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver",
+			 de->d_name);
+		if (!access(path, F_OK))
+			continue;
+		snprintf(bdf, len, "%s", de->d_name);
+		found = 1;
+	}
+	closedir(d);
+	return found;
+}
+
+/* Binds @bdf to the import module's PCI driver (driver_override). */
+static int pci_bind_importer(const char *bdf)
+{
+	char path[512];
+	int ret;
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override", bdf);
+	ret = sp_write_file(path, IMPORT_MODULE);
+	if (ret)
+		return ret;
+	return sp_write_file(IMPORT_DRIVER "/bind", bdf);
+}
+
+static void pci_unbind_importer(const char *bdf)
+{
+	char path[512];
+
+	sp_write_file(IMPORT_DRIVER "/unbind", bdf);
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override", bdf);
+	sp_write_file(path, "\n");
+}
+
+/*
+ * A PCI device (an ivshmem, which does no DMA of its own but has a DMA
+ * mask and sits in the PCI hierarchy, as peer-to-peer needs) imports
+ * page-backed memory like the platform device does.
+ */
+TEST_F(order, pci_importer_reads_the_same_bytes)
+{
+	struct sp_import_check c;
+	char bdf[NAME_MAX + 1];
+	__u32 handle;
+	__u64 offset;
+	char *p;
+	int dfd, ret;
+
+	ASSERT_EQ(0, import_module_load());
+	if (!pci_find_unbound(0x1af4, 0x1110, bdf, sizeof(bdf))) {
+		import_module_unload();
+		SKIP(return, "no ivshmem device free to bind as importer");
+	}
+	ret = pci_bind_importer(bdf);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("binding %s: %s", bdf, strerror(-ret));
+	}
+	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 2 * M, &handle,
+				 &offset));
+	p = sp_map(self->fd, offset, 2 * M);
+	ASSERT_NE(MAP_FAILED, p);
+	sp_fill(p, 2 * M, 30);
+	dfd = sp_export(self->fd, handle, 0);
+	ASSERT_LE(0, dfd);
+	ret = import_check(dfd, SP_IMPORT_PCI, &c);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("SP_IMPORT_CHECK with %s: %s", bdf, strerror(-ret));
+	}
+	EXPECT_EQ(2 * M, c.length);
+	EXPECT_EQ(fnv64(p, 2 * M), c.checksum);
+	ASSERT_EQ(0, import_check(dfd, SP_IMPORT_PCI | SP_IMPORT_P2P, &c));
+	EXPECT_EQ(fnv64(p, 2 * M), c.checksum);
+	pci_unbind_importer(bdf);
+	/* Without a bound device there is no PCI importer. */
+	EXPECT_EQ(-ENODEV, import_check(dfd, SP_IMPORT_PCI, &c));
+	EXPECT_EQ(-EINVAL, import_check(dfd, 1U << 2, &c));
+	import_module_unload();
+	munmap(p, 2 * M);
+	close(dfd);
+	ASSERT_EQ(0, sp_free(self->fd, handle));
 }
 
 /* Importing what is not a dma-buf fails cleanly in the importer. */

@@ -7,7 +7,10 @@
  * The importing device is a platform device of this module with a 64-bit
  * DMA mask: dma-direct maps page-backed memory to its physical address,
  * so the module can read what the device would see through memremap()
- * of each DMA range.  A device behind an IOMMU would get I/O virtual
+ * of each DMA range.  For memory behind PCI devices (peer-to-peer) the
+ * importer must be a PCI device: the module's PCI driver has no ids, a
+ * test binds a device to it through driver_override, and SP_IMPORT_PCI
+ * imports with that device.  A device behind an IOMMU would get I/O virtual
  * addresses instead; the module then refuses (EOPNOTSUPP) rather than
  * read the wrong memory.
  */
@@ -22,6 +25,8 @@
 #include <linux/iommu.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
 #include <linux/platform_device.h>
 #include <linux/scatterlist.h>
 #include <linux/sched/signal.h>
@@ -32,6 +37,10 @@
 MODULE_IMPORT_NS(DMA_BUF);
 
 static struct platform_device *sp_import_pdev;
+
+/* The PCI device bound to the module's driver, if any; under the lock. */
+static DEFINE_MUTEX(sp_import_pci_lock);
+static struct pci_dev *sp_import_pci;
 
 static u64 sp_fnv64(u64 hash, const u8 *p, size_t len)
 {
@@ -97,16 +106,13 @@ static const struct dma_buf_attach_ops sp_import_p2p_ops = {
 	.move_notify = sp_import_move_notify,
 };
 
-static int sp_import_check(struct sp_import_check *c)
+static int sp_import_check_dev(struct device *dev, struct sp_import_check *c)
 {
-	struct device *dev = &sp_import_pdev->dev;
 	struct dma_buf_attachment *attach;
 	struct dma_buf *dmabuf;
 	struct sg_table *sgt;
 	int ret;
 
-	if (c->flags & ~SP_IMPORT_P2P || c->__reserved)
-		return -EINVAL;
 	if (device_iommu_mapped(dev))
 		return -EOPNOTSUPP;
 
@@ -136,6 +142,25 @@ out_detach:
 	dma_buf_detach(dmabuf, attach);
 out_put:
 	dma_buf_put(dmabuf);
+	return ret;
+}
+
+static int sp_import_check(struct sp_import_check *c)
+{
+	int ret;
+
+	if (c->flags & ~(SP_IMPORT_P2P | SP_IMPORT_PCI) || c->__reserved)
+		return -EINVAL;
+	if (!(c->flags & SP_IMPORT_PCI))
+		return sp_import_check_dev(&sp_import_pdev->dev, c);
+
+	/* The lock keeps the device bound while it imports. */
+	mutex_lock(&sp_import_pci_lock);
+	if (sp_import_pci)
+		ret = sp_import_check_dev(&sp_import_pci->dev, c);
+	else
+		ret = -ENODEV;
+	mutex_unlock(&sp_import_pci_lock);
 	return ret;
 }
 
@@ -174,6 +199,45 @@ static struct miscdevice sp_import_miscdev = {
 	.mode = 0600,
 };
 
+static int sp_import_pci_probe(struct pci_dev *pdev,
+			       const struct pci_device_id *id)
+{
+	int ret;
+
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		return ret;
+	dma_set_max_seg_size(&pdev->dev, UINT_MAX);
+
+	mutex_lock(&sp_import_pci_lock);
+	if (sp_import_pci)
+		ret = -EBUSY;		/* one importing device at a time */
+	else
+		sp_import_pci = pdev;
+	mutex_unlock(&sp_import_pci_lock);
+	return ret;
+}
+
+static void sp_import_pci_remove(struct pci_dev *pdev)
+{
+	mutex_lock(&sp_import_pci_lock);
+	if (sp_import_pci == pdev)
+		sp_import_pci = NULL;
+	mutex_unlock(&sp_import_pci_lock);
+}
+
+/* No ids: only devices a test binds through driver_override. */
+static const struct pci_device_id sp_import_pci_ids[] = {
+	{ }
+};
+
+static struct pci_driver sp_import_pci_driver = {
+	.name = KBUILD_MODNAME,
+	.id_table = sp_import_pci_ids,
+	.probe = sp_import_pci_probe,
+	.remove = sp_import_pci_remove,
+};
+
 static int __init sp_import_init(void)
 {
 	int ret;
@@ -189,11 +253,16 @@ static int __init sp_import_init(void)
 	/* One segment per contiguous range, as large as the exporter makes. */
 	dma_set_max_seg_size(&sp_import_pdev->dev, UINT_MAX);
 
-	ret = misc_register(&sp_import_miscdev);
+	ret = pci_register_driver(&sp_import_pci_driver);
 	if (ret)
 		goto err_pdev;
+	ret = misc_register(&sp_import_miscdev);
+	if (ret)
+		goto err_pci;
 	return 0;
 
+err_pci:
+	pci_unregister_driver(&sp_import_pci_driver);
 err_pdev:
 	platform_device_unregister(sp_import_pdev);
 	return ret;
@@ -202,6 +271,7 @@ err_pdev:
 static void __exit sp_import_exit(void)
 {
 	misc_deregister(&sp_import_miscdev);
+	pci_unregister_driver(&sp_import_pci_driver);
 	platform_device_unregister(sp_import_pdev);
 }
 

@@ -3,11 +3,13 @@
  * scalepool_import_test: a dma-buf importer for the scalepool tests.
  *
  * The module (selftests/kmod/scalepool_import_test.c) owns a platform
- * device with a 64-bit DMA mask; SP_IMPORT_CHECK attaches a dma-buf to
- * it, maps it for DMA, walks the scatterlist and reads the memory at the
- * DMA addresses, which under dma-direct without an IOMMU are the
- * physical addresses.  The checksum it returns equals the one user space
- * computes over its own mapping only if every address is right.
+ * device with a 64-bit DMA mask, and a PCI driver a test can bind one
+ * PCI device to; SP_IMPORT_CHECK attaches a dma-buf to one of them, maps
+ * it for DMA, walks the scatterlist and reads the memory at the DMA
+ * addresses, which under dma-direct without an IOMMU are the physical
+ * addresses (bus addresses for peer-to-peer, equal to them on x86).
+ * The checksum it returns equals the one user space computes over its
+ * own mapping only if every address is right.
  */
 #ifndef _SCALEPOOL_IMPORT_TEST_H
 #define _SCALEPOOL_IMPORT_TEST_H
@@ -21,6 +23,12 @@
 /* struct sp_import_check @flags */
 /* Attach as a dynamic importer that allows peer-to-peer DMA. */
 #define SP_IMPORT_P2P		_BITUL(0)
+/*
+ * Import with the PCI device bound to the module's PCI driver (named
+ * scalepool_import_test, no ids: bind one with driver_override) instead
+ * of the platform device; ENODEV when none is bound.
+ */
+#define SP_IMPORT_PCI		_BITUL(1)
 
 /**
  * struct sp_import_check - SP_IMPORT_CHECK
