@@ -387,9 +387,8 @@ int sp_dmabuf_export(struct sp_alloc *a, u32 flags, struct dma_buf **out)
 
 	if (sp_alloc_revoked(a))
 		return -ENODEV;
-	fd = get_unused_fd_flags(O_RDWR |
-				 (flags & SCALEPOOL_EXPORT_CLOEXEC ?
-				  O_CLOEXEC : 0));
+	fd = get_unused_fd_flags(flags & SCALEPOOL_EXPORT_CLOEXEC ?
+				 O_CLOEXEC : 0);
 	if (fd < 0)
 		return fd;
 	dmabuf = sp_dmabuf_get(a);
