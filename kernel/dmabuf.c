@@ -17,7 +17,8 @@
  *    with dma_map_sgtable();
  *  - SP_BACKING_P2PMEM: the same from the ZONE_DEVICE pages, which
  *    dma_map_sgtable() maps as PCI peer-to-peer (or refuses with
- *    -EREMOTEIO when the importer cannot reach them);
+ *    -EREMOTEIO when the importer cannot reach them); each mapped page
+ *    holds a reference until the importer unmaps;
  *  - SP_BACKING_BAR: no struct page; one extent mapped with
  *    dma_map_resource(), split into segments carrying DMA addresses only.
  * Device memory (the last two) only goes to importers that declared they
@@ -39,6 +40,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/pci.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 
@@ -135,12 +137,15 @@ err_free:
 	return ERR_PTR(ret);
 }
 
-static void sp_unmap_pages(struct device *dev, struct sg_table *sgt,
-			   enum dma_data_direction dir)
+/*
+ * Can @dev reach the BAR behind @a peer to peer?  Only a PCI device with
+ * a path that does not cross the host bridge, or crosses one the kernel
+ * knows forwards peer traffic: what P2PDMA demands of its own memory.
+ */
+static bool sp_bar_reachable(struct sp_alloc *a, struct device *dev)
 {
-	dma_unmap_sgtable(dev, sgt, dir, 0);
-	sg_free_table(sgt);
-	kfree(sgt);
+	return dev_is_pci(dev) &&
+	       sp_peer_distance_to(a->parts[0].m, to_pci_dev(dev)) >= 0;
 }
 
 /*
@@ -157,6 +162,10 @@ static struct sg_table *sp_map_bar(struct sp_alloc *a, struct device *dev,
 	dma_addr_t addr;
 	u64 off = 0;
 	int ret;
+
+	/* As dma_map_sgtable() answers for P2PDMA pages it cannot map. */
+	if (!sp_bar_reachable(a, dev))
+		return ERR_PTR(-EREMOTEIO);
 
 	if (DIV_ROUND_UP_ULL(a->length, seg) > UINT_MAX)
 		return ERR_PTR(-EOVERFLOW);
@@ -199,6 +208,54 @@ static void sp_unmap_bar(struct sp_alloc *a, struct device *dev,
 	kfree(sgt);
 }
 
+/*
+ * Each page of a p2pmem mapping holds a reference, as a user mapping of
+ * it does: a page goes back to the driver's pool, and the driver's
+ * unbind (which waits for every page) completes, only once the importer
+ * unmapped.  @get: take them, else drop them.
+ */
+static void sp_p2pmem_ref_pages(struct sg_table *sgt, bool get)
+{
+	struct scatterlist *sg;
+	unsigned long i, n;
+	unsigned int k;
+
+	for_each_sgtable_sg(sgt, sg, k) {
+		n = sg->length >> PAGE_SHIFT;
+		for (i = 0; i < n; i++) {
+			if (get)
+				get_page(nth_page(sg_page(sg), i));
+			else
+				put_page(nth_page(sg_page(sg), i));
+		}
+	}
+}
+
+/*
+ * Peer memory may be revoked at any time: under @revoke_sem, which the
+ * revocation holds for writing before it takes the memory away, a
+ * mapping either sees it revoked or has the extent (and, for p2pmem,
+ * its page references) while it maps.
+ */
+static struct sg_table *sp_map_peer(struct sp_alloc *a, struct device *dev,
+				    enum dma_data_direction dir)
+{
+	struct sg_table *sgt;
+
+	down_read(&a->revoke_sem);
+	if (sp_alloc_revoked(a)) {
+		sgt = ERR_PTR(-ENODEV);
+	} else if (a->backing == SP_BACKING_BAR) {
+		sgt = sp_map_bar(a, dev, dir);
+	} else {
+		sgt = sp_map_pages(a, dev, dir);
+		if (!IS_ERR(sgt))
+			sp_p2pmem_ref_pages(sgt, true);
+	}
+	up_read(&a->revoke_sem);
+	return sgt;
+}
+
 static struct sg_table *sp_dmabuf_map(struct dma_buf_attachment *attach,
 				      enum dma_data_direction dir)
 {
@@ -207,16 +264,14 @@ static struct sg_table *sp_dmabuf_map(struct dma_buf_attachment *attach,
 	struct sg_table *sgt;
 
 	dma_resv_assert_held(attach->dmabuf->resv);
-	if (sp_alloc_revoked(a))
-		return ERR_PTR(-ENODEV);
 	/* The core maps an attachment once (cache_sgt_mapping). */
 	if (WARN_ON_ONCE(sa->sgt))
 		return ERR_PTR(-EBUSY);
 
-	if (a->backing == SP_BACKING_BAR)
-		sgt = sp_map_bar(a, attach->dev, dir);
-	else
+	if (a->backing == SP_BACKING_PAGES)
 		sgt = sp_map_pages(a, attach->dev, dir);
+	else
+		sgt = sp_map_peer(a, attach->dev, dir);
 	if (!IS_ERR(sgt)) {
 		sa->sgt = sgt;
 		sa->dir = dir;
@@ -233,10 +288,15 @@ static void sp_dmabuf_unmap(struct dma_buf_attachment *attach,
 	dma_resv_assert_held(attach->dmabuf->resv);
 	if (sa->sgt == sgt)
 		sa->sgt = NULL;
-	if (a->backing == SP_BACKING_BAR)
+	if (a->backing == SP_BACKING_BAR) {
 		sp_unmap_bar(a, attach->dev, sgt, dir);
-	else
-		sp_unmap_pages(attach->dev, sgt, dir);
+		return;
+	}
+	dma_unmap_sgtable(attach->dev, sgt, dir, 0);
+	if (a->backing == SP_BACKING_P2PMEM)
+		sp_p2pmem_ref_pages(sgt, false);
+	sg_free_table(sgt);
+	kfree(sgt);
 }
 
 /*

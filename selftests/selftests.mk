@@ -16,11 +16,11 @@ selftests-guest: $(GUEST_TESTS)
 # Per-program libraries: $(BUILD)/selftests/guest/<name>: GUEST_LDLIBS += ...
 GUEST_LDLIBS :=
 $(BUILD)/selftests/guest/alloc_lifetime: GUEST_LDLIBS += -luring
-# dmabuf uses libpool's sharing helpers.
-$(BUILD)/selftests/guest/dmabuf: GUEST_LDLIBS += -L$(BUILD) -lpool \
-	-Wl,-rpath,'$$ORIGIN/../..'
-$(BUILD)/selftests/guest/dmabuf: $(BUILD)/$(LIB_SONAME) \
-	selftests/kmod/scalepool_import_test.h
+# The dma-buf tests use libpool and the importer module's header.
+DMABUF_TESTS := $(BUILD)/selftests/guest/dmabuf \
+	$(BUILD)/selftests/guest/dmabuf_peer
+$(DMABUF_TESTS): GUEST_LDLIBS += -L$(BUILD) -lpool -Wl,-rpath,'$$ORIGIN/../..'
+$(DMABUF_TESTS): $(BUILD)/$(LIB_SONAME) selftests/kmod/scalepool_import_test.h
 
 $(BUILD)/selftests/guest/%: selftests/guest/%.c kernel/uapi/linux/scalepool.h \
 		$(wildcard selftests/guest/*.h)
