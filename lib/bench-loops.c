@@ -13,6 +13,7 @@
  */
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <immintrin.h>
 
 #include "private.h"
@@ -41,32 +42,37 @@ static uint64_t random_below(uint64_t *state, uint64_t bound)
 /*
  * Sattolo's algorithm builds a uniformly random permutation that is one
  * cycle, so a chase from any line visits every line once before it comes
- * back.  The shuffle runs in the buffer itself (each line's first word
- * holds an index), then the indices become addresses.  Lines are random
+ * back.  The shuffle runs in an index array in the caller's memory, not
+ * in the buffer: on slow memory (CXL under TCG) its random reads and
+ * writes cost the buffer's latency each, some seconds for 16 MiB, while
+ * writing the links is then one pass in address order.  Lines are random
  * over the whole buffer, across pages: the engine asks for 2 MiB pages,
  * which keep TLB misses rare up to the second-level TLB's reach.
  */
 unsigned long long lp_bench_chase_build(void *buf, size_t size,
 					 unsigned long long seed)
 {
-	uint64_t state = seed, n = size / LP_BENCH_LINE, i, j, t;
+	uint64_t state = seed, n = size / LP_BENCH_LINE, i, j;
+	uint32_t *next, t;
 	char *base = buf;
 
-#define LINE_WORD(k) (*(uint64_t *)(base + (k) * LP_BENCH_LINE))
-	if (n < 2)
+	if (n < 2 || n > UINT32_MAX)
+		return 0;
+	next = malloc(n * sizeof(*next));
+	if (!next)
 		return 0;
 	for (i = 0; i < n; i++)
-		LINE_WORD(i) = i;
+		next[i] = (uint32_t)i;
 	for (i = n - 1; i > 0; i--) {
 		j = random_below(&state, i);	/* j < i: Sattolo, not Fisher-Yates */
-		t = LINE_WORD(i);
-		LINE_WORD(i) = LINE_WORD(j);
-		LINE_WORD(j) = t;
+		t = next[i];
+		next[i] = next[j];
+		next[j] = t;
 	}
 	for (i = 0; i < n; i++)
-		LINE_WORD(i) = (uint64_t)(uintptr_t)(base +
-						     LINE_WORD(i) * LP_BENCH_LINE);
-#undef LINE_WORD
+		*(void **)(base + i * LP_BENCH_LINE) =
+			base + (size_t)next[i] * LP_BENCH_LINE;
+	free(next);
 	return n;
 }
 
