@@ -27,6 +27,20 @@
 #define MIN_DEFAULT_SIZE	(32ULL << 20)
 #define LLC_FACTOR		4		/* arrays vs the LLC, as STREAM */
 #define MIN_SIZE		(64ULL << 10)	/* shrinking stops here */
+/*
+ * The chase's buffer: LLC_FACTOR times the LLC, at least LAT_MIN_SIZE;
+ * on slow memory down to LAT_FLOOR_FACTOR times the LLC, never less: a
+ * chase within the cache measures the cache, and on CXL under TCG a
+ * 100 KiB chase ran faster than one over DRAM.
+ */
+#define LAT_MIN_SIZE		(16ULL << 20)
+#define LAT_FLOOR_FACTOR	2
+/* Share of the time budget that setting up the chase's buffer may take. */
+#define LAT_SETUP_SHARE		0.4
+/* Passes over the buffer to set it up: populating it, writing the links. */
+#define LAT_SETUP_PASSES	2
+/* A kind whose setup overran still gets this much of its even share. */
+#define MIN_KIND_SHARE		0.25
 #define PROBE_SIZE		(256ULL << 10)
 #define PROBE_TIME		0.02		/* seconds of probe writes */
 /* Share of the time budget that setting up the arrays may take. */
@@ -39,8 +53,8 @@
 #define WARMUP_SHARE		0.2
 /* Bytes between two looks at the stop flag in the bandwidth loops. */
 #define CHUNK			(64UL << 10)
-/* Loads per timed chase repetition. */
-#define MIN_CHASE_LOADS		(1ULL << 16)
+/* Loads per timed chase repetition, fitted to the speed of the warm-up. */
+#define MIN_CHASE_LOADS		(1ULL << 12)
 #define MAX_CHASE_LOADS		(1ULL << 18)
 #define TWO_MIB			(2UL << 20)
 /*
@@ -426,7 +440,6 @@ struct bench_state {
 	struct lp_bench_team *team;
 	unsigned int nr_threads;
 	void *chase_pos;
-	unsigned long long lines;
 };
 
 /* What one pass asks of the workers, and what each did. */
@@ -557,6 +570,30 @@ static double sample_of(unsigned int kind, unsigned long long done,
 	return (double)done / seconds / 1e6;
 }
 
+/*
+ * Loads per timed chase repetition: as many as the warm-up's speed says
+ * @reps repetitions can do before @deadline.  The chase never has to go
+ * round its whole cycle: a few thousand dependent loads at random over a
+ * buffer far above the LLC measure the memory, and on slow memory (10 us
+ * a load on CXL under TCG) the cycle of 16 MiB would take seconds.
+ */
+static unsigned long long chase_loads(struct pass *p, double deadline,
+				      unsigned int reps)
+{
+	unsigned long long done;
+	double secs = pass_seconds(p, 1, &done), left = deadline - now_s();
+	double loads;
+
+	if (!done || secs <= 0 || left <= 0)
+		return MIN_CHASE_LOADS;
+	loads = left / reps / (secs / (double)done);
+	if (loads < MIN_CHASE_LOADS)
+		return MIN_CHASE_LOADS;
+	if (loads > MAX_CHASE_LOADS)
+		return MAX_CHASE_LOADS;
+	return (unsigned long long)loads;
+}
+
 /* One kind: a warm-up pass, then timed passes within @budget seconds. */
 static void measure_kind(struct bench_state *st, unsigned int kind,
 			 double budget, unsigned int reps,
@@ -574,17 +611,14 @@ static void measure_kind(struct bench_state *st, unsigned int kind,
 		goto out;
 	p->st = st;
 	p->kind = kind;
-	/*
-	 * A cycle per pass, but long enough to time and short enough to
-	 * repeat: small buffers go round several times.
-	 */
-	p->loads = st->lines < MIN_CHASE_LOADS ? MIN_CHASE_LOADS :
-		   st->lines > MAX_CHASE_LOADS ? MAX_CHASE_LOADS : st->lines;
+	p->loads = MAX_CHASE_LOADS;
 
 	/* Warm-up: faults, TLB and (for the chase) the path, untimed. */
 	atomic_store(&p->stop, 0);
 	team_run_until(st->team, pass_worker, p,
 		       start + budget * WARMUP_SHARE, &p->stop);
+	if (kind == POOL_BENCH_LATENCY)
+		p->loads = chase_loads(p, deadline, reps);
 
 	/* At least one timed pass, stopped by the deadline if need be. */
 	while (n < reps && (!n || now_s() < deadline)) {
@@ -729,14 +763,14 @@ static unsigned int nr_arrays(unsigned int kinds)
 }
 
 /*
- * The default size: LLC_FACTOR times the LLC, at least MIN_DEFAULT_SIZE.
- * On slow memory, smaller: setting the arrays up (zeroing, one write,
- * the chase's shuffle: about four passes over a) must take at most
- * SETUP_SHARE of the budget, and one pass over every array at most
- * PASS_SHARE of a kind's share, at the probed speed.  Only a clear
- * miss (SLOW_FACTOR) shrinks, so that a busy host does not shrink DRAM.
+ * The default size of the bandwidth arrays: LLC_FACTOR times the LLC, at
+ * least MIN_DEFAULT_SIZE.  On slow memory, smaller: setting the arrays up
+ * (zeroing every array, then the warm-up pass) must take at most
+ * SETUP_SHARE of @budget, and one pass over every array at most
+ * PASS_SHARE of a kind's share, at the probed speed.  Only a clear miss
+ * (SLOW_FACTOR) shrinks, so that a busy host does not shrink DRAM.
  */
-static size_t default_size(long long llc, double mbps, double budget,
+size_t lp_bench_array_size(long long llc, double mbps, double budget,
 			   unsigned int arrays, unsigned int nkinds,
 			   bool *shrunk)
 {
@@ -744,7 +778,7 @@ static size_t default_size(long long llc, double mbps, double budget,
 
 	if (size < MIN_DEFAULT_SIZE)
 		size = MIN_DEFAULT_SIZE;
-	fit = budget * SETUP_SHARE * mbps * 1e6 / (arrays + 4);
+	fit = budget * SETUP_SHARE * mbps * 1e6 / (arrays + 1);
 	pass = budget / nkinds * PASS_SHARE * mbps * 1e6 / arrays;
 	if (pass < fit)
 		fit = pass;
@@ -752,6 +786,27 @@ static size_t default_size(long long llc, double mbps, double budget,
 	if (*shrunk)
 		size = fit < MIN_SIZE ? MIN_SIZE : fit;
 	return (size_t)size;
+}
+
+/*
+ * The default size of the chase's buffer: LLC_FACTOR times the LLC, at
+ * least LAT_MIN_SIZE; on slow memory what LAT_SETUP_SHARE of @budget can
+ * set up at the probed speed, but never below LAT_FLOOR_FACTOR times the
+ * LLC nor LAT_MIN_SIZE.  Unlike the arrays, the chase needs no pass over
+ * the whole buffer, only its setup.
+ */
+size_t lp_bench_latency_size(long long llc, double mbps, double budget)
+{
+	double want = LAT_MIN_SIZE, floor = LAT_MIN_SIZE, fit;
+
+	if (llc > 0 && (double)llc * LLC_FACTOR > want)
+		want = (double)llc * LLC_FACTOR;
+	if (llc > 0 && (double)llc * LAT_FLOOR_FACTOR > floor)
+		floor = (double)llc * LAT_FLOOR_FACTOR;
+	fit = budget * LAT_SETUP_SHARE * mbps * 1e6 / LAT_SETUP_PASSES;
+	if (fit < want)
+		want = fit < floor ? floor : fit;
+	return (size_t)want;
 }
 
 /* ---- the API */
@@ -805,18 +860,128 @@ static int read_opts(const struct pool_bench_opts *o, struct bench_args *a)
 	return 0;
 }
 
+/* One call's progress through its kinds and its time budget. */
+struct bench_clock {
+	double deadline;	/* of the whole call */
+	double share;		/* a kind's even share of @time */
+	unsigned int left;	/* kinds still to measure */
+};
+
+/*
+ * A kind's budget: what is left of the call's time, evenly over the
+ * kinds still to come, so that time a setup took is taken from all of
+ * them; at least MIN_KIND_SHARE of the even share, so that a slow setup
+ * does not leave a kind nothing.
+ */
+static double kind_budget(struct bench_clock *clk)
+{
+	double budget = (clk->deadline - now_s()) / clk->left;
+
+	clk->left--;
+	return budget < clk->share * MIN_KIND_SHARE ?
+	       clk->share * MIN_KIND_SHARE : budget;
+}
+
+static void report_progress(const struct bench_args *a, unsigned int kind)
+{
+	if (a->progress)
+		a->progress(kind, a->progress_arg);
+}
+
+/*
+ * Latency: a chase over its own buffer, sized apart from the arrays (see
+ * lp_bench_latency_size()), set up, measured and freed before the
+ * arrays are.
+ */
+static int run_latency(struct pool_member *m, int node,
+		       const struct bench_args *a, struct bench_state *st,
+		       struct bench_clock *clk, struct pool_bench_result *r)
+{
+	struct pool_bench_figure *f = &r->figures[0];
+	struct bench_mem mem;
+	size_t size;
+	int rc;
+
+	report_progress(a, POOL_BENCH_LATENCY);
+	if (a->size)
+		size = a->size;
+	else
+		size = lp_bench_latency_size((long long)r->llc_size,
+					     r->probe_mbps,
+					     clk->deadline - now_s());
+	size = (size + LP_BENCH_CHUNK_ALIGN - 1) / LP_BENCH_CHUNK_ALIGN *
+	       LP_BENCH_CHUNK_ALIGN;
+	rc = mem_get(m, node, size, &mem);
+	if (rc)
+		return rc;
+	r->latency_size = size;
+	r->lines = lp_bench_chase_build(mem.addr, size, a->seed);
+	if (!r->lines) {
+		mem_put(&mem);
+		return -ENOMEM;
+	}
+	st->chase_pos = mem.addr;
+	measure_kind(st, POOL_BENCH_LATENCY, kind_budget(clk), a->reps, f);
+	f->cache_bound = r->llc_size && size < r->llc_size;
+	mem_put(&mem);
+	return 0;
+}
+
+/* The bandwidth kinds, over up to three arrays a page and a line apart. */
+static int run_bandwidth(struct pool_member *m, int node,
+			 const struct bench_args *a, struct bench_state *st,
+			 struct bench_clock *clk, struct pool_bench_result *r)
+{
+	unsigned int i, arrays = nr_arrays(a->kinds);
+	struct bench_mem mem;
+	size_t size;
+	int rc;
+
+	if (a->size)
+		size = a->size;
+	else
+		size = lp_bench_array_size((long long)r->llc_size,
+					   r->probe_mbps,
+					   clk->deadline - now_s(), arrays,
+					   clk->left, &r->shrunk);
+	size = (size + LP_BENCH_CHUNK_ALIGN - 1) / LP_BENCH_CHUNK_ALIGN *
+	       LP_BENCH_CHUNK_ALIGN;
+	if (size > (SIZE_MAX - arrays * ARRAY_GAP) / arrays)
+		return -EOVERFLOW;
+	r->size = size;
+	rc = mem_get(m, node, size * arrays + (arrays - 1) * ARRAY_GAP, &mem);
+	if (rc)
+		return rc;
+	st->size = size;
+	st->a = mem.addr;
+	st->b = arrays > 1 ? st->a + size + ARRAY_GAP : st->a;
+	st->c = arrays > 2 ? st->b + size + ARRAY_GAP : st->b;
+
+	for (i = 1; i < POOL_BENCH_NR_KINDS; i++) {
+		unsigned int kind = 1U << i;
+
+		if (!(a->kinds & kind))
+			continue;
+		report_progress(a, kind);
+		measure_kind(st, kind, kind_budget(clk), a->reps,
+			     &r->figures[i]);
+		r->figures[i].cache_bound = r->llc_size && size < r->llc_size;
+	}
+	mem_put(&mem);
+	return 0;
+}
+
 static int bench_run(struct pool_member *m, int node, int initiator,
 		     const struct pool_bench_opts *opts,
 		     struct pool_bench_result *out)
 {
 	struct pool_bench_result r = { .sz = sizeof(r) };
 	struct bench_state st = { 0 };
-	struct bench_mem mem = { 0 };
+	struct bench_clock clk;
 	struct bitmask *cpus;
 	struct bench_args a;
-	unsigned int i, nkinds, arrays;
 	long long llc;
-	size_t size;
+	unsigned int i;
 	int rc;
 
 	if (!out || out->sz < sizeof(r))
@@ -844,59 +1009,27 @@ static int bench_run(struct pool_member *m, int node, int initiator,
 	llc = pool_bench_llc_size(initiator);
 	r.llc_size = llc > 0 ? (unsigned long long)llc : 0;
 	st.loops = lp_bench_get_loops(r.isa);
-	arrays = nr_arrays(a.kinds);
 
+	/* The time budget runs from here: the probe and setups count. */
+	clk.deadline = now_s() + a.time;
+	clk.left = nr_kinds(a.kinds);
+	clk.share = a.time / clk.left;
 	rc = lp_bench_team_start(initiator, a.threads, &st.team);
 	if (rc)
 		return rc;
 	st.nr_threads = a.threads;
 	rc = probe_speed(m, node, &st, &r.probe_mbps);
+	if (!rc && (a.kinds & POOL_BENCH_LATENCY))
+		rc = run_latency(m, node, &a, &st, &clk, &r);
+	if (!rc && (a.kinds & ~POOL_BENCH_LATENCY))
+		rc = run_bandwidth(m, node, &a, &st, &clk, &r);
 	if (rc)
 		goto out;
-	if (a.size) {
-		size = a.size;
-	} else {
-		size = default_size(llc, r.probe_mbps, a.time, arrays,
-				    nr_kinds(a.kinds), &r.shrunk);
-	}
-	size = (size + LP_BENCH_CHUNK_ALIGN - 1) / LP_BENCH_CHUNK_ALIGN *
-	       LP_BENCH_CHUNK_ALIGN;
-	if (size > (SIZE_MAX - arrays * ARRAY_GAP) / arrays) {
-		rc = -EOVERFLOW;
-		goto out;
-	}
-	r.size = size;
-	r.cache_bound = r.llc_size && size < r.llc_size;
-	rc = mem_get(m, node, size * arrays + (arrays - 1) * ARRAY_GAP, &mem);
-	if (rc)
-		goto out;
-	st.size = size;
-	st.a = mem.addr;
-	st.b = arrays > 1 ? st.a + size + ARRAY_GAP : st.a;
-	st.c = arrays > 2 ? st.b + size + ARRAY_GAP : st.b;
-
-	nkinds = nr_kinds(a.kinds);
-	for (i = 0; i < POOL_BENCH_NR_KINDS; i++) {
-		unsigned int kind = 1U << i;
-
-		if (!(a.kinds & kind))
-			continue;
-		if (a.progress)
-			a.progress(kind, a.progress_arg);
-		if (kind == POOL_BENCH_LATENCY) {
-			st.lines = lp_bench_chase_build(st.a, size, a.seed);
-			r.lines = st.lines;
-			st.chase_pos = st.a;
-			if (!st.lines)
-				continue;
-		}
-		measure_kind(&st, kind, a.time / nkinds, a.reps,
-			     &r.figures[i]);
-	}
+	for (i = 0; i < POOL_BENCH_NR_KINDS; i++)
+		r.cache_bound |= r.figures[i].cache_bound;
 	memcpy((char *)out + sizeof(out->sz), (char *)&r + sizeof(r.sz),
 	       sizeof(r) - sizeof(r.sz));
 out:
-	mem_put(&mem);
 	lp_bench_team_stop(st.team);
 	return rc;
 }

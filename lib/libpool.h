@@ -1099,15 +1099,21 @@ int pool_for_each_process_usage(struct pool_ctx *ctx,
  *
  * @sz:          sizeof(struct pool_bench_opts), set by POOL_OPTS()
  * @kinds:       POOL_BENCH_* bits; 0 for all five
- * @size:        bytes of each array (the bandwidth loops use up to three,
- *               a, b and c; the chase runs over a).  Default: four times
- *               the initiator's last-level cache, at least 32 MiB, and
- *               on slow memory what a quarter of the time budget can
- *               set up
- * @time:        seconds the measurements of one call may take, split
- *               evenly between the kinds; the loops stop when it is
- *               spent, even within a repetition.  Default 5.  Setting up
- *               the buffer is bounded by @size, not by @time
+ * @size:        bytes of each bandwidth array (the loops use up to three,
+ *               a, b and c) and of the chase's buffer.  Default: for the
+ *               arrays four times the initiator's last-level cache, at
+ *               least 32 MiB, and on slow memory what a quarter of the
+ *               time budget can set up; for the chase four times the
+ *               LLC, at least 16 MiB, and on slow memory never less than
+ *               twice the LLC nor 16 MiB (a smaller chase measures the
+ *               cache).  A given @size below the LLC makes cache-bound
+ *               figures
+ * @time:        seconds one call may take, the first quick pass and
+ *               setting up the buffers included, split evenly between
+ *               the kinds; the loops stop when it is spent, even within
+ *               a repetition.  Default 5.  A kind gets at least a
+ *               quarter of its even share even when a setup on slow
+ *               memory overran, so a call can take somewhat longer
  * @threads:     bandwidth threads, pinned one per CPU of the initiator
  *               node in turn; default: one per CPU of the node.  The
  *               chase always runs on one thread
@@ -1143,6 +1149,9 @@ struct pool_bench_opts {
  *               @value is from the part that ran
  * @bytes:       bytes (latency: loads) measured in the timed repetitions
  * @seconds:     time of the timed repetitions
+ * @cache_bound: the buffer of this figure was smaller than the LLC (only
+ *               with a small @size given): it may be the cache's figure,
+ *               not the memory's
  */
 struct pool_bench_figure {
 	double value;
@@ -1152,6 +1161,7 @@ struct pool_bench_figure {
 	bool partial;
 	unsigned long long bytes;
 	double seconds;
+	bool cache_bound;
 };
 
 /*
@@ -1163,16 +1173,20 @@ struct pool_bench_figure {
  * @node:        the NUMA node of the memory
  * @member:      the member id, or -1 from pool_bench_node()
  * @kinds:       the POOL_BENCH_* bits measured
- * @size:        bytes of each array as used (after defaults and shrinking)
+ * @size:        bytes of each bandwidth array as used (after defaults
+ *               and shrinking); 0 when no bandwidth kind was measured
  * @shrunk:      @size was chosen smaller than the default because the
  *               first quick pass found the memory slow
  * @probe_mbps:  copy speed of that first quick pass, MB/s (STREAM's
  *               counting)
  * @llc_size:    the initiator's last-level cache, bytes (0: unknown)
- * @cache_bound: @size is below @llc_size: the figures may be the cache's
+ * @cache_bound: some figure's buffer is below @llc_size (see the
+ *               figures' @cache_bound): it may be the cache's
  * @threads:     bandwidth threads used
  * @isa:         POOL_BENCH_ISA_* the loops used
  * @lines:       cache lines of the chase (one cycle over all of them)
+ * @latency_size: bytes of the chase's buffer, its own (see @size in
+ *               struct pool_bench_opts); 0 when latency was not measured
  * @figures:     by kind, in bit order: latency, read, write, copy, triad
  */
 struct pool_bench_result {
@@ -1189,6 +1203,7 @@ struct pool_bench_result {
 	unsigned int threads;
 	int isa;
 	unsigned long long lines;
+	unsigned long long latency_size;
 	struct pool_bench_figure figures[POOL_BENCH_NR_KINDS];
 	size_t :0;
 };
@@ -1198,20 +1213,23 @@ struct pool_bench_result {
  *	pool_bench_member - measure a member from an initiator node
  *
  * DESCRIPTION
- *	Allocates three arrays of @opts->size bytes (one for latency, read
- *	and write, two for copy), a page and a line apart, from @member
- *	alone (POOL_POLICY_BIND, populated), and from
+ *	Allocates from @member alone (POOL_POLICY_BIND, populated) a
+ *	buffer for the chase, then, once it is freed, up to three arrays
+ *	of @opts->size bytes (one for read and write, two for copy,
+ *	three for triad), a page and a line apart, and from
  *	threads pinned to the CPUs of NUMA node @initiator measures: the
  *	idle latency, by a chase of dependent loads through one random
- *	cycle over every cache line of the array (Sattolo's algorithm, so
- *	that prefetchers cannot guess the next line); and the read, write,
+ *	cycle over every cache line of its buffer (Sattolo's algorithm, so
+ *	that prefetchers cannot guess the next line), as many loads as the
+ *	time allows rather than the whole cycle; and the read, write,
  *	copy and triad bandwidths, with @opts->threads threads each
  *	working on its own slice.  Each kind runs one warm-up pass and then
  *	up to @opts->repetitions timed passes within its share of
  *	@opts->time; a watchdog thread stops the loops when it is spent.
  *	Without a given size, a quick first copy within 256 KiB measures
  *	the memory's speed and shrinks the arrays on slow memory (CXL
- *	under TCG moves a few MB/s).  The memory is freed before return.
+ *	under TCG moves a few MB/s); the chase's buffer stays at least
+ *	twice the LLC and 16 MiB.  The memory is freed before return.
  *
  * RETURN
  *	0 with @res filled in, or a negative errno: -EINVAL for NULL

@@ -199,9 +199,20 @@ int lp_bench_resolve_isa(int isa);
 /* The loops of a resolved, supported ISA; NULL otherwise. */
 const struct lp_bench_loops *lp_bench_get_loops(int isa);
 /*
+ * Default sizes (bench.c), exposed for the host tests: the bandwidth
+ * arrays' (*@shrunk set when slow memory made them smaller) and the
+ * chase's buffer's, from the LLC's size (<= 0: unknown), the probed
+ * speed in MB/s and the seconds left.
+ */
+size_t lp_bench_array_size(long long llc, double mbps, double budget,
+			   unsigned int arrays, unsigned int nkinds,
+			   bool *shrunk);
+size_t lp_bench_latency_size(long long llc, double mbps, double budget);
+/*
  * Links the cache lines of @buf into one random cycle (each line's first
  * word points to the next line); returns the number of lines, 0 when
- * @size holds fewer than two.
+ * @size holds fewer than two or more than 2^32 lines, or the index array
+ * of the shuffle (4 bytes a line, from malloc()) cannot be had.
  */
 unsigned long long lp_bench_chase_build(void *buf, size_t size,
 					 unsigned long long seed);

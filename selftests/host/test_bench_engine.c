@@ -237,6 +237,87 @@ TEST(budget_stops_within_a_pass)
 	}
 }
 
+/*
+ * The chase's buffer is sized apart from the bandwidth arrays: at a speed
+ * that shrinks the arrays (a few MB/s, CXL under TCG), it stays at twice
+ * the LLC and 16 MiB at least, so that the chase measures the memory
+ * rather than the cache.
+ */
+TEST(latency_buffer_is_not_shrunk_below_the_floor)
+{
+	static const long long llcs[] = { -ENODATA, 512 << 10, 16 << 20,
+					  32 << 20, 64 << 20 };
+	static const double speeds[] = { 0.5, 3, 14, 100 };
+	size_t i, j, lat, arr, floor;
+	bool shrunk;
+
+	for (i = 0; i < ARRAY_SIZE(llcs); i++) {
+		floor = llcs[i] > 0 && 2 * llcs[i] > (16 << 20) ?
+			2 * (size_t)llcs[i] : 16 << 20;
+		for (j = 0; j < ARRAY_SIZE(speeds); j++) {
+			lat = lp_bench_latency_size(llcs[i], speeds[j], 5.0);
+			arr = lp_bench_array_size(llcs[i], speeds[j], 5.0, 3,
+						  5, &shrunk);
+			EXPECT_GE(lat, floor) {
+				TH_LOG("LLC %lld, %.1f MB/s: chase %zu",
+				       llcs[i], speeds[j], lat);
+			}
+			EXPECT_GT(lat, llcs[i] > 0 ? (size_t)llcs[i] : 0);
+			/* The arrays do shrink at these speeds. */
+			EXPECT_TRUE(shrunk);
+			EXPECT_LT(arr, lat);
+		}
+		/* Fast memory: four times the LLC, 16 MiB at least. */
+		lat = lp_bench_latency_size(llcs[i], 10000, 5.0);
+		EXPECT_EQ(llcs[i] > 0 && 4 * llcs[i] > (16 << 20) ?
+			  4 * (size_t)llcs[i] : (size_t)16 << 20, lat);
+	}
+}
+
+/* The same through the API: a default chase is well above the LLC. */
+TEST(default_chase_is_above_the_llc)
+{
+	struct pool_bench_result res = { .sz = sizeof(res) };
+	unsigned long long floor = 16ULL << 20;
+
+	if (numa_available() < 0)
+		SKIP(return, "no NUMA support on this host");
+	POOL_OPTS(pool_bench_opts, opts,
+		.kinds = POOL_BENCH_LATENCY,
+		.time = 0.2,
+	);
+	ASSERT_EQ(0, pool_bench_node(0, 0, &opts, &res));
+	if (res.llc_size && 2 * res.llc_size > floor)
+		floor = 2 * res.llc_size;
+	EXPECT_GE(res.latency_size, floor);
+	EXPECT_EQ(res.latency_size / LP_BENCH_LINE, res.lines);
+	EXPECT_FALSE(res.figures[0].cache_bound);
+	EXPECT_FALSE(res.cache_bound);
+	EXPECT_GT(res.figures[0].value, 0);
+	EXPECT_EQ(0, res.size);		/* no bandwidth arrays */
+}
+
+/* A given size below the LLC marks the latency figure cache-bound. */
+TEST(small_size_is_cache_bound)
+{
+	struct pool_bench_result res = { .sz = sizeof(res) };
+
+	if (numa_available() < 0)
+		SKIP(return, "no NUMA support on this host");
+	if (pool_bench_llc_size(0) <= 64 << 10)
+		SKIP(return, "node 0's LLC is unknown or not above 64 KiB");
+	POOL_OPTS(pool_bench_opts, opts,
+		.kinds = POOL_BENCH_LATENCY | POOL_BENCH_READ,
+		.size = 64 << 10,
+		.time = 0.2,
+	);
+	ASSERT_EQ(0, pool_bench_node(0, 0, &opts, &res));
+	EXPECT_EQ(64 << 10, res.latency_size);
+	EXPECT_TRUE(res.figures[0].cache_bound);
+	EXPECT_TRUE(res.figures[1].cache_bound);
+	EXPECT_TRUE(res.cache_bound);
+}
+
 TEST(bad_options)
 {
 	struct pool_bench_result res = { .sz = sizeof(res) };
