@@ -3,15 +3,16 @@
 # poolctl bench against the module: a full initiator x member matrix on
 # the default topology (every CPU node x every member, every figure a
 # positive number: no figure's size is checked), --human, --plot's SVG,
-# --apply (the figures reach the member's measured file; the placement
-# that follows from them is tested by the measured figures' own tests),
+# --apply (the figures reach the member's measured file, a cache-bound
+# latency is refused; the placement that follows from them is tested by
+# the measured figures' own tests),
 # and the bad arguments (one line, status 1).  Onlines the first CXL
 # region if no CXL memory is online yet.  --time 2 per cell keeps the
 # matrix at about 15 s of guest time.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 
-tap_plan 15
+tap_plan 16
 
 tmp=$(mktemp -d)
 applied=
@@ -120,8 +121,18 @@ if [ -e "$SP/members/$m0/measured" ]; then
 	tap_ok "--apply writes latency and read bandwidth to measured" \
 		eval '[ "$st" = 0 ] && [ "$(jq .applied <<<"$out")" = true ] &&
 		[ "$got" = "$want" ] || { tap_diag "measured: \"$got\", want \"$want\""; false; }'
+	# A chase of 64 KiB runs in the cache: its figure would mislead
+	# nearest, so --apply refuses it and writes nothing.
+	echo clear >"$SP/members/$m0/measured"
+	run bench --apply --size 64K --time 0.3 --kinds latency,read \
+		--initiators "$i0" --members "$m0"
+	tap_ok "--apply refuses a cache-bound latency and writes nothing" \
+		eval 'one_line "the latency of member $m0 from node $i0 is cache-bound" &&
+		[ -z "$(cat "$SP/members/$m0/measured")" ]'
 else
 	tap_skip "--apply writes latency and read bandwidth to measured" \
+		"the module has no measured file"
+	tap_skip "--apply refuses a cache-bound latency and writes nothing" \
 		"the module has no measured file"
 fi
 if command -v setpriv >/dev/null; then

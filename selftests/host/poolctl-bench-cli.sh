@@ -55,8 +55,10 @@ schema='
 		  .triad_mbps] | all(type == "number" and . > 0)) and
 		(.size == 4194304) and (.threads >= 1) and
 		(.isa | IN("scalar", "sse2", "avx2")) and
-		(.cache_bound | type == "boolean") and
+		((.llc_size > 4194304) as $cb | .cache_bound == $cb and
+		 ([.detail[].cache_bound] | all(. == $cb))) and
 		(.shrunk == false) and (.lines == 65536) and
+		(.latency_size == 4194304) and
 		(.fw_latency_ns == null) and
 		(.detail | keys == ["copy", "latency", "read", "triad", "write"])
 		and (.detail | to_entries | all(.value |

@@ -41,9 +41,11 @@ const char usage_bench[] =
 "                              (default: every node with CPUs)\n"
 "    -m, --members <ids>       members to measure, as 0,2 or 0-2 (default:\n"
 "                              all); with --no-module, NUMA nodes\n"
-"    -s, --size <size>         bytes of each array (default: 4 x the\n"
-"                              last-level cache, at least 32M, smaller on\n"
-"                              slow memory)\n"
+"    -s, --size <size>         bytes of each array and of the latency\n"
+"                              chase (default: 4 x the last-level cache,\n"
+"                              at least 32M for the arrays and 16M for\n"
+"                              the chase; on slow memory smaller arrays,\n"
+"                              and a chase of at least 2 x the LLC)\n"
 "    -t, --time <seconds>      time budget of one cell (default: 5)\n"
 "    -T, --threads <n>         bandwidth threads, pinned to the\n"
 "                              initiator's CPUs (default: one per CPU)\n"
@@ -53,7 +55,8 @@ const char usage_bench[] =
 "    -p, --plot <file.svg>     also draw the matrices as SVG heatmaps\n"
 "        --apply               write each cell's latency and read bandwidth\n"
 "                              into the module (needs CAP_SYS_ADMIN), where\n"
-"                              nearest and interleave weights use them\n"
+"                              nearest and interleave weights use them;\n"
+"                              refused when a latency is cache-bound\n"
 "        --no-module           plain NUMA nodes through libnuma instead\n"
 "                              of pool members, on any machine\n"
 "    -h, --help                show this help\n"
@@ -415,6 +418,32 @@ static unsigned long long whole(double v)
 }
 
 /*
+ * A chase within the last-level cache measures the cache: nearest would
+ * then rank that member above faster memory.  Only a --size below the
+ * LLC makes one; refused before anything is written.
+ */
+static int check_applicable(const struct bench_matrix *mx)
+{
+	const struct bench_cell *c;
+	char size[32], llc[32];
+	int i;
+
+	for (i = 0; i < mx->nr_cells; i++) {
+		c = &mx->cells[i];
+		if (!c->res.figures[0].cache_bound)
+			continue;
+		pool_format_size(c->res.latency_size, size, sizeof(size));
+		pool_format_size(c->res.llc_size, llc, sizeof(llc));
+		return poolctl_cmd_error(CMD, EINVAL, "will not apply: the "
+			"latency of member %d from node %d is cache-bound "
+			"(a %s chase, under the %s last-level cache); "
+			"nothing written, measure without --size or with a "
+			"larger one", c->member, c->initiator, size, llc);
+	}
+	return 0;
+}
+
+/*
  * --apply: each cell's latency and read bandwidth become the member's
  * measured figures for that initiator.  The first failure stops; what
  * was written before it stays (each write is whole on its own).
@@ -425,6 +454,9 @@ static int apply(struct pool_ctx *ctx, const struct bench_matrix *mx)
 	struct pool_member *m;
 	int i, rc;
 
+	rc = check_applicable(mx);
+	if (rc)
+		return rc;
 	for (i = 0; i < mx->nr_cells; i++) {
 		c = &mx->cells[i];
 		m = pool_member_get_by_id(ctx, (unsigned int)c->member);
@@ -626,6 +658,8 @@ static struct json_object *detail_json(const struct pool_bench_result *r,
 		pj_add(k, "repetitions", pj_u64(f->repetitions, ok), ok);
 		pj_add(k, "partial", json_object_new_boolean(f->partial), ok);
 		pj_add(k, i ? "bytes" : "loads", pj_u64(f->bytes, ok), ok);
+		pj_add(k, "cache_bound",
+		       json_object_new_boolean(f->cache_bound), ok);
 		snprintf(text, sizeof(text), "%.3f", f->seconds);
 		pj_add(k, "seconds", json_object_new_double_s(f->seconds, text),
 		       ok);
@@ -665,6 +699,7 @@ static struct json_object *cell_json(const struct bench_cell *c, bool *ok)
 	pj_add(o, "threads", pj_u64(r->threads, ok), ok);
 	pj_add(o, "isa", pj_str(pool_bench_isa_name(r->isa), ok), ok);
 	pj_add(o, "lines", pj_u64(r->lines, ok), ok);
+	pj_add(o, "latency_size", pj_u64(r->latency_size, ok), ok);
 	pj_add(o, "detail", detail_json(r, ok), ok);
 	return o;
 }
@@ -714,17 +749,27 @@ static void fmt_fw(char *buf, long long v)
 		snprintf(buf, POOLCTL_CELL_MAX, "%lld", v);
 }
 
-#define HUMAN_COLS 12
+/* A buffer's size, or "-" when it was not used. */
+static void fmt_size(char *buf, unsigned long long bytes)
+{
+	if (!bytes)
+		snprintf(buf, POOLCTL_CELL_MAX, "-");
+	else
+		pool_format_size(bytes, buf, POOLCTL_CELL_MAX);
+}
+
+#define HUMAN_COLS 13
 
 int poolctl_bench_human(const struct bench_matrix *mx, FILE *f)
 {
 	const char *titles[HUMAN_COLS] = {
-		"INITIATOR", "MEMBER", "MEMORY", "SIZE", "LAT ns", "FW LAT",
-		"READ MB/s", "FW READ", "WRITE", "COPY", "TRIAD", "NOTES",
+		"INITIATOR", "MEMBER", "MEMORY", "CHASE", "LAT ns", "FW LAT",
+		"SIZE", "READ MB/s", "FW READ", "WRITE", "COPY", "TRIAD",
+		"NOTES",
 	};
 	static const bool right[HUMAN_COLS] = {
 		true, true, false, true, true, true, true, true, true, true,
-		true, false,
+		true, true, false,
 	};
 	char (*cells)[POOLCTL_CELL_MAX];
 	bool partial = false;
@@ -744,15 +789,16 @@ int poolctl_bench_human(const struct bench_matrix *mx, FILE *f)
 		snprintf(row[0], POOLCTL_CELL_MAX, "%d", c->initiator);
 		snprintf(row[1], POOLCTL_CELL_MAX, "%d", c->member);
 		snprintf(row[2], POOLCTL_CELL_MAX, "%s", c->memory);
-		pool_format_size(r->size, row[3], POOLCTL_CELL_MAX);
+		fmt_size(row[3], r->latency_size);
 		fmt_figure(row[4], r, 0);
 		fmt_fw(row[5], c->fw_latency_ns);
-		fmt_figure(row[6], r, 1);
-		fmt_fw(row[7], c->fw_read_mbps);
-		fmt_figure(row[8], r, 2);
-		fmt_figure(row[9], r, 3);
-		fmt_figure(row[10], r, 4);
-		snprintf(row[11], POOLCTL_CELL_MAX, "%s%s%s",
+		fmt_size(row[6], r->size);
+		fmt_figure(row[7], r, 1);
+		fmt_fw(row[8], c->fw_read_mbps);
+		fmt_figure(row[9], r, 2);
+		fmt_figure(row[10], r, 3);
+		fmt_figure(row[11], r, 4);
+		snprintf(row[12], POOLCTL_CELL_MAX, "%s%s%s",
 			 r->cache_bound ? "cache-bound " : "",
 			 r->shrunk ? "shrunk " : "",
 			 pool_bench_isa_name(r->isa));
@@ -762,8 +808,10 @@ int poolctl_bench_human(const struct bench_matrix *mx, FILE *f)
 	poolctl_print_table(f, HUMAN_COLS, titles, right, cells, mx->nr_cells);
 	fputs("\nMB/s = 10^6 bytes/s (copy counts 2, triad 3 bytes per array "
 	      "byte); FW: the firmware's\nfigures, for the nearest "
-	      "initiators only; cache-bound: the arrays are smaller\nthan the "
-	      "last-level cache; shrunk: smaller arrays on slow memory.\n", f);
+	      "initiators only; CHASE: the latency's buffer, SIZE:\neach "
+	      "bandwidth array's; cache-bound: a buffer smaller than the "
+	      "last-level cache\n(--apply refuses a cache-bound latency); "
+	      "shrunk: smaller arrays on slow memory.\n", f);
 	if (partial)
 		fputs("*: the time ran out within the first repetition.\n", f);
 	free(cells);
