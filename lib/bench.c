@@ -933,16 +933,19 @@ static int run_bandwidth(struct pool_member *m, int node,
 			 struct bench_clock *clk, struct pool_bench_result *r)
 {
 	unsigned int i, arrays = nr_arrays(a->kinds);
+	double left = clk->deadline - now_s();
 	struct bench_mem mem;
 	size_t size;
 	int rc;
 
+	/* What the kinds will get even when the chase's setup overran. */
+	if (left < clk->share * MIN_KIND_SHARE * clk->left)
+		left = clk->share * MIN_KIND_SHARE * clk->left;
 	if (a->size)
 		size = a->size;
 	else
 		size = lp_bench_array_size((long long)r->llc_size,
-					   r->probe_mbps,
-					   clk->deadline - now_s(), arrays,
+					   r->probe_mbps, left, arrays,
 					   clk->left, &r->shrunk);
 	size = (size + LP_BENCH_CHUNK_ALIGN - 1) / LP_BENCH_CHUNK_ALIGN *
 	       LP_BENCH_CHUNK_ALIGN;
