@@ -123,34 +123,13 @@ void lp_member_free_measured(struct pool_member *m)
 /* One write(2) of @val to the member's measured file. */
 static int write_measured(struct pool_member *m, const char *val)
 {
-	struct pool_ctx *ctx = m->ctx;
 	char path[PATH_MAX];
-	size_t len = strlen(val);
-	int fd, rc = 0;
-	ssize_t n;
+	int rc;
 
 	rc = measured_path(m, path, sizeof(path));
 	if (rc)
 		return rc;
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = -errno;
-		dbg(ctx, "open %s: %s\n", path, strerror(-rc));
-		return rc;
-	}
-	do {
-		n = write(fd, val, len);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		rc = -errno;
-	else if ((size_t)n != len)
-		rc = -EIO;
-	if (close(fd) < 0 && !rc)
-		rc = -errno;
-	if (rc)
-		dbg(ctx, "write '%.*s' to %s: %s\n", (int)strcspn(val, "\n"),
-		    val, path, strerror(-rc));
-	return rc;
+	return lp_write_attr(m->ctx, path, val);
 }
 
 /*

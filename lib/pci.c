@@ -39,7 +39,8 @@ int lp_write_attr(struct pool_ctx *ctx, const char *path, const char *val)
 	if (close(fd) < 0 && !rc)
 		rc = -errno;
 	if (rc)
-		dbg(ctx, "write '%s' to %s: %s\n", val, path, strerror(-rc));
+		dbg(ctx, "write '%.*s' to %s: %s\n", (int)strcspn(val, "\n"),
+		    val, path, strerror(-rc));
 	return rc;
 }
 
