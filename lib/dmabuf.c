@@ -44,36 +44,49 @@ int pool_buf_export(struct pool_buf *buf, int flags)
 	return e.fd;
 }
 
-/* Control message room for exactly one fd. */
-union fd_cmsg {
-	struct cmsghdr hdr;
-	char buf[CMSG_SPACE(sizeof(int))];
+/*
+ * One message carrying one fd: a single data byte (a stream socket
+ * will not pass a control message alone) and control room for exactly
+ * one fd.
+ */
+struct fd_msg {
+	struct msghdr msg;
+	struct iovec iov;
+	char byte;
+	union {
+		struct cmsghdr hdr;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cmsg;
 };
+
+static void fd_msg_init(struct fd_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->iov.iov_base = &m->byte;
+	m->iov.iov_len = 1;
+	m->msg.msg_iov = &m->iov;
+	m->msg.msg_iovlen = 1;
+	m->msg.msg_control = m->cmsg.buf;
+	m->msg.msg_controllen = sizeof(m->cmsg.buf);
+}
 
 int pool_fd_send(int sock, int fd)
 {
-	union fd_cmsg cmsg;
-	char byte = 'P';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cmsg.buf,
-		.msg_controllen = sizeof(cmsg.buf),
-	};
+	struct fd_msg m;
 	struct cmsghdr *c;
 	ssize_t n;
 
 	if (sock < 0 || fd < 0)
 		return -EBADF;
-	memset(&cmsg, 0, sizeof(cmsg));
-	c = CMSG_FIRSTHDR(&msg);
+	fd_msg_init(&m);
+	m.byte = 'P';
+	c = CMSG_FIRSTHDR(&m.msg);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	do {
-		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+		n = sendmsg(sock, &m.msg, MSG_NOSIGNAL);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
@@ -100,34 +113,27 @@ static void close_cmsg_fds(struct msghdr *msg)
 
 int pool_fd_recv(int sock)
 {
-	union fd_cmsg cmsg;
-	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cmsg.buf,
-		.msg_controllen = sizeof(cmsg.buf),
-	};
+	struct fd_msg m;
 	struct cmsghdr *c;
 	ssize_t n;
 	int fd;
 
 	if (sock < 0)
 		return -EBADF;
+	fd_msg_init(&m);
 	do {
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+		n = recvmsg(sock, &m.msg, MSG_CMSG_CLOEXEC);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
 	if (n == 0)
 		return -ECONNRESET;	/* the peer closed without sending */
-	c = CMSG_FIRSTHDR(&msg);
-	if ((msg.msg_flags & MSG_CTRUNC) || !c ||
+	c = CMSG_FIRSTHDR(&m.msg);
+	if ((m.msg.msg_flags & MSG_CTRUNC) || !c ||
 	    c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
 	    c->cmsg_len != CMSG_LEN(sizeof(int)) ||
-	    CMSG_NXTHDR(&msg, c)) {
-		close_cmsg_fds(&msg);
+	    CMSG_NXTHDR(&m.msg, c)) {
+		close_cmsg_fds(&m.msg);
 		return -EBADMSG;
 	}
 	memcpy(&fd, CMSG_DATA(c), sizeof(int));
