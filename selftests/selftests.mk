@@ -20,10 +20,11 @@ $(BUILD)/selftests/guest/alloc_lifetime: GUEST_LDLIBS += -luring
 DMABUF_TESTS := $(BUILD)/selftests/guest/dmabuf \
 	$(BUILD)/selftests/guest/dmabuf_peer
 $(DMABUF_TESTS): GUEST_LDLIBS += -L$(BUILD) -lpool -Wl,-rpath,'$$ORIGIN/../..'
-$(DMABUF_TESTS): $(BUILD)/$(LIB_SONAME) selftests/kmod/scalepool_import_test.h
+$(DMABUF_TESTS): $(BUILD)/$(LIB_SONAME)
 
 $(BUILD)/selftests/guest/%: selftests/guest/%.c kernel/uapi/linux/scalepool.h \
-		$(wildcard selftests/guest/*.h)
+		$(wildcard selftests/guest/*.h) \
+		selftests/kmod/scalepool_import_test.h
 	@mkdir -p $(dir $@)
 	@test -f $(KSFT_DIR)/kselftest_harness.h || { \
 		echo "no kselftest harness in $(KSFT_DIR): run tools/setup" >&2; \

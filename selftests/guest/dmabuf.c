@@ -15,47 +15,18 @@
  * need a CXL node online (node 2 after discovery.sh) and SKIP without.
  */
 #include <dirent.h>
-#include <limits.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
-
-#include <linux/dma-buf.h>
 
 #include <libpool.h>
 
-#include "../kmod/scalepool_import_test.h"
 #include "pool_test.h"
 #include "kselftest_harness.h"
 
 #define M		SP_MIB
-#define IMPORT_MODULE	"scalepool_import_test"
 
 /* ---- helpers */
-
-/* SCALEPOOL_EXPORT: the new fd, or -errno. */
-static int sp_export(int fd, __u32 handle, __u32 flags)
-{
-	struct scalepool_export e = {
-		.size = sizeof(e), .flags = flags, .handle = handle, .fd = -1,
-	};
-	int ret = sp_ioctl(fd, SCALEPOOL_EXPORT, &e);
-
-	return ret ? ret : e.fd;
-}
-
-static int dmabuf_sync(int dfd, __u64 flags)
-{
-	struct dma_buf_sync s = { .flags = flags };
-
-	return ioctl(dfd, DMA_BUF_IOCTL_SYNC, &s) ? -errno : 0;
-}
-
-static void *dmabuf_map(int dfd, size_t len, off_t off)
-{
-	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, dfd, off);
-}
 
 /* The value of line @key in /proc/self/fdinfo/@fd, or -1. */
 static long long fdinfo_ll(int fd, const char *key)
@@ -96,89 +67,11 @@ static int fdinfo_has(int fd, const char *key, const char *val)
 	return found;
 }
 
-static __u64 fnv64(const void *p, size_t len)
-{
-	const volatile unsigned char *c = p;
-	__u64 h = SP_FNV64_OFFSET;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= c[i];
-		h *= SP_FNV64_PRIME;
-	}
-	return h;
-}
-
 static ino_t fd_ino(int fd)
 {
 	struct stat st;
 
 	return fstat(fd, &st) ? 0 : st.st_ino;
-}
-
-/* The build directory, from this program's path; 0 or -errno. */
-static int build_dir(char *buf, size_t len)
-{
-	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
-	char *p;
-
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	p = strstr(buf, "/selftests/guest/");
-	if (!p)
-		return -ENOENT;
-	*p = '\0';
-	return 0;
-}
-
-/*
- * Loads scalepool_import_test.ko from beside scalepool.ko: the build
- * directory of this kernel, found from this program's own path
- * (build/selftests/guest/dmabuf -> build/kmod/<release>/).  0, or -errno.
- */
-static int import_module_load(void)
-{
-	char dir[4096], path[4200];
-	struct utsname u;
-	int fd, ret;
-
-	if (!access(SP_IMPORT_TEST_DEV, F_OK))
-		return 0;
-	ret = build_dir(dir, sizeof(dir));
-	if (ret)
-		return ret;
-	if (uname(&u))
-		return -errno;
-	snprintf(path, sizeof(path), "%s/kmod/%s/%s.ko", dir, u.release,
-		 IMPORT_MODULE);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static void import_module_unload(void)
-{
-	syscall(SYS_delete_module, IMPORT_MODULE, O_NONBLOCK);
-}
-
-/* SP_IMPORT_CHECK of dma-buf @dfd into @c; 0 or -errno. */
-static int import_check(int dfd, __u32 flags, struct sp_import_check *c)
-{
-	int fd = open(SP_IMPORT_TEST_DEV, O_RDWR | O_CLOEXEC), ret;
-
-	if (fd < 0)
-		return -errno;
-	memset(c, 0, sizeof(*c));
-	c->fd = dfd;
-	c->flags = flags;
-	ret = ioctl(fd, SP_IMPORT_CHECK, c) ? -errno : 0;
-	close(fd);
-	return ret;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -262,13 +155,13 @@ TEST_F(errors, mmap_rules)
 	p = mmap(NULL, M, PROT_READ | PROT_WRITE, MAP_PRIVATE, dfd, 0);
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(EINVAL, errno);
-	p = dmabuf_map(dfd, M, SP_PAGE);
+	p = sp_dmabuf_map(dfd, M, SP_PAGE);
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(EINVAL, errno);
-	p = dmabuf_map(dfd, 2 * M, 0);
+	p = sp_dmabuf_map(dfd, 2 * M, 0);
 	EXPECT_EQ(MAP_FAILED, p);
 	/* A part of it works. */
-	p = dmabuf_map(dfd, SP_PAGE, M - SP_PAGE);
+	p = sp_dmabuf_map(dfd, SP_PAGE, M - SP_PAGE);
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(-1, sp_check_zero(p, SP_PAGE));
 	munmap(p, SP_PAGE);
@@ -294,14 +187,14 @@ TEST_F(errors, sync_flags)
 	dfd = sp_export(self->fd, handle, 0);
 	ASSERT_LE(0, dfd);
 	for (i = 0; i < SP_ARRAY_SIZE(good); i++)
-		EXPECT_EQ(0, dmabuf_sync(dfd, good[i])) {
+		EXPECT_EQ(0, sp_dmabuf_sync(dfd, good[i])) {
 			TH_LOG("flags %#llx", (unsigned long long)good[i]);
 		}
 	/* Neither read nor write, and unknown bits. */
-	EXPECT_EQ(-EINVAL, dmabuf_sync(dfd, DMA_BUF_SYNC_START));
-	EXPECT_EQ(-EINVAL, dmabuf_sync(dfd, DMA_BUF_SYNC_END));
-	EXPECT_EQ(-EINVAL, dmabuf_sync(dfd, DMA_BUF_SYNC_RW | (1ULL << 3)));
-	EXPECT_EQ(-EINVAL, dmabuf_sync(dfd, DMA_BUF_SYNC_RW | (1ULL << 40)));
+	EXPECT_EQ(-EINVAL, sp_dmabuf_sync(dfd, DMA_BUF_SYNC_START));
+	EXPECT_EQ(-EINVAL, sp_dmabuf_sync(dfd, DMA_BUF_SYNC_END));
+	EXPECT_EQ(-EINVAL, sp_dmabuf_sync(dfd, DMA_BUF_SYNC_RW | (1ULL << 3)));
+	EXPECT_EQ(-EINVAL, sp_dmabuf_sync(dfd, DMA_BUF_SYNC_RW | (1ULL << 40)));
 	close(dfd);
 	EXPECT_EQ(0, sp_free(self->fd, handle));
 }
@@ -389,16 +282,16 @@ TEST_F_TIMEOUT(shared, both_mappings_see_the_same_bytes, 120)
 
 	/* /dev/scalepool -> dma-buf */
 	sp_fill(self->pool, len, 11);
-	EXPECT_EQ(0, dmabuf_sync(self->dfd, DMA_BUF_SYNC_START |
+	EXPECT_EQ(0, sp_dmabuf_sync(self->dfd, DMA_BUF_SYNC_START |
 					    DMA_BUF_SYNC_READ));
 	EXPECT_EQ(-1, sp_check(d, len, 11));
-	EXPECT_EQ(0, dmabuf_sync(self->dfd, DMA_BUF_SYNC_END |
+	EXPECT_EQ(0, sp_dmabuf_sync(self->dfd, DMA_BUF_SYNC_END |
 					    DMA_BUF_SYNC_READ));
 	/* dma-buf -> /dev/scalepool */
-	EXPECT_EQ(0, dmabuf_sync(self->dfd, DMA_BUF_SYNC_START |
+	EXPECT_EQ(0, sp_dmabuf_sync(self->dfd, DMA_BUF_SYNC_START |
 					    DMA_BUF_SYNC_WRITE));
 	sp_fill(d, len, 12);
-	EXPECT_EQ(0, dmabuf_sync(self->dfd, DMA_BUF_SYNC_END |
+	EXPECT_EQ(0, sp_dmabuf_sync(self->dfd, DMA_BUF_SYNC_END |
 					    DMA_BUF_SYNC_WRITE));
 	EXPECT_EQ(-1, sp_check(self->pool, len, 12));
 	EXPECT_EQ(0, munmap(d, size));
@@ -410,7 +303,7 @@ TEST_F_TIMEOUT(shared, a_part_maps_at_its_offset, 120)
 	char *d;
 
 	sp_fill(self->pool, len, 13);
-	d = dmabuf_map(self->dfd, len - off, off);
+	d = sp_dmabuf_map(self->dfd, len - off, off);
 	ASSERT_NE(MAP_FAILED, d);
 	EXPECT_EQ(0, memcmp(d, self->pool + off, len - off));
 	EXPECT_EQ(0, munmap(d, len - off));
@@ -428,18 +321,18 @@ TEST_F_TIMEOUT(shared, importer_reads_the_same_bytes, 120)
 	struct sp_import_check c;
 	int ret;
 
-	ASSERT_EQ(0, import_module_load()) {
+	ASSERT_EQ(0, sp_import_module_load()) {
 		TH_LOG("cannot load %s.ko (built beside scalepool.ko)",
-		       IMPORT_MODULE);
+		       SP_IMPORT_MODULE);
 	}
 	sp_fill(self->pool, len, 14);
-	ret = import_check(self->dfd, 0, &c);
+	ret = sp_import_check(self->dfd, 0, &c);
 	ASSERT_EQ(0, ret) {
 		TH_LOG("SP_IMPORT_CHECK: %s", strerror(-ret));
 	}
 	EXPECT_EQ(len, c.size);
 	EXPECT_EQ(len, c.length);
-	EXPECT_EQ(fnv64(self->pool, len), c.checksum);
+	EXPECT_EQ(sp_fnv64(self->pool, len), c.checksum);
 	EXPECT_LE(1, c.nents);
 	EXPECT_GE(len / SP_PAGE, c.nents);
 	/*
@@ -453,15 +346,15 @@ TEST_F_TIMEOUT(shared, importer_reads_the_same_bytes, 120)
 	       len, (unsigned long long)pl[0].huge_bytes);
 
 	/* A dynamic importer that allows peer-to-peer gets the same. */
-	ret = import_check(self->dfd, SP_IMPORT_P2P, &c);
+	ret = sp_import_check(self->dfd, SP_IMPORT_P2P, &c);
 	ASSERT_EQ(0, ret);
-	EXPECT_EQ(fnv64(self->pool, len), c.checksum);
+	EXPECT_EQ(sp_fnv64(self->pool, len), c.checksum);
 
 	/* The importer sees what the CPU writes next, too. */
 	sp_fill(self->pool, len, 15);
-	ASSERT_EQ(0, import_check(self->dfd, 0, &c));
-	EXPECT_EQ(fnv64(self->pool, len), c.checksum);
-	import_module_unload();
+	ASSERT_EQ(0, sp_import_check(self->dfd, 0, &c));
+	EXPECT_EQ(sp_fnv64(self->pool, len), c.checksum);
+	sp_import_module_unload();
 }
 
 /* ---------------------------------------------------------------------- */
@@ -533,7 +426,7 @@ TEST_F(order, free_then_the_dmabuf_still_works)
 	ASSERT_LE(0, dfd);
 	ASSERT_EQ(0, sp_free(self->fd, handle));
 	EXPECT_LE(2 * M, used_since(&self->u, self->m0));
-	d = dmabuf_map(dfd, 2 * M, 0);
+	d = sp_dmabuf_map(dfd, 2 * M, 0);
 	ASSERT_NE(MAP_FAILED, d);
 	EXPECT_EQ(-1, sp_check(d, 2 * M, 21));
 	munmap(d, 2 * M);
@@ -560,10 +453,10 @@ TEST_F(order, close_of_the_device_then_the_dmabuf_still_works)
 	ASSERT_NE(NULL, d);
 	EXPECT_EQ(-1, sp_check(d, 2 * M, 22));
 	/* An importer still gets it. */
-	ASSERT_EQ(0, import_module_load());
-	ASSERT_EQ(0, import_check(dfd, 0, &c));
-	EXPECT_EQ(fnv64(d, 2 * M), c.checksum);
-	import_module_unload();
+	ASSERT_EQ(0, sp_import_module_load());
+	ASSERT_EQ(0, sp_import_check(dfd, 0, &c));
+	EXPECT_EQ(sp_fnv64(d, 2 * M), c.checksum);
+	sp_import_module_unload();
 	munmap(d, size);
 	close(dfd);
 }
@@ -590,7 +483,7 @@ TEST_F(order, a_mapping_outlives_fd_handle_and_device)
 
 	dfd = filled_export(self->fd, self->m0, &handle, 24);
 	ASSERT_LE(0, dfd);
-	d = dmabuf_map(dfd, 2 * M, 0);
+	d = sp_dmabuf_map(dfd, 2 * M, 0);
 	ASSERT_NE(MAP_FAILED, d);
 	close(dfd);
 	ASSERT_EQ(0, sp_free(self->fd, handle));
@@ -674,7 +567,7 @@ TEST_F(order, poolctl_stat_shows_exports)
 	FILE *f;
 	int dfd;
 
-	ASSERT_EQ(0, build_dir(dir, sizeof(dir)));
+	ASSERT_EQ(0, sp_build_dir(dir, sizeof(dir)));
 	dfd = filled_export(self->fd, self->m0, &handle, 29);
 	ASSERT_LE(0, dfd);
 	snprintf(cmd, sizeof(cmd),
@@ -839,14 +732,12 @@ TEST(sharing_over_a_unix_socket)
 
 /* ---- a PCI device as the importer */
 
-#define PCI_DEVICES	"/sys/bus/pci/devices"
-#define IMPORT_DRIVER	"/sys/bus/pci/drivers/" IMPORT_MODULE
 
 /* The first PCI device @vendor:@device bound to no driver, into @bdf. */
 static int pci_find_unbound(unsigned int vendor, unsigned int device,
 			    char *bdf, size_t len)
 {
-	DIR *d = opendir(PCI_DEVICES);
+	DIR *d = opendir(SP_PCI_DEVICES);
 	char path[512];
 	struct dirent *de;
 	int found = 0;
@@ -856,15 +747,15 @@ static int pci_find_unbound(unsigned int vendor, unsigned int device,
 	while (!found && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), PCI_DEVICES "/%s/vendor",
+		snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/vendor",
 			 de->d_name);
 		if (sp_read_ll(path) != vendor)
 			continue;
-		snprintf(path, sizeof(path), PCI_DEVICES "/%s/device",
+		snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/device",
 			 de->d_name);
 		if (sp_read_ll(path) != device)
 			continue;
-		snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver",
+		snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/driver",
 			 de->d_name);
 		if (!access(path, F_OK))
 			continue;
@@ -873,28 +764,6 @@ static int pci_find_unbound(unsigned int vendor, unsigned int device,
 	}
 	closedir(d);
 	return found;
-}
-
-/* Binds @bdf to the import module's PCI driver (driver_override). */
-static int pci_bind_importer(const char *bdf)
-{
-	char path[512];
-	int ret;
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override", bdf);
-	ret = sp_write_file(path, IMPORT_MODULE);
-	if (ret)
-		return ret;
-	return sp_write_file(IMPORT_DRIVER "/bind", bdf);
-}
-
-static void pci_unbind_importer(const char *bdf)
-{
-	char path[512];
-
-	sp_write_file(IMPORT_DRIVER "/unbind", bdf);
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override", bdf);
-	sp_write_file(path, "\n");
 }
 
 /*
@@ -911,12 +780,12 @@ TEST_F(order, pci_importer_reads_the_same_bytes)
 	char *p;
 	int dfd, ret;
 
-	ASSERT_EQ(0, import_module_load());
+	ASSERT_EQ(0, sp_import_module_load());
 	if (!pci_find_unbound(0x1af4, 0x1110, bdf, sizeof(bdf))) {
-		import_module_unload();
+		sp_import_module_unload();
 		SKIP(return, "no ivshmem device free to bind as importer");
 	}
-	ret = pci_bind_importer(bdf);
+	ret = sp_pci_bind_importer(bdf);
 	ASSERT_EQ(0, ret) {
 		TH_LOG("binding %s: %s", bdf, strerror(-ret));
 	}
@@ -927,19 +796,19 @@ TEST_F(order, pci_importer_reads_the_same_bytes)
 	sp_fill(p, 2 * M, 30);
 	dfd = sp_export(self->fd, handle, 0);
 	ASSERT_LE(0, dfd);
-	ret = import_check(dfd, SP_IMPORT_PCI, &c);
+	ret = sp_import_check(dfd, SP_IMPORT_PCI, &c);
 	EXPECT_EQ(0, ret) {
 		TH_LOG("SP_IMPORT_CHECK with %s: %s", bdf, strerror(-ret));
 	}
 	EXPECT_EQ(2 * M, c.length);
-	EXPECT_EQ(fnv64(p, 2 * M), c.checksum);
-	ASSERT_EQ(0, import_check(dfd, SP_IMPORT_PCI | SP_IMPORT_P2P, &c));
-	EXPECT_EQ(fnv64(p, 2 * M), c.checksum);
-	pci_unbind_importer(bdf);
+	EXPECT_EQ(sp_fnv64(p, 2 * M), c.checksum);
+	ASSERT_EQ(0, sp_import_check(dfd, SP_IMPORT_PCI | SP_IMPORT_P2P, &c));
+	EXPECT_EQ(sp_fnv64(p, 2 * M), c.checksum);
+	sp_pci_unbind_importer(bdf);
 	/* Without a bound device there is no PCI importer. */
-	EXPECT_EQ(-ENODEV, import_check(dfd, SP_IMPORT_PCI, &c));
-	EXPECT_EQ(-EINVAL, import_check(dfd, 1U << 2, &c));
-	import_module_unload();
+	EXPECT_EQ(-ENODEV, sp_import_check(dfd, SP_IMPORT_PCI, &c));
+	EXPECT_EQ(-EINVAL, sp_import_check(dfd, 1U << 2, &c));
+	sp_import_module_unload();
 	munmap(p, 2 * M);
 	close(dfd);
 	ASSERT_EQ(0, sp_free(self->fd, handle));
@@ -951,13 +820,13 @@ TEST(importer_refuses_other_fds)
 	struct sp_import_check c;
 	int fd;
 
-	ASSERT_EQ(0, import_module_load());
+	ASSERT_EQ(0, sp_import_module_load());
 	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(-EINVAL, import_check(fd, 0, &c));
-	EXPECT_EQ(-EBADF, import_check(-1, 0, &c));
+	EXPECT_EQ(-EINVAL, sp_import_check(fd, 0, &c));
+	EXPECT_EQ(-EBADF, sp_import_check(-1, 0, &c));
 	close(fd);
-	import_module_unload();
+	sp_import_module_unload();
 }
 
 /* ---------------------------------------------------------------------- */
@@ -998,7 +867,7 @@ TEST_F(module, rmmod_is_refused_while_a_dmabuf_lives)
 		TH_LOG("delete_module: %s", strerror(errno));
 	}
 	EXPECT_EQ(0, access(SP_MEMBERS, F_OK));
-	d = dmabuf_map(dfd, 2 * M, 0);
+	d = sp_dmabuf_map(dfd, 2 * M, 0);
 	ASSERT_NE(MAP_FAILED, d);
 	EXPECT_EQ(-1, sp_check(d, 2 * M, 41));
 	munmap(d, 2 * M);

@@ -18,130 +18,14 @@
  * scalepool.ko loaded, as root.
  */
 #include <dirent.h>
-#include <limits.h>
 #include <signal.h>
-#include <sys/utsname.h>
 
-#include <linux/dma-buf.h>
-
-#include "../kmod/scalepool_import_test.h"
 #include "pool_test.h"
 #include "kselftest_harness.h"
 
 #define M		SP_MIB
-#define PCI_DEVICES	"/sys/bus/pci/devices"
-#define IMPORT_MODULE	"scalepool_import_test"
-#define IMPORT_DRIVER	"/sys/bus/pci/drivers/" IMPORT_MODULE
-
-static int sp_export(int fd, __u32 handle, __u32 flags)
-{
-	struct scalepool_export e = {
-		.size = sizeof(e), .flags = flags, .handle = handle, .fd = -1,
-	};
-	int ret = sp_ioctl(fd, SCALEPOOL_EXPORT, &e);
-
-	return ret ? ret : e.fd;
-}
-
-static void *dmabuf_map(int dfd, size_t len, off_t off)
-{
-	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, dfd, off);
-}
-
-static int dmabuf_sync(int dfd, __u64 flags)
-{
-	struct dma_buf_sync s = { .flags = flags };
-
-	return ioctl(dfd, DMA_BUF_IOCTL_SYNC, &s) ? -errno : 0;
-}
-
-static __u64 fnv64(const void *p, size_t len)
-{
-	const volatile unsigned char *c = p;
-	__u64 h = SP_FNV64_OFFSET;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= c[i];
-		h *= SP_FNV64_PRIME;
-	}
-	return h;
-}
 
 /* ---- the importer module and its PCI driver */
-
-static int build_dir(char *buf, size_t len)
-{
-	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
-	char *p;
-
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	p = strstr(buf, "/selftests/guest/");
-	if (!p)
-		return -ENOENT;
-	*p = '\0';
-	return 0;
-}
-
-static int import_module_load(void)
-{
-	char dir[PATH_MAX], path[PATH_MAX + 128];
-	struct utsname u;
-	int fd, ret;
-
-	if (!access(SP_IMPORT_TEST_DEV, F_OK))
-		return 0;
-	ret = build_dir(dir, sizeof(dir));
-	if (ret)
-		return ret;
-	if (uname(&u))
-		return -errno;
-	snprintf(path, sizeof(path), "%s/kmod/%s/%s.ko", dir, u.release,
-		 IMPORT_MODULE);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = 0;
-	if (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static int import_check(int dfd, __u32 flags, struct sp_import_check *c)
-{
-	int fd = open(SP_IMPORT_TEST_DEV, O_RDWR | O_CLOEXEC), ret;
-
-	if (fd < 0)
-		return -errno;
-	memset(c, 0, sizeof(*c));
-	c->fd = dfd;
-	c->flags = flags;
-	ret = ioctl(fd, SP_IMPORT_CHECK, c) ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
-static int bind_importer(const char *bdf)
-{
-	char path[PATH_MAX];
-	int ret;
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override", bdf);
-	ret = sp_write_file(path, IMPORT_MODULE);
-	return ret ?: sp_write_file(IMPORT_DRIVER "/bind", bdf);
-}
-
-static void unbind_importer(const char *bdf)
-{
-	char path[PATH_MAX];
-
-	sp_write_file(IMPORT_DRIVER "/unbind", bdf);
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override", bdf);
-	sp_write_file(path, "\n");
-}
 
 /* ---- the topology */
 
@@ -153,7 +37,7 @@ struct ivshmem {
 /* ivshmem-plain devices bound to no driver, in readdir order. */
 static int find_ivshmem(struct ivshmem *devs, int max)
 {
-	DIR *d = opendir(PCI_DEVICES);
+	DIR *d = opendir(SP_PCI_DEVICES);
 	char path[PATH_MAX];
 	struct dirent *de;
 	int n = 0;
@@ -163,15 +47,15 @@ static int find_ivshmem(struct ivshmem *devs, int max)
 	while ((de = readdir(d)) && n < max) {
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), PCI_DEVICES "/%s/vendor",
+		snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/vendor",
 			 de->d_name);
 		if (sp_read_ll(path) != 0x1af4)
 			continue;
-		snprintf(path, sizeof(path), PCI_DEVICES "/%s/device",
+		snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/device",
 			 de->d_name);
 		if (sp_read_ll(path) != 0x1110)
 			continue;
-		snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver",
+		snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/driver",
 			 de->d_name);
 		if (!access(path, F_OK))
 			continue;
@@ -189,7 +73,7 @@ static void release_provider(const char *bdf)
 	char path[PATH_MAX];
 
 	sp_write_file("/sys/bus/pci/drivers/scalepool/unbind", bdf);
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override", bdf);
+	snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/driver_override", bdf);
 	sp_write_file(path, "\n");
 }
 
@@ -204,7 +88,7 @@ static int add_bar_member(const char *bdf)
 	__u32 ids[SP_MAX_IDS];
 	int i, n, ret;
 
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver_override", bdf);
+	snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/driver_override", bdf);
 	ret = sp_write_file(path, "scalepool");
 	if (!ret)
 		ret = sp_write_file("/sys/bus/pci/drivers/scalepool/bind", bdf);
@@ -220,15 +104,6 @@ static int add_bar_member(const char *bdf)
 		    !strcmp(pci, bdf))
 			return (int)ids[i];
 	return -ENOENT;
-}
-
-/* Removes member @id (sysfs remove_member); 0 or -errno. */
-static int remove_member(unsigned int id)
-{
-	char val[16];
-
-	snprintf(val, sizeof(val), "%u", id);
-	return sp_write_file("/sys/kernel/scalepool/remove_member", val);
 }
 
 /* The signal a child got reading the first byte of @p, or 0. */
@@ -290,7 +165,7 @@ FIXTURE_SETUP(bar)
 	}
 	if (!self->provider[0] || !self->near[0] || !self->far[0])
 		SKIP(return, "needs the peer topology's three free ivshmem devices");
-	ASSERT_EQ(0, import_module_load());
+	ASSERT_EQ(0, sp_import_module_load());
 
 	ret = add_bar_member(self->provider);
 	ASSERT_LE(0, ret) {
@@ -321,7 +196,7 @@ FIXTURE_TEARDOWN(bar)
 		close(self->fd);
 	if (self->have_member) {
 		EXPECT_EQ(self->used0, sp_member_ll(self->member, "used"));
-		remove_member(self->member);
+		sp_remove_member(self->member);
 	}
 	if (self->provider[0])
 		release_provider(self->provider);
@@ -332,14 +207,14 @@ TEST_F_TIMEOUT(bar, both_mappings_see_the_same_bytes, 180)
 	char *d;
 
 	EXPECT_EQ(-1, sp_check_zero(self->map, M));
-	d = dmabuf_map(self->dfd, M, 0);
+	d = sp_dmabuf_map(self->dfd, M, 0);
 	ASSERT_NE(MAP_FAILED, d);
 	sp_fill(self->map, M, 51);
 	EXPECT_EQ(-1, sp_check(d, M, 51));
-	EXPECT_EQ(0, dmabuf_sync(self->dfd, DMA_BUF_SYNC_START |
+	EXPECT_EQ(0, sp_dmabuf_sync(self->dfd, DMA_BUF_SYNC_START |
 					    DMA_BUF_SYNC_RW));
 	sp_fill(d, M, 52);
-	EXPECT_EQ(0, dmabuf_sync(self->dfd, DMA_BUF_SYNC_END |
+	EXPECT_EQ(0, sp_dmabuf_sync(self->dfd, DMA_BUF_SYNC_END |
 					    DMA_BUF_SYNC_RW));
 	EXPECT_EQ(-1, sp_check(self->map, M, 52));
 	EXPECT_EQ(0, munmap(d, M));
@@ -351,11 +226,11 @@ TEST_F_TIMEOUT(bar, importer_behind_the_same_switch_reads_the_same_bytes, 180)
 	int ret;
 
 	sp_fill(self->map, M, 53);
-	ret = bind_importer(self->near);
+	ret = sp_pci_bind_importer(self->near);
 	ASSERT_EQ(0, ret) {
 		TH_LOG("binding %s: %s", self->near, strerror(-ret));
 	}
-	ret = import_check(self->dfd, SP_IMPORT_PCI | SP_IMPORT_P2P, &c);
+	ret = sp_import_check(self->dfd, SP_IMPORT_PCI | SP_IMPORT_P2P, &c);
 	EXPECT_EQ(0, ret) {
 		TH_LOG("SP_IMPORT_CHECK by %s: %s", self->near,
 		       strerror(-ret));
@@ -363,10 +238,10 @@ TEST_F_TIMEOUT(bar, importer_behind_the_same_switch_reads_the_same_bytes, 180)
 	EXPECT_EQ(M, c.size);
 	EXPECT_EQ(M, c.length);
 	EXPECT_EQ(1, c.nents);
-	EXPECT_EQ(fnv64(self->map, M), c.checksum);
+	EXPECT_EQ(sp_fnv64(self->map, M), c.checksum);
 	/* A static importer does not say it can do peer-to-peer. */
-	EXPECT_EQ(-EOPNOTSUPP, import_check(self->dfd, SP_IMPORT_PCI, &c));
-	unbind_importer(self->near);
+	EXPECT_EQ(-EOPNOTSUPP, sp_import_check(self->dfd, SP_IMPORT_PCI, &c));
+	sp_pci_unbind_importer(self->near);
 }
 
 TEST_F_TIMEOUT(bar, importers_that_cannot_reach_it_are_refused, 180)
@@ -375,14 +250,14 @@ TEST_F_TIMEOUT(bar, importers_that_cannot_reach_it_are_refused, 180)
 	int ret;
 
 	/* Not a PCI device. */
-	EXPECT_EQ(-EOPNOTSUPP, import_check(self->dfd, 0, &c));
-	EXPECT_EQ(-EREMOTEIO, import_check(self->dfd, SP_IMPORT_P2P, &c));
+	EXPECT_EQ(-EOPNOTSUPP, sp_import_check(self->dfd, 0, &c));
+	EXPECT_EQ(-EREMOTEIO, sp_import_check(self->dfd, SP_IMPORT_P2P, &c));
 	/* On the root bus: the path crosses the host bridge. */
-	ret = bind_importer(self->far);
+	ret = sp_pci_bind_importer(self->far);
 	ASSERT_EQ(0, ret);
 	EXPECT_EQ(-EREMOTEIO,
-		  import_check(self->dfd, SP_IMPORT_PCI | SP_IMPORT_P2P, &c));
-	unbind_importer(self->far);
+		  sp_import_check(self->dfd, SP_IMPORT_PCI | SP_IMPORT_P2P, &c));
+	sp_pci_unbind_importer(self->far);
 }
 
 TEST_F_TIMEOUT(bar, free_and_close_then_the_dmabuf_holds_the_memory, 180)
@@ -397,7 +272,7 @@ TEST_F_TIMEOUT(bar, free_and_close_then_the_dmabuf_holds_the_memory, 180)
 	self->fd = -1;
 	EXPECT_EQ(self->used0 + (long long)M,
 		  sp_member_ll(self->member, "used"));
-	d = dmabuf_map(self->dfd, M, 0);
+	d = sp_dmabuf_map(self->dfd, M, 0);
 	ASSERT_NE(MAP_FAILED, d);
 	EXPECT_EQ(-1, sp_check(d, M, 54));
 	close(self->dfd);
@@ -414,20 +289,20 @@ TEST_F_TIMEOUT(bar, removal_revokes_the_dmabuf, 180)
 	unsigned char *d;
 	void *p;
 
-	d = dmabuf_map(self->dfd, M, 0);
+	d = sp_dmabuf_map(self->dfd, M, 0);
 	ASSERT_NE(MAP_FAILED, d);
 	sp_fill(d, M, 55);
 	EXPECT_EQ(0, read_signal(d));
-	ASSERT_EQ(0, remove_member(self->member));
+	ASSERT_EQ(0, sp_remove_member(self->member));
 	self->have_member = 0;
 	/* Both mappings are zapped; accesses get SIGBUS. */
 	EXPECT_EQ(SIGBUS, read_signal(d));
 	EXPECT_EQ(SIGBUS, read_signal((unsigned char *)self->map));
 	/* Nothing new: mmap, import, export. */
-	p = dmabuf_map(self->dfd, M, 0);
+	p = sp_dmabuf_map(self->dfd, M, 0);
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(ENODEV, errno);
-	EXPECT_EQ(-ENODEV, import_check(self->dfd, SP_IMPORT_P2P, &c));
+	EXPECT_EQ(-ENODEV, sp_import_check(self->dfd, SP_IMPORT_P2P, &c));
 	EXPECT_EQ(-ENODEV, sp_export(self->fd, self->handle, 0));
 	EXPECT_EQ(0, munmap(d, M));
 	/* The handle stays until FREE. */
@@ -438,19 +313,6 @@ TEST_F_TIMEOUT(bar, removal_revokes_the_dmabuf, 180)
 
 #define NVME_DRIVER	"/sys/bus/pci/drivers/nvme"
 #define P2P_LEN		(256 * SP_KIB)
-
-static __u64 query_caps(void)
-{
-	struct scalepool_query q = { .size = sizeof(q) };
-	int fd = sp_open();
-
-	if (fd < 0)
-		return 0;
-	if (sp_ioctl(fd, SCALEPOOL_QUERY, &q))
-		q.caps = 0;
-	close(fd);
-	return q.caps;
-}
 
 /* The p2pmem member of an NVMe behind the switch, its BDF into @bdf. */
 static int p2pmem_member_behind_switch(char *bdf, size_t len)
@@ -493,7 +355,7 @@ FIXTURE_SETUP(p2pmem)
 	self->dfd = -1;
 	self->map = MAP_FAILED;
 	self->nvme[0] = self->near[0] = self->far[0] = '\0';
-	if (!(query_caps() & SCALEPOOL_CAP_P2PMEM_MEMBERS))
+	if (!(sp_query_caps() & SCALEPOOL_CAP_P2PMEM_MEMBERS))
 		SKIP(return, "no p2pmem members: kernel without CONFIG_PCI_P2PDMA");
 	m = p2pmem_member_behind_switch(self->nvme, sizeof(self->nvme));
 	if (m < 0)
@@ -507,7 +369,7 @@ FIXTURE_SETUP(p2pmem)
 	}
 	if (!self->near[0] || !self->far[0])
 		SKIP(return, "needs free ivshmem devices behind the switch and on pcie.0");
-	ASSERT_EQ(0, import_module_load());
+	ASSERT_EQ(0, sp_import_module_load());
 	self->used0 = sp_member_ll(self->member, "used");
 	self->fd = sp_open();
 	ASSERT_LE(0, self->fd);
@@ -531,7 +393,7 @@ FIXTURE_TEARDOWN(p2pmem)
 		close(self->fd);
 	/* Leave the controller bound to nvme, as the guest booted. */
 	if (self->nvme[0]) {
-		snprintf(path, sizeof(path), PCI_DEVICES "/%s/driver",
+		snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/driver",
 			 self->nvme);
 		if (access(path, F_OK))
 			sp_write_file(NVME_DRIVER "/bind", self->nvme);
@@ -544,7 +406,7 @@ TEST_F_TIMEOUT(p2pmem, both_mappings_and_importers, 180)
 	char *d;
 	int ret;
 
-	d = dmabuf_map(self->dfd, P2P_LEN, 0);
+	d = sp_dmabuf_map(self->dfd, P2P_LEN, 0);
 	ASSERT_NE(MAP_FAILED, d);
 	EXPECT_EQ(-1, sp_check_zero(d, P2P_LEN));
 	sp_fill(self->map, P2P_LEN, 61);
@@ -553,28 +415,28 @@ TEST_F_TIMEOUT(p2pmem, both_mappings_and_importers, 180)
 	EXPECT_EQ(-1, sp_check(self->map, P2P_LEN, 62));
 
 	/* Not PCI, or not peer-to-peer: refused. */
-	EXPECT_EQ(-EOPNOTSUPP, import_check(self->dfd, 0, &c));
-	EXPECT_EQ(-EREMOTEIO, import_check(self->dfd, SP_IMPORT_P2P, &c));
+	EXPECT_EQ(-EOPNOTSUPP, sp_import_check(self->dfd, 0, &c));
+	EXPECT_EQ(-EREMOTEIO, sp_import_check(self->dfd, SP_IMPORT_P2P, &c));
 
 	/* Behind the same switch: the bytes at the DMA addresses. */
-	ret = bind_importer(self->near);
+	ret = sp_pci_bind_importer(self->near);
 	ASSERT_EQ(0, ret);
-	ret = import_check(self->dfd, SP_IMPORT_PCI | SP_IMPORT_P2P, &c);
+	ret = sp_import_check(self->dfd, SP_IMPORT_PCI | SP_IMPORT_P2P, &c);
 	EXPECT_EQ(0, ret) {
 		TH_LOG("SP_IMPORT_CHECK by %s: %s", self->near,
 		       strerror(-ret));
 	}
 	EXPECT_EQ(P2P_LEN, c.length);
 	EXPECT_EQ(1, c.nents);
-	EXPECT_EQ(fnv64(self->map, P2P_LEN), c.checksum);
-	EXPECT_EQ(-EOPNOTSUPP, import_check(self->dfd, SP_IMPORT_PCI, &c));
-	unbind_importer(self->near);
+	EXPECT_EQ(sp_fnv64(self->map, P2P_LEN), c.checksum);
+	EXPECT_EQ(-EOPNOTSUPP, sp_import_check(self->dfd, SP_IMPORT_PCI, &c));
+	sp_pci_unbind_importer(self->near);
 
 	/* On the root bus: across the host bridge, no path. */
-	ASSERT_EQ(0, bind_importer(self->far));
+	ASSERT_EQ(0, sp_pci_bind_importer(self->far));
 	EXPECT_EQ(-EREMOTEIO,
-		  import_check(self->dfd, SP_IMPORT_PCI | SP_IMPORT_P2P, &c));
-	unbind_importer(self->far);
+		  sp_import_check(self->dfd, SP_IMPORT_PCI | SP_IMPORT_P2P, &c));
+	sp_pci_unbind_importer(self->far);
 	EXPECT_EQ(0, munmap(d, P2P_LEN));
 }
 
@@ -588,7 +450,7 @@ TEST_F_TIMEOUT(p2pmem, free_and_close_then_the_dmabuf_holds_it, 180)
 	ASSERT_EQ(0, sp_free(self->fd, self->handle));
 	close(self->fd);
 	self->fd = -1;
-	d = dmabuf_map(self->dfd, P2P_LEN, 0);
+	d = sp_dmabuf_map(self->dfd, P2P_LEN, 0);
 	ASSERT_NE(MAP_FAILED, d);
 	EXPECT_EQ(-1, sp_check(d, P2P_LEN, 63));
 	EXPECT_EQ(self->used0 + (long long)P2P_LEN,
@@ -606,17 +468,17 @@ TEST_F_TIMEOUT(p2pmem, driver_unbind_revokes_the_dmabuf, 180)
 	unsigned char *d;
 	void *p;
 
-	d = dmabuf_map(self->dfd, P2P_LEN, 0);
+	d = sp_dmabuf_map(self->dfd, P2P_LEN, 0);
 	ASSERT_NE(MAP_FAILED, d);
 	sp_fill(d, P2P_LEN, 64);
 	EXPECT_EQ(0, read_signal(d));
 	ASSERT_EQ(0, sp_write_file(NVME_DRIVER "/unbind", self->nvme));
 	EXPECT_EQ(SIGBUS, read_signal(d));
 	EXPECT_EQ(SIGBUS, read_signal((unsigned char *)self->map));
-	p = dmabuf_map(self->dfd, P2P_LEN, 0);
+	p = sp_dmabuf_map(self->dfd, P2P_LEN, 0);
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(ENODEV, errno);
-	EXPECT_EQ(-ENODEV, import_check(self->dfd, SP_IMPORT_P2P, &c));
+	EXPECT_EQ(-ENODEV, sp_import_check(self->dfd, SP_IMPORT_P2P, &c));
 	EXPECT_EQ(-ENODEV, sp_export(self->fd, self->handle, 0));
 	EXPECT_EQ(0, munmap(d, P2P_LEN));
 	EXPECT_EQ(0, sp_free(self->fd, self->handle));

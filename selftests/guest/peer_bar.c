@@ -18,7 +18,6 @@
 
 #define PCI_DEVS	"/sys/bus/pci/devices"
 #define PCI_SP_DRV	"/sys/bus/pci/drivers/scalepool"
-#define SP_SYS		"/sys/kernel/scalepool"
 #define IVSHMEM_ID	"0x1110"
 #define MAX_DEVS	8
 
@@ -121,7 +120,7 @@ static void unbind_sp(const char *bdf)
 
 static int add_bar(const char *arg)
 {
-	return sys_write(SP_SYS "/add_bar", arg);
+	return sys_write(SP_SYSFS "/add_bar", arg);
 }
 
 /* The id of the bar member of @bdf, -1 when none. */
@@ -140,14 +139,6 @@ static int bar_member(const char *bdf)
 			return (int)ids[i];
 	}
 	return -1;
-}
-
-static int remove_member(int id)
-{
-	char val[16];
-
-	snprintf(val, sizeof(val), "%d", id);
-	return sys_write(SP_SYS "/remove_member", val);
 }
 
 /* Bind @bdf and add its default BAR; the member id or -errno. */
@@ -268,7 +259,7 @@ FIXTURE_TEARDOWN(bar)
 	for (i = 0; i < self->nr_devs; i++) {
 		id = bar_member(self->devs[i].bdf);
 		if (id >= 0)
-			remove_member(id);
+			sp_remove_member(id);
 		unbind_sp(self->devs[i].bdf);
 	}
 }
@@ -511,7 +502,7 @@ static void revoke_with_live_mapping(struct __test_metadata *_metadata,
 	if (how == BY_UNBIND) {
 		ASSERT_EQ(0, sys_write(PCI_SP_DRV "/unbind", self->bdf));
 	} else {
-		ASSERT_EQ(0, remove_member(id));
+		ASSERT_EQ(0, sp_remove_member(id));
 	}
 	/* The member is gone from sysfs at once. */
 	snprintf(path, sizeof(path), SP_MEMBERS "/%d", id);
@@ -580,8 +571,8 @@ TEST_F(bar, close_after_remove)
 	ASSERT_EQ(0, sp_alloc_on(fd2, id, 0, SP_MIB, &h, &off));
 	p = sp_map(fd2, off, SP_MIB);
 	ASSERT_NE(MAP_FAILED, p);
-	ASSERT_EQ(0, remove_member(id));
-	EXPECT_EQ(-ENOENT, remove_member(id));
+	ASSERT_EQ(0, sp_remove_member(id));
+	EXPECT_EQ(-ENOENT, sp_remove_member(id));
 	close(fd2);	/* the handle goes; the mapping holds the memory */
 	munmap(p, SP_MIB);	/* now the last reference */
 }
@@ -654,12 +645,12 @@ TEST_F(bar, bad_inputs)
 	EXPECT_EQ(-EBUSY, add_bar(other));
 
 	/* remove_member: bad ids, node members. */
-	EXPECT_EQ(-EINVAL, remove_member(-1));
-	EXPECT_EQ(-EINVAL, sys_write(SP_SYS "/remove_member", "abc"));
-	EXPECT_EQ(-ENOENT, remove_member(100000));
+	EXPECT_EQ(-EINVAL, sp_remove_member(-1));
+	EXPECT_EQ(-EINVAL, sys_write(SP_SYSFS "/remove_member", "abc"));
+	EXPECT_EQ(-ENOENT, sp_remove_member(100000));
 	node = sp_member_of_node(0);
 	ASSERT_LE(0, node);
-	EXPECT_EQ(-EINVAL, remove_member(node));
+	EXPECT_EQ(-EINVAL, sp_remove_member(node));
 	n = sp_members(ids, SP_MAX_IDS);
 	for (i = 0; i < n && ids[i] != (__u32)node; i++)
 		;
@@ -674,7 +665,7 @@ TEST_F(bar, bad_inputs)
 		    setresuid(65534, 65534, 65534))
 			_exit(2);
 		_exit(add_bar(self->bdf) == -EACCES &&
-		      remove_member(id) == -EACCES ? 0 : 1);
+		      sp_remove_member(id) == -EACCES ? 0 : 1);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);

@@ -19,19 +19,6 @@
 #define NVME_DRV	"/sys/bus/pci/drivers/nvme"
 #define LEN		(256 * SP_KIB)
 
-static __u64 query_caps(void)
-{
-	struct scalepool_query q = { .size = sizeof(q) };
-	int fd = sp_open();
-
-	if (fd < 0)
-		return 0;
-	if (sp_ioctl(fd, SCALEPOOL_QUERY, &q))
-		q.caps = 0;
-	close(fd);
-	return q.caps;
-}
-
 static long long dev_ll(const char *bdf, const char *attr)
 {
 	char path[512];
@@ -88,7 +75,7 @@ FIXTURE(p2pmem) {
 FIXTURE_SETUP(p2pmem)
 {
 	self->fd = -1;
-	if (!(query_caps() & SCALEPOOL_CAP_P2PMEM_MEMBERS))
+	if (!(sp_query_caps() & SCALEPOOL_CAP_P2PMEM_MEMBERS))
 		SKIP(return, "kernel without CONFIG_PCI_P2PDMA");
 	ASSERT_EQ(0, find_published(self->bdf, sizeof(self->bdf))) {
 		TH_LOG("no NVMe controller published its CMB (p2pmem)");

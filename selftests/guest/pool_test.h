@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the guest tests of the pool core (alloc_*.c): the
- * device, ALLOC/FREE/INFO wrappers, members from sysfs and the ground
- * truth the module does not compute (per-node MemUsed, page frames from
- * /proc/self/pagemap).  Header-only; every function is static inline so
- * that a test may use any subset.  Needs _GNU_SOURCE (the Makefile
- * defines it).
+ * Helpers shared by the guest C tests: the device, ALLOC/FREE/INFO/
+ * EXPORT wrappers, members from sysfs, dma-bufs and the importer module
+ * (scalepool_import_test.ko), and the ground truth the module does not
+ * compute (per-node MemUsed, page frames from /proc/self/pagemap).
+ * Header-only; every function is static inline so that a test may use
+ * any subset.  Needs _GNU_SOURCE (the Makefile defines it).
  */
 #ifndef _POOL_TEST_H_
 #define _POOL_TEST_H_
@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -22,11 +23,15 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/dma-buf.h>
 #include <linux/scalepool.h>
+
+#include "../kmod/scalepool_import_test.h"
 
 /*
  * The harness's TEST_F wrapper keeps a pid across setjmp(); gcc's
@@ -35,7 +40,11 @@
 #pragma GCC diagnostic ignored "-Wclobbered"
 
 #define SP_DEV		"/dev/scalepool"
-#define SP_MEMBERS	"/sys/kernel/scalepool/members"
+#define SP_SYSFS	"/sys/kernel/scalepool"
+#define SP_MEMBERS	SP_SYSFS "/members"
+#define SP_IMPORT_MODULE	"scalepool_import_test"
+#define SP_PCI_DEVICES	"/sys/bus/pci/devices"
+#define SP_IMPORT_DRIVER	"/sys/bus/pci/drivers/" SP_IMPORT_MODULE
 #define SP_PAGE		4096ULL
 #define SP_KIB		1024ULL
 #define SP_MIB		(1024ULL * 1024)
@@ -190,7 +199,162 @@ static inline void *sp_map(int fd, __u64 offset, size_t len)
 		    (off_t)offset);
 }
 
+/* ---- dma-bufs and the importer module */
+
+/* SCALEPOOL_EXPORT: the new fd, or -errno. */
+static inline int sp_export(int fd, __u32 handle, __u32 flags)
+{
+	struct scalepool_export e = {
+		.size = sizeof(e), .flags = flags, .handle = handle, .fd = -1,
+	};
+	int ret = sp_ioctl(fd, SCALEPOOL_EXPORT, &e);
+
+	return ret ? ret : e.fd;
+}
+
+static inline int sp_dmabuf_sync(int dfd, __u64 flags)
+{
+	struct dma_buf_sync s = { .flags = flags };
+
+	return ioctl(dfd, DMA_BUF_IOCTL_SYNC, &s) ? -errno : 0;
+}
+
+static inline void *sp_dmabuf_map(int dfd, size_t len, off_t off)
+{
+	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, dfd, off);
+}
+
+/* The importer module's checksum (FNV-1a 64) of @len bytes at @p. */
+static inline __u64 sp_fnv64(const void *p, size_t len)
+{
+	const volatile unsigned char *c = p;
+	__u64 h = SP_FNV64_OFFSET;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= c[i];
+		h *= SP_FNV64_PRIME;
+	}
+	return h;
+}
+
+/* The build directory, from this program's path; 0 or -errno. */
+static inline int sp_build_dir(char *buf, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+	char *p;
+
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	p = strstr(buf, "/selftests/guest/");
+	if (!p)
+		return -ENOENT;
+	*p = '\0';
+	return 0;
+}
+
+/*
+ * Loads scalepool_import_test.ko from beside scalepool.ko: the build
+ * directory of this kernel, found from this program's own path
+ * (build/selftests/guest/dmabuf -> build/kmod/<release>/).  0, or -errno.
+ */
+static inline int sp_import_module_load(void)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 128];
+	struct utsname u;
+	int fd, ret;
+
+	if (!access(SP_IMPORT_TEST_DEV, F_OK))
+		return 0;
+	ret = sp_build_dir(dir, sizeof(dir));
+	if (ret)
+		return ret;
+	if (uname(&u))
+		return -errno;
+	snprintf(path, sizeof(path), "%s/kmod/%s/%s.ko", dir, u.release,
+		 SP_IMPORT_MODULE);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static inline void sp_import_module_unload(void)
+{
+	syscall(SYS_delete_module, SP_IMPORT_MODULE, O_NONBLOCK);
+}
+
+/* SP_IMPORT_CHECK of dma-buf @dfd into @c; 0 or -errno. */
+static inline int sp_import_check(int dfd, __u32 flags,
+				  struct sp_import_check *c)
+{
+	int fd = open(SP_IMPORT_TEST_DEV, O_RDWR | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -errno;
+	memset(c, 0, sizeof(*c));
+	c->fd = dfd;
+	c->flags = flags;
+	ret = ioctl(fd, SP_IMPORT_CHECK, c) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* Binds @bdf to the import module's PCI driver (driver_override). */
+static inline int sp_pci_bind_importer(const char *bdf)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/driver_override",
+		 bdf);
+	ret = sp_write_file(path, SP_IMPORT_MODULE);
+	if (ret)
+		return ret;
+	return sp_write_file(SP_IMPORT_DRIVER "/bind", bdf);
+}
+
+static inline void sp_pci_unbind_importer(const char *bdf)
+{
+	char path[PATH_MAX];
+
+	sp_write_file(SP_IMPORT_DRIVER "/unbind", bdf);
+	snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/driver_override",
+		 bdf);
+	sp_write_file(path, "\n");
+}
+
 /* ---- members */
+
+/* The caps of SCALEPOOL_QUERY, 0 when the device does not answer. */
+static inline __u64 sp_query_caps(void)
+{
+	struct scalepool_query q = { .size = sizeof(q) };
+	int fd = sp_open();
+
+	if (fd < 0)
+		return 0;
+	if (sp_ioctl(fd, SCALEPOOL_QUERY, &q))
+		q.caps = 0;
+	close(fd);
+	return q.caps;
+}
+
+/*
+ * Removes member @id (sysfs remove_member); 0 or -errno.  Signed, so
+ * that a test can hand the module a negative id.
+ */
+static inline int sp_remove_member(int id)
+{
+	char val[16];
+
+	snprintf(val, sizeof(val), "%d", id);
+	return sp_write_file(SP_SYSFS "/remove_member", val);
+}
 
 /* Ids of all members, ascending; returns how many (at most @max). */
 static inline int sp_members(__u32 *ids, int max)
