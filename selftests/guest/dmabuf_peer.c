@@ -106,23 +106,6 @@ static int add_bar_member(const char *bdf)
 	return -ENOENT;
 }
 
-/* The signal a child got reading the first byte of @p, or 0. */
-static int read_signal(volatile unsigned char *p)
-{
-	int status;
-	pid_t pid;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		(void)*p;
-		_exit(0);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-}
-
 /* ---------------------------------------------------------------------- */
 
 /*
@@ -292,12 +275,12 @@ TEST_F_TIMEOUT(bar, removal_revokes_the_dmabuf, 180)
 	d = sp_dmabuf_map(self->dfd, M, 0);
 	ASSERT_NE(MAP_FAILED, d);
 	sp_fill(d, M, 55);
-	EXPECT_EQ(0, read_signal(d));
+	EXPECT_EQ(0, sp_read_signal(d));
 	ASSERT_EQ(0, sp_remove_member(self->member));
 	self->have_member = 0;
 	/* Both mappings are zapped; accesses get SIGBUS. */
-	EXPECT_EQ(SIGBUS, read_signal(d));
-	EXPECT_EQ(SIGBUS, read_signal((unsigned char *)self->map));
+	EXPECT_EQ(SIGBUS, sp_read_signal(d));
+	EXPECT_EQ(SIGBUS, sp_read_signal((unsigned char *)self->map));
 	/* Nothing new: mmap, import, export. */
 	p = sp_dmabuf_map(self->dfd, M, 0);
 	EXPECT_EQ(MAP_FAILED, p);
@@ -471,10 +454,10 @@ TEST_F_TIMEOUT(p2pmem, driver_unbind_revokes_the_dmabuf, 180)
 	d = sp_dmabuf_map(self->dfd, P2P_LEN, 0);
 	ASSERT_NE(MAP_FAILED, d);
 	sp_fill(d, P2P_LEN, 64);
-	EXPECT_EQ(0, read_signal(d));
+	EXPECT_EQ(0, sp_read_signal(d));
 	ASSERT_EQ(0, sp_write_file(NVME_DRIVER "/unbind", self->nvme));
-	EXPECT_EQ(SIGBUS, read_signal(d));
-	EXPECT_EQ(SIGBUS, read_signal((unsigned char *)self->map));
+	EXPECT_EQ(SIGBUS, sp_read_signal(d));
+	EXPECT_EQ(SIGBUS, sp_read_signal((unsigned char *)self->map));
 	p = sp_dmabuf_map(self->dfd, P2P_LEN, 0);
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(ENODEV, errno);

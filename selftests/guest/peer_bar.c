@@ -154,31 +154,6 @@ static int add_member(const char *bdf)
 	return bar_member(bdf);
 }
 
-/* Reads the first byte of @p in a child: the signal that killed it. */
-static int child_read_signal(volatile unsigned char *p, int wait_fd)
-{
-	int status;
-	char c;
-	pid_t pid;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		/* Wait until the parent revoked the memory, then touch it. */
-		if (read(wait_fd, &c, 1) != 1)
-			_exit(2);
-		c = p[0];
-		_exit(c == 0x5a ? 3 : 4);
-	}
-	close(wait_fd);
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFSIGNALED(status) ? WTERMSIG(status) :
-	       -100 - WEXITSTATUS(status);
-}
-
 #define PAT_LIST "/sys/kernel/debug/x86/pat_memtype_list"
 
 /*
@@ -471,9 +446,8 @@ static void revoke_with_live_mapping(struct __test_metadata *_metadata,
 				     enum revoke_how how)
 {
 	volatile unsigned char *p, *q;
-	int pipefd[2], sig, id, id2, status;
-	pid_t pid;
-	char c;
+	int id, id2, status;
+	struct sp_reader reader = { .pid = -1, .go = -1 };
 	char path[256];
 	__u64 off;
 	__u32 h;
@@ -484,21 +458,8 @@ static void revoke_with_live_mapping(struct __test_metadata *_metadata,
 	p = sp_map(self->fd, off, SP_MIB);
 	ASSERT_NE(MAP_FAILED, p);
 	memset((void *)p, 0x5a, SP_MIB);
-	ASSERT_EQ(0, pipe(pipefd));
-	fflush(stdout);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		/* Inherited mapping: readable before revocation. */
-		close(pipefd[1]);
-		if (p[0] != 0x5a)
-			_exit(5);
-		if (read(pipefd[0], &c, 1) != 1)
-			_exit(2);
-		c = p[4096];
-		_exit(c == 0x5a ? 3 : 4);
-	}
-	close(pipefd[0]);
+	/* Inherited mapping: readable before revocation. */
+	ASSERT_EQ(0, sp_reader_start(&reader, p, 4096, 0x5a));
 	if (how == BY_UNBIND) {
 		ASSERT_EQ(0, sys_write(PCI_SP_DRV "/unbind", self->bdf));
 	} else {
@@ -507,26 +468,17 @@ static void revoke_with_live_mapping(struct __test_metadata *_metadata,
 	/* The member is gone from sysfs at once. */
 	snprintf(path, sizeof(path), SP_MEMBERS "/%d", id);
 	EXPECT_NE(0, access(path, F_OK));
-	ASSERT_EQ(1, write(pipefd[1], "x", 1));
-	close(pipefd[1]);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, sp_reader_finish(&reader, &status));
 	ASSERT_TRUE(WIFSIGNALED(status)) {
 		TH_LOG("child exited with %d, no SIGBUS", WEXITSTATUS(status));
 	}
 	EXPECT_EQ(SIGBUS, WTERMSIG(status));
 	/* This process too. */
-	ASSERT_EQ(0, pipe(pipefd));
-	ASSERT_EQ(1, write(pipefd[1], "x", 1));
-	close(pipefd[1]);
-	sig = child_read_signal(p, pipefd[0]);
-	EXPECT_EQ(SIGBUS, sig);
+	EXPECT_EQ(SIGBUS, sp_read_signal(p));
 	/* A new mapping of the handle faults the same way. */
 	q = sp_map(self->fd, off, SP_MIB);
 	ASSERT_NE(MAP_FAILED, q);
-	ASSERT_EQ(0, pipe(pipefd));
-	ASSERT_EQ(1, write(pipefd[1], "x", 1));
-	close(pipefd[1]);
-	EXPECT_EQ(SIGBUS, child_read_signal(q, pipefd[0]));
+	EXPECT_EQ(SIGBUS, sp_read_signal(q));
 	munmap((void *)q, SP_MIB);
 	/* The handle stays until FREE; munmap and FREE work. */
 	EXPECT_EQ(0, munmap((void *)p, SP_MIB));

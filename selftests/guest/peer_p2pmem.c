@@ -166,38 +166,23 @@ TEST_F(p2pmem, alloc_from_the_driver_pool)
 TEST_F(p2pmem, driver_unbind_revokes)
 {
 	volatile unsigned char *p;
-	int pipefd[2], status, id2;
-	char path[512], c;
+	struct sp_reader reader = { .pid = -1, .go = -1 };
+	int status, id2;
+	char path[512];
 	__u64 off;
 	__u32 h;
-	pid_t pid;
 
 	ASSERT_EQ(0, sp_alloc_on(self->fd, self->id, 0, LEN, &h, &off));
 	p = sp_map(self->fd, off, LEN);
 	ASSERT_NE(MAP_FAILED, p);
 	memset((void *)p, 0x5a, LEN);
-	ASSERT_EQ(0, pipe(pipefd));
-	fflush(stdout);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		close(pipefd[1]);
-		if (p[0] != 0x5a)
-			_exit(5);
-		if (read(pipefd[0], &c, 1) != 1)
-			_exit(2);
-		c = p[8192];
-		_exit(c == 0x5a ? 3 : 4);
-	}
-	close(pipefd[0]);
+	ASSERT_EQ(0, sp_reader_start(&reader, p, 8192, 0x5a));
 	/* Returns only once the pages are back: memunmap_pages() waits. */
 	ASSERT_EQ(0, sp_write_file(NVME_DRV "/unbind", self->bdf));
 	snprintf(path, sizeof(path), SP_MEMBERS "/%d", self->id);
 	EXPECT_NE(0, access(path, F_OK));
 	EXPECT_EQ(-1, p2pmem_member(self->bdf));
-	ASSERT_EQ(1, write(pipefd[1], "x", 1));
-	close(pipefd[1]);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, sp_reader_finish(&reader, &status));
 	ASSERT_TRUE(WIFSIGNALED(status)) {
 		TH_LOG("child exited with %d, no SIGBUS", WEXITSTATUS(status));
 	}

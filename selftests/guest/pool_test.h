@@ -489,6 +489,81 @@ static inline int sp_used_settle(const struct sp_used *u, int secs)
 	return m;
 }
 
+/* ---- revocation: mappings that lose their memory */
+
+/* The signal a child got reading the first byte of @p, or 0. */
+static inline int sp_read_signal(volatile unsigned char *p)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		(void)*p;
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+/*
+ * A child holding an inherited mapping across a revocation: started
+ * while the memory is there, it checks that @p[0] reads @val, then waits
+ * for sp_reader_finish() and reads @p[@later] (a byte it has not touched,
+ * so the read faults anew).  Exits 3 when that read still gave @val, 4
+ * when it gave something else, 5 when the first read was wrong, 2 when
+ * released badly; a SIGBUS is what a revoked mapping gives.
+ */
+struct sp_reader {
+	pid_t pid;
+	int go;		/* write end: one byte releases the child */
+};
+
+static inline int sp_reader_start(struct sp_reader *r,
+				  volatile unsigned char *p, size_t later,
+				  unsigned char val)
+{
+	int pipefd[2];
+	char c;
+
+	if (pipe(pipefd))
+		return -errno;
+	fflush(stdout);
+	r->pid = fork();
+	if (r->pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return -errno;
+	}
+	if (r->pid == 0) {
+		close(pipefd[1]);
+		if (p[0] != val)
+			_exit(5);
+		if (read(pipefd[0], &c, 1) != 1)
+			_exit(2);
+		c = p[later];
+		_exit(c == (char)val ? 3 : 4);
+	}
+	close(pipefd[0]);
+	r->go = pipefd[1];
+	return 0;
+}
+
+/* Releases the reader and waits for it: its wait status in *@status. */
+static inline int sp_reader_finish(struct sp_reader *r, int *status)
+{
+	int ret = 0;
+
+	if (write(r->go, "x", 1) != 1)
+		ret = -EIO;
+	close(r->go);
+	if (waitpid(r->pid, status, 0) != r->pid && !ret)
+		ret = -errno;
+	return ret;
+}
+
 /* ---- NUMA ground truth */
 
 static inline int sp_node_online(int node)
