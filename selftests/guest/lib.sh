@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # Helpers for guest shell tests: members from sysfs, and ground truth
-# from the kernel's own NUMA and CXL views.  Sourced.
+# from the kernel's own NUMA and CXL views.  Sourced, after tap.sh.
 SP=/sys/kernel/scalepool
 
 members() {
@@ -19,11 +19,46 @@ member_of_node() {	# the id of the node member of NUMA node $1
 	done
 }
 
+cxl_member() {	# the id of the (last) member on CXL memory, or nothing
+	local m c=
+	for m in $(members); do
+		[ "$(member_attr "$m" memory)" = cxl ] && c=$m
+	done
+	echo "$c"
+}
+
+# Sets $cxl_node: the node of the CXL member; when there is none and a
+# CXL region exists, onlines the first region (tools/vm/guest/cxl-online,
+# relative to the source tree, the tests' working directory).
+cxl_node_or_online() {
+	local m
+	cxl_node=
+	for m in $(members); do
+		[ "$(member_attr "$m" memory)" = cxl ] &&
+			cxl_node=$(member_attr "$m" node)
+	done
+	if [ -z "$cxl_node" ] && [ -n "$(cxl_region 2>/dev/null)" ]; then
+		tap_diag "no CXL memory online: onlining $(cxl_region)"
+		cxl_node=$(tools/vm/guest/cxl-online "$(cxl_region)" 2>/dev/null)
+	fi
+}
+
+clear_measured() {	# clears every member's measured figures
+	local m
+	for m in $(members); do
+		echo clear >"$SP/members/$m/measured" 2>/dev/null
+	done
+}
+
 member_nodes() {	# the NUMA nodes that have a node member, sorted
 	local m
 	for m in $(members); do
 		[ "$(member_attr "$m" kind)" = node ] && member_attr "$m" node
 	done | sort -n | tr '\n' ' '
+}
+
+node_distance() {	# SLIT distance from node $1 to node $2
+	cut -d' ' -f$(($2 + 1)) "/sys/devices/system/node/node$1/distance"
 }
 
 nodes_with_memory() {	# the kernel's N_MEMORY node list, expanded

@@ -13,37 +13,25 @@
 tap_plan 7
 
 tmp=$(mktemp -d)
-clear_all() {
-	local m
-	for m in $(members); do
-		echo clear >"$SP/members/$m/measured" 2>/dev/null
-	done
-}
 cleanup() {
-	clear_all
+	clear_measured
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-cxl=
-for m in $(members); do
-	[ "$(member_attr "$m" memory)" = cxl ] && cxl=$m
-done
+cxl=$(cxl_member)
 m0=$(member_of_node 0)
 m1=$(member_of_node 1)
 cxl_node=${cxl:+$(member_attr "$cxl" node)}
-dist() {	# SLIT distance from node $1 to node $2
-	cut -d' ' -f$(($2 + 1)) "/sys/devices/system/node/node$1/distance"
-}
 if [ -z "$cxl" ] || [ -z "$m0" ] || [ -z "$m1" ] ||
-   [ "$(dist 0 1)" -le "$(dist 0 "$cxl_node")" ]; then
+   [ "$(node_distance 0 1)" -le "$(node_distance 0 "$cxl_node")" ]; then
 	for i in 1 2 3 4 5 6 7; do
 		tap_skip "measured figures in poolctl ($i)" \
 			"needs --topology measured (node 1 farther than CXL)"
 	done
 	exit 0
 fi
-clear_all
+clear_measured
 
 # run ARGS...: poolctl ARGS; sets $st and $out, stderr into $tmp/err.
 run() {

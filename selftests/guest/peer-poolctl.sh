@@ -7,33 +7,12 @@
 # it was.  Runs in the guest with the module loaded.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/poolctl.sh"
 
 tap_plan 42
 
 tmp=$(mktemp -d)
 PCI=/sys/bus/pci/devices
-
-run() {
-	st=0
-	poolctl "$@" >"$tmp/out" 2>"$tmp/err" || st=$?
-	out=$(cat "$tmp/out")
-	err=$(cat "$tmp/err")
-}
-
-ok_run() {
-	[ "$st" = 0 ] && [ -z "$err" ] && return 0
-	tap_diag "status $st, stderr: ${err:0:300}"
-	return 1
-}
-
-one_line() {
-	if [ "$st" = 1 ] && [ -z "$out" ] && [[ "$err" != *$'\n'* ]] &&
-	   [[ "$err" == "poolctl "*"$1"* ]]; then
-		return 0
-	fi
-	tap_diag "status $st, stdout '${out:0:100}', stderr '${err:0:300}'"
-	return 1
-}
 
 driver_of() {
 	local l

@@ -10,6 +10,7 @@
 # 2 MiB there.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/poolctl.sh"
 
 tap_plan 27
 
@@ -24,46 +25,13 @@ trap cleanup EXIT
 
 MiB=$((1024 * 1024))
 
-# run ARGS...: poolctl ARGS; sets $st, $out (stdout) and $err (stderr).
-run() {
-	st=0
-	poolctl "$@" >"$tmp/out" 2>"$tmp/err" || st=$?
-	out=$(cat "$tmp/out")
-	err=$(cat "$tmp/err")
-}
-
-# ok_run: status 0, nothing on stderr (which goes to the log if not).
-ok_run() {
-	[ "$st" = 0 ] && [ -z "$err" ] && return 0
-	tap_diag "status $st, stderr: ${err:0:300}"
-	return 1
-}
-
-# one_line TEXT: status 1, nothing on stdout, one stderr line with TEXT.
-one_line() {
-	if [ "$st" = 1 ] && [ -z "$out" ] && [[ "$err" != *$'\n'* ]] &&
-	   [[ "$err" == "poolctl "*"$1"* ]]; then
-		return 0
-	fi
-	tap_diag "status $st, stdout '${out:0:100}', stderr '${err:0:300}'"
-	return 1
-}
-
 # The placement as "member:node:bytes ..." in member order.
 placement() {
 	jq -r '[.placement[] | "\(.member):\(.node):\(.bytes)"] | join(" ")' \
 		<<<"$out" 2>&1
 }
 
-cxl_node=
-for m in $(members); do
-	[ "$(member_attr "$m" memory)" = cxl ] &&
-		cxl_node=$(member_attr "$m" node)
-done
-if [ -z "$cxl_node" ] && [ -n "$(cxl_region 2>/dev/null)" ]; then
-	tap_diag "no CXL memory online: onlining $(cxl_region)"
-	cxl_node=$(tools/vm/guest/cxl-online "$(cxl_region)" 2>/dev/null)
-fi
+cxl_node_or_online
 [ -n "$cxl_node" ] || tap_diag "no CXL node: only DRAM nodes are tried"
 
 # ---- placement on each node

@@ -11,6 +11,7 @@
 # matrix at about 15 s of guest time.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/poolctl.sh"
 
 tap_plan 16
 
@@ -21,32 +22,10 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+# shellcheck disable=SC2034 # read by one_line (lib/poolctl.sh)
+one_line_prefix="poolctl bench: "
 
-run() {
-	st=0
-	poolctl "$@" >"$tmp/out" 2>"$tmp/err" || st=$?
-	out=$(cat "$tmp/out")
-	err=$(cat "$tmp/err")
-}
-
-one_line() {
-	if [ "$st" = 1 ] && [ -z "$out" ] && [[ "$err" != *$'\n'* ]] &&
-	   [[ "$err" == "poolctl bench: "*"$1"* ]]; then
-		return 0
-	fi
-	tap_diag "status $st, stdout '${out:0:100}', stderr '${err:0:300}'"
-	return 1
-}
-
-cxl_node=
-for m in $(members); do
-	[ "$(member_attr "$m" memory)" = cxl ] &&
-		cxl_node=$(member_attr "$m" node)
-done
-if [ -z "$cxl_node" ] && [ -n "$(cxl_region 2>/dev/null)" ]; then
-	tap_diag "no CXL memory online: onlining $(cxl_region)"
-	cxl_node=$(tools/vm/guest/cxl-online "$(cxl_region)" 2>/dev/null)
-fi
+cxl_node_or_online
 
 cpu_nodes=
 for d in /sys/devices/system/node/node[0-9]*; do

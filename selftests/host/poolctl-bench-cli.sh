@@ -7,27 +7,13 @@
 # POOLCTL overrides build/poolctl.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/lib/tap.sh"
+. "$top/selftests/lib/poolctl.sh"
 
 poolctl=${POOLCTL:-$top/build/poolctl}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-
-run() {
-	st=0
-	"$poolctl" "$@" >"$tmp/out" 2>"$tmp/err" || st=$?
-	out=$(cat "$tmp/out")
-	err=$(cat "$tmp/err")
-}
-
-# one_line TEXT: status 1, nothing on stdout, one stderr line with TEXT.
-one_line() {
-	if [ "$st" = 1 ] && [ -z "$out" ] && [[ "$err" != *$'\n'* ]] &&
-	   [[ "$err" == "poolctl bench: "*"$1"* ]]; then
-		return 0
-	fi
-	tap_diag "status $st, stdout '${out:0:100}', stderr '${err:0:300}'"
-	return 1
-}
+# shellcheck disable=SC2034 # read by one_line (lib/poolctl.sh)
+one_line_prefix="poolctl bench: "
 
 tap_plan 17
 

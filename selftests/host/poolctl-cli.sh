@@ -4,18 +4,11 @@
 # usage, errors and exit statuses.  POOLCTL overrides build/poolctl.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/lib/tap.sh"
+. "$top/selftests/lib/poolctl.sh"
 
 poolctl=${POOLCTL:-$top/build/poolctl}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-
-# run ARGS...: sets $out, $err (the texts) and $st.
-run() {
-	st=0
-	"$poolctl" "$@" >"$tmp/out" 2>"$tmp/err" || st=$?
-	out=$(cat "$tmp/out")
-	err=$(cat "$tmp/err")
-}
 
 # fails_cleanly: exit status 1, nothing on stdout, something on stderr.
 fails_cleanly() {
