@@ -84,9 +84,8 @@ static void release_provider(const char *bdf)
  */
 static int add_bar_member(const char *bdf)
 {
-	char path[PATH_MAX], kind[32], pci[64];
-	__u32 ids[SP_MAX_IDS];
-	int i, n, ret;
+	char path[PATH_MAX];
+	int ret;
 
 	snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/driver_override", bdf);
 	ret = sp_write_file(path, "scalepool");
@@ -96,14 +95,8 @@ static int add_bar_member(const char *bdf)
 		ret = sp_write_file("/sys/kernel/scalepool/add_bar", bdf);
 	if (ret)
 		return ret;
-	n = sp_members(ids, SP_MAX_IDS);
-	for (i = 0; i < n; i++)
-		if (!sp_member_attr(ids[i], "kind", kind, sizeof(kind)) &&
-		    !strcmp(kind, "bar") &&
-		    !sp_member_attr(ids[i], "pci", pci, sizeof(pci)) &&
-		    !strcmp(pci, bdf))
-			return (int)ids[i];
-	return -ENOENT;
+	ret = sp_member_of_pci("bar", bdf);
+	return ret < 0 ? -ENOENT : ret;
 }
 
 /* ---------------------------------------------------------------------- */

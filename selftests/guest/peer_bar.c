@@ -123,24 +123,6 @@ static int add_bar(const char *arg)
 	return sys_write(SP_SYSFS "/add_bar", arg);
 }
 
-/* The id of the bar member of @bdf, -1 when none. */
-static int bar_member(const char *bdf)
-{
-	__u32 ids[SP_MAX_IDS];
-	char buf[64];
-	int i, n = sp_members(ids, SP_MAX_IDS);
-
-	for (i = 0; i < n; i++) {
-		if (sp_member_attr(ids[i], "kind", buf, sizeof(buf)) ||
-		    strcmp(buf, "bar"))
-			continue;
-		if (!sp_member_attr(ids[i], "pci", buf, sizeof(buf)) &&
-		    !strcmp(buf, bdf))
-			return (int)ids[i];
-	}
-	return -1;
-}
-
 /* Bind @bdf and add its default BAR; the member id or -errno. */
 static int add_member(const char *bdf)
 {
@@ -151,7 +133,7 @@ static int add_member(const char *bdf)
 	ret = add_bar(bdf);
 	if (ret)
 		return ret;
-	return bar_member(bdf);
+	return sp_member_of_pci("bar", bdf);
 }
 
 #define PAT_LIST "/sys/kernel/debug/x86/pat_memtype_list"
@@ -232,7 +214,7 @@ FIXTURE_TEARDOWN(bar)
 	if (self->fd >= 0)
 		close(self->fd);
 	for (i = 0; i < self->nr_devs; i++) {
-		id = bar_member(self->devs[i].bdf);
+		id = sp_member_of_pci("bar", self->devs[i].bdf);
 		if (id >= 0)
 			sp_remove_member(id);
 		unbind_sp(self->devs[i].bdf);
@@ -568,11 +550,11 @@ TEST_F(bar, bad_inputs)
 	snprintf(arg, sizeof(arg), "%s 0", self->bdf);
 	EXPECT_EQ(-ERANGE, add_bar(arg));
 	/* Nothing was added by the failures. */
-	EXPECT_EQ(-1, bar_member(self->bdf));
+	EXPECT_EQ(-1, sp_member_of_pci("bar", self->bdf));
 
 	snprintf(arg, sizeof(arg), "%s 2", self->bdf);
 	ASSERT_EQ(0, add_bar(arg));
-	id = bar_member(self->bdf);
+	id = sp_member_of_pci("bar", self->bdf);
 	ASSERT_LE(0, id);
 	EXPECT_EQ(-EEXIST, add_bar(arg));
 	EXPECT_EQ(-EEXIST, add_bar(self->bdf));
@@ -621,7 +603,7 @@ TEST_F(bar, bad_inputs)
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	EXPECT_EQ(id, bar_member(self->bdf));
+	EXPECT_EQ(id, sp_member_of_pci("bar", self->bdf));
 }
 
 /* Hops through the switch between the two behind it; -1 via pcie.0. */

@@ -48,24 +48,6 @@ static int find_published(char *bdf, size_t len)
 	return ret;
 }
 
-/* The p2pmem member of @bdf, -1 when none. */
-static int p2pmem_member(const char *bdf)
-{
-	__u32 ids[SP_MAX_IDS];
-	char buf[64];
-	int i, n = sp_members(ids, SP_MAX_IDS);
-
-	for (i = 0; i < n; i++) {
-		if (sp_member_attr(ids[i], "kind", buf, sizeof(buf)) ||
-		    strcmp(buf, "p2pmem"))
-			continue;
-		if (!sp_member_attr(ids[i], "pci", buf, sizeof(buf)) &&
-		    !strcmp(buf, bdf))
-			return (int)ids[i];
-	}
-	return -1;
-}
-
 FIXTURE(p2pmem) {
 	char bdf[300];
 	int fd;
@@ -82,7 +64,7 @@ FIXTURE_SETUP(p2pmem)
 	}
 	self->fd = sp_open();
 	ASSERT_LE(0, self->fd);
-	self->id = p2pmem_member(self->bdf);
+	self->id = sp_member_of_pci("p2pmem", self->bdf);
 	ASSERT_LE(0, self->id);
 }
 
@@ -181,7 +163,7 @@ TEST_F(p2pmem, driver_unbind_revokes)
 	ASSERT_EQ(0, sp_write_file(NVME_DRV "/unbind", self->bdf));
 	snprintf(path, sizeof(path), SP_MEMBERS "/%d", self->id);
 	EXPECT_NE(0, access(path, F_OK));
-	EXPECT_EQ(-1, p2pmem_member(self->bdf));
+	EXPECT_EQ(-1, sp_member_of_pci("p2pmem", self->bdf));
 	ASSERT_EQ(0, sp_reader_finish(&reader, &status));
 	ASSERT_TRUE(WIFSIGNALED(status)) {
 		TH_LOG("child exited with %d, no SIGBUS", WEXITSTATUS(status));
@@ -192,7 +174,7 @@ TEST_F(p2pmem, driver_unbind_revokes)
 
 	/* The driver comes back, and so does the member, with a new id. */
 	ASSERT_EQ(0, sp_write_file(NVME_DRV "/bind", self->bdf));
-	id2 = p2pmem_member(self->bdf);
+	id2 = sp_member_of_pci("p2pmem", self->bdf);
 	ASSERT_LE(0, id2);
 	EXPECT_NE(self->id, id2);
 	EXPECT_EQ(dev_ll(self->bdf, "p2pmem/size"),
@@ -213,9 +195,9 @@ TEST_F(p2pmem, unbind_after_free)
 	ASSERT_EQ(0, sp_alloc_on(self->fd, self->id, 0, LEN, &h, NULL));
 	EXPECT_EQ(0, sp_free(self->fd, h));
 	ASSERT_EQ(0, sp_write_file(NVME_DRV "/unbind", self->bdf));
-	EXPECT_EQ(-1, p2pmem_member(self->bdf));
+	EXPECT_EQ(-1, sp_member_of_pci("p2pmem", self->bdf));
 	ASSERT_EQ(0, sp_write_file(NVME_DRV "/bind", self->bdf));
-	EXPECT_LE(0, p2pmem_member(self->bdf));
+	EXPECT_LE(0, sp_member_of_pci("p2pmem", self->bdf));
 }
 
 TEST_HARNESS_MAIN

@@ -423,6 +423,24 @@ static inline int sp_member_of_node(int node)
 	return -1;
 }
 
+/* The member of kind @kind ("bar", "p2pmem") on PCI device @bdf, or -1. */
+static inline int sp_member_of_pci(const char *kind, const char *bdf)
+{
+	__u32 ids[SP_MAX_IDS];
+	char buf[64];
+	int i, n = sp_members(ids, SP_MAX_IDS);
+
+	for (i = 0; i < n; i++) {
+		if (sp_member_attr(ids[i], "kind", buf, sizeof(buf)) ||
+		    strcmp(buf, kind))
+			continue;
+		if (!sp_member_attr(ids[i], "pci", buf, sizeof(buf)) &&
+		    !strcmp(buf, bdf))
+			return (int)ids[i];
+	}
+	return -1;
+}
+
 /* Whether member @id is backed by @type ("dram", "cxl"). */
 static inline int sp_member_is(__u32 id, const char *type)
 {
