@@ -61,6 +61,18 @@ node_distance() {	# SLIT distance from node $1 to node $2
 	cut -d' ' -f$(($2 + 1)) "/sys/devices/system/node/node$1/distance"
 }
 
+# Sets $cxl, $m0 and $m1 (the CXL member, node 0's and node 1's); true
+# on tools/vm/topologies/measured, where the firmware puts node 1 farther
+# from node 0 than the CXL node (SLIT).
+measured_topology() {
+	cxl=$(cxl_member)
+	m0=$(member_of_node 0)
+	m1=$(member_of_node 1)
+	[ -n "$cxl" ] && [ -n "$m0" ] && [ -n "$m1" ] &&
+		[ "$(node_distance 0 1)" -gt \
+		  "$(node_distance 0 "$(member_attr "$cxl" node)")" ]
+}
+
 nodes_with_memory() {	# the kernel's N_MEMORY node list, expanded
 	local n
 	for n in $(tr ',' ' ' </sys/devices/system/node/has_memory); do

@@ -19,11 +19,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cxl=$(cxl_member)
-m1=$(member_of_node 1)
-cxl_node=${cxl:+$(member_attr "$cxl" node)}
-if [ -z "$cxl" ] || [ -z "$m1" ] ||
-   [ "$(node_distance 0 1)" -le "$(node_distance 0 "$cxl_node")" ]; then
+if ! measured_topology; then
 	for i in 1 2 3 4; do
 		tap_skip "bench --apply changes nearest ($i)" \
 			"needs --topology measured (node 1 farther than CXL)"

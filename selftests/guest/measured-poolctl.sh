@@ -19,12 +19,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cxl=$(cxl_member)
-m0=$(member_of_node 0)
-m1=$(member_of_node 1)
-cxl_node=${cxl:+$(member_attr "$cxl" node)}
-if [ -z "$cxl" ] || [ -z "$m0" ] || [ -z "$m1" ] ||
-   [ "$(node_distance 0 1)" -le "$(node_distance 0 "$cxl_node")" ]; then
+if ! measured_topology; then
 	for i in 1 2 3 4 5 6 7; do
 		tap_skip "measured figures in poolctl ($i)" \
 			"needs --topology measured (node 1 farther than CXL)"
