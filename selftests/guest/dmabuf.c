@@ -732,40 +732,6 @@ TEST(sharing_over_a_unix_socket)
 
 /* ---- a PCI device as the importer */
 
-
-/* The first PCI device @vendor:@device bound to no driver, into @bdf. */
-static int pci_find_unbound(unsigned int vendor, unsigned int device,
-			    char *bdf, size_t len)
-{
-	DIR *d = opendir(SP_PCI_DEVICES);
-	char path[512];
-	struct dirent *de;
-	int found = 0;
-
-	if (!d)
-		return 0;
-	while (!found && (de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/vendor",
-			 de->d_name);
-		if (sp_read_ll(path) != vendor)
-			continue;
-		snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/device",
-			 de->d_name);
-		if (sp_read_ll(path) != device)
-			continue;
-		snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/driver",
-			 de->d_name);
-		if (!access(path, F_OK))
-			continue;
-		snprintf(bdf, len, "%s", de->d_name);
-		found = 1;
-	}
-	closedir(d);
-	return found;
-}
-
 /*
  * A PCI device (an ivshmem, which does no DMA of its own but has a DMA
  * mask and sits in the PCI hierarchy, as peer-to-peer needs) imports
@@ -774,20 +740,20 @@ static int pci_find_unbound(unsigned int vendor, unsigned int device,
 TEST_F(order, pci_importer_reads_the_same_bytes)
 {
 	struct sp_import_check c;
-	char bdf[NAME_MAX + 1];
+	struct sp_pci_dev imp;
 	__u32 handle;
 	__u64 offset;
 	char *p;
 	int dfd, ret;
 
 	ASSERT_EQ(0, sp_import_module_load());
-	if (!pci_find_unbound(0x1af4, 0x1110, bdf, sizeof(bdf))) {
+	if (!sp_pci_find(SP_IVSHMEM_VENDOR, SP_IVSHMEM_DEVICE, 1, &imp, 1)) {
 		sp_import_module_unload();
 		SKIP(return, "no ivshmem device free to bind as importer");
 	}
-	ret = sp_pci_bind_importer(bdf);
+	ret = sp_pci_bind_importer(imp.bdf);
 	ASSERT_EQ(0, ret) {
-		TH_LOG("binding %s: %s", bdf, strerror(-ret));
+		TH_LOG("binding %s: %s", imp.bdf, strerror(-ret));
 	}
 	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 2 * M, &handle,
 				 &offset));
@@ -798,13 +764,13 @@ TEST_F(order, pci_importer_reads_the_same_bytes)
 	ASSERT_LE(0, dfd);
 	ret = sp_import_check(dfd, SP_IMPORT_PCI, &c);
 	EXPECT_EQ(0, ret) {
-		TH_LOG("SP_IMPORT_CHECK with %s: %s", bdf, strerror(-ret));
+		TH_LOG("SP_IMPORT_CHECK with %s: %s", imp.bdf, strerror(-ret));
 	}
 	EXPECT_EQ(2 * M, c.length);
 	EXPECT_EQ(sp_fnv64(p, 2 * M), c.checksum);
 	ASSERT_EQ(0, sp_import_check(dfd, SP_IMPORT_PCI | SP_IMPORT_P2P, &c));
 	EXPECT_EQ(sp_fnv64(p, 2 * M), c.checksum);
-	sp_pci_unbind_importer(bdf);
+	sp_pci_unbind_importer(imp.bdf);
 	/* Without a bound device there is no PCI importer. */
 	EXPECT_EQ(-ENODEV, sp_import_check(dfd, SP_IMPORT_PCI, &c));
 	EXPECT_EQ(-EINVAL, sp_import_check(dfd, 1U << 2, &c));

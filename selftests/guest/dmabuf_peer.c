@@ -25,47 +25,7 @@
 
 #define M		SP_MIB
 
-/* ---- the importer module and its PCI driver */
-
 /* ---- the topology */
-
-struct ivshmem {
-	char bdf[NAME_MAX + 1];
-	int root_bus;		/* on pcie.0, not behind the switch */
-};
-
-/* ivshmem-plain devices bound to no driver, in readdir order. */
-static int find_ivshmem(struct ivshmem *devs, int max)
-{
-	DIR *d = opendir(SP_PCI_DEVICES);
-	char path[PATH_MAX];
-	struct dirent *de;
-	int n = 0;
-
-	if (!d)
-		return 0;
-	while ((de = readdir(d)) && n < max) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/vendor",
-			 de->d_name);
-		if (sp_read_ll(path) != 0x1af4)
-			continue;
-		snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/device",
-			 de->d_name);
-		if (sp_read_ll(path) != 0x1110)
-			continue;
-		snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/driver",
-			 de->d_name);
-		if (!access(path, F_OK))
-			continue;
-		snprintf(devs[n].bdf, sizeof(devs[n].bdf), "%s", de->d_name);
-		devs[n].root_bus = !strncmp(de->d_name + 5, "00:", 3);
-		n++;
-	}
-	closedir(d);
-	return n;
-}
 
 /* Gives @bdf back from the scalepool driver: unbound, no override. */
 static void release_provider(const char *bdf)
@@ -121,7 +81,7 @@ FIXTURE(bar) {
 
 FIXTURE_SETUP(bar)
 {
-	struct ivshmem devs[8];
+	struct sp_pci_dev devs[8];
 	int i, n, ret;
 
 	_Static_assert(sizeof(devs[0].bdf) == sizeof(self->far), "bdf");
@@ -132,7 +92,7 @@ FIXTURE_SETUP(bar)
 	self->dfd = -1;
 	self->map = MAP_FAILED;
 	self->provider[0] = self->near[0] = self->far[0] = '\0';
-	n = find_ivshmem(devs, 8);
+	n = sp_pci_find(SP_IVSHMEM_VENDOR, SP_IVSHMEM_DEVICE, 1, devs, 8);
 	for (i = 0; i < n; i++) {
 		char *to = devs[i].root_bus ? self->far :
 			   !self->provider[0] ? self->provider : self->near;
@@ -323,7 +283,7 @@ FIXTURE(p2pmem) {
 
 FIXTURE_SETUP(p2pmem)
 {
-	struct ivshmem devs[8];
+	struct sp_pci_dev devs[8];
 	__u64 offset;
 	int i, n, m;
 
@@ -337,7 +297,7 @@ FIXTURE_SETUP(p2pmem)
 	if (m < 0)
 		SKIP(return, "no p2pmem member behind the switch (peer topology)");
 	self->member = m;
-	n = find_ivshmem(devs, 8);
+	n = sp_pci_find(SP_IVSHMEM_VENDOR, SP_IVSHMEM_DEVICE, 1, devs, 8);
 	for (i = 0; i < n; i++) {
 		char *to = devs[i].root_bus ? self->far : self->near;
 

@@ -18,39 +18,7 @@
 
 #define PCI_DEVS	"/sys/bus/pci/devices"
 #define PCI_SP_DRV	"/sys/bus/pci/drivers/scalepool"
-#define IVSHMEM_ID	"0x1110"
 #define MAX_DEVS	8
-
-/* ivshmem-plain devices of the topology, in bus order. */
-struct ivshmem {
-	char bdf[300];
-	bool root_bus;		/* on pcie.0, not behind the switch */
-	unsigned long long bar2;	/* bytes */
-};
-
-static int find_ivshmem(struct ivshmem *devs, int max)
-{
-	DIR *d = opendir(PCI_DEVS);
-	struct dirent *de;
-	char path[512], buf[64];
-	int n = 0;
-
-	if (!d)
-		return 0;
-	while ((de = readdir(d)) && n < max) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), PCI_DEVS "/%s/device", de->d_name);
-		if (sp_read_line(path, buf, sizeof(buf)) ||
-		    strcmp(buf, IVSHMEM_ID))
-			continue;
-		snprintf(devs[n].bdf, sizeof(devs[n].bdf), "%s", de->d_name);
-		devs[n].root_bus = !strncmp(de->d_name + 5, "00:", 3);
-		n++;
-	}
-	closedir(d);
-	return n;
-}
 
 /* Size and flags of BAR @bar from the device's resource file. */
 static unsigned long long bar_size(const char *bdf, int bar)
@@ -178,7 +146,7 @@ static int pat_wc_in_bar(const char *bdf, int bar)
 }
 
 FIXTURE(bar) {
-	struct ivshmem devs[MAX_DEVS];
+	struct sp_pci_dev devs[MAX_DEVS];	/* the ivshmem devices */
 	int nr_devs;
 	int fd;
 	const char *bdf;	/* behind the switch, the larger one */
@@ -191,16 +159,18 @@ FIXTURE_SETUP(bar)
 
 	self->fd = sp_open();
 	ASSERT_LE(0, self->fd);
-	self->nr_devs = find_ivshmem(self->devs, MAX_DEVS);
+	self->nr_devs = sp_pci_find(SP_IVSHMEM_VENDOR, SP_IVSHMEM_DEVICE, 0,
+				    self->devs, MAX_DEVS);
 	if (self->nr_devs < 3)
 		SKIP(return, "needs the peer topology's three ivshmem devices");
 	self->bdf = NULL;
 	for (i = 0; i < self->nr_devs; i++) {
-		self->devs[i].bar2 = bar_size(self->devs[i].bdf, 2);
+		unsigned long long bar2 = bar_size(self->devs[i].bdf, 2);
+
 		if (!self->devs[i].root_bus &&
-		    (!self->bdf || self->devs[i].bar2 > self->size)) {
+		    (!self->bdf || bar2 > self->size)) {
 			self->bdf = self->devs[i].bdf;
-			self->size = self->devs[i].bar2;
+			self->size = bar2;
 		}
 	}
 	ASSERT_NE(NULL, self->bdf);

@@ -44,6 +44,8 @@
 #define SP_MEMBERS	SP_SYSFS "/members"
 #define SP_IMPORT_MODULE	"scalepool_import_test"
 #define SP_PCI_DEVICES	"/sys/bus/pci/devices"
+#define SP_IVSHMEM_VENDOR	0x1af4	/* ivshmem-plain: the test */
+#define SP_IVSHMEM_DEVICE	0x1110	/* topologies' PCI memory */
 #define SP_IMPORT_DRIVER	"/sys/bus/pci/drivers/" SP_IMPORT_MODULE
 #define SP_PAGE		4096ULL
 #define SP_KIB		1024ULL
@@ -197,6 +199,50 @@ static inline void *sp_map(int fd, __u64 offset, size_t len)
 {
 	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 		    (off_t)offset);
+}
+
+/* ---- PCI devices */
+
+struct sp_pci_dev {
+	char bdf[NAME_MAX + 1];
+	int root_bus;		/* on pcie.0, not behind a switch */
+};
+
+/*
+ * The PCI devices @vendor:@device, in readdir order, into @devs (at most
+ * @max); with @unbound only those bound to no driver.  How many.
+ */
+static inline int sp_pci_find(unsigned int vendor, unsigned int device,
+			      int unbound, struct sp_pci_dev *devs, int max)
+{
+	DIR *d = opendir(SP_PCI_DEVICES);
+	char path[PATH_MAX];
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while (n < max && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/vendor",
+			 de->d_name);
+		if (sp_read_ll(path) != vendor)
+			continue;
+		snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/device",
+			 de->d_name);
+		if (sp_read_ll(path) != device)
+			continue;
+		snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/driver",
+			 de->d_name);
+		if (unbound && !access(path, F_OK))
+			continue;
+		snprintf(devs[n].bdf, sizeof(devs[n].bdf), "%s", de->d_name);
+		devs[n].root_bus = !strncmp(de->d_name + 5, "00:", 3);
+		n++;
+	}
+	closedir(d);
+	return n;
 }
 
 /* ---- dma-bufs and the importer module */
