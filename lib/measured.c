@@ -5,12 +5,10 @@
  * CPU node, "<node> <latency_ns> <bandwidth_mbps>", ascending node.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "private.h"
 

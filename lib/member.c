@@ -41,6 +41,33 @@ int lp_read_attr(struct pool_ctx *ctx, const char *path, char *buf,
 	return 0;
 }
 
+int lp_write_attr(struct pool_ctx *ctx, const char *path, const char *val)
+{
+	size_t len = strlen(val);
+	ssize_t n;
+	int fd, rc = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		dbg(ctx, "open %s: %s\n", path, strerror(-rc));
+		return rc;
+	}
+	do {
+		n = write(fd, val, len);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		rc = -errno;
+	else if ((size_t)n != len)
+		rc = -EIO;
+	if (close(fd) < 0 && !rc)
+		rc = -errno;
+	if (rc)
+		dbg(ctx, "write '%.*s' to %s: %s\n", (int)strcspn(val, "\n"),
+		    val, path, strerror(-rc));
+	return rc;
+}
+
 int lp_parse_u64(const char *str, unsigned long long *val)
 {
 	unsigned long long v;

@@ -4,7 +4,6 @@
  * adding and removing "bar" members.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,33 +15,6 @@
 #include <linux/scalepool.h>
 
 #include "private.h"
-
-int lp_write_attr(struct pool_ctx *ctx, const char *path, const char *val)
-{
-	size_t len = strlen(val);
-	ssize_t n;
-	int fd, rc = 0;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = -errno;
-		dbg(ctx, "open %s: %s\n", path, strerror(-rc));
-		return rc;
-	}
-	do {
-		n = write(fd, val, len);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		rc = -errno;
-	else if ((size_t)n != len)
-		rc = -EIO;
-	if (close(fd) < 0 && !rc)
-		rc = -errno;
-	if (rc)
-		dbg(ctx, "write '%.*s' to %s: %s\n", (int)strcspn(val, "\n"),
-		    val, path, strerror(-rc));
-	return rc;
-}
 
 /* "<id> <distance>" lines of members/<id>/peer_distance. */
 static int parse_peer_distance(struct pool_member *m, char *buf)

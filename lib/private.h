@@ -126,14 +126,14 @@ int lp_members_load(struct pool_ctx *ctx);
 void lp_members_free(struct pool_ctx *ctx);
 int lp_read_attr(struct pool_ctx *ctx, const char *path, char *buf,
 		 size_t len);
+/* One write(2) of @val to the sysfs file @path; -errno, logged with dbg. */
+int lp_write_attr(struct pool_ctx *ctx, const char *path, const char *val);
 int lp_parse_u64(const char *str, unsigned long long *val);
 int lp_parse_int(const char *str, int *val);
 
 /* pci.c */
 int lp_member_load_peer(struct pool_member *m, const char *dir);
 void lp_member_clear_peer(struct pool_member *m);
-/* One write(2) of @val to the sysfs file @path; -errno, logged with dbg. */
-int lp_write_attr(struct pool_ctx *ctx, const char *path, const char *val);
 /* "DDDD:BB:DD.F" to SCALEPOOL_PCI_DEVID(); 0 or -EINVAL. */
 int lp_parse_bdf(const char *bdf, unsigned int *devid);
 
