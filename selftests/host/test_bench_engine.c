@@ -202,16 +202,18 @@ TEST(time_budget_is_honoured)
 	ASSERT_EQ(0, rc);
 	EXPECT_EQ(1U, res.figures[1].repetitions);
 	/*
-	 * A million passes over 32 MiB would take minutes; a 0.05 s budget
-	 * must stop them.  The bound is loose on purpose (10x plus 2 s).
+	 * A million passes over 32 MiB would take an hour; a 0.05 s budget
+	 * must stop them.  The bound is loose on purpose (10x plus 30 s):
+	 * it tells a budget that works from one that does not, whatever
+	 * the load of a shared machine does to the time of one pass.
 	 */
 	bounded = timed_read(&res, 0.05, 1000000, &rc);
 	ASSERT_EQ(0, rc);
-	EXPECT_LT(bounded, 10 * base + 2.0) {
+	EXPECT_LT(bounded, 10 * base + 30.0) {
 		TH_LOG("took %.3f s, one repetition %.3f s", bounded, base);
 	}
 	EXPECT_LT(res.figures[1].repetitions, 1000000U);
-	EXPECT_LT(res.figures[1].seconds, 10 * 0.05 + 1.0);
+	EXPECT_LT(res.figures[1].seconds, 30.0);
 	EXPECT_GT(res.figures[1].value, 0);
 	EXPECT_EQ(0, res.figures[0].value);	/* latency not asked for */
 }
