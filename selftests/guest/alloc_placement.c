@@ -150,6 +150,59 @@ static long long tolerance(int node, int cxl_node)
 	return node == cxl_node ? SP_TOL_CXL : SP_TOL_DRAM;
 }
 
+#define SP_MEMUSED_TRIES	3
+
+/*
+ * Does every node's MemUsed change (@before to @after) match what @r
+ * places there?  Logs the mismatches when @last, else only with
+ * SP_VERBOSE set.
+ */
+static bool memused_matches(struct __test_metadata *_metadata,
+			    const int *nodes, int nr_nodes,
+			    const long long *before, const long long *after,
+			    const struct resolved *r, bool last)
+{
+	bool ok = true;
+	int i;
+
+	for (i = 0; i < nr_nodes; i++) {
+		long long delta = after[i] - before[i];
+		long long exp = expected_on(r, nodes[i]);
+		long long tol = tolerance(nodes[i], r->cxl_node);
+
+		if (llabs(delta - exp) <= tol)
+			continue;
+		ok = false;
+		if (last || getenv("SP_VERBOSE"))
+			TH_LOG("node %d: MemUsed moved by %lld KiB, INFO says %lld KiB (tolerance %lld KiB)",
+			       nodes[i], delta / 1024, exp / 1024, tol / 1024);
+	}
+	return ok;
+}
+
+/* Allocate, map and touch case @c again, for MemUsed only; frees it. */
+static void remeasure(struct __test_metadata *_metadata, int fd,
+		      const struct pcase *c, const struct resolved *r,
+		      __u64 length, const int *nodes, int nr_nodes,
+		      long long *before, long long *after)
+{
+	__u64 offset;
+	__u32 handle;
+	void *map;
+	int i;
+
+	for (i = 0; i < nr_nodes; i++)
+		before[i] = sp_node_used(nodes[i]);
+	ASSERT_EQ(0, alloc_case(fd, c, r, &handle, &offset));
+	map = sp_map(fd, offset, length);
+	ASSERT_NE(MAP_FAILED, map);
+	sp_touch(map, length);
+	for (i = 0; i < nr_nodes; i++)
+		after[i] = sp_node_used(nodes[i]);
+	EXPECT_EQ(0, munmap(map, length));
+	EXPECT_EQ(0, sp_free(fd, handle));
+}
+
 /*
  * The checks shared by every placement test: allocate, map and touch,
  * then INFO against @r's expectation, `used` against INFO, and MemUsed
@@ -233,23 +286,23 @@ static void check_placement(struct __test_metadata *_metadata, int fd,
 		}
 	}
 
-	/* Ground truth: every node's MemUsed moved by what INFO says. */
-	for (i = 0; i < nr_nodes; i++) {
-		long long delta = after[i] - before[i];
-		long long exp = expected_on(r, nodes[i]);
-		long long tol = tolerance(nodes[i], r->cxl_node);
-
-		if (getenv("SP_VERBOSE"))
-			TH_LOG("node %d: MemUsed %+lld KiB, INFO %lld KiB",
-			       nodes[i], delta / 1024, exp / 1024);
-		EXPECT_GE(tol, llabs(delta - exp)) {
-			TH_LOG("node %d: MemUsed moved by %lld KiB, INFO says %lld KiB (tolerance %lld KiB)",
-			       nodes[i], delta / 1024, exp / 1024, tol / 1024);
-		}
-	}
-
 	EXPECT_EQ(0, munmap(map, length));
 	EXPECT_EQ(0, sp_free(fd, handle));
+
+	/*
+	 * Ground truth: every node's MemUsed moved by what INFO says.
+	 * MemUsed is the whole node's: on the debug kernel KASAN's
+	 * quarantine and RCU give back other memory at any moment (once
+	 * 16 MiB within one allocation), so a mismatch is measured again
+	 * with a new allocation, up to SP_MEMUSED_TRIES times.  Wrong
+	 * placement mismatches every time.
+	 */
+	for (i = 1; !memused_matches(_metadata, nodes, nr_nodes, before,
+				     after, r, i == SP_MEMUSED_TRIES); i++) {
+		ASSERT_GT(SP_MEMUSED_TRIES, i);
+		remeasure(_metadata, fd, c, r, length, nodes, nr_nodes,
+			  before, after);
+	}
 }
 
 /* ---------------------------------------------------------------------- */
