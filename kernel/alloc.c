@@ -566,15 +566,25 @@ static int sp_cmp_pci(const void *l, const void *r)
 	return a->part.m->id < b->part.m->id ? -1 : 1;
 }
 
+/* What set the winner @w of a PCI initiator's order before @r. */
+static u32 sp_pci_basis(const struct sp_pci_cand *w,
+			const struct sp_pci_cand *r)
+{
+	if (w->class == r->class && w->dist == r->dist && w->adist != r->adist)
+		return SCALEPOOL_BASIS_FIRMWARE;
+	return SCALEPOOL_BASIS_DISTANCE;
+}
+
 /*
  * NEAREST for a PCI initiator: peer members the device reaches without
  * crossing the host bridge first, nearest (P2PDMA distance) first, then
  * node members by SLIT distance from the device's node; peer members it
  * reaches only through the host bridge are no candidates.  Leaves the
- * winner as the allocation's only part.
+ * winner as the allocation's only part and what picked it in @basis.
  * Return: 0, or -ENOMEM when no candidate is left.
  */
-static int sp_alloc_pick_pci(struct sp_alloc *a, const struct sp_alloc_req *req)
+static int sp_alloc_pick_pci(struct sp_alloc *a, const struct sp_alloc_req *req,
+			     u32 *basis)
 {
 	struct sp_pci_cand *c;
 	unsigned int i, n = 0;
@@ -602,6 +612,7 @@ static int sp_alloc_pick_pci(struct sp_alloc *a, const struct sp_alloc_req *req)
 		c[n++].part = a->parts[i];
 	}
 	sort(c, n, sizeof(*c), sp_cmp_pci, NULL);
+	*basis = n > 1 ? sp_pci_basis(&c[0], &c[1]) : SCALEPOOL_BASIS_NONE;
 	for (i = 1; i < n; i++)
 		sp_member_put(c[i].part.m);
 	a->nr_parts = n ? 1 : 0;
@@ -734,6 +745,7 @@ void sp_alloc_put(struct sp_alloc *a)
 struct sp_alloc *sp_alloc_create(const struct sp_alloc_req *req)
 {
 	struct sp_placer pl = {};
+	u32 pci_basis = SCALEPOOL_BASIS_NONE;
 	struct sp_alloc *a;
 	int ret;
 
@@ -758,9 +770,10 @@ struct sp_alloc *sp_alloc_create(const struct sp_alloc_req *req)
 		ret = req->nr_members ? sp_alloc_peer_check(a, req) : 0;
 		if (ret < 0)
 			goto err_put;
-		ret = sp_alloc_pick_pci(a, req);
+		ret = sp_alloc_pick_pci(a, req, &pci_basis);
 		if (ret)
 			goto err_put;
+		a->basis = pci_basis;
 	}
 	ret = sp_alloc_peer_check(a, req);
 	if (ret < 0)
@@ -797,6 +810,9 @@ struct sp_alloc *sp_alloc_create(const struct sp_alloc_req *req)
 	ret = sp_place(&pl, req);
 	if (ret)
 		goto err_free_cands;
+	/* The PCI pick ranked the members; placement had one left. */
+	if (req->initiator_pci)
+		a->basis = pci_basis;
 	kfree(pl.cands);
 	sp_alloc_trim_parts(a);
 	return a;

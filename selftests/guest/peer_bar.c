@@ -652,6 +652,9 @@ static __u32 devid(const char *bdf)
 }
 
 /* NEAREST for a PCI device; the member that got it, or -errno. */
+/* INFO's basis of the last allocation nearest_pci() placed. */
+static __u32 nearest_pci_basis;
+
 static int nearest_pci(int fd, __u32 flags, __u32 initiator_pci,
 		       int initiator, __u32 policy)
 {
@@ -668,6 +671,7 @@ static int nearest_pci(int fd, __u32 flags, __u32 initiator_pci,
 	ret = sp_info(fd, a.handle, &info, pl, 2);
 	member = ret ? ret : info.nr_placements == 1 ? (int)pl[0].member :
 		 -EMLINK;
+	nearest_pci_basis = ret ? SCALEPOOL_BASIS_NONE : info.basis;
 	sp_free(fd, a.handle);
 	return member;
 }
@@ -719,6 +723,8 @@ TEST_F(bar, nearest_pci_initiator)
 	id = nearest_pci(self->fd, F, devid(other), SCALEPOOL_INITIATOR_LOCAL,
 			 SCALEPOOL_POLICY_NEAREST);
 	ASSERT_LE(0, id);
+	/* Ranked by distance among every member: INFO says so. */
+	EXPECT_EQ(SCALEPOOL_BASIS_DISTANCE, nearest_pci_basis);
 	member_kind_pci(id, got, sizeof(got));
 	snprintf(want, sizeof(want), "bar %s", self->bdf);
 	if (strncmp(got, "p2pmem ", 7)) {
@@ -733,6 +739,7 @@ TEST_F(bar, nearest_pci_initiator)
 	EXPECT_EQ(idr, nearest_pci(self->fd, F, devid(root),
 				   SCALEPOOL_INITIATOR_LOCAL,
 				   SCALEPOOL_POLICY_NEAREST));
+	EXPECT_EQ(SCALEPOOL_BASIS_DISTANCE, nearest_pci_basis);
 
 	/* Pinned to node 0: the caller's node when the device has none. */
 	ASSERT_EQ(0, find_nvme(true, far_nvme, sizeof(far_nvme)));
