@@ -756,7 +756,9 @@ struct sp_alloc *sp_alloc_create(const struct sp_alloc_req *req)
 	INIT_LIST_HEAD(&a->list);
 	INIT_LIST_HEAD(&a->peer_entry);
 	init_rwsem(&a->revoke_sem);
-	address_space_init_once(&a->mapping);
+	mutex_init(&a->dmabufs_lock);
+	INIT_LIST_HEAD(&a->dmabufs);
+	sp_alloc_mapping_init(a);
 	a->length = req->length;
 	a->nr_pages = req->length >> PAGE_SHIFT;
 	a->policy = req->policy;

@@ -2,14 +2,24 @@
 /*
  * scalepool: allocations exported as dma-bufs.
  *
- * An allocation has at most one dma-buf, cached in @dmabuf of the
- * allocation: EXPORT makes it the first time and hands out a new fd of
- * the same dma-buf afterwards.  The dma-buf holds a reference on the
- * allocation, taken at export and dropped by its release, so the memory
- * lives while any fd, mapping or importer attachment of the dma-buf
- * does, whatever happens to the handle and to the /dev/scalepool file.
- * The allocation's pointer to the dma-buf is weak: the dma-buf's release
- * clears it, under sp_dmabuf_lock.
+ * Every EXPORT makes a new dma-buf, as udmabuf does; nothing caches a
+ * dma-buf or its file.  A dma-buf's struct file may be freed while the
+ * dma-buf lives on (whatever holds its dentry: an O_PATH open of
+ * /proc/PID/fd/N, a readlink in progress), and the filp cache reuses the
+ * slot for unrelated files, so a pointer to that file cannot be kept
+ * (it is neither cleared nor RCU-protected).  What the module keeps is
+ * the struct dma_buf itself, which lives until its release:
+ *  - each dma-buf holds a reference on the allocation, taken at export
+ *    and dropped by its release, so the memory lives while any fd,
+ *    mapping or importer attachment of the dma-buf does;
+ *  - the allocation lists its live dma-bufs (@dmabufs, under
+ *    @dmabufs_lock; the release unlists), so that revocation reaches
+ *    their importers and fdinfo counts exported allocations.
+ *
+ * CPU mappings of a dma-buf are mappings of the allocation: the file's
+ * f_mapping is the allocation's address space, set before the fd is
+ * installed, so the revocation's one unmap_mapping_range() zaps them
+ * with every other mapping (mmap.c).
  *
  * What importers get depends on the allocation's backing:
  *  - SP_BACKING_PAGES (node members): a scatterlist of the pages,
@@ -17,15 +27,23 @@
  *    with dma_map_sgtable();
  *  - SP_BACKING_P2PMEM: the same from the ZONE_DEVICE pages, which
  *    dma_map_sgtable() maps as PCI peer-to-peer (or refuses with
- *    -EREMOTEIO when the importer cannot reach them); each mapped page
- *    holds a reference until the importer unmaps;
+ *    -EREMOTEIO when the importer cannot reach them); each mapping holds
+ *    a reference on every page until the importer unmaps or the member
+ *    goes;
  *  - SP_BACKING_BAR: no struct page; one extent mapped with
  *    dma_map_resource(), split into segments carrying DMA addresses only.
- * Device memory (the last two) only goes to importers that declared they
- * can do peer-to-peer DMA (dma_buf_attach_ops.allow_peer2peer).
+ * Device memory (the last two) can be revoked: it goes only to dynamic
+ * importers that declared they do peer-to-peer DMA (allow_peer2peer,
+ * which implies a move_notify callback).  The exporter is dynamic (it
+ * has pin/unpin and keeps no mapping cached), so such an importer really
+ * unmaps when told to.  When the member goes, sp_dmabuf_revoke()
+ * invalidates every attachment with dma_buf_move_notify() under the
+ * reservation lock, waits for the importers' fences, and takes back the
+ * page references of mappings the importers still hold, so that the
+ * driver publishing p2pmem can unbind.
  *
- * mmap() of the dma-buf maps the allocation exactly as mmap() of
- * /dev/scalepool does (sp_mmap_setup() in mmap.c).
+ * Lock order (Documentation/design-memory.rst has the whole list):
+ * @dmabufs_lock -> dma-buf reservation lock -> @revoke_sem.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -41,6 +59,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/sched.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 
@@ -48,21 +67,53 @@
 
 MODULE_IMPORT_NS(DMA_BUF);
 
-/* Guards @dmabuf of every allocation against export and release racing. */
-static DEFINE_MUTEX(sp_dmabuf_lock);
+/**
+ * struct sp_dmabuf - one dma-buf of an allocation (its @priv)
+ * @a: the allocation, with a reference dropped by the release
+ * @dmabuf: the dma-buf; valid until its release, which unlists this
+ * @entry: in @a->dmabufs, under @a->dmabufs_lock
+ * @listed: @entry is on the list (an export that lost the race with the
+ *          revocation never is); under @a->dmabufs_lock
+ */
+struct sp_dmabuf {
+	struct sp_alloc *a;
+	struct dma_buf *dmabuf;
+	struct list_head entry;
+	bool listed;
+};
+
+/**
+ * struct sp_dmabuf_map - one DMA mapping an importer holds
+ * @sgt: what the importer got (a dynamic exporter caches nothing, so
+ *       an attachment may hold several)
+ * @entry: in the attachment's @maps
+ * @dir: the direction it was mapped for
+ * @pages_held: SP_BACKING_P2PMEM: the mapping holds a reference on every
+ *              page; cleared when the revocation took them back
+ */
+struct sp_dmabuf_map {
+	struct sg_table sgt;
+	struct list_head entry;
+	enum dma_data_direction dir;
+	bool pages_held;
+};
 
 /**
  * struct sp_dmabuf_attach - an importer's attachment
- * @sgt: its current mapping, or NULL; set and cleared under the dma-buf's
- *       reservation lock, which begin/end_cpu_access take to sync it
- * @dir: the direction @sgt was mapped for
+ * @maps: its mappings (struct sp_dmabuf_map), under the dma-buf's
+ *        reservation lock, which map, unmap, the CPU access syncs and
+ *        the revocation hold
  */
 struct sp_dmabuf_attach {
-	struct sg_table *sgt;
-	enum dma_data_direction dir;
+	struct list_head maps;
 };
 
-/* Device memory goes only to importers that can reach it peer to peer. */
+static struct sp_alloc *sp_dmabuf_alloc(struct dma_buf *dmabuf)
+{
+	return ((struct sp_dmabuf *)dmabuf->priv)->a;
+}
+
+/* Device memory can be revoked; it goes only to peer-to-peer importers. */
 static bool sp_backing_is_device(const struct sp_alloc *a)
 {
 	return a->backing == SP_BACKING_BAR ||
@@ -72,17 +123,19 @@ static bool sp_backing_is_device(const struct sp_alloc *a)
 static int sp_dmabuf_attach(struct dma_buf *dmabuf,
 			    struct dma_buf_attachment *attach)
 {
-	struct sp_alloc *a = dmabuf->priv;
+	struct sp_alloc *a = sp_dmabuf_alloc(dmabuf);
 	struct sp_dmabuf_attach *sa;
 
 	if (sp_alloc_revoked(a))
 		return -ENODEV;
+	/* peer2peer comes only with importer ops, hence with move_notify. */
 	if (sp_backing_is_device(a) && !attach->peer2peer)
 		return -EOPNOTSUPP;
 
 	sa = kzalloc(sizeof(*sa), GFP_KERNEL);
 	if (!sa)
 		return -ENOMEM;
+	INIT_LIST_HEAD(&sa->maps);
 	attach->priv = sa;
 	return 0;
 }
@@ -90,8 +143,35 @@ static int sp_dmabuf_attach(struct dma_buf *dmabuf,
 static void sp_dmabuf_detach(struct dma_buf *dmabuf,
 			     struct dma_buf_attachment *attach)
 {
-	kfree(attach->priv);
+	struct sp_dmabuf_attach *sa = attach->priv;
+
+	/* The core unmapped what it cached; an importer must unmap the rest. */
+	WARN_ON_ONCE(!list_empty(&sa->maps));
+	kfree(sa);
 	attach->priv = NULL;
+}
+
+/*
+ * Pinning promises the importer that the memory stays where it is.
+ * Placement is final, so page-backed memory pins for free.  Device
+ * memory goes when its member goes, pinned or not: where the core lets
+ * importers be invalidated (CONFIG_DMABUF_MOVE_NOTIFY), only an explicit
+ * pin reaches here, from an importer that cannot be invalidated, and is
+ * refused.  Without it the core pins every mapping of a dynamic importer
+ * itself; those importers are still told through move_notify when the
+ * member goes, since the memory is gone then whatever was promised.
+ */
+static int sp_dmabuf_pin(struct dma_buf_attachment *attach)
+{
+	if (IS_ENABLED(CONFIG_DMABUF_MOVE_NOTIFY) &&
+	    sp_backing_is_device(sp_dmabuf_alloc(attach->dmabuf)))
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+static void sp_dmabuf_unpin(struct dma_buf_attachment *attach)
+{
+	/* Nothing moves, so a pin holds nothing to give back. */
 }
 
 /* The largest segment @dev takes, in whole pages. */
@@ -110,31 +190,21 @@ static unsigned int sp_max_segment(struct device *dev)
  * contiguous run of @a->pages (a 2 MiB page is one run), as long as the
  * importer's segments allow, mapped for its device.
  */
-static struct sg_table *sp_map_pages(struct sp_alloc *a, struct device *dev,
-				     enum dma_data_direction dir)
+static int sp_map_pages(struct sp_alloc *a, struct sg_table *sgt,
+			struct device *dev, enum dma_data_direction dir)
 {
-	struct sg_table *sgt;
 	int ret;
 
-	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
-	if (!sgt)
-		return ERR_PTR(-ENOMEM);
 	ret = sg_alloc_table_from_pages_segment(sgt, a->pages, a->nr_pages, 0,
 						a->length, sp_max_segment(dev),
 						GFP_KERNEL);
 	if (ret)
-		goto err_free;
+		return ret;
 	/* P2PDMA pages the device cannot reach get -EREMOTEIO here. */
 	ret = dma_map_sgtable(dev, sgt, dir, 0);
 	if (ret)
-		goto err_table;
-	return sgt;
-
-err_table:
-	sg_free_table(sgt);
-err_free:
-	kfree(sgt);
-	return ERR_PTR(ret);
+		sg_free_table(sgt);
+	return ret;
 }
 
 /*
@@ -153,35 +223,33 @@ static bool sp_bar_reachable(struct sp_alloc *a, struct device *dev)
  * DMA addresses only (sg_page() is NULL): one dma_map_resource() of the
  * whole extent, cut into segments the device takes.
  */
-static struct sg_table *sp_map_bar(struct sp_alloc *a, struct device *dev,
-				   enum dma_data_direction dir)
+static int sp_map_bar(struct sp_alloc *a, struct sg_table *sgt,
+		      struct device *dev, enum dma_data_direction dir)
 {
 	unsigned int seg = sp_max_segment(dev), nents, i;
 	struct scatterlist *sg;
-	struct sg_table *sgt;
 	dma_addr_t addr;
 	u64 off = 0;
 	int ret;
 
 	/* As dma_map_sgtable() answers for P2PDMA pages it cannot map. */
 	if (!sp_bar_reachable(a, dev))
-		return ERR_PTR(-EREMOTEIO);
+		return -EREMOTEIO;
 
 	if (DIV_ROUND_UP_ULL(a->length, seg) > UINT_MAX)
-		return ERR_PTR(-EOVERFLOW);
+		return -EOVERFLOW;
 	nents = DIV_ROUND_UP_ULL(a->length, seg);
 
-	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
-	if (!sgt)
-		return ERR_PTR(-ENOMEM);
 	ret = sg_alloc_table(sgt, nents, GFP_KERNEL);
 	if (ret)
-		goto err_free;
+		return ret;
 
 	addr = dma_map_resource(dev, a->phys, a->length, dir, 0);
 	ret = dma_mapping_error(dev, addr);
-	if (ret)
-		goto err_table;
+	if (ret) {
+		sg_free_table(sgt);
+		return ret;
+	}
 
 	for_each_sgtable_sg(sgt, sg, i) {
 		unsigned int len = min_t(u64, seg, a->length - off);
@@ -191,141 +259,139 @@ static struct sg_table *sp_map_bar(struct sp_alloc *a, struct device *dev,
 		off += len;
 	}
 	sgt->nents = nents;
-	return sgt;
-
-err_table:
-	sg_free_table(sgt);
-err_free:
-	kfree(sgt);
-	return ERR_PTR(ret);
+	return 0;
 }
 
 static void sp_unmap_bar(struct sp_alloc *a, struct device *dev,
 			 struct sg_table *sgt, enum dma_data_direction dir)
 {
 	dma_unmap_resource(dev, sg_dma_address(sgt->sgl), a->length, dir, 0);
-	sg_free_table(sgt);
-	kfree(sgt);
 }
 
 /*
- * Each page of a p2pmem mapping holds a reference, as a user mapping of
- * it does: a page goes back to the driver's pool, and the driver's
- * unbind (which waits for every page) completes, only once the importer
- * unmapped.  @get: take them, else drop them.
+ * A p2pmem mapping holds a reference on every page of the allocation,
+ * as a user mapping of it does: a page goes back to the driver's pool,
+ * and the driver's unbind (which waits for every page) completes, only
+ * once the importer unmapped or the revocation took the references
+ * back.  They are taken from @a->pages, not from the table, which the
+ * dma-buf core may have mangled (CONFIG_DMABUF_DEBUG) while the
+ * importer holds it.  @get: take them, else drop them.
  */
-static void sp_p2pmem_ref_pages(struct sg_table *sgt, bool get)
+static void sp_p2pmem_ref_pages(struct sp_alloc *a, bool get)
 {
-	struct scatterlist *sg;
-	unsigned long i, n;
-	unsigned int k;
+	unsigned long i;
 
-	for_each_sgtable_sg(sgt, sg, k) {
-		n = sg->length >> PAGE_SHIFT;
-		for (i = 0; i < n; i++) {
-			if (get)
-				get_page(nth_page(sg_page(sg), i));
-			else
-				put_page(nth_page(sg_page(sg), i));
-		}
+	for (i = 0; i < a->nr_pages; i++) {
+		if (get)
+			get_page(a->pages[i]);
+		else
+			put_page(a->pages[i]);
 	}
 }
 
 /*
  * Peer memory may be revoked at any time: under @revoke_sem, which the
- * revocation holds for writing before it takes the memory away, a
+ * revocation holds for writing while it marks the allocation revoked, a
  * mapping either sees it revoked or has the extent (and, for p2pmem,
- * its page references) while it maps.
+ * the pages) while it maps; a mapping made before the mark is found by
+ * the revocation under the reservation lock (sp_dmabuf_invalidate()).
  */
-static struct sg_table *sp_map_peer(struct sp_alloc *a, struct device *dev,
-				    enum dma_data_direction dir)
+static int sp_map_peer(struct sp_alloc *a, struct sp_dmabuf_map *map,
+		       struct device *dev, enum dma_data_direction dir)
 {
-	struct sg_table *sgt;
+	int ret;
 
 	down_read(&a->revoke_sem);
 	if (sp_alloc_revoked(a)) {
-		sgt = ERR_PTR(-ENODEV);
+		ret = -ENODEV;
 	} else if (a->backing == SP_BACKING_BAR) {
-		sgt = sp_map_bar(a, dev, dir);
+		ret = sp_map_bar(a, &map->sgt, dev, dir);
 	} else {
-		sgt = sp_map_pages(a, dev, dir);
-		if (!IS_ERR(sgt))
-			sp_p2pmem_ref_pages(sgt, true);
+		ret = sp_map_pages(a, &map->sgt, dev, dir);
+		if (!ret) {
+			sp_p2pmem_ref_pages(a, true);
+			map->pages_held = true;
+		}
 	}
 	up_read(&a->revoke_sem);
-	return sgt;
+	return ret;
 }
 
 static struct sg_table *sp_dmabuf_map(struct dma_buf_attachment *attach,
 				      enum dma_data_direction dir)
 {
-	struct sp_alloc *a = attach->dmabuf->priv;
+	struct sp_alloc *a = sp_dmabuf_alloc(attach->dmabuf);
 	struct sp_dmabuf_attach *sa = attach->priv;
-	struct sg_table *sgt;
+	struct sp_dmabuf_map *map;
+	int ret;
 
 	dma_resv_assert_held(attach->dmabuf->resv);
-	/* The core maps an attachment once (cache_sgt_mapping). */
-	if (WARN_ON_ONCE(sa->sgt))
-		return ERR_PTR(-EBUSY);
+	map = kzalloc(sizeof(*map), GFP_KERNEL);
+	if (!map)
+		return ERR_PTR(-ENOMEM);
 
 	if (a->backing == SP_BACKING_PAGES)
-		sgt = sp_map_pages(a, attach->dev, dir);
+		ret = sp_map_pages(a, &map->sgt, attach->dev, dir);
 	else
-		sgt = sp_map_peer(a, attach->dev, dir);
-	if (!IS_ERR(sgt)) {
-		sa->sgt = sgt;
-		sa->dir = dir;
+		ret = sp_map_peer(a, map, attach->dev, dir);
+	if (ret) {
+		kfree(map);
+		return ERR_PTR(ret);
 	}
-	return sgt;
+	map->dir = dir;
+	list_add(&map->entry, &sa->maps);
+	return &map->sgt;
 }
 
 static void sp_dmabuf_unmap(struct dma_buf_attachment *attach,
 			    struct sg_table *sgt, enum dma_data_direction dir)
 {
-	struct sp_alloc *a = attach->dmabuf->priv;
-	struct sp_dmabuf_attach *sa = attach->priv;
+	struct sp_alloc *a = sp_dmabuf_alloc(attach->dmabuf);
+	struct sp_dmabuf_map *map = container_of(sgt, struct sp_dmabuf_map,
+						 sgt);
 
 	dma_resv_assert_held(attach->dmabuf->resv);
-	if (sa->sgt == sgt)
-		sa->sgt = NULL;
+	list_del(&map->entry);
 	if (a->backing == SP_BACKING_BAR) {
 		sp_unmap_bar(a, attach->dev, sgt, dir);
-		return;
+	} else {
+		dma_unmap_sgtable(attach->dev, sgt, dir, 0);
+		if (map->pages_held)
+			sp_p2pmem_ref_pages(a, false);
 	}
-	dma_unmap_sgtable(attach->dev, sgt, dir, 0);
-	if (a->backing == SP_BACKING_P2PMEM)
-		sp_p2pmem_ref_pages(sgt, false);
 	sg_free_table(sgt);
-	kfree(sgt);
+	kfree(map);
 }
 
 /*
  * Make the CPU's view right (@for_cpu) or the devices' (end of CPU
- * access) for every mapped attachment.  Only page-backed memory goes
- * through the DMA API's cache maintenance; device memory has no CPU
- * cache lines the DMA API would manage.
+ * access) for every mapping of every attachment.  Only page-backed
+ * memory goes through the DMA API's cache maintenance; device memory
+ * has no CPU cache lines the DMA API would manage.
  */
 static int sp_dmabuf_sync(struct dma_buf *dmabuf, enum dma_data_direction dir,
 			  bool for_cpu)
 {
-	struct sp_alloc *a = dmabuf->priv;
 	struct dma_buf_attachment *attach;
 	struct sp_dmabuf_attach *sa;
+	struct sp_dmabuf_map *map;
 	int ret;
 
-	if (a->backing != SP_BACKING_PAGES)
+	if (sp_dmabuf_alloc(dmabuf)->backing != SP_BACKING_PAGES)
 		return 0;
 	ret = dma_resv_lock_interruptible(dmabuf->resv, NULL);
 	if (ret)
 		return ret;
 	list_for_each_entry(attach, &dmabuf->attachments, node) {
 		sa = attach->priv;
-		if (!sa || !sa->sgt)
-			continue;
-		if (for_cpu)
-			dma_sync_sgtable_for_cpu(attach->dev, sa->sgt, dir);
-		else
-			dma_sync_sgtable_for_device(attach->dev, sa->sgt, dir);
+		list_for_each_entry(map, &sa->maps, entry) {
+			if (for_cpu)
+				dma_sync_sgtable_for_cpu(attach->dev,
+							 &map->sgt, dir);
+			else
+				dma_sync_sgtable_for_device(attach->dev,
+							    &map->sgt, dir);
+		}
 	}
 	dma_resv_unlock(dmabuf->resv);
 	return 0;
@@ -345,7 +411,7 @@ static int sp_dmabuf_end_cpu_access(struct dma_buf *dmabuf,
 
 static int sp_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 {
-	struct sp_alloc *a = dmabuf->priv;
+	struct sp_alloc *a = sp_dmabuf_alloc(dmabuf);
 
 	/* The core checked that the range lies within the dma-buf. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
@@ -358,21 +424,25 @@ static int sp_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 
 static void sp_dmabuf_release(struct dma_buf *dmabuf)
 {
-	struct sp_alloc *a = dmabuf->priv;
+	struct sp_dmabuf *sd = dmabuf->priv;
+	struct sp_alloc *a = sd->a;
 
-	mutex_lock(&sp_dmabuf_lock);
-	/* A newer dma-buf may have replaced this one (see sp_dmabuf_get()). */
-	if (a->dmabuf == dmabuf)
-		WRITE_ONCE(a->dmabuf, NULL);
-	mutex_unlock(&sp_dmabuf_lock);
+	mutex_lock(&a->dmabufs_lock);
+	if (sd->listed) {
+		list_del(&sd->entry);
+		WRITE_ONCE(a->nr_dmabufs, a->nr_dmabufs - 1);
+	}
+	mutex_unlock(&a->dmabufs_lock);
+	kfree(sd);
 	sp_alloc_put(a);
 }
 
+/* Dynamic: pin/unpin, and no mapping cached by the core. */
 static const struct dma_buf_ops sp_dmabuf_ops = {
-	/* One mapping per attachment, kept until detach, as udmabuf does. */
-	.cache_sgt_mapping = true,
 	.attach = sp_dmabuf_attach,
 	.detach = sp_dmabuf_detach,
+	.pin = sp_dmabuf_pin,
+	.unpin = sp_dmabuf_unpin,
 	.map_dma_buf = sp_dmabuf_map,
 	.unmap_dma_buf = sp_dmabuf_unmap,
 	.release = sp_dmabuf_release,
@@ -382,56 +452,31 @@ static const struct dma_buf_ops sp_dmabuf_ops = {
 };
 
 /*
- * A reference on the file of @a's dma-buf, or NULL when there is none.
- * The cached dma-buf may be on its way out: its file's count is zero
- * from the last fput() until its release clears @a->dmabuf.  The file
- * is freed only after that release (which takes the lock we hold), so
- * its count can be read, but must not be taken from zero.
+ * List @sd on its allocation, unless the allocation was revoked: the
+ * revocation marks it before it walks the list under the same lock, so
+ * a dma-buf is either walked or never made.
  */
-static struct file *sp_dmabuf_file_get(struct sp_alloc *a)
+static int sp_dmabuf_list(struct sp_alloc *a, struct sp_dmabuf *sd)
 {
-	struct dma_buf *dmabuf = a->dmabuf;
+	int ret = 0;
 
-	lockdep_assert_held(&sp_dmabuf_lock);
-	if (dmabuf && atomic_long_inc_not_zero(&dmabuf->file->f_count))
-		return dmabuf->file;
-	return NULL;
-}
-
-/* The dma-buf of @a, made on first use; the caller owns a file reference. */
-static struct dma_buf *sp_dmabuf_get(struct sp_alloc *a)
-{
-	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
-	struct dma_buf *dmabuf;
-	struct file *file;
-
-	mutex_lock(&sp_dmabuf_lock);
-	file = sp_dmabuf_file_get(a);
-	if (file) {
-		dmabuf = file->private_data;
-		goto out_unlock;
+	mutex_lock(&a->dmabufs_lock);
+	if (sp_alloc_revoked(a)) {
+		ret = -ENODEV;
+	} else {
+		list_add_tail(&sd->entry, &a->dmabufs);
+		sd->listed = true;
+		WRITE_ONCE(a->nr_dmabufs, a->nr_dmabufs + 1);
 	}
-
-	exp_info.exp_name = "scalepool";
-	exp_info.ops = &sp_dmabuf_ops;
-	exp_info.size = a->length;
-	exp_info.flags = O_RDWR;
-	exp_info.priv = a;
-	dmabuf = dma_buf_export(&exp_info);
-	if (IS_ERR(dmabuf))
-		goto out_unlock;
-	/* The dma-buf's reference, dropped by sp_dmabuf_release(). */
-	kref_get(&a->ref);
-	WRITE_ONCE(a->dmabuf, dmabuf);
-out_unlock:
-	mutex_unlock(&sp_dmabuf_lock);
-	return dmabuf;
+	mutex_unlock(&a->dmabufs_lock);
+	return ret;
 }
 
 /**
- * sp_dmabuf_export() - a dma-buf of an allocation, and an fd for it
+ * sp_dmabuf_export() - a new dma-buf of an allocation, and an fd for it
  * @a: the allocation; the caller holds a reference
  * @flags: SCALEPOOL_EXPORT_* flags, already checked
+ * @rdonly: make the dma-buf read-only (its file O_RDONLY)
  * @out: the dma-buf, holding one file reference for the caller
  *
  * The fd is reserved, not installed: the caller installs @out's file on
@@ -440,24 +485,55 @@ out_unlock:
  *
  * Return: the fd, or -ENODEV when @a's member went away, -EMFILE, -ENOMEM.
  */
-int sp_dmabuf_export(struct sp_alloc *a, u32 flags, struct dma_buf **out)
+int sp_dmabuf_export(struct sp_alloc *a, u32 flags, bool rdonly,
+		     struct dma_buf **out)
 {
+	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
 	struct dma_buf *dmabuf;
-	int fd;
+	struct sp_dmabuf *sd;
+	int fd, ret;
 
 	if (sp_alloc_revoked(a))
 		return -ENODEV;
+	sd = kzalloc(sizeof(*sd), GFP_KERNEL);
+	if (!sd)
+		return -ENOMEM;
 	fd = get_unused_fd_flags(flags & SCALEPOOL_EXPORT_CLOEXEC ?
 				 O_CLOEXEC : 0);
-	if (fd < 0)
-		return fd;
-	dmabuf = sp_dmabuf_get(a);
+	if (fd < 0) {
+		ret = fd;
+		goto err_free;
+	}
+
+	exp_info.exp_name = "scalepool";
+	exp_info.ops = &sp_dmabuf_ops;
+	exp_info.size = a->length;
+	exp_info.flags = rdonly ? O_RDONLY : O_RDWR;
+	exp_info.priv = sd;
+	dmabuf = dma_buf_export(&exp_info);
 	if (IS_ERR(dmabuf)) {
-		put_unused_fd(fd);
-		return PTR_ERR(dmabuf);
+		ret = PTR_ERR(dmabuf);
+		goto err_fd;
+	}
+	/* From here the release frees @sd and drops this reference. */
+	sd->a = a;
+	sd->dmabuf = dmabuf;
+	kref_get(&a->ref);
+	/* Nobody else has the file yet: see the comment at the top. */
+	dmabuf->file->f_mapping = &a->mapping;
+	ret = sp_dmabuf_list(a, sd);
+	if (ret) {
+		sp_dmabuf_abort(dmabuf, fd);
+		return ret;
 	}
 	*out = dmabuf;
 	return fd;
+
+err_fd:
+	put_unused_fd(fd);
+err_free:
+	kfree(sd);
+	return ret;
 }
 
 /**
@@ -475,7 +551,7 @@ void sp_dmabuf_install(struct dma_buf *dmabuf, int fd)
  * @dmabuf: the dma-buf; its file reference is dropped
  * @fd: the reserved fd, given back
  *
- * A dma-buf made by that export goes away with the last reference.
+ * The dma-buf goes away with that last reference.
  */
 void sp_dmabuf_abort(struct dma_buf *dmabuf, int fd)
 {
@@ -483,38 +559,81 @@ void sp_dmabuf_abort(struct dma_buf *dmabuf, int fd)
 	dma_buf_put(dmabuf);
 }
 
+/*
+ * Take back the page references of the p2pmem mappings importers still
+ * hold, so that the publishing driver's unbind does not wait for them.
+ * The importers were told and their fences waited for: what they do
+ * with the stale table now is unmap it.
+ */
+static void sp_dmabuf_take_pages(struct sp_alloc *a, struct dma_buf *dmabuf)
+{
+	struct dma_buf_attachment *attach;
+	struct sp_dmabuf_attach *sa;
+	struct sp_dmabuf_map *map;
+
+	dma_resv_assert_held(dmabuf->resv);
+	list_for_each_entry(attach, &dmabuf->attachments, node) {
+		sa = attach->priv;
+		list_for_each_entry(map, &sa->maps, entry) {
+			if (!map->pages_held)
+				continue;
+			sp_p2pmem_ref_pages(a, false);
+			map->pages_held = false;
+		}
+	}
+}
+
+/*
+ * Tell every importer of @sd's dma-buf that its mappings are invalid,
+ * let the DMA they queued finish, and take back what their mappings
+ * hold of the memory.
+ */
+static void sp_dmabuf_invalidate(struct sp_alloc *a, struct sp_dmabuf *sd)
+{
+	struct dma_resv *resv = sd->dmabuf->resv;
+
+	dma_resv_lock(resv, NULL);
+	dma_buf_move_notify(sd->dmabuf);
+	dma_resv_unlock(resv);
+	dma_resv_wait_timeout(resv, DMA_RESV_USAGE_BOOKKEEP, false,
+			      MAX_SCHEDULE_TIMEOUT);
+	if (a->backing != SP_BACKING_P2PMEM)
+		return;
+	dma_resv_lock(resv, NULL);
+	sp_dmabuf_take_pages(a, sd->dmabuf);
+	dma_resv_unlock(resv);
+}
+
 /**
- * sp_dmabuf_revoke() - cut the CPU mappings of an allocation's dma-buf
- * @a: the allocation, whose @revoked is already set
+ * sp_dmabuf_revoke() - cut the importers of an allocation's dma-bufs off
+ * @a: the allocation, whose @revoked is already set and whose CPU
+ *     mappings (those of its dma-bufs included) are already zapped
  *
- * Called by the peer member code when the memory behind @a goes away,
- * after it set @a->revoked.  Every CPU mapping of @a's dma-buf is zapped;
- * the next access faults and gets SIGBUS (the fault handlers check
- * @revoked).  New attachments, DMA mappings and mmap() of the dma-buf are
- * refused with -ENODEV from now on.  May sleep.
+ * Called by the revocation (sp_alloc_revoke()) when the memory behind
+ * @a goes away, without @revoke_sem held (the reservation lock comes
+ * before it).  Every attachment of every dma-buf of @a gets move_notify;
+ * new attachments, DMA mappings and mmap() are refused with -ENODEV from
+ * now on.  May sleep: it waits for the importers' fences.
  */
 void sp_dmabuf_revoke(struct sp_alloc *a)
 {
-	struct file *file;
+	struct sp_dmabuf *sd;
 
 	WARN_ON_ONCE(!sp_alloc_revoked(a));
-	mutex_lock(&sp_dmabuf_lock);
-	file = sp_dmabuf_file_get(a);
-	mutex_unlock(&sp_dmabuf_lock);
-	/* A dma-buf without file references has no mapping left. */
-	if (!file)
-		return;
-	unmap_mapping_range(file->f_mapping, 0, 0, 1);
-	fput(file);
+	mutex_lock(&a->dmabufs_lock);
+	list_for_each_entry(sd, &a->dmabufs, entry)
+		sp_dmabuf_invalidate(a, sd);
+	mutex_unlock(&a->dmabufs_lock);
 }
 
 /**
  * sp_dmabuf_exported() - does an allocation have a dma-buf?
  * @a: the allocation
  *
- * Return: true while its dma-buf lives.  A lockless peek, for fdinfo.
+ * Return: true while one of its dma-bufs lives.  A lockless peek, for
+ * fdinfo.
  */
 bool sp_dmabuf_exported(const struct sp_alloc *a)
 {
-	return READ_ONCE(a->dmabuf);
+	return READ_ONCE(a->nr_dmabufs) > 0;
 }

@@ -29,6 +29,7 @@
 /**
  * struct sp_ucmd - one ioctl call, as the handler sees it
  * @sf: the file the call was made on
+ * @f_mode: that file's mode (FMODE_READ, FMODE_WRITE)
  * @ubuf: the user's struct
  * @user_size: its size, as user space declared it
  * @cmd: the kernel copy of the struct, written back after the handler
@@ -37,6 +38,7 @@
  */
 struct sp_ucmd {
 	struct sp_file *sf;
+	fmode_t f_mode;
 	void __user *ubuf;
 	u32 user_size;
 	void *cmd;
@@ -323,11 +325,17 @@ static int sp_ioctl_info(struct sp_ucmd *ucmd)
 	return ret;
 }
 
-#define SP_EXPORT_FLAGS	SCALEPOOL_EXPORT_CLOEXEC
+#define SP_EXPORT_FLAGS	(SCALEPOOL_EXPORT_CLOEXEC | SCALEPOOL_EXPORT_RDONLY)
 
+/*
+ * A read-only fd makes read-only dma-bufs: what a process may not write
+ * through /dev/scalepool it may not write through a dma-buf either.
+ */
 static int sp_ioctl_export(struct sp_ucmd *ucmd)
 {
 	struct scalepool_export *cmd = ucmd->cmd;
+	bool rdonly = (cmd->flags & SCALEPOOL_EXPORT_RDONLY) ||
+		      !(ucmd->f_mode & FMODE_WRITE);
 	struct sp_alloc *a;
 	int fd;
 
@@ -336,7 +344,7 @@ static int sp_ioctl_export(struct sp_ucmd *ucmd)
 	a = sp_file_get(ucmd->sf, cmd->handle);
 	if (!a)
 		return -ENOENT;
-	fd = sp_dmabuf_export(a, cmd->flags, &ucmd->dmabuf);
+	fd = sp_dmabuf_export(a, cmd->flags, rdonly, &ucmd->dmabuf);
 	sp_alloc_put(a);
 	if (fd < 0)
 		return fd;
@@ -424,6 +432,7 @@ long sp_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 	union sp_ucmd_buffer buf;
 	struct sp_ucmd ucmd = {
 		.sf = filp->private_data,
+		.f_mode = filp->f_mode,
 		.ubuf = (void __user *)arg,
 		.cmd = &buf,
 	};

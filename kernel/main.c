@@ -244,6 +244,11 @@ static int __init sp_init(void)
 {
 	int ret;
 
+	/* Nothing to undo: it only finds an inode that is never freed. */
+	ret = sp_mmap_init();
+	if (ret)
+		return ret;
+
 	ret = sp_sysfs_init();
 	if (ret)
 		return ret;

@@ -56,6 +56,50 @@ static const struct file_operations sp_alloc_fops = {
 	.release = sp_alloc_file_release,
 };
 
+/*
+ * The host of every allocation's address space.  The VFS reads the host
+ * of a file's f_mapping (IS_SWAPFILE() in do_mmap(), the writeback
+ * capability), and a dma-buf's file maps the allocation's address space
+ * too, so the host must outlive every file of every allocation: the
+ * inode that all anon_inode files share, which is never freed.
+ */
+static struct inode *sp_mapping_host;
+
+/* For a file of the anonymous inode that nothing ever opens or maps. */
+static const struct file_operations sp_host_fops;
+
+/**
+ * sp_mmap_init() - find the host of allocations' address spaces
+ *
+ * Return: 0, or the error of making a file of the anonymous inode.
+ */
+int sp_mmap_init(void)
+{
+	struct file *file;
+
+	file = anon_inode_getfile("[scalepool]", &sp_host_fops, NULL,
+				  O_RDONLY);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	sp_mapping_host = file_inode(file);
+	fput(file);
+	return 0;
+}
+
+/**
+ * sp_alloc_mapping_init() - set up the address space of a new allocation
+ * @a: the allocation
+ *
+ * Every file that maps @a (its allocation files, its dma-bufs' files)
+ * points its f_mapping here, so that one unmap_mapping_range() zaps
+ * every mapping of @a.
+ */
+void sp_alloc_mapping_init(struct sp_alloc *a)
+{
+	address_space_init_once(&a->mapping);
+	a->mapping.host = sp_mapping_host;
+}
+
 /* Index in @a of the page that backs @pgoff of a mapping. */
 static struct page *sp_vma_page(struct sp_alloc *a, pgoff_t pgoff)
 {
@@ -188,16 +232,19 @@ static const struct vm_operations_struct sp_bar_vm_ops = {
  * sp_alloc_revoke() - the memory of an allocation went away
  * @a: an allocation of a peer member that is being torn down
  *
- * Zaps every user mapping of @a; later faults get SIGBUS.  May sleep.
+ * Zaps every user mapping of @a, those of its dma-bufs included; later
+ * faults get SIGBUS.  Then invalidates the dma-bufs' importers
+ * (sp_dmabuf_revoke()).  May sleep.
  */
 void sp_alloc_revoke(struct sp_alloc *a)
 {
 	down_write(&a->revoke_sem);
 	WRITE_ONCE(a->revoked, true);
+	/* Its dma-bufs' CPU mappings too: their files map @mapping. */
 	unmap_mapping_range(&a->mapping, 0, 0, 1);
-	/* Mappings of its dma-buf are the dma-buf file's, not in @mapping. */
-	sp_dmabuf_revoke(a);
 	up_write(&a->revoke_sem);
+	/* Importers map under the reservation lock, taken before @revoke_sem. */
+	sp_dmabuf_revoke(a);
 }
 
 static const struct vm_operations_struct sp_vm_ops = {
@@ -324,11 +371,6 @@ int sp_mmap(struct sp_file *sf, struct vm_area_struct *vma)
 		goto err_put;
 	}
 	/* From here the file owns the reference. */
-	/*
-	 * mm code looks at the host of a file mapping (THP checks, the
-	 * writeback capability): the anon inode, as with its own mapping.
-	 */
-	WRITE_ONCE(a->mapping.host, file_inode(file));
 	file->f_mapping = &a->mapping;
 	vma_set_file(vma, file);
 	fput(file);

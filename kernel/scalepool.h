@@ -187,11 +187,15 @@ enum sp_backing {
  *           unmap_mapping_range() zaps them all, forks included
  * @peer_entry: peer backings: entry in the member's list of allocations
  * @basis: SCALEPOOL_BASIS_*: what the policy ranked the members by
- * @dmabuf: its dma-buf while one lives (dmabuf.c), else NULL; a weak
- *          pointer, written under dmabuf.c's lock, peeked with READ_ONCE
+ * @dmabufs_lock: guards @dmabufs and @nr_dmabufs (dmabuf.c); see the
+ *                lock order in Documentation/design-memory.rst
+ * @dmabufs: its live dma-bufs (dmabuf.c's struct sp_dmabuf), each
+ *           listed by its export and unlisted by its release
+ * @nr_dmabufs: entries in @dmabufs; written under @dmabufs_lock, peeked
+ *              with READ_ONCE for fdinfo
  *
- * Everything but @ref, @list, @revoked, @peer_entry and @dmabuf is
- * fixed once sp_alloc_create() returns.
+ * Everything but @ref, @list, @revoked, @peer_entry, @dmabufs and
+ * @nr_dmabufs is fixed once sp_alloc_create() returns.
  */
 struct sp_alloc {
 	struct kref ref;
@@ -211,7 +215,9 @@ struct sp_alloc {
 	struct rw_semaphore revoke_sem;
 	struct address_space mapping;
 	struct list_head peer_entry;
-	struct dma_buf *dmabuf;
+	struct mutex dmabufs_lock;	/* protects @dmabufs, @nr_dmabufs */
+	struct list_head dmabufs;
+	unsigned int nr_dmabufs;
 };
 
 static inline bool sp_alloc_revoked(const struct sp_alloc *a)
@@ -327,6 +333,8 @@ int sp_alloc_init(void);
 void sp_alloc_exit(void);
 
 /* mmap.c */
+int sp_mmap_init(void);
+void sp_alloc_mapping_init(struct sp_alloc *a);
 int sp_mmap(struct sp_file *sf, struct vm_area_struct *vma);
 int sp_mmap_setup(struct sp_alloc *a, struct vm_area_struct *vma);
 void sp_alloc_revoke(struct sp_alloc *a);
@@ -379,7 +387,8 @@ static inline void sp_p2pmem_put_pages(struct sp_alloc *a)
 #endif
 
 /* dmabuf.c */
-int sp_dmabuf_export(struct sp_alloc *a, u32 flags, struct dma_buf **out);
+int sp_dmabuf_export(struct sp_alloc *a, u32 flags, bool rdonly,
+		     struct dma_buf **out);
 void sp_dmabuf_install(struct dma_buf *dmabuf, int fd);
 void sp_dmabuf_abort(struct dma_buf *dmabuf, int fd);
 void sp_dmabuf_revoke(struct sp_alloc *a);

@@ -4,6 +4,7 @@
  * fds passed between processes over unix sockets, and mappings of them.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include "private.h"
 
 _Static_assert(POOL_EXPORT_CLOEXEC == SCALEPOOL_EXPORT_CLOEXEC, "flag");
+_Static_assert(POOL_EXPORT_RDONLY == SCALEPOOL_EXPORT_RDONLY, "flag");
 
 int pool_buf_export(struct pool_buf *buf, int flags)
 {
@@ -25,7 +27,7 @@ int pool_buf_export(struct pool_buf *buf, int flags)
 	if (!buf)
 		return -EINVAL;
 	ctx = buf->ctx;
-	if (flags & ~POOL_EXPORT_CLOEXEC)
+	if (flags & ~(POOL_EXPORT_CLOEXEC | POOL_EXPORT_RDONLY))
 		return -EINVAL;
 	if (!(ctx->caps & SCALEPOOL_CAP_EXPORT)) {
 		dbg(ctx, "the module cannot export (caps %#llx)\n", ctx->caps);
@@ -142,6 +144,7 @@ int pool_fd_recv(int sock)
 
 void *pool_dmabuf_map(int fd, size_t *size)
 {
+	int mode, prot;
 	off_t end;
 	void *addr;
 
@@ -157,8 +160,13 @@ void *pool_dmabuf_map(int fd, size_t *size)
 		errno = EINVAL;
 		return NULL;
 	}
-	addr = mmap(NULL, (size_t)end, PROT_READ | PROT_WRITE, MAP_SHARED,
-		    fd, 0);
+	mode = fcntl(fd, F_GETFL);
+	if (mode < 0)
+		return NULL;
+	/* A read-only dma-buf refuses PROT_WRITE (EACCES). */
+	prot = (mode & O_ACCMODE) == O_RDONLY ? PROT_READ :
+						PROT_READ | PROT_WRITE;
+	addr = mmap(NULL, (size_t)end, prot, MAP_SHARED, fd, 0);
 	if (addr == MAP_FAILED)
 		return NULL;
 	*size = (size_t)end;

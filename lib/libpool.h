@@ -1308,17 +1308,19 @@ long long pool_bench_llc_size(int node);
 
 /* pool_buf_export() @flags */
 #define POOL_EXPORT_CLOEXEC	(1U << 0)	/* the new fd is close-on-exec */
+#define POOL_EXPORT_RDONLY	(1U << 1)	/* a read-only dma-buf */
 
 /*
  * NAME
  *	pool_buf_export - export an allocation as a dma-buf
  *
  * DESCRIPTION
- *	Asks the module for a dma-buf of @buf's allocation
- *	(SCALEPOOL_EXPORT) and returns a new read-write descriptor of it,
- *	close-on-exec with POOL_EXPORT_CLOEXEC.  An allocation has one
- *	dma-buf: exporting it again gives another descriptor of the same
- *	dma-buf.  The dma-buf keeps the memory alive after
+ *	Asks the module for a new dma-buf of @buf's allocation
+ *	(SCALEPOOL_EXPORT) and returns a descriptor of it: read-write, or
+ *	read-only with POOL_EXPORT_RDONLY (mmap with PROT_WRITE then gets
+ *	EACCES); close-on-exec with POOL_EXPORT_CLOEXEC.
+ *	Every call makes a new dma-buf; all of them are the same memory.
+ *	The dma-buf keeps the memory alive after
  *	pool_buf_free() and after the context is gone, until its last
  *	descriptor, mapping and importing driver let go.  Drivers that
  *	import dma-bufs (GPUs, RDMA, V4L2...) take the descriptor; other
@@ -1328,7 +1330,8 @@ long long pool_bench_llc_size(int node);
  * RETURN
  *	The descriptor, or a negative errno: -EINVAL for a NULL @buf or an
  *	unknown flag; -EOPNOTSUPP when the module cannot export (no
- *	SCALEPOOL_CAP_EXPORT); -ENOENT when the module no longer knows the
+ *	SCALEPOOL_CAP_EXPORT) or, for POOL_EXPORT_RDONLY, is older than
+ *	read-only exports; -ENOENT when the module no longer knows the
  *	allocation; -ENODEV when the member holding it went away; -EMFILE
  *	or -ENOMEM otherwise.
  */
@@ -1373,7 +1376,8 @@ int pool_fd_recv(int sock);
  *	pool_dmabuf_map - map a whole dma-buf
  *
  * DESCRIPTION
- *	Maps the dma-buf @fd read-write and shared (mmap(MAP_SHARED) at
+ *	Maps the dma-buf @fd shared, read-write, or read-only when @fd is
+ *	read-only (a POOL_EXPORT_RDONLY export) (mmap(MAP_SHARED) at
  *	offset 0 for its whole size, which lseek(SEEK_END) gives) and sets
  *	*@size to that size.  For a scalepool dma-buf this is the same
  *	memory as the allocation's own mapping: stores through either are

@@ -5,7 +5,10 @@
  * mapping both ways, on DRAM and on CXL memory; DMA_BUF_IOCTL_SYNC; every
  * close order (FREE, close of /dev/scalepool, close of the dma-buf,
  * munmap) keeps the memory exactly as long as something uses it, which
- * member `used` shows; re-export gives the same dma-buf; the fd passed
+ * member `used` shows; every export makes a new dma-buf, also after its
+ * file was freed while an O_PATH open or a readlink held the dma-buf
+ * (with unrelated files reusing the slot); read-only exports; an
+ * importer holding its mapping keeps the memory; the fd passed
  * to another process over a unix socket (libpool's helpers) shares the
  * bytes; a driver importing the dma-buf (scalepool_import_test.ko, built
  * beside scalepool.ko) reads the same bytes at the DMA addresses it gets;
@@ -118,8 +121,17 @@ TEST_F(errors, unknown_flags_are_eopnotsupp)
 	int bit;
 
 	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, M, &handle, NULL));
-	for (bit = 1; bit < 32; bit++)
-		EXPECT_EQ(-EOPNOTSUPP, sp_export(self->fd, handle, 1U << bit));
+	for (bit = 0; bit < 32; bit++) {
+		int dfd, flag = 1U << bit;
+
+		if (flag & (SCALEPOOL_EXPORT_CLOEXEC | SCALEPOOL_EXPORT_RDONLY)) {
+			dfd = sp_export(self->fd, handle, flag);
+			EXPECT_LE(0, dfd);
+			close(dfd);
+			continue;
+		}
+		EXPECT_EQ(-EOPNOTSUPP, sp_export(self->fd, handle, flag));
+	}
 	EXPECT_EQ(0, sp_free(self->fd, handle));
 }
 
@@ -497,32 +509,252 @@ TEST_F(order, a_mapping_outlives_fd_handle_and_device)
 	EXPECT_EQ(-1, sp_used_settle(&self->u, 10));
 }
 
-TEST_F(order, reexport_gives_the_same_dmabuf)
+TEST_F(order, every_export_makes_a_new_dmabuf)
 {
 	__u32 handle;
-	int a, b, c;
+	char *pa, *pb;
+	int a, b;
 
 	a = filled_export(self->fd, self->m0, &handle, 26);
 	ASSERT_LE(0, a);
 	b = sp_export(self->fd, handle, 0);
 	ASSERT_LE(0, b);
-	EXPECT_NE(a, b);
-	EXPECT_EQ(fd_ino(a), fd_ino(b));
+	EXPECT_NE(fd_ino(a), fd_ino(b));
 	EXPECT_TRUE(fdinfo_has(a, "exp_name", "scalepool"));
-	EXPECT_EQ(2 * M, fdinfo_ll(a, "size"));
-	/* Two fds of one file. */
-	EXPECT_EQ(2, fdinfo_ll(a, "count"));
-	close(a);
-	c = sp_export(self->fd, handle, 0);
-	ASSERT_LE(0, c);
-	EXPECT_EQ(fd_ino(b), fd_ino(c));
-	close(b);
-	close(c);
-	/* With every fd gone the dma-buf went; a new one is made. */
-	a = sp_export(self->fd, handle, 0);
-	ASSERT_LE(0, a);
+	EXPECT_EQ(2 * M, fdinfo_ll(b, "size"));
+	/* One fd each. */
 	EXPECT_EQ(1, fdinfo_ll(a, "count"));
+	EXPECT_EQ(1, fdinfo_ll(b, "count"));
+	/* Two views of one allocation. */
+	pa = sp_dmabuf_map(a, 2 * M, 0);
+	pb = sp_dmabuf_map(b, 2 * M, 0);
+	ASSERT_NE(MAP_FAILED, pa);
+	ASSERT_NE(MAP_FAILED, pb);
+	EXPECT_EQ(-1, sp_check(pb, 2 * M, 26));
+	sp_fill(pa, 2 * M, 27);
+	EXPECT_EQ(-1, sp_check(pb, 2 * M, 27));
+	munmap(pa, 2 * M);
+	munmap(pb, 2 * M);
 	close(a);
+	close(b);
+	ASSERT_EQ(0, sp_free(self->fd, handle));
+}
+
+/*
+ * Opens unrelated files until @n are open, so that the slab slots of
+ * files freed just before are reused; their fds into @fds.
+ */
+static int spray_files(int *fds, int n)
+{
+	int i, p[2];
+
+	for (i = 0; i + 1 < n; i += 2) {
+		if (pipe(p))
+			break;
+		fds[i] = p[0];
+		fds[i + 1] = p[1];
+	}
+	return i;
+}
+
+/* Every pipe of the spray still works: nothing closed or reused them. */
+static int sprayed_files_work(const int *fds, int n)
+{
+	char c = 0;
+	int i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		if (write(fds[i + 1], "x", 1) != 1 ||
+		    read(fds[i], &c, 1) != 1 || c != 'x')
+			return 0;
+	return 1;
+}
+
+static void close_files(const int *fds, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+#define SPRAY	400
+
+/*
+ * An O_PATH open of /proc/self/fd/N holds the dma-buf's dentry, hence
+ * the dma-buf, after close(N) freed its file; the slot goes to other
+ * files.  EXPORT must not revive the freed file (issue 9: a NULL
+ * dereference in sp_dmabuf_install() and a panic on the old module).
+ */
+static void o_path_order(struct __test_metadata *_metadata, int fd,
+			 __u32 m0, int close_o_path_first)
+{
+	int dfd, opath, n, fds[SPRAY];
+	char path[64], *d;
+	__u32 handle;
+
+	dfd = filled_export(fd, m0, &handle, 40);
+	ASSERT_LE(0, dfd);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", dfd);
+	opath = open(path, O_PATH | O_CLOEXEC);
+	ASSERT_LE(0, opath);
+	close(dfd);
+	n = spray_files(fds, SPRAY);
+	EXPECT_LE(SPRAY / 2, n);
+	if (close_o_path_first)
+		close(opath);
+	dfd = sp_export(fd, handle, 0);
+	ASSERT_LE(0, dfd);
+	EXPECT_EQ(2 * M, fdinfo_ll(dfd, "size"));
+	EXPECT_TRUE(fdinfo_has(dfd, "exp_name", "scalepool"));
+	d = sp_dmabuf_map(dfd, 2 * M, 0);
+	ASSERT_NE(MAP_FAILED, d);
+	EXPECT_EQ(-1, sp_check(d, 2 * M, 40));
+	munmap(d, 2 * M);
+	EXPECT_TRUE(sprayed_files_work(fds, n));
+	close(dfd);
+	if (!close_o_path_first)
+		close(opath);
+	close_files(fds, n);
+	EXPECT_EQ(0, sp_free(fd, handle));
+}
+
+TEST_F(order, o_path_holder_then_close_then_reexport)
+{
+	o_path_order(_metadata, self->fd, self->m0, 0);
+}
+
+TEST_F(order, o_path_holder_closed_before_reexport)
+{
+	o_path_order(_metadata, self->fd, self->m0, 1);
+}
+
+/* readlink of /proc/self/fd/N racing close(N) and EXPORT. */
+struct link_race {
+	int fd;
+	__u32 handle;
+	int stop;
+	int dfd;
+	int errors;
+};
+
+static void *readlink_loop(void *arg)
+{
+	struct link_race *r = arg;
+	char path[64], buf[256];
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d",
+			 __atomic_load_n(&r->dfd, __ATOMIC_RELAXED));
+		if (readlink(path, buf, sizeof(buf)) < 0 && errno != ENOENT)
+			__atomic_add_fetch(&r->errors, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(order, readlink_close_and_export_race, 300)
+{
+	struct link_race r = { .fd = self->fd };
+	int i, n, fds[64];
+	pthread_t t;
+
+	r.dfd = filled_export(self->fd, self->m0, &r.handle, 41);
+	ASSERT_LE(0, r.dfd);
+	ASSERT_EQ(0, pthread_create(&t, NULL, readlink_loop, &r));
+	for (i = 0; i < 300; i++) {
+		close(__atomic_load_n(&r.dfd, __ATOMIC_RELAXED));
+		n = spray_files(fds, 64);
+		__atomic_store_n(&r.dfd, sp_export(self->fd, r.handle, 0),
+				 __ATOMIC_RELAXED);
+		close_files(fds, n);
+		if (r.dfd < 0 || fdinfo_ll(r.dfd, "size") != (long long)(2 * M))
+			__atomic_add_fetch(&r.errors, 1, __ATOMIC_RELAXED);
+		if (r.dfd < 0)
+			break;
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
+	pthread_join(t, NULL);
+	EXPECT_EQ(0, r.errors);
+	if (r.dfd >= 0)
+		close(r.dfd);
+	ASSERT_EQ(0, sp_free(self->fd, r.handle));
+}
+
+/* SCALEPOOL_EXPORT_RDONLY: the dma-buf maps for reading only. */
+TEST_F(order, read_only_export)
+{
+	__u32 handle;
+	char *d;
+	int dfd;
+
+	dfd = filled_export(self->fd, self->m0, &handle, 42);
+	ASSERT_LE(0, dfd);
+	close(dfd);
+	dfd = sp_export(self->fd, handle, SCALEPOOL_EXPORT_RDONLY);
+	ASSERT_LE(0, dfd);
+	EXPECT_EQ(O_RDONLY, fcntl(dfd, F_GETFL) & O_ACCMODE);
+	d = sp_dmabuf_map(dfd, 2 * M, 0);
+	EXPECT_EQ(MAP_FAILED, d);
+	EXPECT_EQ(EACCES, errno);
+	d = mmap(NULL, 2 * M, PROT_READ, MAP_SHARED, dfd, 0);
+	ASSERT_NE(MAP_FAILED, d);
+	EXPECT_EQ(-1, sp_check(d, 2 * M, 42));
+	/* Not later either. */
+	EXPECT_EQ(-1, mprotect(d, 2 * M, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+	munmap(d, 2 * M);
+	close(dfd);
+	ASSERT_EQ(0, sp_free(self->fd, handle));
+}
+
+/*
+ * An importer holding a mapping holds the memory: FREE, close of the
+ * device and of the dma-buf fd leave it; detaching lets it go.  Memory
+ * of node members is never revoked, so nothing notifies the importer.
+ */
+TEST_F(order, a_held_import_outlives_handle_and_fds)
+{
+	struct sp_import_hold h;
+	__u32 handle;
+	int dfd, ifd;
+
+	ASSERT_EQ(0, sp_import_module_load());
+	dfd = filled_export(self->fd, self->m0, &handle, 43);
+	ASSERT_LE(0, dfd);
+	ifd = sp_import_attach(dfd, 0);
+	ASSERT_LE(0, ifd);
+	ASSERT_EQ(0, sp_free(self->fd, handle));
+	close(self->fd);
+	self->fd = -1;
+	close(dfd);
+	EXPECT_LE(2 * M, used_since(&self->u, self->m0));
+	ASSERT_EQ(0, sp_import_status(ifd, SP_IMPORT_STATUS, &h));
+	EXPECT_EQ(1, h.mapped);
+	EXPECT_EQ(0, h.notified);
+	EXPECT_EQ(2 * M, h.size);
+	EXPECT_EQ(0, ioctl(ifd, SP_IMPORT_DETACH));
+	EXPECT_EQ(-ENOENT, sp_import_status(ifd, SP_IMPORT_STATUS, &h));
+	close(ifd);
+	/* The teardown checks that used is back. */
+}
+
+TEST_F(order, a_dynamic_importer_maps_again_after_unmapping)
+{
+	struct sp_import_hold h;
+	__u32 handle;
+	int dfd, ifd;
+
+	ASSERT_EQ(0, sp_import_module_load());
+	dfd = filled_export(self->fd, self->m0, &handle, 44);
+	ASSERT_LE(0, dfd);
+	ifd = sp_import_attach(dfd, SP_IMPORT_P2P);
+	ASSERT_LE(0, ifd);
+	ASSERT_EQ(0, sp_import_status(ifd, SP_IMPORT_MAP, &h));
+	EXPECT_EQ(0, h.map_error);
+	EXPECT_EQ(1, h.mapped);
+	EXPECT_EQ(0, h.notified);
+	close(ifd);
+	close(dfd);
 	ASSERT_EQ(0, sp_free(self->fd, handle));
 }
 
@@ -592,10 +824,15 @@ struct race {
 	ino_t last;
 };
 
+/*
+ * Every other round holds the dma-buf through an O_PATH open of its
+ * /proc/self/fd entry across the close, as in o_path_order().
+ */
 static void *export_loop(void *arg)
 {
 	struct race *r = arg;
-	int i, dfd;
+	int i, dfd, opath;
+	char path[64];
 
 	for (i = 0; i < r->loops; i++) {
 		dfd = sp_export(r->fd, r->handle, SCALEPOOL_EXPORT_CLOEXEC);
@@ -605,7 +842,11 @@ static void *export_loop(void *arg)
 		}
 		if (fdinfo_ll(dfd, "size") != (long long)(2 * M))
 			__atomic_add_fetch(&r->errors, 1, __ATOMIC_RELAXED);
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", dfd);
+		opath = i & 1 ? open(path, O_PATH | O_CLOEXEC) : -1;
 		close(dfd);
+		if (opath >= 0)
+			close(opath);
 	}
 	return NULL;
 }
@@ -661,6 +902,37 @@ static int child_side(int sock)
 		return 15;
 	munmap(d, size);
 	return 0;
+}
+
+/* libpool's read-only export, mapped read-only by pool_dmabuf_map(). */
+TEST(libpool_read_only_export)
+{
+	struct pool_ctx *ctx;
+	struct pool_buf *buf;
+	int m0 = sp_member_of_node(0);
+	size_t size;
+	char *d;
+	int dfd;
+
+	ASSERT_LE(0, m0);
+	ASSERT_EQ(0, pool_new(&ctx));
+	POOL_OPTS(pool_alloc_opts, opts, .policy = POOL_POLICY_BIND,
+		  .members = (unsigned int *)&m0, .nr_members = 1);
+	ASSERT_EQ(0, pool_alloc(ctx, 2 * M, &opts, &buf));
+	sp_fill(pool_buf_get_addr(buf), 2 * M, 34);
+	dfd = pool_buf_export(buf, POOL_EXPORT_RDONLY | POOL_EXPORT_CLOEXEC);
+	ASSERT_LE(0, dfd);
+	EXPECT_EQ(O_RDONLY, fcntl(dfd, F_GETFL) & O_ACCMODE);
+	d = pool_dmabuf_map(dfd, &size);
+	ASSERT_NE(NULL, d);
+	EXPECT_EQ(2 * M, size);
+	EXPECT_EQ(-1, sp_check(d, size, 34));
+	EXPECT_EQ(-1, mprotect(d, size, PROT_READ | PROT_WRITE));
+	munmap(d, size);
+	close(dfd);
+	EXPECT_EQ(-EINVAL, pool_buf_export(buf, 1 << 2));
+	EXPECT_EQ(0, pool_buf_free(buf));
+	pool_unref(ctx);
 }
 
 TEST(sharing_over_a_unix_socket)

@@ -245,6 +245,73 @@ TEST_F_TIMEOUT(bar, removal_revokes_the_dmabuf, 180)
 	EXPECT_EQ(0, sp_free(self->fd, self->handle));
 }
 
+/*
+ * A dynamic importer holding a mapping when the member goes: it is told
+ * (move_notify), unmaps, and cannot map again.  The old, static
+ * exporter never told it and left it a mapping of the released BAR.
+ */
+TEST_F_TIMEOUT(bar, removal_invalidates_a_held_importer, 180)
+{
+	struct sp_import_hold h;
+	int ifd, ret;
+
+	ret = sp_pci_bind_importer(self->near);
+	ASSERT_EQ(0, ret);
+	ifd = sp_import_attach(self->dfd, SP_IMPORT_PCI | SP_IMPORT_P2P);
+	ASSERT_LE(0, ifd) {
+		TH_LOG("SP_IMPORT_ATTACH by %s: %s", self->near,
+		       strerror(-ifd));
+	}
+	ASSERT_EQ(0, sp_import_status(ifd, SP_IMPORT_STATUS, &h));
+	EXPECT_EQ(1, h.mapped);
+	EXPECT_EQ(0, h.notified);
+	ASSERT_EQ(0, sp_remove_member(self->member));
+	self->have_member = 0;
+	ASSERT_EQ(0, sp_import_status(ifd, SP_IMPORT_STATUS, &h));
+	EXPECT_EQ(1, h.notified);
+	EXPECT_EQ(0, h.mapped);
+	ASSERT_EQ(0, sp_import_status(ifd, SP_IMPORT_MAP, &h));
+	EXPECT_EQ(-ENODEV, h.map_error);
+	EXPECT_EQ(0, h.mapped);
+	close(ifd);
+	sp_pci_unbind_importer(self->near);
+	EXPECT_EQ(0, sp_free(self->fd, self->handle));
+}
+
+/*
+ * The dma-buf's file freed while an O_PATH open holds the dma-buf, its
+ * slot reused by unrelated files, then the member goes: the revocation
+ * must touch none of those files (the old module's cached pointer
+ * zapped and fput() whatever file had taken the slot).
+ */
+TEST_F_TIMEOUT(bar, removal_after_the_dmabuf_file_was_freed, 180)
+{
+	int opath, i, n, fds[400];
+	char path[64], c;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", self->dfd);
+	opath = open(path, O_PATH | O_CLOEXEC);
+	ASSERT_LE(0, opath);
+	close(self->dfd);
+	self->dfd = -1;
+	for (n = 0; n + 1 < 400; n += 2)
+		if (pipe(fds + n))
+			break;
+	ASSERT_EQ(0, sp_remove_member(self->member));
+	self->have_member = 0;
+	EXPECT_EQ(SIGBUS, sp_read_signal((unsigned char *)self->map));
+	for (i = 0; i + 1 < n; i += 2) {
+		c = 0;
+		EXPECT_EQ(1, write(fds[i + 1], "y", 1));
+		EXPECT_EQ(1, read(fds[i], &c, 1));
+		EXPECT_EQ('y', c);
+	}
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	close(opath);
+	EXPECT_EQ(0, sp_free(self->fd, self->handle));
+}
+
 /* ---------------------------------------------------------------------- */
 
 #define NVME_DRIVER	"/sys/bus/pci/drivers/nvme"
@@ -419,6 +486,48 @@ TEST_F_TIMEOUT(p2pmem, driver_unbind_revokes_the_dmabuf, 180)
 	EXPECT_EQ(0, munmap(d, P2P_LEN));
 	EXPECT_EQ(0, sp_free(self->fd, self->handle));
 	ASSERT_EQ(0, sp_write_file(NVME_DRIVER "/bind", self->nvme));
+}
+
+/*
+ * nvme unbinds while an importer holds a mapping of the CMB: it is told,
+ * and the unbind completes whether the importer unmaps at once or keeps
+ * its stale mapping until it detaches (the revocation takes the page
+ * references back).  With the old, static exporter the importer was
+ * never told and the unbind waited for its pages forever.
+ */
+static void unbind_with_a_held_importer(struct __test_metadata *_metadata,
+					FIXTURE_DATA(p2pmem) *self, __u32 keep)
+{
+	struct sp_import_hold h;
+	int ifd;
+
+	ASSERT_EQ(0, sp_pci_bind_importer(self->near));
+	ifd = sp_import_attach(self->dfd, SP_IMPORT_PCI | SP_IMPORT_P2P | keep);
+	ASSERT_LE(0, ifd);
+	ASSERT_EQ(0, sp_import_status(ifd, SP_IMPORT_STATUS, &h));
+	EXPECT_EQ(1, h.mapped);
+	ASSERT_EQ(0, sp_write_file(NVME_DRIVER "/unbind", self->nvme));
+	ASSERT_EQ(0, sp_import_status(ifd, SP_IMPORT_STATUS, &h));
+	EXPECT_EQ(1, h.notified);
+	EXPECT_EQ(keep ? 1 : 0, h.mapped);
+	EXPECT_EQ(SIGBUS, sp_read_signal((unsigned char *)self->map));
+	ASSERT_EQ(0, sp_import_status(ifd, SP_IMPORT_MAP, &h));
+	EXPECT_EQ(keep ? 0 : -ENODEV, h.map_error);
+	EXPECT_EQ(0, ioctl(ifd, SP_IMPORT_DETACH));
+	close(ifd);
+	sp_pci_unbind_importer(self->near);
+	EXPECT_EQ(0, sp_free(self->fd, self->handle));
+	ASSERT_EQ(0, sp_write_file(NVME_DRIVER "/bind", self->nvme));
+}
+
+TEST_F_TIMEOUT(p2pmem, unbind_with_an_importer_that_unmaps, 180)
+{
+	unbind_with_a_held_importer(_metadata, self, 0);
+}
+
+TEST_F_TIMEOUT(p2pmem, unbind_with_an_importer_that_keeps_its_mapping, 180)
+{
+	unbind_with_a_held_importer(_metadata, self, SP_IMPORT_KEEP);
 }
 
 TEST_HARNESS_MAIN

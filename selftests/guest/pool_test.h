@@ -350,6 +350,34 @@ static inline int sp_import_check(int dfd, __u32 flags,
 	return ret;
 }
 
+/*
+ * A held attachment (SP_IMPORT_ATTACH): the import module's fd holding
+ * it, or -errno.  @flags: SP_IMPORT_P2P, SP_IMPORT_PCI, SP_IMPORT_KEEP.
+ */
+static inline int sp_import_attach(int dfd, __u32 flags)
+{
+	struct sp_import_hold h = { .fd = dfd, .flags = flags };
+	int fd = open(SP_IMPORT_TEST_DEV, O_RDWR | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, SP_IMPORT_ATTACH, &h) ? -errno : 0;
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/* SP_IMPORT_STATUS, or SP_IMPORT_MAP, of held attachment @ifd into @h. */
+static inline int sp_import_status(int ifd, unsigned long cmd,
+				   struct sp_import_hold *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->map_error = 1;
+	return ioctl(ifd, cmd, h) ? -errno : 0;
+}
+
 /* Binds @bdf to the import module's PCI driver (driver_override). */
 static inline int sp_pci_bind_importer(const char *bdf)
 {
@@ -589,29 +617,49 @@ static inline int sp_reader_start(struct sp_reader *r,
 				  volatile unsigned char *p, size_t later,
 				  unsigned char val)
 {
-	int pipefd[2];
+	int pipefd[2], ready[2];
 	char c;
 
 	if (pipe(pipefd))
 		return -errno;
+	if (pipe(ready)) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return -errno;
+	}
 	fflush(stdout);
 	r->pid = fork();
 	if (r->pid < 0) {
 		close(pipefd[0]);
 		close(pipefd[1]);
+		close(ready[0]);
+		close(ready[1]);
 		return -errno;
 	}
 	if (r->pid == 0) {
 		close(pipefd[1]);
+		close(ready[0]);
 		if (p[0] != val)
 			_exit(5);
+		/* Mapped before the parent goes on to revoke. */
+		if (write(ready[1], "r", 1) != 1)
+			_exit(2);
 		if (read(pipefd[0], &c, 1) != 1)
 			_exit(2);
 		c = p[later];
 		_exit(c == (char)val ? 3 : 4);
 	}
 	close(pipefd[0]);
+	close(ready[1]);
 	r->go = pipefd[1];
+	/*
+	 * Wait for the first read: a child scheduled only after the
+	 * revocation would die of SIGBUS there, and the release's write
+	 * would then raise SIGPIPE in the test (seen on a loaded host).
+	 */
+	if (read(ready[0], &c, 1) != 1)
+		c = 0;
+	close(ready[0]);
 	return 0;
 }
 
@@ -620,6 +668,8 @@ static inline int sp_reader_finish(struct sp_reader *r, int *status)
 {
 	int ret = 0;
 
+	/* A child that already died leaves no reader: EPIPE, not SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
 	if (write(r->go, "x", 1) != 1)
 		ret = -EIO;
 	close(r->go);

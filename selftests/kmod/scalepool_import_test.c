@@ -18,6 +18,7 @@
 
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
+#include <linux/dma-resv.h>
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/io.h>
@@ -30,6 +31,7 @@
 #include <linux/platform_device.h>
 #include <linux/scatterlist.h>
 #include <linux/sched/signal.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "scalepool_import_test.h"
@@ -164,14 +166,217 @@ static int sp_import_check(struct sp_import_check *c)
 	return ret;
 }
 
+/**
+ * struct sp_import_held - the attachment an open file holds
+ * @lock: serialises ATTACH, MAP and DETACH of the file
+ * @dmabuf: the dma-buf, with a reference; NULL when nothing is held
+ * @attach: its attachment
+ * @dev: the importing device, with a reference
+ * @sgt: the mapping held, or NULL; under the dma-buf's reservation lock
+ * @keep: SP_IMPORT_KEEP: move_notify leaves @sgt mapped
+ * @notified: move_notify calls; under the reservation lock
+ */
+struct sp_import_held {
+	struct mutex lock;	/* serialises ATTACH, MAP, DETACH */
+	struct dma_buf *dmabuf;
+	struct dma_buf_attachment *attach;
+	struct device *dev;
+	struct sg_table *sgt;
+	bool keep;
+	unsigned int notified;
+};
+
+static void sp_import_held_notify(struct dma_buf_attachment *attach)
+{
+	struct sp_import_held *h = attach->importer_priv;
+
+	dma_resv_assert_held(attach->dmabuf->resv);
+	h->notified++;
+	if (h->sgt && !h->keep) {
+		dma_buf_unmap_attachment(attach, h->sgt, DMA_BIDIRECTIONAL);
+		h->sgt = NULL;
+	}
+}
+
+static const struct dma_buf_attach_ops sp_import_held_ops = {
+	.allow_peer2peer = true,
+	.move_notify = sp_import_held_notify,
+};
+
+/* The importing device @flags name, with a reference. */
+static struct device *sp_import_dev_get(u32 flags)
+{
+	struct device *dev = NULL;
+
+	if (!(flags & SP_IMPORT_PCI))
+		return get_device(&sp_import_pdev->dev);
+	mutex_lock(&sp_import_pci_lock);
+	if (sp_import_pci)
+		dev = get_device(&sp_import_pci->dev);
+	mutex_unlock(&sp_import_pci_lock);
+	return dev;
+}
+
+/* Map @h's attachment if it holds no mapping; 0 or the exporter's error. */
+static int sp_import_held_map(struct sp_import_held *h)
+{
+	struct sg_table *sgt;
+	int ret = 0;
+
+	dma_resv_lock(h->dmabuf->resv, NULL);
+	if (!h->sgt) {
+		sgt = dma_buf_map_attachment(h->attach, DMA_BIDIRECTIONAL);
+		if (IS_ERR(sgt))
+			ret = PTR_ERR(sgt);
+		else
+			h->sgt = sgt;
+	}
+	dma_resv_unlock(h->dmabuf->resv);
+	return ret;
+}
+
+static void sp_import_held_release(struct sp_import_held *h)
+{
+	if (!h->dmabuf)
+		return;
+	dma_resv_lock(h->dmabuf->resv, NULL);
+	if (h->sgt)
+		dma_buf_unmap_attachment(h->attach, h->sgt, DMA_BIDIRECTIONAL);
+	h->sgt = NULL;
+	dma_resv_unlock(h->dmabuf->resv);
+	dma_buf_detach(h->dmabuf, h->attach);
+	dma_buf_put(h->dmabuf);
+	put_device(h->dev);
+	h->dmabuf = NULL;
+	h->attach = NULL;
+	h->dev = NULL;
+}
+
+static int sp_import_held_attach(struct sp_import_held *h,
+				 struct sp_import_hold *u)
+{
+	struct dma_buf_attachment *attach;
+	struct dma_buf *dmabuf;
+	struct device *dev;
+	int ret;
+
+	if (u->flags & ~(SP_IMPORT_P2P | SP_IMPORT_PCI | SP_IMPORT_KEEP) ||
+	    u->__reserved)
+		return -EINVAL;
+	if (h->dmabuf)
+		return -EBUSY;
+	dev = sp_import_dev_get(u->flags);
+	if (!dev)
+		return -ENODEV;
+	dmabuf = dma_buf_get(u->fd);
+	if (IS_ERR(dmabuf)) {
+		ret = PTR_ERR(dmabuf);
+		goto err_dev;
+	}
+	if (u->flags & SP_IMPORT_P2P)
+		attach = dma_buf_dynamic_attach(dmabuf, dev,
+						&sp_import_held_ops, h);
+	else
+		attach = dma_buf_attach(dmabuf, dev);
+	if (IS_ERR(attach)) {
+		ret = PTR_ERR(attach);
+		goto err_put;
+	}
+	h->dmabuf = dmabuf;
+	h->attach = attach;
+	h->dev = dev;
+	h->keep = u->flags & SP_IMPORT_KEEP;
+	h->notified = 0;
+	u->size = dmabuf->size;
+	ret = sp_import_held_map(h);
+	if (ret)
+		sp_import_held_release(h);
+	return ret;
+
+err_put:
+	dma_buf_put(dmabuf);
+err_dev:
+	put_device(dev);
+	return ret;
+}
+
+static void sp_import_held_status(struct sp_import_held *h,
+				  struct sp_import_hold *u)
+{
+	dma_resv_lock(h->dmabuf->resv, NULL);
+	u->notified = h->notified;
+	u->mapped = !!h->sgt;
+	dma_resv_unlock(h->dmabuf->resv);
+	u->size = h->dmabuf->size;
+}
+
+/* ATTACH, MAP, STATUS, DETACH of the file's held attachment. */
+static long sp_import_held_ioctl(struct sp_import_held *h, unsigned int cmd,
+				 void __user *arg)
+{
+	struct sp_import_hold u;
+	long ret = 0;
+
+	if (cmd != SP_IMPORT_DETACH && copy_from_user(&u, arg, sizeof(u)))
+		return -EFAULT;
+	mutex_lock(&h->lock);
+	if (cmd == SP_IMPORT_ATTACH) {
+		ret = sp_import_held_attach(h, &u);
+	} else if (!h->dmabuf) {
+		ret = -ENOENT;
+	} else if (cmd == SP_IMPORT_DETACH) {
+		sp_import_held_release(h);
+	} else {
+		if (cmd == SP_IMPORT_MAP)
+			u.map_error = sp_import_held_map(h);
+		sp_import_held_status(h, &u);
+	}
+	mutex_unlock(&h->lock);
+	if (!ret && cmd != SP_IMPORT_DETACH &&
+	    copy_to_user(arg, &u, sizeof(u)))
+		ret = -EFAULT;
+	return ret;
+}
+
+static int sp_import_open(struct inode *inode, struct file *file)
+{
+	struct sp_import_held *h = kzalloc(sizeof(*h), GFP_KERNEL);
+
+	if (!h)
+		return -ENOMEM;
+	mutex_init(&h->lock);
+	file->private_data = h;
+	return 0;
+}
+
+static int sp_import_release(struct inode *inode, struct file *file)
+{
+	struct sp_import_held *h = file->private_data;
+
+	sp_import_held_release(h);
+	mutex_destroy(&h->lock);
+	kfree(h);
+	return 0;
+}
+
 static long sp_import_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
 	struct sp_import_check c;
 	int ret;
 
-	if (cmd != SP_IMPORT_CHECK)
+	switch (cmd) {
+	case SP_IMPORT_CHECK:
+		break;
+	case SP_IMPORT_ATTACH:
+	case SP_IMPORT_MAP:
+	case SP_IMPORT_STATUS:
+	case SP_IMPORT_DETACH:
+		return sp_import_held_ioctl(file->private_data, cmd,
+					    (void __user *)arg);
+	default:
 		return -ENOTTY;
+	}
 	if (copy_from_user(&c, (void __user *)arg, sizeof(c)))
 		return -EFAULT;
 	c.nents = 0;
@@ -188,6 +393,8 @@ static long sp_import_ioctl(struct file *file, unsigned int cmd,
 
 static const struct file_operations sp_import_fops = {
 	.owner = THIS_MODULE,
+	.open = sp_import_open,
+	.release = sp_import_release,
 	.unlocked_ioctl = sp_import_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };

@@ -52,6 +52,44 @@ struct sp_import_check {
 
 #define SP_IMPORT_CHECK	_IOWR('S', 0x01, struct sp_import_check)
 
+/*
+ * A held attachment, one per open file of the device: SP_IMPORT_ATTACH
+ * attaches a dma-buf (SP_IMPORT_P2P: as a dynamic peer-to-peer importer,
+ * else as a static one) and maps it, and keeps both until
+ * SP_IMPORT_DETACH or close.  Its move_notify counts the calls and, as
+ * a well-behaved dynamic importer does, unmaps at once; with
+ * SP_IMPORT_KEEP it keeps the stale mapping until detach instead.
+ * SP_IMPORT_MAP maps again (0 or the exporter's negative errno in
+ * @map_error).  SP_IMPORT_STATUS reports.
+ */
+/* struct sp_import_hold @flags, besides SP_IMPORT_P2P and SP_IMPORT_PCI */
+#define SP_IMPORT_KEEP		_BITUL(2)
+
+/**
+ * struct sp_import_hold - SP_IMPORT_ATTACH, SP_IMPORT_MAP, SP_IMPORT_STATUS
+ * @fd: in (ATTACH), a dma-buf fd
+ * @flags: in (ATTACH), SP_IMPORT_P2P, SP_IMPORT_PCI, SP_IMPORT_KEEP
+ * @notified: out, move_notify calls so far
+ * @mapped: out, 1 while the importer holds a mapping
+ * @map_error: out (MAP), 0 or the negative errno of the new mapping
+ * @__reserved: must be 0
+ * @size: out, the dma-buf's size
+ */
+struct sp_import_hold {
+	__s32 fd;
+	__u32 flags;
+	__u32 notified;
+	__u32 mapped;
+	__s32 map_error;
+	__u32 __reserved;
+	__u64 size;
+};
+
+#define SP_IMPORT_ATTACH	_IOWR('S', 0x02, struct sp_import_hold)
+#define SP_IMPORT_MAP		_IOWR('S', 0x03, struct sp_import_hold)
+#define SP_IMPORT_STATUS	_IOWR('S', 0x04, struct sp_import_hold)
+#define SP_IMPORT_DETACH	_IO('S', 0x05)
+
 #define SP_FNV64_OFFSET	0xcbf29ce484222325ULL
 #define SP_FNV64_PRIME	0x100000001b3ULL
 

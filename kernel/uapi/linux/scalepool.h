@@ -347,23 +347,36 @@ struct scalepool_info {
 /* struct scalepool_export @flags */
 /* The new fd is close-on-exec. */
 #define SCALEPOOL_EXPORT_CLOEXEC	_BITUL(0)
+/* A read-only dma-buf (always so from an fd opened without write access). */
+#define SCALEPOOL_EXPORT_RDONLY		_BITUL(1)
 
 /**
  * struct scalepool_export - ioctl(SCALEPOOL_EXPORT)
  * @size: sizeof(struct scalepool_export)
  * @flags: SCALEPOOL_EXPORT_* bits; others get EOPNOTSUPP
  * @handle: an allocation of this fd (ENOENT otherwise, also when freed)
- * @fd: output, a new read-write file descriptor of the allocation's
- *      dma-buf
+ * @fd: output, a new file descriptor of a new dma-buf of the allocation:
+ *      read-write, or read-only with SCALEPOOL_EXPORT_RDONLY or when
+ *      this /dev/scalepool fd was opened without write access
  *
- * An allocation has at most one dma-buf; exporting it again returns a
- * new fd of the same dma-buf.  The dma-buf keeps the memory alive after
- * FREE and close of the /dev/scalepool fd, until its last fd, mapping
- * and importer attachment go.  mmap(MAP_SHARED) of the dma-buf fd maps
- * the whole allocation or a part of it; DMA_BUF_IOCTL_SYNC is accepted.
- * Importers get one scatterlist entry per contiguous range.  An
- * allocation of a member that went away (SIGBUS above) cannot be
- * exported (ENODEV) and its dma-buf refuses new mappings and attachments.
+ * Every EXPORT makes a new dma-buf; several may share one allocation.
+ * A dma-buf keeps the memory alive after FREE and close of the
+ * /dev/scalepool fd, until its last fd, mapping and importer attachment
+ * go.  mmap(MAP_SHARED) of the dma-buf fd maps the whole allocation or a
+ * part of it (PROT_WRITE of a read-only one gets EACCES);
+ * DMA_BUF_IOCTL_SYNC is accepted.  Importers get one scatterlist entry
+ * per contiguous range; a read-only dma-buf restricts CPU mappings only,
+ * the importing driver decides what its device may do.
+ *
+ * Memory of peer members ("bar", "p2pmem") can be revoked, so it goes
+ * only to dynamic importers that allow peer-to-peer DMA (others get
+ * EOPNOTSUPP at attach, and so does an explicit pin where the kernel
+ * has CONFIG_DMABUF_MOVE_NOTIFY): when the member goes, every CPU
+ * mapping of the dma-buf is zapped (SIGBUS above), every importer gets
+ * move_notify under the reservation lock, its fences are waited for, and
+ * the references its mappings held on p2pmem pages are taken back.
+ * Afterwards the allocation cannot be exported (ENODEV) and its dma-bufs
+ * refuse new mappings and attachments (ENODEV).
  */
 struct scalepool_export {
 	__u32 size;
