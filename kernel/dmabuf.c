@@ -620,6 +620,7 @@ void sp_dmabuf_revoke(struct sp_alloc *a)
 	struct sp_dmabuf *sd;
 
 	WARN_ON_ONCE(!sp_alloc_revoked(a));
+	lockdep_assert_not_held(&a->revoke_sem);
 	mutex_lock(&a->dmabufs_lock);
 	list_for_each_entry(sd, &a->dmabufs, entry)
 		sp_dmabuf_invalidate(a, sd);
