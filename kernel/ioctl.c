@@ -210,7 +210,6 @@ static int sp_ioctl_alloc(struct sp_ucmd *ucmd)
 	struct scalepool_alloc *cmd = ucmd->cmd;
 	struct sp_alloc_req *req;
 	struct sp_alloc *a;
-	u32 handle;
 	int ret;
 
 	req = kzalloc(sizeof(*req), GFP_KERNEL);
@@ -231,15 +230,15 @@ static int sp_ioctl_alloc(struct sp_ucmd *ucmd)
 		ret = PTR_ERR(a);
 		goto out_free;
 	}
-	ret = sp_file_reserve(ucmd->sf, &handle);
+	ret = sp_file_reserve(ucmd->sf, a);
 	if (ret) {
 		sp_alloc_put(a);
 		goto out_free;
 	}
 
 	ucmd->alloc = a;
-	cmd->handle = handle;
-	cmd->offset = (u64)handle << SP_HANDLE_SHIFT;
+	cmd->handle = a->handle;
+	cmd->offset = (u64)a->pgoff << PAGE_SHIFT;
 out_free:
 	pci_dev_put(req->initiator_pci);
 	kfree(req);
@@ -249,12 +248,10 @@ out_free:
 /* The handle names the allocation only once user space has been told it. */
 static int sp_ioctl_alloc_finish(struct sp_ucmd *ucmd, int ret)
 {
-	struct scalepool_alloc *cmd = ucmd->cmd;
-
 	if (!ret)
-		ret = sp_file_publish(ucmd->sf, cmd->handle, ucmd->alloc);
+		ret = sp_file_publish(ucmd->sf, ucmd->alloc);
 	if (ret) {
-		sp_file_unreserve(ucmd->sf, cmd->handle);
+		sp_file_unreserve(ucmd->sf, ucmd->alloc);
 		sp_alloc_put(ucmd->alloc);
 	}
 	return ret;
@@ -317,7 +314,7 @@ static int sp_ioctl_info(struct sp_ucmd *ucmd)
 	if (!ret) {
 		cmd->policy = a->policy;
 		cmd->length = a->length;
-		cmd->offset = (u64)cmd->handle << SP_HANDLE_SHIFT;
+		cmd->offset = (u64)a->pgoff << PAGE_SHIFT;
 		cmd->alloc_flags = a->flags;
 		cmd->basis = a->basis;
 	}

@@ -9,9 +9,13 @@
 #include <linux/compat.h>
 #include <linux/fs.h>
 #include <linux/init.h>
+#include <linux/lockdep.h>
+#include <linux/maple_tree.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/overflow.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -26,8 +30,13 @@ static int sp_open(struct inode *inode, struct file *filp)
 	sf = kzalloc(sizeof(*sf), GFP_KERNEL_ACCOUNT);
 	if (!sf)
 		return -ENOMEM;
+	mutex_init(&sf->lock);
 	/* Handle 0 is never valid, so a zeroed field never names one. */
 	xa_init_flags(&sf->allocs, XA_FLAGS_ALLOC1);
+	sf->next_handle = 1;
+	mt_init_flags(&sf->offsets, MT_FLAGS_ALLOC_RANGE | MT_FLAGS_LOCK_EXTERN);
+	mt_set_external_lock(&sf->offsets, &sf->lock);
+	sf->next_pgoff = SP_PGOFF_FIRST;
 	atomic_set(&sf->nr_allocs, 0);
 	atomic64_set(&sf->bytes, 0);
 
@@ -39,7 +48,8 @@ static int sp_open(struct inode *inode, struct file *filp)
 /*
  * Runs at the last close, even while mappings of the file's allocations
  * live: each mapping holds its allocation through a file of its own
- * (mmap.c), so only the handles' references go here.
+ * (mmap.c), so only the handles' references go here.  Nothing can look
+ * an offset up any more, so the offset space goes in one piece.
  */
 static int sp_release(struct inode *inode, struct file *filp)
 {
@@ -53,53 +63,153 @@ static int sp_release(struct inode *inode, struct file *filp)
 		cond_resched();
 	}
 	xa_destroy(&sf->allocs);
+	mutex_lock(&sf->lock);
+	__mt_destroy(&sf->offsets);
+	mutex_unlock(&sf->lock);
+	mutex_destroy(&sf->lock);
 	kfree(sf);
 	return 0;
 }
 
+/*
+ * Store @a's handle over a free range of @span pages of the offset space
+ * at or above @lo.  Return: the start of the range, or 0 with the error
+ * in @err (-EBUSY when no range is free, -ENOMEM).
+ */
+static unsigned long sp_offsets_insert(struct sp_file *sf, struct sp_alloc *a,
+				       unsigned long lo, unsigned long span,
+				       int *err)
+{
+	MA_STATE(mas, &sf->offsets, 0, 0);
+	unsigned long start;
+
+	/* mas_empty_area() says EINVAL when [lo, last] is shorter: full. */
+	if (lo < SP_PGOFF_FIRST || lo > SP_PGOFF_LAST ||
+	    SP_PGOFF_LAST - lo < span - 1) {
+		*err = -EBUSY;
+		return 0;
+	}
+	*err = mas_empty_area(&mas, lo, SP_PGOFF_LAST, span);
+	if (*err)
+		return 0;
+	start = mas.index;
+	mas_set_range(&mas, start, start + span - 1);
+	*err = mas_store_gfp(&mas, xa_mk_value(a->handle), GFP_KERNEL_ACCOUNT);
+	return *err ? 0 : start;
+}
+
+/*
+ * Give @a a range of the offset space: the first free one from the
+ * cursor on, and from the start of the space only when there is none up
+ * to its end.  So a freed range comes back only once the cursor went
+ * round the whole space, and a stale offset names nothing meanwhile,
+ * as a stale handle does (xa_alloc_cyclic()); lowest-first reuse would
+ * hand the range of an allocation just freed to the next ALLOC.
+ */
+static int sp_file_alloc_offset(struct sp_file *sf, struct sp_alloc *a)
+{
+	unsigned long align = 1, span, start;
+	int ret;
+
+	lockdep_assert_held(&sf->lock);
+	/* Aligned by taking the slack into the range; FREE takes it all. */
+	if (a->nr_pages >= SP_PGOFF_HUGE)
+		align = SP_PGOFF_HUGE;
+	if (check_add_overflow(a->nr_pages, align - 1, &span))
+		return -ENOSPC;
+
+	start = sp_offsets_insert(sf, a, sf->next_pgoff, span, &ret);
+	if (ret == -EBUSY)
+		start = sp_offsets_insert(sf, a, SP_PGOFF_FIRST, span, &ret);
+	if (ret)
+		return ret == -EBUSY ? -ENOSPC : ret;
+	a->pgoff = ALIGN(start, align);
+	/* Past SP_PGOFF_LAST (or wrapped to 0): the next search wraps. */
+	sf->next_pgoff = start + span;
+	return 0;
+}
+
+/*
+ * Take @a's range, slack included, out of the offset space.  Writing
+ * NULL may need a node; when none can be had, the range stays taken by
+ * a handle that names nothing (or, after the handles wrap, an allocation
+ * elsewhere, which sp_file_get_pgoff() tells apart): offsets lost until
+ * close, nothing worse.
+ */
+static void sp_file_free_offset(struct sp_file *sf, struct sp_alloc *a)
+{
+	MA_STATE(mas, &sf->offsets, a->pgoff, a->pgoff);
+
+	lockdep_assert_held(&sf->lock);
+	if (WARN_ON_ONCE(mas_walk(&mas) != xa_mk_value(a->handle)))
+		return;
+	mas_store_gfp(&mas, NULL, GFP_KERNEL);
+}
+
 /**
- * sp_file_reserve() - reserve a handle in an open file
+ * sp_file_reserve() - reserve a handle and an mmap offset in an open file
  * @sf: the file's state
- * @handle: out: the handle, which names nothing until sp_file_publish()
+ * @a: the allocation; its @handle and @pgoff are set here
  *
  * ALLOC reserves the handle, tells user space, and publishes the
  * allocation only once user space has it, so that an ALLOC whose answer
- * cannot be written back leaves nothing behind.
+ * cannot be written back leaves nothing behind.  Until then neither the
+ * handle nor the offset names it.
  *
- * Return: 0, or -ENOSPC when the file has SP_HANDLE_MAX handles, -ENOMEM.
+ * Handles come from a cyclic allocator and offsets from a cursor over
+ * the offset space, so that neither names a newer allocation soon after
+ * FREE (see the UAPI header).
+ *
+ * Return: 0, or -ENOSPC when the file has no free handle or no free
+ * range of offsets for @a, -ENOMEM.
  */
-int sp_file_reserve(struct sp_file *sf, u32 *handle)
+int sp_file_reserve(struct sp_file *sf, struct sp_alloc *a)
 {
 	int ret;
 
-	ret = xa_alloc(&sf->allocs, handle, NULL, XA_LIMIT(1, SP_HANDLE_MAX),
-		       GFP_KERNEL_ACCOUNT);
-	return ret == -EBUSY ? -ENOSPC : ret;
+	mutex_lock(&sf->lock);
+	/* INT_MAX: the offset space stores handles as xarray values. */
+	ret = xa_alloc_cyclic(&sf->allocs, &a->handle, NULL,
+			      XA_LIMIT(1, INT_MAX), &sf->next_handle,
+			      GFP_KERNEL_ACCOUNT);
+	if (ret < 0)
+		goto out_unlock;
+	ret = sp_file_alloc_offset(sf, a);
+	if (ret)
+		xa_release(&sf->allocs, a->handle);
+out_unlock:
+	mutex_unlock(&sf->lock);
+	if (ret == -EBUSY)
+		return -ENOSPC;
+	return ret < 0 ? ret : 0;
 }
 
 /**
- * sp_file_unreserve() - give back a handle that sp_file_reserve() gave
+ * sp_file_unreserve() - give back what sp_file_reserve() gave
  * @sf: the file's state
- * @handle: the reserved handle
+ * @a: the allocation, not published
  */
-void sp_file_unreserve(struct sp_file *sf, u32 handle)
+void sp_file_unreserve(struct sp_file *sf, struct sp_alloc *a)
 {
+	mutex_lock(&sf->lock);
+	sp_file_free_offset(sf, a);
 	/* Erases only the reservation, never what another ALLOC put there. */
-	xa_release(&sf->allocs, handle);
+	xa_release(&sf->allocs, a->handle);
+	mutex_unlock(&sf->lock);
 }
 
 /**
- * sp_file_publish() - make a reserved handle name an allocation
+ * sp_file_publish() - make a reserved handle and offset name an allocation
  * @sf: the file's state
- * @handle: a handle from sp_file_reserve()
- * @a: the allocation; its reference passes to the file on success
+ * @a: the allocation, reserved by sp_file_reserve(); its reference passes
+ *     to the file on success
  *
  * Return: 0, or a negative errno (the reservation is not there: a bug)
  * and then the caller still owns @a.
  */
-int sp_file_publish(struct sp_file *sf, u32 handle, struct sp_alloc *a)
+int sp_file_publish(struct sp_file *sf, struct sp_alloc *a)
 {
-	XA_STATE(xas, &sf->allocs, handle);
+	XA_STATE(xas, &sf->allocs, a->handle);
 	int ret = 0;
 
 	/* Counted first, so that a racing FREE never sees them negative. */
@@ -124,7 +234,7 @@ int sp_file_publish(struct sp_file *sf, u32 handle, struct sp_alloc *a)
 }
 
 /**
- * sp_file_remove() - take a handle away from an open file
+ * sp_file_remove() - take a handle and its offset away from an open file
  * @sf: the file's state
  * @handle: the handle
  *
@@ -136,6 +246,7 @@ struct sp_alloc *sp_file_remove(struct sp_file *sf, u32 handle)
 	XA_STATE(xas, &sf->allocs, handle);
 	struct sp_alloc *a;
 
+	mutex_lock(&sf->lock);
 	/* A reserved handle (an ALLOC in progress) names nothing yet. */
 	xas_lock(&xas);
 	a = xas_load(&xas);
@@ -144,6 +255,9 @@ struct sp_alloc *sp_file_remove(struct sp_file *sf, u32 handle)
 	else
 		a = NULL;
 	xas_unlock(&xas);
+	if (a)
+		sp_file_free_offset(sf, a);
+	mutex_unlock(&sf->lock);
 
 	if (a) {
 		atomic64_sub(a->length, &sf->bytes);
@@ -169,6 +283,33 @@ struct sp_alloc *sp_file_get(struct sp_file *sf, u32 handle)
 	if (a)
 		kref_get(&a->ref);
 	xa_unlock(&sf->allocs);
+	return a;
+}
+
+/**
+ * sp_file_get_pgoff() - look an mmap offset up
+ * @sf: the file's state
+ * @pgoff: an offset in pages, as mmap() got it
+ *
+ * Context: may sleep; takes @sf->lock (under the mmap lock).
+ * Return: the published allocation whose pages @pgoff lies in, with a
+ * reference (release with sp_alloc_put()), or NULL.
+ */
+struct sp_alloc *sp_file_get_pgoff(struct sp_file *sf, unsigned long pgoff)
+{
+	struct sp_alloc *a = NULL;
+	void *entry;
+
+	mutex_lock(&sf->lock);
+	entry = mtree_load(&sf->offsets, pgoff);
+	if (xa_is_value(entry))
+		a = sp_file_get(sf, xa_to_value(entry));
+	mutex_unlock(&sf->lock);
+	/* The alignment slack before the start, or a range FREE lost. */
+	if (a && (pgoff < a->pgoff || pgoff - a->pgoff >= a->nr_pages)) {
+		sp_alloc_put(a);
+		a = NULL;
+	}
 	return a;
 }
 

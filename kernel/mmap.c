@@ -100,14 +100,15 @@ void sp_alloc_mapping_init(struct sp_alloc *a)
 	a->mapping.host = sp_mapping_host;
 }
 
-/* Index in @a of the page that backs @pgoff of a mapping. */
+/*
+ * The page that backs @pgoff of a mapping: a mapping's pgoff is the
+ * index in @a (sp_mmap() made it so; a dma-buf's is already).
+ */
 static struct page *sp_vma_page(struct sp_alloc *a, pgoff_t pgoff)
 {
-	unsigned long idx = pgoff & SP_PGOFF_MASK;
-
-	if (idx >= a->nr_pages)
+	if (pgoff >= a->nr_pages)
 		return NULL;
-	return a->pages[idx];
+	return a->pages[pgoff];
 }
 
 /*
@@ -175,7 +176,7 @@ static struct page *sp_vma_huge_page(struct vm_area_struct *vma,
 	    haddr < vma->vm_start || vma->vm_end - haddr < PMD_SIZE)
 		return NULL;
 	pgoff = linear_page_index(vma, haddr);
-	if (!IS_ALIGNED(pgoff & SP_PGOFF_MASK, HPAGE_PMD_NR))
+	if (!IS_ALIGNED(pgoff, HPAGE_PMD_NR))
 		return NULL;
 	page = sp_vma_page(a, pgoff);
 	if (!page || !PageHead(page) ||
@@ -209,7 +210,7 @@ static vm_fault_t sp_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
 static vm_fault_t sp_bar_vm_fault(struct vm_fault *vmf)
 {
 	struct sp_alloc *a = vmf->vma->vm_private_data;
-	unsigned long idx = vmf->pgoff & SP_PGOFF_MASK;
+	unsigned long idx = vmf->pgoff;
 	vm_fault_t ret;
 
 	if (idx >= a->nr_pages)
@@ -303,8 +304,8 @@ static int sp_populate(struct vm_area_struct *vma)
 /**
  * sp_mmap_setup() - make a new VMA map (part of) an allocation
  * @a: the allocation; vma->vm_file must keep it alive for the VMA's life
- * @vma: the new VMA, within @a; vm_pgoff & SP_PGOFF_MASK is the first
- *       page of @a it maps
+ * @vma: the new VMA, within @a; vm_pgoff is the index in @a of the
+ *       first page it maps
  *
  * The one way an allocation is mapped, for mmap() of /dev/scalepool and
  * of a dma-buf of the allocation (dmabuf.c) alike.
@@ -336,10 +337,14 @@ int sp_mmap_setup(struct sp_alloc *a, struct vm_area_struct *vma)
 /**
  * sp_mmap() - map (part of) an allocation of an open /dev/scalepool
  * @sf: the device file's state
- * @vma: the new VMA; vm_pgoff names the allocation and the first page
+ * @vma: the new VMA; vm_pgoff lies in the range of @sf's offset space
+ *       that ALLOC gave the allocation (sp_file_reserve())
  *
  * Shared mappings only, within the allocation.  The VMA gets its own
- * allocation file in place of the device file.
+ * allocation file in place of the device file, and its vm_pgoff becomes
+ * the index in the allocation of its first page, as for a dma-buf's
+ * mapping, so that the fault handlers and unmap_mapping_range() on the
+ * allocation's @mapping see one numbering whatever the offset was.
  *
  * Return: 0, -EINVAL for a private mapping, an offset that names no
  * allocation of @sf, or a range past its end; -ENOMEM, or the error of
@@ -347,8 +352,7 @@ int sp_mmap_setup(struct sp_alloc *a, struct vm_area_struct *vma)
  */
 int sp_mmap(struct sp_file *sf, struct vm_area_struct *vma)
 {
-	unsigned long start = vma->vm_pgoff & SP_PGOFF_MASK, end;
-	u64 handle = vma->vm_pgoff >> SP_PGOFF_SHIFT;
+	unsigned long start, end;
 	struct sp_alloc *a;
 	struct file *file;
 	int ret = -EINVAL;
@@ -356,11 +360,10 @@ int sp_mmap(struct sp_file *sf, struct vm_area_struct *vma)
 	/* A read-only MAP_SHARED of an O_RDONLY fd has VM_MAYSHARE only. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
-	if (handle > SP_HANDLE_MAX)
-		return -EINVAL;
-	a = sp_file_get(sf, handle);
+	a = sp_file_get_pgoff(sf, vma->vm_pgoff);
 	if (!a)
 		return -EINVAL;
+	start = vma->vm_pgoff - a->pgoff;
 	if (check_add_overflow(start, vma_pages(vma), &end) ||
 	    end > a->nr_pages)
 		goto err_put;
@@ -374,6 +377,8 @@ int sp_mmap(struct sp_file *sf, struct vm_area_struct *vma)
 	file->f_mapping = &a->mapping;
 	vma_set_file(vma, file);
 	fput(file);
+	/* As DRM does with its fake offsets. */
+	vma->vm_pgoff = start;
 	return sp_mmap_setup(a, vma);
 
 err_put:

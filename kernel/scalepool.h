@@ -6,14 +6,17 @@
 #define _SCALEPOOL_H
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/build_bug.h>
 #include <linux/fs.h>
 #include <linux/kobject.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/maple_tree.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/seqlock.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 #include <asm/page.h>
@@ -110,26 +113,44 @@ static inline struct sp_member *to_sp_member(struct kobject *kobj)
 }
 
 /*
- * The mmap offset of an allocation is its handle shifted left by
- * SP_HANDLE_SHIFT, so that the page offset (pgoff) of a mapping names
- * both the allocation (the bits above SP_PGOFF_SHIFT) and the page in it
- * (the bits below).  Handles are 1 to SP_HANDLE_MAX.
+ * mmap offsets, in pages (pgoff): each allocation gets a range of its
+ * file's offset space, as DRM's fake offsets.  The space ends below 2^44
+ * bytes, where the 32-bit mmap2 call (a 32-bit page offset in 4 KiB
+ * units) reaches every offset, and starts at 2 MiB so that offset 0
+ * names nothing.  The range of an allocation of 2 MiB or more starts on
+ * a 2 MiB boundary, so that thp_get_unmapped_area() aligns the address
+ * of a mapping to it and 2 MiB pages can be mapped by PMDs.
  */
-#define SP_HANDLE_SHIFT		40
-#define SP_HANDLE_MAX		((1U << 22) - 1)
-#define SP_PGOFF_SHIFT		(SP_HANDLE_SHIFT - PAGE_SHIFT)
-#define SP_PGOFF_MASK		((1UL << SP_PGOFF_SHIFT) - 1)
-static_assert(SCALEPOOL_MAX_ALLOC_SIZE <= 1ULL << SP_HANDLE_SHIFT);
+#define SP_OFFSET_END		BIT_ULL(44)
+#define SP_PGOFF_FIRST		(SZ_2M >> PAGE_SHIFT)
+#define SP_PGOFF_LAST		((unsigned long)((SP_OFFSET_END >> PAGE_SHIFT) - 1))
+#define SP_PGOFF_HUGE		(SZ_2M >> PAGE_SHIFT)
+/* The longest allocation, with its alignment slack, fits in the space. */
+static_assert(SCALEPOOL_MAX_ALLOC_SIZE + SZ_2M <= SP_OFFSET_END - SZ_2M);
 
 /**
  * struct sp_file - state of one open file of /dev/scalepool
+ * @lock: serialises changes of @allocs and @offsets, so that a handle and
+ *        its offset range come and go together, and mmap() looks an
+ *        offset up; the external lock of @offsets.  Taken under the mmap
+ *        lock (mmap_lock -> @lock), never the other way round.
  * @allocs: the allocations this file owns, by handle; each entry holds a
- *          reference on its allocation
+ *          reference on its allocation; an ALLOC in progress holds a
+ *          reserved (zero) entry
+ * @next_handle: the cursor of xa_alloc_cyclic() over @allocs
+ * @offsets: the mmap offset space, in pages: each allocation of @allocs
+ *           (reserved ones too) over its range, with no reference of
+ *           its own (FREE takes both out under @lock)
+ * @next_pgoff: where the search for a free range of @offsets starts
  * @nr_allocs: entries in @allocs, for fdinfo
  * @bytes: sum of their lengths, for fdinfo
  */
 struct sp_file {
+	struct mutex lock;	/* protects @offsets and changes of @allocs */
 	struct xarray allocs;
+	u32 next_handle;
+	struct maple_tree offsets;
+	unsigned long next_pgoff;
 	atomic_t nr_allocs;
 	atomic64_t bytes;
 };
@@ -193,9 +214,14 @@ enum sp_backing {
  *           listed by its export and unlisted by its release
  * @nr_dmabufs: entries in @dmabufs; written under @dmabufs_lock, peeked
  *              with READ_ONCE for fdinfo
+ * @handle: its handle in the file that made it
+ * @pgoff: the start of its range in that file's mmap offset space, in
+ *         pages; @handle and @pgoff are set by sp_file_reserve()
  *
- * Everything but @ref, @list, @revoked, @peer_entry, @dmabufs and
- * @nr_dmabufs is fixed once sp_alloc_create() returns.
+ * Everything but @ref, @list, @revoked, @peer_entry, @dmabufs,
+ * @nr_dmabufs, @handle and @pgoff is fixed once sp_alloc_create()
+ * returns; @handle and @pgoff are fixed once the allocation is
+ * published (sp_file_publish()).
  */
 struct sp_alloc {
 	struct kref ref;
@@ -218,6 +244,8 @@ struct sp_alloc {
 	struct mutex dmabufs_lock;	/* protects @dmabufs, @nr_dmabufs */
 	struct list_head dmabufs;
 	unsigned int nr_dmabufs;
+	u32 handle;
+	unsigned long pgoff;
 };
 
 static inline bool sp_alloc_revoked(const struct sp_alloc *a)
@@ -319,11 +347,12 @@ bool sp_measured_get(const struct sp_member *m, int initiator,
 long sp_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
 
 /* main.c: the allocations of one open file */
-int sp_file_reserve(struct sp_file *sf, u32 *handle);
-void sp_file_unreserve(struct sp_file *sf, u32 handle);
-int sp_file_publish(struct sp_file *sf, u32 handle, struct sp_alloc *a);
+int sp_file_reserve(struct sp_file *sf, struct sp_alloc *a);
+void sp_file_unreserve(struct sp_file *sf, struct sp_alloc *a);
+int sp_file_publish(struct sp_file *sf, struct sp_alloc *a);
 struct sp_alloc *sp_file_remove(struct sp_file *sf, u32 handle);
 struct sp_alloc *sp_file_get(struct sp_file *sf, u32 handle);
+struct sp_alloc *sp_file_get_pgoff(struct sp_file *sf, unsigned long pgoff);
 
 /* alloc.c */
 struct sp_alloc *sp_alloc_create(const struct sp_alloc_req *req);

@@ -817,6 +817,159 @@ TEST_F(errors, handle_of_another_fd_is_enoent)
 	EXPECT_EQ(0, sp_free(self->fd, handle));
 }
 
+/*
+ * ABA: a handle freed and then re-allocated must not name the new
+ * allocation, or a stale FREE (another thread's, say) frees it.  Each
+ * ALLOC gets a new handle, and the stale one gets ENOENT everywhere.
+ */
+TEST_F(errors, stale_handle_after_free_and_alloc_is_enoent)
+{
+	struct scalepool_info info;
+	struct sp_used u;
+	__u32 h1, h2;
+	int dfd;
+
+	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, M, &h1, NULL));
+	ASSERT_EQ(0, sp_free(self->fd, h1));
+	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 2 * M, &h2, NULL));
+	EXPECT_NE(h1, h2) {
+		TH_LOG("handle %u was handed out again right after FREE", h1);
+	}
+	sp_used_snapshot(&u);
+	EXPECT_EQ(-ENOENT, sp_info(self->fd, h1, &info, NULL, 0));
+	dfd = sp_export(self->fd, h1, 0);
+	EXPECT_EQ(-ENOENT, dfd);
+	if (dfd >= 0)
+		close(dfd);
+	EXPECT_EQ(-ENOENT, sp_free(self->fd, h1));
+	/* The new allocation is untouched by all that. */
+	EXPECT_EQ(-1, sp_used_changed(&u));
+	ASSERT_EQ(0, sp_info(self->fd, h2, &info, NULL, 0));
+	EXPECT_EQ(2 * M, info.length);
+	EXPECT_EQ(0, sp_free(self->fd, h2));
+}
+
+/* Handles count up: none comes back within many ALLOC/FREE rounds. */
+TEST_F(errors, handles_are_not_reused_lowest_first)
+{
+	__u32 seen[256], h;
+	unsigned int i, j;
+
+	for (i = 0; i < SP_ARRAY_SIZE(seen); i++) {
+		ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, SP_PAGE, &h,
+					 NULL));
+		ASSERT_EQ(0, sp_free(self->fd, h));
+		EXPECT_NE(0, h);
+		/* Braces: the harness's macro is more than one statement. */
+		for (j = 0; j < i; j++) {
+			ASSERT_NE(seen[j], h) {
+				TH_LOG("round %u got round %u's handle %u",
+				       i, j, h);
+			}
+		}
+		seen[i] = h;
+	}
+}
+
+/*
+ * ABA for offsets: the offset of a freed allocation must not map the
+ * next one (of the same size, so that lowest-first reuse would put it
+ * at the same offset): EINVAL, and the new one maps at its own offset.
+ */
+TEST_F(errors, stale_offset_after_free_and_alloc_is_einval)
+{
+	__u64 o1, o2;
+	__u32 h1, h2;
+	char *map;
+
+	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 2 * M, &h1, &o1));
+	map = sp_map(self->fd, o1, 2 * M);
+	ASSERT_NE(MAP_FAILED, map);
+	munmap(map, 2 * M);
+	ASSERT_EQ(0, sp_free(self->fd, h1));
+	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 2 * M, &h2, &o2));
+	EXPECT_NE(o1, o2);
+	errno = 0;
+	map = sp_map(self->fd, o1, 2 * M);
+	EXPECT_EQ(MAP_FAILED, map) {
+		TH_LOG("the freed allocation's offset %#llx mapped another",
+		       (unsigned long long)o1);
+		munmap(map, 2 * M);
+	}
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	map = sp_map(self->fd, o1 + SP_PAGE, SP_PAGE);
+	EXPECT_EQ(MAP_FAILED, map);
+	EXPECT_EQ(EINVAL, errno);
+	map = sp_map(self->fd, o2, 2 * M);
+	ASSERT_NE(MAP_FAILED, map);
+	munmap(map, 2 * M);
+	EXPECT_EQ(0, sp_free(self->fd, h2));
+}
+
+/*
+ * Offsets are the kernel's: page-aligned, 2 MiB-aligned for 2 MiB and
+ * more, below 2^44 (a 32-bit process's mmap2 reaches them), never 0,
+ * in disjoint ranges, and INFO reports the same.  A mapping may not
+ * straddle two allocations, and offset 0 names nothing.
+ */
+TEST_F(errors, offsets_are_compact_aligned_and_disjoint)
+{
+	static const __u64 len[] = { SP_PAGE, 3 * SP_PAGE, 2 * M, M,
+				     4 * M + SP_PAGE, SP_PAGE, 2 * M };
+	__u64 off[SP_ARRAY_SIZE(len)];
+	__u32 h[SP_ARRAY_SIZE(len)];
+	struct scalepool_info info;
+	unsigned int i, j;
+	char *map;
+
+	for (i = 0; i < SP_ARRAY_SIZE(len); i++) {
+		ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, len[i], &h[i],
+					 &off[i]));
+		EXPECT_NE(0, off[i]);
+		EXPECT_EQ(0, off[i] % SP_PAGE);
+		if (len[i] >= 2 * M)
+			EXPECT_EQ(0, off[i] % (2 * M));
+		EXPECT_GT(1ULL << 44, off[i] + len[i]);
+		ASSERT_EQ(0, sp_info(self->fd, h[i], &info, NULL, 0));
+		EXPECT_EQ(off[i], info.offset);
+		for (j = 0; j < i; j++) {
+			EXPECT_TRUE(off[i] + len[i] <= off[j] ||
+				    off[j] + len[j] <= off[i]) {
+				TH_LOG("%u at %#llx overlaps %u at %#llx", i,
+				       (unsigned long long)off[i], j,
+				       (unsigned long long)off[j]);
+			}
+		}
+	}
+	/* The 4 MiB + 4 KiB one, mapped whole, at its end, and one past. */
+	map = sp_map(self->fd, off[4], len[4]);
+	ASSERT_NE(MAP_FAILED, map);
+	map[len[4] - 1] = 1;
+	munmap(map, len[4]);
+	map = sp_map(self->fd, off[4] + len[4] - SP_PAGE, SP_PAGE);
+	ASSERT_NE(MAP_FAILED, map);
+	EXPECT_EQ(1, map[SP_PAGE - 1]);
+	munmap(map, SP_PAGE);
+	errno = 0;
+	EXPECT_EQ(MAP_FAILED, sp_map(self->fd, off[4], len[4] + SP_PAGE));
+	EXPECT_EQ(EINVAL, errno);
+	/* Two allocations side by side: no mapping covers both. */
+	for (i = 0; i + 1 < SP_ARRAY_SIZE(len); i++) {
+		if (off[i] + len[i] != off[i + 1])
+			continue;
+		errno = 0;
+		EXPECT_EQ(MAP_FAILED, sp_map(self->fd, off[i],
+					     len[i] + SP_PAGE));
+		EXPECT_EQ(EINVAL, errno);
+	}
+	errno = 0;
+	EXPECT_EQ(MAP_FAILED, sp_map(self->fd, 0, SP_PAGE));
+	EXPECT_EQ(EINVAL, errno);
+	for (i = 0; i < SP_ARRAY_SIZE(len); i++)
+		EXPECT_EQ(0, sp_free(self->fd, h[i]));
+}
+
 /* ---- mmap */
 
 TEST_F(errors, mmap_rules)

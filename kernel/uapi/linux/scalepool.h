@@ -34,6 +34,16 @@
  * - SCALEPOOL_CMD_QUERY reports the ABI version and capability bits;
  *   programs test capabilities rather than versions.
  *
+ * Handles and mmap offsets (ALLOC's @handle and @offset) belong to the
+ * fd that made them.  Neither is handed out again soon after FREE:
+ * handles count up (1, 2, ...) and wrap only after 2^31 - 1 ALLOCs on
+ * the fd, and each allocation gets the next free range of the fd's
+ * mmap offset space, which wraps to its start only at its end, so a
+ * stale handle gets ENOENT and a stale offset EINVAL rather than naming
+ * a newer allocation.  The offset space lies below 2^44 bytes (16 TiB),
+ * where the 32-bit mmap2 call reaches every offset (with a 64-bit
+ * off_t: build 32-bit programs with _FILE_OFFSET_BITS=64).
+ *
  * Members (the sources of memory) are published in sysfs under
  * /sys/kernel/scalepool/members/<id>/, see
  * Documentation/admin-guide.rst.
@@ -173,6 +183,10 @@ struct scalepool_query {
 /* Limits of struct scalepool_alloc fields. */
 #define SCALEPOOL_MAX_MEMBERS		64
 #define SCALEPOOL_MAX_WEIGHT		255
+/*
+ * Longest allocation.  The mmap offset space would allow allocations up
+ * to 16 TiB less 4 MiB; this limit is lower.
+ */
 #define SCALEPOOL_MAX_ALLOC_SIZE	0x10000000000ULL	/* 1 TiB */
 #define SCALEPOOL_MAX_GRANULARITY	0x40000000ULL	/* 1 GiB */
 /* The initiator is the CPU node of the calling thread. */
@@ -210,19 +224,25 @@ struct scalepool_query {
  *                 device placement is for (ENODEV when there is none);
  *                 @initiator must then be SCALEPOOL_INITIATOR_LOCAL.
  *                 Must be 0 without the flag.
- * @handle: output, the allocation's handle, meaningful on this fd only
+ * @handle: output, the allocation's handle, meaningful on this fd only;
+ *          never 0
  * @__reserved2: must be 0
- * @offset: output, the mmap offset of the allocation on this fd
+ * @offset: output, the mmap offset of the allocation on this fd: the
+ *          start of a range of the fd's offset space as long as the
+ *          allocation (2 MiB-aligned when it is 2 MiB or longer), below
+ *          2^44
  *
  * The memory is zeroed, charged to the caller's memory cgroup and owned
  * by the fd: FREE or close(2) releases it, except that a live mapping
  * keeps it until munmap.  Map it with mmap(MAP_SHARED) at @offset (a
  * private mapping gets EINVAL); a mapping may cover a page-aligned part
  * of the allocation but not go past its end (EINVAL); an offset that
- * names no allocation of this fd gets EINVAL.  A child inherits the
- * mappings across fork(2) and shares the memory with its parent.
- * ENOSPC also when the fd holds 2^22 - 1 allocations.  An ALLOC whose
- * struct cannot be written back gets EFAULT and leaves nothing behind.
+ * names no allocation of this fd (a freed allocation's among them) gets
+ * EINVAL.  A child inherits the mappings across fork(2) and shares the
+ * memory with its parent.  ENOSPC also when the fd's offset space has no
+ * free range long enough (its live allocations cover nearly 16 TiB).
+ * An ALLOC whose struct cannot be written back gets EFAULT and leaves
+ * nothing behind.
  *
  * Memory of ZONE_MOVABLE members (CXL memory onlined by dax/kmem) is
  * mapped without struct page references: get_user_pages() fails on it
@@ -260,7 +280,7 @@ struct scalepool_alloc {
  * @size: sizeof(struct scalepool_free)
  * @flags: must be 0
  * @handle: an allocation of this fd; ENOENT otherwise (a freed handle, a
- *          handle of another fd)
+ *          handle of another fd, 0)
  * @__reserved: must be 0
  *
  * The handle is gone at once; the memory is freed when no mapping uses it.
@@ -309,7 +329,7 @@ struct scalepool_placement {
  * @handle: an allocation of this fd (ENOENT otherwise)
  * @policy: output, its SCALEPOOL_POLICY_*
  * @length: output, its size in bytes (page-rounded)
- * @offset: output, its mmap offset
+ * @offset: output, its mmap offset (ALLOC's @offset)
  * @alloc_flags: output, the SCALEPOOL_ALLOC_* flags it was made with
  * @nr_placements: in: room at @placements_ptr, in entries; out: entries
  *                 the allocation has, which may be more than the room
