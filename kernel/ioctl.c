@@ -109,13 +109,13 @@ static int sp_alloc_check(const struct scalepool_alloc *cmd,
 
 	if (cmd->flags & ~SP_ALLOC_FLAGS)
 		return -EOPNOTSUPP;
-	if (cmd->__reserved2)
-		return -EINVAL;
 	if (cmd->flags & SCALEPOOL_ALLOC_PCI_INITIATOR) {
 		if (cmd->policy != SCALEPOOL_POLICY_NEAREST ||
-		    cmd->initiator != SCALEPOOL_INITIATOR_LOCAL)
+		    cmd->initiator != SCALEPOOL_INITIATOR_LOCAL ||
+		    cmd->initiator_pci_domain > SCALEPOOL_PCI_DOMAIN_MAX ||
+		    cmd->initiator_pci_bdf > 0xffff)
 			return -EINVAL;
-	} else if (cmd->initiator_pci) {
+	} else if (cmd->initiator_pci_domain || cmd->initiator_pci_bdf) {
 		return -EINVAL;
 	}
 	if (!cmd->length)
@@ -159,14 +159,15 @@ static int sp_alloc_check(const struct scalepool_alloc *cmd,
 static int sp_alloc_pci_initiator(const struct scalepool_alloc *cmd,
 				  struct sp_alloc_req *req)
 {
-	u32 id = cmd->initiator_pci;
+	u32 bdf = cmd->initiator_pci_bdf;
 	int nid;
 
 	if (!(cmd->flags & SCALEPOOL_ALLOC_PCI_INITIATOR))
 		return 0;
-	req->initiator_pci = pci_get_domain_bus_and_slot(id >> 16,
-							 (id >> 8) & 0xff,
-							 id & 0xff);
+	/* The domain is a full int: VMD's are above 0xffff. */
+	req->initiator_pci =
+		pci_get_domain_bus_and_slot((int)cmd->initiator_pci_domain,
+					    bdf >> 8, bdf & 0xff);
 	if (!req->initiator_pci)
 		return -ENODEV;
 	nid = dev_to_node(&req->initiator_pci->dev);
@@ -304,8 +305,6 @@ static int sp_ioctl_info(struct sp_ucmd *ucmd)
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
-	if (cmd->__reserved)
-		return -EINVAL;
 	a = sp_file_get(ucmd->sf, cmd->handle);
 	if (!a)
 		return -ENOENT;
@@ -317,6 +316,8 @@ static int sp_ioctl_info(struct sp_ucmd *ucmd)
 		cmd->offset = (u64)a->pgoff << PAGE_SHIFT;
 		cmd->alloc_flags = a->flags;
 		cmd->basis = a->basis;
+		cmd->state = sp_alloc_revoked(a) ?
+			     SCALEPOOL_INFO_STATE_REVOKED : 0;
 	}
 	sp_alloc_put(a);
 	return ret;
@@ -362,8 +363,8 @@ static int sp_ioctl_export_finish(struct sp_ucmd *ucmd, int ret)
 }
 
 /*
- * @_last is the last field of the struct as first released: older
- * programs may pass a struct that ends there, never a shorter one.
+ * @_last is the last field of the struct as released with ABI version 2:
+ * older programs may pass a struct that ends there, never a shorter one.
  */
 #define SP_IOCTL_OP_FINISH(_nr, _fn, _finish, _struct, _last)		\
 	[(_nr) - SCALEPOOL_CMD_BASE] = {				\
@@ -385,7 +386,7 @@ static const struct sp_ioctl_op sp_ioctl_ops[] = {
 	SP_IOCTL_OP(SCALEPOOL_CMD_FREE, sp_ioctl_free, struct scalepool_free,
 		    __reserved),
 	SP_IOCTL_OP(SCALEPOOL_CMD_INFO, sp_ioctl_info, struct scalepool_info,
-		    placements_ptr),
+		    state),
 	SP_IOCTL_OP_FINISH(SCALEPOOL_CMD_EXPORT, sp_ioctl_export,
 			   sp_ioctl_export_finish, struct scalepool_export, fd),
 };

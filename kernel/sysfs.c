@@ -6,7 +6,7 @@
  * it.  Add files, never change or remove one.
  *
  * /sys/kernel/scalepool/
- *	abi_version		SCALEPOOL_ABI_VERSION of the module, e.g. "1"
+ *	abi_version		SCALEPOOL_ABI_VERSION of the module, e.g. "2"
  *	add_bar			write-only (CAP_SYS_ADMIN): "DDDD:BB:DD.F [N]"
  *				makes BAR N (default: the largest memory
  *				BAR) of a device bound to the scalepool PCI

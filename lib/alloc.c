@@ -153,7 +153,8 @@ int lp_alloc_request(struct pool_ctx *ctx, size_t size,
 	if (pci) {
 		if (LP_OPTS_GET(opts, initiator_set, false) ||
 		    policy != POOL_POLICY_NEAREST ||
-		    lp_parse_bdf(pci, &req->initiator_pci))
+		    lp_parse_bdf(pci, &req->initiator_pci_domain,
+				 &req->initiator_pci_bdf))
 			return -EINVAL;
 		req->flags |= SCALEPOOL_ALLOC_PCI_INITIATOR;
 	}

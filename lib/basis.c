@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libpool: what placed an allocation (SCALEPOOL_INFO @basis).
+ * libpool: what placed an allocation and what happened to it since
+ * (SCALEPOOL_INFO @basis and @state).
  */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -53,4 +55,22 @@ int pool_buf_get_basis(struct pool_buf *buf)
 		return -EPROTO;
 	}
 	return (int)info.basis;
+}
+
+int pool_buf_get_state(struct pool_buf *buf)
+{
+	struct scalepool_info info = { .size = sizeof(info) };
+	int rc;
+
+	if (!buf)
+		return -EINVAL;
+	info.handle = buf->handle;
+	if (ioctl(buf->ctx->fd, SCALEPOOL_INFO, &info) < 0) {
+		rc = -errno;
+		dbg(buf->ctx, "SCALEPOOL_INFO %u: %s\n", buf->handle,
+		    strerror(-rc));
+		return rc;
+	}
+	/* Bits this library does not know yet are passed on as they are. */
+	return (int)(info.state & INT_MAX);
 }

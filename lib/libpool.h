@@ -772,7 +772,9 @@ int pool_member_get_next_measured(struct pool_member *member, int after);
  *               before the field existed) the initiator is the calling
  *               thread's node, POOL_INITIATOR_LOCAL.
  * @initiator_pci: NEAREST only (since 1.2): place for this PCI device,
- *               "DDDD:BB:DD.F", instead of a CPU node: peer members the
+ *               "DDDD:BB:DD.F" as sysfs names it (the domain in 4 to
+ *               8 hex digits, e.g. "10000:00:01.0" behind a VMD),
+ *               instead of a CPU node: peer members the
  *               device reaches without crossing the host bridge first
  *               (nearest P2PDMA distance), then node members by distance
  *               from the device's NUMA node.  With @initiator_set (or
@@ -993,6 +995,27 @@ int pool_buf_get_basis(struct pool_buf *buf);
  *	A static string, or NULL for a value that is not a basis.
  */
 const char *pool_basis_name(int basis);
+
+/* What happened to an allocation, the values of SCALEPOOL_INFO_STATE_*. */
+#define POOL_BUF_REVOKED	(1U << 0)	/* its member went away */
+
+/*
+ * NAME
+ *	pool_buf_get_state - what happened to an allocation since it was made
+ *
+ * DESCRIPTION
+ *	Asks the module (SCALEPOOL_INFO).  POOL_BUF_REVOKED: the peer
+ *	member (a PCI BAR or p2pmem) holding the memory went away (member
+ *	removed, driver unbound, device unplugged): the mapping at
+ *	pool_buf_get_addr() is gone (accesses get SIGBUS) and
+ *	pool_buf_export() fails with -ENODEV; pool_buf_free() still works.
+ *	Since LIBPOOL_1.3.
+ *
+ * RETURN
+ *	The POOL_BUF_* bits (0 for an allocation that is fine), or a
+ *	negative errno: -EINVAL for a NULL @buf, or the ioctl's error.
+ */
+int pool_buf_get_state(struct pool_buf *buf);
 
 /*
  * NAME

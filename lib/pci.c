@@ -3,6 +3,7 @@
  * libpool: peer members (PCI device memory): their sysfs files, and
  * adding and removing "bar" members.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -114,26 +115,60 @@ int pool_member_get_peer_distance(struct pool_member *m,
 	return -ENOENT;
 }
 
-/* "DDDD:BB:DD.F", nothing else. */
-static bool is_bdf(const char *s)
+static bool hex_digits(const char *s, size_t n)
 {
-	unsigned int d, b, dev, fn;
-	int n = 0;
+	size_t i;
 
-	if (strlen(s) != 12)
-		return false;
-	return sscanf(s, "%4x:%2x:%2x.%1u%n", &d, &b, &dev, &fn, &n) == 4 &&
-	       n == 12 && dev <= 0x1f && fn <= 7;
+	for (i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
 }
 
-int lp_parse_bdf(const char *bdf, unsigned int *devid)
+/*
+ * "DDDD:BB:DD.F" as sysfs names PCI devices ("%04x:%02x:%02x.%d"): a
+ * domain of 4 to 8 hex digits up to 0x7fffffff (Linux's domain numbers
+ * are ints; VMD's start at 0x10000), nothing else.
+ */
+static bool parse_bdf(const char *s, unsigned int *domain, unsigned int *bus,
+		      unsigned int *devfn)
 {
-	unsigned int d, b, dev, fn;
+	size_t dlen = strcspn(s, ":");
+	unsigned long d;
 
-	if (!is_bdf(bdf))
+	if (dlen < 4 || dlen > 8 || strlen(s) != dlen + 8 ||
+	    !hex_digits(s, dlen) || s[dlen] != ':' ||
+	    !hex_digits(s + dlen + 1, 2) || s[dlen + 3] != ':' ||
+	    !hex_digits(s + dlen + 4, 2) || s[dlen + 6] != '.' ||
+	    s[dlen + 7] < '0' || s[dlen + 7] > '7')
+		return false;
+	d = strtoul(s, NULL, 16);
+	if (d > SCALEPOOL_PCI_DOMAIN_MAX)
+		return false;
+	*domain = (unsigned int)d;
+	*bus = (unsigned int)strtoul(s + dlen + 1, NULL, 16);
+	*devfn = (unsigned int)strtoul(s + dlen + 4, NULL, 16);
+	if (*devfn > 0x1f)
+		return false;
+	*devfn = (*devfn << 3) | (unsigned int)(s[dlen + 7] - '0');
+	return true;
+}
+
+static bool is_bdf(const char *s)
+{
+	unsigned int d, b, devfn;
+
+	return parse_bdf(s, &d, &b, &devfn);
+}
+
+int lp_parse_bdf(const char *bdf, unsigned int *domain, unsigned int *bdf16)
+{
+	unsigned int d, b, devfn;
+
+	if (!parse_bdf(bdf, &d, &b, &devfn))
 		return -EINVAL;
-	sscanf(bdf, "%4x:%2x:%2x.%1u", &d, &b, &dev, &fn);
-	*devid = SCALEPOOL_PCI_DEVID(d, b, (dev << 3) | fn);
+	*domain = d;
+	*bdf16 = SCALEPOOL_PCI_BDF(b, devfn);
 	return 0;
 }
 

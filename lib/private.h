@@ -134,8 +134,11 @@ int lp_parse_int(const char *str, int *val);
 /* pci.c */
 int lp_member_load_peer(struct pool_member *m, const char *dir);
 void lp_member_clear_peer(struct pool_member *m);
-/* "DDDD:BB:DD.F" to SCALEPOOL_PCI_DEVID(); 0 or -EINVAL. */
-int lp_parse_bdf(const char *bdf, unsigned int *devid);
+/*
+ * "DDDD:BB:DD.F" (a domain of 4 to 8 hex digits) to a PCI domain and
+ * SCALEPOOL_PCI_BDF(); 0 or -EINVAL.
+ */
+int lp_parse_bdf(const char *bdf, unsigned int *domain, unsigned int *bdf16);
 
 struct pool_buf {
 	struct pool_ctx *ctx;		/* holds a reference */

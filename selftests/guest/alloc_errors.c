@@ -15,7 +15,7 @@
 #define M		SP_MIB
 #define ALLOC_MIN_SIZE	(offsetof(struct scalepool_alloc, offset) + sizeof(__u64))
 #define FREE_MIN_SIZE	(offsetof(struct scalepool_free, __reserved) + sizeof(__u32))
-#define INFO_MIN_SIZE	(offsetof(struct scalepool_info, placements_ptr) + sizeof(__u64))
+#define INFO_MIN_SIZE	(offsetof(struct scalepool_info, state) + sizeof(__u32))
 #define EXPORT_MIN_SIZE	(offsetof(struct scalepool_export, fd) + sizeof(__s32))
 
 static const __u32 all_policies[] = {
@@ -370,21 +370,90 @@ TEST_F(errors, bad_granularity_is_einval)
 	}
 }
 
-TEST_F(errors, initiator_pci_without_flag_or_reserved_is_einval)
+TEST_F(errors, initiator_pci_fields_without_flag_are_einval)
 {
 	struct scalepool_alloc a;
 	unsigned int p;
 
 	for (p = 0; p < SP_ARRAY_SIZE(all_policies); p++) {
 		valid(&a, self->set, all_policies[p], M);
-		a.initiator_pci = 1;
+		a.initiator_pci_domain = 1;
 		alloc_fails(&a, EINVAL);
 		valid(&a, self->set, all_policies[p], M);
-		a.initiator_pci = 0x80000000;
+		a.initiator_pci_domain = 0x80000000;
 		alloc_fails(&a, EINVAL);
 		valid(&a, self->set, all_policies[p], M);
-		a.__reserved2 = 1;
+		a.initiator_pci_bdf = 1;
 		alloc_fails(&a, EINVAL);
+		valid(&a, self->set, all_policies[p], M);
+		a.initiator_pci_bdf = 0x10000;
+		alloc_fails(&a, EINVAL);
+	}
+}
+
+/*
+ * With the flag: a bus or devfn outside its 8 bits each (anything above
+ * the low 16 bits of @initiator_pci_bdf) and a domain above what Linux
+ * numbers domains with are EINVAL, never masked into another device.
+ */
+TEST_F(errors, initiator_pci_out_of_range_is_einval)
+{
+	const __u32 bad_bdf[] = { 0x10000, 0x1ffff, 0x100ff, 0x80000000,
+				  ~0U };
+	const __u32 bad_domain[] = { 0x80000000, 0x80010000, ~0U };
+	struct scalepool_alloc a;
+	unsigned int i;
+
+	for (i = 0; i < SP_ARRAY_SIZE(bad_bdf); i++) {
+		valid(&a, self->set, SCALEPOOL_POLICY_NEAREST, M);
+		a.flags = SCALEPOOL_ALLOC_PCI_INITIATOR;
+		a.initiator = SCALEPOOL_INITIATOR_LOCAL;
+		a.initiator_pci_bdf = bad_bdf[i];
+		alloc_fails(&a, EINVAL);
+	}
+	for (i = 0; i < SP_ARRAY_SIZE(bad_domain); i++) {
+		valid(&a, self->set, SCALEPOOL_POLICY_NEAREST, M);
+		a.flags = SCALEPOOL_ALLOC_PCI_INITIATOR;
+		a.initiator = SCALEPOOL_INITIATOR_LOCAL;
+		a.initiator_pci_domain = bad_domain[i];
+		alloc_fails(&a, EINVAL);
+	}
+	/* In range but no such device: ENODEV (domain 0x7fffffff is free). */
+	valid(&a, self->set, SCALEPOOL_POLICY_NEAREST, M);
+	a.flags = SCALEPOOL_ALLOC_PCI_INITIATOR;
+	a.initiator = SCALEPOOL_INITIATOR_LOCAL;
+	a.initiator_pci_domain = SCALEPOOL_PCI_DOMAIN_MAX;
+	alloc_fails(&a, ENODEV);
+}
+
+/*
+ * PCI domains above 0xffff (VMD's) are domains of their own: domain
+ * 0x10000 must not alias domain 0, where the host bridge 0000:00:00.0
+ * is (the flag works there, so only the domain makes the difference).
+ */
+TEST_F(errors, initiator_pci_domain_is_not_truncated)
+{
+	const __u32 bdf = SCALEPOOL_PCI_BDF(0, 0);
+	const __u32 domains[] = { 0x10000, 0x20000, 0x7fff0000 };
+	struct scalepool_alloc a;
+	unsigned int i;
+
+	if (access("/sys/bus/pci/devices/0000:00:00.0", F_OK) ||
+	    !access("/sys/bus/pci/devices/10000:00:00.0", F_OK))
+		SKIP(return, "needs 0000:00:00.0 and no PCI domain 10000");
+	valid(&a, self->set, SCALEPOOL_POLICY_NEAREST, M);
+	a.flags = SCALEPOOL_ALLOC_PCI_INITIATOR;
+	a.initiator = SCALEPOOL_INITIATOR_LOCAL;
+	a.initiator_pci_domain = 0;
+	a.initiator_pci_bdf = bdf;
+	alloc_works(&a);
+	for (i = 0; i < SP_ARRAY_SIZE(domains); i++) {
+		valid(&a, self->set, SCALEPOOL_POLICY_NEAREST, M);
+		a.flags = SCALEPOOL_ALLOC_PCI_INITIATOR;
+		a.initiator = SCALEPOOL_INITIATOR_LOCAL;
+		a.initiator_pci_domain = domains[i];
+		a.initiator_pci_bdf = bdf;
+		alloc_fails(&a, ENODEV);
 	}
 }
 
@@ -678,31 +747,19 @@ TEST_F(errors, info_size_contract_and_flags)
 }
 
 /*
- * INFO grew @basis and @__reserved: the struct as first released still
- * works and gets nothing written past its end; the new one gets @basis
- * (a BIND to one member ranks nothing); @__reserved must be 0 and
- * @basis is output only.
+ * INFO's @basis and @state are output only: whatever is passed in, a
+ * live BIND to one member gets BASIS_NONE and no state bit.  ABI 2 takes
+ * no shorter struct (the one without @basis and @state is EINVAL above).
  */
-TEST_F(errors, info_basis_and_reserved)
+TEST_F(errors, info_basis_and_state_are_output_only)
 {
 	struct info_big big;
 	__u32 handle;
 
 	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, M, &handle, NULL));
 	memset(&big, 0, sizeof(big));
-	big.i.size = INFO_MIN_SIZE;
+	big.i.size = offsetof(struct scalepool_info, basis);
 	big.i.handle = handle;
-	big.i.basis = 77;
-	big.i.__reserved = 88;
-	ASSERT_EQ(0, sp_ioctl(self->fd, SCALEPOOL_INFO, &big));
-	EXPECT_EQ(M, big.i.length);
-	EXPECT_EQ(77, big.i.basis);
-	EXPECT_EQ(88, big.i.__reserved);
-
-	memset(&big, 0, sizeof(big));
-	big.i.size = sizeof(big.i);
-	big.i.handle = handle;
-	big.i.__reserved = 1;
 	EXPECT_EQ(-EINVAL, sp_ioctl(self->fd, SCALEPOOL_INFO, &big));
 	EXPECT_EQ(0, big.i.length);
 
@@ -710,10 +767,11 @@ TEST_F(errors, info_basis_and_reserved)
 	big.i.size = sizeof(big.i);
 	big.i.handle = handle;
 	big.i.basis = 77;
+	big.i.state = ~0U;
 	ASSERT_EQ(0, sp_ioctl(self->fd, SCALEPOOL_INFO, &big));
 	EXPECT_EQ(M, big.i.length);
 	EXPECT_EQ(SCALEPOOL_BASIS_NONE, big.i.basis);
-	EXPECT_EQ(0, big.i.__reserved);
+	EXPECT_EQ(0, big.i.state);
 	EXPECT_EQ(0, sp_free(self->fd, handle));
 }
 

@@ -400,6 +400,7 @@ static void revoke_with_live_mapping(struct __test_metadata *_metadata,
 	volatile unsigned char *p, *q;
 	int id, id2, status;
 	struct sp_reader reader = { .pid = -1, .go = -1 };
+	struct scalepool_info info;
 	char path[256];
 	__u64 off;
 	__u32 h;
@@ -410,6 +411,8 @@ static void revoke_with_live_mapping(struct __test_metadata *_metadata,
 	p = sp_map(self->fd, off, SP_MIB);
 	ASSERT_NE(MAP_FAILED, p);
 	memset((void *)p, 0x5a, SP_MIB);
+	ASSERT_EQ(0, sp_info(self->fd, h, &info, NULL, 0));
+	EXPECT_EQ(0, info.state);
 	/* Inherited mapping: readable before revocation. */
 	ASSERT_EQ(0, sp_reader_start(&reader, p, 4096, 0x5a));
 	if (how == BY_UNBIND) {
@@ -427,6 +430,12 @@ static void revoke_with_live_mapping(struct __test_metadata *_metadata,
 	EXPECT_EQ(SIGBUS, WTERMSIG(status));
 	/* This process too. */
 	EXPECT_EQ(SIGBUS, sp_read_signal(p));
+	/* INFO says why: the allocation was revoked. */
+	ASSERT_EQ(0, sp_info(self->fd, h, &info, NULL, 0));
+	EXPECT_EQ(SCALEPOOL_INFO_STATE_REVOKED, info.state) {
+		TH_LOG("INFO state %#x after the member went", info.state);
+	}
+	EXPECT_EQ(SP_MIB, info.length);
 	/* A new mapping of the handle faults the same way. */
 	q = sp_map(self->fd, off, SP_MIB);
 	ASSERT_NE(MAP_FAILED, q);
@@ -446,6 +455,8 @@ static void revoke_with_live_mapping(struct __test_metadata *_metadata,
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(-1, sp_check_zero((void *)p, SP_MIB));
 	munmap((void *)p, SP_MIB);
+	ASSERT_EQ(0, sp_info(self->fd, h, &info, NULL, 0));
+	EXPECT_EQ(0, info.state);
 	EXPECT_EQ(0, sp_free(self->fd, h));
 }
 
@@ -642,20 +653,28 @@ static int find_nvme(bool root_bus, char *bdf, size_t len)
 	return found;
 }
 
-static __u32 devid(const char *bdf)
+/* A PCI device as ALLOC names it: the domain, then bus and devfn. */
+struct pci_id {
+	__u32 domain, bdf;
+};
+
+static struct pci_id devid(const char *bdf)
 {
 	unsigned int dom, bus, dev, fn;
+	struct pci_id id = { 0, 0 };
 
 	if (sscanf(bdf, "%x:%x:%x.%u", &dom, &bus, &dev, &fn) != 4)
-		return 0;
-	return SCALEPOOL_PCI_DEVID(dom, bus, (dev << 3) | fn);
+		return id;
+	id.domain = dom;
+	id.bdf = SCALEPOOL_PCI_BDF(bus, (dev << 3) | fn);
+	return id;
 }
 
 /* NEAREST for a PCI device; the member that got it, or -errno. */
 /* INFO's basis of the last allocation nearest_pci() placed. */
 static __u32 nearest_pci_basis;
 
-static int nearest_pci(int fd, __u32 flags, __u32 initiator_pci,
+static int nearest_pci(int fd, __u32 flags, struct pci_id initiator_pci,
 		       int initiator, __u32 policy)
 {
 	struct scalepool_placement pl[2];
@@ -664,7 +683,8 @@ static int nearest_pci(int fd, __u32 flags, __u32 initiator_pci,
 	int ret, member;
 
 	sp_alloc_init(&a, policy, flags, SP_MIB, NULL, 0, NULL, 0, initiator);
-	a.initiator_pci = initiator_pci;
+	a.initiator_pci_domain = initiator_pci.domain;
+	a.initiator_pci_bdf = initiator_pci.bdf;
 	ret = sp_ioctl(fd, SCALEPOOL_ALLOC, &a);
 	if (ret)
 		return ret;
@@ -770,7 +790,9 @@ TEST_F(bar, nearest_pci_initiator)
 				       SCALEPOOL_INITIATOR_LOCAL,
 				       SCALEPOOL_POLICY_NEAREST));
 	EXPECT_EQ(-ENODEV, nearest_pci(self->fd, F,
-				       SCALEPOOL_PCI_DEVID(0, 0xfe, 0xff),
+				       (struct pci_id){
+					       0, SCALEPOOL_PCI_BDF(0xfe, 0xff)
+				       },
 				       SCALEPOOL_INITIATOR_LOCAL,
 				       SCALEPOOL_POLICY_NEAREST));
 }

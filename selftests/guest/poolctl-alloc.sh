@@ -55,10 +55,11 @@ n0=$(member_of_node 0)
 n1=$(member_of_node 1)
 run alloc --size 4M --nodes 0
 tap_ok "alloc --size 4M --nodes 0 succeeds" ok_run
-tap_is "the output is {size, policy, placement, basis}, of the right types" \
+tap_is "the output is {size, policy, placement, basis, revoked}, of the \
+right types" \
 	"$(jq -c '[keys, (.size | type), (.policy | type),
-		(.placement | type), (.basis | type)]' <<<"$out" 2>&1)" \
-	'[["basis","placement","policy","size"],"number","string","array","string"]'
+		(.placement | type), (.basis | type), .revoked]' <<<"$out" 2>&1)" \
+	'[["basis","placement","policy","revoked","size"],"number","string","array","string",false]'
 tap_is "placement entries are {member, node, bytes, huge_bytes}" \
 	"$(jq -c '[.placement[] | [keys, ([.[] | type] | unique)]] | unique' \
 		<<<"$out" 2>&1)" \

@@ -5,6 +5,7 @@
  * rules").  Runs in the guest with scalepool.ko loaded.
  */
 #include <dirent.h>
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -190,6 +191,64 @@ TEST_F(query, bad_pointers_are_efault)
 	EXPECT_EQ(-1, ioctl(self->fd, SCALEPOOL_QUERY, q));
 	EXPECT_EQ(EFAULT, errno);
 	munmap(map, 2 * page);
+}
+
+/*
+ * ABI version 2's layouts, field by field: no implicit padding anywhere
+ * (so 32-bit and 64-bit programs agree, and compat_ioctl needs no
+ * translation), no leftover reserved fields in ALLOC and INFO, and the
+ * version in QUERY and sysfs is 2.
+ */
+#define AT(type, field, off)	static_assert(offsetof(type, field) == (off), \
+					      #type "." #field)
+AT(struct scalepool_query, abi_version, 8);
+AT(struct scalepool_query, caps, 16);
+static_assert(sizeof(struct scalepool_query) == 24, "query");
+AT(struct scalepool_alloc, length, 8);
+AT(struct scalepool_alloc, policy, 16);
+AT(struct scalepool_alloc, nr_members, 20);
+AT(struct scalepool_alloc, members_ptr, 24);
+AT(struct scalepool_alloc, weights_ptr, 32);
+AT(struct scalepool_alloc, granularity, 40);
+AT(struct scalepool_alloc, initiator, 48);
+AT(struct scalepool_alloc, initiator_pci_domain, 52);
+AT(struct scalepool_alloc, initiator_pci_bdf, 56);
+AT(struct scalepool_alloc, handle, 60);
+AT(struct scalepool_alloc, offset, 64);
+static_assert(sizeof(struct scalepool_alloc) == 72, "alloc");
+AT(struct scalepool_free, handle, 8);
+static_assert(sizeof(struct scalepool_free) == 16, "free");
+AT(struct scalepool_info, handle, 8);
+AT(struct scalepool_info, policy, 12);
+AT(struct scalepool_info, length, 16);
+AT(struct scalepool_info, offset, 24);
+AT(struct scalepool_info, alloc_flags, 32);
+AT(struct scalepool_info, nr_placements, 36);
+AT(struct scalepool_info, placements_ptr, 40);
+AT(struct scalepool_info, basis, 48);
+AT(struct scalepool_info, state, 52);
+static_assert(sizeof(struct scalepool_info) == 56, "info");
+AT(struct scalepool_placement, bytes, 8);
+static_assert(sizeof(struct scalepool_placement) == 24, "placement");
+AT(struct scalepool_export, fd, 12);
+static_assert(sizeof(struct scalepool_export) == 16, "export");
+
+TEST(abi_version_is_2)
+{
+	struct scalepool_query q = { .size = sizeof(q) };
+	char buf[16] = "";
+	int fd = open("/dev/scalepool", O_RDONLY | O_CLOEXEC), sfd;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioctl(fd, SCALEPOOL_QUERY, &q));
+	EXPECT_EQ(2, SCALEPOOL_ABI_VERSION);
+	EXPECT_EQ(2, q.abi_version);
+	close(fd);
+	sfd = open("/sys/kernel/scalepool/abi_version", O_RDONLY);
+	ASSERT_LE(0, sfd);
+	EXPECT_LT(0, read(sfd, buf, sizeof(buf) - 1));
+	close(sfd);
+	EXPECT_STREQ("2\n", buf);
 }
 
 TEST(device_node_is_root_only)

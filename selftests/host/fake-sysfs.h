@@ -88,7 +88,7 @@ static inline void fake_pool(const char *sys, const char *nodes)
 {
 	mkdir(sys, 0755);
 	mkdir(nodes, 0755);
-	put(sys, "abi_version", "1");
+	put(sys, "abi_version", "2");
 	put_member(sys, 2, "node", 2, "cxl", 256ULL << 20);
 	put_member(sys, 0, "node", 0, "dram", 1ULL << 30);
 	put_member(sys, 1, "node", 1, "dram", 1ULL << 30);

@@ -117,7 +117,8 @@ TEST_F(pool, null_opts_is_tiered_everywhere_from_here)
 	EXPECT_EQ(0ULL, self->req.weights_ptr);
 	EXPECT_EQ(0ULL, self->req.granularity);
 	EXPECT_EQ(SCALEPOOL_INITIATOR_LOCAL, self->req.initiator);
-	EXPECT_EQ(0U, self->req.initiator_pci);
+	EXPECT_EQ(0U, self->req.initiator_pci_domain);
+	EXPECT_EQ(0U, self->req.initiator_pci_bdf);
 	EXPECT_EQ(0U, self->req.handle);
 }
 
@@ -161,6 +162,50 @@ TEST_F(pool, node_0_is_an_initiator_only_when_set)
 	opts.initiator = POOL_INITIATOR_LOCAL;
 	ASSERT_EQ(0, request(self, 4096, &opts));
 	EXPECT_EQ(SCALEPOOL_INITIATOR_LOCAL, self->req.initiator);
+}
+
+/* The domain is a full int: VMD's (0x10000 and up) are their own. */
+TEST_F(pool, initiator_pci_keeps_the_whole_domain)
+{
+	static const struct {
+		const char *bdf;
+		unsigned int domain, bdf16;
+	} good[] = {
+		{ "0000:00:00.0", 0, 0 },
+		{ "0000:01:1f.7", 0, 0x01ff },
+		{ "ffff:ff:00.1", 0xffff, 0xff01 },
+		{ "10000:00:01.0", 0x10000, 0x0008 },
+		{ "12345:0a:03.2", 0x12345, 0x0a1a },
+		{ "7fffffff:00:00.0", 0x7fffffff, 0 },
+	};
+	static const char *const bad[] = {
+		"000:00:00.0", "100000000:00:00.0", "80000000:00:00.0",
+		"0000:100:00.0", "0000:00:20.0", "0000:00:00.8", "0000:0:00.0",
+		"0000:00:00", "0000:00:00.0 ", "g000:00:00.0", "0000:00:0g.0",
+		"0000-00:00.0", "",
+	};
+	POOL_OPTS(pool_alloc_opts, opts, .policy = POOL_POLICY_NEAREST);
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		opts.initiator_pci = good[i].bdf;
+		ASSERT_EQ(0, request(self, 4096, &opts)) {
+			TH_LOG("%s", good[i].bdf);
+		}
+		EXPECT_EQ(good[i].domain, self->req.initiator_pci_domain) {
+			TH_LOG("%s", good[i].bdf);
+		}
+		EXPECT_EQ(good[i].bdf16, self->req.initiator_pci_bdf) {
+			TH_LOG("%s", good[i].bdf);
+		}
+		EXPECT_TRUE(self->req.flags & SCALEPOOL_ALLOC_PCI_INITIATOR);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		opts.initiator_pci = bad[i];
+		EXPECT_EQ(-EINVAL, request(self, 4096, &opts)) {
+			TH_LOG("'%s' was taken", bad[i]);
+		}
+	}
 }
 
 TEST_F(pool, zeroed_opts_are_bind)

@@ -30,10 +30,11 @@ const char usage_alloc[] =
 "usage: poolctl alloc --size <size> [<options>]\n"
 "\n"
 "Allocate memory from the pool, print where it landed as JSON,\n"
-"{\"size\", \"policy\", \"placement\": [...], \"basis\"}, and free it\n"
-"on exit.  \"basis\" says what placed it: \"measured\", \"firmware\" or\n"
-"\"distance\" figures, \"none\" (the caller's order), null when the\n"
-"module does not say.\n"
+"{\"size\", \"policy\", \"placement\": [...], \"basis\", \"revoked\"},\n"
+"and free it on exit.  \"basis\" says what placed it: \"measured\",\n"
+"\"firmware\" or \"distance\" figures, \"none\" (the caller's order),\n"
+"null when the module does not say; \"revoked\" whether the member\n"
+"holding it went away.\n"
 "\n"
 "    -s, --size <size>         bytes, with a K, M, G or T suffix\n"
 "    -p, --policy <policy>     bind, preferred, interleave, nearest or\n"
@@ -412,7 +413,7 @@ static int print_result(struct pool_buf *buf)
 	struct json_object *root, *placement, *p;
 	struct pool_placement *pl = NULL;
 	const char *basis = NULL;
-	int i, n;
+	int i, n, state;
 	bool ok = true;
 
 	/* null where the module does not say (before measured figures). */
@@ -421,6 +422,10 @@ static int print_result(struct pool_buf *buf)
 		basis = pool_basis_name(n);
 	else if (n != -EOPNOTSUPP)
 		return poolctl_cmd_error(CMD, -n, "cannot read the placement");
+
+	state = pool_buf_get_state(buf);
+	if (state < 0)
+		return poolctl_cmd_error(CMD, -state, "cannot read the state");
 
 	n = pool_buf_get_placement(buf, NULL, 0);
 	if (n > 0) {
@@ -458,6 +463,8 @@ static int print_result(struct pool_buf *buf)
 		       &ok);
 		pj_add(root, "placement", placement, &ok);
 		pj_add(root, "basis", pj_str(basis, &ok), &ok);
+		pj_add(root, "revoked",
+		       pj_bool(state & POOL_BUF_REVOKED, &ok), &ok);
 	} else {
 		json_object_put(placement);
 	}

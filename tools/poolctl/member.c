@@ -2,6 +2,7 @@
 /*
  * poolctl member: add and remove peer members (PCI BARs).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -13,6 +14,7 @@
 
 #include <json-c/json.h>
 #include <libpool.h>
+#include <linux/scalepool.h>
 
 #include "poolctl.h"
 
@@ -194,14 +196,22 @@ static int print_member(struct pool_member *m)
 	return poolctl_print_json(CMD, root, ok, stdout);
 }
 
+/* As sysfs names PCI devices: a domain of 4 to 8 hex digits (an int). */
 static bool is_bdf(const char *s)
 {
-	unsigned int d, b, dev, fn;
+	size_t dlen = strcspn(s, ":"), i;
+	unsigned int b, dev, fn;
 	int n = 0;
 
-	return strlen(s) == 12 &&
-	       sscanf(s, "%4x:%2x:%2x.%1u%n", &d, &b, &dev, &fn, &n) == 4 &&
-	       n == 12 && dev <= 0x1f && fn <= 7;
+	if (dlen < 4 || dlen > 8 || strlen(s) != dlen + 8)
+		return false;
+	for (i = 0; i < dlen; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	return strtoul(s, NULL, 16) <= SCALEPOOL_PCI_DOMAIN_MAX &&
+	       sscanf(s + dlen, ":%2x:%2x.%1u%n", &b, &dev, &fn, &n) == 3 &&
+	       n == 8 && isxdigit((unsigned char)s[dlen + 1]) &&
+	       isxdigit((unsigned char)s[dlen + 4]) && dev <= 0x1f && fn <= 7;
 }
 
 static int member_add(int argc, char **argv, struct pool_ctx **ctx)

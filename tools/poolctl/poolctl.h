@@ -93,6 +93,7 @@ void pj_add(struct json_object *obj, const char *key,
 void pj_append(struct json_object *arr, struct json_object *val, bool *ok);
 struct json_object *pj_u64(unsigned long long v, bool *ok);
 struct json_object *pj_int(long long v, bool *ok);
+struct json_object *pj_bool(bool v, bool *ok);
 struct json_object *pj_str(const char *s, bool *ok);	/* NULL: null */
 /* Prints @root pretty (when @ok) and frees it; 0 or 1. */
 int poolctl_print_json(const char *cmd, struct json_object *root, bool ok,

@@ -168,6 +168,15 @@ struct json_object *pj_int(long long v, bool *ok)
 	return j;
 }
 
+struct json_object *pj_bool(bool v, bool *ok)
+{
+	struct json_object *j = json_object_new_boolean(v);
+
+	if (!j)
+		*ok = false;
+	return j;
+}
+
 struct json_object *pj_str(const char *s, bool *ok)
 {
 	struct json_object *j;

@@ -20,8 +20,8 @@
  *
  * - It starts with ``__u32 size; __u32 flags;``.  @size is sizeof the
  *   struct as user space was compiled; the kernel reads that many bytes.
- * - A @size below the command's minimum (the struct as first released)
- *   gets EINVAL.  A @size above what the kernel knows is accepted when
+ * - A @size below the command's minimum (the struct as released with
+ *   ABI version 2) gets EINVAL.  A @size above what the kernel knows is accepted when
  *   the extra bytes are zero (a newer program on an older kernel) and
  *   gets E2BIG otherwise.  Output is written back for
  *   min(@size, kernel size) bytes.
@@ -32,7 +32,12 @@
  *   raw pointers; padding is explicit, named __reserved, and must be 0
  *   (EINVAL otherwise).
  * - SCALEPOOL_CMD_QUERY reports the ABI version and capability bits;
- *   programs test capabilities rather than versions.
+ *   programs test capabilities rather than versions.  Version 2 changed
+ *   the layout of struct scalepool_alloc and struct scalepool_info and
+ *   the meaning of handles and mmap offsets; version 1 programs must be
+ *   rebuilt (libpool refuses a module of another version).
+ * - The structs have the same layout for 32-bit and 64-bit user space,
+ *   so 32-bit processes use the same commands (compat_ioctl).
  *
  * Handles and mmap offsets (ALLOC's @handle and @offset) belong to the
  * fd that made them.  Neither is handed out again soon after FREE:
@@ -51,7 +56,7 @@
 
 /* 0xCB 00-1F is taken (ioctl-number.rst); scalepool uses 0xCB 80-FF. */
 #define SCALEPOOL_TYPE		0xCB
-#define SCALEPOOL_ABI_VERSION	1
+#define SCALEPOOL_ABI_VERSION	2
 
 #define SCALEPOOL_CMD_BASE	0x80
 #define SCALEPOOL_CMD_QUERY	0x80
@@ -177,7 +182,10 @@ struct scalepool_query {
 #define SCALEPOOL_ALLOC_POPULATE	_BITUL(0)
 /* Use 4 KiB pages only (move_pages(2) sees every page). */
 #define SCALEPOOL_ALLOC_NO_HUGE		_BITUL(1)
-/* NEAREST only: @initiator_pci, not @initiator, names the initiator. */
+/*
+ * NEAREST only: @initiator_pci_domain and @initiator_pci_bdf, not
+ * @initiator, name the initiator.
+ */
 #define SCALEPOOL_ALLOC_PCI_INITIATOR	_BITUL(2)
 
 /* Limits of struct scalepool_alloc fields. */
@@ -191,10 +199,11 @@ struct scalepool_query {
 #define SCALEPOOL_MAX_GRANULARITY	0x40000000ULL	/* 1 GiB */
 /* The initiator is the CPU node of the calling thread. */
 #define SCALEPOOL_INITIATOR_LOCAL	(-1)
-/* struct scalepool_alloc @initiator_pci: PCI domain, bus, device.function */
-#define SCALEPOOL_PCI_DEVID(domain, bus, devfn) \
-	((((__u32)(domain) & 0xffff) << 16) | (((__u32)(bus) & 0xff) << 8) | \
-	 ((__u32)(devfn) & 0xff))
+/* struct scalepool_alloc @initiator_pci_bdf: PCI bus and device.function */
+#define SCALEPOOL_PCI_BDF(bus, devfn) \
+	((((__u32)(bus) & 0xff) << 8) | ((__u32)(devfn) & 0xff))
+/* Highest @initiator_pci_domain (Linux's PCI domain numbers are ints). */
+#define SCALEPOOL_PCI_DOMAIN_MAX	0x7fffffff
 
 /**
  * struct scalepool_alloc - ioctl(SCALEPOOL_ALLOC)
@@ -219,14 +228,20 @@ struct scalepool_query {
  *             NUMA node placement is for, or SCALEPOOL_INITIATOR_LOCAL;
  *             a node without CPUs gets EINVAL (checked, and else
  *             ignored, for the other policies)
- * @initiator_pci: with SCALEPOOL_ALLOC_PCI_INITIATOR (NEAREST only,
- *                 EINVAL otherwise): SCALEPOOL_PCI_DEVID() of the PCI
- *                 device placement is for (ENODEV when there is none);
- *                 @initiator must then be SCALEPOOL_INITIATOR_LOCAL.
- *                 Must be 0 without the flag.
+ * @initiator_pci_domain: with SCALEPOOL_ALLOC_PCI_INITIATOR (NEAREST
+ *                        only, EINVAL otherwise): the PCI domain
+ *                        (segment) of the device placement is for, 0 to
+ *                        SCALEPOOL_PCI_DOMAIN_MAX (EINVAL above; domains
+ *                        above 0xffff, such as VMD's, are domains of
+ *                        their own).  Must be 0 without the flag.
+ * @initiator_pci_bdf: with SCALEPOOL_ALLOC_PCI_INITIATOR:
+ *                     SCALEPOOL_PCI_BDF(bus, devfn) of that device; bits
+ *                     above the low 16 get EINVAL.  ENODEV when no such
+ *                     device exists.  @initiator must then be
+ *                     SCALEPOOL_INITIATOR_LOCAL.  Must be 0 without the
+ *                     flag.
  * @handle: output, the allocation's handle, meaningful on this fd only;
  *          never 0
- * @__reserved2: must be 0
  * @offset: output, the mmap offset of the allocation on this fd: the
  *          start of a range of the fd's offset space as long as the
  *          allocation (2 MiB-aligned when it is 2 MiB or longer), below
@@ -255,7 +270,8 @@ struct scalepool_query {
  * Memory of "bar" members is mapped write-combined as PFN mappings (no
  * struct page: GUP fails).  When a peer member goes (remove_member,
  * driver unbind, hot unplug), every mapping of its allocations is
- * zapped and later accesses get SIGBUS; the handles stay until FREE.
+ * zapped and later accesses get SIGBUS; the handles stay until FREE,
+ * and INFO reports SCALEPOOL_INFO_STATE_REVOKED.
  */
 struct scalepool_alloc {
 	__u32 size;
@@ -267,9 +283,9 @@ struct scalepool_alloc {
 	__aligned_u64 weights_ptr;
 	__aligned_u64 granularity;
 	__s32 initiator;
-	__u32 initiator_pci;
+	__u32 initiator_pci_domain;
+	__u32 initiator_pci_bdf;
 	__u32 handle;
-	__u32 __reserved2;
 	__aligned_u64 offset;
 };
 
@@ -322,6 +338,13 @@ struct scalepool_placement {
 /* Figures measured from the initiator (members/<id>/measured). */
 #define SCALEPOOL_BASIS_MEASURED	3
 
+/* struct scalepool_info @state */
+/*
+ * The peer member holding the memory went away: its mappings were
+ * zapped (accesses get SIGBUS), EXPORT gets ENODEV.  FREE still works.
+ */
+#define SCALEPOOL_INFO_STATE_REVOKED	_BITUL(0)
+
 /**
  * struct scalepool_info - ioctl(SCALEPOOL_INFO)
  * @size: sizeof(struct scalepool_info)
@@ -341,12 +364,9 @@ struct scalepool_placement {
  *         NEAREST what picked the member over the runner-up, for BIND,
  *         PREFERRED and TIERED what ordered the members they fill, for
  *         INTERLEAVE MEASURED when measured bandwidths gave the weights.
- *         Filled in by kernels with SCALEPOOL_CAP_MEASURED (an older
- *         kernel leaves it as passed); ignored on input.
- * @__reserved: must be 0
- *
- * A @size that ends at @placements_ptr (the struct before @basis) is
- * accepted and gets no @basis.
+ *         Ignored on input.
+ * @state: output, SCALEPOOL_INFO_STATE_* bits: what happened to the
+ *         allocation since ALLOC; ignored on input
  */
 struct scalepool_info {
 	__u32 size;
@@ -359,7 +379,7 @@ struct scalepool_info {
 	__u32 nr_placements;
 	__aligned_u64 placements_ptr;
 	__u32 basis;
-	__u32 __reserved;
+	__u32 state;
 };
 
 #define SCALEPOOL_INFO _IO(SCALEPOOL_TYPE, SCALEPOOL_CMD_INFO)
