@@ -21,6 +21,10 @@ DMABUF_TESTS := $(BUILD)/selftests/guest/dmabuf \
 	$(BUILD)/selftests/guest/dmabuf_peer
 $(DMABUF_TESTS): GUEST_LDLIBS += -L$(BUILD) -lpool -Wl,-rpath,'$$ORIGIN/../..'
 $(DMABUF_TESTS): $(BUILD)/$(LIB_SONAME)
+# A 32-bit program (gcc-multilib, installed by tools/setup), static so
+# that the guest needs no 32-bit libraries.
+$(BUILD)/selftests/guest/compat32: SELFTEST_CFLAGS += -m32 -static \
+	-D_FILE_OFFSET_BITS=64 -Wno-pointer-to-int-cast -Wno-clobbered
 
 $(BUILD)/selftests/guest/%: selftests/guest/%.c kernel/uapi/linux/scalepool.h \
 		$(wildcard selftests/guest/*.h) \
