@@ -619,12 +619,12 @@ static void o_path_order(struct __test_metadata *_metadata, int fd,
 	EXPECT_EQ(0, sp_free(fd, handle));
 }
 
-TEST_F(order, o_path_holder_then_close_then_reexport)
+TEST_F_TIMEOUT(order, o_path_holder_then_close_then_reexport, 120)
 {
 	o_path_order(_metadata, self->fd, self->m0, 0);
 }
 
-TEST_F(order, o_path_holder_closed_before_reexport)
+TEST_F_TIMEOUT(order, o_path_holder_closed_before_reexport, 120)
 {
 	o_path_order(_metadata, self->fd, self->m0, 1);
 }
@@ -791,7 +791,7 @@ TEST_F(order, fdinfo_counts_exported_allocations)
 }
 
 /* poolctl stat (JSON, through jq) shows this process's exports. */
-TEST_F(order, poolctl_stat_shows_exports)
+TEST_F_TIMEOUT(order, poolctl_stat_shows_exports, 120)
 {
 	unsigned long long n = ~0ULL, bytes = ~0ULL;
 	char dir[4096], cmd[8192];
