@@ -87,6 +87,8 @@ static int sp_import_walk(struct sg_table *sgt, struct sp_import_check *c)
 	for_each_sgtable_dma_sg(sgt, sg, i) {
 		if (fatal_signal_pending(current))
 			return -EINTR;
+		if (!c->nents)
+			c->dma_addr = sg_dma_address(sg);
 		ret = sp_import_read(sg_dma_address(sg), sg_dma_len(sg),
 				     &c->checksum);
 		if (ret)
@@ -383,6 +385,7 @@ static long sp_import_ioctl(struct file *file, unsigned int cmd,
 	c.length = 0;
 	c.checksum = 0;
 	c.size = 0;
+	c.dma_addr = 0;
 	ret = sp_import_check(&c);
 	if (ret)
 		return ret;

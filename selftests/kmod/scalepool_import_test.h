@@ -39,6 +39,8 @@
  * @length: out, sum of the segments' DMA lengths
  * @checksum: out, FNV-1a 64 of the bytes, in scatterlist order
  * @size: out, the dma-buf's size
+ * @dma_addr: out, the DMA address of the first segment, for tests of which
+ *            address an importer gets (a PCI bus address, a DMA mapping)
  */
 struct sp_import_check {
 	__s32 fd;
@@ -48,6 +50,7 @@ struct sp_import_check {
 	__u64 length;
 	__u64 checksum;
 	__u64 size;
+	__u64 dma_addr;
 };
 
 #define SP_IMPORT_CHECK	_IOWR('S', 0x01, struct sp_import_check)
