@@ -510,9 +510,15 @@ static bool sp_bar_is_mem(struct pci_dev *pdev, int bar)
 	       pci_resource_len(pdev, bar);
 }
 
-/* @bar checked, or the largest memory BAR for -1. */
+/*
+ * @bar checked, or for -1 the largest prefetchable memory BAR.  A BAR
+ * that is not prefetchable may hold registers, which the write-combined
+ * mapping and the zeroing of every allocation would write: it becomes a
+ * member only when the admin names it, saying it is memory.
+ */
 static int sp_pick_bar(struct pci_dev *pdev, int bar)
 {
+	bool not_prefetchable = false;
 	int i, best = -1;
 
 	if (bar >= 0) {
@@ -521,13 +527,18 @@ static int sp_pick_bar(struct pci_dev *pdev, int bar)
 		best = bar;
 	} else {
 		for (i = 0; i < PCI_STD_NUM_BARS; i++) {
-			if (sp_bar_is_mem(pdev, i) &&
-			    (best < 0 || pci_resource_len(pdev, i) >
-					 pci_resource_len(pdev, best)))
+			if (!sp_bar_is_mem(pdev, i))
+				continue;
+			if (!(pci_resource_flags(pdev, i) & IORESOURCE_PREFETCH)) {
+				not_prefetchable = true;
+				continue;
+			}
+			if (best < 0 || pci_resource_len(pdev, i) >
+					pci_resource_len(pdev, best))
 				best = i;
 		}
 		if (best < 0)
-			return -EINVAL;
+			return not_prefetchable ? -EOPNOTSUPP : -EINVAL;
 	}
 	if (pci_resource_len(pdev, best) < SP_BAR_MIN_SIZE)
 		return -ERANGE;
@@ -701,10 +712,15 @@ static int sp_bar_member_add(struct pci_dev *pdev, int bar)
  * sp_sysfs_add_bar() - /sys/kernel/scalepool/add_bar
  * @buf: "DDDD:BB:DD.F" or "DDDD:BB:DD.F N", with an optional newline
  *
+ * Without a BAR index, the device's largest prefetchable memory BAR; a
+ * BAR that is not prefetchable only when named.
+ *
  * Return: 0, or -EPERM (no CAP_SYS_ADMIN, or kernel lockdown), -EINVAL
- * (syntax, BAR index, not a memory BAR), -ENODEV (no such device, or not
- * bound to scalepool), -EBUSY (bound to another driver, or the region is
- * claimed), -ERANGE (BAR below 1 MiB), -EEXIST (already a member).
+ * (syntax, BAR index, not a memory BAR), -EOPNOTSUPP (no BAR named and
+ * the device's memory BARs are not prefetchable), -ENODEV (no such
+ * device, or not bound to scalepool), -EBUSY (bound to another driver,
+ * or the region is claimed), -ERANGE (BAR below 1 MiB), -EEXIST
+ * (already a member).
  */
 int sp_sysfs_add_bar(const char *buf)
 {

@@ -5,9 +5,11 @@
  * mapped and checked, zeroing of reused BAR memory, revocation (remove
  * and unbind with a live mapping: SIGBUS in the process, no kernel
  * report, which tools/vm/run turns into a failure), re-adding, every
- * bad input with its errno, peer distances and the placement rules.
+ * bad input with its errno, BARs that are not prefetchable (refused
+ * unless named), peer distances and the placement rules.
  * Runs in the guest of the "peer" topology (three ivshmem-plain devices:
- * two behind a PCIe switch, one on pcie.0) with the module loaded.
+ * two behind a PCIe switch, one on pcie.0, and QEMU's edu device) with
+ * the module loaded.
  */
 #include <sched.h>
 #include <signal.h>
@@ -574,6 +576,79 @@ TEST_F(bar, bad_inputs)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	EXPECT_EQ(id, sp_member_of_pci("bar", self->bdf));
+}
+
+#define EDU_VENDOR	0x1234	/* QEMU's edu device: BAR 0 is 1 MiB of */
+#define EDU_DEVICE	0x11e8	/* registers, not prefetchable */
+
+/* BAR @bar's resource flags (sysfs "resource"), 0 when absent. */
+static unsigned long long bar_flags(const char *bdf, int bar)
+{
+	unsigned long long start, end, flags = 0;
+	char path[256];
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), PCI_DEVS "/%s/resource", bdf);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	for (i = 0; i <= bar; i++) {
+		if (fscanf(f, "%llx %llx %llx", &start, &end, &flags) != 3) {
+			flags = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return flags;
+}
+
+#define IORESOURCE_MEM		0x200
+#define IORESOURCE_PREFETCH	0x2000
+
+/*
+ * A BAR that is not prefetchable may be registers: the default
+ * (no BAR named) refuses it with EOPNOTSUPP and adds nothing, naming
+ * it adds it.  ivshmem's register BAR 0 is refused even named (ERANGE:
+ * 256 bytes), and its default is still the prefetchable BAR 2.
+ */
+TEST_F(bar, bar_not_prefetchable)
+{
+	struct sp_pci_dev edu;
+	char arg[64];
+	int id;
+
+	if (sp_pci_find(EDU_VENDOR, EDU_DEVICE, 1, &edu, 1) != 1)
+		SKIP(return, "needs the peer topology's edu device");
+	ASSERT_EQ(IORESOURCE_MEM,
+		  bar_flags(edu.bdf, 0) & (IORESOURCE_MEM |
+					   IORESOURCE_PREFETCH));
+	ASSERT_LE(SP_MIB, bar_size(edu.bdf, 0));
+
+	ASSERT_EQ(0, bind_sp(edu.bdf));
+	EXPECT_EQ(-EOPNOTSUPP, add_bar(edu.bdf));
+	EXPECT_EQ(-1, sp_member_of_pci("bar", edu.bdf));
+	snprintf(arg, sizeof(arg), "%s 0", edu.bdf);
+	EXPECT_EQ(0, add_bar(arg));
+	id = sp_member_of_pci("bar", edu.bdf);
+	EXPECT_LE(0, id);
+	if (id >= 0) {
+		EXPECT_EQ((long long)bar_size(edu.bdf, 0),
+			  sp_member_ll(id, "capacity"));
+		EXPECT_EQ(0, sp_remove_member(id));
+	}
+	unbind_sp(edu.bdf);
+
+	/* ivshmem: BAR 0 registers, BAR 2 prefetchable memory. */
+	EXPECT_EQ(0, bar_flags(self->bdf, 0) & IORESOURCE_PREFETCH);
+	EXPECT_NE(0, bar_flags(self->bdf, 2) & IORESOURCE_PREFETCH);
+	ASSERT_EQ(0, bind_sp(self->bdf));
+	snprintf(arg, sizeof(arg), "%s 0", self->bdf);
+	EXPECT_EQ(-ERANGE, add_bar(arg));
+	EXPECT_EQ(-1, sp_member_of_pci("bar", self->bdf));
+	id = add_member(self->bdf);
+	ASSERT_LE(0, id);
+	EXPECT_EQ(2, sp_member_ll(id, "bar"));
 }
 
 /* Hops through the switch between the two behind it; -1 via pcie.0. */
