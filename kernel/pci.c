@@ -244,16 +244,40 @@ ssize_t sp_peer_distances_show(const struct sp_member *m, char *buf)
 	return len;
 }
 
+/*
+ * Zero @len bytes of a BAR through the kernel's mapping: a BAR may be
+ * many GiB, so in chunks, with a reschedule between them, and given up
+ * (-EINTR) when the caller is being killed.
+ */
+static int sp_bar_zero(void __iomem *kaddr, u64 len)
+{
+	u64 off, n;
+
+	for (off = 0; off < len; off += n) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		n = min_t(u64, len - off, SP_ZERO_CHUNK);
+		memset_io(kaddr + off, 0, n);
+		cond_resched();
+	}
+	return 0;
+}
+
 /* One extent of a BAR, zeroed. */
 static int sp_bar_alloc(struct sp_alloc *a, struct sp_peer *p)
 {
 	unsigned long phys;
+	int ret;
 
 	phys = gen_pool_alloc(p->pool, a->length);
 	if (!phys)
 		return -ENOMEM;
 	/* Whatever the last user left there is not the new owner's. */
-	memset_io(p->kaddr + (phys - p->start), 0, a->length);
+	ret = sp_bar_zero(p->kaddr + (phys - p->start), a->length);
+	if (ret) {
+		gen_pool_free(p->pool, phys, a->length);
+		return ret;
+	}
 	a->backing = SP_BACKING_BAR;
 	a->phys = phys;
 	return 0;
@@ -267,7 +291,8 @@ static int sp_bar_alloc(struct sp_alloc *a, struct sp_peer *p)
  * the kernel's P2PDMA pool for "p2pmem") and zeroes it.
  *
  * Return: 0, -ENOENT when the member went away meanwhile, -ENOSPC when
- * its limit stopped it, -ENOMEM when the BAR has no free extent that big.
+ * its limit stopped it, -ENOMEM when the BAR has no free extent that big,
+ * -EINTR when a fatal signal stopped the zeroing (nothing is kept).
  */
 int sp_peer_alloc(struct sp_alloc *a)
 {

@@ -15,6 +15,7 @@
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/seqlock.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 #include <asm/page.h>
@@ -343,6 +344,9 @@ int sp_mmap_setup(struct sp_alloc *a, struct vm_area_struct *vma);
 void sp_alloc_revoke(struct sp_alloc *a);
 
 /* pci.c: peer members */
+/* Peer memory is zeroed this much at a time, between reschedules. */
+#define SP_ZERO_CHUNK	SZ_2M
+
 int sp_pci_init(void);
 void sp_pci_exit(void);
 void sp_peer_release(struct sp_peer *p);
