@@ -12,7 +12,8 @@
  * test binds a device to it through driver_override, and SP_IMPORT_PCI
  * imports with that device.  A device behind an IOMMU would get I/O virtual
  * addresses instead; the module then refuses (EOPNOTSUPP) rather than
- * read the wrong memory.
+ * read the wrong memory, unless asked only for the addresses
+ * (SP_IMPORT_ADDR_ONLY).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -89,7 +90,8 @@ static int sp_import_walk(struct sg_table *sgt, struct sp_import_check *c)
 			return -EINTR;
 		if (!c->nents)
 			c->dma_addr = sg_dma_address(sg);
-		ret = sp_import_read(sg_dma_address(sg), sg_dma_len(sg),
+		ret = c->flags & SP_IMPORT_ADDR_ONLY ? 0 :
+		      sp_import_read(sg_dma_address(sg), sg_dma_len(sg),
 				     &c->checksum);
 		if (ret)
 			return ret;
@@ -117,7 +119,7 @@ static int sp_import_check_dev(struct device *dev, struct sp_import_check *c)
 	struct sg_table *sgt;
 	int ret;
 
-	if (device_iommu_mapped(dev))
+	if (device_iommu_mapped(dev) && !(c->flags & SP_IMPORT_ADDR_ONLY))
 		return -EOPNOTSUPP;
 
 	dmabuf = dma_buf_get(c->fd);
@@ -153,7 +155,8 @@ static int sp_import_check(struct sp_import_check *c)
 {
 	int ret;
 
-	if (c->flags & ~(SP_IMPORT_P2P | SP_IMPORT_PCI) || c->__reserved)
+	if (c->flags & ~(SP_IMPORT_P2P | SP_IMPORT_PCI | SP_IMPORT_ADDR_ONLY) ||
+	    c->__reserved)
 		return -EINVAL;
 	if (!(c->flags & SP_IMPORT_PCI))
 		return sp_import_check_dev(&sp_import_pdev->dev, c);

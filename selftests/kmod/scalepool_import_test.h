@@ -29,6 +29,13 @@
  * of the platform device; ENODEV when none is bound.
  */
 #define SP_IMPORT_PCI		_BITUL(1)
+/*
+ * struct sp_import_check @flags only: map and report the segments
+ * (@nents, @length, @dma_addr) without reading the memory (@checksum
+ * stays 0), for a device behind an IOMMU, whose DMA addresses are no
+ * CPU physical addresses.  (Bit 2 is SP_IMPORT_KEEP's, below.)
+ */
+#define SP_IMPORT_ADDR_ONLY	_BITUL(3)
 
 /**
  * struct sp_import_check - SP_IMPORT_CHECK
