@@ -548,7 +548,7 @@ out_put_all:
 /* Sort key of a candidate for a PCI initiator; see sp_alloc_pick_pci(). */
 struct sp_pci_cand {
 	struct sp_alloc_part part;
-	int class;	/* 0: peer member it reaches, 1: node member */
+	int class;	/* 0: peer member behind a shared switch, 1: node */
 	int dist;
 	int adist;
 };
@@ -577,10 +577,11 @@ static u32 sp_pci_basis(const struct sp_pci_cand *w,
 
 /*
  * NEAREST for a PCI initiator: peer members the device reaches without
- * crossing the host bridge first, nearest (P2PDMA distance) first, then
- * node members by SLIT distance from the device's node; peer members it
- * reaches only through the host bridge are no candidates.  Leaves the
- * winner as the allocation's only part and what picked it in @basis.
+ * crossing the host bridge first (SP_P2P_SWITCH), nearest (P2PDMA
+ * distance) first, then node members by SLIT distance from the device's
+ * node; peer members it reaches only through the host bridge, whitelisted
+ * by P2PDMA or not, are no candidates.  Leaves the winner as the
+ * allocation's only part and what picked it in @basis.
  * Return: 0, or -ENOMEM when no candidate is left.
  */
 static int sp_alloc_pick_pci(struct sp_alloc *a, const struct sp_alloc_req *req,
@@ -597,8 +598,12 @@ static int sp_alloc_pick_pci(struct sp_alloc *a, const struct sp_alloc_req *req,
 		struct sp_member *m = a->parts[i].m;
 
 		if (sp_member_is_peer(m)) {
-			dist = sp_peer_distance_to(m, req->initiator_pci);
-			if (dist < 0) {
+			/*
+			 * Not through the host bridge, even one P2PDMA
+			 * trusts: that path is no nearer than RAM.
+			 */
+			if (sp_peer_path_to(m, req->initiator_pci, &dist) !=
+			    SP_P2P_SWITCH) {
 				sp_member_put(m);
 				continue;
 			}

@@ -30,8 +30,10 @@
  *    -EREMOTEIO when the importer cannot reach them); each mapping holds
  *    a reference on every page until the importer unmaps or the member
  *    goes;
- *  - SP_BACKING_BAR: no struct page; one extent mapped with
- *    dma_map_resource(), split into segments carrying DMA addresses only.
+ *  - SP_BACKING_BAR: no struct page; one extent, split into segments
+ *    carrying DMA addresses only, by P2PDMA's rules (sp_bar_map_sgt():
+ *    the PCI bus address through a switch, dma_map_resource() through a
+ *    host bridge P2PDMA trusts).
  * Device memory (the last two) can be revoked: it goes only to dynamic
  * importers that declared they do peer-to-peer DMA (allow_peer2peer,
  * which implies a move_notify callback).  The exporter is dynamic (it
@@ -208,67 +210,6 @@ static int sp_map_pages(struct sp_alloc *a, struct sg_table *sgt,
 }
 
 /*
- * Can @dev reach the BAR behind @a peer to peer?  Only a PCI device with
- * a path that does not cross the host bridge, or crosses one the kernel
- * knows forwards peer traffic: what P2PDMA demands of its own memory.
- */
-static bool sp_bar_reachable(struct sp_alloc *a, struct device *dev)
-{
-	return dev_is_pci(dev) &&
-	       sp_peer_distance_to(a->parts[0].m, to_pci_dev(dev)) >= 0;
-}
-
-/*
- * SP_BACKING_BAR: the extent has no struct page, so the table carries
- * DMA addresses only (sg_page() is NULL): one dma_map_resource() of the
- * whole extent, cut into segments the device takes.
- */
-static int sp_map_bar(struct sp_alloc *a, struct sg_table *sgt,
-		      struct device *dev, enum dma_data_direction dir)
-{
-	unsigned int seg = sp_max_segment(dev), nents, i;
-	struct scatterlist *sg;
-	dma_addr_t addr;
-	u64 off = 0;
-	int ret;
-
-	/* As dma_map_sgtable() answers for P2PDMA pages it cannot map. */
-	if (!sp_bar_reachable(a, dev))
-		return -EREMOTEIO;
-
-	if (DIV_ROUND_UP_ULL(a->length, seg) > UINT_MAX)
-		return -EOVERFLOW;
-	nents = DIV_ROUND_UP_ULL(a->length, seg);
-
-	ret = sg_alloc_table(sgt, nents, GFP_KERNEL);
-	if (ret)
-		return ret;
-
-	addr = dma_map_resource(dev, a->phys, a->length, dir, 0);
-	ret = dma_mapping_error(dev, addr);
-	if (ret) {
-		sg_free_table(sgt);
-		return ret;
-	}
-
-	for_each_sgtable_sg(sgt, sg, i) {
-		unsigned int len = min_t(u64, seg, a->length - off);
-
-		sg_dma_address(sg) = addr + off;
-		sg_dma_len(sg) = len;
-		off += len;
-	}
-	sgt->nents = nents;
-	return 0;
-}
-
-static void sp_unmap_bar(struct sp_alloc *a, struct device *dev,
-			 struct sg_table *sgt, enum dma_data_direction dir)
-{
-	dma_unmap_resource(dev, sg_dma_address(sgt->sgl), a->length, dir, 0);
-}
-
-/*
  * A p2pmem mapping holds a reference on every page of the allocation,
  * as a user mapping of it does: a page goes back to the driver's pool,
  * and the driver's unbind (which waits for every page) completes, only
@@ -305,7 +246,8 @@ static int sp_map_peer(struct sp_alloc *a, struct sp_dmabuf_map *map,
 	if (sp_alloc_revoked(a)) {
 		ret = -ENODEV;
 	} else if (a->backing == SP_BACKING_BAR) {
-		ret = sp_map_bar(a, &map->sgt, dev, dir);
+		ret = sp_bar_map_sgt(a, &map->sgt, dev, dir,
+				     sp_max_segment(dev));
 	} else {
 		ret = sp_map_pages(a, &map->sgt, dev, dir);
 		if (!ret) {
@@ -353,7 +295,7 @@ static void sp_dmabuf_unmap(struct dma_buf_attachment *attach,
 	dma_resv_assert_held(attach->dmabuf->resv);
 	list_del(&map->entry);
 	if (a->backing == SP_BACKING_BAR) {
-		sp_unmap_bar(a, attach->dev, sgt, dir);
+		sp_bar_unmap_sgt(a, attach->dev, sgt, dir);
 	} else {
 		dma_unmap_sgtable(attach->dev, sgt, dir, 0);
 		if (map->pages_held)

@@ -40,6 +40,7 @@
 #include <linux/percpu-refcount.h>
 #include <linux/pfn.h>
 #include <linux/range.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -55,6 +56,8 @@ static u64 sp_p2pmem_bar_bytes(struct pci_dev *pdev, int bar,
 	u64 bytes = 0;
 
 	while (pfn < end) {
+		/* A BAR of many GiB without pagemap is millions of pfns. */
+		cond_resched();
 		pgmap = get_dev_pagemap(pfn, NULL);
 		if (!pgmap) {
 			pfn++;
@@ -71,7 +74,6 @@ static u64 sp_p2pmem_bar_bytes(struct pci_dev *pdev, int bar,
 		}
 		pfn = PHYS_PFN(pgmap->range.end) + 1;
 		put_dev_pagemap(pgmap);
-		cond_resched();
 	}
 	return bytes;
 }
@@ -114,13 +116,32 @@ static void sp_p2pmem_add(struct pci_dev *pdev)
 		pci_warn(pdev, "p2pmem member not added: %pe\n", ERR_PTR(ret));
 }
 
+/*
+ * Zero @len bytes of P2PDMA memory in chunks, with a reschedule between
+ * them; -EINTR when the caller is being killed.
+ */
+static int sp_p2pmem_zero(void *kaddr, u64 len)
+{
+	u64 off, n;
+
+	for (off = 0; off < len; off += n) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		n = min_t(u64, len - off, SP_ZERO_CHUNK);
+		memset(kaddr + off, 0, n);
+		cond_resched();
+	}
+	return 0;
+}
+
 /**
  * sp_p2pmem_alloc() - give an allocation one extent of P2PDMA memory
  * @a: an allocation whose only part is a "p2pmem" member
  * @p: the member's PCI side, with @p->lock held for reading
  *
- * Return: 0, or -ENOMEM when the pool has no free extent that big (or
- * no memory for the page array).
+ * Return: 0, -ENOMEM when the pool has no free extent that big (or no
+ * memory for the page array), -EINTR when a fatal signal stopped the
+ * zeroing (the extent went back).
  */
 int sp_p2pmem_alloc(struct sp_alloc *a, struct sp_peer *p)
 {
@@ -140,13 +161,20 @@ int sp_p2pmem_alloc(struct sp_alloc *a, struct sp_peer *p)
 		return -ENOMEM;
 	}
 	/* The driver's pool is not zeroed: the last user's data is there. */
-	memset(kaddr, 0, a->length);
+	if (sp_p2pmem_zero(kaddr, a->length)) {
+		pci_free_p2pmem(p->pdev, kaddr, a->length);
+		kvfree(a->pages);
+		a->pages = NULL;
+		return -EINTR;
+	}
 
 	pgmap = virt_to_page(kaddr)->pgmap;
 	for (i = 0; i < a->nr_pages; i++) {
 		a->pages[i] = virt_to_page(kaddr + i * PAGE_SIZE);
 		/* Dropped by p2pdma_page_free() when the page goes back. */
 		percpu_ref_get(&a->pages[i]->pgmap->ref);
+		if (!((i + 1) % (SP_ZERO_CHUNK >> PAGE_SHIFT)))
+			cond_resched();
 	}
 	/* pci_alloc_p2pmem()'s own reference: the pages hold theirs now. */
 	percpu_ref_put(&pgmap->ref);
@@ -177,6 +205,8 @@ void sp_p2pmem_put_pages(struct sp_alloc *a)
 		/* The pagemap may go as soon as the page is back. */
 		WRITE_ONCE(a->pages[i], NULL);
 		put_page(page);
+		if (!((i + 1) % (SP_ZERO_CHUNK >> PAGE_SHIFT)))
+			cond_resched();
 	}
 	a->kaddr = NULL;
 }

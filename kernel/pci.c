@@ -32,6 +32,7 @@
 #include <linux/capability.h>
 #include <linux/ctype.h>
 #include <linux/device.h>
+#include <linux/dma-mapping.h>
 #include <linux/genalloc.h>
 #include <linux/io.h>
 #include <linux/kstrtox.h>
@@ -41,6 +42,8 @@
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
 #include <linux/rwsem.h>
+#include <linux/sched/signal.h>
+#include <linux/scatterlist.h>
 #include <linux/security.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -101,11 +104,40 @@ int sp_peer_bar(const struct sp_member *m)
 }
 
 /*
- * Hops between two devices through their nearest common upstream bridge,
- * counted as pci_p2pdma_distance() counts them, or -1 when the only
- * thing they share is the host bridge.
+ * Does @pdev redirect peer-to-peer requests upstream (ACS request or
+ * completion redirect, egress control)?  What P2PDMA checks on every
+ * device of the path (pci_bridge_has_acs_redir(), static in 6.12).
  */
-static int sp_pci_hops(struct pci_dev *a, struct pci_dev *b)
+static bool sp_pci_acs_redirects(struct pci_dev *pdev)
+{
+	u16 ctrl;
+
+	if (!pdev->acs_cap)
+		return false;
+	pci_read_config_word(pdev, pdev->acs_cap + PCI_ACS_CTRL, &ctrl);
+	return ctrl & (PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_EC);
+}
+
+/* Is there an ACS redirect on the way from @pdev up to @top (excluded)? */
+static bool sp_pci_path_redirects(struct pci_dev *pdev, struct pci_dev *top)
+{
+	for (; pdev && pdev != top; pdev = pci_upstream_bridge(pdev)) {
+		if (sp_pci_acs_redirects(pdev))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Hops between two devices through their nearest common upstream bridge,
+ * counted as P2PDMA counts them (calc_map_type_and_dist() in
+ * drivers/pci/p2pdma.c), or -1 when traffic between them goes through
+ * the host bridge: they share no upstream bridge, or a device of the
+ * path redirects it upstream with ACS.  This is P2PDMA's
+ * PCI_P2PDMA_MAP_BUS_ADDR case: the switch routes the request by its
+ * PCI bus address, and no IOMMU sees it.
+ */
+static int sp_pci_switch_hops(struct pci_dev *a, struct pci_dev *b)
 {
 	struct pci_dev *up_a, *up_b;
 	int dist_a, dist_b;
@@ -115,10 +147,48 @@ static int sp_pci_hops(struct pci_dev *a, struct pci_dev *b)
 		for (up_b = b, dist_b = 0; up_b;
 		     up_b = pci_upstream_bridge(up_b), dist_b++) {
 			if (up_a == up_b)
-				return dist_a + dist_b;
+				goto common;
 		}
 	}
 	return -1;
+
+common:
+	if (sp_pci_path_redirects(a, up_a) || sp_pci_path_redirects(b, up_a) ||
+	    sp_pci_acs_redirects(up_a))
+		return -1;
+	return dist_a + dist_b;
+}
+
+/**
+ * sp_pci_p2p_path() - how one PCI device reaches another's memory
+ * @provider: the device whose memory is used
+ * @client: the device that would reach it
+ * @dist: out, the P2PDMA distance (-1 for SP_P2P_NONE)
+ *
+ * P2PDMA's map types, which 6.12 keeps to itself: through a switch
+ * (SP_P2P_SWITCH, P2PDMA's MAP_BUS_ADDR), through a host bridge that
+ * P2PDMA trusts to forward peer traffic (SP_P2P_HOST_BRIDGE, its
+ * MAP_THRU_HOST_BRIDGE), or not at all.  Where the kernel has P2PDMA,
+ * pci_p2pdma_distance() decides whether there is a path (it knows the
+ * whitelist), and the walk of sp_pci_switch_hops() - the same walk as
+ * P2PDMA's - which kind.  Without P2PDMA nothing says which host
+ * bridges forward peer traffic, so only a path through a switch counts.
+ *
+ * Return: the kind of path.
+ */
+enum sp_p2p_path sp_pci_p2p_path(struct pci_dev *provider,
+				 struct pci_dev *client, int *dist)
+{
+	int hops = sp_pci_switch_hops(provider, client);
+
+	if (!IS_ENABLED(CONFIG_PCI_P2PDMA)) {
+		*dist = hops;
+		return hops < 0 ? SP_P2P_NONE : SP_P2P_SWITCH;
+	}
+	*dist = pci_p2pdma_distance(provider, &client->dev, false);
+	if (*dist < 0)
+		return SP_P2P_NONE;
+	return hops < 0 ? SP_P2P_HOST_BRIDGE : SP_P2P_SWITCH;
 }
 
 /**
@@ -126,29 +196,29 @@ static int sp_pci_hops(struct pci_dev *a, struct pci_dev *b)
  * @provider: the device whose memory is used
  * @client: the device that would reach it
  *
- * Where the kernel has P2PDMA, its verdict (which also knows ACS
- * redirection and the host bridges that forward peer traffic); elsewhere
- * hops through the common upstream bridge.
- *
- * Return: the distance, or -1 when there is no peer-to-peer path.
+ * Return: the distance (through a switch or a trusted host bridge), or
+ * -1 when there is no peer-to-peer path; see sp_pci_p2p_path().
  */
 int sp_pci_distance(struct pci_dev *provider, struct pci_dev *client)
 {
-	if (IS_ENABLED(CONFIG_PCI_P2PDMA))
-		return pci_p2pdma_distance(provider, &client->dev, false);
-	return sp_pci_hops(provider, client);
+	int dist;
+
+	sp_pci_p2p_path(provider, client, &dist);
+	return dist;
 }
 
 /**
- * sp_peer_distance_to() - peer-to-peer distance from a device to a member
+ * sp_peer_path_to() - how a device reaches a peer member's memory
  * @m: a peer member
  * @client: the device that would use the member's memory
+ * @dist: out, as for sp_pci_p2p_path()
  *
- * Return: as sp_pci_distance().
+ * Return: as sp_pci_p2p_path().
  */
-int sp_peer_distance_to(const struct sp_member *m, struct pci_dev *client)
+enum sp_p2p_path sp_peer_path_to(const struct sp_member *m,
+				 struct pci_dev *client, int *dist)
 {
-	return sp_pci_distance(m->peer->pdev, client);
+	return sp_pci_p2p_path(m->peer->pdev, client, dist);
 }
 
 /**
@@ -174,16 +244,40 @@ ssize_t sp_peer_distances_show(const struct sp_member *m, char *buf)
 	return len;
 }
 
+/*
+ * Zero @len bytes of a BAR through the kernel's mapping: a BAR may be
+ * many GiB, so in chunks, with a reschedule between them, and given up
+ * (-EINTR) when the caller is being killed.
+ */
+static int sp_bar_zero(void __iomem *kaddr, u64 len)
+{
+	u64 off, n;
+
+	for (off = 0; off < len; off += n) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		n = min_t(u64, len - off, SP_ZERO_CHUNK);
+		memset_io(kaddr + off, 0, n);
+		cond_resched();
+	}
+	return 0;
+}
+
 /* One extent of a BAR, zeroed. */
 static int sp_bar_alloc(struct sp_alloc *a, struct sp_peer *p)
 {
 	unsigned long phys;
+	int ret;
 
 	phys = gen_pool_alloc(p->pool, a->length);
 	if (!phys)
 		return -ENOMEM;
 	/* Whatever the last user left there is not the new owner's. */
-	memset_io(p->kaddr + (phys - p->start), 0, a->length);
+	ret = sp_bar_zero(p->kaddr + (phys - p->start), a->length);
+	if (ret) {
+		gen_pool_free(p->pool, phys, a->length);
+		return ret;
+	}
 	a->backing = SP_BACKING_BAR;
 	a->phys = phys;
 	return 0;
@@ -197,7 +291,8 @@ static int sp_bar_alloc(struct sp_alloc *a, struct sp_peer *p)
  * the kernel's P2PDMA pool for "p2pmem") and zeroes it.
  *
  * Return: 0, -ENOENT when the member went away meanwhile, -ENOSPC when
- * its limit stopped it, -ENOMEM when the BAR has no free extent that big.
+ * its limit stopped it, -ENOMEM when the BAR has no free extent that big,
+ * -EINTR when a fatal signal stopped the zeroing (nothing is kept).
  */
 int sp_peer_alloc(struct sp_alloc *a)
 {
@@ -250,6 +345,97 @@ void sp_peer_free(struct sp_alloc *a)
 	mutex_unlock(&p->allocs_lock);
 	if (a->backing == SP_BACKING_BAR)
 		gen_pool_free(p->pool, a->phys, a->length);
+}
+
+/**
+ * sp_bar_map_sgt() - a bar allocation's extent as DMA segments for a device
+ * @a: an allocation with SP_BACKING_BAR, not revoked (the caller holds
+ *     @a->revoke_sem for reading)
+ * @sgt: an empty table, filled here (the caller frees it after
+ *       sp_bar_unmap_sgt(); on failure nothing is left to free)
+ * @dev: the importer's device
+ * @dir: the DMA direction
+ * @seg: the largest segment @dev takes, a multiple of PAGE_SIZE
+ *
+ * The extent has no struct page, so the table carries DMA addresses only
+ * (sg_page() is NULL), cut into segments of @seg.  The addresses follow
+ * the rules P2PDMA applies to its own pages (pci_p2pdma_map_segment(),
+ * iommu_dma_map_sg()): through a switch, the BAR's PCI bus address and
+ * no DMA mapping, since the switch routes the request and no IOMMU sees
+ * it (entries marked with sg_dma_mark_bus_address()); through a host
+ * bridge P2PDMA trusts, dma_map_resource() of the CPU physical address,
+ * which the IOMMU, if any, translates; otherwise -EREMOTEIO, as
+ * dma_map_sgtable() answers for P2PDMA pages a device cannot reach.
+ *
+ * Return: 0, -EREMOTEIO, -EOVERFLOW (more segments than a table holds),
+ * -ENOMEM or the DMA mapping's error.
+ */
+int sp_bar_map_sgt(struct sp_alloc *a, struct sg_table *sgt,
+		   struct device *dev, enum dma_data_direction dir,
+		   unsigned int seg)
+{
+	struct sp_peer *p = a->parts[0].m->peer;
+	enum sp_p2p_path path = SP_P2P_NONE;
+	unsigned int nents, i;
+	struct scatterlist *sg;
+	dma_addr_t addr;
+	u64 off = 0;
+	int dist, ret;
+
+	if (dev_is_pci(dev))
+		path = sp_pci_p2p_path(p->pdev, to_pci_dev(dev), &dist);
+	if (path == SP_P2P_NONE)
+		return -EREMOTEIO;
+	if (DIV_ROUND_UP_ULL(a->length, seg) > UINT_MAX)
+		return -EOVERFLOW;
+	nents = DIV_ROUND_UP_ULL(a->length, seg);
+
+	ret = sg_alloc_table(sgt, nents, GFP_KERNEL);
+	if (ret)
+		return ret;
+
+	if (path == SP_P2P_SWITCH) {
+		/* Bus, not CPU, address: hosts may offset one from the other. */
+		addr = pci_bus_address(p->pdev, p->bar) + (a->phys - p->start);
+	} else {
+		addr = dma_map_resource(dev, a->phys, a->length, dir, 0);
+		ret = dma_mapping_error(dev, addr);
+		if (ret) {
+			sg_free_table(sgt);
+			return ret;
+		}
+	}
+	for_each_sgtable_sg(sgt, sg, i) {
+		unsigned int len = min_t(u64, seg, a->length - off);
+
+		sg_dma_address(sg) = addr + off;
+		sg_dma_len(sg) = len;
+		if (path == SP_P2P_SWITCH)
+			sg_dma_mark_bus_address(sg);
+		off += len;
+	}
+	sgt->nents = nents;
+	return 0;
+}
+
+/**
+ * sp_bar_unmap_sgt() - undo the DMA mapping of sp_bar_map_sgt()
+ * @a: the allocation
+ * @dev: the importer's device
+ * @sgt: the table sp_bar_map_sgt() filled for @dev; the caller frees it
+ * @dir: the DMA direction it was made for
+ */
+void sp_bar_unmap_sgt(struct sp_alloc *a, struct device *dev,
+		      struct sg_table *sgt, enum dma_data_direction dir)
+{
+	/*
+	 * Bus addresses were never mapped.  Without SG DMA flags there is
+	 * no P2PDMA (it selects them), so there are bus addresses only.
+	 */
+	if (IS_ENABLED(CONFIG_NEED_SG_DMA_FLAGS) &&
+	    !sg_dma_is_bus_address(sgt->sgl))
+		dma_unmap_resource(dev, sg_dma_address(sgt->sgl), a->length,
+				   dir, 0);
 }
 
 /*
@@ -349,9 +535,15 @@ static bool sp_bar_is_mem(struct pci_dev *pdev, int bar)
 	       pci_resource_len(pdev, bar);
 }
 
-/* @bar checked, or the largest memory BAR for -1. */
+/*
+ * @bar checked, or for -1 the largest prefetchable memory BAR.  A BAR
+ * that is not prefetchable may hold registers, which the write-combined
+ * mapping and the zeroing of every allocation would write: it becomes a
+ * member only when the admin names it, saying it is memory.
+ */
 static int sp_pick_bar(struct pci_dev *pdev, int bar)
 {
+	bool not_prefetchable = false;
 	int i, best = -1;
 
 	if (bar >= 0) {
@@ -360,13 +552,18 @@ static int sp_pick_bar(struct pci_dev *pdev, int bar)
 		best = bar;
 	} else {
 		for (i = 0; i < PCI_STD_NUM_BARS; i++) {
-			if (sp_bar_is_mem(pdev, i) &&
-			    (best < 0 || pci_resource_len(pdev, i) >
-					 pci_resource_len(pdev, best)))
+			if (!sp_bar_is_mem(pdev, i))
+				continue;
+			if (!(pci_resource_flags(pdev, i) & IORESOURCE_PREFETCH)) {
+				not_prefetchable = true;
+				continue;
+			}
+			if (best < 0 || pci_resource_len(pdev, i) >
+					pci_resource_len(pdev, best))
 				best = i;
 		}
 		if (best < 0)
-			return -EINVAL;
+			return not_prefetchable ? -EOPNOTSUPP : -EINVAL;
 	}
 	if (pci_resource_len(pdev, best) < SP_BAR_MIN_SIZE)
 		return -ERANGE;
@@ -540,10 +737,15 @@ static int sp_bar_member_add(struct pci_dev *pdev, int bar)
  * sp_sysfs_add_bar() - /sys/kernel/scalepool/add_bar
  * @buf: "DDDD:BB:DD.F" or "DDDD:BB:DD.F N", with an optional newline
  *
+ * Without a BAR index, the device's largest prefetchable memory BAR; a
+ * BAR that is not prefetchable only when named.
+ *
  * Return: 0, or -EPERM (no CAP_SYS_ADMIN, or kernel lockdown), -EINVAL
- * (syntax, BAR index, not a memory BAR), -ENODEV (no such device, or not
- * bound to scalepool), -EBUSY (bound to another driver, or the region is
- * claimed), -ERANGE (BAR below 1 MiB), -EEXIST (already a member).
+ * (syntax, BAR index, not a memory BAR), -EOPNOTSUPP (no BAR named and
+ * the device's memory BARs are not prefetchable), -ENODEV (no such
+ * device, or not bound to scalepool), -EBUSY (bound to another driver,
+ * or the region is claimed), -ERANGE (BAR below 1 MiB), -EEXIST
+ * (already a member).
  */
 int sp_sysfs_add_bar(const char *buf)
 {

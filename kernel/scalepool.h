@@ -8,6 +8,7 @@
 #include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/build_bug.h>
+#include <linux/dma-direction.h>
 #include <linux/fs.h>
 #include <linux/kobject.h>
 #include <linux/kref.h>
@@ -27,7 +28,9 @@ struct dma_buf;
 struct file;
 struct gen_pool;
 struct page;
+struct device;
 struct pci_dev;
+struct sg_table;
 struct sp_peer;
 struct vm_area_struct;
 
@@ -369,13 +372,40 @@ int sp_mmap_setup(struct sp_alloc *a, struct vm_area_struct *vma);
 void sp_alloc_revoke(struct sp_alloc *a);
 
 /* pci.c: peer members */
+/* Peer memory is zeroed this much at a time, between reschedules. */
+#define SP_ZERO_CHUNK	SZ_2M
+
 int sp_pci_init(void);
 void sp_pci_exit(void);
 void sp_peer_release(struct sp_peer *p);
 const char *sp_peer_pci_name(const struct sp_member *m);
 int sp_peer_bar(const struct sp_member *m);
+
+/**
+ * enum sp_p2p_path - how a PCI device reaches another's memory
+ * @SP_P2P_NONE: not peer to peer
+ * @SP_P2P_SWITCH: through a common upstream bridge without ACS redirect,
+ *                 addressed by PCI bus address (P2PDMA's MAP_BUS_ADDR)
+ * @SP_P2P_HOST_BRIDGE: through a host bridge that P2PDMA trusts to
+ *                      forward peer traffic, addressed by a DMA mapping
+ *                      (P2PDMA's MAP_THRU_HOST_BRIDGE)
+ */
+enum sp_p2p_path {
+	SP_P2P_NONE,
+	SP_P2P_SWITCH,
+	SP_P2P_HOST_BRIDGE,
+};
+
+enum sp_p2p_path sp_pci_p2p_path(struct pci_dev *provider,
+				 struct pci_dev *client, int *dist);
 int sp_pci_distance(struct pci_dev *provider, struct pci_dev *client);
-int sp_peer_distance_to(const struct sp_member *m, struct pci_dev *client);
+enum sp_p2p_path sp_peer_path_to(const struct sp_member *m,
+				 struct pci_dev *client, int *dist);
+int sp_bar_map_sgt(struct sp_alloc *a, struct sg_table *sgt,
+		   struct device *dev, enum dma_data_direction dir,
+		   unsigned int seg);
+void sp_bar_unmap_sgt(struct sp_alloc *a, struct device *dev,
+		      struct sg_table *sgt, enum dma_data_direction dir);
 ssize_t sp_peer_distances_show(const struct sp_member *m, char *buf);
 int sp_peer_alloc(struct sp_alloc *a);
 void sp_peer_free(struct sp_alloc *a);

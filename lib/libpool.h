@@ -467,8 +467,10 @@ int pool_member_get_peer_distance(struct pool_member *member,
  *	scalepool PCI driver (driver_override, then bind); a device bound
  *	to another driver is refused (-EBUSY; the driver's name is logged
  *	at LOG_INFO, as are the other refusals).
- *	Then "@bdf @bar" (just "@bdf" when @bar < 0, for the largest memory
- *	BAR) is written to /sys/kernel/scalepool/add_bar.  If that fails,
+ *	Then "@bdf @bar" (just "@bdf" when @bar < 0, for the largest
+ *	prefetchable memory BAR; one that is not prefetchable, which may
+ *	hold registers, must be named) is written to
+ *	/sys/kernel/scalepool/add_bar.  If that fails,
  *	a device bound here is unbound and its driver_override cleared.
  *	On success the context is refreshed (see pool_refresh(): member
  *	pointers obtained before are invalid) and *@id, when @id is not
@@ -478,7 +480,9 @@ int pool_member_get_peer_distance(struct pool_member *member,
  *	0, or a negative errno: -EINVAL (a malformed @bdf, @bar > 5, not a
  *	memory BAR), -ENODEV (no such device, or the scalepool module is
  *	not loaded), -EBUSY (bound to another driver, or the BAR is claimed),
- *	-ERANGE (the BAR is smaller than 1 MiB), -EEXIST (already a member),
+ *	-EOPNOTSUPP (@bar < 0 and the device's memory BARs are not
+ *	prefetchable), -ERANGE (the BAR is smaller than 1 MiB), -EEXIST
+ *	(already a member),
  *	-EPERM (not root, or kernel lockdown), -EACCES (not root).
  */
 int pool_member_add_bar(struct pool_ctx *ctx, const char *bdf, int bar,

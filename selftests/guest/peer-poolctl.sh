@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 # poolctl member add/remove and the peer fields of poolctl list, in the
 # "peer" topology (three ivshmem-plain devices: two behind a PCIe
-# switch, one on pcie.0; NVMe controllers bound to nvme).  Every refusal
+# switch, one on pcie.0; NVMe controllers bound to nvme; QEMU's edu
+# device, whose BAR is not prefetchable).  Every refusal
 # is one line on stderr that names the cause, and leaves the device as
 # it was.  Runs in the guest with the module loaded.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../lib/poolctl.sh"
 
-tap_plan 42
+tap_plan 48
 
 tmp=$(mktemp -d)
 PCI=/sys/bus/pci/devices
@@ -34,7 +35,8 @@ cleanup() {
 			poolctl member remove "$m" >/dev/null 2>&1
 	done
 	for d in "$PCI"/*; do
-		[ "$(cat "$d/device")" = 0x1110 ] || continue
+		[ "$(cat "$d/device")" = 0x1110 ] ||
+			[ "$(cat "$d/device")" = 0x11e8 ] || continue
 		[ "$(driver_of "${d##*/}")" = scalepool ] &&
 			echo "${d##*/}" >/sys/bus/pci/drivers/scalepool/unbind
 		echo >"$d/driver_override"
@@ -162,6 +164,30 @@ run member remove
 tap_ok "remove without a member" one_line "no member given"
 run member frob
 tap_ok "unknown subcommand" bash -c '[ "$0" = 1 ] && [[ "$1" == *"unknown subcommand"* ]]' "$st" "$err"
+
+# ---- a BAR that is not prefetchable: QEMU's edu, 1 MiB of registers
+edu=
+for d in "$PCI"/*; do
+	[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1234:0x11e8 ] &&
+		{ edu=${d##*/}; break; }
+done
+if [ -n "$edu" ]; then
+	run member add "pci:$edu"
+	tap_ok "edu without --bar: not prefetchable, refused" \
+		one_line "BAR 0 (1048576 bytes) is not prefetchable"
+	tap_ok "the refusal says how to add it anyway" \
+		grep -q -- "name it with --bar 0" <<<"$err"
+	tap_ok "edu is left unbound, no override" pristine "$edu"
+	run member add "pci:$edu" --bar 0
+	tap_ok "edu --bar 0: named, so added" ok_run
+	run member remove "$(jq -r .id <<<"$out")"
+	tap_ok "and removed" ok_run
+	tap_ok "edu is left as it was found" pristine "$edu"
+else
+	for t in 1 2 3 4 5 6; do
+		tap_skip "edu BAR not prefetchable ($t)" "no edu device"
+	done
+fi
 
 # ---- remove
 run member remove "$idB"

@@ -12,7 +12,8 @@
  * test binds a device to it through driver_override, and SP_IMPORT_PCI
  * imports with that device.  A device behind an IOMMU would get I/O virtual
  * addresses instead; the module then refuses (EOPNOTSUPP) rather than
- * read the wrong memory.
+ * read the wrong memory, unless asked only for the addresses
+ * (SP_IMPORT_ADDR_ONLY).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -87,7 +88,10 @@ static int sp_import_walk(struct sg_table *sgt, struct sp_import_check *c)
 	for_each_sgtable_dma_sg(sgt, sg, i) {
 		if (fatal_signal_pending(current))
 			return -EINTR;
-		ret = sp_import_read(sg_dma_address(sg), sg_dma_len(sg),
+		if (!c->nents)
+			c->dma_addr = sg_dma_address(sg);
+		ret = c->flags & SP_IMPORT_ADDR_ONLY ? 0 :
+		      sp_import_read(sg_dma_address(sg), sg_dma_len(sg),
 				     &c->checksum);
 		if (ret)
 			return ret;
@@ -115,7 +119,7 @@ static int sp_import_check_dev(struct device *dev, struct sp_import_check *c)
 	struct sg_table *sgt;
 	int ret;
 
-	if (device_iommu_mapped(dev))
+	if (device_iommu_mapped(dev) && !(c->flags & SP_IMPORT_ADDR_ONLY))
 		return -EOPNOTSUPP;
 
 	dmabuf = dma_buf_get(c->fd);
@@ -151,7 +155,8 @@ static int sp_import_check(struct sp_import_check *c)
 {
 	int ret;
 
-	if (c->flags & ~(SP_IMPORT_P2P | SP_IMPORT_PCI) || c->__reserved)
+	if (c->flags & ~(SP_IMPORT_P2P | SP_IMPORT_PCI | SP_IMPORT_ADDR_ONLY) ||
+	    c->__reserved)
 		return -EINVAL;
 	if (!(c->flags & SP_IMPORT_PCI))
 		return sp_import_check_dev(&sp_import_pdev->dev, c);
@@ -383,6 +388,7 @@ static long sp_import_ioctl(struct file *file, unsigned int cmd,
 	c.length = 0;
 	c.checksum = 0;
 	c.size = 0;
+	c.dma_addr = 0;
 	ret = sp_import_check(&c);
 	if (ret)
 		return ret;

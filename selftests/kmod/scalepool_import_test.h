@@ -29,6 +29,13 @@
  * of the platform device; ENODEV when none is bound.
  */
 #define SP_IMPORT_PCI		_BITUL(1)
+/*
+ * struct sp_import_check @flags only: map and report the segments
+ * (@nents, @length, @dma_addr) without reading the memory (@checksum
+ * stays 0), for a device behind an IOMMU, whose DMA addresses are no
+ * CPU physical addresses.  (Bit 2 is SP_IMPORT_KEEP's, below.)
+ */
+#define SP_IMPORT_ADDR_ONLY	_BITUL(3)
 
 /**
  * struct sp_import_check - SP_IMPORT_CHECK
@@ -39,6 +46,8 @@
  * @length: out, sum of the segments' DMA lengths
  * @checksum: out, FNV-1a 64 of the bytes, in scatterlist order
  * @size: out, the dma-buf's size
+ * @dma_addr: out, the DMA address of the first segment, for tests of which
+ *            address an importer gets (a PCI bus address, a DMA mapping)
  */
 struct sp_import_check {
 	__s32 fd;
@@ -48,6 +57,7 @@ struct sp_import_check {
 	__u64 length;
 	__u64 checksum;
 	__u64 size;
+	__u64 dma_addr;
 };
 
 #define SP_IMPORT_CHECK	_IOWR('S', 0x01, struct sp_import_check)

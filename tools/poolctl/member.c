@@ -28,8 +28,10 @@ const char usage_member[] =
 "\n"
 "add: make a BAR of a PCI device a \"bar\" member of the pool.  The\n"
 "device must be unbound (it is bound to the scalepool PCI driver) or\n"
-"bound to scalepool already.  Without --bar, its largest memory BAR;\n"
-"a BAR must be at least 1 MiB.  Prints the new member as JSON,\n"
+"bound to scalepool already.  Without --bar, its largest prefetchable\n"
+"memory BAR (one that is not prefetchable may hold registers: it is\n"
+"added only when named with --bar); a BAR must be at least 1 MiB.\n"
+"Prints the new member as JSON,\n"
 "{\"id\", \"name\", \"pci\", \"bar\", \"capacity\"}.\n"
 "\n"
 "remove: remove a bar member.  Mappings of its allocations are revoked\n"
@@ -85,17 +87,23 @@ static int pci_bar_info(const char *bdf, int bar, unsigned long long *size,
 	return rc;
 }
 
-#define IORESOURCE_MEM 0x200
+#define IORESOURCE_MEM		0x200
+#define IORESOURCE_PREFETCH	0x2000
 
-/* The BAR the kernel picks by default: the largest memory BAR, or -1. */
-static int pci_default_bar(const char *bdf)
+/*
+ * The BAR the kernel picks by default: the largest memory BAR that is
+ * @prefetchable (the kernel's rule for true; for false, the one it
+ * refused), or -1.
+ */
+static int pci_default_bar(const char *bdf, bool prefetchable)
 {
 	unsigned long long size, flags, best_size = 0;
 	int i, best = -1;
 
 	for (i = 0; i < 6; i++) {
 		if (pci_bar_info(bdf, i, &size, &flags) ||
-		    !(flags & IORESOURCE_MEM) || !size)
+		    !(flags & IORESOURCE_MEM) || !size ||
+		    !(flags & IORESOURCE_PREFETCH) != !prefetchable)
 			continue;
 		if (best < 0 || size > best_size) {
 			best = i;
@@ -136,7 +144,7 @@ static int add_error(const char *bdf, int bar, int err)
 	int b = bar;
 
 	if (b < 0)
-		b = pci_default_bar(bdf);
+		b = pci_default_bar(bdf, err != EOPNOTSUPP);
 	switch (err) {
 	case ENODEV:
 		snprintf(path, sizeof(path), PCI_DEVICES "/%s", bdf);
@@ -159,10 +167,18 @@ static int add_error(const char *bdf, int bar, int err)
 						 "BAR", bdf);
 		return poolctl_cmd_error(CMD, err, "%s: BAR %d is not a "
 					 "memory BAR", bdf, b);
+	case EOPNOTSUPP:
+		pci_bar_info(bdf, b, &size, &flags);
+		return poolctl_cmd_error(CMD, err, "%s: BAR %d (%llu bytes) is "
+					 "not prefetchable and may hold "
+					 "registers; name it with --bar %d "
+					 "if it is memory", bdf, b, size, b);
 	case ERANGE:
 		pci_bar_info(bdf, b, &size, &flags);
 		return poolctl_cmd_error(CMD, err, "%s: BAR %d is %llu bytes "
-					 "(< 1 MiB)", bdf, b, size);
+					 "(< 1 MiB)%s", bdf, b, size,
+					 flags & IORESOURCE_PREFETCH ? "" :
+					 ", not prefetchable: registers?");
 	case EEXIST:
 		return poolctl_cmd_error(CMD, err, "%s: BAR %d is already a "
 					 "member", bdf, b);

@@ -143,10 +143,13 @@ struct scalepool_query {
  * allocation in one piece: a set that names a peer member must name it
  * alone, with BIND or NEAREST (EINVAL otherwise).  NEAREST with a PCI
  * initiator (SCALEPOOL_ALLOC_PCI_INITIATOR) and an empty set considers
- * every member: peer members the device reaches without crossing the
- * host bridge first, by P2PDMA distance (hops in the PCI hierarchy where
+ * every member: peer members the device reaches through a PCIe switch
+ * (a common upstream bridge, without ACS redirecting the traffic
+ * upstream) first, by P2PDMA distance (hops in the PCI hierarchy where
  * the kernel lacks P2PDMA), then node members by SLIT distance from the
- * device's NUMA node.
+ * device's NUMA node.  Peer members it reaches only through the host
+ * bridge are no candidates, even where P2PDMA trusts that host bridge:
+ * a set of only such members fails with ENOMEM.
  *
  * Measured figures (SCALEPOOL_CAP_MEASURED; written to
  * /sys/kernel/scalepool/members/<id>/measured, per initiator CPU node)
