@@ -505,8 +505,9 @@ static struct pci_dev *sp_parse_bdf(const char *s, const char **end)
 	unsigned int domain, bus, dev, fn;
 	int n = 0;
 
-	if (sscanf(s, "%4x:%2x:%2x.%1u%n", &domain, &bus, &dev, &fn, &n) != 4 ||
-	    !n || dev > 0x1f || fn > 7)
+	/* pci_domain_nr() is an int: domains up to 0x7fffffff (VMD's too). */
+	if (sscanf(s, "%8x:%2x:%2x.%1u%n", &domain, &bus, &dev, &fn, &n) != 4 ||
+	    !n || domain > INT_MAX || dev > 0x1f || fn > 7)
 		return ERR_PTR(-EINVAL);
 	*end = s + n;
 	return pci_get_domain_bus_and_slot(domain, bus, PCI_DEVFN(dev, fn)) ?:

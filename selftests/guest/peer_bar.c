@@ -512,6 +512,11 @@ TEST_F(bar, bad_inputs)
 	EXPECT_EQ(-ENODEV, add_bar(self->bdf));
 	/* No such device. */
 	EXPECT_EQ(-ENODEV, add_bar("0000:fe:1f.7"));
+	/* A domain above 0xffff is a domain (VMD), not domain 0. */
+	EXPECT_EQ(-ENODEV, add_bar("10000:00:00.0"));
+	EXPECT_EQ(-ENODEV, add_bar("7fffffff:00:00.0"));
+	EXPECT_EQ(-EINVAL, add_bar("80000000:00:00.0"));
+	EXPECT_EQ(-EINVAL, add_bar("100000000:00:00.0"));
 	/* Syntax. */
 	EXPECT_EQ(-EINVAL, add_bar("garbage"));
 	EXPECT_EQ(-EINVAL, add_bar("\n"));
@@ -817,27 +822,11 @@ static int find_nvme(bool root_bus, char *bdf, size_t len)
 }
 
 /* A PCI device as ALLOC names it: the domain, then bus and devfn. */
-struct pci_id {
-	__u32 domain, bdf;
-};
-
-static struct pci_id devid(const char *bdf)
-{
-	unsigned int dom, bus, dev, fn;
-	struct pci_id id = { 0, 0 };
-
-	if (sscanf(bdf, "%x:%x:%x.%u", &dom, &bus, &dev, &fn) != 4)
-		return id;
-	id.domain = dom;
-	id.bdf = SCALEPOOL_PCI_BDF(bus, (dev << 3) | fn);
-	return id;
-}
-
 /* NEAREST for a PCI device; the member that got it, or -errno. */
 /* INFO's basis of the last allocation nearest_pci() placed. */
 static __u32 nearest_pci_basis;
 
-static int nearest_pci(int fd, __u32 flags, struct pci_id initiator_pci,
+static int nearest_pci(int fd, __u32 flags, struct sp_pci_id initiator_pci,
 		       int initiator, __u32 policy)
 {
 	struct scalepool_placement pl[2];
@@ -903,7 +892,7 @@ TEST_F(bar, nearest_pci_initiator)
 	ASSERT_LE(0, ida);
 	ASSERT_LT(idr, ida);
 
-	id = nearest_pci(self->fd, F, devid(other), SCALEPOOL_INITIATOR_LOCAL,
+	id = nearest_pci(self->fd, F, sp_pci_id_of(other), SCALEPOOL_INITIATOR_LOCAL,
 			 SCALEPOOL_POLICY_NEAREST);
 	ASSERT_LE(0, id);
 	/* Ranked by distance among every member: INFO says so. */
@@ -919,7 +908,7 @@ TEST_F(bar, nearest_pci_initiator)
 		}
 	}
 
-	EXPECT_EQ(idr, nearest_pci(self->fd, F, devid(root),
+	EXPECT_EQ(idr, nearest_pci(self->fd, F, sp_pci_id_of(root),
 				   SCALEPOOL_INITIATOR_LOCAL,
 				   SCALEPOOL_POLICY_NEAREST));
 	EXPECT_EQ(SCALEPOOL_BASIS_DISTANCE, nearest_pci_basis);
@@ -931,7 +920,7 @@ TEST_F(bar, nearest_pci_initiator)
 	CPU_ZERO(&cpus);
 	CPU_SET(sp_node_first_cpu(0), &cpus);
 	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpus), &cpus));
-	id = nearest_pci(self->fd, F, devid(far_nvme),
+	id = nearest_pci(self->fd, F, sp_pci_id_of(far_nvme),
 			 SCALEPOOL_INITIATOR_LOCAL, SCALEPOOL_POLICY_NEAREST);
 	ASSERT_LE(0, id);
 	member_kind_pci(id, got, sizeof(got));
@@ -944,16 +933,16 @@ TEST_F(bar, nearest_pci_initiator)
 	}
 
 	/* Bad uses of the flag. */
-	EXPECT_EQ(-EINVAL, nearest_pci(self->fd, F, devid(other),
+	EXPECT_EQ(-EINVAL, nearest_pci(self->fd, F, sp_pci_id_of(other),
 				       SCALEPOOL_INITIATOR_LOCAL,
 				       SCALEPOOL_POLICY_TIERED));
-	EXPECT_EQ(-EINVAL, nearest_pci(self->fd, F, devid(other), 0,
+	EXPECT_EQ(-EINVAL, nearest_pci(self->fd, F, sp_pci_id_of(other), 0,
 				       SCALEPOOL_POLICY_NEAREST));
-	EXPECT_EQ(-EINVAL, nearest_pci(self->fd, 0, devid(other),
+	EXPECT_EQ(-EINVAL, nearest_pci(self->fd, 0, sp_pci_id_of(other),
 				       SCALEPOOL_INITIATOR_LOCAL,
 				       SCALEPOOL_POLICY_NEAREST));
 	EXPECT_EQ(-ENODEV, nearest_pci(self->fd, F,
-				       (struct pci_id){
+				       (struct sp_pci_id){
 					       0, SCALEPOOL_PCI_BDF(0xfe, 0xff)
 				       },
 				       SCALEPOOL_INITIATOR_LOCAL,

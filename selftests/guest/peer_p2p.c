@@ -129,27 +129,21 @@ static void unbind_from(const char *bdf, const char *drv)
 	sp_write_file(path, "\n");
 }
 
-static __u32 devid(const char *bdf)
-{
-	unsigned int dom, bus, dev, fn;
-
-	if (sscanf(bdf, "%x:%x:%x.%u", &dom, &bus, &dev, &fn) != 4)
-		return 0;
-	return SCALEPOOL_PCI_DEVID(dom, bus, (dev << 3) | fn);
-}
-
 /* NEAREST (set @ids of @n, or every member) for PCI device @bdf. */
 static int nearest_for(int fd, const char *bdf, const __u32 *ids, int n)
 {
 	struct scalepool_placement pl[2];
 	struct scalepool_info info;
 	struct scalepool_alloc a;
+	struct sp_pci_id id;
 	int ret;
 
 	sp_alloc_init(&a, SCALEPOOL_POLICY_NEAREST,
 		      SCALEPOOL_ALLOC_PCI_INITIATOR, SP_MIB, ids, n, NULL, 0,
 		      SCALEPOOL_INITIATOR_LOCAL);
-	a.initiator_pci = devid(bdf);
+	id = sp_pci_id_of(bdf);
+	a.initiator_pci_domain = id.domain;
+	a.initiator_pci_bdf = id.bdf;
 	ret = sp_ioctl(fd, SCALEPOOL_ALLOC, &a);
 	if (ret)
 		return ret;

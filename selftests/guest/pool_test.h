@@ -245,6 +245,24 @@ static inline int sp_pci_find(unsigned int vendor, unsigned int device,
 	return n;
 }
 
+/* A PCI address as ALLOC's @initiator_pci_domain and @initiator_pci_bdf. */
+struct sp_pci_id {
+	__u32 domain, bdf;
+};
+
+/* The sp_pci_id of "DDDD:BB:DD.F"; zeroes when it does not parse. */
+static inline struct sp_pci_id sp_pci_id_of(const char *bdf)
+{
+	unsigned int dom, bus, dev, fn;
+	struct sp_pci_id id = { 0, 0 };
+
+	if (sscanf(bdf, "%x:%x:%x.%u", &dom, &bus, &dev, &fn) != 4)
+		return id;
+	id.domain = dom;
+	id.bdf = SCALEPOOL_PCI_BDF(bus, (dev << 3) | fn);
+	return id;
+}
+
 /* ---- dma-bufs and the importer module */
 
 /* SCALEPOOL_EXPORT: the new fd, or -errno. */
