@@ -59,6 +59,7 @@ union sp_ucmd_buffer {
  * struct sp_ioctl_op - one command, at index (cmd nr - SCALEPOOL_CMD_BASE)
  * @size: sizeof its struct in this kernel
  * @min_size: size of its struct as first released
+ * @write: changes what the file holds: only on a file opened for writing
  * @execute: the handler; 0 to write the struct back, or a negative errno
  * @finish: optional; called after a successful @execute with 0 when the
  *          struct was written back, -EFAULT when it could not be, and
@@ -68,6 +69,7 @@ union sp_ucmd_buffer {
 struct sp_ioctl_op {
 	unsigned int size;
 	unsigned int min_size;
+	bool write;
 	int (*execute)(struct sp_ucmd *ucmd);
 	int (*finish)(struct sp_ucmd *ucmd, int ret);
 };
@@ -368,25 +370,29 @@ static int sp_ioctl_export_finish(struct sp_ucmd *ucmd, int ret)
  * @_last is the last field of the struct as first released: older
  * programs may pass a struct that ends there, never a shorter one.
  */
-#define SP_IOCTL_OP_FINISH(_nr, _fn, _finish, _struct, _last)		\
+#define SP_IOCTL_OP_FULL(_nr, _fn, _finish, _struct, _last, _write)	\
 	[(_nr) - SCALEPOOL_CMD_BASE] = {				\
 		.size = sizeof(_struct) +				\
 			BUILD_BUG_ON_ZERO(sizeof(union sp_ucmd_buffer) <\
 					  sizeof(_struct)),		\
 		.min_size = offsetofend(_struct, _last),		\
+		.write = _write,					\
 		.execute = _fn,						\
 		.finish = _finish,					\
 	}
+#define SP_IOCTL_OP_FINISH(_nr, _fn, _finish, _struct, _last)		\
+	SP_IOCTL_OP_FULL(_nr, _fn, _finish, _struct, _last, false)
 #define SP_IOCTL_OP(_nr, _fn, _struct, _last)				\
 	SP_IOCTL_OP_FINISH(_nr, _fn, NULL, _struct, _last)
 
 static const struct sp_ioctl_op sp_ioctl_ops[] = {
 	SP_IOCTL_OP(SCALEPOOL_CMD_QUERY, sp_query, struct scalepool_query,
 		    caps),
-	SP_IOCTL_OP_FINISH(SCALEPOOL_CMD_ALLOC, sp_ioctl_alloc,
-			   sp_ioctl_alloc_finish, struct scalepool_alloc, offset),
-	SP_IOCTL_OP(SCALEPOOL_CMD_FREE, sp_ioctl_free, struct scalepool_free,
-		    __reserved),
+	SP_IOCTL_OP_FULL(SCALEPOOL_CMD_ALLOC, sp_ioctl_alloc,
+			 sp_ioctl_alloc_finish, struct scalepool_alloc, offset,
+			 true),
+	SP_IOCTL_OP_FULL(SCALEPOOL_CMD_FREE, sp_ioctl_free, NULL,
+			 struct scalepool_free, __reserved, true),
 	SP_IOCTL_OP(SCALEPOOL_CMD_INFO, sp_ioctl_info, struct scalepool_info,
 		    placements_ptr),
 	SP_IOCTL_OP_FINISH(SCALEPOOL_CMD_EXPORT, sp_ioctl_export,
@@ -421,10 +427,12 @@ static const struct sp_ioctl_op *sp_ioctl_lookup(unsigned int cmd)
  * @cmd: SCALEPOOL_* command
  * @arg: user address of the command's struct
  *
- * Return: 0, or -ENOTTY for an unknown command, -EFAULT when the struct
- * cannot be read or written, -EINVAL when it is shorter than the first
- * release of it, -E2BIG when it is longer than this kernel knows and the
- * extra bytes are not zero, or the handler's error.
+ * Return: 0, or -ENOTTY for an unknown command, -EBADF for a command that
+ * changes what the file holds (ALLOC, FREE) on a file not opened for
+ * writing, -EFAULT when the struct cannot be read or written, -EINVAL
+ * when it is shorter than the first release of it, -E2BIG when it is
+ * longer than this kernel knows and the extra bytes are not zero, or the
+ * handler's error.
  */
 long sp_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 {
@@ -441,6 +449,9 @@ long sp_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 	op = sp_ioctl_lookup(cmd);
 	if (!op)
 		return -ENOTTY;
+	/* As write(2) on a file opened O_RDONLY: the fd does not allow it. */
+	if (op->write && !(filp->f_mode & FMODE_WRITE))
+		return -EBADF;
 
 	if (get_user(ucmd.user_size, (u32 __user *)ucmd.ubuf))
 		return -EFAULT;
