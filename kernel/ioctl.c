@@ -13,6 +13,7 @@
 #include <linux/fs.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/nodemask.h>
 #include <linux/nospec.h>
 #include <linux/overflow.h>
@@ -25,6 +26,51 @@
 
 #include <linux/scalepool.h>
 #include "scalepool.h"
+
+/*
+ * The most bytes of allocations one open file of /dev/scalepool may hold,
+ * 0 for no cap.  SP_FD_CAP_AUTO until sp_ioctl_init() sets the default:
+ * half of the RAM at load time, so that a single file (a user of the
+ * device, or a program gone wrong) cannot take all of the machine's
+ * memory, whatever its memory cgroup allows.
+ */
+#define SP_FD_CAP_AUTO	U64_MAX
+static unsigned long long max_bytes_per_fd = SP_FD_CAP_AUTO;
+module_param(max_bytes_per_fd, ullong, 0644);
+MODULE_PARM_DESC(max_bytes_per_fd,
+		 "Most bytes of allocations per open file, 0: no cap (default: half the RAM)");
+
+/**
+ * sp_ioctl_init() - set the per-file cap's default
+ */
+void sp_ioctl_init(void)
+{
+	if (max_bytes_per_fd == SP_FD_CAP_AUTO)
+		max_bytes_per_fd = (u64)totalram_pages() << (PAGE_SHIFT - 1);
+}
+
+/*
+ * Count @bytes against the cap of @sf before anything is allocated, so
+ * that racing ALLOCs on one file cannot pass it together.
+ */
+static int sp_file_charge(struct sp_file *sf, u64 bytes)
+{
+	u64 cap = READ_ONCE(max_bytes_per_fd);
+	s64 old = atomic64_read(&sf->charged);
+	u64 sum;
+
+	do {
+		if (check_add_overflow((u64)old, bytes, &sum) ||
+		    (cap && sum > cap))
+			return -ENOSPC;
+	} while (!atomic64_try_cmpxchg(&sf->charged, &old, sum));
+	return 0;
+}
+
+static void sp_file_uncharge(struct sp_file *sf, u64 bytes)
+{
+	atomic64_sub(bytes, &sf->charged);
+}
 
 /**
  * struct sp_ucmd - one ioctl call, as the handler sees it
@@ -227,21 +273,28 @@ static int sp_ioctl_alloc(struct sp_ucmd *ucmd)
 	ret = sp_alloc_pci_initiator(cmd, req);
 	if (ret)
 		goto out_free;
+	ret = sp_file_charge(ucmd->sf, req->length);
+	if (ret)
+		goto out_free;
 
 	a = sp_alloc_create(req);
 	if (IS_ERR(a)) {
 		ret = PTR_ERR(a);
-		goto out_free;
+		goto out_uncharge;
 	}
 	ret = sp_file_reserve(ucmd->sf, &handle);
 	if (ret) {
 		sp_alloc_put(a);
-		goto out_free;
+		goto out_uncharge;
 	}
 
 	ucmd->alloc = a;
 	cmd->handle = handle;
 	cmd->offset = (u64)handle << SP_HANDLE_SHIFT;
+	goto out_free;
+
+out_uncharge:
+	sp_file_uncharge(ucmd->sf, req->length);
 out_free:
 	pci_dev_put(req->initiator_pci);
 	kfree(req);
@@ -257,6 +310,7 @@ static int sp_ioctl_alloc_finish(struct sp_ucmd *ucmd, int ret)
 		ret = sp_file_publish(ucmd->sf, cmd->handle, ucmd->alloc);
 	if (ret) {
 		sp_file_unreserve(ucmd->sf, cmd->handle);
+		sp_file_uncharge(ucmd->sf, ucmd->alloc->length);
 		sp_alloc_put(ucmd->alloc);
 	}
 	return ret;
@@ -274,6 +328,7 @@ static int sp_ioctl_free(struct sp_ucmd *ucmd)
 	a = sp_file_remove(ucmd->sf, cmd->handle);
 	if (!a)
 		return -ENOENT;
+	sp_file_uncharge(ucmd->sf, a->length);
 	sp_alloc_put(a);
 	return 0;
 }

@@ -127,11 +127,14 @@ static_assert(SCALEPOOL_MAX_ALLOC_SIZE <= 1ULL << SP_HANDLE_SHIFT);
  *          reference on its allocation
  * @nr_allocs: entries in @allocs, for fdinfo
  * @bytes: sum of their lengths, for fdinfo
+ * @charged: bytes counted against the max_bytes_per_fd cap: @bytes plus
+ *           those of ALLOCs in progress (ioctl.c)
  */
 struct sp_file {
 	struct xarray allocs;
 	atomic_t nr_allocs;
 	atomic64_t bytes;
+	atomic64_t charged;
 };
 
 /**
@@ -316,6 +319,7 @@ bool sp_measured_get(const struct sp_member *m, int initiator,
 		     struct sp_measured_fig *fig);
 
 /* ioctl.c */
+void sp_ioctl_init(void);
 long sp_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
 
 /* main.c: the allocations of one open file */
