@@ -25,6 +25,8 @@
 #include <linux/mutex.h>
 #include <linux/nodemask.h>
 #include <linux/overflow.h>
+#include <linux/percpu_counter.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -673,6 +675,36 @@ static bool sp_alloc_may_fit(const struct sp_alloc *a)
 	return a->length <= total;
 }
 
+/*
+ * Pool memory in RAM counts in the RSS (RssShmem, VmRSS in
+ * /proc/PID/status) of the process that allocated it, from ALLOC until
+ * the memory is freed, mapped or not: the OOM killer ranks tasks by
+ * their RSS, and would otherwise miss memory held by handles, by
+ * dma-bufs and by special PTEs and PMDs (which 6.12 counts nowhere, see
+ * Documentation/design-memory.rst).  The mm_struct is held (not its
+ * address space) so that the count can be taken back from it whenever
+ * the allocation goes; check_mm() finds it back at zero.  The counter is
+ * changed directly: add_mm_counter()'s tracepoint helper is not exported.
+ */
+static void sp_alloc_charge_rss(struct sp_alloc *a)
+{
+	struct mm_struct *mm = current->mm;
+
+	if (!mm)
+		return;
+	mmgrab(mm);
+	a->rss_mm = mm;
+	percpu_counter_add(&mm->rss_stat[MM_SHMEMPAGES], a->nr_pages);
+}
+
+static void sp_alloc_uncharge_rss(struct sp_alloc *a)
+{
+	if (!a->rss_mm)
+		return;
+	percpu_counter_sub(&a->rss_mm->rss_stat[MM_SHMEMPAGES], a->nr_pages);
+	mmdrop(a->rss_mm);
+}
+
 static void sp_alloc_free_pages(struct sp_alloc *a)
 {
 	unsigned long i = 0, nr;
@@ -701,6 +733,7 @@ static void sp_alloc_release(struct kref *ref)
 	list_del(&a->list);
 	mutex_unlock(&sp_allocs_lock);
 
+	sp_alloc_uncharge_rss(a);
 	if (a->backing == SP_BACKING_PAGES && a->pages)
 		sp_alloc_free_pages(a);
 	/* Set only once a peer member gave the allocation its memory. */
@@ -817,6 +850,7 @@ struct sp_alloc *sp_alloc_create(const struct sp_alloc_req *req)
 		a->basis = pci_basis;
 	kfree(pl.cands);
 	sp_alloc_trim_parts(a);
+	sp_alloc_charge_rss(a);
 	return a;
 
 err_free_cands:

@@ -23,6 +23,7 @@
 struct dma_buf;
 struct file;
 struct gen_pool;
+struct mm_struct;
 struct page;
 struct pci_dev;
 struct sp_peer;
@@ -196,6 +197,9 @@ enum sp_backing {
  *           listed by its export and unlisted by its release
  * @nr_dmabufs: entries in @dmabufs; written under @dmabufs_lock, peeked
  *              with READ_ONCE for fdinfo
+ * @rss_mm: SP_BACKING_PAGES: the mm (held with mmgrab()) of the process
+ *          that made it, whose RssShmem counts its pages until it is
+ *          freed (alloc.c), or NULL
  *
  * Everything but @ref, @list, @revoked, @peer_entry, @dmabufs and
  * @nr_dmabufs is fixed once sp_alloc_create() returns.
@@ -221,6 +225,7 @@ struct sp_alloc {
 	struct mutex dmabufs_lock;	/* protects @dmabufs, @nr_dmabufs */
 	struct list_head dmabufs;
 	unsigned int nr_dmabufs;
+	struct mm_struct *rss_mm;
 };
 
 static inline bool sp_alloc_revoked(const struct sp_alloc *a)
