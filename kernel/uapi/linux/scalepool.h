@@ -171,7 +171,9 @@ struct scalepool_query {
  * any others.  Best effort, like MAP_POPULATE: it never makes mmap()
  * fail; pages it did not map (a fatal signal, a revoked allocation, a
  * mapping another thread changed meanwhile) are mapped on fault as
- * without the flag.
+ * without the flag.  (A MAP_FIXED mmap() that fails for another reason,
+ * EINVAL or ENOMEM, leaves the range unmapped: Linux 6.12 removes the
+ * old mappings before it asks the driver, for every device.)
  */
 #define SCALEPOOL_ALLOC_POPULATE	_BITUL(0)
 /* Use 4 KiB pages only (move_pages(2) sees every page). */
