@@ -25,10 +25,13 @@
 #include <linux/mutex.h>
 #include <linux/nodemask.h>
 #include <linux/overflow.h>
+#include <linux/percpu_counter.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/topology.h>
+#include <linux/vmalloc.h>
 
 #include "scalepool.h"
 
@@ -678,6 +681,53 @@ static bool sp_alloc_may_fit(const struct sp_alloc *a)
 	return a->length <= total;
 }
 
+/*
+ * The page array of @nr entries, zeroed.  kvmalloc() refuses more than
+ * INT_MAX bytes, which the array of a SCALEPOOL_MAX_ALLOC_SIZE allocation
+ * passes (2^28 entries of 8 bytes are 2^31 bytes): vmalloc() takes
+ * those, so that the documented maximum is possible where the memory
+ * is.  Both are killable and charged to the caller's memory cgroup.
+ */
+static struct page **sp_alloc_page_array(unsigned long nr)
+{
+	gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN;
+	size_t size = array_size(nr, sizeof(struct page *));
+
+	if (size > INT_MAX)
+		return __vmalloc(size, gfp);
+	return kvmalloc(size, gfp);
+}
+
+/*
+ * Pool memory in RAM counts in the RSS (RssShmem, VmRSS in
+ * /proc/PID/status) of the process that allocated it, from ALLOC until
+ * the memory is freed, mapped or not: the OOM killer ranks tasks by
+ * their RSS, and would otherwise miss memory held by handles, by
+ * dma-bufs and by special PTEs and PMDs (which 6.12 counts nowhere, see
+ * Documentation/design-memory.rst).  The mm_struct is held (not its
+ * address space) so that the count can be taken back from it whenever
+ * the allocation goes; check_mm() finds it back at zero.  The counter is
+ * changed directly: add_mm_counter()'s tracepoint helper is not exported.
+ */
+static void sp_alloc_charge_rss(struct sp_alloc *a)
+{
+	struct mm_struct *mm = current->mm;
+
+	if (!mm)
+		return;
+	mmgrab(mm);
+	a->rss_mm = mm;
+	percpu_counter_add(&mm->rss_stat[MM_SHMEMPAGES], a->nr_pages);
+}
+
+static void sp_alloc_uncharge_rss(struct sp_alloc *a)
+{
+	if (!a->rss_mm)
+		return;
+	percpu_counter_sub(&a->rss_mm->rss_stat[MM_SHMEMPAGES], a->nr_pages);
+	mmdrop(a->rss_mm);
+}
+
 static void sp_alloc_free_pages(struct sp_alloc *a)
 {
 	unsigned long i = 0, nr;
@@ -706,6 +756,7 @@ static void sp_alloc_release(struct kref *ref)
 	list_del(&a->list);
 	mutex_unlock(&sp_allocs_lock);
 
+	sp_alloc_uncharge_rss(a);
 	if (a->backing == SP_BACKING_PAGES && a->pages)
 		sp_alloc_free_pages(a);
 	/* Set only once a peer member gave the allocation its memory. */
@@ -796,8 +847,7 @@ struct sp_alloc *sp_alloc_create(const struct sp_alloc_req *req)
 		goto err_put;
 	}
 
-	a->pages = kvcalloc(a->nr_pages, sizeof(*a->pages),
-			    GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	a->pages = sp_alloc_page_array(a->nr_pages);
 	pl.cands = kcalloc(a->nr_parts, sizeof(*pl.cands), GFP_KERNEL);
 	if (!a->pages || !pl.cands) {
 		ret = -ENOMEM;
@@ -822,6 +872,7 @@ struct sp_alloc *sp_alloc_create(const struct sp_alloc_req *req)
 		a->basis = pci_basis;
 	kfree(pl.cands);
 	sp_alloc_trim_parts(a);
+	sp_alloc_charge_rss(a);
 	return a;
 
 err_free_cands:
@@ -831,21 +882,42 @@ err_put:
 	return ERR_PTR(ret);
 }
 
-static bool sp_alloc_in_range(const struct sp_alloc *a, unsigned long start,
-			      unsigned long end)
+/*
+ * Does @a hold a page in [@start, @end)?  1 if so, 0 if not, -EINTR on a
+ * fatal signal.  A folio is looked at once, by its first entry, so that
+ * a 2 MiB page costs one step, not 512; the walk of a big allocation
+ * reschedules and stops when the task offlining the memory is killed.
+ */
+static int sp_alloc_in_range(const struct sp_alloc *a, unsigned long start,
+			     unsigned long end)
 {
-	unsigned long i, pfn;
+	unsigned long i = 0, pfn, nr, steps = 0;
+	struct folio *folio;
 	struct page *page;
 
-	for (i = 0; i < a->nr_pages; i++) {
+	while (i < a->nr_pages) {
+		if (!(++steps % SP_HUGE_NR)) {
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			cond_resched();
+		}
 		page = READ_ONCE(a->pages[i]);
-		if (!page)
+		if (!page) {
+			i++;
 			continue;
-		pfn = page_to_pfn(page);
-		if (pfn >= start && pfn < end)
-			return true;
+		}
+		/*
+		 * The folio's other pages follow this entry (maybe not yet
+		 * written, if it is being placed): skipped, checked here.
+		 */
+		folio = page_folio(page);
+		nr = folio_nr_pages(folio);
+		pfn = folio_pfn(folio);
+		if (pfn < end && pfn + nr > start)
+			return 1;
+		i += nr - folio_page_idx(folio, page);
 	}
-	return false;
+	return 0;
 }
 
 /**
@@ -860,7 +932,7 @@ static bool sp_alloc_in_range(const struct sp_alloc *a, unsigned long start,
  * allocation in flight on the node gets -EBUSY too (try again).
  *
  * Return: 0, or -EBUSY when the pool holds (or may be taking) pages in
- * the range.
+ * the range, -EINTR when the offlining task got a fatal signal.
  */
 int sp_allocs_offline_check(unsigned long start_pfn, unsigned long nr_pages)
 {
@@ -881,17 +953,22 @@ int sp_allocs_offline_check(unsigned long start_pfn, unsigned long nr_pages)
 
 	mutex_lock(&sp_allocs_lock);
 	list_for_each_entry(a, &sp_allocs, list) {
-		if (a->pages && sp_alloc_in_range(a, start_pfn, end_pfn)) {
-			ret = -EBUSY;
+		if (!a->pages)
+			continue;
+		ret = sp_alloc_in_range(a, start_pfn, end_pfn);
+		if (ret)
 			break;
-		}
 	}
 	mutex_unlock(&sp_allocs_lock);
 
-	if (ret)
+	if (ret < 0)
+		return ret;
+	if (ret) {
 		pr_info_ratelimited("offline of node %d pfn %#lx-%#lx refused: pool pages there\n",
 				    nid, start_pfn, end_pfn - 1);
-	return ret;
+		return -EBUSY;
+	}
+	return 0;
 }
 
 /**

@@ -13,6 +13,7 @@
 #include <linux/fs.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/nodemask.h>
 #include <linux/nospec.h>
 #include <linux/overflow.h>
@@ -25,6 +26,51 @@
 
 #include <linux/scalepool.h>
 #include "scalepool.h"
+
+/*
+ * The most bytes of allocations one open file of /dev/scalepool may hold,
+ * 0 for no cap.  SP_FD_CAP_AUTO until sp_ioctl_init() sets the default:
+ * half of the RAM at load time, so that a single file (a user of the
+ * device, or a program gone wrong) cannot take all of the machine's
+ * memory, whatever its memory cgroup allows.
+ */
+#define SP_FD_CAP_AUTO	U64_MAX
+static unsigned long long max_bytes_per_fd = SP_FD_CAP_AUTO;
+module_param(max_bytes_per_fd, ullong, 0644);
+MODULE_PARM_DESC(max_bytes_per_fd,
+		 "Most bytes of allocations per open file, 0: no cap (default: half the RAM)");
+
+/**
+ * sp_ioctl_init() - set the per-file cap's default
+ */
+void sp_ioctl_init(void)
+{
+	if (max_bytes_per_fd == SP_FD_CAP_AUTO)
+		max_bytes_per_fd = (u64)totalram_pages() << (PAGE_SHIFT - 1);
+}
+
+/*
+ * Count @bytes against the cap of @sf before anything is allocated, so
+ * that racing ALLOCs on one file cannot pass it together.
+ */
+static int sp_file_charge(struct sp_file *sf, u64 bytes)
+{
+	u64 cap = READ_ONCE(max_bytes_per_fd);
+	s64 old = atomic64_read(&sf->charged);
+	u64 sum;
+
+	do {
+		if (check_add_overflow((u64)old, bytes, &sum) ||
+		    (cap && sum > cap))
+			return -ENOSPC;
+	} while (!atomic64_try_cmpxchg(&sf->charged, &old, sum));
+	return 0;
+}
+
+static void sp_file_uncharge(struct sp_file *sf, u64 bytes)
+{
+	atomic64_sub(bytes, &sf->charged);
+}
 
 /**
  * struct sp_ucmd - one ioctl call, as the handler sees it
@@ -59,6 +105,7 @@ union sp_ucmd_buffer {
  * struct sp_ioctl_op - one command, at index (cmd nr - SCALEPOOL_CMD_BASE)
  * @size: sizeof its struct in this kernel
  * @min_size: size of its struct as first released
+ * @write: changes what the file holds: only on a file opened for writing
  * @execute: the handler; 0 to write the struct back, or a negative errno
  * @finish: optional; called after a successful @execute with 0 when the
  *          struct was written back, -EFAULT when it could not be, and
@@ -68,6 +115,7 @@ union sp_ucmd_buffer {
 struct sp_ioctl_op {
 	unsigned int size;
 	unsigned int min_size;
+	bool write;
 	int (*execute)(struct sp_ucmd *ucmd);
 	int (*finish)(struct sp_ucmd *ucmd, int ret);
 };
@@ -225,21 +273,28 @@ static int sp_ioctl_alloc(struct sp_ucmd *ucmd)
 	ret = sp_alloc_pci_initiator(cmd, req);
 	if (ret)
 		goto out_free;
+	ret = sp_file_charge(ucmd->sf, req->length);
+	if (ret)
+		goto out_free;
 
 	a = sp_alloc_create(req);
 	if (IS_ERR(a)) {
 		ret = PTR_ERR(a);
-		goto out_free;
+		goto out_uncharge;
 	}
 	ret = sp_file_reserve(ucmd->sf, a);
 	if (ret) {
 		sp_alloc_put(a);
-		goto out_free;
+		goto out_uncharge;
 	}
 
 	ucmd->alloc = a;
 	cmd->handle = a->handle;
 	cmd->offset = (u64)a->pgoff << PAGE_SHIFT;
+	goto out_free;
+
+out_uncharge:
+	sp_file_uncharge(ucmd->sf, req->length);
 out_free:
 	pci_dev_put(req->initiator_pci);
 	kfree(req);
@@ -253,6 +308,7 @@ static int sp_ioctl_alloc_finish(struct sp_ucmd *ucmd, int ret)
 		ret = sp_file_publish(ucmd->sf, ucmd->alloc);
 	if (ret) {
 		sp_file_unreserve(ucmd->sf, ucmd->alloc);
+		sp_file_uncharge(ucmd->sf, ucmd->alloc->length);
 		sp_alloc_put(ucmd->alloc);
 	}
 	return ret;
@@ -270,6 +326,7 @@ static int sp_ioctl_free(struct sp_ucmd *ucmd)
 	a = sp_file_remove(ucmd->sf, cmd->handle);
 	if (!a)
 		return -ENOENT;
+	sp_file_uncharge(ucmd->sf, a->length);
 	sp_alloc_put(a);
 	return 0;
 }
@@ -366,25 +423,29 @@ static int sp_ioctl_export_finish(struct sp_ucmd *ucmd, int ret)
  * @_last is the last field of the struct as released with ABI version 2:
  * older programs may pass a struct that ends there, never a shorter one.
  */
-#define SP_IOCTL_OP_FINISH(_nr, _fn, _finish, _struct, _last)		\
+#define SP_IOCTL_OP_FULL(_nr, _fn, _finish, _struct, _last, _write)	\
 	[(_nr) - SCALEPOOL_CMD_BASE] = {				\
 		.size = sizeof(_struct) +				\
 			BUILD_BUG_ON_ZERO(sizeof(union sp_ucmd_buffer) <\
 					  sizeof(_struct)),		\
 		.min_size = offsetofend(_struct, _last),		\
+		.write = _write,					\
 		.execute = _fn,						\
 		.finish = _finish,					\
 	}
+#define SP_IOCTL_OP_FINISH(_nr, _fn, _finish, _struct, _last)		\
+	SP_IOCTL_OP_FULL(_nr, _fn, _finish, _struct, _last, false)
 #define SP_IOCTL_OP(_nr, _fn, _struct, _last)				\
 	SP_IOCTL_OP_FINISH(_nr, _fn, NULL, _struct, _last)
 
 static const struct sp_ioctl_op sp_ioctl_ops[] = {
 	SP_IOCTL_OP(SCALEPOOL_CMD_QUERY, sp_query, struct scalepool_query,
 		    caps),
-	SP_IOCTL_OP_FINISH(SCALEPOOL_CMD_ALLOC, sp_ioctl_alloc,
-			   sp_ioctl_alloc_finish, struct scalepool_alloc, offset),
-	SP_IOCTL_OP(SCALEPOOL_CMD_FREE, sp_ioctl_free, struct scalepool_free,
-		    __reserved),
+	SP_IOCTL_OP_FULL(SCALEPOOL_CMD_ALLOC, sp_ioctl_alloc,
+			 sp_ioctl_alloc_finish, struct scalepool_alloc, offset,
+			 true),
+	SP_IOCTL_OP_FULL(SCALEPOOL_CMD_FREE, sp_ioctl_free, NULL,
+			 struct scalepool_free, __reserved, true),
 	SP_IOCTL_OP(SCALEPOOL_CMD_INFO, sp_ioctl_info, struct scalepool_info,
 		    state),
 	SP_IOCTL_OP_FINISH(SCALEPOOL_CMD_EXPORT, sp_ioctl_export,
@@ -419,10 +480,12 @@ static const struct sp_ioctl_op *sp_ioctl_lookup(unsigned int cmd)
  * @cmd: SCALEPOOL_* command
  * @arg: user address of the command's struct
  *
- * Return: 0, or -ENOTTY for an unknown command, -EFAULT when the struct
- * cannot be read or written, -EINVAL when it is shorter than the first
- * release of it, -E2BIG when it is longer than this kernel knows and the
- * extra bytes are not zero, or the handler's error.
+ * Return: 0, or -ENOTTY for an unknown command, -EBADF for a command that
+ * changes what the file holds (ALLOC, FREE) on a file not opened for
+ * writing, -EFAULT when the struct cannot be read or written, -EINVAL
+ * when it is shorter than the first release of it, -E2BIG when it is
+ * longer than this kernel knows and the extra bytes are not zero, or the
+ * handler's error.
  */
 long sp_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 {
@@ -439,6 +502,9 @@ long sp_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 	op = sp_ioctl_lookup(cmd);
 	if (!op)
 		return -ENOTTY;
+	/* As write(2) on a file opened O_RDONLY: the fd does not allow it. */
+	if (op->write && !(filp->f_mode & FMODE_WRITE))
+		return -EBADF;
 
 	if (get_user(ucmd.user_size, (u32 __user *)ucmd.ubuf))
 		return -EFAULT;

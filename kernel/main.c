@@ -385,6 +385,7 @@ static int __init sp_init(void)
 {
 	int ret;
 
+	sp_ioctl_init();
 	/* Nothing to undo: it only finds an inode that is never freed. */
 	ret = sp_mmap_init();
 	if (ret)

@@ -11,8 +11,8 @@
  * allocation (dmabuf.c) is mapped the same way, by sp_mmap_setup(), with
  * the dma-buf's own file as the VMA's file.
  *
- * Pages are mapped at fault time (or all at mmap time with
- * SCALEPOOL_ALLOC_POPULATE):
+ * Pages are mapped at fault time (or all before mmap() returns to user
+ * space with SCALEPOOL_ALLOC_POPULATE, see sp_populate_queue()):
  *  - a 2 MiB page of a normal zone by one PMD (->huge_fault), when the
  *    VMA covers the whole 2 MiB at a matching address;
  *  - otherwise 4 KiB at a time: pages of a normal zone as normal pages
@@ -40,7 +40,10 @@
 #include <linux/pagemap.h>
 #include <linux/pfn_t.h>
 #include <linux/pgtable.h>
+#include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/task_work.h>
 
 #include "scalepool.h"
 
@@ -273,32 +276,114 @@ static bool sp_pmd_mapped(struct mm_struct *mm, unsigned long addr)
 	return pmd_leaf(pmdp_get_lockless(pmd_offset(pud, addr)));
 }
 
-/*
- * SCALEPOOL_ALLOC_POPULATE: fault in the whole VMA now, through the same
- * handlers as a user fault, so that 2 MiB pages get PMDs here too.  The
- * VMA is not in the tree yet; the mmap lock is held for writing.
+/**
+ * struct sp_populate - a mapping to fault in once mmap() is done
+ * @work: queued on the task that called mmap()
+ * @file: the new VMA's file, held: what tells the mapping apart from
+ *        whatever is at its address by the time the work runs
+ * @start: first address of the mapping
+ * @end: its end
  */
-static int sp_populate(struct vm_area_struct *vma)
+struct sp_populate {
+	struct callback_head work;
+	struct file *file;
+	unsigned long start;
+	unsigned long end;
+};
+
+/*
+ * Fault in the pages of the mapping at *@addr up to the next 2 MiB
+ * boundary (or the end), through the same handlers as a user fault, so
+ * that revocation and 2 MiB PMDs work as they do there.  The mmap lock
+ * is held for reading.
+ * Return: 0, or -ENOENT when the mapping is gone or no longer readable,
+ * -EFAULT when a page could not be mapped (a revoked allocation).
+ */
+static int sp_populate_chunk(struct mm_struct *mm, struct sp_populate *w,
+			     unsigned long *addr)
 {
-	unsigned int flags = (vma->vm_flags & VM_WRITE) ? FAULT_FLAG_WRITE : 0;
-	unsigned long addr = vma->vm_start;
+	struct vm_area_struct *vma;
+	unsigned int flags;
+	unsigned long end;
 	vm_fault_t ret;
 
-	if (!(vma->vm_flags & (VM_READ | VM_WRITE)))
-		return 0;
-	while (addr < vma->vm_end) {
-		if (fatal_signal_pending(current))
-			return -EINTR;
-		ret = handle_mm_fault(vma, addr, flags, NULL);
+	mmap_assert_locked(mm);
+	vma = vma_lookup(mm, *addr);
+	if (!vma || vma->vm_file != w->file ||
+	    !(vma->vm_flags & (VM_READ | VM_WRITE)))
+		return -ENOENT;
+	flags = (vma->vm_flags & VM_WRITE) ? FAULT_FLAG_WRITE : 0;
+	end = min3(vma->vm_end, w->end, ALIGN(*addr + 1, PMD_SIZE));
+	while (*addr < end) {
+		ret = handle_mm_fault(vma, *addr, flags, NULL);
 		if (ret & VM_FAULT_ERROR)
-			return vm_fault_to_errno(ret, 0) ?: -EFAULT;
-		if (sp_pmd_mapped(vma->vm_mm, addr))
-			addr = ALIGN(addr + 1, PMD_SIZE);
+			return -EFAULT;
+		if (sp_pmd_mapped(mm, *addr))
+			*addr = ALIGN(*addr + 1, PMD_SIZE);
 		else
-			addr += PAGE_SIZE;
-		cond_resched();
+			*addr += PAGE_SIZE;
 	}
 	return 0;
+}
+
+/*
+ * Runs as the task returns from mmap() to user space, when the VMA is in
+ * the file's i_mmap tree: a revocation from then on finds and zaps what
+ * is mapped here, and a fault here that comes after it gets SIGBUS (the
+ * fault handlers check under @revoke_sem).  The mmap lock is taken for
+ * reading 2 MiB at a time, so that a huge mapping lets writers in,
+ * reschedules, and stops on a fatal signal.
+ */
+static void sp_populate_work(struct callback_head *head)
+{
+	struct sp_populate *w = container_of(head, struct sp_populate, work);
+	struct mm_struct *mm = current->mm;
+	unsigned long addr = w->start;
+	int ret = 0;
+
+	/* Also run, with no mm to fill, when the task exits first. */
+	while (mm && !(current->flags & PF_EXITING) && !ret &&
+	       addr < w->end) {
+		if (fatal_signal_pending(current) ||
+		    mmap_read_lock_killable(mm))
+			break;
+		ret = sp_populate_chunk(mm, w, &addr);
+		mmap_read_unlock(mm);
+		cond_resched();
+	}
+	fput(w->file);
+	kfree(w);
+}
+
+/*
+ * SCALEPOOL_ALLOC_POPULATE.  ->mmap runs before 6.12's __mmap_region()
+ * links the VMA into the file's i_mmap tree (vma_link_file()), so pages
+ * mapped from here would escape a revocation that came in between, and
+ * a failure here would make a MAP_FIXED mmap() leave a hole where the
+ * old mapping was.  MAP_POPULATE and MADV_POPULATE_* cannot do it either:
+ * GUP refuses VM_PFNMAP and VM_IO VMAs (BARs).  So the VMA is filled by
+ * task work that runs once mmap() is complete, before the task returns
+ * to user space.  Best effort, as MAP_POPULATE: nothing here makes the
+ * mmap() fail.
+ */
+static void sp_populate_queue(struct vm_area_struct *vma)
+{
+	struct sp_populate *w;
+
+	if (!(vma->vm_flags & (VM_READ | VM_WRITE)) ||
+	    vma->vm_mm != current->mm || (current->flags & PF_KTHREAD))
+		return;
+	w = kmalloc(sizeof(*w), GFP_KERNEL);
+	if (!w)
+		return;
+	init_task_work(&w->work, sp_populate_work);
+	w->file = get_file(vma->vm_file);
+	w->start = vma->vm_start;
+	w->end = vma->vm_end;
+	if (task_work_add(current, &w->work, TWA_RESUME)) {
+		fput(w->file);
+		kfree(w);
+	}
 }
 
 /**
@@ -308,10 +393,10 @@ static int sp_populate(struct vm_area_struct *vma)
  *       first page it maps
  *
  * The one way an allocation is mapped, for mmap() of /dev/scalepool and
- * of a dma-buf of the allocation (dmabuf.c) alike.
+ * of a dma-buf of the allocation (dmabuf.c) alike.  Maps nothing itself:
+ * SCALEPOOL_ALLOC_POPULATE fills the mapping after mmap() completes.
  *
- * Return: 0, or the error of populating it (SCALEPOOL_ALLOC_POPULATE);
- * on failure mmap_region() unmaps what was mapped and drops the file.
+ * Return: 0.
  */
 int sp_mmap_setup(struct sp_alloc *a, struct vm_area_struct *vma)
 {
@@ -330,7 +415,7 @@ int sp_mmap_setup(struct sp_alloc *a, struct vm_area_struct *vma)
 	vma->vm_private_data = a;
 
 	if (a->flags & SCALEPOOL_ALLOC_POPULATE)
-		return sp_populate(vma);
+		sp_populate_queue(vma);
 	return 0;
 }
 
@@ -347,8 +432,7 @@ int sp_mmap_setup(struct sp_alloc *a, struct vm_area_struct *vma)
  * allocation's @mapping see one numbering whatever the offset was.
  *
  * Return: 0, -EINVAL for a private mapping, an offset that names no
- * allocation of @sf, or a range past its end; -ENOMEM, or the error of
- * populating it.
+ * allocation of @sf, or a range past its end; -ENOMEM.
  */
 int sp_mmap(struct sp_file *sf, struct vm_area_struct *vma)
 {

@@ -27,6 +27,7 @@
 struct dma_buf;
 struct file;
 struct gen_pool;
+struct mm_struct;
 struct page;
 struct device;
 struct pci_dev;
@@ -147,6 +148,8 @@ static_assert(SCALEPOOL_MAX_ALLOC_SIZE + SZ_2M <= SP_OFFSET_END - SZ_2M);
  * @next_pgoff: where the search for a free range of @offsets starts
  * @nr_allocs: entries in @allocs, for fdinfo
  * @bytes: sum of their lengths, for fdinfo
+ * @charged: bytes counted against the max_bytes_per_fd cap: @bytes plus
+ *           those of ALLOCs in progress (ioctl.c)
  */
 struct sp_file {
 	struct mutex lock;	/* protects @offsets and changes of @allocs */
@@ -156,6 +159,7 @@ struct sp_file {
 	unsigned long next_pgoff;
 	atomic_t nr_allocs;
 	atomic64_t bytes;
+	atomic64_t charged;
 };
 
 /**
@@ -220,6 +224,9 @@ enum sp_backing {
  * @handle: its handle in the file that made it
  * @pgoff: the start of its range in that file's mmap offset space, in
  *         pages; @handle and @pgoff are set by sp_file_reserve()
+ * @rss_mm: SP_BACKING_PAGES: the mm (held with mmgrab()) of the process
+ *          that made it, whose RssShmem counts its pages until it is
+ *          freed (alloc.c), or NULL
  *
  * Everything but @ref, @list, @revoked, @peer_entry, @dmabufs,
  * @nr_dmabufs, @handle and @pgoff is fixed once sp_alloc_create()
@@ -249,6 +256,7 @@ struct sp_alloc {
 	unsigned int nr_dmabufs;
 	u32 handle;
 	unsigned long pgoff;
+	struct mm_struct *rss_mm;
 };
 
 static inline bool sp_alloc_revoked(const struct sp_alloc *a)
@@ -347,6 +355,7 @@ bool sp_measured_get(const struct sp_member *m, int initiator,
 		     struct sp_measured_fig *fig);
 
 /* ioctl.c */
+void sp_ioctl_init(void);
 long sp_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
 
 /* main.c: the allocations of one open file */

@@ -190,15 +190,22 @@ TEST_F(errors, length_overflow_is_eoverflow)
  */
 TEST_F_TIMEOUT(errors, more_than_the_members_hold_is_enomem, 120)
 {
+	static const char fd_cap[] =
+		"/sys/module/scalepool/parameters/max_bytes_per_fd";
 	long long cap = sp_member_ll(self->m0, "capacity");
 	long long ooms = sp_vmstat("oom_kill");
 	struct scalepool_alloc a;
+	char saved[32];
 
 	ASSERT_LT(0, cap);
 	ASSERT_EQ(0, sp_member_ll(self->m0, "limit"));
+	/* The per-fd cap (ENOSPC, alloc_limits) would come first. */
+	ASSERT_EQ(0, sp_read_line(fd_cap, saved, sizeof(saved)));
+	ASSERT_EQ(0, sp_write_file(fd_cap, "0"));
 	sp_alloc_init(&a, SCALEPOOL_POLICY_BIND, 0, 2 * cap, &self->m0, 1,
 		      NULL, 0, 0);
 	alloc_fails(&a, ENOMEM);
+	EXPECT_EQ(0, sp_write_file(fd_cap, saved));
 	EXPECT_EQ(ooms, sp_vmstat("oom_kill"));
 }
 

@@ -12,7 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../lib/poolctl.sh"
 
-tap_plan 27
+tap_plan 28
 
 tmp=$(mktemp -d)
 limit_member=
@@ -110,9 +110,17 @@ fi
 run alloc --size 1M --nodes 0 --weights 1
 tap_ok "weights without interleave: one line" one_line "--weights needs"
 big=$(( $(member_attr "$n0" capacity) * 2 ))
+# Above the per-fd cap (half of the RAM by default) ALLOC gets ENOSPC first.
+cap_param=/sys/module/scalepool/parameters/max_bytes_per_fd
+cap=$(cat "$cap_param")
+echo 0 >"$cap_param"
 run alloc --size "$big" --nodes 0
 tap_ok "more than node 0 has: one line, ENOMEM" \
 	one_line "cannot allocate $big bytes: Cannot allocate memory"
+echo "$cap" >"$cap_param"
+run alloc --size "$big" --nodes 0
+tap_ok "more than the per-fd cap: one line, ENOSPC" \
+	one_line "cannot allocate $big bytes: No space left on device"
 
 # ---- a held allocation, seen by poolctl stat
 run stat

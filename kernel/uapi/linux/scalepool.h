@@ -181,7 +181,18 @@ struct scalepool_query {
 #define SCALEPOOL_POLICY_TIERED		4
 
 /* struct scalepool_alloc @flags */
-/* Map every page when the allocation is first mmap'ed, not on fault. */
+/*
+ * Map every page of each new mapping before mmap() returns to user space,
+ * for every kind of member (MAP_POPULATE and MADV_POPULATE_* cannot fill
+ * the PFN mappings of "bar" members).  The pages are mapped after the
+ * mapping is complete, so a member that goes meanwhile revokes them as
+ * any others.  Best effort, like MAP_POPULATE: it never makes mmap()
+ * fail; pages it did not map (a fatal signal, a revoked allocation, a
+ * mapping another thread changed meanwhile) are mapped on fault as
+ * without the flag.  (A MAP_FIXED mmap() that fails for another reason,
+ * EINVAL or ENOMEM, leaves the range unmapped: Linux 6.12 removes the
+ * old mappings before it asks the driver, for every device.)
+ */
 #define SCALEPOOL_ALLOC_POPULATE	_BITUL(0)
 /* Use 4 KiB pages only (move_pages(2) sees every page). */
 #define SCALEPOOL_ALLOC_NO_HUGE		_BITUL(1)
@@ -196,7 +207,8 @@ struct scalepool_query {
 #define SCALEPOOL_MAX_WEIGHT		255
 /*
  * Longest allocation.  The mmap offset space would allow allocations up
- * to 16 TiB less 4 MiB; this limit is lower.
+ * to 16 TiB less 4 MiB; this limit is lower.  Also capped per fd by the
+ * max_bytes_per_fd module parameter.
  */
 #define SCALEPOOL_MAX_ALLOC_SIZE	0x10000000000ULL	/* 1 TiB */
 #define SCALEPOOL_MAX_GRANULARITY	0x40000000ULL	/* 1 GiB */
@@ -262,6 +274,16 @@ struct scalepool_query {
  * An ALLOC whose struct cannot be written back gets EFAULT and leaves
  * nothing behind.
  *
+ * ENOSPC also when the allocation would take the sum of the lengths of
+ * the fd's allocations past the module parameter max_bytes_per_fd
+ * (bytes, 0 for no cap; by default half of the RAM at load time; see
+ * Documentation/admin-guide.rst).  EBADF when the fd was not opened for
+ * writing (O_RDONLY), checked before anything else.
+ *
+ * Memory of node members counts in the RssShmem (and VmRSS) of the
+ * process that made the allocation, until the memory is freed, so that
+ * the OOM killer sees it whether it is mapped or not.
+ *
  * Memory of ZONE_MOVABLE members (CXL memory onlined by dax/kmem) is
  * mapped without struct page references: get_user_pages() fails on it
  * at once (a long-term pin such as io_uring buffer registration gets
@@ -303,6 +325,7 @@ struct scalepool_alloc {
  * @__reserved: must be 0
  *
  * The handle is gone at once; the memory is freed when no mapping uses it.
+ * EBADF when the fd was not opened for writing.
  */
 struct scalepool_free {
 	__u32 size;
