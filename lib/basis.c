@@ -32,9 +32,27 @@ const char *pool_basis_name(int basis)
 	return basis_names[basis];
 }
 
+
+/* SCALEPOOL_INFO of @buf, without placements, into @info; 0 or -errno. */
+static int lp_buf_info(struct pool_buf *buf, struct scalepool_info *info)
+{
+	int rc;
+
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	info->handle = buf->handle;
+	if (ioctl(buf->ctx->fd, SCALEPOOL_INFO, info) < 0) {
+		rc = -errno;
+		dbg(buf->ctx, "SCALEPOOL_INFO %u: %s\n", buf->handle,
+		    strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
 int pool_buf_get_basis(struct pool_buf *buf)
 {
-	struct scalepool_info info = { .size = sizeof(info) };
+	struct scalepool_info info;
 	int rc;
 
 	if (!buf)
@@ -42,13 +60,9 @@ int pool_buf_get_basis(struct pool_buf *buf)
 	/* Older modules leave @basis as passed: they do not report it. */
 	if (!(buf->ctx->caps & SCALEPOOL_CAP_MEASURED))
 		return -EOPNOTSUPP;
-	info.handle = buf->handle;
-	if (ioctl(buf->ctx->fd, SCALEPOOL_INFO, &info) < 0) {
-		rc = -errno;
-		dbg(buf->ctx, "SCALEPOOL_INFO %u: %s\n", buf->handle,
-		    strerror(-rc));
+	rc = lp_buf_info(buf, &info);
+	if (rc)
 		return rc;
-	}
 	if (!pool_basis_name((int)info.basis)) {
 		err(buf->ctx, "SCALEPOOL_INFO %u: unknown basis %u\n",
 		    buf->handle, info.basis);
@@ -59,18 +73,14 @@ int pool_buf_get_basis(struct pool_buf *buf)
 
 int pool_buf_get_state(struct pool_buf *buf)
 {
-	struct scalepool_info info = { .size = sizeof(info) };
+	struct scalepool_info info;
 	int rc;
 
 	if (!buf)
 		return -EINVAL;
-	info.handle = buf->handle;
-	if (ioctl(buf->ctx->fd, SCALEPOOL_INFO, &info) < 0) {
-		rc = -errno;
-		dbg(buf->ctx, "SCALEPOOL_INFO %u: %s\n", buf->handle,
-		    strerror(-rc));
+	rc = lp_buf_info(buf, &info);
+	if (rc)
 		return rc;
-	}
 	/* Bits this library does not know yet are passed on as they are. */
 	return (int)(info.state & INT_MAX);
 }

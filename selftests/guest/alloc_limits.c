@@ -41,28 +41,6 @@ static long long status_bytes(pid_t pid, const char *key)
 	return kb < 0 ? -1 : kb * 1024;
 }
 
-/* The value of line @key in /proc/self/fdinfo/@fd, or -1. */
-static long long fdinfo_ll(int fd, const char *key)
-{
-	char path[64], line[256];
-	size_t klen = strlen(key);
-	long long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
-			v = strtoll(line + klen + 1, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return v;
-}
-
 static long long cap_get(void)
 {
 	char buf[64];
@@ -143,8 +121,8 @@ TEST_F(limits, read_only_fd_cannot_alloc_or_free)
 	EXPECT_EQ(-EBADF, sp_ioctl(ro, SCALEPOOL_ALLOC, &a));
 	EXPECT_EQ(-EBADF, sp_free(ro, 1));
 	EXPECT_EQ(used, sp_member_ll(self->m0, "used"));
-	EXPECT_EQ(0, fdinfo_ll(ro, "scalepool-allocations"));
-	EXPECT_EQ(0, fdinfo_ll(ro, "scalepool-bytes"));
+	EXPECT_EQ(0, sp_fdinfo_ll(ro, "scalepool-allocations"));
+	EXPECT_EQ(0, sp_fdinfo_ll(ro, "scalepool-bytes"));
 
 	EXPECT_EQ(0, sp_ioctl(ro, SCALEPOOL_QUERY, &q));
 	EXPECT_NE(0, q.abi_version);
@@ -200,7 +178,7 @@ TEST_F(limits, alloc_above_cap_is_enospc)
 	EXPECT_EQ(-ENOSPC, sp_alloc_on(self->fd, self->m0, 0, 8 * M + 1,
 				       NULL, NULL));
 	EXPECT_EQ(used, sp_member_ll(self->m0, "used"));
-	EXPECT_EQ(0, fdinfo_ll(self->fd, "scalepool-bytes"));
+	EXPECT_EQ(0, sp_fdinfo_ll(self->fd, "scalepool-bytes"));
 
 	/* Up to the cap exactly, then a page more. */
 	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 6 * M, &h1, NULL));
@@ -208,8 +186,8 @@ TEST_F(limits, alloc_above_cap_is_enospc)
 	EXPECT_EQ(-ENOSPC, sp_alloc_on(self->fd, self->m0, 0, SP_PAGE, NULL,
 				       NULL));
 	EXPECT_EQ(used + 8 * M, sp_member_ll(self->m0, "used"));
-	EXPECT_EQ(8 * M, fdinfo_ll(self->fd, "scalepool-bytes"));
-	EXPECT_EQ(2, fdinfo_ll(self->fd, "scalepool-allocations"));
+	EXPECT_EQ(8 * M, sp_fdinfo_ll(self->fd, "scalepool-bytes"));
+	EXPECT_EQ(2, sp_fdinfo_ll(self->fd, "scalepool-allocations"));
 
 	/* Another file has its own room. */
 	fd2 = sp_open();
@@ -279,7 +257,7 @@ TEST_F(limits, racing_allocs_stay_under_cap)
 		ok += r[i].ok;
 	}
 	EXPECT_EQ(10, ok);
-	EXPECT_EQ(10 * M, fdinfo_ll(self->fd, "scalepool-bytes"));
+	EXPECT_EQ(10 * M, sp_fdinfo_ll(self->fd, "scalepool-bytes"));
 }
 
 /* ---- the OOM killer's view: RSS */
@@ -408,7 +386,7 @@ TEST_F(limits, largest_alloc)
 	EXPECT_EQ(-EOVERFLOW, sp_ioctl(self->fd, SCALEPOOL_ALLOC, &a));
 
 	EXPECT_EQ(used, sp_member_ll(self->m0, "used"));
-	EXPECT_EQ(0, fdinfo_ll(self->fd, "scalepool-bytes"));
+	EXPECT_EQ(0, sp_fdinfo_ll(self->fd, "scalepool-bytes"));
 	EXPECT_EQ(ooms, sp_vmstat("oom_kill"));
 }
 

@@ -31,27 +31,6 @@
 
 /* ---- helpers */
 
-/* The value of line @key in /proc/self/fdinfo/@fd, or -1. */
-static long long fdinfo_ll(int fd, const char *key)
-{
-	char path[64], line[256];
-	size_t klen = strlen(key);
-	long long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
-			v = strtoll(line + klen + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return v;
-}
-
 /* Whether /proc/self/fdinfo/@fd has the line "@key:\t@val". */
 static int fdinfo_has(int fd, const char *key, const char *val)
 {
@@ -521,10 +500,10 @@ TEST_F(order, every_export_makes_a_new_dmabuf)
 	ASSERT_LE(0, b);
 	EXPECT_NE(fd_ino(a), fd_ino(b));
 	EXPECT_TRUE(fdinfo_has(a, "exp_name", "scalepool"));
-	EXPECT_EQ(2 * M, fdinfo_ll(b, "size"));
+	EXPECT_EQ(2 * M, sp_fdinfo_ll(b, "size"));
 	/* One fd each. */
-	EXPECT_EQ(1, fdinfo_ll(a, "count"));
-	EXPECT_EQ(1, fdinfo_ll(b, "count"));
+	EXPECT_EQ(1, sp_fdinfo_ll(a, "count"));
+	EXPECT_EQ(1, sp_fdinfo_ll(b, "count"));
 	/* Two views of one allocation. */
 	pa = sp_dmabuf_map(a, 2 * M, 0);
 	pb = sp_dmabuf_map(b, 2 * M, 0);
@@ -605,7 +584,7 @@ static void o_path_order(struct __test_metadata *_metadata, int fd,
 		close(opath);
 	dfd = sp_export(fd, handle, 0);
 	ASSERT_LE(0, dfd);
-	EXPECT_EQ(2 * M, fdinfo_ll(dfd, "size"));
+	EXPECT_EQ(2 * M, sp_fdinfo_ll(dfd, "size"));
 	EXPECT_TRUE(fdinfo_has(dfd, "exp_name", "scalepool"));
 	d = sp_dmabuf_map(dfd, 2 * M, 0);
 	ASSERT_NE(MAP_FAILED, d);
@@ -667,7 +646,7 @@ TEST_F_TIMEOUT(order, readlink_close_and_export_race, 300)
 		__atomic_store_n(&r.dfd, sp_export(self->fd, r.handle, 0),
 				 __ATOMIC_RELAXED);
 		close_files(fds, n);
-		if (r.dfd < 0 || fdinfo_ll(r.dfd, "size") != (long long)(2 * M))
+		if (r.dfd < 0 || sp_fdinfo_ll(r.dfd, "size") != (long long)(2 * M))
 			__atomic_add_fetch(&r.errors, 1, __ATOMIC_RELAXED);
 		if (r.dfd < 0)
 			break;
@@ -763,29 +742,29 @@ TEST_F(order, fdinfo_counts_exported_allocations)
 	__u32 h1, h2;
 	int a, b, b2;
 
-	EXPECT_EQ(0, fdinfo_ll(self->fd, "scalepool-exported"));
-	EXPECT_EQ(0, fdinfo_ll(self->fd, "scalepool-exported-bytes"));
+	EXPECT_EQ(0, sp_fdinfo_ll(self->fd, "scalepool-exported"));
+	EXPECT_EQ(0, sp_fdinfo_ll(self->fd, "scalepool-exported-bytes"));
 	a = filled_export(self->fd, self->m0, &h1, 27);
 	ASSERT_LE(0, a);
 	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, M, &h2, NULL));
-	EXPECT_EQ(1, fdinfo_ll(self->fd, "scalepool-exported"));
-	EXPECT_EQ(2 * M, fdinfo_ll(self->fd, "scalepool-exported-bytes"));
+	EXPECT_EQ(1, sp_fdinfo_ll(self->fd, "scalepool-exported"));
+	EXPECT_EQ(2 * M, sp_fdinfo_ll(self->fd, "scalepool-exported-bytes"));
 	b = sp_export(self->fd, h2, 0);
 	b2 = sp_export(self->fd, h2, 0);
 	ASSERT_LE(0, b);
 	ASSERT_LE(0, b2);
 	/* Allocations, not fds. */
-	EXPECT_EQ(2, fdinfo_ll(self->fd, "scalepool-exported"));
-	EXPECT_EQ(3 * M, fdinfo_ll(self->fd, "scalepool-exported-bytes"));
-	EXPECT_EQ(2, fdinfo_ll(self->fd, "scalepool-allocations"));
+	EXPECT_EQ(2, sp_fdinfo_ll(self->fd, "scalepool-exported"));
+	EXPECT_EQ(3 * M, sp_fdinfo_ll(self->fd, "scalepool-exported-bytes"));
+	EXPECT_EQ(2, sp_fdinfo_ll(self->fd, "scalepool-allocations"));
 	close(a);
-	EXPECT_EQ(1, fdinfo_ll(self->fd, "scalepool-exported"));
+	EXPECT_EQ(1, sp_fdinfo_ll(self->fd, "scalepool-exported"));
 	close(b);
-	EXPECT_EQ(1, fdinfo_ll(self->fd, "scalepool-exported"));
+	EXPECT_EQ(1, sp_fdinfo_ll(self->fd, "scalepool-exported"));
 	/* A freed allocation is no longer this fd's, exported or not. */
 	ASSERT_EQ(0, sp_free(self->fd, h2));
-	EXPECT_EQ(0, fdinfo_ll(self->fd, "scalepool-exported"));
-	EXPECT_EQ(0, fdinfo_ll(self->fd, "scalepool-exported-bytes"));
+	EXPECT_EQ(0, sp_fdinfo_ll(self->fd, "scalepool-exported"));
+	EXPECT_EQ(0, sp_fdinfo_ll(self->fd, "scalepool-exported-bytes"));
 	close(b2);
 	ASSERT_EQ(0, sp_free(self->fd, h1));
 }
@@ -840,7 +819,7 @@ static void *export_loop(void *arg)
 			__atomic_add_fetch(&r->errors, 1, __ATOMIC_RELAXED);
 			continue;
 		}
-		if (fdinfo_ll(dfd, "size") != (long long)(2 * M))
+		if (sp_fdinfo_ll(dfd, "size") != (long long)(2 * M))
 			__atomic_add_fetch(&r->errors, 1, __ATOMIC_RELAXED);
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", dfd);
 		opath = i & 1 ? open(path, O_PATH | O_CLOEXEC) : -1;
@@ -865,7 +844,7 @@ TEST_F_TIMEOUT(order, export_and_close_race, 300)
 	for (i = 0; i < 3; i++)
 		pthread_join(t[i], NULL);
 	EXPECT_EQ(0, r.errors);
-	EXPECT_EQ(0, fdinfo_ll(self->fd, "scalepool-exported"));
+	EXPECT_EQ(0, sp_fdinfo_ll(self->fd, "scalepool-exported"));
 	ASSERT_EQ(0, sp_free(self->fd, r.handle));
 }
 

@@ -23,28 +23,6 @@
 #define PCI_SP_DRV	"/sys/bus/pci/drivers/scalepool"
 #define MAX_DEVS	8
 
-/* Size and flags of BAR @bar from the device's resource file. */
-static unsigned long long bar_size(const char *bdf, int bar)
-{
-	unsigned long long start, end, flags, size = 0;
-	char path[256];
-	FILE *f;
-	int i;
-
-	snprintf(path, sizeof(path), PCI_DEVS "/%s/resource", bdf);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	for (i = 0; i <= bar; i++) {
-		if (fscanf(f, "%llx %llx %llx", &start, &end, &flags) != 3)
-			break;
-		if (i == bar && end > start)
-			size = end - start + 1;
-	}
-	fclose(f);
-	return size;
-}
-
 /* The driver @bdf is bound to, "" for none. */
 static void driver_of(const char *bdf, char *buf, size_t len)
 {
@@ -116,21 +94,16 @@ static int add_member(const char *bdf)
  */
 static int pat_wc_in_bar(const char *bdf, int bar)
 {
-	unsigned long long start, end, flags, s = 0, e = 0, bs, be;
-	char path[512], line[256];
-	int i, ret = -1;
+	unsigned long long s, e, bs, be;
+	struct sp_bar_res r;
+	char line[256];
+	int ret = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), PCI_DEVS "/%s/resource", bdf);
-	f = fopen(path, "re");
-	if (!f)
+	if (sp_pci_bar_res(bdf, bar, &r))
 		return -1;
-	for (i = 0; i <= bar; i++)
-		if (fscanf(f, "%llx %llx %llx", &start, &end, &flags) == 3) {
-			s = start;
-			e = end;
-		}
-	fclose(f);
+	s = r.start;
+	e = r.end;
 	f = fopen(PAT_LIST, "re");
 	if (!f)
 		return -1;
@@ -168,7 +141,7 @@ FIXTURE_SETUP(bar)
 		SKIP(return, "needs the peer topology's three ivshmem devices");
 	self->bdf = NULL;
 	for (i = 0; i < self->nr_devs; i++) {
-		unsigned long long bar2 = bar_size(self->devs[i].bdf, 2);
+		unsigned long long bar2 = sp_pci_bar_size(self->devs[i].bdf, 2);
 
 		if (!self->devs[i].root_bus &&
 		    (!self->bdf || bar2 > self->size)) {
@@ -598,26 +571,12 @@ TEST_F(bar, bad_inputs)
 #define EDU_VENDOR	0x1234	/* QEMU's edu device: BAR 0 is 1 MiB of */
 #define EDU_DEVICE	0x11e8	/* registers, not prefetchable */
 
-/* BAR @bar's resource flags (sysfs "resource"), 0 when absent. */
-static unsigned long long bar_flags(const char *bdf, int bar)
+/* BAR @bar's resource flags, 0 when absent. */
+static unsigned long long bar_flags_of(const char *bdf, int bar)
 {
-	unsigned long long start, end, flags = 0;
-	char path[256];
-	FILE *f;
-	int i;
+	struct sp_bar_res r;
 
-	snprintf(path, sizeof(path), PCI_DEVS "/%s/resource", bdf);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	for (i = 0; i <= bar; i++) {
-		if (fscanf(f, "%llx %llx %llx", &start, &end, &flags) != 3) {
-			flags = 0;
-			break;
-		}
-	}
-	fclose(f);
-	return flags;
+	return sp_pci_bar_res(bdf, bar, &r) ? 0 : r.flags;
 }
 
 #define IORESOURCE_MEM		0x200
@@ -638,9 +597,9 @@ TEST_F(bar, bar_not_prefetchable)
 	if (sp_pci_find(EDU_VENDOR, EDU_DEVICE, 1, &edu, 1) != 1)
 		SKIP(return, "needs the peer topology's edu device");
 	ASSERT_EQ(IORESOURCE_MEM,
-		  bar_flags(edu.bdf, 0) & (IORESOURCE_MEM |
+		  bar_flags_of(edu.bdf, 0) & (IORESOURCE_MEM |
 					   IORESOURCE_PREFETCH));
-	ASSERT_LE(SP_MIB, bar_size(edu.bdf, 0));
+	ASSERT_LE(SP_MIB, sp_pci_bar_size(edu.bdf, 0));
 
 	ASSERT_EQ(0, bind_sp(edu.bdf));
 	EXPECT_EQ(-EOPNOTSUPP, add_bar(edu.bdf));
@@ -650,15 +609,15 @@ TEST_F(bar, bar_not_prefetchable)
 	id = sp_member_of_pci("bar", edu.bdf);
 	EXPECT_LE(0, id);
 	if (id >= 0) {
-		EXPECT_EQ((long long)bar_size(edu.bdf, 0),
+		EXPECT_EQ((long long)sp_pci_bar_size(edu.bdf, 0),
 			  sp_member_ll(id, "capacity"));
 		EXPECT_EQ(0, sp_remove_member(id));
 	}
 	unbind_sp(edu.bdf);
 
 	/* ivshmem: BAR 0 registers, BAR 2 prefetchable memory. */
-	EXPECT_EQ(0, bar_flags(self->bdf, 0) & IORESOURCE_PREFETCH);
-	EXPECT_NE(0, bar_flags(self->bdf, 2) & IORESOURCE_PREFETCH);
+	EXPECT_EQ(0, bar_flags_of(self->bdf, 0) & IORESOURCE_PREFETCH);
+	EXPECT_NE(0, bar_flags_of(self->bdf, 2) & IORESOURCE_PREFETCH);
 	ASSERT_EQ(0, bind_sp(self->bdf));
 	snprintf(arg, sizeof(arg), "%s 0", self->bdf);
 	EXPECT_EQ(-ERANGE, add_bar(arg));

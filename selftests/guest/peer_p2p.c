@@ -86,24 +86,11 @@ static unsigned long long bar_bus_address(const char *bdf, int bar)
 static unsigned long long bar_cpu_address(const char *bdf, int bar,
 					  unsigned long long *size)
 {
-	unsigned long long start = 0, end = 0, flags;
-	char path[PATH_MAX];
-	FILE *f;
-	int i;
+	struct sp_bar_res r;
 
-	snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/resource", bdf);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	for (i = 0; i <= bar; i++) {
-		if (fscanf(f, "%llx %llx %llx", &start, &end, &flags) != 3) {
-			start = end = 0;
-			break;
-		}
-	}
-	fclose(f);
-	*size = end > start ? end - start + 1 : 0;
-	return start;
+	sp_pci_bar_res(bdf, bar, &r);
+	*size = sp_pci_bar_size(bdf, bar);
+	return r.start;
 }
 
 static int bind_to(const char *bdf, const char *drv)

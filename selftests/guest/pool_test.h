@@ -245,6 +245,65 @@ static inline int sp_pci_find(unsigned int vendor, unsigned int device,
 	return n;
 }
 
+/* BAR @bar of a PCI device as sysfs "resource" gives it. */
+struct sp_bar_res {
+	unsigned long long start, end, flags;
+};
+
+/* BAR @bar of @bdf into @r (zeroes where absent); 0, or -ENOENT. */
+static inline int sp_pci_bar_res(const char *bdf, int bar,
+				 struct sp_bar_res *r)
+{
+	char path[PATH_MAX];
+	int i, ret = 0;
+	FILE *f;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/resource", bdf);
+	f = fopen(path, "re");
+	if (!f)
+		return -ENOENT;
+	for (i = 0; i <= bar && !ret; i++)
+		if (fscanf(f, "%llx %llx %llx", &r->start, &r->end,
+			   &r->flags) != 3)
+			ret = -ENOENT;
+	fclose(f);
+	if (ret)
+		memset(r, 0, sizeof(*r));
+	return ret;
+}
+
+/* The size of BAR @bar of @bdf, 0 when it has none. */
+static inline unsigned long long sp_pci_bar_size(const char *bdf, int bar)
+{
+	struct sp_bar_res r;
+
+	if (sp_pci_bar_res(bdf, bar, &r) || r.end <= r.start)
+		return 0;
+	return r.end - r.start + 1;
+}
+
+/* The value of line @key in /proc/self/fdinfo/@fd, or -1. */
+static inline long long sp_fdinfo_ll(int fd, const char *key)
+{
+	char path[64], line[256];
+	size_t klen = strlen(key);
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			v = strtoll(line + klen + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
 /* A PCI address as ALLOC's @initiator_pci_domain and @initiator_pci_bdf. */
 struct sp_pci_id {
 	__u32 domain, bdf;
