@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <immintrin.h>
 
-#include "private.h"
+#include "bench-private.h"
 
 /* splitmix64: a small, good enough generator with a 64-bit state. */
 static uint64_t next_random(uint64_t *state)

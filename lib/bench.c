@@ -1,54 +1,25 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libpool: the measurement engine.  Idle latency by a dependent-load
- * chase, and read, write, copy and triad bandwidth with threads pinned
- * to an initiator node's CPUs, on memory from a pool member or from a
- * plain NUMA node; bounded by size and by time.  The loops themselves
- * are in bench-loops.c.
+ * libpool: one measurement of the engine.  Idle latency by a
+ * dependent-load chase, and read, write, copy and triad bandwidth with
+ * a team of threads pinned to an initiator node's CPUs (bench-team.c),
+ * on memory from a pool member or from a plain NUMA node; bounded by
+ * size (bench-sizing.c) and by time.  The loops themselves are in
+ * bench-loops.c, the options in bench-opts.c.
  */
 #include <errno.h>
-#include <math.h>
-#include <pthread.h>
-#include <sched.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 #include <sys/mman.h>
 
 #include <numa.h>
 
-#include "private.h"
+#include "bench-private.h"
 
-#define DEFAULT_TIME		5.0		/* seconds per call */
-#define DEFAULT_REPETITIONS	10
-#define DEFAULT_SEED		0x5ca1ab1e5eedULL
-#define MIN_DEFAULT_SIZE	(32ULL << 20)
-#define LLC_FACTOR		4		/* arrays vs the LLC, as STREAM */
-#define MIN_SIZE		(64ULL << 10)	/* shrinking stops here */
-/*
- * The chase's buffer: LLC_FACTOR times the LLC, at least LAT_MIN_SIZE;
- * on slow memory down to LAT_FLOOR_FACTOR times the LLC, never less: a
- * chase within the cache measures the cache, and on CXL under TCG a
- * 100 KiB chase ran faster than one over DRAM.
- */
-#define LAT_MIN_SIZE		(16ULL << 20)
-#define LAT_FLOOR_FACTOR	2
-/* Share of the time budget that setting up the chase's buffer may take. */
-#define LAT_SETUP_SHARE		0.4
-/* Passes over the buffer to set it up: populating it, writing the links. */
-#define LAT_SETUP_PASSES	2
 /* A kind whose setup overran still gets this much of its even share. */
 #define MIN_KIND_SHARE		0.25
 #define PROBE_SIZE		(256ULL << 10)
 #define PROBE_TIME		0.02		/* seconds of probe writes */
-/* Share of the time budget that setting up the arrays may take. */
-#define SETUP_SHARE		0.25
-/* Share of a kind's budget that one pass may take on slow memory. */
-#define PASS_SHARE		0.25
-/* Shrink only when the size that fits is this much below the default. */
-#define SLOW_FACTOR		4
 /* Share of a kind's budget that its warm-up pass may take. */
 #define WARMUP_SHARE		0.2
 /* Bytes between two looks at the stop flag in the bandwidth loops. */
@@ -65,373 +36,6 @@
  * arrays for the same reason).
  */
 #define ARRAY_GAP		(4096 + 64)
-
-static const char *const kind_names[POOL_BENCH_NR_KINDS] = {
-	"latency", "read", "write", "copy", "triad",
-};
-
-static const char *const isa_names[] = {
-	[POOL_BENCH_ISA_AUTO] = "auto",
-	[POOL_BENCH_ISA_SCALAR] = "scalar",
-	[POOL_BENCH_ISA_SSE2] = "sse2",
-	[POOL_BENCH_ISA_AVX2] = "avx2",
-};
-
-const char *pool_bench_kind_name(unsigned int kind)
-{
-	int i;
-
-	for (i = 0; i < POOL_BENCH_NR_KINDS; i++)
-		if (kind == 1U << i)
-			return kind_names[i];
-	return NULL;
-}
-
-const char *pool_bench_isa_name(int isa)
-{
-	if (isa < 0 || (size_t)isa >= ARRAY_SIZE(isa_names))
-		return NULL;
-	return isa_names[isa];
-}
-
-int pool_bench_isa_from_name(const char *name)
-{
-	size_t i;
-
-	if (!name)
-		return -EINVAL;
-	for (i = 0; i < ARRAY_SIZE(isa_names); i++)
-		if (strcmp(name, isa_names[i]) == 0)
-			return (int)i;
-	return -EINVAL;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static struct timespec to_timespec(double t)
-{
-	struct timespec ts;
-
-	ts.tv_sec = (time_t)t;
-	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
-}
-
-/* ---- CPUs and caches */
-
-/* The CPUs of @node, or NULL (errno set) when it has none. */
-static struct bitmask *node_cpus(int node)
-{
-	struct bitmask *cpus;
-
-	if (numa_available() < 0) {
-		errno = EOPNOTSUPP;
-		return NULL;
-	}
-	if (node < 0 || node > numa_max_node()) {
-		errno = EINVAL;
-		return NULL;
-	}
-	cpus = numa_allocate_cpumask();
-	if (!cpus) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	if (numa_node_to_cpus(node, cpus) || !numa_bitmask_weight(cpus)) {
-		numa_free_cpumask(cpus);
-		errno = EINVAL;
-		return NULL;
-	}
-	return cpus;
-}
-
-static int first_cpu(struct bitmask *cpus)
-{
-	unsigned int cpu;
-
-	for (cpu = 0; cpu < cpus->size; cpu++)
-		if (numa_bitmask_isbitset(cpus, cpu))
-			return (int)cpu;
-	return -1;
-}
-
-static int read_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-	int rc = 0;
-
-	if (!f)
-		return -errno;
-	if (!fgets(buf, (int)len, f))
-		rc = -ENODATA;
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	return rc;
-}
-
-/* "32768K" or "16M", as sysfs writes cache sizes. */
-static long long parse_cache_size(const char *s)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || end == s || v <= 0)
-		return -ENODATA;
-	if (*end == 'K')
-		v <<= 10;
-	else if (*end == 'M')
-		v <<= 20;
-	else if (*end == 'G')
-		v <<= 30;
-	return v;
-}
-
-long long pool_bench_llc_size(int node)
-{
-	struct bitmask *cpus = node_cpus(node);
-	char path[128], buf[64];
-	long long size = -ENODATA, s;
-	int cpu, index, level, best = -1;
-
-	if (!cpus)
-		return errno == ENOMEM ? -ENOMEM : -EINVAL;
-	cpu = first_cpu(cpus);
-	numa_free_cpumask(cpus);
-	for (index = 0; index < 16; index++) {
-		snprintf(path, sizeof(path),
-			 "/sys/devices/system/cpu/cpu%d/cache/index%d/type",
-			 cpu, index);
-		if (read_line(path, buf, sizeof(buf)))
-			break;
-		if (strcmp(buf, "Data") && strcmp(buf, "Unified"))
-			continue;
-		snprintf(path, sizeof(path),
-			 "/sys/devices/system/cpu/cpu%d/cache/index%d/level",
-			 cpu, index);
-		if (read_line(path, buf, sizeof(buf)))
-			continue;
-		level = atoi(buf);
-		snprintf(path, sizeof(path),
-			 "/sys/devices/system/cpu/cpu%d/cache/index%d/size",
-			 cpu, index);
-		if (level <= best || read_line(path, buf, sizeof(buf)))
-			continue;
-		s = parse_cache_size(buf);
-		if (s > 0) {
-			best = level;
-			size = s;
-		}
-	}
-	return size;
-}
-
-/* ---- the team of pinned worker threads */
-
-struct lp_bench_worker {
-	pthread_t tid;
-	struct lp_bench_team *team;
-	unsigned int index;
-	int cpu;		/* pinned to */
-	int ran_on;		/* sched_getcpu() after the last job */
-};
-
-struct lp_bench_team {
-	pthread_mutex_t lock;
-	pthread_cond_t work;	/* a new generation, or exit */
-	pthread_cond_t done;	/* a worker finished its job */
-	unsigned long generation;
-	unsigned int nr_done;
-	bool exit;
-	void (*fn)(void *arg, unsigned int index);
-	void *arg;
-	unsigned int nr_threads;
-	unsigned int nr_started;
-	struct lp_bench_worker *workers;
-};
-
-static void *worker_main(void *data)
-{
-	struct lp_bench_worker *w = data;
-	struct lp_bench_team *t = w->team;
-	unsigned long seen = 0;
-
-	for (;;) {
-		pthread_mutex_lock(&t->lock);
-		while (t->generation == seen && !t->exit)
-			pthread_cond_wait(&t->work, &t->lock);
-		if (t->exit) {
-			pthread_mutex_unlock(&t->lock);
-			return NULL;
-		}
-		seen = t->generation;
-		pthread_mutex_unlock(&t->lock);
-
-		t->fn(t->arg, w->index);
-		w->ran_on = sched_getcpu();
-
-		pthread_mutex_lock(&t->lock);
-		if (++t->nr_done == t->nr_threads)
-			pthread_cond_signal(&t->done);
-		pthread_mutex_unlock(&t->lock);
-	}
-}
-
-/* Worker i runs on the (i mod n)-th CPU of the node: one CPU each. */
-static int pick_cpu(struct bitmask *cpus, unsigned int i)
-{
-	unsigned int n = numa_bitmask_weight(cpus), k = i % n, cpu;
-
-	for (cpu = 0; cpu < cpus->size; cpu++)
-		if (numa_bitmask_isbitset(cpus, cpu) && k-- == 0)
-			return (int)cpu;
-	return -1;
-}
-
-static int start_worker(struct lp_bench_team *t, struct lp_bench_worker *w)
-{
-	pthread_attr_t attr;
-	cpu_set_t set;
-	int rc;
-
-	CPU_ZERO(&set);
-	CPU_SET(w->cpu, &set);
-	rc = pthread_attr_init(&attr);
-	if (rc)
-		return -rc;
-	/* Pinned from birth, so that its first touch is on the node. */
-	rc = pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
-	if (!rc)
-		rc = pthread_create(&w->tid, &attr, worker_main, w);
-	pthread_attr_destroy(&attr);
-	return -rc;
-}
-
-void lp_bench_team_stop(struct lp_bench_team *t)
-{
-	unsigned int i;
-
-	if (!t)
-		return;
-	pthread_mutex_lock(&t->lock);
-	t->exit = true;
-	pthread_cond_broadcast(&t->work);
-	pthread_mutex_unlock(&t->lock);
-	for (i = 0; i < t->nr_started; i++)
-		pthread_join(t->workers[i].tid, NULL);
-	pthread_cond_destroy(&t->work);
-	pthread_cond_destroy(&t->done);
-	pthread_mutex_destroy(&t->lock);
-	free(t->workers);
-	free(t);
-}
-
-int lp_bench_team_start(int node, unsigned int nr_threads,
-			struct lp_bench_team **teamp)
-{
-	struct lp_bench_team *t;
-	struct bitmask *cpus;
-	pthread_condattr_t ca;
-	unsigned int i;
-	int rc;
-
-	if (!nr_threads || nr_threads > POOL_BENCH_MAX_THREADS)
-		return -EINVAL;
-	cpus = node_cpus(node);
-	if (!cpus)
-		return -errno;
-	t = calloc(1, sizeof(*t));
-	if (t)
-		t->workers = calloc(nr_threads, sizeof(*t->workers));
-	if (!t || !t->workers) {
-		free(t);
-		numa_free_cpumask(cpus);
-		return -ENOMEM;
-	}
-	pthread_mutex_init(&t->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&t->work, NULL);
-	pthread_cond_init(&t->done, &ca);
-	pthread_condattr_destroy(&ca);
-	t->nr_threads = nr_threads;
-	for (i = 0; i < nr_threads; i++) {
-		struct lp_bench_worker *w = &t->workers[i];
-
-		w->team = t;
-		w->index = i;
-		w->cpu = pick_cpu(cpus, i);
-		w->ran_on = -1;
-		rc = start_worker(t, w);
-		if (rc)
-			break;
-		t->nr_started++;
-	}
-	numa_free_cpumask(cpus);
-	if (t->nr_started < nr_threads) {
-		lp_bench_team_stop(t);
-		return rc;
-	}
-	*teamp = t;
-	return 0;
-}
-
-/*
- * Runs @fn on every worker; when @deadline (CLOCK_MONOTONIC seconds) is
- * not 0 and passes first, sets *@stop and waits for the workers to see
- * it.  Returns true when the deadline stopped the job.
- */
-static bool team_run_until(struct lp_bench_team *t,
-			   void (*fn)(void *arg, unsigned int index),
-			   void *arg, double deadline, atomic_int *stop)
-{
-	struct timespec ts = to_timespec(deadline);
-	bool stopped = false;
-
-	pthread_mutex_lock(&t->lock);
-	t->fn = fn;
-	t->arg = arg;
-	t->nr_done = 0;
-	t->generation++;
-	pthread_cond_broadcast(&t->work);
-	while (t->nr_done < t->nr_threads) {
-		if (deadline > 0 && !stopped) {
-			if (pthread_cond_timedwait(&t->done, &t->lock,
-						   &ts) == ETIMEDOUT) {
-				atomic_store(stop, 1);
-				stopped = true;
-			}
-		} else {
-			pthread_cond_wait(&t->done, &t->lock);
-		}
-	}
-	pthread_mutex_unlock(&t->lock);
-	return stopped;
-}
-
-void lp_bench_team_run(struct lp_bench_team *t,
-		       void (*fn)(void *arg, unsigned int index), void *arg)
-{
-	team_run_until(t, fn, arg, 0, NULL);
-}
-
-int lp_bench_team_cpu(struct lp_bench_team *t, unsigned int index)
-{
-	return index < t->nr_threads ? t->workers[index].ran_on : -1;
-}
-
-/* ---- one measurement */
 
 struct bench_state {
 	char *a, *b, *c;		/* the arrays, @size bytes each */
@@ -486,13 +90,13 @@ static void pass_worker(void *arg, unsigned int i)
 	unsigned long long done = 0;
 	uint64_t sum = 0;
 
-	p->t0[i] = now_s();
+	p->t0[i] = lp_bench_now();
 	if (p->kind == POOL_BENCH_LATENCY) {
 		if (i == 0)
 			done = lp_bench_chase(&st->chase_pos, p->loads,
 					      &p->stop);
 		p->done[i] = done;
-		p->t1[i] = now_s();
+		p->t1[i] = lp_bench_now();
 		return;
 	}
 	slice(st->size, st->nr_threads, i, &off, &len);
@@ -518,7 +122,7 @@ static void pass_worker(void *arg, unsigned int i)
 		}
 		done += n;
 	}
-	p->t1[i] = now_s();
+	p->t1[i] = lp_bench_now();
 	p->done[i] = done * bytes_factor(p->kind);
 	if (sum == 42)	/* keeps the loads; any value would do */
 		p->sink = sum;
@@ -581,7 +185,7 @@ static unsigned long long chase_loads(struct pass *p, double deadline,
 				      unsigned int reps)
 {
 	unsigned long long done;
-	double secs = pass_seconds(p, 1, &done), left = deadline - now_s();
+	double secs = pass_seconds(p, 1, &done), left = deadline - lp_bench_now();
 	double loads;
 
 	if (!done || secs <= 0 || left <= 0)
@@ -600,7 +204,7 @@ static void measure_kind(struct bench_state *st, unsigned int kind,
 			 struct pool_bench_figure *f)
 {
 	struct pass *p = calloc(1, sizeof(*p));
-	double start = now_s(), deadline = start + budget, secs;
+	double start = lp_bench_now(), deadline = start + budget, secs;
 	double *samples = calloc(reps, sizeof(*samples));
 	unsigned long long total;
 	unsigned int n = 0;
@@ -615,16 +219,16 @@ static void measure_kind(struct bench_state *st, unsigned int kind,
 
 	/* Warm-up: faults, TLB and (for the chase) the path, untimed. */
 	atomic_store(&p->stop, 0);
-	team_run_until(st->team, pass_worker, p,
-		       start + budget * WARMUP_SHARE, &p->stop);
+	lp_bench_team_run_until(st->team, pass_worker, p,
+				start + budget * WARMUP_SHARE, &p->stop);
 	if (kind == POOL_BENCH_LATENCY)
 		p->loads = chase_loads(p, deadline, reps);
 
 	/* At least one timed pass, stopped by the deadline if need be. */
-	while (n < reps && (!n || now_s() < deadline)) {
+	while (n < reps && (!n || lp_bench_now() < deadline)) {
 		atomic_store(&p->stop, 0);
-		stopped = team_run_until(st->team, pass_worker, p, deadline,
-					 &p->stop);
+		stopped = lp_bench_team_run_until(st->team, pass_worker, p,
+						  deadline, &p->stop);
 		secs = pass_seconds(p, st->nr_threads, &total);
 		if (!total || secs <= 0)
 			break;
@@ -715,12 +319,12 @@ static void probe_worker(void *arg, unsigned int i)
 	if (i)
 		return;
 	p->loops->write(p->addr, PROBE_SIZE);	/* fault and warm */
-	t0 = now_s();
+	t0 = lp_bench_now();
 	do {
 		p->loops->copy(p->addr, p->addr + PROBE_SIZE / 2,
 			       PROBE_SIZE / 2);
 		p->bytes += PROBE_SIZE;		/* read half, write half */
-		t = now_s() - t0;
+		t = lp_bench_now() - t0;
 	} while (t < PROBE_TIME);
 	p->seconds = t;
 }
@@ -762,103 +366,7 @@ static unsigned int nr_arrays(unsigned int kinds)
 	return 1;
 }
 
-/*
- * The default size of the bandwidth arrays: LLC_FACTOR times the LLC, at
- * least MIN_DEFAULT_SIZE.  On slow memory, smaller: setting the arrays up
- * (zeroing every array, then the warm-up pass) must take at most
- * SETUP_SHARE of @budget, and one pass over every array at most
- * PASS_SHARE of a kind's share, at the probed speed.  Only a clear miss
- * (SLOW_FACTOR) shrinks, so that a busy host does not shrink DRAM.
- */
-size_t lp_bench_array_size(long long llc, double mbps, double budget,
-			   unsigned int arrays, unsigned int nkinds,
-			   bool *shrunk)
-{
-	double size = llc > 0 ? (double)llc * LLC_FACTOR : 0, fit, pass;
-
-	if (size < MIN_DEFAULT_SIZE)
-		size = MIN_DEFAULT_SIZE;
-	fit = budget * SETUP_SHARE * mbps * 1e6 / (arrays + 1);
-	pass = budget / nkinds * PASS_SHARE * mbps * 1e6 / arrays;
-	if (pass < fit)
-		fit = pass;
-	*shrunk = fit * SLOW_FACTOR < size;
-	if (*shrunk)
-		size = fit < MIN_SIZE ? MIN_SIZE : fit;
-	return (size_t)size;
-}
-
-/*
- * The default size of the chase's buffer: LLC_FACTOR times the LLC, at
- * least LAT_MIN_SIZE; on slow memory what LAT_SETUP_SHARE of @budget can
- * set up at the probed speed, but never below LAT_FLOOR_FACTOR times the
- * LLC nor LAT_MIN_SIZE.  Unlike the arrays, the chase needs no pass over
- * the whole buffer, only its setup.
- */
-size_t lp_bench_latency_size(long long llc, double mbps, double budget)
-{
-	double want = LAT_MIN_SIZE, floor = LAT_MIN_SIZE, fit;
-
-	if (llc > 0 && (double)llc * LLC_FACTOR > want)
-		want = (double)llc * LLC_FACTOR;
-	if (llc > 0 && (double)llc * LAT_FLOOR_FACTOR > floor)
-		floor = (double)llc * LAT_FLOOR_FACTOR;
-	fit = budget * LAT_SETUP_SHARE * mbps * 1e6 / LAT_SETUP_PASSES;
-	if (fit < want)
-		want = fit < floor ? floor : fit;
-	return (size_t)want;
-}
-
 /* ---- the API */
-
-struct bench_args {
-	unsigned int kinds;
-	unsigned long long size;
-	double time;
-	unsigned int threads;
-	unsigned int reps;
-	int isa;
-	unsigned long long seed;
-	void (*progress)(unsigned int kind, void *arg);
-	void *progress_arg;
-};
-
-static int read_opts(const struct pool_bench_opts *o, struct bench_args *a)
-{
-	int rc;
-
-	memset(a, 0, sizeof(*a));
-	if (o) {
-		rc = lp_opts_check(o, o->sz, sizeof(*o));
-		if (rc)
-			return rc;
-		a->kinds = LP_OPTS_GET(o, kinds, 0);
-		a->size = LP_OPTS_GET(o, size, 0);
-		a->time = LP_OPTS_GET(o, time, 0);
-		a->threads = LP_OPTS_GET(o, threads, 0);
-		a->reps = LP_OPTS_GET(o, repetitions, 0);
-		a->isa = LP_OPTS_GET(o, isa, 0);
-		a->seed = LP_OPTS_GET(o, seed, 0);
-		a->progress = LP_OPTS_GET(o, progress, NULL);
-		a->progress_arg = LP_OPTS_GET(o, progress_arg, NULL);
-	}
-	if (a->kinds & ~POOL_BENCH_ALL || !isfinite(a->time) || a->time < 0 ||
-	    !pool_bench_isa_name(a->isa))
-		return -EINVAL;
-	if (a->threads > POOL_BENCH_MAX_THREADS)
-		return -E2BIG;
-	if (!lp_bench_isa_supported(lp_bench_resolve_isa(a->isa)))
-		return -EOPNOTSUPP;
-	if (!a->kinds)
-		a->kinds = POOL_BENCH_ALL;
-	if (!a->time)
-		a->time = DEFAULT_TIME;
-	if (!a->reps)
-		a->reps = DEFAULT_REPETITIONS;
-	if (!a->seed)
-		a->seed = DEFAULT_SEED;
-	return 0;
-}
 
 /* One call's progress through its kinds and its time budget. */
 struct bench_clock {
@@ -875,14 +383,15 @@ struct bench_clock {
  */
 static double kind_budget(struct bench_clock *clk)
 {
-	double budget = (clk->deadline - now_s()) / clk->left;
+	double budget = (clk->deadline - lp_bench_now()) / clk->left;
 
 	clk->left--;
 	return budget < clk->share * MIN_KIND_SHARE ?
 	       clk->share * MIN_KIND_SHARE : budget;
 }
 
-static void report_progress(const struct bench_args *a, unsigned int kind)
+static void report_progress(const struct lp_bench_args *a,
+			    unsigned int kind)
 {
 	if (a->progress)
 		a->progress(kind, a->progress_arg);
@@ -894,7 +403,7 @@ static void report_progress(const struct bench_args *a, unsigned int kind)
  * arrays are.
  */
 static int run_latency(struct pool_member *m, int node,
-		       const struct bench_args *a, struct bench_state *st,
+		       const struct lp_bench_args *a, struct bench_state *st,
 		       struct bench_clock *clk, struct pool_bench_result *r)
 {
 	struct pool_bench_figure *f = &r->figures[0];
@@ -908,7 +417,7 @@ static int run_latency(struct pool_member *m, int node,
 	else
 		size = lp_bench_latency_size((long long)r->llc_size,
 					     r->probe_mbps,
-					     clk->deadline - now_s());
+					     clk->deadline - lp_bench_now());
 	size = (size + LP_BENCH_CHUNK_ALIGN - 1) / LP_BENCH_CHUNK_ALIGN *
 	       LP_BENCH_CHUNK_ALIGN;
 	rc = mem_get(m, node, size, &mem);
@@ -929,11 +438,11 @@ static int run_latency(struct pool_member *m, int node,
 
 /* The bandwidth kinds, over up to three arrays a page and a line apart. */
 static int run_bandwidth(struct pool_member *m, int node,
-			 const struct bench_args *a, struct bench_state *st,
+			 const struct lp_bench_args *a, struct bench_state *st,
 			 struct bench_clock *clk, struct pool_bench_result *r)
 {
 	unsigned int i, arrays = nr_arrays(a->kinds);
-	double left = clk->deadline - now_s();
+	double left = clk->deadline - lp_bench_now();
 	struct bench_mem mem;
 	size_t size;
 	int rc;
@@ -982,17 +491,17 @@ static int bench_run(struct pool_member *m, int node, int initiator,
 	struct bench_state st = { 0 };
 	struct bench_clock clk;
 	struct bitmask *cpus;
-	struct bench_args a;
+	struct lp_bench_args a;
 	long long llc;
 	unsigned int i;
 	int rc;
 
 	if (!out || out->sz < sizeof(r))
 		return -EINVAL;
-	rc = read_opts(opts, &a);
+	rc = lp_bench_read_opts(opts, &a);
 	if (rc)
 		return rc;
-	cpus = node_cpus(initiator);
+	cpus = lp_bench_node_cpus(initiator);
 	if (!cpus)
 		return errno == ENOMEM ? -ENOMEM : -EINVAL;
 	if (!a.threads)
@@ -1014,7 +523,7 @@ static int bench_run(struct pool_member *m, int node, int initiator,
 	st.loops = lp_bench_get_loops(r.isa);
 
 	/* The time budget runs from here: the probe and setups count. */
-	clk.deadline = now_s() + a.time;
+	clk.deadline = lp_bench_now() + a.time;
 	clk.left = nr_kinds(a.kinds);
 	clk.share = a.time / clk.left;
 	rc = lp_bench_team_start(initiator, a.threads, &st.team);

@@ -1099,7 +1099,7 @@ int pool_for_each_process_usage(struct pool_ctx *ctx,
 				void *arg);
 
 /*
- * Measurement engine (bench.c): idle latency and bandwidth of a member
+ * Measurement engine (lib/bench*.c): idle latency and bandwidth of a member
  * (or of a plain NUMA node) as seen from the CPUs of an initiator node.
  */
 

@@ -131,6 +131,13 @@ int lp_write_attr(struct pool_ctx *ctx, const char *path, const char *val);
 int lp_parse_u64(const char *str, unsigned long long *val);
 int lp_parse_int(const char *str, int *val);
 
+/*
+ * util.c: an enum's name from a table indexed by value (NULL when out of
+ * range), and the value of a name (-EINVAL when unknown).
+ */
+const char *lp_name_of(const char *const *names, size_t nr, int value);
+int lp_name_index(const char *const *names, size_t nr, const char *name);
+
 /* pci.c */
 int lp_member_load_peer(struct pool_member *m, const char *dir);
 void lp_member_clear_peer(struct pool_member *m);
@@ -183,63 +190,5 @@ void lp_member_free_measured(struct pool_member *m);
 void lp_member_resolve_cxl(struct pool_member *m);
 void lp_member_clear_cxl(struct pool_member *m);
 void lp_cxl_release(struct pool_ctx *ctx);
-
-/* bench.c, bench-loops.c: the measurement engine. */
-#include <stdatomic.h>
-
-#define LP_BENCH_LINE		64	/* bytes of a cache line */
-#define LP_BENCH_CHUNK_ALIGN	4096	/* slices and chunks are pages */
-#define LP_BENCH_SCALAR		3.0	/* STREAM's triad scalar */
-
-struct lp_bench_loops {
-	uint64_t (*read)(const void *src, size_t bytes);
-	void (*write)(void *dst, size_t bytes);
-	void (*copy)(void *dst, const void *src, size_t bytes);
-	void (*triad)(void *dst, const void *b, const void *c, size_t bytes);
-};
-
-bool lp_bench_isa_supported(int isa);
-int lp_bench_resolve_isa(int isa);
-/* The loops of a resolved, supported ISA; NULL otherwise. */
-const struct lp_bench_loops *lp_bench_get_loops(int isa);
-/*
- * Default sizes (bench.c), exposed for the host tests: the bandwidth
- * arrays' (*@shrunk set when slow memory made them smaller) and the
- * chase's buffer's, from the LLC's size (<= 0: unknown), the probed
- * speed in MB/s and the seconds left.
- */
-size_t lp_bench_array_size(long long llc, double mbps, double budget,
-			   unsigned int arrays, unsigned int nkinds,
-			   bool *shrunk);
-size_t lp_bench_latency_size(long long llc, double mbps, double budget);
-/*
- * Links the cache lines of @buf into one random cycle (each line's first
- * word points to the next line); returns the number of lines, 0 when
- * @size holds fewer than two or more than 2^32 lines, or the index array
- * of the shuffle (4 bytes a line, from malloc()) cannot be had.
- */
-unsigned long long lp_bench_chase_build(void *buf, size_t size,
-					 unsigned long long seed);
-/*
- * Follows the chain from *@pos for @loads loads (rounded up to a batch
- * of 256) or until *@stop, one batch at least; returns the loads done
- * and leaves *@pos at the end.
- */
-unsigned long long lp_bench_chase(void **pos, unsigned long long loads,
-				  const atomic_int *stop);
-
-/*
- * A team of worker threads pinned to the CPUs of one node, one CPU each
- * in turn (bench.c); exposed for the host tests.  lp_bench_team_run()
- * runs @fn(@arg, worker index) on every worker at once and returns when
- * all are done; after it, @cpus[i] is the CPU worker i last ran on.
- */
-struct lp_bench_team;
-int lp_bench_team_start(int node, unsigned int nr_threads,
-			struct lp_bench_team **team);
-void lp_bench_team_run(struct lp_bench_team *team,
-		       void (*fn)(void *arg, unsigned int index), void *arg);
-int lp_bench_team_cpu(struct lp_bench_team *team, unsigned int index);
-void lp_bench_team_stop(struct lp_bench_team *team);
 
 #endif /* _LIBPOOL_PRIVATE_H_ */

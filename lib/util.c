@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libpool: helpers for sizes given and shown to people.
+ * libpool: helpers for sizes given and shown to people, and for tables
+ * of names.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -88,4 +89,23 @@ int pool_format_size(unsigned long long bytes, char *buf, size_t len)
 	}
 	n = snprintf(buf, len, "%llu.%llu %s", whole, frac, units[i]);
 	return n >= 0 && (size_t)n < len ? n : -ENOSPC;
+}
+
+const char *lp_name_of(const char *const *names, size_t nr, int value)
+{
+	if (value < 0 || (size_t)value >= nr)
+		return NULL;
+	return names[value];
+}
+
+int lp_name_index(const char *const *names, size_t nr, const char *name)
+{
+	size_t i;
+
+	if (!name)
+		return -EINVAL;
+	for (i = 0; i < nr; i++)
+		if (names[i] && strcmp(name, names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
 }

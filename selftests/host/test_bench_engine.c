@@ -18,7 +18,7 @@
 
 #include "kselftest_harness.h"
 
-#include "private.h"
+#include "bench-private.h"
 
 static double now_s(void)
 {
