@@ -15,7 +15,7 @@
 #include "bench-private.h"
 
 #define MIN_DEFAULT_SIZE	(32ULL << 20)
-#define LLC_FACTOR		4		/* arrays vs the LLC, as STREAM */
+#define LLC_FACTOR		4	/* arrays vs the LLC, as STREAM */
 #define MIN_SIZE		(64ULL << 10)	/* shrinking stops here */
 /*
  * The chase's buffer: LLC_FACTOR times the LLC, at least LAT_MIN_SIZE;

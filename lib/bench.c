@@ -185,8 +185,8 @@ static unsigned long long chase_loads(struct pass *p, double deadline,
 				      unsigned int reps)
 {
 	unsigned long long done;
-	double secs = pass_seconds(p, 1, &done), left = deadline - lp_bench_now();
-	double loads;
+	double secs = pass_seconds(p, 1, &done);
+	double left = deadline - lp_bench_now(), loads;
 
 	if (!done || secs <= 0 || left <= 0)
 		return MIN_CHASE_LOADS;
