@@ -54,8 +54,32 @@ static int log_priority(const char *prio)
 	return LOG_ERR;
 }
 
-int lp_ctx_alloc(struct pool_ctx **ctxp, const char *sysfs_dir,
-		 const char *node_dir)
+static const struct lp_roots real_roots = {
+	.dev = "/dev/scalepool",
+	.module = "/sys/module/scalepool",
+	.sysfs = "/sys/kernel/scalepool",
+	.node = "/sys/devices/system/node",
+	.pci = "/sys/bus/pci",
+	.proc = "/proc",
+};
+
+/* A copy of @given, or of @real when @given is NULL. */
+static const char *root_dup(const char *given, const char *real)
+{
+	return strdup(given ? given : real);
+}
+
+static void roots_free(struct lp_roots *roots)
+{
+	free((char *)roots->dev);
+	free((char *)roots->module);
+	free((char *)roots->sysfs);
+	free((char *)roots->node);
+	free((char *)roots->pci);
+	free((char *)roots->proc);
+}
+
+int lp_ctx_alloc(struct pool_ctx **ctxp, const struct lp_roots *roots)
 {
 	struct pool_ctx *ctx;
 	const char *env;
@@ -71,12 +95,16 @@ int lp_ctx_alloc(struct pool_ctx **ctxp, const char *sysfs_dir,
 	if (env)
 		ctx->log_priority = log_priority(env);
 
-	ctx->sysfs_dir = strdup(sysfs_dir ? sysfs_dir : POOL_SYSFS_DIR);
-	ctx->node_dir = strdup(node_dir ? node_dir : POOL_NODE_DIR);
-	ctx->proc_dir = strdup(POOL_PROC_DIR);
-	ctx->pci_dir = strdup(POOL_PCI_DIR);
-	if (!ctx->sysfs_dir || !ctx->node_dir || !ctx->proc_dir ||
-	    !ctx->pci_dir) {
+	if (!roots)
+		roots = &real_roots;
+	ctx->roots.dev = root_dup(roots->dev, real_roots.dev);
+	ctx->roots.module = root_dup(roots->module, real_roots.module);
+	ctx->roots.sysfs = root_dup(roots->sysfs, real_roots.sysfs);
+	ctx->roots.node = root_dup(roots->node, real_roots.node);
+	ctx->roots.pci = root_dup(roots->pci, real_roots.pci);
+	ctx->roots.proc = root_dup(roots->proc, real_roots.proc);
+	if (!ctx->roots.dev || !ctx->roots.module || !ctx->roots.sysfs ||
+	    !ctx->roots.node || !ctx->roots.pci || !ctx->roots.proc) {
 		lp_ctx_free(ctx);
 		return -ENOMEM;
 	}
@@ -90,10 +118,7 @@ void lp_ctx_free(struct pool_ctx *ctx)
 	lp_cxl_release(ctx);
 	if (ctx->fd >= 0)
 		close(ctx->fd);
-	free(ctx->sysfs_dir);
-	free(ctx->node_dir);
-	free(ctx->proc_dir);
-	free(ctx->pci_dir);
+	roots_free(&ctx->roots);
 	free(ctx);
 }
 
@@ -125,14 +150,14 @@ static int pool_open(struct pool_ctx *ctx)
 	struct stat st;
 	int rc;
 
-	if (stat(POOL_MODULE_PATH, &st) < 0) {
-		dbg(ctx, "%s: %s\n", POOL_MODULE_PATH, strerror(errno));
+	if (stat(ctx->roots.module, &st) < 0) {
+		dbg(ctx, "%s: %s\n", ctx->roots.module, strerror(errno));
 		return -ENODEV;
 	}
-	ctx->fd = open(POOL_DEV_PATH, O_RDWR | O_CLOEXEC);
+	ctx->fd = open(ctx->roots.dev, O_RDWR | O_CLOEXEC);
 	if (ctx->fd < 0) {
 		rc = -errno;
-		dbg(ctx, "open %s: %s\n", POOL_DEV_PATH, strerror(-rc));
+		dbg(ctx, "open %s: %s\n", ctx->roots.dev, strerror(-rc));
 		/* No node, or a stale node without a driver behind it. */
 		if (rc == -ENOENT || rc == -ENXIO)
 			rc = -ENODEV;
@@ -148,7 +173,7 @@ int pool_new(struct pool_ctx **ctxp)
 
 	if (!ctxp)
 		return -EINVAL;
-	rc = lp_ctx_alloc(&ctx, NULL, NULL);
+	rc = lp_ctx_alloc(&ctx, NULL);
 	if (rc)
 		return rc;
 	rc = pool_open(ctx);

@@ -14,7 +14,7 @@
 
 static int measured_path(struct pool_member *m, char *path, size_t len)
 {
-	if (snprintf(path, len, "%s/members/%u/measured", m->ctx->sysfs_dir,
+	if (snprintf(path, len, "%s/members/%u/measured", m->ctx->roots.sysfs,
 		     m->id) >= (int)len)
 		return -ENAMETOOLONG;
 	return 0;

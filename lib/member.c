@@ -181,7 +181,7 @@ static void member_load_fw(struct pool_member *m)
 		if (m->node < 0)
 			continue;
 		if (snprintf(path, sizeof(path),
-			     "%s/node%d/access0/initiators/%s", ctx->node_dir,
+			     "%s/node%d/access0/initiators/%s", ctx->roots.node,
 			     m->node, fw_files[i]) >= (int)sizeof(path))
 			continue;
 		if (lp_read_attr(ctx, path, buf, sizeof(buf)))
@@ -313,7 +313,7 @@ int lp_members_load(struct pool_ctx *ctx)
 	DIR *d;
 	int rc = 0;
 
-	if (snprintf(dir, sizeof(dir), "%s/members", ctx->sysfs_dir) >=
+	if (snprintf(dir, sizeof(dir), "%s/members", ctx->roots.sysfs) >=
 	    (int)sizeof(dir))
 		return -ENAMETOOLONG;
 	d = opendir(dir);
@@ -464,7 +464,7 @@ int pool_member_set_limit(struct pool_member *member,
 	ssize_t n;
 
 	if (snprintf(path, sizeof(path), "%s/members/%u/limit",
-		     ctx->sysfs_dir, member->id) >= (int)sizeof(path))
+		     ctx->roots.sysfs, member->id) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
 	len = snprintf(val, sizeof(val), "%llu\n", bytes);
 	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);

@@ -184,7 +184,7 @@ static int pci_path(struct pool_ctx *ctx, char *path, size_t len,
 	n = vsnprintf(tail, sizeof(tail), fmt, ap);
 	va_end(ap);
 	if (n >= (int)sizeof(tail) ||
-	    snprintf(path, len, "%s/%s", ctx->pci_dir, tail) >= (int)len)
+	    snprintf(path, len, "%s/%s", ctx->roots.pci, tail) >= (int)len)
 		return -ENAMETOOLONG;
 	return 0;
 }
@@ -307,7 +307,7 @@ int pool_member_add_bar(struct pool_ctx *ctx, const char *bdf, int bar,
 		snprintf(val, sizeof(val), "%s\n", bdf);
 	else
 		snprintf(val, sizeof(val), "%s %d\n", bdf, bar);
-	if (snprintf(path, sizeof(path), "%s/add_bar", ctx->sysfs_dir) >=
+	if (snprintf(path, sizeof(path), "%s/add_bar", ctx->roots.sysfs) >=
 	    (int)sizeof(path))
 		rc = -ENAMETOOLONG;
 	else
@@ -353,8 +353,8 @@ int pool_member_remove(struct pool_member *m)
 	if (!bdf)
 		return -ENOMEM;
 	snprintf(val, sizeof(val), "%u\n", m->id);
-	if (snprintf(path, sizeof(path), "%s/remove_member", ctx->sysfs_dir) >=
-	    (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "%s/remove_member",
+		     ctx->roots.sysfs) >= (int)sizeof(path))
 		rc = -ENAMETOOLONG;
 	else
 		rc = lp_write_attr(ctx, path, val);

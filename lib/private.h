@@ -14,12 +14,19 @@
 
 #include "libpool.h"
 
-#define POOL_DEV_PATH		"/dev/scalepool"
-#define POOL_MODULE_PATH	"/sys/module/scalepool"
-#define POOL_SYSFS_DIR		"/sys/kernel/scalepool"
-#define POOL_NODE_DIR		"/sys/devices/system/node"
-#define POOL_PCI_DIR		"/sys/bus/pci"
-#define POOL_PROC_DIR		"/proc"
+/*
+ * Every file the library reads or writes through a context lies under
+ * one of these: the real ones unless a host test roots the context
+ * elsewhere (lp_ctx_alloc()).  A NULL field stands for the real one.
+ */
+struct lp_roots {
+	const char *dev;	/* the device node, "/dev/scalepool" */
+	const char *module;	/* "/sys/module/scalepool" */
+	const char *sysfs;	/* "/sys/kernel/scalepool" */
+	const char *node;	/* "/sys/devices/system/node" */
+	const char *pci;	/* "/sys/bus/pci" */
+	const char *proc;	/* "/proc" */
+};
 
 #ifndef offsetofend
 #define offsetofend(TYPE, FIELD) \
@@ -87,10 +94,7 @@ struct pool_ctx {
 	unsigned int abi_version;
 	unsigned int query_nr_members;
 	unsigned long long caps;
-	char *sysfs_dir;		/* POOL_SYSFS_DIR unless a test */
-	char *node_dir;			/* POOL_NODE_DIR unless a test */
-	char *proc_dir;			/* POOL_PROC_DIR unless a test */
-	char *pci_dir;			/* POOL_PCI_DIR unless a test */
+	struct lp_roots roots;		/* copies, none NULL */
 	struct pool_member *members;
 	int nr_members;
 	struct cxl_ctx *cxl;		/* created when a CXL member exists */
@@ -113,12 +117,12 @@ void lp_log(struct pool_ctx *ctx, int priority, const char *file, int line,
 #define err(ctx, ...)	POOL_LOG(ctx, LOG_ERR, __VA_ARGS__)
 
 /*
- * A context without a device: sysfs_dir and node_dir replace the real
- * directories when not NULL.  pool_new() uses it with NULL, the host
- * tests with a fake sysfs tree.
+ * A context without a device or members, its files under @roots (NULL:
+ * all the real ones).  pool_new() uses it with NULL; host tests root it
+ * in fake trees (selftests/host/fake-sysfs.h), the one way to do so:
+ * nothing of it is in the ABI.
  */
-int lp_ctx_alloc(struct pool_ctx **ctx, const char *sysfs_dir,
-		 const char *node_dir);
+int lp_ctx_alloc(struct pool_ctx **ctx, const struct lp_roots *roots);
 void lp_ctx_free(struct pool_ctx *ctx);
 
 /* member.c */

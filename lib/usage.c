@@ -48,10 +48,10 @@ static int list_pids(struct pool_ctx *ctx, int **pidsp, size_t *nrp)
 	struct dirent *de;
 	DIR *d;
 
-	d = opendir(ctx->proc_dir);
+	d = opendir(ctx->roots.proc);
 	if (!d) {
 		rc = -errno;
-		dbg(ctx, "%s: %s\n", ctx->proc_dir, strerror(-rc));
+		dbg(ctx, "%s: %s\n", ctx->roots.proc, strerror(-rc));
 		return rc;
 	}
 	while ((de = readdir(d))) {
@@ -118,13 +118,13 @@ static void add_line(const char *text, const char *key,
 static int scan_fds(struct pool_ctx *ctx, int pid,
 		    struct pool_process_usage *u)
 {
-	char path[PATH_MAX], link[sizeof(POOL_DEV_PATH) + 1];
+	char path[PATH_MAX], link[PATH_MAX];
 	char text[LP_ATTR_MAX];
 	struct dirent *de;
 	ssize_t n;
 	DIR *d;
 
-	snprintf(path, sizeof(path), "%s/%d/fd", ctx->proc_dir, pid);
+	snprintf(path, sizeof(path), "%s/%d/fd", ctx->roots.proc, pid);
 	d = opendir(path);
 	if (!d)		/* gone, or another user's without root */
 		return 0;
@@ -135,10 +135,10 @@ static int scan_fds(struct pool_ctx *ctx, int pid,
 		if (n < 0)
 			continue;
 		link[n] = '\0';
-		if (strcmp(link, POOL_DEV_PATH) != 0)
+		if (strcmp(link, ctx->roots.dev) != 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%d/fdinfo/%s",
-			 ctx->proc_dir, pid, de->d_name);
+			 ctx->roots.proc, pid, de->d_name);
 		if (lp_read_attr(ctx, path, text, sizeof(text)))
 			continue;	/* closed meanwhile */
 		u->nr_fds++;
@@ -171,7 +171,7 @@ int pool_for_each_process_usage(struct pool_ctx *ctx,
 		u.pid = pids[i];
 		if (!scan_fds(ctx, u.pid, &u))
 			continue;
-		snprintf(path, sizeof(path), "%s/%d/comm", ctx->proc_dir,
+		snprintf(path, sizeof(path), "%s/%d/comm", ctx->roots.proc,
 			 u.pid);
 		if (lp_read_attr(ctx, path, comm, sizeof(comm)))
 			continue;	/* exited after the scan */

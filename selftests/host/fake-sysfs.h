@@ -1,8 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A fake /sys/kernel/scalepool and /sys/devices/system/node for host
- * tests of library internals.  Included by one test file each; needs
- * _GNU_SOURCE (for nftw()), which the Makefile defines.
+ * The host tests' one fixture: a fake /sys/kernel/scalepool,
+ * /sys/devices/system/node and /proc in a temporary directory, and a
+ * library context rooted in them (lp_ctx_alloc() with struct lp_roots,
+ * the only way to root one elsewhere).  For tests of library internals,
+ * which link the library's objects; included by one test file each;
+ * needs _GNU_SOURCE (for nftw()), which the Makefile defines.
+ *
+ *	FIXTURE(pool) { struct fake_sysfs fs; };
+ *	FIXTURE_SETUP(pool) { ASSERT_EQ(0, fake_sysfs_create(&self->fs)); }
+ *	FIXTURE_TEARDOWN(pool) { fake_sysfs_destroy(&self->fs); }
+ *	... ASSERT_EQ(0, fake_sysfs_load(&self->fs)); then self->fs.ctx
  */
 #ifndef _FAKE_SYSFS_H_
 #define _FAKE_SYSFS_H_
@@ -13,6 +21,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "private.h"
 
 /* Writes "@val\n" to @dir/@rel, making the directories on the way. */
 static void put(const char *dir, const char *rel, const char *val)
@@ -156,6 +166,67 @@ static inline void fake_proc(const char *proc)
 		perror(path);
 		abort();
 	}
+}
+
+struct fake_sysfs {
+	char top[64];		/* the temporary directory */
+	char sys[128];		/* its scalepool/: /sys/kernel/scalepool */
+	char nodes[128];	/* its node/: /sys/devices/system/node */
+	char proc[128];		/* its proc/: /proc */
+	struct pool_ctx *ctx;	/* fake_sysfs_ctx()'s, or NULL */
+};
+
+/*
+ * A new temporary directory with the standard pool (fake_pool()) and
+ * /proc (fake_proc()) in it; 0, or -1 when it cannot be made.
+ */
+static inline int fake_sysfs_create(struct fake_sysfs *fs)
+{
+	memset(fs, 0, sizeof(*fs));
+	strcpy(fs->top, "/tmp/scalepool-host.XXXXXX");
+	if (!mkdtemp(fs->top))
+		return -1;
+	snprintf(fs->sys, sizeof(fs->sys), "%s/scalepool", fs->top);
+	snprintf(fs->nodes, sizeof(fs->nodes), "%s/node", fs->top);
+	snprintf(fs->proc, sizeof(fs->proc), "%s/proc", fs->top);
+	fake_pool(fs->sys, fs->nodes);
+	fake_proc(fs->proc);
+	return 0;
+}
+
+/*
+ * fs->ctx: a context rooted in the fake trees, without members, its
+ * log silenced (the tests provoke errors); 0 or -errno.
+ */
+static inline int fake_sysfs_ctx(struct fake_sysfs *fs)
+{
+	const struct lp_roots roots = {
+		.sysfs = fs->sys,
+		.node = fs->nodes,
+		.proc = fs->proc,
+	};
+	int rc = lp_ctx_alloc(&fs->ctx, &roots);
+
+	if (!rc)
+		pool_set_log_priority(fs->ctx, 0);
+	return rc;
+}
+
+/* fs->ctx (made when there is none) with the members loaded. */
+static inline int fake_sysfs_load(struct fake_sysfs *fs)
+{
+	int rc = fs->ctx ? 0 : fake_sysfs_ctx(fs);
+
+	return rc ? rc : lp_members_load(fs->ctx);
+}
+
+static inline void fake_sysfs_destroy(struct fake_sysfs *fs)
+{
+	if (fs->ctx)
+		lp_ctx_free(fs->ctx);
+	fs->ctx = NULL;
+	if (fs->top[0])
+		rm_tree(fs->top);
 }
 
 #endif /* _FAKE_SYSFS_H_ */

@@ -63,37 +63,26 @@ TEST(opts_macro)
 }
 
 FIXTURE(pool) {
-	char top[64];
-	char sys[128];
-	struct pool_ctx *ctx;
+	struct fake_sysfs fs;
 	struct scalepool_alloc req;
 	unsigned int *ids;
 };
 
 FIXTURE_SETUP(pool)
 {
-	char nodes[128];
-
-	strcpy(self->top, "/tmp/libpool-alloc.XXXXXX");
-	ASSERT_NE(NULL, mkdtemp(self->top));
-	snprintf(self->sys, sizeof(self->sys), "%s/scalepool", self->top);
-	snprintf(nodes, sizeof(nodes), "%s/node", self->top);
-	fake_pool(self->sys, nodes);
-	/* Member 7 is node 5's; member 8 sits on node 4 but is no node. */
-	put_member(self->sys, 7, "node", 5, "dram", 1ULL << 30);
-	put_member(self->sys, 8, "bar", 4, "device", 1ULL << 20);
-	ASSERT_EQ(0, lp_ctx_alloc(&self->ctx, self->sys, nodes));
-	pool_set_log_priority(self->ctx, 0);
-	ASSERT_EQ(0, lp_members_load(self->ctx));
-	ASSERT_EQ(5, pool_get_nr_members(self->ctx));
 	self->ids = NULL;
+	ASSERT_EQ(0, fake_sysfs_create(&self->fs));
+	/* Member 7 is node 5's; member 8 sits on node 4 but is no node. */
+	put_member(self->fs.sys, 7, "node", 5, "dram", 1ULL << 30);
+	put_member(self->fs.sys, 8, "bar", 4, "device", 1ULL << 20);
+	ASSERT_EQ(0, fake_sysfs_load(&self->fs));
+	ASSERT_EQ(5, pool_get_nr_members(self->fs.ctx));
 }
 
 FIXTURE_TEARDOWN(pool)
 {
 	free(self->ids);
-	lp_ctx_free(self->ctx);
-	rm_tree(self->top);
+	fake_sysfs_destroy(&self->fs);
 }
 
 static int request(FIXTURE_DATA(pool) *self, size_t size,
@@ -101,7 +90,7 @@ static int request(FIXTURE_DATA(pool) *self, size_t size,
 {
 	free(self->ids);
 	self->ids = NULL;
-	return lp_alloc_request(self->ctx, size, opts, &self->req,
+	return lp_alloc_request(self->fs.ctx, size, opts, &self->req,
 				&self->ids);
 }
 
@@ -322,7 +311,7 @@ TEST_F(pool, nodes_resolve_to_node_members)
 
 	/* Ascending node order, whatever the member ids. */
 	b = mask_of(n205, 3);
-	ASSERT_EQ(0, lp_nodes_to_members(self->ctx, b, &self->ids, &nr));
+	ASSERT_EQ(0, lp_nodes_to_members(self->fs.ctx, b, &self->ids, &nr));
 	numa_bitmask_free(b);
 	ASSERT_EQ(3U, nr);
 	EXPECT_EQ(0U, self->ids[0]);
@@ -332,7 +321,7 @@ TEST_F(pool, nodes_resolve_to_node_members)
 	self->ids = NULL;
 
 	b = mask_of(n1, 1);
-	ASSERT_EQ(0, lp_nodes_to_members(self->ctx, b, &self->ids, &nr));
+	ASSERT_EQ(0, lp_nodes_to_members(self->fs.ctx, b, &self->ids, &nr));
 	numa_bitmask_free(b);
 	ASSERT_EQ(1U, nr);
 	EXPECT_EQ(1U, self->ids[0]);
@@ -341,16 +330,16 @@ TEST_F(pool, nodes_resolve_to_node_members)
 
 	/* A node without a member, or with a member that is no node's. */
 	b = mask_of(n3, 2);
-	EXPECT_EQ(-ENOENT, lp_nodes_to_members(self->ctx, b, &self->ids,
+	EXPECT_EQ(-ENOENT, lp_nodes_to_members(self->fs.ctx, b, &self->ids,
 					       &nr));
 	numa_bitmask_free(b);
 	b = mask_of(n4, 1);
-	EXPECT_EQ(-ENOENT, lp_nodes_to_members(self->ctx, b, &self->ids,
+	EXPECT_EQ(-ENOENT, lp_nodes_to_members(self->fs.ctx, b, &self->ids,
 					       &nr));
 	numa_bitmask_free(b);
 	/* No node at all. */
 	b = mask_of(NULL, 0);
-	EXPECT_EQ(-EINVAL, lp_nodes_to_members(self->ctx, b, &self->ids,
+	EXPECT_EQ(-EINVAL, lp_nodes_to_members(self->fs.ctx, b, &self->ids,
 					       &nr));
 	numa_bitmask_free(b);
 	EXPECT_EQ(NULL, self->ids);
@@ -395,15 +384,15 @@ TEST_F(pool, alloc_checks_before_the_device)
 	struct pool_buf *buf = (struct pool_buf *)0x1;
 	POOL_OPTS(pool_alloc_opts, opts, .policy = POOL_POLICY_TIERED);
 
-	EXPECT_EQ(-EINVAL, pool_alloc(self->ctx, 4096, &opts, NULL));
+	EXPECT_EQ(-EINVAL, pool_alloc(self->fs.ctx, 4096, &opts, NULL));
 	EXPECT_EQ(-EINVAL, pool_alloc(NULL, 4096, &opts, &buf));
-	EXPECT_EQ(-EINVAL, pool_alloc(self->ctx, 0, &opts, &buf));
+	EXPECT_EQ(-EINVAL, pool_alloc(self->fs.ctx, 0, &opts, &buf));
 	opts.sz = 1;
-	EXPECT_EQ(-EINVAL, pool_alloc(self->ctx, 4096, &opts, &buf));
+	EXPECT_EQ(-EINVAL, pool_alloc(self->fs.ctx, 4096, &opts, &buf));
 	opts.sz = sizeof(opts);
 	/* Valid arguments get as far as the (missing) device. */
-	EXPECT_EQ(-ENODEV, pool_alloc(self->ctx, 4096, &opts, &buf));
-	EXPECT_EQ(-ENODEV, pool_alloc(self->ctx, 4096, NULL, &buf));
+	EXPECT_EQ(-ENODEV, pool_alloc(self->fs.ctx, 4096, &opts, &buf));
+	EXPECT_EQ(-ENODEV, pool_alloc(self->fs.ctx, 4096, NULL, &buf));
 	EXPECT_EQ((struct pool_buf *)0x1, buf);
 	EXPECT_EQ(0, pool_buf_free(NULL));
 	EXPECT_EQ(-EINVAL, pool_buf_get_placement(NULL, NULL, 0));

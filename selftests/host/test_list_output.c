@@ -37,36 +37,28 @@ int poolctl_open(struct pool_ctx **ctx)
 }
 
 FIXTURE(pool) {
-	char top[64];
-	struct pool_ctx *ctx;
+	struct fake_sysfs fs;
 	char *text;
 	size_t len;
 };
 
 FIXTURE_SETUP(pool)
 {
-	char sys[128], nodes[128];
+	const char *sys = self->fs.sys;
 
-	strcpy(self->top, "/tmp/poolctl-test.XXXXXX");
-	ASSERT_NE(NULL, mkdtemp(self->top));
-	snprintf(sys, sizeof(sys), "%s/scalepool", self->top);
-	snprintf(nodes, sizeof(nodes), "%s/node", self->top);
-	fake_pool(sys, nodes);
+	self->text = NULL;
+	ASSERT_EQ(0, fake_sysfs_create(&self->fs));
 	put(sys, "members/1/limit", "536870912");
 	/* Member 0 measured from nodes 0 and 1, member 2 from node 1. */
 	put(sys, "members/0/measured", "0 95 18000\n1 160 9000");
 	put(sys, "members/2/measured", "1 2500 6");
-	ASSERT_EQ(0, lp_ctx_alloc(&self->ctx, sys, nodes));
-	pool_set_log_priority(self->ctx, 0);
-	ASSERT_EQ(0, lp_members_load(self->ctx));
-	self->text = NULL;
+	ASSERT_EQ(0, fake_sysfs_load(&self->fs));
 }
 
 FIXTURE_TEARDOWN(pool)
 {
 	free(self->text);
-	lp_ctx_free(self->ctx);
-	rm_tree(self->top);
+	fake_sysfs_destroy(&self->fs);
 }
 
 static const char *output(struct __test_metadata *_metadata,
@@ -76,9 +68,9 @@ static const char *output(struct __test_metadata *_metadata,
 
 	ASSERT_NE(NULL, f);
 	if (human) {
-		ASSERT_EQ(0, poolctl_list_human(self->ctx, f));
+		ASSERT_EQ(0, poolctl_list_human(self->fs.ctx, f));
 	} else {
-		ASSERT_EQ(0, poolctl_list_json(self->ctx, f));
+		ASSERT_EQ(0, poolctl_list_json(self->fs.ctx, f));
 	}
 	ASSERT_EQ(0, fclose(f));
 	return self->text;
@@ -267,7 +259,7 @@ TEST_F(pool, human_table)
 /* Figures from many initiators: the cell ends in ",..." within bounds. */
 TEST_F(pool, human_measured_cell_is_bounded)
 {
-	char sys[128], val[1024];
+	char val[1024];
 	size_t len = 0;
 	int n;
 
@@ -275,9 +267,8 @@ TEST_F(pool, human_measured_cell_is_bounded)
 		len += snprintf(val + len, sizeof(val) - len,
 				"%d 18446744073709551615 18446744073709551615\n",
 				n);
-	snprintf(sys, sizeof(sys), "%s/scalepool", self->top);
-	put(sys, "members/1/measured", val);
-	ASSERT_EQ(0, pool_refresh(self->ctx));
+	put(self->fs.sys, "members/1/measured", val);
+	ASSERT_EQ(0, pool_refresh(self->fs.ctx));
 	output(_metadata, self, true);
 	EXPECT_NE(NULL, strstr(self->text, ",...")) {
 		TH_LOG("%s", self->text);

@@ -18,44 +18,37 @@
 #include "fake-sysfs.h"
 
 FIXTURE(measured) {
-	char top[64];
-	char sys[128];
-	char nodes[128];
-	struct pool_ctx *ctx;
+	struct fake_sysfs fs;
 };
 
 FIXTURE_SETUP(measured)
 {
-	strcpy(self->top, "/tmp/libpool-measured.XXXXXX");
-	ASSERT_NE(NULL, mkdtemp(self->top));
-	snprintf(self->sys, sizeof(self->sys), "%s/scalepool", self->top);
-	snprintf(self->nodes, sizeof(self->nodes), "%s/node", self->top);
-	fake_pool(self->sys, self->nodes);
-	self->ctx = NULL;
+	ASSERT_EQ(0, fake_sysfs_create(&self->fs));
 }
 
 FIXTURE_TEARDOWN(measured)
 {
-	if (self->ctx)
-		lp_ctx_free(self->ctx);
-	rm_tree(self->top);
+	fake_sysfs_destroy(&self->fs);
 }
 
 static int load(struct __test_metadata *_metadata,
 		FIXTURE_DATA(measured) *self)
 {
-	if (!self->ctx) {
-		EXPECT_EQ(0, lp_ctx_alloc(&self->ctx, self->sys,
-					  self->nodes));
-		pool_set_log_priority(self->ctx, 0);
-	}
-	return lp_members_load(self->ctx);
+	return fake_sysfs_load(&self->fs);
 }
 
 static struct pool_member *member(FIXTURE_DATA(measured) *self,
 				  unsigned int id)
 {
-	return pool_member_get_by_id(self->ctx, id);
+	return pool_member_get_by_id(self->fs.ctx, id);
+}
+
+/* Member @id's measured file, at @path[256]. */
+static char *measured_path(FIXTURE_DATA(measured) *self, unsigned int id,
+			   char *path)
+{
+	snprintf(path, 256, "%s/members/%u/measured", self->fs.sys, id);
+	return path;
 }
 
 /* @text verbatim (no newline added) as member @id's measured file. */
@@ -65,8 +58,7 @@ static void put_raw(FIXTURE_DATA(measured) *self, unsigned int id,
 	char path[256];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/members/%u/measured", self->sys, id);
-	f = fopen(path, "w");
+	f = fopen(measured_path(self, id, path), "w");
 	if (!f)
 		abort();
 	fputs(text, f);
@@ -81,15 +73,27 @@ static const char *file_text(FIXTURE_DATA(measured) *self, unsigned int id)
 	size_t n;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/members/%u/measured", self->sys, id);
 	buf[0] = '\0';
-	f = fopen(path, "r");
+	f = fopen(measured_path(self, id, path), "r");
 	if (!f)
 		return buf;
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	buf[n] = '\0';
 	fclose(f);
 	return buf;
+}
+
+/* Member @m's figures from @initiator are @lat ns and @bw MB/s. */
+static void expect_measured(struct __test_metadata *_metadata,
+			    struct pool_member *m, int initiator,
+			    unsigned long long lat, unsigned long long bw)
+{
+	unsigned long long got_lat, got_bw;
+
+	ASSERT_EQ(0, pool_member_get_measured(m, initiator, &got_lat,
+					      &got_bw));
+	EXPECT_EQ(lat, got_lat);
+	EXPECT_EQ(bw, got_bw);
 }
 
 TEST_F(measured, no_file_means_no_figures)
@@ -125,12 +129,8 @@ TEST_F(measured, figures_per_member_and_initiator)
 	ASSERT_EQ(0, load(_metadata, self));
 
 	m = member(self, 0);
-	ASSERT_EQ(0, pool_member_get_measured(m, 0, &lat, &bw));
-	EXPECT_EQ(95ULL, lat);
-	EXPECT_EQ(18000ULL, bw);
-	ASSERT_EQ(0, pool_member_get_measured(m, 1, &lat, &bw));
-	EXPECT_EQ(160ULL, lat);
-	EXPECT_EQ(9000ULL, bw);
+	expect_measured(_metadata, m, 0, 95ULL, 18000ULL);
+	expect_measured(_metadata, m, 1, 160ULL, 9000ULL);
 	EXPECT_EQ(-ENOENT, pool_member_get_measured(m, 2, &lat, &bw));
 	EXPECT_EQ(-ENOENT, pool_member_get_measured(m, -1, &lat, &bw));
 	/* Either output may be left out. */
@@ -143,9 +143,7 @@ TEST_F(measured, figures_per_member_and_initiator)
 
 	m = member(self, 2);
 	EXPECT_EQ(1, pool_member_get_next_measured(m, -1));
-	ASSERT_EQ(0, pool_member_get_measured(m, 1, &lat, &bw));
-	EXPECT_EQ(400ULL, lat);
-	EXPECT_EQ(2500ULL, bw);
+	expect_measured(_metadata, m, 1, 400ULL, 2500ULL);
 	EXPECT_EQ(-ENOENT, pool_member_get_measured(member(self, 1), 0,
 						    NULL, NULL));
 }
@@ -156,11 +154,11 @@ TEST_F(measured, refresh_sees_new_figures)
 
 	ASSERT_EQ(0, load(_metadata, self));
 	put_raw(self, 1, "0 120 7000\n");
-	ASSERT_EQ(0, pool_refresh(self->ctx));
+	ASSERT_EQ(0, pool_refresh(self->fs.ctx));
 	ASSERT_EQ(0, pool_member_get_measured(member(self, 1), 0, &lat, NULL));
 	EXPECT_EQ(120ULL, lat);
 	put_raw(self, 1, "");
-	ASSERT_EQ(0, pool_refresh(self->ctx));
+	ASSERT_EQ(0, pool_refresh(self->fs.ctx));
 	EXPECT_EQ(-ENOENT, pool_member_get_measured(member(self, 1), 0,
 						    NULL, NULL));
 }
@@ -188,17 +186,16 @@ TEST_F(measured, bad_file_fails_the_load)
 		EXPECT_GT(0, load(_metadata, self)) {
 			TH_LOG("'%s' accepted", bad[i]);
 		}
-		EXPECT_EQ(0, pool_get_nr_members(self->ctx));
+		EXPECT_EQ(0, pool_get_nr_members(self->fs.ctx));
 	}
 	put_raw(self, 1, "0 10 20\n");
 	EXPECT_EQ(0, load(_metadata, self));
-	EXPECT_EQ(3, pool_get_nr_members(self->ctx));
+	EXPECT_EQ(3, pool_get_nr_members(self->fs.ctx));
 }
 
 TEST_F(measured, set_writes_one_line_and_records_it)
 {
 	struct pool_member *m;
-	unsigned long long lat, bw;
 
 	put_raw(self, 2, "");
 	ASSERT_EQ(0, load(_metadata, self));
@@ -206,9 +203,7 @@ TEST_F(measured, set_writes_one_line_and_records_it)
 
 	ASSERT_EQ(0, pool_member_set_measured(m, 1, 400, 2500));
 	EXPECT_STREQ("1 400 2500\n", file_text(self, 2));
-	ASSERT_EQ(0, pool_member_get_measured(m, 1, &lat, &bw));
-	EXPECT_EQ(400ULL, lat);
-	EXPECT_EQ(2500ULL, bw);
+	expect_measured(_metadata, m, 1, 400ULL, 2500ULL);
 
 	/* A lower node goes first; the same node is replaced. */
 	put_raw(self, 2, "");
@@ -220,12 +215,8 @@ TEST_F(measured, set_writes_one_line_and_records_it)
 	EXPECT_EQ(0, pool_member_get_next_measured(m, -1));
 	EXPECT_EQ(1, pool_member_get_next_measured(m, 0));
 	EXPECT_EQ(-ENOENT, pool_member_get_next_measured(m, 1));
-	ASSERT_EQ(0, pool_member_get_measured(m, 1, &lat, &bw));
-	EXPECT_EQ(300ULL, lat);
-	EXPECT_EQ(3000ULL, bw);
-	ASSERT_EQ(0, pool_member_get_measured(m, 0, &lat, &bw));
-	EXPECT_EQ(18446744073709551615ULL, lat);
-	EXPECT_EQ(1ULL, bw);
+	expect_measured(_metadata, m, 1, 300ULL, 3000ULL);
+	expect_measured(_metadata, m, 0, 18446744073709551615ULL, 1ULL);
 	/* Other members are untouched. */
 	EXPECT_EQ(-ENOENT, pool_member_get_next_measured(member(self, 0), -1));
 }
@@ -260,7 +251,7 @@ TEST_F(measured, failed_write_records_nothing)
 	m = member(self, 1);
 
 	/* The member went away (or the module has no such file). */
-	snprintf(path, sizeof(path), "%s/members/1/measured", self->sys);
+	snprintf(path, sizeof(path), "%s/members/1/measured", self->fs.sys);
 	ASSERT_EQ(0, unlink(path));
 	EXPECT_EQ(-ENOENT, pool_member_set_measured(m, 1, 10, 10));
 	EXPECT_EQ(-ENOENT, pool_member_clear_measured(m));

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Member loading from a fake /sys/kernel/scalepool and node tree, with
- * the library's internals (lp_ctx_alloc() takes the two directories):
+ * the library's internals (a context rooted there, fake-sysfs.h):
  * id order, accessors, firmware figures, refresh, bad attributes, log.
  */
 #include <errno.h>
@@ -17,37 +17,25 @@
 #include "fake-sysfs.h"
 
 FIXTURE(sysfs) {
-	char top[64];
-	char sys[128];
-	char nodes[128];
-	struct pool_ctx *ctx;
+	struct fake_sysfs fs;
 };
 
 FIXTURE_SETUP(sysfs)
 {
-	strcpy(self->top, "/tmp/libpool-test.XXXXXX");
-	ASSERT_NE(NULL, mkdtemp(self->top));
-	snprintf(self->sys, sizeof(self->sys), "%s/scalepool", self->top);
-	snprintf(self->nodes, sizeof(self->nodes), "%s/node", self->top);
-	fake_pool(self->sys, self->nodes);
-	ASSERT_EQ(0, access(self->sys, F_OK));
-	self->ctx = NULL;
+	ASSERT_EQ(0, fake_sysfs_create(&self->fs));
+	ASSERT_EQ(0, access(self->fs.sys, F_OK));
 }
 
 FIXTURE_TEARDOWN(sysfs)
 {
-	if (self->ctx)
-		lp_ctx_free(self->ctx);
-	rm_tree(self->top);
+	fake_sysfs_destroy(&self->fs);
 }
 
 static struct pool_ctx *load(struct __test_metadata *_metadata,
 			     FIXTURE_DATA(sysfs) *self)
 {
-	ASSERT_EQ(0, lp_ctx_alloc(&self->ctx, self->sys, self->nodes));
-	pool_set_log_priority(self->ctx, 0);
-	ASSERT_EQ(0, lp_members_load(self->ctx));
-	return self->ctx;
+	ASSERT_EQ(0, fake_sysfs_load(&self->fs));
+	return self->fs.ctx;
 }
 
 TEST_F(sysfs, id_order_and_accessors)
@@ -96,7 +84,7 @@ TEST_F(sysfs, no_home_node_has_no_figures)
 {
 	struct pool_member *m;
 
-	put(self->sys, "members/0/node", "-1");
+	put(self->fs.sys, "members/0/node", "-1");
 	m = pool_member_get_by_id(load(_metadata, self), 0);
 	EXPECT_EQ(-1, pool_member_get_node(m));
 	EXPECT_EQ(-ENODATA, pool_member_get_fw_read_latency(m));
@@ -123,8 +111,8 @@ TEST_F(sysfs, refresh_sees_new_and_gone_members)
 	struct pool_ctx *ctx = load(_metadata, self);
 	char path[256];
 
-	put_member(self->sys, 7, "node", 3, "dram", 1ULL << 20);
-	snprintf(path, sizeof(path), "%s/members/1", self->sys);
+	put_member(self->fs.sys, 7, "node", 3, "dram", 1ULL << 20);
+	snprintf(path, sizeof(path), "%s/members/1", self->fs.sys);
 	rm_tree(path);
 	ASSERT_EQ(0, pool_refresh(ctx));
 	EXPECT_EQ(3, pool_get_nr_members(ctx));
@@ -136,8 +124,8 @@ TEST_F(sysfs, refresh_sees_new_and_gone_members)
 
 TEST_F(sysfs, other_entries_are_ignored)
 {
-	put(self->sys, "members/uevent", "");
-	put(self->sys, "members/3x/id", "3");
+	put(self->fs.sys, "members/uevent", "");
+	put(self->fs.sys, "members/3x/id", "3");
 	EXPECT_EQ(3, pool_get_nr_members(load(_metadata, self)));
 }
 
@@ -162,17 +150,18 @@ TEST_F(sysfs, bad_attribute_fails_the_load_and_logs)
 	};
 	size_t i;
 
-	ASSERT_EQ(0, lp_ctx_alloc(&self->ctx, self->sys, self->nodes));
-	pool_set_log_fn(self->ctx, count_log);
+	ASSERT_EQ(0, fake_sysfs_ctx(&self->fs));
+	pool_set_log_priority(self->fs.ctx, LOG_ERR);
+	pool_set_log_fn(self->fs.ctx, count_log);
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		put_member(self->sys, 1, "node", 1, "dram", 1ULL << 30);
-		put(self->sys, bad[i][0], bad[i][1]);
+		put_member(self->fs.sys, 1, "node", 1, "dram", 1ULL << 30);
+		put(self->fs.sys, bad[i][0], bad[i][1]);
 		nr_logged = 0;
-		EXPECT_GT(0, lp_members_load(self->ctx)) {
+		EXPECT_GT(0, lp_members_load(self->fs.ctx)) {
 			TH_LOG("%s = %s accepted", bad[i][0], bad[i][1]);
 		}
-		EXPECT_EQ(0, pool_get_nr_members(self->ctx));
-		EXPECT_EQ(NULL, pool_member_get_first(self->ctx));
+		EXPECT_EQ(0, pool_get_nr_members(self->fs.ctx));
+		EXPECT_EQ(NULL, pool_member_get_first(self->fs.ctx));
 		EXPECT_LT(0, nr_logged);
 	}
 }
@@ -181,22 +170,18 @@ TEST_F(sysfs, missing_attribute_fails_the_load)
 {
 	char path[256];
 
-	snprintf(path, sizeof(path), "%s/members/1/limit", self->sys);
+	snprintf(path, sizeof(path), "%s/members/1/limit", self->fs.sys);
 	ASSERT_EQ(0, unlink(path));
-	ASSERT_EQ(0, lp_ctx_alloc(&self->ctx, self->sys, self->nodes));
-	pool_set_log_priority(self->ctx, 0);
-	EXPECT_EQ(-ENOENT, lp_members_load(self->ctx));
+	EXPECT_EQ(-ENOENT, fake_sysfs_load(&self->fs));
 }
 
 TEST_F(sysfs, no_members_directory)
 {
 	char path[256];
 
-	snprintf(path, sizeof(path), "%s/members", self->sys);
+	snprintf(path, sizeof(path), "%s/members", self->fs.sys);
 	rm_tree(path);
-	ASSERT_EQ(0, lp_ctx_alloc(&self->ctx, self->sys, self->nodes));
-	pool_set_log_priority(self->ctx, 0);
-	EXPECT_EQ(-ENOENT, lp_members_load(self->ctx));
+	EXPECT_EQ(-ENOENT, fake_sysfs_load(&self->fs));
 }
 
 TEST(log_priority_from_environment)
@@ -208,19 +193,23 @@ TEST(log_priority_from_environment)
 		{ "debug", LOG_DEBUG }, { "info", LOG_INFO }, { "err", LOG_ERR },
 		{ "6", LOG_INFO }, { "42", LOG_DEBUG }, { "bogus", LOG_ERR },
 	};
+	const struct lp_roots nowhere = {
+		.sysfs = "/nonexistent",
+		.node = "/nonexistent",
+	};
 	struct pool_ctx *ctx;
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		setenv("LIBPOOL_LOG", cases[i].env, 1);
-		ASSERT_EQ(0, lp_ctx_alloc(&ctx, "/nonexistent", "/nonexistent"));
+		ASSERT_EQ(0, lp_ctx_alloc(&ctx, &nowhere));
 		EXPECT_EQ(cases[i].prio, pool_get_log_priority(ctx)) {
 			TH_LOG("LIBPOOL_LOG=%s", cases[i].env);
 		}
 		lp_ctx_free(ctx);
 	}
 	unsetenv("LIBPOOL_LOG");
-	ASSERT_EQ(0, lp_ctx_alloc(&ctx, NULL, NULL));
+	ASSERT_EQ(0, lp_ctx_alloc(&ctx, NULL));
 	EXPECT_EQ(LOG_ERR, pool_get_log_priority(ctx));
 	pool_set_userdata(ctx, &ctx);
 	EXPECT_EQ(&ctx, pool_get_userdata(ctx));

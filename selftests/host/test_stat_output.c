@@ -26,39 +26,27 @@ int poolctl_open_cmd(const char *cmd, struct pool_ctx **ctx)
 }
 
 FIXTURE(pool) {
-	char top[64];
-	struct pool_ctx *ctx;
+	struct fake_sysfs fs;
 	char *text;
 	size_t len;
 };
 
 FIXTURE_SETUP(pool)
 {
-	char sys[128], nodes[128], proc[128];
+	const char *sys = self->fs.sys;
 
-	strcpy(self->top, "/tmp/poolctl-stat.XXXXXX");
-	ASSERT_NE(NULL, mkdtemp(self->top));
-	snprintf(sys, sizeof(sys), "%s/scalepool", self->top);
-	snprintf(nodes, sizeof(nodes), "%s/node", self->top);
-	snprintf(proc, sizeof(proc), "%s/proc", self->top);
-	fake_pool(sys, nodes);
-	fake_proc(proc);
+	self->text = NULL;
+	ASSERT_EQ(0, fake_sysfs_create(&self->fs));
 	put(sys, "members/0/free", "805306368");
 	put(sys, "members/2/free", "268435456");
 	put(sys, "members/2/limit", "2097152");
-	ASSERT_EQ(0, lp_ctx_alloc(&self->ctx, sys, nodes));
-	pool_set_log_priority(self->ctx, 0);
-	free(self->ctx->proc_dir);
-	self->ctx->proc_dir = strdup(proc);
-	ASSERT_EQ(0, lp_members_load(self->ctx));
-	self->text = NULL;
+	ASSERT_EQ(0, fake_sysfs_load(&self->fs));
 }
 
 FIXTURE_TEARDOWN(pool)
 {
 	free(self->text);
-	lp_ctx_free(self->ctx);
-	rm_tree(self->top);
+	fake_sysfs_destroy(&self->fs);
 }
 
 static const char *output(struct __test_metadata *_metadata,
@@ -71,9 +59,9 @@ static const char *output(struct __test_metadata *_metadata,
 	f = open_memstream(&self->text, &self->len);
 	ASSERT_NE(NULL, f);
 	if (human) {
-		ASSERT_EQ(0, poolctl_stat_human(self->ctx, self_pid, f));
+		ASSERT_EQ(0, poolctl_stat_human(self->fs.ctx, self_pid, f));
 	} else {
-		ASSERT_EQ(0, poolctl_stat_json(self->ctx, self_pid, f));
+		ASSERT_EQ(0, poolctl_stat_json(self->fs.ctx, self_pid, f));
 	}
 	ASSERT_EQ(0, fclose(f));
 	return self->text;

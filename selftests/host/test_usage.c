@@ -46,41 +46,25 @@ static int record(const struct pool_process_usage *u, void *arg)
 }
 
 FIXTURE(fake) {
-	char top[64];
-	char sys[128];
-	char proc[128];
-	struct pool_ctx *ctx;
+	struct fake_sysfs fs;
 };
 
 FIXTURE_SETUP(fake)
 {
-	char nodes[128];
-
-	strcpy(self->top, "/tmp/libpool-usage.XXXXXX");
-	ASSERT_NE(NULL, mkdtemp(self->top));
-	snprintf(self->sys, sizeof(self->sys), "%s/scalepool", self->top);
-	snprintf(self->proc, sizeof(self->proc), "%s/proc", self->top);
-	snprintf(nodes, sizeof(nodes), "%s/node", self->top);
-	fake_pool(self->sys, nodes);
-	fake_proc(self->proc);
-	ASSERT_EQ(0, lp_ctx_alloc(&self->ctx, self->sys, nodes));
-	pool_set_log_priority(self->ctx, 0);
-	free(self->ctx->proc_dir);
-	self->ctx->proc_dir = strdup(self->proc);
-	ASSERT_NE(NULL, self->ctx->proc_dir);
+	ASSERT_EQ(0, fake_sysfs_create(&self->fs));
+	ASSERT_EQ(0, fake_sysfs_ctx(&self->fs));
 }
 
 FIXTURE_TEARDOWN(fake)
 {
-	lp_ctx_free(self->ctx);
-	rm_tree(self->top);
+	fake_sysfs_destroy(&self->fs);
 }
 
 TEST_F(fake, processes_with_the_device_open)
 {
 	struct seen s = { 0 };
 
-	ASSERT_EQ(0, pool_for_each_process_usage(self->ctx, record, &s));
+	ASSERT_EQ(0, pool_for_each_process_usage(self->fs.ctx, record, &s));
 	ASSERT_EQ(2, s.nr);
 	/* Ascending pids, numerically. */
 	EXPECT_EQ(20, s.p[0].pid);
@@ -100,11 +84,36 @@ TEST_F(fake, processes_with_the_device_open)
 	EXPECT_EQ((2ULL << 20) + 4096, s.p[1].exported_bytes);
 }
 
+/*
+ * The device node is one of the context's roots: rooted at another path,
+ * the scan counts the descriptors whose link names that path instead.
+ */
+TEST_F(fake, device_path_is_a_root)
+{
+	const struct lp_roots roots = {
+		.dev = "/dev/scalepoolx",
+		.sysfs = self->fs.sys,
+		.node = self->fs.nodes,
+		.proc = self->fs.proc,
+	};
+	struct seen s = { 0 };
+	struct pool_ctx *ctx;
+
+	ASSERT_EQ(0, lp_ctx_alloc(&ctx, &roots));
+	EXPECT_EQ(0, pool_for_each_process_usage(ctx, record, &s));
+	lp_ctx_free(ctx);
+	ASSERT_EQ(1, s.nr);
+	EXPECT_EQ(7, s.p[0].pid);
+	EXPECT_STREQ("other", s.p[0].comm);
+	EXPECT_EQ(1U, s.p[0].nr_fds);
+	EXPECT_EQ(0ULL, s.p[0].allocations);
+}
+
 TEST_F(fake, callback_stops_the_scan)
 {
 	struct seen s = { .stop_after = 1 };
 
-	EXPECT_EQ(42, pool_for_each_process_usage(self->ctx, record, &s));
+	EXPECT_EQ(42, pool_for_each_process_usage(self->fs.ctx, record, &s));
 	EXPECT_EQ(1, s.nr);
 }
 
@@ -113,13 +122,13 @@ TEST_F(fake, no_processes)
 	struct seen s = { 0 };
 	char path[256];
 
-	snprintf(path, sizeof(path), "%s/100/fd/3", self->proc);
+	snprintf(path, sizeof(path), "%s/100/fd/3", self->fs.proc);
 	ASSERT_EQ(0, unlink(path));
-	snprintf(path, sizeof(path), "%s/100/fd/12", self->proc);
+	snprintf(path, sizeof(path), "%s/100/fd/12", self->fs.proc);
 	ASSERT_EQ(0, unlink(path));
-	snprintf(path, sizeof(path), "%s/20", self->proc);
+	snprintf(path, sizeof(path), "%s/20", self->fs.proc);
 	rm_tree(path);
-	EXPECT_EQ(0, pool_for_each_process_usage(self->ctx, record, &s));
+	EXPECT_EQ(0, pool_for_each_process_usage(self->fs.ctx, record, &s));
 	EXPECT_EQ(0, s.nr);
 }
 
@@ -128,24 +137,24 @@ TEST_F(fake, bad_arguments_and_no_proc)
 	struct seen s = { 0 };
 
 	EXPECT_EQ(-EINVAL, pool_for_each_process_usage(NULL, record, &s));
-	EXPECT_EQ(-EINVAL, pool_for_each_process_usage(self->ctx, NULL, &s));
-	rm_tree(self->proc);
-	EXPECT_EQ(-ENOENT, pool_for_each_process_usage(self->ctx, record,
+	EXPECT_EQ(-EINVAL, pool_for_each_process_usage(self->fs.ctx, NULL, &s));
+	rm_tree(self->fs.proc);
+	EXPECT_EQ(-ENOENT, pool_for_each_process_usage(self->fs.ctx, record,
 						       &s));
 	EXPECT_EQ(0, s.nr);
 }
 
 TEST_F(fake, free_is_optional)
 {
-	put(self->sys, "members/0/free", "1048576");
-	put(self->sys, "members/1/free", "lots");
-	ASSERT_EQ(0, lp_members_load(self->ctx));
+	put(self->fs.sys, "members/0/free", "1048576");
+	put(self->fs.sys, "members/1/free", "lots");
+	ASSERT_EQ(0, lp_members_load(self->fs.ctx));
 	EXPECT_EQ(1048576, pool_member_get_free(
-		pool_member_get_by_id(self->ctx, 0)));
+		pool_member_get_by_id(self->fs.ctx, 0)));
 	EXPECT_EQ(-ENODATA, pool_member_get_free(
-		pool_member_get_by_id(self->ctx, 1)));
+		pool_member_get_by_id(self->fs.ctx, 1)));
 	EXPECT_EQ(-ENODATA, pool_member_get_free(
-		pool_member_get_by_id(self->ctx, 2)));
+		pool_member_get_by_id(self->fs.ctx, 2)));
 }
 
 static unsigned long long read_limit(const char *sys, unsigned int id)
@@ -169,19 +178,19 @@ TEST_F(fake, set_limit)
 	struct pool_member *m;
 	char path[256];
 
-	ASSERT_EQ(0, lp_members_load(self->ctx));
-	m = pool_member_get_by_id(self->ctx, 2);
+	ASSERT_EQ(0, lp_members_load(self->fs.ctx));
+	m = pool_member_get_by_id(self->fs.ctx, 2);
 	ASSERT_EQ(0, pool_member_set_limit(m, 2ULL << 20));
 	EXPECT_EQ(2ULL << 20, pool_member_get_limit(m));
-	EXPECT_EQ(2ULL << 20, read_limit(self->sys, 2));
+	EXPECT_EQ(2ULL << 20, read_limit(self->fs.sys, 2));
 	ASSERT_EQ(0, pool_member_set_limit(m, 0));
 	EXPECT_EQ(0ULL, pool_member_get_limit(m));
-	EXPECT_EQ(0ULL, read_limit(self->sys, 2));
+	EXPECT_EQ(0ULL, read_limit(self->fs.sys, 2));
 	/* The value read back wins: a module may round. */
 	ASSERT_EQ(0, pool_member_set_limit(m, ~0ULL));
 	EXPECT_EQ(~0ULL, pool_member_get_limit(m));
 	/* The member went away. */
-	snprintf(path, sizeof(path), "%s/members/2", self->sys);
+	snprintf(path, sizeof(path), "%s/members/2", self->fs.sys);
 	rm_tree(path);
 	EXPECT_EQ(-ENOENT, pool_member_set_limit(m, 4096));
 	EXPECT_EQ(~0ULL, pool_member_get_limit(m));
