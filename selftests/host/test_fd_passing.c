@@ -5,7 +5,6 @@
  * pool_dmabuf_map(), through the shared library: no module needed.
  * The dma-buf side is tested in the guest (selftests/guest/dmabuf.c).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -16,20 +15,7 @@
 
 #include <libpool.h>
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1;
-}
+#include "../lib/fds.h"
 
 FIXTURE(sock) {
 	int sv[2];

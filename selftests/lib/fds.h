@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one count of open file descriptors for the C tests, host and guest
+ * alike: a leak shows as a count that grew across a call.
+ */
+#ifndef _SCALEPOOL_TEST_FDS_H_
+#define _SCALEPOOL_TEST_FDS_H_
+
+#include <dirent.h>
+
+/* Open file descriptors of this process; -1 without /proc. */
+static inline int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;	/* the directory's own */
+}
+
+#endif /* _SCALEPOOL_TEST_FDS_H_ */
