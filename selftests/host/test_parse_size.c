@@ -18,48 +18,56 @@ static int parse(const char *str, unsigned long long *v)
 	return pool_parse_size(str, v);
 }
 
-TEST(plain_numbers)
+struct good {
+	const char *str;
+	unsigned long long size;
+};
+
+/* Every string of @cases parses, to its size. */
+static void expect_sizes(struct __test_metadata *_metadata,
+			 const struct good *cases, size_t n)
 {
 	unsigned long long v;
+	size_t i;
 
-	ASSERT_EQ(0, parse("0", &v));
-	EXPECT_EQ(0ULL, v);
-	ASSERT_EQ(0, parse("4096", &v));
-	EXPECT_EQ(4096ULL, v);
-	ASSERT_EQ(0, parse("007", &v));
-	EXPECT_EQ(7ULL, v);
-	ASSERT_EQ(0, parse("18446744073709551615", &v));
-	EXPECT_EQ(~0ULL, v);
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(0, parse(cases[i].str, &v)) {
+			TH_LOG("'%s' refused", cases[i].str);
+		}
+		EXPECT_EQ(cases[i].size, v) {
+			TH_LOG("'%s'", cases[i].str);
+		}
+	}
+}
+
+TEST(plain_numbers)
+{
+	static const struct good cases[] = {
+		{ "0", 0 }, { "4096", 4096 }, { "007", 7 },
+		{ "18446744073709551615", ~0ULL },
+	};
+
+	expect_sizes(_metadata, cases, ARRAY_SIZE(cases));
 }
 
 TEST(binary_suffixes)
 {
-	unsigned long long v;
+	static const struct good cases[] = {
+		{ "1K", 1024 }, { "256M", 256ULL << 20 }, { "3G", 3ULL << 30 },
+		{ "2T", 2ULL << 40 }, { "0M", 0 },
+	};
 
-	ASSERT_EQ(0, parse("1K", &v));
-	EXPECT_EQ(1024ULL, v);
-	ASSERT_EQ(0, parse("256M", &v));
-	EXPECT_EQ(256ULL << 20, v);
-	ASSERT_EQ(0, parse("3G", &v));
-	EXPECT_EQ(3ULL << 30, v);
-	ASSERT_EQ(0, parse("2T", &v));
-	EXPECT_EQ(2ULL << 40, v);
-	ASSERT_EQ(0, parse("0M", &v));
-	EXPECT_EQ(0ULL, v);
+	expect_sizes(_metadata, cases, ARRAY_SIZE(cases));
 }
 
 TEST(lower_case_and_iB)
 {
-	unsigned long long v;
+	static const struct good cases[] = {
+		{ "4k", 4096 }, { "1g", 1ULL << 30 },
+		{ "256MiB", 256ULL << 20 }, { "1TiB", 1ULL << 40 },
+	};
 
-	ASSERT_EQ(0, parse("4k", &v));
-	EXPECT_EQ(4096ULL, v);
-	ASSERT_EQ(0, parse("1g", &v));
-	EXPECT_EQ(1ULL << 30, v);
-	ASSERT_EQ(0, parse("256MiB", &v));
-	EXPECT_EQ(256ULL << 20, v);
-	ASSERT_EQ(0, parse("1TiB", &v));
-	EXPECT_EQ(1ULL << 40, v);
+	expect_sizes(_metadata, cases, ARRAY_SIZE(cases));
 }
 
 TEST(overflow)
