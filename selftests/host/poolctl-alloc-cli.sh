@@ -6,11 +6,7 @@
 # <strerror>"; --help works; good arguments fail only for want of the
 # module.  POOLCTL overrides build/poolctl.
 top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/selftests/lib/tap.sh"
-
-poolctl=${POOLCTL:-$top/build/poolctl}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$top/selftests/lib/host.sh"
 
 # Each case: "command and arguments (no blanks inside one)|text expected
 # in the error line".  The size limits are SCALEPOOL_MAX_ALLOC_SIZE (1 TiB)

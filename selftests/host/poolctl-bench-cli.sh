@@ -6,12 +6,8 @@
 # Never checks a figure's size, only that it is a positive number.
 # POOLCTL overrides build/poolctl.
 top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/selftests/lib/tap.sh"
+. "$top/selftests/lib/host.sh"
 . "$top/selftests/lib/poolctl.sh"
-
-poolctl=${POOLCTL:-$top/build/poolctl}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 # shellcheck disable=SC2034 # read by one_line (lib/poolctl.sh)
 one_line_prefix="poolctl bench: "
 

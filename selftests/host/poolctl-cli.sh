@@ -3,12 +3,8 @@
 # poolctl's command line on a host without the module: version, help,
 # usage, errors and exit statuses.  POOLCTL overrides build/poolctl.
 top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/selftests/lib/tap.sh"
+. "$top/selftests/lib/host.sh"
 . "$top/selftests/lib/poolctl.sh"
-
-poolctl=${POOLCTL:-$top/build/poolctl}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
 # fails_cleanly: exit status 1, nothing on stdout, something on stderr.
 fails_cleanly() {
