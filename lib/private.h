@@ -15,9 +15,11 @@
 #include "libpool.h"
 
 /*
- * Every file the library reads or writes through a context lies under
- * one of these: the real ones unless a host test roots the context
- * elsewhere (lp_ctx_alloc()).  A NULL field stands for the real one.
+ * Every file the library opens for a context lies under one of these:
+ * the real ones unless a host test roots the context elsewhere
+ * (lp_ctx_alloc()).  A NULL field stands for the real one.  Not under
+ * them: what libcxl, libdaxctl and libnuma read for themselves, and the
+ * CPU caches pool_bench_llc_size() reads, which takes no context.
  */
 struct lp_roots {
 	const char *dev;	/* the device node, "/dev/scalepool" */
