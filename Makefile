@@ -51,8 +51,8 @@ HOST_TESTS_INTERNAL := test_members test_list_output test_alloc_opts \
 # ... and these test poolctl's output, with the poolctl objects named in
 # POOLCTL_OBJS_<test>.
 HOST_TESTS_POOLCTL := test_list_output test_stat_output
-POOLCTL_OBJS_test_list_output := list.o util.o
-POOLCTL_OBJS_test_stat_output := stat.o util.o
+POOLCTL_OBJS_test_list_output := list.o util.o json.o options.o
+POOLCTL_OBJS_test_stat_output := stat.o util.o json.o options.o
 # The harness's FIXTURE_SETUP() and FIXTURE_TEARDOWN() define functions
 # that are neither static nor declared.
 HOST_TEST_CFLAGS := -Wno-missing-prototypes -Wno-missing-declarations
