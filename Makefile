@@ -50,9 +50,11 @@ HOST_TESTS_INTERNAL := test_members test_list_output test_alloc_opts \
 	test_usage test_stat_output
 # ... and these test poolctl's output, with the poolctl objects named in
 # POOLCTL_OBJS_<test>.
-HOST_TESTS_POOLCTL := test_list_output test_stat_output
+HOST_TESTS_POOLCTL := test_list_output test_stat_output test_options
 POOLCTL_OBJS_test_list_output := list.o util.o json.o options.o
 POOLCTL_OBJS_test_stat_output := stat.o util.o json.o options.o
+POOLCTL_OBJS_test_options := $(filter-out poolctl.o, \
+	$(notdir $(POOLCTL_OBJS)))
 # The harness's FIXTURE_SETUP() and FIXTURE_TEARDOWN() define functions
 # that are neither static nor declared.
 HOST_TEST_CFLAGS := -Wno-missing-prototypes -Wno-missing-declarations
