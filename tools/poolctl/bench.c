@@ -515,6 +515,147 @@ static int write_plot(const struct bench_matrix *mx, const char *path)
 	return 0;
 }
 
+/* ---- output: the JSON (json.c), or its keys as a table */
+
+static struct json_object *key(struct json_object *obj, const char *k)
+{
+	struct json_object *v = NULL;
+
+	json_object_object_get_ex(obj, k, &v);
+	return v;
+}
+
+/* Did the time run out within the first repetition of @kind? */
+static bool partial(struct json_object *cell, const char *kind)
+{
+	return json_object_get_boolean(key(key(key(cell, "detail"), kind),
+					   "partial"));
+}
+
+/* "95.3", "18000", with "*" when partial; "-" when not measured. */
+static void fmt_figure(struct json_object *cell, const char *k,
+		       const char *kind, char *buf)
+{
+	struct json_object *v = key(cell, k);
+	double d = json_object_get_double(v);
+
+	if (!v) {
+		strcpy(buf, "-");
+		return;
+	}
+	snprintf(buf, POOLCTL_CELL_MAX, "%.*f%s", d < 100 ? 1 : 0, d,
+		 partial(cell, kind) ? "*" : "");
+}
+
+static void fmt_latency(struct json_object *c, char *buf)
+{
+	fmt_figure(c, "latency_ns", "latency", buf);
+}
+
+static void fmt_read(struct json_object *c, char *buf)
+{
+	fmt_figure(c, "read_mbps", "read", buf);
+}
+
+static void fmt_write(struct json_object *c, char *buf)
+{
+	fmt_figure(c, "write_mbps", "write", buf);
+}
+
+static void fmt_copy(struct json_object *c, char *buf)
+{
+	fmt_figure(c, "copy_mbps", "copy", buf);
+}
+
+static void fmt_triad(struct json_object *c, char *buf)
+{
+	fmt_figure(c, "triad_mbps", "triad", buf);
+}
+
+/* A buffer's size, or "-" when it was not used. */
+static void fmt_size(struct json_object *v, char *buf)
+{
+	if (json_object_get_uint64(v))
+		poolctl_cell_size(v, buf);
+	else
+		strcpy(buf, "-");
+}
+
+static void fmt_notes(struct json_object *c, char *buf)
+{
+	snprintf(buf, POOLCTL_CELL_MAX, "%s%s%s",
+		 json_object_get_boolean(key(c, "cache_bound")) ?
+		 "cache-bound " : "",
+		 json_object_get_boolean(key(c, "shrunk")) ? "shrunk " : "",
+		 json_object_get_string(key(c, "isa")));
+}
+
+static const struct poolctl_column bench_columns[] = {
+	{ "INITIATOR", "initiator", true, NULL },
+	{ "MEMBER", "member", true, NULL },
+	{ "MEMORY", "memory", false, NULL },
+	{ "CHASE", "latency_size", true, fmt_size },
+	{ "LAT ns", NULL, true, fmt_latency },
+	{ "FW LAT", "fw_latency_ns", true, NULL },
+	{ "SIZE", "size", true, fmt_size },
+	{ "READ MB/s", NULL, true, fmt_read },
+	{ "FW READ", "fw_read_mbps", true, NULL },
+	{ "WRITE", NULL, true, fmt_write },
+	{ "COPY", NULL, true, fmt_copy },
+	{ "TRIAD", NULL, true, fmt_triad },
+	{ "NOTES", NULL, false, fmt_notes },
+};
+
+#define NR_COLUMNS ARRAY_SIZE(bench_columns)
+
+static bool any_partial(struct json_object *results)
+{
+	size_t i, k;
+
+	for (i = 0; i < json_object_array_length(results); i++)
+		for (k = 0; k < POOL_BENCH_NR_KINDS; k++)
+			if (partial(json_object_array_get_idx(results, i),
+				    pool_bench_kind_name(1U << k)))
+				return true;
+	return false;
+}
+
+static int print_human(struct json_object *root, bool no_module, FILE *f)
+{
+	struct poolctl_column cols[NR_COLUMNS];
+	struct json_object *results = key(root, "results");
+	int rc;
+
+	memcpy(cols, bench_columns, sizeof(cols));
+	if (no_module)
+		cols[1].title = "NODE";
+	rc = poolctl_print_rows(f, results, cols, NR_COLUMNS);
+	if (rc)
+		return poolctl_err(CMD, -rc, "cannot print");
+	fputs("\nMB/s = 10^6 bytes/s (copy counts 2, triad 3 bytes per array "
+	      "byte); FW: the firmware's\nfigures, for the nearest "
+	      "initiators only; CHASE: the latency's buffer, SIZE:\neach "
+	      "bandwidth array's; cache-bound: a buffer smaller than the "
+	      "last-level cache\n(--apply refuses a cache-bound latency); "
+	      "shrunk: smaller arrays on slow memory.\n", f);
+	if (any_partial(results))
+		fputs("*: the time ran out within the first repetition.\n", f);
+	return 0;
+}
+
+static int print_matrix(const struct bench_matrix *mx, bool human, FILE *f)
+{
+	bool ok = true;
+	struct json_object *root = poolctl_json_bench(mx, &ok);
+	int rc;
+
+	if (!human || !ok)
+		return poolctl_print_json(CMD, root, ok, f);
+	rc = print_human(root, mx->no_module, f);
+	json_object_put(root);
+	return rc;
+}
+
 int cmd_bench(int argc, char **argv, struct pool_ctx **ctx)
 {
 	struct bench_args a = { .kinds = POOL_BENCH_ALL, .time = 5.0 };
@@ -553,218 +694,7 @@ int cmd_bench(int argc, char **argv, struct pool_ctx **ctx)
 		rc = apply(*ctx, &mx);
 	mx.applied = !rc && a.apply;
 	if (!rc)
-		rc = a.human ? poolctl_bench_human(&mx, stdout) :
-			       poolctl_bench_json(&mx, stdout);
+		rc = print_matrix(&mx, a.human, stdout);
 	free(mx.cells);
 	return rc;
-}
-
-/* ---- output */
-
-static const char *const json_keys[POOL_BENCH_NR_KINDS] = {
-	"latency_ns", "read_mbps", "write_mbps", "copy_mbps", "triad_mbps",
-};
-
-/* A figure with one decimal, or null when not measured. */
-static struct json_object *figure_json(const struct pool_bench_result *r,
-				       int i, bool *ok)
-{
-	struct json_object *j;
-	char text[64];
-
-	if (!(r->kinds & (1U << i)) || !r->figures[i].value)
-		return NULL;
-	snprintf(text, sizeof(text), "%.1f", r->figures[i].value);
-	j = json_object_new_double_s(r->figures[i].value, text);
-	if (!j)
-		*ok = false;
-	return j;
-}
-
-static struct json_object *detail_json(const struct pool_bench_result *r,
-				       bool *ok)
-{
-	struct json_object *d = json_object_new_object(), *k;
-	const struct pool_bench_figure *f;
-	char text[64];
-	int i;
-
-	if (!d) {
-		*ok = false;
-		return NULL;
-	}
-	for (i = 0; i < POOL_BENCH_NR_KINDS; i++) {
-		if (!(r->kinds & (1U << i)))
-			continue;
-		f = &r->figures[i];
-		k = json_object_new_object();
-		if (!k) {
-			*ok = false;
-			break;
-		}
-		snprintf(text, sizeof(text), "%.1f", f->min);
-		pj_add(k, "min", json_object_new_double_s(f->min, text), ok);
-		snprintf(text, sizeof(text), "%.1f", f->max);
-		pj_add(k, "max", json_object_new_double_s(f->max, text), ok);
-		pj_add(k, "repetitions", pj_u64(f->repetitions, ok), ok);
-		pj_add(k, "partial", json_object_new_boolean(f->partial), ok);
-		pj_add(k, i ? "bytes" : "loads", pj_u64(f->bytes, ok), ok);
-		pj_add(k, "cache_bound",
-		       json_object_new_boolean(f->cache_bound), ok);
-		snprintf(text, sizeof(text), "%.3f", f->seconds);
-		pj_add(k, "seconds", json_object_new_double_s(f->seconds, text),
-		       ok);
-		pj_add(d, pool_bench_kind_name(1U << i), k, ok);
-	}
-	return d;
-}
-
-static struct json_object *cell_json(const struct bench_cell *c, bool *ok)
-{
-	const struct pool_bench_result *r = &c->res;
-	struct json_object *o = json_object_new_object();
-	char text[64];
-	int i;
-
-	if (!o) {
-		*ok = false;
-		return NULL;
-	}
-	pj_add(o, "initiator", pj_int(c->initiator, ok), ok);
-	pj_add(o, "member", pj_int(c->member, ok), ok);
-	pj_add(o, "node", pj_int(c->node, ok), ok);
-	pj_add(o, "memory", pj_str(c->memory, ok), ok);
-	for (i = 0; i < POOL_BENCH_NR_KINDS; i++)
-		pj_add(o, json_keys[i], figure_json(r, i, ok), ok);
-	pj_add(o, "fw_latency_ns", c->fw_latency_ns < 0 ? NULL :
-	       pj_int(c->fw_latency_ns, ok), ok);
-	pj_add(o, "fw_read_mbps", c->fw_read_mbps < 0 ? NULL :
-	       pj_int(c->fw_read_mbps, ok), ok);
-	pj_add(o, "size", pj_u64(r->size, ok), ok);
-	pj_add(o, "shrunk", json_object_new_boolean(r->shrunk), ok);
-	snprintf(text, sizeof(text), "%.1f", r->probe_mbps);
-	pj_add(o, "probe_mbps", json_object_new_double_s(r->probe_mbps, text),
-	       ok);
-	pj_add(o, "llc_size", pj_u64(r->llc_size, ok), ok);
-	pj_add(o, "cache_bound", json_object_new_boolean(r->cache_bound), ok);
-	pj_add(o, "threads", pj_u64(r->threads, ok), ok);
-	pj_add(o, "isa", pj_str(pool_bench_isa_name(r->isa), ok), ok);
-	pj_add(o, "lines", pj_u64(r->lines, ok), ok);
-	pj_add(o, "latency_size", pj_u64(r->latency_size, ok), ok);
-	pj_add(o, "detail", detail_json(r, ok), ok);
-	return o;
-}
-
-int poolctl_bench_json(const struct bench_matrix *mx, FILE *f)
-{
-	struct json_object *root = json_object_new_object();
-	struct json_object *results = json_object_new_array();
-	char text[32];
-	bool ok = root && results;
-	int i;
-
-	for (i = 0; ok && i < mx->nr_cells; i++)
-		pj_append(results, cell_json(&mx->cells[i], &ok), &ok);
-	if (root) {
-		pj_add(root, "source", pj_str(mx->no_module ? "numa" : "pool",
-					      &ok), &ok);
-		snprintf(text, sizeof(text), "%.3f", mx->time);
-		pj_add(root, "time_s", json_object_new_double_s(mx->time, text),
-		       &ok);
-		pj_add(root, "applied", json_object_new_boolean(mx->applied),
-		       &ok);
-		pj_add(root, "results", results, &ok);
-	} else {
-		json_object_put(results);
-	}
-	return poolctl_print_json(CMD, root, ok, f);
-}
-
-static void fmt_figure(char *buf, const struct pool_bench_result *r, int i)
-{
-	const struct pool_bench_figure *f = &r->figures[i];
-
-	if (!(r->kinds & (1U << i)) || !f->value) {
-		snprintf(buf, POOLCTL_CELL_MAX, "-");
-		return;
-	}
-	snprintf(buf, POOLCTL_CELL_MAX, "%.*f%s", f->value < 100 ? 1 : 0,
-		 f->value, f->partial ? "*" : "");
-}
-
-static void fmt_fw(char *buf, long long v)
-{
-	if (v < 0)
-		snprintf(buf, POOLCTL_CELL_MAX, "-");
-	else
-		snprintf(buf, POOLCTL_CELL_MAX, "%lld", v);
-}
-
-/* A buffer's size, or "-" when it was not used. */
-static void fmt_size(char *buf, unsigned long long bytes)
-{
-	if (!bytes)
-		snprintf(buf, POOLCTL_CELL_MAX, "-");
-	else
-		pool_format_size(bytes, buf, POOLCTL_CELL_MAX);
-}
-
-#define HUMAN_COLS 13
-
-int poolctl_bench_human(const struct bench_matrix *mx, FILE *f)
-{
-	const char *titles[HUMAN_COLS] = {
-		"INITIATOR", "MEMBER", "MEMORY", "CHASE", "LAT ns", "FW LAT",
-		"SIZE", "READ MB/s", "FW READ", "WRITE", "COPY", "TRIAD",
-		"NOTES",
-	};
-	static const bool right[HUMAN_COLS] = {
-		true, true, false, true, true, true, true, true, true, true,
-		true, true, false,
-	};
-	char (*cells)[POOLCTL_CELL_MAX];
-	bool partial = false;
-	int i;
-
-	cells = calloc((size_t)mx->nr_cells * HUMAN_COLS, sizeof(*cells));
-	if (!cells)
-		return poolctl_err(CMD, ENOMEM, "cannot print");
-	if (mx->no_module)
-		titles[1] = "NODE";
-	for (i = 0; i < mx->nr_cells; i++) {
-		const struct bench_cell *c = &mx->cells[i];
-		const struct pool_bench_result *r = &c->res;
-		char (*row)[POOLCTL_CELL_MAX] = &cells[i * HUMAN_COLS];
-		int k;
-
-		snprintf(row[0], POOLCTL_CELL_MAX, "%d", c->initiator);
-		snprintf(row[1], POOLCTL_CELL_MAX, "%d", c->member);
-		snprintf(row[2], POOLCTL_CELL_MAX, "%s", c->memory);
-		fmt_size(row[3], r->latency_size);
-		fmt_figure(row[4], r, 0);
-		fmt_fw(row[5], c->fw_latency_ns);
-		fmt_size(row[6], r->size);
-		fmt_figure(row[7], r, 1);
-		fmt_fw(row[8], c->fw_read_mbps);
-		fmt_figure(row[9], r, 2);
-		fmt_figure(row[10], r, 3);
-		fmt_figure(row[11], r, 4);
-		snprintf(row[12], POOLCTL_CELL_MAX, "%s%s%s",
-			 r->cache_bound ? "cache-bound " : "",
-			 r->shrunk ? "shrunk " : "",
-			 pool_bench_isa_name(r->isa));
-		for (k = 0; k < POOL_BENCH_NR_KINDS; k++)
-			partial |= r->figures[k].partial;
-	}
-	poolctl_print_table(f, HUMAN_COLS, titles, right, cells, mx->nr_cells);
-	fputs("\nMB/s = 10^6 bytes/s (copy counts 2, triad 3 bytes per array "
-	      "byte); FW: the firmware's\nfigures, for the nearest "
-	      "initiators only; CHASE: the latency's buffer, SIZE:\neach "
-	      "bandwidth array's; cache-bound: a buffer smaller than the "
-	      "last-level cache\n(--apply refuses a cache-bound latency); "
-	      "shrunk: smaller arrays on slow memory.\n", f);
-	if (partial)
-		fputs("*: the time ran out within the first repetition.\n", f);
-	free(cells);
-	return 0;
 }

@@ -17,6 +17,7 @@
 #include <libpool.h>
 
 #include "poolctl.h"
+#include "bench.h"
 
 void pj_add(struct json_object *obj, const char *key,
 	    struct json_object *val, bool *ok)
@@ -33,6 +34,24 @@ void pj_append(struct json_object *arr, struct json_object *val, bool *ok)
 		json_object_put(val);
 		*ok = false;
 	}
+}
+
+struct json_object *pj_object(bool *ok)
+{
+	struct json_object *j = json_object_new_object();
+
+	if (!j)
+		*ok = false;
+	return j;
+}
+
+struct json_object *pj_array(bool *ok)
+{
+	struct json_object *j = json_object_new_array();
+
+	if (!j)
+		*ok = false;
+	return j;
 }
 
 struct json_object *pj_u64(unsigned long long v, bool *ok)
@@ -57,6 +76,18 @@ struct json_object *pj_bool(bool v, bool *ok)
 {
 	struct json_object *j = json_object_new_boolean(v);
 
+	if (!j)
+		*ok = false;
+	return j;
+}
+
+struct json_object *pj_double(double v, int decimals, bool *ok)
+{
+	struct json_object *j;
+	char text[64];
+
+	snprintf(text, sizeof(text), "%.*f", decimals, v);
+	j = json_object_new_double_s(v, text);
 	if (!j)
 		*ok = false;
 	return j;
@@ -91,20 +122,15 @@ int poolctl_print_json(const char *cmd, struct json_object *root, bool ok,
 
 /* ---- list */
 
-/*
- * json-c takes a NULL value as JSON null; only a failed allocation of a
- * non-NULL value is an error, which the callers detect through @ok
- * (pj_* in util.c).
- */
-static struct json_object *new_figure(long long v)
+/* A figure of the firmware's, null when it says nothing (-1). */
+static struct json_object *fw_figure(long long v, bool *ok)
 {
-	return v < 0 ? NULL : json_object_new_int64(v);
+	return v < 0 ? NULL : pj_int(v, ok);
 }
 
 static struct json_object *firmware_json(struct pool_member *m, bool *ok)
 {
-	struct json_object *fw = json_object_new_object();
-	struct json_object *v;
+	struct json_object *fw = pj_object(ok);
 	const struct {
 		const char *key;
 		long long (*get)(struct pool_member *m);
@@ -116,41 +142,29 @@ static struct json_object *firmware_json(struct pool_member *m, bool *ok)
 	};
 	size_t i;
 
-	if (!fw) {
-		*ok = false;
+	if (!fw)
 		return NULL;
-	}
-	for (i = 0; i < ARRAY_SIZE(figs); i++) {
-		long long f = figs[i].get(m);
-
-		v = new_figure(f);
-		if (f >= 0 && !v)
-			*ok = false;
-		pj_add(fw, figs[i].key, v, ok);
-	}
+	for (i = 0; i < ARRAY_SIZE(figs); i++)
+		pj_add(fw, figs[i].key, fw_figure(figs[i].get(m), ok), ok);
 	return fw;
 }
 
 /* [{"initiator", "latency_ns", "bandwidth_mbps"}, ...], by initiator. */
 static struct json_object *measured_json(struct pool_member *m, bool *ok)
 {
-	struct json_object *arr = json_object_new_array(), *fig;
+	struct json_object *arr = pj_array(ok), *fig;
 	unsigned long long lat, bw;
 	int n;
 
-	if (!arr) {
-		*ok = false;
+	if (!arr)
 		return NULL;
-	}
 	for (n = pool_member_get_next_measured(m, -1); n >= 0;
 	     n = pool_member_get_next_measured(m, n)) {
 		if (pool_member_get_measured(m, n, &lat, &bw))
 			continue;
-		fig = json_object_new_object();
-		if (!fig) {
-			*ok = false;
+		fig = pj_object(ok);
+		if (!fig)
 			break;
-		}
 		pj_add(fig, "initiator", pj_int(n, ok), ok);
 		pj_add(fig, "latency_ns", pj_u64(lat, ok), ok);
 		pj_add(fig, "bandwidth_mbps", pj_u64(bw, ok), ok);
@@ -167,23 +181,17 @@ static struct json_object *cxl_json(struct pool_member *m, bool *ok)
 	struct json_object *cxl, *memdevs;
 	const char *rname, *dname;
 
-	cxl = json_object_new_object();
-	memdevs = json_object_new_array();
+	cxl = pj_object(ok);
+	memdevs = pj_array(ok);
 	if (!cxl || !memdevs) {
 		json_object_put(cxl);
 		json_object_put(memdevs);
-		*ok = false;
 		return NULL;
 	}
 	for (i = 0; i < n; i++) {
 		struct cxl_memdev *md = pool_member_get_cxl_memdev(m, i);
-		struct json_object *name;
 
-		name = pj_str(cxl_memdev_get_devname(md), ok);
-		if (name && json_object_array_add(memdevs, name)) {
-			json_object_put(name);
-			*ok = false;
-		}
+		pj_append(memdevs, pj_str(cxl_memdev_get_devname(md), ok), ok);
 	}
 	pj_add(cxl, "memdevs", memdevs, ok);
 	rname = region ? cxl_region_get_devname(region) : NULL;
@@ -196,15 +204,13 @@ static struct json_object *cxl_json(struct pool_member *m, bool *ok)
 /* {"<id>": distance} to every other peer member. */
 static struct json_object *peer_json(struct pool_member *m, bool *ok)
 {
-	struct json_object *jd = json_object_new_object();
+	struct json_object *jd = pj_object(ok);
 	struct pool_member *p;
 	char key[16];
 	int d;
 
-	if (!jd) {
-		*ok = false;
+	if (!jd)
 		return NULL;
-	}
 	pool_member_foreach(pool_member_get_ctx(m), p) {
 		if (p == m || !pool_member_get_pci(p))
 			continue;
@@ -224,13 +230,11 @@ static struct json_object *peer_json(struct pool_member *m, bool *ok)
 static struct json_object *member_json(struct pool_member *m, bool stat,
 				       bool *ok)
 {
-	struct json_object *j = json_object_new_object();
+	struct json_object *j = pj_object(ok);
 	long long free_bytes = pool_member_get_free(m);
 
-	if (!j) {
-		*ok = false;
+	if (!j)
 		return NULL;
-	}
 	pj_add(j, "id", pj_u64(pool_member_get_id(m), ok), ok);
 	if (!stat)
 		pj_add(j, "kind", pj_str(pool_member_get_kind(m), ok), ok);
@@ -267,12 +271,10 @@ static struct json_object *list_member_json(struct pool_member *m, bool *ok)
 struct json_object *poolctl_json_process(const struct pool_process_usage *r,
 					 bool *ok)
 {
-	struct json_object *j = json_object_new_object();
+	struct json_object *j = pj_object(ok);
 
-	if (!j) {
-		*ok = false;
+	if (!j)
 		return NULL;
-	}
 	pj_add(j, "pid", pj_int(r->pid, ok), ok);
 	pj_add(j, "comm", pj_str(r->comm, ok), ok);
 	pj_add(j, "allocations", pj_u64(r->allocations, ok), ok);
@@ -285,23 +287,20 @@ struct json_object *poolctl_json_process(const struct pool_process_usage *r,
 /* poolctl list: {"members": [...], "notes": [...]}. */
 struct json_object *poolctl_json_list(struct pool_ctx *ctx, bool *ok)
 {
-	struct json_object *root = json_object_new_object();
-	struct json_object *members = json_object_new_array(), *notes;
+	struct json_object *root = pj_object(ok);
+	struct json_object *members = pj_array(ok), *notes;
 	struct pool_member *m;
 
 	if (!root || !members) {
 		json_object_put(root);
 		json_object_put(members);
-		*ok = false;
 		return NULL;
 	}
 	pool_member_foreach(ctx, m)
 		pj_append(members, list_member_json(m, ok), ok);
 	pj_add(root, "members", members, ok);
 	if (!(pool_get_caps(ctx) & SCALEPOOL_CAP_P2PMEM_MEMBERS)) {
-		notes = json_object_new_array();
-		if (!notes)
-			*ok = false;
+		notes = pj_array(ok);
 		pj_append(notes, pj_str(POOLCTL_P2PMEM_ABSENT, ok), ok);
 		pj_add(root, "notes", notes, ok);
 	}
@@ -331,14 +330,13 @@ static int process_row(const struct pool_process_usage *u, void *arg)
 int poolctl_json_stat(struct pool_ctx *ctx, int self_pid,
 		      struct json_object **root, bool *ok)
 {
-	struct process_rows p = { self_pid, json_object_new_array(), ok };
-	struct json_object *members = json_object_new_array();
+	struct process_rows p = { self_pid, pj_array(ok), ok };
+	struct json_object *members = pj_array(ok);
 	struct pool_member *m;
 	int rc = 0;
 
-	*root = json_object_new_object();
+	*root = pj_object(ok);
 	if (!*root || !members || !p.arr) {
-		*ok = false;
 		json_object_put(members);
 		json_object_put(p.arr);
 		json_object_put(*root);
@@ -356,12 +354,10 @@ int poolctl_json_stat(struct pool_ctx *ctx, int self_pid,
 /* poolctl limit: {"id", "name", "limit"}. */
 struct json_object *poolctl_json_limit(struct pool_member *m, bool *ok)
 {
-	struct json_object *root = json_object_new_object();
+	struct json_object *root = pj_object(ok);
 
-	if (!root) {
-		*ok = false;
+	if (!root)
 		return NULL;
-	}
 	pj_add(root, "id", pj_u64(pool_member_get_id(m), ok), ok);
 	pj_add(root, "name", pj_str(pool_member_get_name(m), ok), ok);
 	pj_add(root, "limit", pj_u64(pool_member_get_limit(m), ok), ok);
@@ -371,12 +367,10 @@ struct json_object *poolctl_json_limit(struct pool_member *m, bool *ok)
 /* poolctl member add: {"id", "name", "pci", "bar", "capacity"}. */
 struct json_object *poolctl_json_bar_member(struct pool_member *m, bool *ok)
 {
-	struct json_object *root = json_object_new_object();
+	struct json_object *root = pj_object(ok);
 
-	if (!root) {
-		*ok = false;
+	if (!root)
 		return NULL;
-	}
 	pj_add(root, "id", pj_u64(pool_member_get_id(m), ok), ok);
 	pj_add(root, "name", pj_str(pool_member_get_name(m), ok), ok);
 	pj_add(root, "pci", pj_str(pool_member_get_pci(m), ok), ok);
@@ -388,19 +382,15 @@ struct json_object *poolctl_json_bar_member(struct pool_member *m, bool *ok)
 static struct json_object *placement_json(const struct pool_placement *pl,
 					  int n, bool *ok)
 {
-	struct json_object *arr = json_object_new_array(), *p;
+	struct json_object *arr = pj_array(ok), *p;
 	int i;
 
-	if (!arr) {
-		*ok = false;
+	if (!arr)
 		return NULL;
-	}
 	for (i = 0; i < n; i++) {
-		p = json_object_new_object();
-		if (!p) {
-			*ok = false;
+		p = pj_object(ok);
+		if (!p)
 			break;
-		}
 		pj_add(p, "member", pj_u64(pl[i].member, ok), ok);
 		pj_add(p, "node", pj_int(pl[i].node, ok), ok);
 		pj_add(p, "bytes", pj_u64(pl[i].bytes, ok), ok);
@@ -418,18 +408,111 @@ struct json_object *poolctl_json_alloc(struct pool_buf *buf,
 				       const struct pool_placement *pl, int n,
 				       const char *basis, int state, bool *ok)
 {
-	struct json_object *root = json_object_new_object();
+	struct json_object *root = pj_object(ok);
 	int policy = pool_buf_get_policy(buf);
 
-	if (!root) {
-		*ok = false;
+	if (!root)
 		return NULL;
-	}
 	pj_add(root, "size", pj_u64(pool_buf_get_size(buf), ok), ok);
 	pj_add(root, "policy", pj_str(pool_policy_name(policy), ok), ok);
 	pj_add(root, "placement", placement_json(pl, n, ok), ok);
 	pj_add(root, "basis", pj_str(basis, ok), ok);
 	pj_add(root, "revoked", pj_bool(state & POOL_BUF_REVOKED, ok), ok);
+	return root;
+}
+
+/* ---- bench */
+
+static const char *const json_keys[POOL_BENCH_NR_KINDS] = {
+	"latency_ns", "read_mbps", "write_mbps", "copy_mbps", "triad_mbps",
+};
+
+/* A figure with one decimal, or null when not measured. */
+static struct json_object *figure_json(const struct pool_bench_result *r,
+				       int i, bool *ok)
+{
+	if (!(r->kinds & (1U << i)) || !r->figures[i].value)
+		return NULL;
+	return pj_double(r->figures[i].value, 1, ok);
+}
+
+static struct json_object *detail_json(const struct pool_bench_result *r,
+				       bool *ok)
+{
+	struct json_object *d = pj_object(ok), *k;
+	const struct pool_bench_figure *f;
+	int i;
+
+	if (!d)
+		return NULL;
+	for (i = 0; i < POOL_BENCH_NR_KINDS; i++) {
+		if (!(r->kinds & (1U << i)))
+			continue;
+		f = &r->figures[i];
+		k = pj_object(ok);
+		if (!k)
+			break;
+		pj_add(k, "min", pj_double(f->min, 1, ok), ok);
+		pj_add(k, "max", pj_double(f->max, 1, ok), ok);
+		pj_add(k, "repetitions", pj_u64(f->repetitions, ok), ok);
+		pj_add(k, "partial", pj_bool(f->partial, ok), ok);
+		pj_add(k, i ? "bytes" : "loads", pj_u64(f->bytes, ok), ok);
+		pj_add(k, "cache_bound", pj_bool(f->cache_bound, ok), ok);
+		pj_add(k, "seconds", pj_double(f->seconds, 3, ok), ok);
+		pj_add(d, pool_bench_kind_name(1U << i), k, ok);
+	}
+	return d;
+}
+
+static struct json_object *cell_json(const struct bench_cell *c, bool *ok)
+{
+	const struct pool_bench_result *r = &c->res;
+	struct json_object *o = pj_object(ok);
+	int i;
+
+	if (!o)
+		return NULL;
+	pj_add(o, "initiator", pj_int(c->initiator, ok), ok);
+	pj_add(o, "member", pj_int(c->member, ok), ok);
+	pj_add(o, "node", pj_int(c->node, ok), ok);
+	pj_add(o, "memory", pj_str(c->memory, ok), ok);
+	for (i = 0; i < POOL_BENCH_NR_KINDS; i++)
+		pj_add(o, json_keys[i], figure_json(r, i, ok), ok);
+	pj_add(o, "fw_latency_ns", fw_figure(c->fw_latency_ns, ok), ok);
+	pj_add(o, "fw_read_mbps", fw_figure(c->fw_read_mbps, ok), ok);
+	pj_add(o, "size", pj_u64(r->size, ok), ok);
+	pj_add(o, "shrunk", pj_bool(r->shrunk, ok), ok);
+	pj_add(o, "probe_mbps", pj_double(r->probe_mbps, 1, ok), ok);
+	pj_add(o, "llc_size", pj_u64(r->llc_size, ok), ok);
+	pj_add(o, "cache_bound", pj_bool(r->cache_bound, ok), ok);
+	pj_add(o, "threads", pj_u64(r->threads, ok), ok);
+	pj_add(o, "isa", pj_str(pool_bench_isa_name(r->isa), ok), ok);
+	pj_add(o, "lines", pj_u64(r->lines, ok), ok);
+	pj_add(o, "latency_size", pj_u64(r->latency_size, ok), ok);
+	pj_add(o, "detail", detail_json(r, ok), ok);
+	return o;
+}
+
+/* poolctl bench: {"source", "time_s", "applied", "results": [...]}. */
+struct json_object *poolctl_json_bench(const struct bench_matrix *mx,
+				       bool *ok)
+{
+	struct json_object *root = pj_object(ok);
+	struct json_object *results = pj_array(ok);
+	int i;
+
+	if (!root || !results) {
+		json_object_put(root);
+		json_object_put(results);
+		return NULL;
+	}
+	for (i = 0; *ok && i < mx->nr_cells; i++)
+		pj_append(results, cell_json(&mx->cells[i], ok), ok);
+	pj_add(root, "source", pj_str(mx->no_module ? "numa" : "pool", ok),
+	       ok);
+	pj_add(root, "time_s", pj_double(mx->time, 3, ok), ok);
+	pj_add(root, "applied", pj_bool(mx->applied, ok), ok);
+	pj_add(root, "results", results, ok);
 	return root;
 }
 

@@ -160,9 +160,13 @@ int poolctl_parse_seconds(const char *s, double *val);
 void pj_add(struct json_object *obj, const char *key,
 	    struct json_object *val, bool *ok);
 void pj_append(struct json_object *arr, struct json_object *val, bool *ok);
+struct json_object *pj_object(bool *ok);
+struct json_object *pj_array(bool *ok);
 struct json_object *pj_u64(unsigned long long v, bool *ok);
 struct json_object *pj_int(long long v, bool *ok);
 struct json_object *pj_bool(bool v, bool *ok);
+/* Written with @decimals decimals. */
+struct json_object *pj_double(double v, int decimals, bool *ok);
 struct json_object *pj_str(const char *s, bool *ok);	/* NULL: null */
 /* Prints @root pretty (when @ok) and frees it; 0 or 1. */
 int poolctl_print_json(const char *cmd, struct json_object *root, bool ok,
