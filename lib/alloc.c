@@ -39,21 +39,12 @@ static const char *const policy_names[] = {
 
 const char *pool_policy_name(int policy)
 {
-	if (policy < 0 || (size_t)policy >= ARRAY_SIZE(policy_names))
-		return NULL;
-	return policy_names[policy];
+	return lp_name_of(policy_names, ARRAY_SIZE(policy_names), policy);
 }
 
 int pool_policy_from_name(const char *name)
 {
-	size_t i;
-
-	if (!name)
-		return -EINVAL;
-	for (i = 0; i < ARRAY_SIZE(policy_names); i++)
-		if (strcmp(name, policy_names[i]) == 0)
-			return (int)i;
-	return -EINVAL;
+	return lp_index_of(policy_names, ARRAY_SIZE(policy_names), name);
 }
 
 int lp_opts_check(const void *opts, size_t sz, size_t known)

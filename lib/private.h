@@ -130,6 +130,9 @@ int lp_read_attr(struct pool_ctx *ctx, const char *path, char *buf,
 int lp_write_attr(struct pool_ctx *ctx, const char *path, const char *val);
 int lp_parse_u64(const char *str, unsigned long long *val);
 int lp_parse_int(const char *str, int *val);
+/* @names[@i], NULL when out of range; the index of @name, or -EINVAL. */
+const char *lp_name_of(const char *const *names, size_t nr, int i);
+int lp_index_of(const char *const *names, size_t nr, const char *name);
 
 /* pci.c */
 int lp_member_load_peer(struct pool_member *m, const char *dir);

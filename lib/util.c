@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libpool: helpers for sizes given and shown to people.
+ * libpool: helpers for sizes given and shown to people, and for names
+ * looked up in tables.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,7 +13,8 @@
 int pool_parse_size(const char *str, unsigned long long *size)
 {
 	unsigned long long v = 0;
-	const char *p = str;
+	static const char units[] = "kmgt";
+	const char *p = str, *unit;
 	unsigned int shift;
 
 	if (!str || !size)
@@ -25,25 +28,15 @@ int pool_parse_size(const char *str, unsigned long long *size)
 		    __builtin_add_overflow(v, d, &v))
 			return -EOVERFLOW;
 	}
-	switch (*p) {
-	case '\0':
+	if (!*p) {
 		*size = v;
 		return 0;
-	case 'k': case 'K':
-		shift = 10;
-		break;
-	case 'm': case 'M':
-		shift = 20;
-		break;
-	case 'g': case 'G':
-		shift = 30;
-		break;
-	case 't': case 'T':
-		shift = 40;
-		break;
-	default:
-		return -EINVAL;
 	}
+	/* K, M, G or T (either case), optionally followed by "iB". */
+	unit = strchr(units, tolower((unsigned char)*p));
+	if (!unit)
+		return -EINVAL;
+	shift = 10 * (unsigned int)(unit - units + 1);
 	p++;
 	if (strcmp(p, "iB") != 0 && *p)
 		return -EINVAL;
@@ -88,4 +81,23 @@ int pool_format_size(unsigned long long bytes, char *buf, size_t len)
 	}
 	n = snprintf(buf, len, "%llu.%llu %s", whole, frac, units[i]);
 	return n >= 0 && (size_t)n < len ? n : -ENOSPC;
+}
+
+const char *lp_name_of(const char *const *names, size_t nr, int i)
+{
+	if (i < 0 || (size_t)i >= nr)
+		return NULL;
+	return names[i];
+}
+
+int lp_index_of(const char *const *names, size_t nr, const char *name)
+{
+	size_t i;
+
+	if (!name)
+		return -EINVAL;
+	for (i = 0; i < nr; i++)
+		if (names[i] && strcmp(name, names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
 }
