@@ -5,6 +5,7 @@
  * status 0 on success and 1 on any error.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,34 +81,35 @@ static void print_main_usage(FILE *f)
 int cmd_help(int argc, char **argv, struct pool_ctx **ctx)
 {
 	const struct poolctl_cmd *c;
+	int rc;
 
-	if (argc > 2)
+	rc = poolctl_parse_options(&usage_help, NULL, argc, argv);
+	if (rc >= 0)
+		return rc;
+	if (argc - optind > 1)
 		return poolctl_usage_err(&usage_help, "too many arguments");
-	if (argc < 2) {
+	if (optind == argc) {
 		print_main_usage(stdout);
 		return 0;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
-		c = find_command("help");
-	else
-		c = find_command(argv[1]);
+	c = find_command(argv[optind]);
 	if (!c)
 		return poolctl_err(NULL, 0, "'%s' is not a poolctl command, "
-				   "see 'poolctl help'", argv[1]);
+				   "see 'poolctl help'", argv[optind]);
 	poolctl_print_usage(c->usage, stdout);
 	return 0;
 }
 
 int cmd_version(int argc, char **argv, struct pool_ctx **ctx)
 {
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
-			  strcmp(argv[1], "-h") == 0)) {
-		poolctl_print_usage(&usage_version, stdout);
-		return 0;
-	}
-	if (argc > 1)
+	int rc;
+
+	rc = poolctl_parse_options(&usage_version, NULL, argc, argv);
+	if (rc >= 0)
+		return rc;
+	if (optind < argc)
 		return poolctl_usage_err(&usage_version, "unexpected argument "
-					 "'%s'", argv[1]);
+					 "'%s'", argv[optind]);
 	printf("poolctl %s\n", POOL_VERSION);
 	return 0;
 }
