@@ -247,7 +247,7 @@ static int check_options(struct alloc_args *a)
 
 	if (a->members_arg && a->nodes)
 		return poolctl_err(CMD, EINVAL, "--members and --nodes "
-					 "exclude each other");
+				   "exclude each other");
 	if (a->policy < 0)
 		a->policy = have_set ? POOL_POLICY_BIND : POOL_POLICY_TIERED;
 	name = pool_policy_name(a->policy);
@@ -255,13 +255,13 @@ static int check_options(struct alloc_args *a)
 			  a->policy == POOL_POLICY_PREFERRED ||
 			  a->policy == POOL_POLICY_INTERLEAVE))
 		return poolctl_err(CMD, EINVAL, "policy %s needs "
-					 "--members or --nodes", name);
+				   "--members or --nodes", name);
 	if (a->have_weights && a->policy != POOL_POLICY_INTERLEAVE)
 		return poolctl_err(CMD, EINVAL, "--weights needs "
-					 "--policy interleave, not %s", name);
+				   "--policy interleave, not %s", name);
 	if (a->have_granularity && a->policy != POOL_POLICY_INTERLEAVE)
 		return poolctl_err(CMD, EINVAL, "--granularity needs "
-					 "--policy interleave, not %s", name);
+				   "--policy interleave, not %s", name);
 	if (a->nodes) {
 		a->node_mask = poolctl_parse_nodes(a->nodes);
 		if (!a->node_mask)
@@ -271,7 +271,7 @@ static int check_options(struct alloc_args *a)
 		a->nr_members = numa_bitmask_weight(a->node_mask);
 		if (!a->nr_members)
 			return poolctl_err(CMD, EINVAL, "no nodes in "
-						 "'%s'", a->nodes);
+					   "'%s'", a->nodes);
 		if (a->nr_members > SCALEPOOL_MAX_MEMBERS)
 			return poolctl_err(CMD, E2BIG, "more than %d "
 				"nodes in '%s'", SCALEPOOL_MAX_MEMBERS,
@@ -280,20 +280,20 @@ static int check_options(struct alloc_args *a)
 	if (a->have_initiator && a->initiator >= 0 &&
 	    !poolctl_node_has_cpus(a->initiator))
 		return poolctl_err(CMD, EINVAL, "initiator %d is not a "
-					 "node with CPUs", a->initiator);
+				   "node with CPUs", a->initiator);
 	if (a->have_weights && a->nr_weights != a->nr_members)
 		return poolctl_err(CMD, EINVAL, "%u weights for %u "
 			"members", a->nr_weights, a->nr_members);
 	if (a->initiator_pci && a->policy != POOL_POLICY_NEAREST)
 		return poolctl_err(CMD, EINVAL, "--initiator-pci needs "
-					 "--policy nearest, not %s", name);
+				   "--policy nearest, not %s", name);
 	if (a->initiator_pci && a->have_initiator)
 		return poolctl_err(CMD, EINVAL, "--initiator and "
-					 "--initiator-pci exclude each other");
+				   "--initiator-pci exclude each other");
 	if (a->initiator_pci && !pci_exists(a->initiator_pci))
 		return poolctl_err(CMD, ENODEV, "no PCI device '%s' "
-					 "(expected DDDD:BB:DD.F)",
-					 a->initiator_pci);
+				   "(expected DDDD:BB:DD.F)",
+				   a->initiator_pci);
 	return 0;
 }
 
@@ -307,7 +307,7 @@ static int check_pool(struct alloc_args *a, struct pool_ctx *ctx)
 	for (i = 0; a->members_arg && i < a->nr_members; i++)
 		if (!pool_member_get_by_id(ctx, a->members[i]))
 			return poolctl_err(CMD, ENOENT, "no member %u",
-						 a->members[i]);
+					   a->members[i]);
 	for (node = 0; a->node_mask && node < a->node_mask->size; node++) {
 		if (!numa_bitmask_isbitset(a->node_mask, (unsigned int)node))
 			continue;
@@ -317,7 +317,7 @@ static int check_pool(struct alloc_args *a, struct pool_ctx *ctx)
 				break;
 		if (!m)
 			return poolctl_err(CMD, ENOENT, "no member for "
-						 "node %lu", node);
+					   "node %lu", node);
 	}
 	return 0;
 }
@@ -365,7 +365,7 @@ static int print_result(struct pool_buf *buf)
 		pl = calloc((size_t)n, sizeof(*pl));
 		if (!pl)
 			return poolctl_err(CMD, ENOMEM, "cannot read "
-						 "the placement");
+					   "the placement");
 		n = pool_buf_get_placement(buf, pl, (unsigned int)n);
 	}
 	if (n < 0) {
@@ -411,7 +411,7 @@ int cmd_alloc(int argc, char **argv, struct pool_ctx **ctx)
 	rc = pool_alloc(*ctx, a.size, &opts, &buf);
 	if (rc) {
 		rc = poolctl_err(CMD, -rc, "cannot allocate %llu bytes",
-				       a.size);
+				 a.size);
 		goto out;
 	}
 	if (a.touch)

@@ -201,18 +201,18 @@ static int parse_options(struct bench_args *a, int argc, char **argv)
 		return rc ? rc : -1;		/* -1: --help */
 	if (optind < argc)
 		return poolctl_err(CMD, EINVAL, "unexpected argument "
-					 "'%s'", argv[optind]);
+				   "'%s'", argv[optind]);
 	if (a->apply && a->no_module)
 		return poolctl_err(CMD, EINVAL, "--apply needs the "
-					 "module, not --no-module");
+				   "module, not --no-module");
 	if (a->apply && (a->kinds & (POOL_BENCH_LATENCY | POOL_BENCH_READ)) !=
 	    (POOL_BENCH_LATENCY | POOL_BENCH_READ))
 		return poolctl_err(CMD, EINVAL, "--apply needs the "
-					 "latency and read kinds");
+				   "latency and read kinds");
 	if (a->plot && strlen(a->plot) > 4 &&
 	    strcasecmp(a->plot + strlen(a->plot) - 4, ".png") == 0)
 		return poolctl_err(CMD, EOPNOTSUPP, "cannot write PNG "
-					 "'%s': only SVG", a->plot);
+				   "'%s': only SVG", a->plot);
 	return 0;
 }
 
@@ -413,7 +413,7 @@ static int apply(struct pool_ctx *ctx, const struct bench_matrix *mx)
 		m = pool_member_get_by_id(ctx, (unsigned int)c->member);
 		if (!m)
 			return poolctl_err(CMD, ENOENT, "member %d went "
-						 "away", c->member);
+					   "away", c->member);
 		rc = pool_member_set_measured(m, c->initiator,
 			whole(c->res.figures[0].value),
 			whole(c->res.figures[1].value));
@@ -506,7 +506,7 @@ static int write_plot(const struct bench_matrix *mx, const char *path)
 
 	if (!f)
 		return poolctl_err(CMD, errno, "cannot create '%s'",
-					 path);
+				   path);
 	rc = poolctl_bench_plot(mx, f);
 	if (fclose(f) && !rc)
 		rc = -errno;
@@ -669,13 +669,13 @@ int cmd_bench(int argc, char **argv, struct pool_ctx **ctx)
 		return rc < 0 ? 0 : rc;		/* -1: --help */
 	if (numa_available() < 0)
 		return poolctl_err(CMD, EOPNOTSUPP, "this kernel has no "
-					 "NUMA support");
+				   "NUMA support");
 	rc = get_initiators(&a, inits, (int)ARRAY_SIZE(inits), &nr_i);
 	if (rc)
 		return rc;
 	if (a.apply && !has_cap_sys_admin())
 		return poolctl_err(CMD, EPERM, "--apply needs "
-					 "CAP_SYS_ADMIN");
+				   "CAP_SYS_ADMIN");
 	if (!a.no_module) {
 		rc = poolctl_open(CMD, ctx);
 		if (rc)

@@ -117,7 +117,7 @@ static int member_remove(int argc, char **argv, struct pool_ctx **ctx)
 		return poolctl_err(CMD, EINVAL, "no member given");
 	if (argc > 2)
 		return poolctl_err(CMD, EINVAL, "unexpected argument "
-					 "'%s'", argv[2]);
+				   "'%s'", argv[2]);
 	arg = argv[1];
 	if (poolctl_open(CMD, ctx))
 		return 1;
@@ -144,7 +144,7 @@ int cmd_member(int argc, char **argv, struct pool_ctx **ctx)
 {
 	if (argc < 2)
 		return poolctl_err(CMD, EINVAL, "no subcommand (add or "
-					 "remove)");
+				   "remove)");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		poolctl_print_usage(&usage_member, stdout);
 		return 0;
@@ -154,5 +154,5 @@ int cmd_member(int argc, char **argv, struct pool_ctx **ctx)
 	if (!strcmp(argv[1], "remove"))
 		return member_remove(argc - 1, argv + 1, ctx);
 	return poolctl_err(CMD, EINVAL, "unknown subcommand '%s' (add "
-				 "or remove)", argv[1]);
+			   "or remove)", argv[1]);
 }
