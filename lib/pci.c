@@ -381,7 +381,10 @@ static int pci_explain_perm(struct pool_ctx *ctx, const char *what, int rc)
 	return rc;
 }
 
-/* The members of @bdf (add_bar's EEXIST without a BAR named). */
+/*
+ * add_bar's EEXIST without a BAR named: the bar members of @bdf that the
+ * context knows (no refresh: the caller's member pointers stay valid).
+ */
 static void explain_exists(struct pool_ctx *ctx, const char *bdf, int rc)
 {
 	char list[64] = "";
@@ -389,22 +392,22 @@ static void explain_exists(struct pool_ctx *ctx, const char *bdf, int rc)
 	size_t used = 0;
 	int n = 0, bar = -1;
 
-	if (!pool_refresh(ctx))
-		pool_member_foreach(ctx, m) {
-			if (!m->pci || strcmp(m->pci, bdf) ||
-			    used >= sizeof(list))
-				continue;
-			used += (size_t)snprintf(list + used,
-						 sizeof(list) - used, "%s%d",
-						 n++ ? ", " : "", m->bar);
-			bar = m->bar;
-		}
+	pool_member_foreach(ctx, m) {
+		if (!m->pci || strcmp(m->kind, "bar") || strcmp(m->pci, bdf) ||
+		    used >= sizeof(list))
+			continue;
+		used += (size_t)snprintf(list + used, sizeof(list) - used,
+					 "%s%d", n++ ? ", " : "", m->bar);
+		bar = m->bar;
+	}
 	if (n == 1)
 		err(ctx, "%s: BAR %d is already a member: %s\n", bdf, bar,
 		    strerror(-rc));
-	else
+	else if (n)
 		err(ctx, "%s: already a member (BARs %s): %s\n", bdf, list,
 		    strerror(-rc));
+	else
+		err(ctx, "%s: already a member: %s\n", bdf, strerror(-rc));
 }
 
 /* add_bar's refusal of a BAR not named (@bar < 0), from the BARs. */

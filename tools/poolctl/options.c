@@ -17,7 +17,6 @@
 static const struct poolctl_option help_option =
 	POOLCTL_OPT_FLAG('h', "help", 0, "show this help");
 
-#define OPT_HELP_ID	(-2)
 #define OPTS_MAX	32
 
 static size_t nr_options(const struct poolctl_option *opts)
