@@ -351,15 +351,25 @@ int poolctl_json_stat(struct pool_ctx *ctx, int self_pid,
 	return rc < 0 && *ok ? rc : 0;
 }
 
+/* {"id", "name"} of a member, to which limit and member add add keys. */
+static struct json_object *id_name_json(struct pool_member *m, bool *ok)
+{
+	struct json_object *j = pj_object(ok);
+
+	if (j) {
+		pj_add(j, "id", pj_u64(pool_member_get_id(m), ok), ok);
+		pj_add(j, "name", pj_str(pool_member_get_name(m), ok), ok);
+	}
+	return j;
+}
+
 /* poolctl limit: {"id", "name", "limit"}. */
 struct json_object *poolctl_json_limit(struct pool_member *m, bool *ok)
 {
-	struct json_object *root = pj_object(ok);
+	struct json_object *root = id_name_json(m, ok);
 
 	if (!root)
 		return NULL;
-	pj_add(root, "id", pj_u64(pool_member_get_id(m), ok), ok);
-	pj_add(root, "name", pj_str(pool_member_get_name(m), ok), ok);
 	pj_add(root, "limit", pj_u64(pool_member_get_limit(m), ok), ok);
 	return root;
 }
@@ -367,12 +377,10 @@ struct json_object *poolctl_json_limit(struct pool_member *m, bool *ok)
 /* poolctl member add: {"id", "name", "pci", "bar", "capacity"}. */
 struct json_object *poolctl_json_bar_member(struct pool_member *m, bool *ok)
 {
-	struct json_object *root = pj_object(ok);
+	struct json_object *root = id_name_json(m, ok);
 
 	if (!root)
 		return NULL;
-	pj_add(root, "id", pj_u64(pool_member_get_id(m), ok), ok);
-	pj_add(root, "name", pj_str(pool_member_get_name(m), ok), ok);
 	pj_add(root, "pci", pj_str(pool_member_get_pci(m), ok), ok);
 	pj_add(root, "bar", pj_int(pool_member_get_bar(m), ok), ok);
 	pj_add(root, "capacity", pj_u64(pool_member_get_capacity(m), ok), ok);
