@@ -351,7 +351,7 @@ int poolctl_json_stat(struct pool_ctx *ctx, int self_pid,
 	return rc < 0 && *ok ? rc : 0;
 }
 
-/* {"id", "name"} of a member, to which limit and member add add keys. */
+/* {"id", "name"} of a member; limit and member add put theirs after. */
 static struct json_object *id_name_json(struct pool_member *m, bool *ok)
 {
 	struct json_object *j = pj_object(ok);
