@@ -445,7 +445,6 @@ static void explain_unnamed(struct pool_ctx *ctx, const char *bdf,
 static int pci_explain(struct pool_ctx *ctx, const char *bdf, int bar, int rc)
 {
 	struct pci_bar bars[PCI_NR_BARS];
-	int why;
 
 	switch (-rc) {
 	case EPERM:
@@ -468,17 +467,11 @@ static int pci_explain(struct pool_ctx *ctx, const char *bdf, int bar, int rc)
 		    bar < 0 ? "its memory BAR" : "the BAR", strerror(-rc));
 		return rc;
 	}
-	/*
-	 * A module from before ENXIO said EINVAL for a BAR that is not
-	 * memory; the address and index were checked above, so EINVAL
-	 * means that here.
-	 */
-	why = rc == -EINVAL ? -ENXIO : rc;
-	if ((why == -ENXIO || why == -ERANGE || why == -EOPNOTSUPP) &&
+	if ((rc == -ENXIO || rc == -ERANGE || rc == -EOPNOTSUPP) &&
 	    !pci_read_bars(ctx, bdf, bars)) {
 		if (bar < 0)
-			explain_unnamed(ctx, bdf, bars, why);
-		else if (why == -ERANGE)
+			explain_unnamed(ctx, bdf, bars, rc);
+		else if (rc == -ERANGE)
 			err(ctx, "%s: BAR %d is %llu bytes (< 1 MiB)%s: %s\n",
 			    bdf, bar, bars[bar].size,
 			    bar_prefetchable(&bars[bar]) ? "" :
