@@ -463,8 +463,12 @@ static int pci_explain(struct pool_ctx *ctx, const char *bdf, int bar, int rc)
 		    strerror(-rc));
 		return rc;
 	case EBUSY:
-		err(ctx, "%s: %s is claimed by another user: %s\n", bdf,
-		    bar < 0 ? "its memory BAR" : "the BAR", strerror(-rc));
+		if (bar < 0)
+			err(ctx, "%s: its memory BAR is claimed by another "
+			    "user: %s\n", bdf, strerror(-rc));
+		else
+			err(ctx, "%s: BAR %d is claimed by another user: %s\n",
+			    bdf, bar, strerror(-rc));
 		return rc;
 	}
 	if ((rc == -ENXIO || rc == -ERANGE || rc == -EOPNOTSUPP) &&
