@@ -30,7 +30,7 @@ LIBS_lib := $(shell $(PKG_CONFIG) --libs libcxl libdaxctl 2>/dev/null) \
 LIBS_deps := $(shell $(PKG_CONFIG) --libs json-c libcxl libdaxctl \
 	2>/dev/null) -lnuma -lm
 
-LIB_VERSION := 1.3.0
+LIB_VERSION := 1.4.0
 LIB_SONAME := libpool.so.1
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
@@ -50,9 +50,11 @@ HOST_TESTS_INTERNAL := test_members test_list_output test_alloc_opts \
 	test_usage test_stat_output
 # ... and these test poolctl's output, with the poolctl objects named in
 # POOLCTL_OBJS_<test>.
-HOST_TESTS_POOLCTL := test_list_output test_stat_output
-POOLCTL_OBJS_test_list_output := list.o util.o
-POOLCTL_OBJS_test_stat_output := stat.o util.o
+HOST_TESTS_POOLCTL := test_list_output test_stat_output test_options
+POOLCTL_OBJS_test_list_output := list.o util.o json.o options.o
+POOLCTL_OBJS_test_stat_output := stat.o util.o json.o options.o
+POOLCTL_OBJS_test_options := $(filter-out poolctl.o, \
+	$(notdir $(POOLCTL_OBJS)))
 # The harness's FIXTURE_SETUP() and FIXTURE_TEARDOWN() define functions
 # that are neither static nor declared.
 HOST_TEST_CFLAGS := -Wno-missing-prototypes -Wno-missing-declarations

@@ -460,30 +460,57 @@ int pool_member_get_peer_distance(struct pool_member *member,
 
 /*
  * NAME
+ *	pool_pci_check_address - is a string a PCI device address
+ *
+ * DESCRIPTION
+ *	Checks @bdf against the form sysfs gives PCI device names,
+ *	"DDDD:BB:DD.F": a domain of 4 to 8 hex digits up to 0x7fffffff,
+ *	a bus of 2, a device of 2 up to 1f, a function 0 to 7.  Needs no
+ *	context and no module, so that a program can refuse a bad
+ *	address before it opens the pool.  Whether the device exists is
+ *	not checked.
+ *
+ * RETURN
+ *	0, or -EINVAL.
+ */
+int pool_pci_check_address(const char *bdf);
+
+/*
+ * NAME
  *	pool_member_add_bar - make a BAR of a PCI device a "bar" member
  *
  * DESCRIPTION
- *	@bdf is "DDDD:BB:DD.F".  An unbound device is first given to the
- *	scalepool PCI driver (driver_override, then bind); a device bound
- *	to another driver is refused (-EBUSY; the driver's name is logged
- *	at LOG_INFO, as are the other refusals).
- *	Then "@bdf @bar" (just "@bdf" when @bar < 0, for the largest
- *	prefetchable memory BAR; one that is not prefetchable, which may
- *	hold registers, must be named) is written to
- *	/sys/kernel/scalepool/add_bar.  If that fails,
- *	a device bound here is unbound and its driver_override cleared.
+ *	@bdf is "DDDD:BB:DD.F" (see pool_pci_check_address()).  An unbound
+ *	device is first given to the scalepool PCI driver
+ *	(driver_override, then bind); a device bound to another driver is
+ *	refused.  Then "@bdf @bar" (just "@bdf" when @bar < 0: the kernel
+ *	picks the device's largest prefetchable memory BAR; one that is
+ *	not prefetchable, which may hold registers, must be named) is
+ *	written to /sys/kernel/scalepool/add_bar.  If that fails, a device
+ *	bound here is unbound and its driver_override cleared.
  *	On success the context is refreshed (see pool_refresh(): member
  *	pointers obtained before are invalid) and *@id, when @id is not
  *	NULL, is the new member's id.  Needs root (CAP_SYS_ADMIN).
  *
+ *	Every failure is logged at LOG_ERR (pool_set_log_fn()) in one
+ *	message that names the cause and ends in the errno's text:
+ *	"no such device D", "D is bound to driver nvme", "D: BAR 3 is not
+ *	a memory BAR", "D: BAR 0 is 256 bytes (< 1 MiB)", "D: BAR 0
+ *	(1048576 bytes) is not prefetchable and may hold registers; name
+ *	it with --bar 0 if it is memory", "D: BAR 2 is already a member",
+ *	"D: not root", "D: refused by kernel lockdown (integrity)".  The
+ *	sizes and flags are those of the device's sysfs resource file.
+ *
  * RETURN
- *	0, or a negative errno: -EINVAL (a malformed @bdf, @bar > 5, not a
- *	memory BAR), -ENODEV (no such device, or the scalepool module is
- *	not loaded), -EBUSY (bound to another driver, or the BAR is claimed),
- *	-EOPNOTSUPP (@bar < 0 and the device's memory BARs are not
- *	prefetchable), -ERANGE (the BAR is smaller than 1 MiB), -EEXIST
- *	(already a member),
- *	-EPERM (not root, or kernel lockdown), -EACCES (not root).
+ *	0, or a negative errno, the kernel's for add_bar: -EINVAL (a
+ *	malformed @bdf, @bar > 5), -ENODEV (no such device, or not bound
+ *	to scalepool: the module is not loaded), -EBUSY (bound to another
+ *	driver, or the BAR is claimed), -ENXIO (the BAR named is not a
+ *	memory BAR, or with @bar < 0 the device has none), -EOPNOTSUPP
+ *	(@bar < 0 and the device's memory BARs are not prefetchable),
+ *	-ERANGE (the BAR is smaller than 1 MiB), -EEXIST (already a
+ *	member), -EPERM (not root, or kernel lockdown), -EACCES (not
+ *	root).
  */
 int pool_member_add_bar(struct pool_ctx *ctx, const char *bdf, int bar,
 			unsigned int *id);
@@ -498,12 +525,14 @@ int pool_member_add_bar(struct pool_ctx *ctx, const char *bdf, int bar,
  *	their handles stay valid until freed.  When the device then holds
  *	no other member, it is unbound from scalepool and its
  *	driver_override cleared.  The context is refreshed: @member and
- *	every other member pointer are invalid afterwards.
+ *	every other member pointer are invalid afterwards.  A refusal by
+ *	the kernel is logged at LOG_ERR ("D: not root", "D: refused by
+ *	kernel lockdown (integrity)").
  *
  * RETURN
  *	0, or a negative errno: -EINVAL (not a "bar" member: node members
  *	stay, p2pmem members follow their driver), -ENOENT (already gone),
- *	-EPERM or -EACCES (not root).
+ *	-EPERM or -EACCES (not root, or kernel lockdown).
  */
 int pool_member_remove(struct pool_member *member);
 

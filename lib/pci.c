@@ -154,11 +154,11 @@ static bool parse_bdf(const char *s, unsigned int *domain, unsigned int *bus,
 	return true;
 }
 
-static bool is_bdf(const char *s)
+int pool_pci_check_address(const char *bdf)
 {
 	unsigned int d, b, devfn;
 
-	return parse_bdf(s, &d, &b, &devfn);
+	return bdf && parse_bdf(bdf, &d, &b, &devfn) ? 0 : -EINVAL;
 }
 
 int lp_parse_bdf(const char *bdf, unsigned int *domain, unsigned int *bdf16)
@@ -274,34 +274,271 @@ static int find_bar_member(struct pool_ctx *ctx, const char *bdf, int bar,
 	return 0;
 }
 
+#define LOCKDOWN_FILE		"/sys/kernel/security/lockdown"
+#define IORESOURCE_MEM		0x200
+#define IORESOURCE_PREFETCH	0x2000
+#define PCI_NR_BARS		6
+#define BAR_MIN_SIZE		(1ULL << 20)
+
+/* Size and flags of a BAR as the device's resource file gives them. */
+struct pci_bar {
+	unsigned long long size;
+	unsigned long long flags;
+};
+
+static int pci_read_bars(struct pool_ctx *ctx, const char *bdf,
+			 struct pci_bar *bars)
+{
+	unsigned long long start, end, flags;
+	char path[PATH_MAX];
+	FILE *f;
+	int i;
+
+	memset(bars, 0, PCI_NR_BARS * sizeof(*bars));
+	if (pci_path(ctx, path, sizeof(path), "devices/%s/resource", bdf))
+		return -ENAMETOOLONG;
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	for (i = 0; i < PCI_NR_BARS; i++) {
+		if (fscanf(f, "%llx %llx %llx", &start, &end, &flags) != 3)
+			break;
+		bars[i].size = end > start ? end - start + 1 : 0;
+		bars[i].flags = flags;
+	}
+	fclose(f);
+	return 0;
+}
+
+static bool bar_is_mem(const struct pci_bar *b)
+{
+	return (b->flags & IORESOURCE_MEM) && b->size;
+}
+
+static bool bar_prefetchable(const struct pci_bar *b)
+{
+	return b->flags & IORESOURCE_PREFETCH;
+}
+
+/*
+ * "BAR 0 (256 bytes), BAR 2 (16384 bytes)", or with @small "BAR 0 is 256
+ * bytes, ...": the memory BARs that are prefetchable (or not, @prefetch
+ * false) and, when @small, under 1 MiB; how many, the last one's index
+ * in *@last.
+ */
+static int describe_bars(const struct pci_bar *bars, bool prefetch,
+			 bool small, char *buf, size_t len, int *last)
+{
+	size_t used = 0;
+	int i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < PCI_NR_BARS; i++) {
+		if (!bar_is_mem(&bars[i]) ||
+		    bar_prefetchable(&bars[i]) != prefetch ||
+		    (small && bars[i].size >= BAR_MIN_SIZE) || used >= len)
+			continue;
+		used += (size_t)snprintf(buf + used, len - used,
+					 "%sBAR %d %s%llu bytes%s",
+					 n ? ", " : "", i, small ? "is " : "(",
+					 bars[i].size, small ? "" : ")");
+		*last = i;
+		n++;
+	}
+	return n;
+}
+
+/* The lockdown mode in force ("integrity"), or NULL for none. */
+static const char *lockdown_mode(char *buf, size_t len)
+{
+	char line[128], *l, *r;
+	FILE *f = fopen(LOCKDOWN_FILE, "re");
+
+	if (!f)
+		return NULL;
+	l = fgets(line, sizeof(line), f) ? strchr(line, '[') : NULL;
+	fclose(f);
+	r = l ? strchr(l, ']') : NULL;
+	if (!r)
+		return NULL;
+	*r = '\0';
+	snprintf(buf, len, "%s", l + 1);
+	return strcmp(buf, "none") ? buf : NULL;
+}
+
+/* Why @what (a device or "member N") was refused with EPERM or EACCES. */
+static int pci_explain_perm(struct pool_ctx *ctx, const char *what, int rc)
+{
+	char mode[32];
+
+	if (geteuid())
+		err(ctx, "%s: not root: %s\n", what, strerror(-rc));
+	else if (lockdown_mode(mode, sizeof(mode)))
+		err(ctx, "%s: refused by kernel lockdown (%s): %s\n", what,
+		    mode, strerror(-rc));
+	else
+		err(ctx, "%s: %s\n", what, strerror(-rc));
+	return rc;
+}
+
+/*
+ * add_bar's EEXIST without a BAR named: the bar members of @bdf that the
+ * context knows (no refresh: the caller's member pointers stay valid).
+ */
+static void explain_exists(struct pool_ctx *ctx, const char *bdf, int rc)
+{
+	char list[64] = "";
+	struct pool_member *m;
+	size_t used = 0;
+	int n = 0, bar = -1;
+
+	pool_member_foreach(ctx, m) {
+		if (!m->pci || strcmp(m->kind, "bar") || strcmp(m->pci, bdf) ||
+		    used >= sizeof(list))
+			continue;
+		used += (size_t)snprintf(list + used, sizeof(list) - used,
+					 "%s%d", n++ ? ", " : "", m->bar);
+		bar = m->bar;
+	}
+	if (n == 1)
+		err(ctx, "%s: BAR %d is already a member: %s\n", bdf, bar,
+		    strerror(-rc));
+	else if (n)
+		err(ctx, "%s: already a member (BARs %s): %s\n", bdf, list,
+		    strerror(-rc));
+	else
+		err(ctx, "%s: already a member: %s\n", bdf, strerror(-rc));
+}
+
+/* add_bar's refusal of a BAR not named (@bar < 0), from the BARs. */
+static void explain_unnamed(struct pool_ctx *ctx, const char *bdf,
+			    const struct pci_bar *bars, int rc)
+{
+	char list[256];
+	int n, last = -1;
+
+	switch (-rc) {
+	case EOPNOTSUPP:
+		n = describe_bars(bars, false, false, list, sizeof(list),
+				  &last);
+		err(ctx, "%s: %s %s not prefetchable and may hold registers; "
+		    "name %s with --bar %d if it is memory: %s\n", bdf, list,
+		    n > 1 ? "are" : "is", n > 1 ? "one" : "it", last,
+		    strerror(-rc));
+		break;
+	case ERANGE:
+		describe_bars(bars, true, true, list, sizeof(list), &last);
+		err(ctx, "%s: %s (< 1 MiB): %s\n", bdf, list, strerror(-rc));
+		break;
+	default:
+		err(ctx, "%s has no memory BAR: %s\n", bdf, strerror(-rc));
+		break;
+	}
+}
+
+/*
+ * Logs at LOG_ERR why adding BAR @bar (-1: the kernel's pick) of @bdf
+ * failed with @rc, in the words a user can act on; returns @rc.  The
+ * BARs are described from the resource file, never guessed: which BAR
+ * the kernel picks is its rule alone.
+ */
+static int pci_explain(struct pool_ctx *ctx, const char *bdf, int bar, int rc)
+{
+	struct pci_bar bars[PCI_NR_BARS];
+
+	switch (-rc) {
+	case EPERM:
+	case EACCES:
+		return pci_explain_perm(ctx, bdf, rc);
+	case ENODEV:
+		err(ctx, "%s: not bound to the scalepool PCI driver (is the "
+		    "module loaded?): %s\n", bdf, strerror(-rc));
+		return rc;
+	case EEXIST:
+		if (bar < 0) {
+			explain_exists(ctx, bdf, rc);
+			return rc;
+		}
+		err(ctx, "%s: BAR %d is already a member: %s\n", bdf, bar,
+		    strerror(-rc));
+		return rc;
+	case EBUSY:
+		if (bar < 0)
+			err(ctx, "%s: its memory BAR is claimed by another "
+			    "user: %s\n", bdf, strerror(-rc));
+		else
+			err(ctx, "%s: BAR %d is claimed by another user: %s\n",
+			    bdf, bar, strerror(-rc));
+		return rc;
+	}
+	if ((rc == -ENXIO || rc == -ERANGE || rc == -EOPNOTSUPP) &&
+	    !pci_read_bars(ctx, bdf, bars)) {
+		if (bar < 0)
+			explain_unnamed(ctx, bdf, bars, rc);
+		else if (rc == -ERANGE)
+			err(ctx, "%s: BAR %d is %llu bytes (< 1 MiB)%s: %s\n",
+			    bdf, bar, bars[bar].size,
+			    bar_prefetchable(&bars[bar]) ? "" :
+			    ", not prefetchable: registers?", strerror(-rc));
+		else
+			err(ctx, "%s: BAR %d is not a memory BAR: %s\n", bdf,
+			    bar, strerror(-rc));
+		return rc;
+	}
+	err(ctx, "cannot add %s: %s\n", bdf, strerror(-rc));
+	return rc;
+}
+
+/* Binds @bdf to scalepool unless it is already; *@bound_here if it was. */
+static int pci_claim(struct pool_ctx *ctx, const char *bdf, bool *bound_here)
+{
+	char drv[PATH_MAX];
+	int rc;
+
+	rc = pci_driver_of(ctx, bdf, drv, sizeof(drv));
+	if (rc == -ENODEV) {
+		err(ctx, "no such device %s: %s\n", bdf, strerror(ENODEV));
+		return rc;
+	}
+	if (rc)
+		return pci_explain(ctx, bdf, -1, rc);
+	if (drv[0] && strcmp(drv, "scalepool")) {
+		err(ctx, "%s is bound to driver %s: %s\n", bdf, drv,
+		    strerror(EBUSY));
+		return -EBUSY;
+	}
+	if (drv[0])
+		return 0;
+	rc = pci_bind_scalepool(ctx, bdf);
+	if (rc) {
+		pci_unbind_scalepool(ctx, bdf);
+		if (rc == -EPERM || rc == -EACCES)
+			return pci_explain_perm(ctx, bdf, rc);
+		err(ctx, "%s: cannot bind to scalepool (is the module "
+		    "loaded?): %s\n", bdf, strerror(-rc));
+		return rc;
+	}
+	*bound_here = true;
+	return 0;
+}
+
 int pool_member_add_bar(struct pool_ctx *ctx, const char *bdf, int bar,
 			unsigned int *id)
 {
-	char path[PATH_MAX], drv[PATH_MAX], val[32];
+	char path[PATH_MAX], val[32];
 	bool bound_here = false;
 	int rc;
 
-	if (!ctx || !bdf || !is_bdf(bdf) || bar > 5)
+	if (!ctx)
 		return -EINVAL;
-	rc = pci_driver_of(ctx, bdf, drv, sizeof(drv));
-	if (rc) {
-		info(ctx, "%s: no such PCI device\n", bdf);
+	if (pool_pci_check_address(bdf) || bar > 5) {
+		err(ctx, "bad device address '%s' or BAR %d: %s\n",
+		    bdf ? bdf : "(null)", bar, strerror(EINVAL));
+		return -EINVAL;
+	}
+	rc = pci_claim(ctx, bdf, &bound_here);
+	if (rc)
 		return rc;
-	}
-	if (drv[0] && strcmp(drv, "scalepool")) {
-		info(ctx, "%s: bound to driver %s\n", bdf, drv);
-		return -EBUSY;
-	}
-	if (!drv[0]) {
-		rc = pci_bind_scalepool(ctx, bdf);
-		if (rc) {
-			info(ctx, "%s: cannot bind to scalepool: %s\n", bdf,
-			     strerror(-rc));
-			pci_unbind_scalepool(ctx, bdf);
-			return rc;
-		}
-		bound_here = true;
-	}
 
 	if (bar < 0)
 		snprintf(val, sizeof(val), "%s\n", bdf);
@@ -313,10 +550,9 @@ int pool_member_add_bar(struct pool_ctx *ctx, const char *bdf, int bar,
 	else
 		rc = lp_write_attr(ctx, path, val);
 	if (rc) {
-		info(ctx, "%s: add_bar: %s\n", bdf, strerror(-rc));
 		if (bound_here)
 			pci_unbind_scalepool(ctx, bdf);
-		return rc;
+		return pci_explain(ctx, bdf, bar, rc);
 	}
 	rc = find_bar_member(ctx, bdf, bar, id ? id : &(unsigned int){0});
 	if (rc)
@@ -358,6 +594,11 @@ int pool_member_remove(struct pool_member *m)
 		rc = -ENAMETOOLONG;
 	else
 		rc = lp_write_attr(ctx, path, val);
+	val[strcspn(val, "\n")] = '\0';
+	if (rc == -EPERM || rc == -EACCES)
+		pci_explain_perm(ctx, bdf, rc);
+	else if (rc)
+		err(ctx, "cannot remove member %s: %s\n", val, strerror(-rc));
 	if (!rc && !pci_in_use(ctx, bdf))
 		pci_unbind_scalepool(ctx, bdf);
 	free(bdf);

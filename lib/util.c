@@ -3,6 +3,7 @@
  * libpool: helpers for sizes given and shown to people, and for tables
  * of names.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,7 +13,8 @@
 int pool_parse_size(const char *str, unsigned long long *size)
 {
 	unsigned long long v = 0;
-	const char *p = str;
+	static const char units[] = "kmgt";
+	const char *p = str, *unit;
 	unsigned int shift;
 
 	if (!str || !size)
@@ -26,25 +28,15 @@ int pool_parse_size(const char *str, unsigned long long *size)
 		    __builtin_add_overflow(v, d, &v))
 			return -EOVERFLOW;
 	}
-	switch (*p) {
-	case '\0':
+	if (!*p) {
 		*size = v;
 		return 0;
-	case 'k': case 'K':
-		shift = 10;
-		break;
-	case 'm': case 'M':
-		shift = 20;
-		break;
-	case 'g': case 'G':
-		shift = 30;
-		break;
-	case 't': case 'T':
-		shift = 40;
-		break;
-	default:
-		return -EINVAL;
 	}
+	/* K, M, G or T (either case), optionally followed by "iB". */
+	unit = strchr(units, tolower((unsigned char)*p));
+	if (!unit)
+		return -EINVAL;
+	shift = 10 * (unsigned int)(unit - units + 1);
 	p++;
 	if (strcmp(p, "iB") != 0 && *p)
 		return -EINVAL;

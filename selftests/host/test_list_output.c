@@ -20,22 +20,6 @@
 #include "json-helpers.h"
 #include "../../tools/poolctl/poolctl.h"
 
-/* list.o's cmd_list() needs these from poolctl.c; never called here. */
-void poolctl_error(const char *fmt, ...)
-{
-	abort();
-}
-
-int poolctl_usage_error(const char *cmd, const char *fmt, ...)
-{
-	abort();
-}
-
-int poolctl_open(struct pool_ctx **ctx)
-{
-	abort();
-}
-
 FIXTURE(pool) {
 	struct fake_sysfs fs;
 	char *text;

@@ -19,12 +19,6 @@
 #include "json-helpers.h"
 #include "../../tools/poolctl/poolctl.h"
 
-/* stat.o's cmd_stat() needs this from poolctl.c; never called here. */
-int poolctl_open_cmd(const char *cmd, struct pool_ctx **ctx)
-{
-	abort();
-}
-
 FIXTURE(pool) {
 	struct fake_sysfs fs;
 	char *text;

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <math.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,45 +26,9 @@
 /* Longer holds are surely a mistake (a unit taken for seconds). */
 #define MAX_HOLD	(366.0 * 24 * 3600)
 
-const char usage_alloc[] =
-"usage: poolctl alloc --size <size> [<options>]\n"
-"\n"
-"Allocate memory from the pool, print where it landed as JSON,\n"
-"{\"size\", \"policy\", \"placement\": [...], \"basis\", \"revoked\"},\n"
-"and free it on exit.  \"basis\" says what placed it: \"measured\",\n"
-"\"firmware\" or \"distance\" figures, \"none\" (the caller's order),\n"
-"null when the module does not say; \"revoked\" whether the member\n"
-"holding it went away.\n"
-"\n"
-"    -s, --size <size>         bytes, with a K, M, G or T suffix\n"
-"    -p, --policy <policy>     bind, preferred, interleave, nearest or\n"
-"                              tiered; default: bind with --members or\n"
-"                              --nodes, else tiered over every member\n"
-"    -m, --members <ids>       member ids in order, as 2,0 or 0-1\n"
-"    -n, --nodes <nodes>       the members of these NUMA nodes, as 0-1,2\n"
-"    -w, --weights <list>      interleave weights, one per member: 3,1\n"
-"    -g, --granularity <size>  interleave chunk size (default: a page)\n"
-"    -i, --initiator <node>    CPU node to place for, or local (default)\n"
-"        --initiator-pci <BDF> nearest only: place for PCI device\n"
-"                              DDDD:BB:DD.F (peer memory it reaches\n"
-"                              without the host bridge first)\n"
-"        --no-huge             4 KiB pages only\n"
-"        --populate            map every page at once\n"
-"    -t, --touch               write one byte in every 4 KiB\n"
-"        --hold <seconds>      keep the memory this long before exit\n"
-"    -h, --help                show this help\n"
-"\n"
-"Errors are one line on stderr, ending in the errno's text: \"No space\n"
-"left on device\" (ENOSPC) when a member's limit is in the way, \"Cannot\n"
-"allocate memory\" (ENOMEM) when the allowed members lack the memory.\n";
-
-/* libnuma warns on stderr about bad node lists; poolctl says it once. */
-void numa_warn(int num, char *fmt, ...)
-{
-}
-
 struct alloc_args {
 	unsigned long long size;
+	bool have_size;
 	int policy;			/* -1: the default */
 	unsigned int members[SCALEPOOL_MAX_MEMBERS];
 	unsigned int nr_members;	/* --members, or the nodes' count */
@@ -84,13 +48,6 @@ struct alloc_args {
 	double hold;
 };
 
-enum {
-	OPT_NO_HUGE = 256,
-	OPT_INITIATOR_PCI,
-	OPT_POPULATE,
-	OPT_HOLD,
-};
-
 static int parse_size_arg(const char *what, const char *arg,
 			  unsigned long long max, unsigned long long *val)
 {
@@ -98,63 +55,86 @@ static int parse_size_arg(const char *what, const char *arg,
 	char text[32];
 
 	if (rc == -EOVERFLOW)
-		return poolctl_cmd_error(CMD, EOVERFLOW,
-					 "%s '%s' is too large", what, arg);
+		return poolctl_err(CMD, EOVERFLOW, "%s '%s' is too large",
+				   what, arg);
 	if (!rc && *val > max) {
 		pool_format_size(max, text, sizeof(text));
-		return poolctl_cmd_error(CMD, EOVERFLOW, "%s '%s' is above "
-					 "the maximum of %s", what, arg, text);
+		return poolctl_err(CMD, EOVERFLOW, "%s '%s' is above the "
+				   "maximum of %s", what, arg, text);
 	}
 	if (rc)
-		return poolctl_cmd_error(CMD, -rc, "bad %s '%s'", what, arg);
+		return poolctl_err(CMD, -rc, "bad %s '%s'", what, arg);
 	if (!*val)
-		return poolctl_cmd_error(CMD, EINVAL, "%s must not be 0",
-					 what);
+		return poolctl_err(CMD, EINVAL, "%s must not be 0", what);
 	return 0;
 }
 
-static int parse_members(struct alloc_args *a, const char *arg)
+static int opt_size(void *args, const char *arg)
 {
-	int rc = poolctl_parse_list(arg, true, SCALEPOOL_MAX_MEMBERS,
-				    a->members, &a->nr_members);
+	struct alloc_args *a = args;
 
-	if (rc == -EEXIST)
-		return poolctl_cmd_error(CMD, EINVAL, "member list '%s' "
-					 "repeats a member", arg);
-	if (rc == -E2BIG)
-		return poolctl_cmd_error(CMD, E2BIG, "more than %d members "
-					 "in '%s'", SCALEPOOL_MAX_MEMBERS, arg);
-	if (rc)
-		return poolctl_cmd_error(CMD, -rc, "bad member list '%s'",
-					 arg);
+	a->have_size = true;
+	return parse_size_arg("size", arg, SCALEPOOL_MAX_ALLOC_SIZE,
+			      &a->size);
+}
+
+static int opt_policy(void *args, const char *arg)
+{
+	struct alloc_args *a = args;
+
+	a->policy = pool_policy_from_name(arg);
+	if (a->policy < 0)
+		return poolctl_err(CMD, EINVAL, "unknown policy '%s' (bind, "
+				   "preferred, interleave, nearest or tiered)",
+				   arg);
+	return 0;
+}
+
+static int opt_members(void *args, const char *arg)
+{
+	struct alloc_args *a = args;
+
 	a->members_arg = arg;
-	return 0;
+	return poolctl_parse_list_arg(CMD, "member", arg, true, a->members,
+				      &a->nr_members);
 }
 
-static int parse_weights(struct alloc_args *a, const char *arg)
+static int opt_weights(void *args, const char *arg)
 {
+	struct alloc_args *a = args;
 	unsigned int i;
-	int rc;
 
-	rc = poolctl_parse_list(arg, false, SCALEPOOL_MAX_MEMBERS,
-				a->weights, &a->nr_weights);
-	if (rc == -E2BIG)
-		return poolctl_cmd_error(CMD, E2BIG, "more than %d weights "
-					 "in '%s'", SCALEPOOL_MAX_MEMBERS, arg);
-	if (rc)
-		return poolctl_cmd_error(CMD, -rc, "bad weight list '%s'",
-					 arg);
+	if (poolctl_parse_list_arg(CMD, "weight", arg, false, a->weights,
+				   &a->nr_weights))
+		return 1;
 	for (i = 0; i < a->nr_weights; i++)
 		if (a->weights[i] < 1 || a->weights[i] > SCALEPOOL_MAX_WEIGHT)
-			return poolctl_cmd_error(CMD, EINVAL, "weight %u is "
-				"not between 1 and %d", a->weights[i],
-				SCALEPOOL_MAX_WEIGHT);
+			return poolctl_err(CMD, EINVAL, "weight %u is not "
+					   "between 1 and %d", a->weights[i],
+					   SCALEPOOL_MAX_WEIGHT);
 	a->have_weights = true;
 	return 0;
 }
 
-static int parse_initiator(struct alloc_args *a, const char *arg)
+static int opt_granularity(void *args, const char *arg)
 {
+	struct alloc_args *a = args;
+	long page = sysconf(_SC_PAGESIZE);
+
+	a->have_granularity = true;
+	if (parse_size_arg("granularity", arg, SCALEPOOL_MAX_GRANULARITY,
+			   &a->granularity))
+		return 1;
+	if (a->granularity % (unsigned long)page)
+		return poolctl_err(CMD, EINVAL, "granularity '%s' is not a "
+				   "multiple of the page size (%ld)", arg,
+				   page);
+	return 0;
+}
+
+static int opt_initiator(void *args, const char *arg)
+{
+	struct alloc_args *a = args;
 	unsigned int node;
 
 	a->have_initiator = true;
@@ -163,136 +143,89 @@ static int parse_initiator(struct alloc_args *a, const char *arg)
 		return 0;
 	}
 	if (poolctl_parse_uint(arg, &node) || node > INT_MAX)
-		return poolctl_cmd_error(CMD, EINVAL, "bad initiator '%s' "
-					 "(a node number or local)", arg);
+		return poolctl_err(CMD, EINVAL, "bad initiator '%s' (a node "
+				   "number or local)", arg);
 	a->initiator = (int)node;
 	return 0;
 }
 
-static int parse_hold(struct alloc_args *a, const char *arg)
+static int opt_hold(void *args, const char *arg)
 {
-	char *end;
-	double v;
+	struct alloc_args *a = args;
 
-	errno = 0;
-	v = strtod(arg, &end);
-	if (end == arg || *end || errno || !isfinite(v) || v < 0 ||
-	    *arg == '-' || *arg == '+' || *arg == ' ' || *arg == '\t')
-		return poolctl_cmd_error(CMD, EINVAL, "bad hold time '%s' "
-					 "(seconds, 0 or more)", arg);
-	if (v > MAX_HOLD)
-		return poolctl_cmd_error(CMD, ERANGE, "hold time '%s' is more "
-					 "than a year", arg);
-	a->hold = v;
+	if (poolctl_parse_seconds(arg, &a->hold) || a->hold < 0)
+		return poolctl_err(CMD, EINVAL, "bad hold time '%s' (seconds, "
+				   "0 or more)", arg);
+	if (a->hold > MAX_HOLD)
+		return poolctl_err(CMD, ERANGE, "hold time '%s' is more than "
+				   "a year", arg);
 	return 0;
 }
+
+#define ARG(field) offsetof(struct alloc_args, field)
+
+static const struct poolctl_option alloc_options[] = {
+	POOLCTL_OPT_CALLBACK('s', "size", "<size>", opt_size,
+		"bytes, with a K, M, G or T suffix"),
+	POOLCTL_OPT_CALLBACK('p', "policy", "<policy>", opt_policy,
+		"bind, preferred, interleave, nearest or\n"
+		"tiered; default: bind with --members or\n"
+		"--nodes, else tiered over every member"),
+	POOLCTL_OPT_CALLBACK('m', "members", "<ids>", opt_members,
+		"member ids in order, as 2,0 or 0-1"),
+	POOLCTL_OPT_STRING('n', "nodes", "<nodes>", ARG(nodes),
+		"the members of these NUMA nodes, as 0-1,2"),
+	POOLCTL_OPT_CALLBACK('w', "weights", "<list>", opt_weights,
+		"interleave weights, one per member: 3,1"),
+	POOLCTL_OPT_CALLBACK('g', "granularity", "<size>", opt_granularity,
+		"interleave chunk size (default: a page)"),
+	POOLCTL_OPT_CALLBACK('i', "initiator", "<node>", opt_initiator,
+		"CPU node to place for, or local (default)"),
+	POOLCTL_OPT_STRING(0, "initiator-pci", "<BDF>", ARG(initiator_pci),
+		"nearest only: place for PCI device\n"
+		"DDDD:BB:DD.F (peer memory it reaches\n"
+		"without the host bridge first)"),
+	POOLCTL_OPT_BIT(0, "no-huge", ARG(flags), POOL_ALLOC_NO_HUGE,
+		"4 KiB pages only"),
+	POOLCTL_OPT_BIT(0, "populate", ARG(flags), POOL_ALLOC_POPULATE,
+		"map every page at once"),
+	POOLCTL_OPT_FLAG('t', "touch", ARG(touch),
+		"write one byte in every 4 KiB"),
+	POOLCTL_OPT_CALLBACK(0, "hold", "<seconds>", opt_hold,
+		"keep the memory this long before exit"),
+	POOLCTL_OPT_END,
+};
+
+const struct poolctl_usage usage_alloc = {
+	.cmd = CMD,
+	.text =
+"usage: poolctl alloc --size <size> [<options>]\n"
+"\n"
+"Allocate memory from the pool, print where it landed as JSON,\n"
+"{\"size\", \"policy\", \"placement\": [...], \"basis\", \"revoked\"},\n"
+"and free it on exit.  \"basis\" says what placed it: \"measured\",\n"
+"\"firmware\" or \"distance\" figures, \"none\" (the caller's order),\n"
+"null when the module does not say; \"revoked\" whether the member\n"
+"holding it went away.\n",
+	.options = alloc_options,
+	.epilogue =
+"Errors are one line on stderr, ending in the errno's text: \"No space\n"
+"left on device\" (ENOSPC) when a member's limit is in the way, \"Cannot\n"
+"allocate memory\" (ENOMEM) when the allowed members lack the memory.\n",
+};
 
 static int parse_options(struct alloc_args *a, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "size", required_argument, NULL, 's' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "members", required_argument, NULL, 'm' },
-		{ "nodes", required_argument, NULL, 'n' },
-		{ "weights", required_argument, NULL, 'w' },
-		{ "granularity", required_argument, NULL, 'g' },
-		{ "initiator", required_argument, NULL, 'i' },
-		{ "initiator-pci", required_argument, NULL, OPT_INITIATOR_PCI },
-		{ "no-huge", no_argument, NULL, OPT_NO_HUGE },
-		{ "populate", no_argument, NULL, OPT_POPULATE },
-		{ "touch", no_argument, NULL, 't' },
-		{ "hold", required_argument, NULL, OPT_HOLD },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	long page = sysconf(_SC_PAGESIZE);
-	bool have_size = false;
-	int opt, rc;
+	int rc = poolctl_parse_options(&usage_alloc, a, argc, argv);
 
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:s:p:m:n:w:g:i:th", longopts,
-				  NULL)) != -1) {
-		rc = 0;
-		switch (opt) {
-		case 's':
-			rc = parse_size_arg("size", optarg,
-					    SCALEPOOL_MAX_ALLOC_SIZE, &a->size);
-			have_size = true;
-			break;
-		case 'p':
-			a->policy = pool_policy_from_name(optarg);
-			if (a->policy < 0)
-				rc = poolctl_cmd_error(CMD, EINVAL, "unknown "
-					"policy '%s' (bind, preferred, "
-					"interleave, nearest or tiered)",
-					optarg);
-			break;
-		case 'm':
-			rc = parse_members(a, optarg);
-			break;
-		case 'n':
-			a->nodes = optarg;
-			break;
-		case 'w':
-			rc = parse_weights(a, optarg);
-			break;
-		case 'g':
-			rc = parse_size_arg("granularity", optarg,
-					    SCALEPOOL_MAX_GRANULARITY,
-					    &a->granularity);
-			if (!rc && a->granularity % (unsigned long)page)
-				rc = poolctl_cmd_error(CMD, EINVAL,
-					"granularity '%s' is not a multiple "
-					"of the page size (%ld)", optarg, page);
-			a->have_granularity = true;
-			break;
-		case 'i':
-			rc = parse_initiator(a, optarg);
-			break;
-		case OPT_INITIATOR_PCI:
-			a->initiator_pci = optarg;
-			break;
-		case OPT_NO_HUGE:
-			a->flags |= POOL_ALLOC_NO_HUGE;
-			break;
-		case OPT_POPULATE:
-			a->flags |= POOL_ALLOC_POPULATE;
-			break;
-		case 't':
-			a->touch = true;
-			break;
-		case OPT_HOLD:
-			rc = parse_hold(a, optarg);
-			break;
-		case 'h':
-			fputs(usage_alloc, stdout);
-			return -1;
-		default:
-			return poolctl_option_error(CMD, opt, argv);
-		}
-		if (rc)
-			return rc;
-	}
+	if (rc >= 0)
+		return rc ? rc : -1;		/* -1: --help */
 	if (optind < argc)
-		return poolctl_cmd_error(CMD, EINVAL, "unexpected argument "
-					 "'%s'", argv[optind]);
-	if (!have_size)
-		return poolctl_cmd_error(CMD, EINVAL, "--size is required");
+		return poolctl_err(CMD, EINVAL, "unexpected argument '%s'",
+				   argv[optind]);
+	if (!a->have_size)
+		return poolctl_err(CMD, EINVAL, "--size is required");
 	return 0;
-}
-
-/* The kernel takes only CPU nodes as initiators; say so early. */
-static bool node_has_cpus(int node)
-{
-	struct bitmask *cpus = numa_allocate_cpumask();
-	bool has;
-
-	if (!cpus)
-		return true;	/* let the module judge */
-	has = node <= numa_max_node() && !numa_node_to_cpus(node, cpus) &&
-	      numa_bitmask_weight(cpus) > 0;
-	numa_free_cpumask(cpus);
-	return has;
 }
 
 static bool pci_exists(const char *bdf)
@@ -313,54 +246,54 @@ static int check_options(struct alloc_args *a)
 	const char *name;
 
 	if (a->members_arg && a->nodes)
-		return poolctl_cmd_error(CMD, EINVAL, "--members and --nodes "
-					 "exclude each other");
+		return poolctl_err(CMD, EINVAL, "--members and --nodes "
+				   "exclude each other");
 	if (a->policy < 0)
 		a->policy = have_set ? POOL_POLICY_BIND : POOL_POLICY_TIERED;
 	name = pool_policy_name(a->policy);
 	if (!have_set && (a->policy == POOL_POLICY_BIND ||
 			  a->policy == POOL_POLICY_PREFERRED ||
 			  a->policy == POOL_POLICY_INTERLEAVE))
-		return poolctl_cmd_error(CMD, EINVAL, "policy %s needs "
-					 "--members or --nodes", name);
+		return poolctl_err(CMD, EINVAL, "policy %s needs "
+				   "--members or --nodes", name);
 	if (a->have_weights && a->policy != POOL_POLICY_INTERLEAVE)
-		return poolctl_cmd_error(CMD, EINVAL, "--weights needs "
-					 "--policy interleave, not %s", name);
+		return poolctl_err(CMD, EINVAL, "--weights needs "
+				   "--policy interleave, not %s", name);
 	if (a->have_granularity && a->policy != POOL_POLICY_INTERLEAVE)
-		return poolctl_cmd_error(CMD, EINVAL, "--granularity needs "
-					 "--policy interleave, not %s", name);
+		return poolctl_err(CMD, EINVAL, "--granularity needs "
+				   "--policy interleave, not %s", name);
 	if (a->nodes) {
-		a->node_mask = numa_parse_nodestring(a->nodes);
+		a->node_mask = poolctl_parse_nodes(a->nodes);
 		if (!a->node_mask)
-			return poolctl_cmd_error(CMD, EINVAL, "bad node list "
+			return poolctl_err(CMD, EINVAL, "bad node list "
 				"'%s' (or a node that does not exist)",
 				a->nodes);
 		a->nr_members = numa_bitmask_weight(a->node_mask);
 		if (!a->nr_members)
-			return poolctl_cmd_error(CMD, EINVAL, "no nodes in "
-						 "'%s'", a->nodes);
+			return poolctl_err(CMD, EINVAL, "no nodes in "
+					   "'%s'", a->nodes);
 		if (a->nr_members > SCALEPOOL_MAX_MEMBERS)
-			return poolctl_cmd_error(CMD, E2BIG, "more than %d "
+			return poolctl_err(CMD, E2BIG, "more than %d "
 				"nodes in '%s'", SCALEPOOL_MAX_MEMBERS,
 				a->nodes);
 	}
 	if (a->have_initiator && a->initiator >= 0 &&
-	    !node_has_cpus(a->initiator))
-		return poolctl_cmd_error(CMD, EINVAL, "initiator %d is not a "
-					 "node with CPUs", a->initiator);
+	    !poolctl_node_has_cpus(a->initiator))
+		return poolctl_err(CMD, EINVAL, "initiator %d is not a "
+				   "node with CPUs", a->initiator);
 	if (a->have_weights && a->nr_weights != a->nr_members)
-		return poolctl_cmd_error(CMD, EINVAL, "%u weights for %u "
+		return poolctl_err(CMD, EINVAL, "%u weights for %u "
 			"members", a->nr_weights, a->nr_members);
 	if (a->initiator_pci && a->policy != POOL_POLICY_NEAREST)
-		return poolctl_cmd_error(CMD, EINVAL, "--initiator-pci needs "
-					 "--policy nearest, not %s", name);
+		return poolctl_err(CMD, EINVAL, "--initiator-pci needs "
+				   "--policy nearest, not %s", name);
 	if (a->initiator_pci && a->have_initiator)
-		return poolctl_cmd_error(CMD, EINVAL, "--initiator and "
-					 "--initiator-pci exclude each other");
+		return poolctl_err(CMD, EINVAL, "--initiator and "
+				   "--initiator-pci exclude each other");
 	if (a->initiator_pci && !pci_exists(a->initiator_pci))
-		return poolctl_cmd_error(CMD, ENODEV, "no PCI device '%s' "
-					 "(expected DDDD:BB:DD.F)",
-					 a->initiator_pci);
+		return poolctl_err(CMD, ENODEV, "no PCI device '%s' "
+				   "(expected DDDD:BB:DD.F)",
+				   a->initiator_pci);
 	return 0;
 }
 
@@ -373,8 +306,8 @@ static int check_pool(struct alloc_args *a, struct pool_ctx *ctx)
 
 	for (i = 0; a->members_arg && i < a->nr_members; i++)
 		if (!pool_member_get_by_id(ctx, a->members[i]))
-			return poolctl_cmd_error(CMD, ENOENT, "no member %u",
-						 a->members[i]);
+			return poolctl_err(CMD, ENOENT, "no member %u",
+					   a->members[i]);
 	for (node = 0; a->node_mask && node < a->node_mask->size; node++) {
 		if (!numa_bitmask_isbitset(a->node_mask, (unsigned int)node))
 			continue;
@@ -383,8 +316,8 @@ static int check_pool(struct alloc_args *a, struct pool_ctx *ctx)
 			    pool_member_get_node(m) == (int)node)
 				break;
 		if (!m)
-			return poolctl_cmd_error(CMD, ENOENT, "no member for "
-						 "node %lu", node);
+			return poolctl_err(CMD, ENOENT, "no member for "
+					   "node %lu", node);
 	}
 	return 0;
 }
@@ -410,10 +343,10 @@ static void hold(double seconds)
 
 static int print_result(struct pool_buf *buf)
 {
-	struct json_object *root, *placement, *p;
 	struct pool_placement *pl = NULL;
+	struct json_object *root;
 	const char *basis = NULL;
-	int i, n, state;
+	int n, state;
 	bool ok = true;
 
 	/* null where the module does not say (before measured figures). */
@@ -421,53 +354,26 @@ static int print_result(struct pool_buf *buf)
 	if (n >= 0)
 		basis = pool_basis_name(n);
 	else if (n != -EOPNOTSUPP)
-		return poolctl_cmd_error(CMD, -n, "cannot read the placement");
+		return poolctl_err(CMD, -n, "cannot read the placement");
 
 	state = pool_buf_get_state(buf);
 	if (state < 0)
-		return poolctl_cmd_error(CMD, -state, "cannot read the state");
+		return poolctl_err(CMD, -state, "cannot read the state");
 
 	n = pool_buf_get_placement(buf, NULL, 0);
 	if (n > 0) {
 		pl = calloc((size_t)n, sizeof(*pl));
 		if (!pl)
-			return poolctl_cmd_error(CMD, ENOMEM, "cannot read "
-						 "the placement");
+			return poolctl_err(CMD, ENOMEM, "cannot read "
+					   "the placement");
 		n = pool_buf_get_placement(buf, pl, (unsigned int)n);
 	}
 	if (n < 0) {
 		free(pl);
-		return poolctl_cmd_error(CMD, -n, "cannot read the placement");
+		return poolctl_err(CMD, -n, "cannot read the placement");
 	}
-	root = json_object_new_object();
-	placement = json_object_new_array();
-	if (!root || !placement)
-		ok = false;
-	for (i = 0; ok && i < n; i++) {
-		p = json_object_new_object();
-		if (!p) {
-			ok = false;
-			break;
-		}
-		pj_add(p, "member", pj_u64(pl[i].member, &ok), &ok);
-		pj_add(p, "node", pj_int(pl[i].node, &ok), &ok);
-		pj_add(p, "bytes", pj_u64(pl[i].bytes, &ok), &ok);
-		pj_add(p, "huge_bytes", pj_u64(pl[i].huge_bytes, &ok), &ok);
-		pj_append(placement, p, &ok);
-	}
+	root = poolctl_json_alloc(buf, pl, n, basis, state, &ok);
 	free(pl);
-	if (root) {
-		pj_add(root, "size", pj_u64(pool_buf_get_size(buf), &ok), &ok);
-		pj_add(root, "policy",
-		       pj_str(pool_policy_name(pool_buf_get_policy(buf)), &ok),
-		       &ok);
-		pj_add(root, "placement", placement, &ok);
-		pj_add(root, "basis", pj_str(basis, &ok), &ok);
-		pj_add(root, "revoked",
-		       pj_bool(state & POOL_BUF_REVOKED, &ok), &ok);
-	} else {
-		json_object_put(placement);
-	}
 	return poolctl_print_json(CMD, root, ok, stdout);
 }
 
@@ -483,7 +389,7 @@ int cmd_alloc(int argc, char **argv, struct pool_ctx **ctx)
 	rc = check_options(&a);
 	if (rc)
 		goto out;
-	rc = poolctl_open_cmd(CMD, ctx);
+	rc = poolctl_open(CMD, ctx);
 	if (rc)
 		goto out;
 	rc = check_pool(&a, *ctx);
@@ -504,8 +410,8 @@ int cmd_alloc(int argc, char **argv, struct pool_ctx **ctx)
 	);
 	rc = pool_alloc(*ctx, a.size, &opts, &buf);
 	if (rc) {
-		rc = poolctl_cmd_error(CMD, -rc, "cannot allocate %llu bytes",
-				       a.size);
+		rc = poolctl_err(CMD, -rc, "cannot allocate %llu bytes",
+				 a.size);
 		goto out;
 	}
 	if (a.touch)
@@ -517,7 +423,7 @@ int cmd_alloc(int argc, char **argv, struct pool_ctx **ctx)
 	}
 	err = pool_buf_free(buf);
 	if (err && !rc)
-		rc = poolctl_cmd_error(CMD, -err, "cannot free the memory");
+		rc = poolctl_err(CMD, -err, "cannot free the memory");
 out:
 	if (a.node_mask)
 		numa_bitmask_free(a.node_mask);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,43 +28,6 @@
 #define MAX_TIME	3600.0
 #define CAP_SYS_ADMIN_BIT	21
 
-const char usage_bench[] =
-"usage: poolctl bench [<options>]\n"
-"\n"
-"Measure the idle latency and the read, write, copy and triad bandwidth\n"
-"of pool members from the CPUs of initiator nodes, one cell per\n"
-"initiator and member; print JSON on stdout, {\"results\": [{\"initiator\",\n"
-"\"member\", \"latency_ns\", \"read_mbps\", \"write_mbps\", \"copy_mbps\",\n"
-"\"triad_mbps\", ...}]}.  MB/s are 10^6 bytes per second, copy counting\n"
-"2 and triad 3 bytes per byte of the array, as STREAM.\n"
-"\n"
-"    -i, --initiators <nodes>  CPU nodes to measure from, as 0-1 or all\n"
-"                              (default: every node with CPUs)\n"
-"    -m, --members <ids>       members to measure, as 0,2 or 0-2 (default:\n"
-"                              all); with --no-module, NUMA nodes\n"
-"    -s, --size <size>         bytes of each array and of the latency\n"
-"                              chase (default: 4 x the last-level cache,\n"
-"                              at least 32M for the arrays and 16M for\n"
-"                              the chase; on slow memory smaller arrays,\n"
-"                              and a chase of at least 2 x the LLC)\n"
-"    -t, --time <seconds>      time budget of one cell (default: 5)\n"
-"    -T, --threads <n>         bandwidth threads, pinned to the\n"
-"                              initiator's CPUs (default: one per CPU)\n"
-"    -k, --kinds <list>        latency,read,write,copy,triad (default: all)\n"
-"        --isa <isa>           loops: auto, scalar, sse2 or avx2\n"
-"    -u, --human               a table, measured beside firmware figures\n"
-"    -p, --plot <file.svg>     also draw the matrices as SVG heatmaps\n"
-"        --apply               write each cell's latency and read bandwidth\n"
-"                              into the module (needs CAP_SYS_ADMIN), where\n"
-"                              nearest and interleave weights use them;\n"
-"                              refused when a latency is cache-bound\n"
-"        --no-module           plain NUMA nodes through libnuma instead\n"
-"                              of pool members, on any machine\n"
-"    -h, --help                show this help\n"
-"\n"
-"A progress line goes to stderr when it is a terminal.  Errors are one\n"
-"line on stderr and exit status 1.\n";
-
 struct bench_args {
 	const char *initiators;
 	unsigned int members[SCALEPOOL_MAX_MEMBERS];
@@ -80,20 +44,15 @@ struct bench_args {
 	bool no_module;
 };
 
-enum {
-	OPT_ISA = 256,
-	OPT_APPLY,
-	OPT_NO_MODULE,
-};
-
-static int parse_kinds(struct bench_args *a, const char *arg)
+static int opt_kinds(void *args, const char *arg)
 {
+	struct bench_args *a = args;
 	char *copy = strdup(arg), *tok, *save = NULL;
 	unsigned int k;
 	int rc = 0;
 
 	if (!copy)
-		return poolctl_cmd_error(CMD, ENOMEM, "cannot parse --kinds");
+		return poolctl_err(CMD, ENOMEM, "cannot parse --kinds");
 	a->kinds = 0;
 	for (tok = strtok_r(copy, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
@@ -101,168 +60,160 @@ static int parse_kinds(struct bench_args *a, const char *arg)
 			if (strcmp(tok, pool_bench_kind_name(k)) == 0)
 				break;
 		if (k > POOL_BENCH_TRIAD) {
-			rc = poolctl_cmd_error(CMD, EINVAL, "unknown kind '%s' "
+			rc = poolctl_err(CMD, EINVAL, "unknown kind '%s' "
 				"(latency, read, write, copy or triad)", tok);
 			break;
 		}
 		a->kinds |= k;
 	}
 	if (!rc && !a->kinds)
-		rc = poolctl_cmd_error(CMD, EINVAL, "no kinds in '%s'", arg);
+		rc = poolctl_err(CMD, EINVAL, "no kinds in '%s'", arg);
 	free(copy);
 	return rc;
 }
 
-static int parse_time(struct bench_args *a, const char *arg)
+static int opt_time(void *args, const char *arg)
 {
-	char *end;
-	double v;
+	struct bench_args *a = args;
 
-	errno = 0;
-	v = strtod(arg, &end);
-	if (end == arg || *end || errno || !isfinite(v) || v < 0 ||
-	    *arg == '-' || *arg == '+' || *arg == ' ')
-		return poolctl_cmd_error(CMD, EINVAL, "bad time '%s' (seconds)",
-					 arg);
-	if (v == 0)
-		return poolctl_cmd_error(CMD, EINVAL, "time must not be 0");
-	if (v > MAX_TIME)
-		return poolctl_cmd_error(CMD, ERANGE, "time '%s' is more than "
-					 "an hour per cell", arg);
-	a->time = v;
+	if (poolctl_parse_seconds(arg, &a->time))
+		return poolctl_err(CMD, EINVAL, "bad time '%s' (seconds)", arg);
+	if (a->time == 0)
+		return poolctl_err(CMD, EINVAL, "time must not be 0");
+	if (a->time > MAX_TIME)
+		return poolctl_err(CMD, ERANGE, "time '%s' is more than an "
+				   "hour per cell", arg);
 	return 0;
 }
 
-static int parse_opt(struct bench_args *a, int opt, char **argv)
+static int opt_members(void *args, const char *arg)
 {
-	unsigned int v;
-	int rc;
+	struct bench_args *a = args;
 
-	switch (opt) {
-	case 'i':
-		a->initiators = optarg;
-		return 0;
-	case 'm':
-		rc = poolctl_parse_list(optarg, true, SCALEPOOL_MAX_MEMBERS,
-					a->members, &a->nr_members);
-		if (rc == -EEXIST)
-			return poolctl_cmd_error(CMD, EINVAL, "member list "
-						 "'%s' repeats one", optarg);
-		if (rc)
-			return poolctl_cmd_error(CMD, -rc, "bad member list "
-						 "'%s'", optarg);
-		a->have_members = true;
-		return 0;
-	case 's':
-		rc = pool_parse_size(optarg, &a->size);
-		if (rc)
-			return poolctl_cmd_error(CMD, -rc, "bad size '%s'",
-						 optarg);
-		if (!a->size)
-			return poolctl_cmd_error(CMD, EINVAL,
-						 "size must not be 0");
-		if (a->size > SCALEPOOL_MAX_ALLOC_SIZE / 3)
-			return poolctl_cmd_error(CMD, EOVERFLOW, "size '%s' "
-						 "is too large", optarg);
-		return 0;
-	case 't':
-		return parse_time(a, optarg);
-	case 'T':
-		rc = poolctl_parse_uint(optarg, &v);
-		if (rc)
-			return poolctl_cmd_error(CMD, -rc, "bad number of "
-						 "threads '%s'", optarg);
-		if (!v)
-			return poolctl_cmd_error(CMD, EINVAL, "threads must "
-						 "not be 0");
-		if (v > POOL_BENCH_MAX_THREADS)
-			return poolctl_cmd_error(CMD, E2BIG, "more than %d "
-				"threads", POOL_BENCH_MAX_THREADS);
-		a->threads = v;
-		return 0;
-	case 'k':
-		return parse_kinds(a, optarg);
-	case OPT_ISA:
-		a->isa = pool_bench_isa_from_name(optarg);
-		if (a->isa < 0)
-			return poolctl_cmd_error(CMD, EINVAL, "unknown isa '%s' "
-				"(auto, scalar, sse2 or avx2)", optarg);
-		return 0;
-	case 'u':
-		a->human = true;
-		return 0;
-	case 'p':
-		a->plot = optarg;
-		return 0;
-	case OPT_NO_MODULE:
-		a->no_module = true;
-		return 0;
-	case OPT_APPLY:
-		a->apply = true;
-		return 0;
-	default:
-		return poolctl_option_error(CMD, opt, argv);
-	}
+	a->have_members = true;
+	return poolctl_parse_list_arg(CMD, "member", arg, true, a->members,
+				      &a->nr_members);
 }
+
+static int opt_size(void *args, const char *arg)
+{
+	struct bench_args *a = args;
+	int rc = pool_parse_size(arg, &a->size);
+
+	if (rc)
+		return poolctl_err(CMD, -rc, "bad size '%s'", arg);
+	if (!a->size)
+		return poolctl_err(CMD, EINVAL, "size must not be 0");
+	if (a->size > SCALEPOOL_MAX_ALLOC_SIZE / 3)
+		return poolctl_err(CMD, EOVERFLOW, "size '%s' is too large",
+				   arg);
+	return 0;
+}
+
+static int opt_threads(void *args, const char *arg)
+{
+	struct bench_args *a = args;
+	int rc = poolctl_parse_uint(arg, &a->threads);
+
+	if (rc)
+		return poolctl_err(CMD, -rc, "bad number of threads '%s'",
+				   arg);
+	if (!a->threads)
+		return poolctl_err(CMD, EINVAL, "threads must not be 0");
+	if (a->threads > POOL_BENCH_MAX_THREADS)
+		return poolctl_err(CMD, E2BIG, "more than %d threads",
+				   POOL_BENCH_MAX_THREADS);
+	return 0;
+}
+
+static int opt_isa(void *args, const char *arg)
+{
+	struct bench_args *a = args;
+
+	a->isa = pool_bench_isa_from_name(arg);
+	if (a->isa < 0)
+		return poolctl_err(CMD, EINVAL, "unknown isa '%s' (auto, "
+				   "scalar, sse2 or avx2)", arg);
+	return 0;
+}
+
+#define ARG(field) offsetof(struct bench_args, field)
+
+static const struct poolctl_option bench_options[] = {
+	POOLCTL_OPT_STRING('i', "initiators", "<nodes>", ARG(initiators),
+		"CPU nodes to measure from, as 0-1 or all\n"
+		"(default: every node with CPUs)"),
+	POOLCTL_OPT_CALLBACK('m', "members", "<ids>", opt_members,
+		"members to measure, as 0,2 or 0-2 (default:\n"
+		"all); with --no-module, NUMA nodes"),
+	POOLCTL_OPT_CALLBACK('s', "size", "<size>", opt_size,
+		"bytes of each array and of the latency\n"
+		"chase (default: 4 x the last-level cache,\n"
+		"at least 32M for the arrays and 16M for\n"
+		"the chase; on slow memory smaller arrays,\n"
+		"and a chase of at least 2 x the LLC)"),
+	POOLCTL_OPT_CALLBACK('t', "time", "<seconds>", opt_time,
+		"time budget of one cell (default: 5)"),
+	POOLCTL_OPT_CALLBACK('T', "threads", "<n>", opt_threads,
+		"bandwidth threads, pinned to the\n"
+		"initiator's CPUs (default: one per CPU)"),
+	POOLCTL_OPT_CALLBACK('k', "kinds", "<list>", opt_kinds,
+		"latency,read,write,copy,triad (default: all)"),
+	POOLCTL_OPT_CALLBACK(0, "isa", "<isa>", opt_isa,
+		"loops: auto, scalar, sse2 or avx2"),
+	POOLCTL_OPT_FLAG('u', "human", ARG(human),
+		"a table, measured beside firmware figures"),
+	POOLCTL_OPT_STRING('p', "plot", "<file.svg>", ARG(plot),
+		"also draw the matrices as SVG heatmaps"),
+	POOLCTL_OPT_FLAG(0, "apply", ARG(apply),
+		"write each cell's latency and read bandwidth\n"
+		"into the module (needs CAP_SYS_ADMIN), where\n"
+		"nearest and interleave weights use them;\n"
+		"refused when a latency is cache-bound"),
+	POOLCTL_OPT_FLAG(0, "no-module", ARG(no_module),
+		"plain NUMA nodes through libnuma instead\n"
+		"of pool members, on any machine"),
+	POOLCTL_OPT_END,
+};
+
+const struct poolctl_usage usage_bench = {
+	.cmd = CMD,
+	.text =
+"usage: poolctl bench [<options>]\n"
+"\n"
+"Measure the idle latency and the read, write, copy and triad bandwidth\n"
+"of pool members from the CPUs of initiator nodes, one cell per\n"
+"initiator and member; print JSON on stdout, {\"results\": [{\"initiator\",\n"
+"\"member\", \"latency_ns\", \"read_mbps\", \"write_mbps\", \"copy_mbps\",\n"
+"\"triad_mbps\", ...}]}.  MB/s are 10^6 bytes per second, copy counting\n"
+"2 and triad 3 bytes per byte of the array, as STREAM.\n",
+	.options = bench_options,
+	.epilogue =
+"A progress line goes to stderr when it is a terminal.  Errors are one\n"
+"line on stderr and exit status 1.\n",
+};
 
 static int parse_options(struct bench_args *a, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "initiators", required_argument, NULL, 'i' },
-		{ "members", required_argument, NULL, 'm' },
-		{ "size", required_argument, NULL, 's' },
-		{ "time", required_argument, NULL, 't' },
-		{ "threads", required_argument, NULL, 'T' },
-		{ "kinds", required_argument, NULL, 'k' },
-		{ "isa", required_argument, NULL, OPT_ISA },
-		{ "human", no_argument, NULL, 'u' },
-		{ "plot", required_argument, NULL, 'p' },
-		{ "no-module", no_argument, NULL, OPT_NO_MODULE },
-		{ "apply", no_argument, NULL, OPT_APPLY },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int opt, rc;
+	int rc = poolctl_parse_options(&usage_bench, a, argc, argv);
 
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:i:m:s:t:T:k:up:h", longopts,
-				  NULL)) != -1) {
-		if (opt == 'h') {
-			fputs(usage_bench, stdout);
-			return -1;
-		}
-		rc = parse_opt(a, opt, argv);
-		if (rc)
-			return rc;
-	}
+	if (rc >= 0)
+		return rc ? rc : -1;		/* -1: --help */
 	if (optind < argc)
-		return poolctl_cmd_error(CMD, EINVAL, "unexpected argument "
-					 "'%s'", argv[optind]);
+		return poolctl_err(CMD, EINVAL, "unexpected argument "
+				   "'%s'", argv[optind]);
 	if (a->apply && a->no_module)
-		return poolctl_cmd_error(CMD, EINVAL, "--apply needs the "
-					 "module, not --no-module");
+		return poolctl_err(CMD, EINVAL, "--apply needs the "
+				   "module, not --no-module");
 	if (a->apply && (a->kinds & (POOL_BENCH_LATENCY | POOL_BENCH_READ)) !=
 	    (POOL_BENCH_LATENCY | POOL_BENCH_READ))
-		return poolctl_cmd_error(CMD, EINVAL, "--apply needs the "
-					 "latency and read kinds");
+		return poolctl_err(CMD, EINVAL, "--apply needs the "
+				   "latency and read kinds");
 	if (a->plot && strlen(a->plot) > 4 &&
 	    strcasecmp(a->plot + strlen(a->plot) - 4, ".png") == 0)
-		return poolctl_cmd_error(CMD, EOPNOTSUPP, "cannot write PNG "
-					 "'%s': only SVG", a->plot);
+		return poolctl_err(CMD, EOPNOTSUPP, "cannot write PNG "
+				   "'%s': only SVG", a->plot);
 	return 0;
-}
-
-static bool node_has_cpus(int node)
-{
-	struct bitmask *cpus = numa_allocate_cpumask();
-	bool has;
-
-	if (!cpus)
-		return false;
-	has = node <= numa_max_node() && !numa_node_to_cpus(node, cpus) &&
-	      numa_bitmask_weight(cpus) > 0;
-	numa_free_cpumask(cpus);
-	return has;
 }
 
 static bool node_has_memory(int node)
@@ -282,11 +233,11 @@ static int get_initiators(const struct bench_args *a, int *out, int max,
 	int node, n = 0;
 
 	if (a->initiators) {
-		mask = numa_parse_nodestring(a->initiators);
+		mask = poolctl_parse_nodes(a->initiators);
 		if (!mask || !numa_bitmask_weight(mask)) {
 			if (mask)
 				numa_bitmask_free(mask);
-			return poolctl_cmd_error(CMD, EINVAL, "bad initiator "
+			return poolctl_err(CMD, EINVAL, "bad initiator "
 				"list '%s' (or a node that does not exist)",
 				a->initiators);
 		}
@@ -294,11 +245,11 @@ static int get_initiators(const struct bench_args *a, int *out, int max,
 	for (node = 0; node <= numa_max_node(); node++) {
 		if (mask && !numa_bitmask_isbitset(mask, (unsigned int)node))
 			continue;
-		if (!node_has_cpus(node)) {
+		if (!poolctl_node_has_cpus(node)) {
 			if (!mask)
 				continue;
 			numa_bitmask_free(mask);
-			return poolctl_cmd_error(CMD, EINVAL, "initiator %d is "
+			return poolctl_err(CMD, EINVAL, "initiator %d is "
 				"not a node with CPUs", node);
 		}
 		if (n < max)
@@ -307,7 +258,7 @@ static int get_initiators(const struct bench_args *a, int *out, int max,
 	if (mask)
 		numa_bitmask_free(mask);
 	if (!n)
-		return poolctl_cmd_error(CMD, ENODEV, "no node with CPUs");
+		return poolctl_err(CMD, ENODEV, "no node with CPUs");
 	*nr = n;
 	return 0;
 }
@@ -332,7 +283,7 @@ static int get_targets(const struct bench_args *a, struct pool_ctx *ctx,
 			for (i = 0; i < a->nr_members; i++) {
 				node = (int)a->members[i];
 				if (!node_has_memory(node))
-					return poolctl_cmd_error(CMD, ENOENT,
+					return poolctl_err(CMD, ENOENT,
 						"no NUMA node %d with memory",
 						node);
 				t[n++] = (struct target){ NULL, node, node,
@@ -349,7 +300,7 @@ static int get_targets(const struct bench_args *a, struct pool_ctx *ctx,
 		for (i = 0; i < a->nr_members; i++) {
 			m = pool_member_get_by_id(ctx, a->members[i]);
 			if (!m)
-				return poolctl_cmd_error(CMD, ENOENT, "no "
+				return poolctl_err(CMD, ENOENT, "no "
 					"member %u", a->members[i]);
 			t[n++] = (struct target){ m, (int)a->members[i],
 				pool_member_get_node(m),
@@ -366,7 +317,7 @@ static int get_targets(const struct bench_args *a, struct pool_ctx *ctx,
 		}
 	}
 	if (!n)
-		return poolctl_cmd_error(CMD, ENOENT, "nothing to measure");
+		return poolctl_err(CMD, ENOENT, "nothing to measure");
 	*nr = n;
 	return 0;
 }
@@ -434,7 +385,7 @@ static int check_applicable(const struct bench_matrix *mx)
 			continue;
 		pool_format_size(c->res.latency_size, size, sizeof(size));
 		pool_format_size(c->res.llc_size, llc, sizeof(llc));
-		return poolctl_cmd_error(CMD, EINVAL, "will not apply: the "
+		return poolctl_err(CMD, EINVAL, "will not apply: the "
 			"latency of member %d from node %d is cache-bound "
 			"(a %s chase, under the %s last-level cache); "
 			"nothing written, measure without --size or with a "
@@ -461,17 +412,17 @@ static int apply(struct pool_ctx *ctx, const struct bench_matrix *mx)
 		c = &mx->cells[i];
 		m = pool_member_get_by_id(ctx, (unsigned int)c->member);
 		if (!m)
-			return poolctl_cmd_error(CMD, ENOENT, "member %d went "
-						 "away", c->member);
+			return poolctl_err(CMD, ENOENT, "member %d went "
+					   "away", c->member);
 		rc = pool_member_set_measured(m, c->initiator,
 			whole(c->res.figures[0].value),
 			whole(c->res.figures[1].value));
 		if (rc == -ENOENT)
-			return poolctl_cmd_error(CMD, ENOENT, "member %d takes "
+			return poolctl_err(CMD, ENOENT, "member %d takes "
 				"no measured figures (a module without them, "
 				"or the member went away)", c->member);
 		if (rc)
-			return poolctl_cmd_error(CMD, -rc, "cannot apply the "
+			return poolctl_err(CMD, -rc, "cannot apply the "
 				"figures of member %d from node %d",
 				c->member, c->initiator);
 	}
@@ -506,7 +457,7 @@ static int measure(const struct bench_args *a, struct target *t, int nr_tg,
 
 	mx->cells = calloc((size_t)nr_tg * nr_i, sizeof(*mx->cells));
 	if (!mx->cells)
-		return poolctl_cmd_error(CMD, ENOMEM, "cannot measure");
+		return poolctl_err(CMD, ENOMEM, "cannot measure");
 	prog.nr_cells = nr_tg * nr_i;
 	for (i = 0; i < nr_i && !rc; i++) {
 		for (j = 0; j < nr_tg && !rc; j++) {
@@ -535,7 +486,7 @@ static int measure(const struct bench_args *a, struct target *t, int nr_tg,
 				rc = pool_bench_node(t[j].node, inits[i],
 						     &opts, &c->res);
 			if (rc)
-				rc = poolctl_cmd_error(CMD, -rc, "cannot "
+				rc = poolctl_err(CMD, -rc, "cannot "
 					"measure %s %d from node %d",
 					t[j].m ? "member" : "node", t[j].id,
 					inits[i]);
@@ -554,14 +505,155 @@ static int write_plot(const struct bench_matrix *mx, const char *path)
 	int rc;
 
 	if (!f)
-		return poolctl_cmd_error(CMD, errno, "cannot create '%s'",
-					 path);
+		return poolctl_err(CMD, errno, "cannot create '%s'",
+				   path);
 	rc = poolctl_bench_plot(mx, f);
 	if (fclose(f) && !rc)
 		rc = -errno;
 	if (rc)
-		return poolctl_cmd_error(CMD, -rc, "cannot write '%s'", path);
+		return poolctl_err(CMD, -rc, "cannot write '%s'", path);
 	return 0;
+}
+
+/* ---- output: the JSON (json.c), or its keys as a table */
+
+static struct json_object *key(struct json_object *obj, const char *k)
+{
+	struct json_object *v = NULL;
+
+	json_object_object_get_ex(obj, k, &v);
+	return v;
+}
+
+/* Did the time run out within the first repetition of @kind? */
+static bool partial(struct json_object *cell, const char *kind)
+{
+	return json_object_get_boolean(key(key(key(cell, "detail"), kind),
+					   "partial"));
+}
+
+/* "95.3", "18000", with "*" when partial; "-" when not measured. */
+static void fmt_figure(struct json_object *cell, const char *k,
+		       const char *kind, char *buf)
+{
+	struct json_object *v = key(cell, k);
+	double d = json_object_get_double(v);
+
+	if (!v) {
+		strcpy(buf, "-");
+		return;
+	}
+	snprintf(buf, POOLCTL_CELL_MAX, "%.*f%s", d < 100 ? 1 : 0, d,
+		 partial(cell, kind) ? "*" : "");
+}
+
+static void fmt_latency(struct json_object *c, char *buf)
+{
+	fmt_figure(c, "latency_ns", "latency", buf);
+}
+
+static void fmt_read(struct json_object *c, char *buf)
+{
+	fmt_figure(c, "read_mbps", "read", buf);
+}
+
+static void fmt_write(struct json_object *c, char *buf)
+{
+	fmt_figure(c, "write_mbps", "write", buf);
+}
+
+static void fmt_copy(struct json_object *c, char *buf)
+{
+	fmt_figure(c, "copy_mbps", "copy", buf);
+}
+
+static void fmt_triad(struct json_object *c, char *buf)
+{
+	fmt_figure(c, "triad_mbps", "triad", buf);
+}
+
+/* A buffer's size, or "-" when it was not used. */
+static void fmt_size(struct json_object *v, char *buf)
+{
+	if (json_object_get_uint64(v))
+		poolctl_cell_size(v, buf);
+	else
+		strcpy(buf, "-");
+}
+
+static void fmt_notes(struct json_object *c, char *buf)
+{
+	snprintf(buf, POOLCTL_CELL_MAX, "%s%s%s",
+		 json_object_get_boolean(key(c, "cache_bound")) ?
+		 "cache-bound " : "",
+		 json_object_get_boolean(key(c, "shrunk")) ? "shrunk " : "",
+		 json_object_get_string(key(c, "isa")));
+}
+
+static const struct poolctl_column bench_columns[] = {
+	{ "INITIATOR", "initiator", true, NULL },
+	{ "MEMBER", "member", true, NULL },
+	{ "MEMORY", "memory", false, NULL },
+	{ "CHASE", "latency_size", true, fmt_size },
+	{ "LAT ns", NULL, true, fmt_latency },
+	{ "FW LAT", "fw_latency_ns", true, NULL },
+	{ "SIZE", "size", true, fmt_size },
+	{ "READ MB/s", NULL, true, fmt_read },
+	{ "FW READ", "fw_read_mbps", true, NULL },
+	{ "WRITE", NULL, true, fmt_write },
+	{ "COPY", NULL, true, fmt_copy },
+	{ "TRIAD", NULL, true, fmt_triad },
+	{ "NOTES", NULL, false, fmt_notes },
+};
+
+#define NR_COLUMNS ARRAY_SIZE(bench_columns)
+
+static bool any_partial(struct json_object *results)
+{
+	size_t i, k;
+
+	for (i = 0; i < json_object_array_length(results); i++)
+		for (k = 0; k < POOL_BENCH_NR_KINDS; k++)
+			if (partial(json_object_array_get_idx(results, i),
+				    pool_bench_kind_name(1U << k)))
+				return true;
+	return false;
+}
+
+static int print_human(struct json_object *root, bool no_module, FILE *f)
+{
+	struct poolctl_column cols[NR_COLUMNS];
+	struct json_object *results = key(root, "results");
+	int rc;
+
+	memcpy(cols, bench_columns, sizeof(cols));
+	if (no_module)
+		cols[1].title = "NODE";
+	rc = poolctl_print_rows(f, results, cols, NR_COLUMNS);
+	if (rc)
+		return poolctl_err(CMD, -rc, "cannot print");
+	fputs("\nMB/s = 10^6 bytes/s (copy counts 2, triad 3 bytes per array "
+	      "byte); FW: the firmware's\nfigures, for the nearest "
+	      "initiators only; CHASE: the latency's buffer, SIZE:\neach "
+	      "bandwidth array's; cache-bound: a buffer smaller than the "
+	      "last-level cache\n(--apply refuses a cache-bound latency); "
+	      "shrunk: smaller arrays on slow memory.\n", f);
+	if (any_partial(results))
+		fputs("*: the time ran out within the first repetition.\n", f);
+	return 0;
+}
+
+static int print_matrix(const struct bench_matrix *mx, bool human, FILE *f)
+{
+	bool ok = true;
+	struct json_object *root = poolctl_json_bench(mx, &ok);
+	int rc;
+
+	if (!human || !ok)
+		return poolctl_print_json(CMD, root, ok, f);
+	rc = print_human(root, mx->no_module, f);
+	json_object_put(root);
+	return rc;
 }
 
 int cmd_bench(int argc, char **argv, struct pool_ctx **ctx)
@@ -576,16 +668,16 @@ int cmd_bench(int argc, char **argv, struct pool_ctx **ctx)
 	if (rc)
 		return rc < 0 ? 0 : rc;		/* -1: --help */
 	if (numa_available() < 0)
-		return poolctl_cmd_error(CMD, EOPNOTSUPP, "this kernel has no "
-					 "NUMA support");
+		return poolctl_err(CMD, EOPNOTSUPP, "this kernel has no "
+				   "NUMA support");
 	rc = get_initiators(&a, inits, (int)ARRAY_SIZE(inits), &nr_i);
 	if (rc)
 		return rc;
 	if (a.apply && !has_cap_sys_admin())
-		return poolctl_cmd_error(CMD, EPERM, "--apply needs "
-					 "CAP_SYS_ADMIN");
+		return poolctl_err(CMD, EPERM, "--apply needs "
+				   "CAP_SYS_ADMIN");
 	if (!a.no_module) {
-		rc = poolctl_open_cmd(CMD, ctx);
+		rc = poolctl_open(CMD, ctx);
 		if (rc)
 			return rc;
 	}
@@ -602,218 +694,7 @@ int cmd_bench(int argc, char **argv, struct pool_ctx **ctx)
 		rc = apply(*ctx, &mx);
 	mx.applied = !rc && a.apply;
 	if (!rc)
-		rc = a.human ? poolctl_bench_human(&mx, stdout) :
-			       poolctl_bench_json(&mx, stdout);
+		rc = print_matrix(&mx, a.human, stdout);
 	free(mx.cells);
 	return rc;
-}
-
-/* ---- output */
-
-static const char *const json_keys[POOL_BENCH_NR_KINDS] = {
-	"latency_ns", "read_mbps", "write_mbps", "copy_mbps", "triad_mbps",
-};
-
-/* A figure with one decimal, or null when not measured. */
-static struct json_object *figure_json(const struct pool_bench_result *r,
-				       int i, bool *ok)
-{
-	struct json_object *j;
-	char text[64];
-
-	if (!(r->kinds & (1U << i)) || !r->figures[i].value)
-		return NULL;
-	snprintf(text, sizeof(text), "%.1f", r->figures[i].value);
-	j = json_object_new_double_s(r->figures[i].value, text);
-	if (!j)
-		*ok = false;
-	return j;
-}
-
-static struct json_object *detail_json(const struct pool_bench_result *r,
-				       bool *ok)
-{
-	struct json_object *d = json_object_new_object(), *k;
-	const struct pool_bench_figure *f;
-	char text[64];
-	int i;
-
-	if (!d) {
-		*ok = false;
-		return NULL;
-	}
-	for (i = 0; i < POOL_BENCH_NR_KINDS; i++) {
-		if (!(r->kinds & (1U << i)))
-			continue;
-		f = &r->figures[i];
-		k = json_object_new_object();
-		if (!k) {
-			*ok = false;
-			break;
-		}
-		snprintf(text, sizeof(text), "%.1f", f->min);
-		pj_add(k, "min", json_object_new_double_s(f->min, text), ok);
-		snprintf(text, sizeof(text), "%.1f", f->max);
-		pj_add(k, "max", json_object_new_double_s(f->max, text), ok);
-		pj_add(k, "repetitions", pj_u64(f->repetitions, ok), ok);
-		pj_add(k, "partial", json_object_new_boolean(f->partial), ok);
-		pj_add(k, i ? "bytes" : "loads", pj_u64(f->bytes, ok), ok);
-		pj_add(k, "cache_bound",
-		       json_object_new_boolean(f->cache_bound), ok);
-		snprintf(text, sizeof(text), "%.3f", f->seconds);
-		pj_add(k, "seconds", json_object_new_double_s(f->seconds, text),
-		       ok);
-		pj_add(d, pool_bench_kind_name(1U << i), k, ok);
-	}
-	return d;
-}
-
-static struct json_object *cell_json(const struct bench_cell *c, bool *ok)
-{
-	const struct pool_bench_result *r = &c->res;
-	struct json_object *o = json_object_new_object();
-	char text[64];
-	int i;
-
-	if (!o) {
-		*ok = false;
-		return NULL;
-	}
-	pj_add(o, "initiator", pj_int(c->initiator, ok), ok);
-	pj_add(o, "member", pj_int(c->member, ok), ok);
-	pj_add(o, "node", pj_int(c->node, ok), ok);
-	pj_add(o, "memory", pj_str(c->memory, ok), ok);
-	for (i = 0; i < POOL_BENCH_NR_KINDS; i++)
-		pj_add(o, json_keys[i], figure_json(r, i, ok), ok);
-	pj_add(o, "fw_latency_ns", c->fw_latency_ns < 0 ? NULL :
-	       pj_int(c->fw_latency_ns, ok), ok);
-	pj_add(o, "fw_read_mbps", c->fw_read_mbps < 0 ? NULL :
-	       pj_int(c->fw_read_mbps, ok), ok);
-	pj_add(o, "size", pj_u64(r->size, ok), ok);
-	pj_add(o, "shrunk", json_object_new_boolean(r->shrunk), ok);
-	snprintf(text, sizeof(text), "%.1f", r->probe_mbps);
-	pj_add(o, "probe_mbps", json_object_new_double_s(r->probe_mbps, text),
-	       ok);
-	pj_add(o, "llc_size", pj_u64(r->llc_size, ok), ok);
-	pj_add(o, "cache_bound", json_object_new_boolean(r->cache_bound), ok);
-	pj_add(o, "threads", pj_u64(r->threads, ok), ok);
-	pj_add(o, "isa", pj_str(pool_bench_isa_name(r->isa), ok), ok);
-	pj_add(o, "lines", pj_u64(r->lines, ok), ok);
-	pj_add(o, "latency_size", pj_u64(r->latency_size, ok), ok);
-	pj_add(o, "detail", detail_json(r, ok), ok);
-	return o;
-}
-
-int poolctl_bench_json(const struct bench_matrix *mx, FILE *f)
-{
-	struct json_object *root = json_object_new_object();
-	struct json_object *results = json_object_new_array();
-	char text[32];
-	bool ok = root && results;
-	int i;
-
-	for (i = 0; ok && i < mx->nr_cells; i++)
-		pj_append(results, cell_json(&mx->cells[i], &ok), &ok);
-	if (root) {
-		pj_add(root, "source", pj_str(mx->no_module ? "numa" : "pool",
-					      &ok), &ok);
-		snprintf(text, sizeof(text), "%.3f", mx->time);
-		pj_add(root, "time_s", json_object_new_double_s(mx->time, text),
-		       &ok);
-		pj_add(root, "applied", json_object_new_boolean(mx->applied),
-		       &ok);
-		pj_add(root, "results", results, &ok);
-	} else {
-		json_object_put(results);
-	}
-	return poolctl_print_json(CMD, root, ok, f);
-}
-
-static void fmt_figure(char *buf, const struct pool_bench_result *r, int i)
-{
-	const struct pool_bench_figure *f = &r->figures[i];
-
-	if (!(r->kinds & (1U << i)) || !f->value) {
-		snprintf(buf, POOLCTL_CELL_MAX, "-");
-		return;
-	}
-	snprintf(buf, POOLCTL_CELL_MAX, "%.*f%s", f->value < 100 ? 1 : 0,
-		 f->value, f->partial ? "*" : "");
-}
-
-static void fmt_fw(char *buf, long long v)
-{
-	if (v < 0)
-		snprintf(buf, POOLCTL_CELL_MAX, "-");
-	else
-		snprintf(buf, POOLCTL_CELL_MAX, "%lld", v);
-}
-
-/* A buffer's size, or "-" when it was not used. */
-static void fmt_size(char *buf, unsigned long long bytes)
-{
-	if (!bytes)
-		snprintf(buf, POOLCTL_CELL_MAX, "-");
-	else
-		pool_format_size(bytes, buf, POOLCTL_CELL_MAX);
-}
-
-#define HUMAN_COLS 13
-
-int poolctl_bench_human(const struct bench_matrix *mx, FILE *f)
-{
-	const char *titles[HUMAN_COLS] = {
-		"INITIATOR", "MEMBER", "MEMORY", "CHASE", "LAT ns", "FW LAT",
-		"SIZE", "READ MB/s", "FW READ", "WRITE", "COPY", "TRIAD",
-		"NOTES",
-	};
-	static const bool right[HUMAN_COLS] = {
-		true, true, false, true, true, true, true, true, true, true,
-		true, true, false,
-	};
-	char (*cells)[POOLCTL_CELL_MAX];
-	bool partial = false;
-	int i;
-
-	cells = calloc((size_t)mx->nr_cells * HUMAN_COLS, sizeof(*cells));
-	if (!cells)
-		return poolctl_cmd_error(CMD, ENOMEM, "cannot print");
-	if (mx->no_module)
-		titles[1] = "NODE";
-	for (i = 0; i < mx->nr_cells; i++) {
-		const struct bench_cell *c = &mx->cells[i];
-		const struct pool_bench_result *r = &c->res;
-		char (*row)[POOLCTL_CELL_MAX] = &cells[i * HUMAN_COLS];
-		int k;
-
-		snprintf(row[0], POOLCTL_CELL_MAX, "%d", c->initiator);
-		snprintf(row[1], POOLCTL_CELL_MAX, "%d", c->member);
-		snprintf(row[2], POOLCTL_CELL_MAX, "%s", c->memory);
-		fmt_size(row[3], r->latency_size);
-		fmt_figure(row[4], r, 0);
-		fmt_fw(row[5], c->fw_latency_ns);
-		fmt_size(row[6], r->size);
-		fmt_figure(row[7], r, 1);
-		fmt_fw(row[8], c->fw_read_mbps);
-		fmt_figure(row[9], r, 2);
-		fmt_figure(row[10], r, 3);
-		fmt_figure(row[11], r, 4);
-		snprintf(row[12], POOLCTL_CELL_MAX, "%s%s%s",
-			 r->cache_bound ? "cache-bound " : "",
-			 r->shrunk ? "shrunk " : "",
-			 pool_bench_isa_name(r->isa));
-		for (k = 0; k < POOL_BENCH_NR_KINDS; k++)
-			partial |= r->figures[k].partial;
-	}
-	poolctl_print_table(f, HUMAN_COLS, titles, right, cells, mx->nr_cells);
-	fputs("\nMB/s = 10^6 bytes/s (copy counts 2, triad 3 bytes per array "
-	      "byte); FW: the firmware's\nfigures, for the nearest "
-	      "initiators only; CHASE: the latency's buffer, SIZE:\neach "
-	      "bandwidth array's; cache-bound: a buffer smaller than the "
-	      "last-level cache\n(--apply refuses a cache-bound latency); "
-	      "shrunk: smaller arrays on slow memory.\n", f);
-	if (partial)
-		fputs("*: the time ran out within the first repetition.\n", f);
-	free(cells);
-	return 0;
 }

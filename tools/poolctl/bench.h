@@ -32,8 +32,9 @@ struct bench_matrix {
 	struct bench_cell *cells;	/* initiator-major */
 };
 
-int poolctl_bench_json(const struct bench_matrix *mx, FILE *f);
-int poolctl_bench_human(const struct bench_matrix *mx, FILE *f);
+/* The matrix's JSON (json.c). */
+struct json_object *poolctl_json_bench(const struct bench_matrix *mx,
+				       bool *ok);
 /* Heatmaps of every measured kind as SVG; 0 or a negative errno. */
 int poolctl_bench_plot(const struct bench_matrix *mx, FILE *f);
 

@@ -1,70 +1,186 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * poolctl: helpers of the commands that report errors in one line
- * (alloc, stat, limit): messages, option errors, lists, JSON, tables.
+ * poolctl: what the commands share: errors, opening the pool, libpool's
+ * and libnuma's messages, number and list parsing, JSON, tables.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
+#include <linux/scalepool.h>
+#include <numa.h>
+#include <libpool.h>
 
 #include "poolctl.h"
 
-int poolctl_cmd_error(const char *cmd, int err, const char *fmt, ...)
+static void vreport(const char *cmd, int err, const char *fmt, va_list args)
+{
+	fprintf(stderr, "poolctl%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+	vfprintf(stderr, fmt, args);
+	if (err)
+		fprintf(stderr, ": %s", strerror(err));
+	fputc('\n', stderr);
+}
+
+int poolctl_err(const char *cmd, int err, const char *fmt, ...)
 {
 	va_list args;
 
-	fprintf(stderr, "poolctl %s: ", cmd);
 	va_start(args, fmt);
-	vfprintf(stderr, fmt, args);
+	vreport(cmd, err, fmt, args);
 	va_end(args);
-	fprintf(stderr, ": %s\n", strerror(err));
 	return 1;
 }
 
-int poolctl_option_error(const char *cmd, int opt, char **argv)
+int poolctl_usage_err(const struct poolctl_usage *u, const char *fmt, ...)
 {
-	const char *arg = argv[optind - 1];
+	va_list args;
 
-	if (opt == ':')
-		return poolctl_cmd_error(cmd, EINVAL,
-					 "option '%s' needs a value", arg);
-	if (optopt && strncmp(arg, "--", 2) != 0)
-		return poolctl_cmd_error(cmd, EINVAL, "unknown option '-%c'",
-					 optopt);
-	return poolctl_cmd_error(cmd, EINVAL, "unknown option '%s'", arg);
+	va_start(args, fmt);
+	vreport(u->cmd, 0, fmt, args);
+	va_end(args);
+	fputc('\n', stderr);
+	poolctl_print_usage(u, stderr);
+	return 1;
 }
 
-int poolctl_parse_view_opts(int argc, char **argv, const char *cmd,
-			    const char *usage, bool *human)
-{
-	static const struct option longopts[] = {
-		{ "human", no_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int opt;
+/*
+ * libpool's errors are @cmd's: "poolctl <cmd>: <message>", one line, no
+ * errno text (the message names the cause).
+ */
+static unsigned int nr_logged;
 
-	*human = false;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:uh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'u':
-			*human = true;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		default:
-			return poolctl_option_error(cmd, opt, argv);
-		}
+static void log_error(struct pool_ctx *ctx, int priority, const char *file,
+		      int line, const char *fn, const char *format,
+		      va_list args)
+{
+	char msg[512];
+	size_t n;
+
+	if (priority > LOG_ERR) {	/* LIBPOOL_LOG=info or debug */
+		fprintf(stderr, "libpool: %s: ", fn);
+		vfprintf(stderr, format, args);
+		return;
 	}
-	return -1;
+	vsnprintf(msg, sizeof(msg), format, args);
+	n = strlen(msg);
+	if (n && msg[n - 1] == '\n')
+		msg[n - 1] = '\0';
+	poolctl_err(pool_get_userdata(ctx), 0, "%s", msg);
+	nr_logged++;
+}
+
+int poolctl_failed(const char *cmd, int err, const char *fmt, ...)
+{
+	va_list args;
+
+	if (nr_logged)
+		return 1;
+	va_start(args, fmt);
+	vreport(cmd, err, fmt, args);
+	va_end(args);
+	return 1;
+}
+
+int poolctl_open(const char *cmd, struct pool_ctx **ctx)
+{
+	int rc;
+
+	if (*ctx)
+		return 0;
+	rc = pool_new(ctx);
+	if (!rc) {
+		pool_set_userdata(*ctx, (void *)cmd);
+		pool_set_log_fn(*ctx, log_error);
+		return 0;
+	}
+	*ctx = NULL;
+	switch (rc) {
+	case -ENODEV:
+		if (access("/sys/module/scalepool", F_OK) != 0)
+			return poolctl_err(cmd, -rc, "scalepool module not "
+					   "loaded (no /dev/scalepool)");
+		return poolctl_err(cmd, -rc, "no /dev/scalepool (the module "
+				   "is loaded: is the device node missing?)");
+	case -EACCES:
+	case -EPERM:
+		return poolctl_err(cmd, -rc, "cannot open /dev/scalepool "
+				   "(needs root or a group granted access)");
+	case -EPROTO:
+		return poolctl_err(cmd, -rc, "the scalepool module's ABI is "
+				   "not version %d, the one this libpool "
+				   "speaks", SCALEPOOL_ABI_VERSION);
+	default:
+		return poolctl_err(cmd, -rc, "cannot open the pool");
+	}
+}
+
+const struct poolctl_option poolctl_view_options[] = {
+	POOLCTL_OPT_FLAG('u', "human", offsetof(struct poolctl_view_args,
+						human),
+			 "aligned tables, sizes in KiB/MiB/GiB"),
+	POOLCTL_OPT_END,
+};
+
+/*
+ * Not knowing (no memory for the mask) is not "no CPUs": let the kernel
+ * (alloc) or the pinning of the threads (bench) judge.
+ */
+bool poolctl_node_has_cpus(int node)
+{
+	struct bitmask *cpus = numa_allocate_cpumask();
+	bool has;
+
+	if (!cpus)
+		return true;
+	has = node <= numa_max_node() && !numa_node_to_cpus(node, cpus) &&
+	      numa_bitmask_weight(cpus) > 0;
+	numa_free_cpumask(cpus);
+	return has;
+}
+
+static bool numa_quiet;
+
+/*
+ * libnuma's warnings, as its own numa_warn() gives them (each kind
+ * once), except while poolctl parses a node list: it says itself what
+ * is wrong with one, in its one line.
+ */
+void numa_warn(int num, char *fmt, ...)
+{
+	static unsigned int warned;
+	int saved = errno;
+	va_list args;
+
+	if (numa_quiet || (num >= 0 && num < 32 && (warned & (1U << num))))
+		return;
+	if (num >= 0 && num < 32)
+		warned |= 1U << num;
+	va_start(args, fmt);
+	fputs("libnuma: Warning: ", stderr);
+	vfprintf(stderr, fmt, args);
+	fputc('\n', stderr);
+	va_end(args);
+	errno = saved;
+}
+
+struct bitmask *poolctl_parse_nodes(const char *s)
+{
+	struct bitmask *mask;
+
+	numa_quiet = true;
+	mask = numa_parse_nodestring(s);
+	numa_quiet = false;
+	return mask;
 }
 
 /* A decimal unsigned int, nothing else. */
@@ -133,77 +249,6 @@ int poolctl_parse_list(const char *s, bool ranges, unsigned int max,
 	return 0;
 }
 
-void pj_add(struct json_object *obj, const char *key,
-	    struct json_object *val, bool *ok)
-{
-	if (json_object_object_add(obj, key, val)) {
-		json_object_put(val);
-		*ok = false;
-	}
-}
-
-void pj_append(struct json_object *arr, struct json_object *val, bool *ok)
-{
-	if (!val || json_object_array_add(arr, val)) {
-		json_object_put(val);
-		*ok = false;
-	}
-}
-
-struct json_object *pj_u64(unsigned long long v, bool *ok)
-{
-	struct json_object *j = json_object_new_uint64(v);
-
-	if (!j)
-		*ok = false;
-	return j;
-}
-
-struct json_object *pj_int(long long v, bool *ok)
-{
-	struct json_object *j = json_object_new_int64(v);
-
-	if (!j)
-		*ok = false;
-	return j;
-}
-
-struct json_object *pj_bool(bool v, bool *ok)
-{
-	struct json_object *j = json_object_new_boolean(v);
-
-	if (!j)
-		*ok = false;
-	return j;
-}
-
-struct json_object *pj_str(const char *s, bool *ok)
-{
-	struct json_object *j;
-
-	if (!s)
-		return NULL;
-	j = json_object_new_string(s);
-	if (!j)
-		*ok = false;
-	return j;
-}
-
-int poolctl_print_json(const char *cmd, struct json_object *root, bool ok,
-		       FILE *f)
-{
-	const int flags = JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-			  JSON_C_TO_STRING_NOSLASHESCAPE;
-
-	if (ok && root)
-		fprintf(f, "%s\n", json_object_to_json_string_ext(root, flags));
-	json_object_put(root);
-	if (!ok || !root)
-		return poolctl_cmd_error(cmd, ENOMEM,
-					 "cannot build the output");
-	return 0;
-}
-
 void poolctl_print_table(FILE *f, int nr_cols, const char *const *titles,
 			 const bool *right, char (*cells)[POOLCTL_CELL_MAX],
 			 int nr_rows)
@@ -233,4 +278,36 @@ void poolctl_print_table(FILE *f, int nr_cols, const char *const *titles,
 		}
 		fputc('\n', f);
 	}
+}
+
+int poolctl_parse_list_arg(const char *cmd, const char *what,
+			   const char *arg, bool ranges, unsigned int *vals,
+			   unsigned int *nr)
+{
+	int rc = poolctl_parse_list(arg, ranges, SCALEPOOL_MAX_MEMBERS, vals,
+				    nr);
+
+	if (rc == -EEXIST)
+		return poolctl_err(cmd, EINVAL, "%s list '%s' repeats a %s",
+				   what, arg, what);
+	if (rc == -E2BIG)
+		return poolctl_err(cmd, E2BIG, "more than %d %ss in '%s'",
+				   SCALEPOOL_MAX_MEMBERS, what, arg);
+	if (rc)
+		return poolctl_err(cmd, -rc, "bad %s list '%s'", what, arg);
+	return 0;
+}
+
+int poolctl_parse_seconds(const char *s, double *val)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end || errno || !isfinite(v) || v < 0 ||
+	    *s == '-' || *s == '+' || *s == ' ' || *s == '\t')
+		return -EINVAL;
+	*val = v;
+	return 0;
 }
