@@ -4,13 +4,11 @@
 # with the UAPI header: selftests/fuzz/check-syzlang passes on the real
 # files and finds a missing field, ioctl and constant in altered copies.
 top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/selftests/lib/tap.sh"
+. "$top/selftests/lib/host.sh"
 
 check=$top/selftests/fuzz/check-syzlang
 header=$top/kernel/uapi/linux/scalepool.h
 desc=$top/selftests/fuzz/scalepool.txt
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
 # covers HEADER DESC: the check passes; its output as TAP comments.
 covers() {
