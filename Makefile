@@ -62,7 +62,8 @@ HOST_TEST_CFLAGS := -Wno-missing-prototypes -Wno-missing-declarations
 HOST_DEP_DIR := $(BUILD)/selftests/.deps
 HOST_TEST_DEPS := $(HOST_TEST_SRCS:selftests/host/%.c=$(HOST_DEP_DIR)/%.d)
 
-.PHONY: all module lib tools selftests-host check check-host check-guest clean
+.PHONY: all module lib tools selftests-host check check-host check-guest clean \
+	selftests-host-san analyze
 all: module lib tools
 
 # The module builds in a copy of Kbuild and kernel/ per kernel release,
@@ -79,7 +80,7 @@ $(BUILD)/%.o: %.c
 		$(shell $(PKG_CONFIG) --cflags json-c libcxl libdaxctl) -c -o $@ $<
 
 $(BUILD)/$(LIB_SONAME): $(LIB_OBJS) lib/libpool.sym
-	$(CC) -shared -Wl,-soname,$(LIB_SONAME) \
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(LIB_SONAME) \
 		-Wl,--version-script=lib/libpool.sym -Wl,-z,defs \
 		-o $@ $(LIB_OBJS) $(LIBS_lib)
 	ln -sf $(LIB_SONAME) $(BUILD)/libpool.so
@@ -88,7 +89,7 @@ $(BUILD)/libpool.pc: lib/libpool.pc.in
 	sed -e 's|@VERSION@|$(LIB_VERSION)|' $< >$@
 
 $(BUILD)/poolctl: $(POOLCTL_OBJS) $(BUILD)/$(LIB_SONAME)
-	$(CC) -o $@ $(POOLCTL_OBJS) -L$(BUILD) -lpool -Wl,-rpath,'$$ORIGIN' \
+	$(CC) $(LDFLAGS) -o $@ $(POOLCTL_OBJS) -L$(BUILD) -lpool -Wl,-rpath,'$$ORIGIN' \
 		$(LIBS_deps)
 
 selftests-host: lib tools $(HOST_TESTS)
@@ -99,18 +100,39 @@ $(BUILD)/selftests/host/%: selftests/host/%.c $(BUILD)/$(LIB_SONAME) \
 		{ echo "no kselftest_harness.h in $(KSFT_DIR): run tools/setup" \
 		>&2; exit 1; }
 	@mkdir -p $(dir $@) $(HOST_DEP_DIR)
-	$(CC) $(ALL_CFLAGS) $(HOST_TEST_CFLAGS) -MF $(HOST_DEP_DIR)/$*.d \
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(HOST_TEST_CFLAGS) \
+		-MF $(HOST_DEP_DIR)/$*.d \
 		-isystem "$(KSFT_DIR)" -o $@ $< \
 		$(if $(filter $*,$(HOST_TESTS_POOLCTL)), \
 		$(addprefix $(BUILD)/tools/poolctl/,$(POOLCTL_OBJS_$*))) \
 		$(if $(filter $*,$(HOST_TESTS_INTERNAL)),$(LIB_OBJS), \
 		-L$(BUILD) -lpool -Wl,-rpath,'$$ORIGIN/../..') $(LIBS_deps)
 
-check: all selftests-host
+check: all selftests-host selftests-host-san
 	@selftests/run
 
-check-host: lib tools selftests-host
+check-host: lib tools selftests-host selftests-host-san
 	@selftests/run --host
+
+# The host tests again, with the library, poolctl and the tests built
+# with AddressSanitizer and UndefinedBehaviorSanitizer (in build/san):
+# a report fails the test that made it.  selftests/run --host runs it.
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+selftests-host-san:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san \
+		CFLAGS="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" \
+		lib tools selftests-host
+
+# gcc's static analyzer over lib/ and tools/poolctl/: a finding fails.
+ANALYZE_CFLAGS := -O1 $(WARN) -std=gnu11 -D_GNU_SOURCE -Ikernel/uapi -Ilib \
+	-fanalyzer -Werror -DPOOL_VERSION='"analyze"'
+ANALYZE_FILES ?= $(LIB_SRCS) $(POOLCTL_SRCS)
+analyze:
+	@for f in $(ANALYZE_FILES); do \
+		$(CC) $(ANALYZE_CFLAGS) $(shell $(PKG_CONFIG) --cflags json-c \
+		libcxl libdaxctl) -c -o /dev/null $$f || exit 1; \
+	done; echo "analyze: no findings in lib/ and tools/poolctl/"
 
 clean:
 	rm -rf $(BUILD) *.o *.ko *.mod *.mod.c .*.cmd modules.order \

@@ -166,7 +166,7 @@ int lp_bench_team_start(int node, unsigned int nr_threads,
 	struct bitmask *cpus;
 	pthread_condattr_t ca;
 	unsigned int i;
-	int rc;
+	int rc = 0;
 
 	if (!nr_threads || nr_threads > POOL_BENCH_MAX_THREADS)
 		return -EINVAL;

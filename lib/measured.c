@@ -23,7 +23,7 @@ static int measured_path(struct pool_member *m, char *path, size_t len)
 /* One line "<node> <latency> <bandwidth>", figures above zero. */
 static int parse_line(char *line, struct lp_measured *out)
 {
-	char *tok[3], *save = NULL;
+	char *tok[3] = { NULL }, *save = NULL;
 	unsigned long long v[2];
 	int i, rc;
 

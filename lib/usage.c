@@ -40,11 +40,24 @@ static int cmp_int(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Doubles the room of *@pids (256 to begin with); -ENOMEM keeps it. */
+static int grow_pids(int **pids, size_t *room)
+{
+	size_t want = *room ? *room * 2 : 256;
+	int *more = reallocarray(*pids, want, sizeof(**pids));
+
+	if (!more)
+		return -ENOMEM;
+	*pids = more;
+	*room = want;
+	return 0;
+}
+
 /* The pids under @dir, ascending, in a malloc'ed array. */
 static int list_pids(struct pool_ctx *ctx, int **pidsp, size_t *nrp)
 {
 	size_t nr = 0, room = 0;
-	int *pids = NULL, *more, pid, rc = 0;
+	int *pids = NULL, pid, rc = 0;
 	struct dirent *de;
 	DIR *d;
 
@@ -59,13 +72,9 @@ static int list_pids(struct pool_ctx *ctx, int **pidsp, size_t *nrp)
 		if (pid < 0)
 			continue;
 		if (nr == room) {
-			room = room ? room * 2 : 256;
-			more = reallocarray(pids, room, sizeof(*pids));
-			if (!more) {
-				rc = -ENOMEM;
+			rc = grow_pids(&pids, &room);
+			if (rc)
 				break;
-			}
-			pids = more;
 		}
 		pids[nr++] = pid;
 	}
