@@ -66,7 +66,7 @@ all: module lib tools
 # The module builds in a copy of Kbuild and kernel/ per kernel release,
 # so that stock and debug builds do not overwrite each other.
 module:
-	@tools/kernel/build-module "$(KDIR)" $(if $(W),W=$(W))
+	+@tools/kernel/build-module "$(KDIR)" $(if $(W),W=$(W))
 
 lib: $(BUILD)/$(LIB_SONAME) $(BUILD)/libpool.pc
 tools: $(BUILD)/poolctl
