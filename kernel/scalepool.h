@@ -418,8 +418,8 @@ void sp_bar_unmap_sgt(struct sp_alloc *a, struct device *dev,
 ssize_t sp_peer_distances_show(const struct sp_member *m, char *buf);
 int sp_peer_alloc(struct sp_alloc *a);
 void sp_peer_free(struct sp_alloc *a);
-int sp_sysfs_add_bar(const char *buf);
-int sp_sysfs_remove_member(const char *buf);
+int sp_pci_add_bar(const char *buf);
+int sp_pci_remove_member(const char *buf);
 int sp_pci_node(struct pci_dev *pdev);
 bool sp_peer_exists(struct pci_dev *pdev, enum sp_member_kind kind, int bar);
 struct sp_member *sp_peer_member_new(struct pci_dev *pdev,
