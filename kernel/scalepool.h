@@ -189,8 +189,8 @@ enum sp_backing {
  * struct sp_alloc - one allocation: zeroed pages placed by a policy
  * @ref: held by the handle in its file's table and by each allocation
  *       file (one per mmap() call, see mmap.c); the last put frees it
- * @list: entry in the list of every allocation (alloc.c), which memory
- *        offlining checks
+ * @list: entry in the list of every allocation of pages (pages.c), which
+ *        memory offlining checks
  * @length: bytes, a multiple of PAGE_SIZE
  * @nr_pages: @length in pages
  * @policy: SCALEPOOL_POLICY_*
@@ -369,9 +369,11 @@ struct sp_alloc *sp_file_get_pgoff(struct sp_file *sf, unsigned long pgoff);
 /* alloc.c */
 struct sp_alloc *sp_alloc_create(const struct sp_alloc_req *req);
 void sp_alloc_put(struct sp_alloc *a);
+
+/* pages.c (policy.c and the placement itself: place.h) */
 int sp_allocs_offline_check(unsigned long start_pfn, unsigned long nr_pages);
-int sp_alloc_init(void);
-void sp_alloc_exit(void);
+int sp_pages_init(void);
+void sp_pages_exit(void);
 
 /* mmap.c */
 int sp_mmap_init(void);
