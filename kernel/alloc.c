@@ -229,27 +229,21 @@ struct sp_alloc *sp_alloc_create(const struct sp_alloc_req *req)
 	a = sp_alloc_new(req);
 	if (!a)
 		return ERR_PTR(-ENOMEM);
-	ret = sp_alloc_members(a, req);
-	if (ret)
-		goto err_put;
-	ret = sp_alloc_peer_check(a, req);
-	if (ret)
-		goto err_put;
-	ret = sp_place_order(&pl, a, req);
+	/* Any failure leaves only what sp_alloc_put() gives back. */
+	ret = sp_alloc_members(a, req) ?: sp_alloc_peer_check(a, req) ?:
+	      sp_place_order(&pl, a, req);
 	/* A peer member is left alone, and holds it in one piece. */
 	peer = !ret && sp_member_is_peer(a->parts[0].m);
 	if (!ret)
 		ret = peer ? sp_peer_alloc(a) : sp_pages_place(&pl);
 	kfree(pl.cands);
-	if (ret)
-		goto err_put;
+	if (ret) {
+		sp_alloc_put(a);
+		return ERR_PTR(ret);
+	}
 	if (!peer) {
 		sp_alloc_trim_parts(a);
 		sp_alloc_charge_rss(a);
 	}
 	return a;
-
-err_put:
-	sp_alloc_put(a);
-	return ERR_PTR(ret);
 }
