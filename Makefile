@@ -5,6 +5,7 @@
 #   make check         the whole test suite: host, stock guest, debug guest
 #   make KDIR=DIR      build the module against another kernel tree
 #   make W=1           extra warnings (kernel and user space)
+#   make style         checkpatch --strict over kernel/ and the UAPI header
 
 # Debian's newest installed 6.12 kernel is the default target kernel.
 STOCK_KREL := $(shell . tools/kernel/common.sh && stock_kernel_release 2>/dev/null)
@@ -62,8 +63,8 @@ HOST_TEST_CFLAGS := -Wno-missing-prototypes -Wno-missing-declarations
 HOST_DEP_DIR := $(BUILD)/selftests/.deps
 HOST_TEST_DEPS := $(HOST_TEST_SRCS:selftests/host/%.c=$(HOST_DEP_DIR)/%.d)
 
-.PHONY: all module lib tools selftests-host check check-host check-guest clean \
-	selftests-host-san analyze
+.PHONY: all module lib tools selftests-host check check-host check-guest \
+	clean style analyze selftests-host-san
 all: module lib tools
 
 # The module builds in a copy of Kbuild and kernel/ per kernel release,
@@ -113,6 +114,19 @@ check: all selftests-host selftests-host-san
 
 check-host: lib tools selftests-host selftests-host-san
 	@selftests/run --host
+
+# Kernel style, as wireguard's Makefile has it: checkpatch.pl from the
+# kernel source tools/setup extracted (tools/kernel/prepare-source).
+# checkpatch exits 1 on any error, warning or (with --strict) check.
+CHECKPATCH ?= $(shell . tools/kernel/common.sh && \
+	echo "$$(source_dir)")/scripts/checkpatch.pl
+STYLE_FILES ?= $(wildcard kernel/*.c kernel/*.h) \
+	kernel/uapi/linux/scalepool.h
+style:
+	@test -f "$(CHECKPATCH)" || { echo "no checkpatch.pl at" \
+		"$(CHECKPATCH): run tools/setup" >&2; exit 1; }
+	@perl "$(CHECKPATCH)" --strict --no-tree --terse --no-summary \
+		--show-types -f $(STYLE_FILES)
 
 # The host tests again, with the library, poolctl and the tests built
 # with AddressSanitizer and UndefinedBehaviorSanitizer (in build/san):

@@ -395,13 +395,13 @@ static int __init sp_init(void)
 	if (ret)
 		return ret;
 
-	ret = sp_alloc_init();
+	ret = sp_pages_init();
 	if (ret)
 		goto err_sysfs;
 
 	ret = sp_members_init();
 	if (ret)
-		goto err_alloc;
+		goto err_pages;
 
 	ret = sp_hotplug_init();
 	if (ret)
@@ -430,8 +430,8 @@ err_hotplug:
 	sp_hotplug_exit();
 err_members:
 	sp_members_exit();
-err_alloc:
-	sp_alloc_exit();
+err_pages:
+	sp_pages_exit();
 err_sysfs:
 	sp_sysfs_exit();
 	return ret;
@@ -444,7 +444,7 @@ static void __exit sp_exit(void)
 	sp_pci_exit();
 	sp_hotplug_exit();
 	sp_members_exit();
-	sp_alloc_exit();
+	sp_pages_exit();
 	sp_sysfs_exit();
 }
 

@@ -5,7 +5,7 @@
  * A member may carry, per initiator CPU node, the latency and bandwidth
  * that someone measured from that node (`poolctl bench --apply`, or an
  * admin), through /sys/kernel/scalepool/members/<id>/measured.  Placement
- * prefers them over firmware figures and SLIT distances (alloc.c).
+ * prefers them over firmware figures and SLIT distances (policy.c).
  *
  * Locking: a seqlock per member.  Placement reads the figures of every
  * candidate at every ALLOC, the writers are rare admin writes.  Readers

@@ -540,16 +540,21 @@ static bool sp_bar_is_mem(struct pci_dev *pdev, int bar)
  * @bar checked, or for -1 the largest prefetchable memory BAR.  A BAR
  * that is not prefetchable may hold registers, which the write-combined
  * mapping and the zeroing of every allocation would write: it becomes a
- * member only when the admin names it, saying it is memory.
+ * member only when the admin names it, saying it is memory.  -EINVAL
+ * only for an index outside the standard BARs (syntax); -ENXIO for a
+ * BAR that is not memory, or a device with no memory BAR at all, so
+ * that user space tells the reasons apart without rules of its own.
  */
 static int sp_pick_bar(struct pci_dev *pdev, int bar)
 {
 	bool not_prefetchable = false;
 	int i, best = -1;
 
+	if (bar >= PCI_STD_NUM_BARS)
+		return -EINVAL;
 	if (bar >= 0) {
-		if (bar >= PCI_STD_NUM_BARS || !sp_bar_is_mem(pdev, bar))
-			return -EINVAL;
+		if (!sp_bar_is_mem(pdev, bar))
+			return -ENXIO;
 		best = bar;
 	} else {
 		for (i = 0; i < PCI_STD_NUM_BARS; i++) {
@@ -564,7 +569,7 @@ static int sp_pick_bar(struct pci_dev *pdev, int bar)
 				best = i;
 		}
 		if (best < 0)
-			return not_prefetchable ? -EOPNOTSUPP : -EINVAL;
+			return not_prefetchable ? -EOPNOTSUPP : -ENXIO;
 	}
 	if (pci_resource_len(pdev, best) < SP_BAR_MIN_SIZE)
 		return -ERANGE;
@@ -735,20 +740,21 @@ static int sp_bar_member_add(struct pci_dev *pdev, int bar)
 }
 
 /**
- * sp_sysfs_add_bar() - /sys/kernel/scalepool/add_bar
+ * sp_pci_add_bar() - make a BAR a member: /sys/kernel/scalepool/add_bar
  * @buf: "DDDD:BB:DD.F" or "DDDD:BB:DD.F N", with an optional newline
  *
  * Without a BAR index, the device's largest prefetchable memory BAR; a
  * BAR that is not prefetchable only when named.
  *
  * Return: 0, or -EPERM (no CAP_SYS_ADMIN, or kernel lockdown), -EINVAL
- * (syntax, BAR index, not a memory BAR), -EOPNOTSUPP (no BAR named and
- * the device's memory BARs are not prefetchable), -ENODEV (no such
- * device, or not bound to scalepool), -EBUSY (bound to another driver,
- * or the region is claimed), -ERANGE (BAR below 1 MiB), -EEXIST
- * (already a member).
+ * (syntax only: the address, a BAR index outside 0-5), -ENXIO (the named
+ * BAR is not a memory BAR, or with no BAR named the device has none),
+ * -EOPNOTSUPP (no BAR named and the device's memory BARs are not
+ * prefetchable), -ENODEV (no such device, or not bound to scalepool),
+ * -EBUSY (bound to another driver, or the region is claimed), -ERANGE
+ * (BAR below 1 MiB), -EEXIST (already a member).
  */
-int sp_sysfs_add_bar(const char *buf)
+int sp_pci_add_bar(const char *buf)
 {
 	struct pci_dev *pdev;
 	const char *rest;
@@ -782,13 +788,13 @@ out_put:
 }
 
 /**
- * sp_sysfs_remove_member() - /sys/kernel/scalepool/remove_member
+ * sp_pci_remove_member() - remove a BAR member: .../remove_member
  * @buf: a member id, with an optional newline
  *
  * Return: 0, -EPERM without CAP_SYS_ADMIN, -EINVAL for a node or p2pmem
  * member or a bad number, -ENOENT for an id that names no member.
  */
-int sp_sysfs_remove_member(const char *buf)
+int sp_pci_remove_member(const char *buf)
 {
 	struct sp_member *m;
 	struct sp_peer *p;

@@ -189,8 +189,8 @@ enum sp_backing {
  * struct sp_alloc - one allocation: zeroed pages placed by a policy
  * @ref: held by the handle in its file's table and by each allocation
  *       file (one per mmap() call, see mmap.c); the last put frees it
- * @list: entry in the list of every allocation (alloc.c), which memory
- *        offlining checks
+ * @list: entry in the list of every allocation of pages (pages.c), which
+ *        memory offlining checks
  * @length: bytes, a multiple of PAGE_SIZE
  * @nr_pages: @length in pages
  * @policy: SCALEPOOL_POLICY_*
@@ -369,9 +369,11 @@ struct sp_alloc *sp_file_get_pgoff(struct sp_file *sf, unsigned long pgoff);
 /* alloc.c */
 struct sp_alloc *sp_alloc_create(const struct sp_alloc_req *req);
 void sp_alloc_put(struct sp_alloc *a);
+
+/* pages.c (policy.c and the placement itself: place.h) */
 int sp_allocs_offline_check(unsigned long start_pfn, unsigned long nr_pages);
-int sp_alloc_init(void);
-void sp_alloc_exit(void);
+int sp_pages_init(void);
+void sp_pages_exit(void);
 
 /* mmap.c */
 int sp_mmap_init(void);
@@ -418,8 +420,8 @@ void sp_bar_unmap_sgt(struct sp_alloc *a, struct device *dev,
 ssize_t sp_peer_distances_show(const struct sp_member *m, char *buf);
 int sp_peer_alloc(struct sp_alloc *a);
 void sp_peer_free(struct sp_alloc *a);
-int sp_sysfs_add_bar(const char *buf);
-int sp_sysfs_remove_member(const char *buf);
+int sp_pci_add_bar(const char *buf);
+int sp_pci_remove_member(const char *buf);
 int sp_pci_node(struct pci_dev *pdev);
 bool sp_peer_exists(struct pci_dev *pdev, enum sp_member_kind kind, int bar);
 struct sp_member *sp_peer_member_new(struct pci_dev *pdev,

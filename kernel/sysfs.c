@@ -69,7 +69,7 @@ static ssize_t add_bar_store(struct kobject *kobj,
 			     struct kobj_attribute *attr, const char *buf,
 			     size_t count)
 {
-	int ret = sp_sysfs_add_bar(buf);
+	int ret = sp_pci_add_bar(buf);
 
 	return ret ?: count;
 }
@@ -78,7 +78,7 @@ static ssize_t remove_member_store(struct kobject *kobj,
 				   struct kobj_attribute *attr,
 				   const char *buf, size_t count)
 {
-	int ret = sp_sysfs_remove_member(buf);
+	int ret = sp_pci_remove_member(buf);
 
 	return ret ?: count;
 }

@@ -9,9 +9,15 @@ SELFTEST_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare 
 GUEST_TESTS := $(patsubst selftests/guest/%.c,$(BUILD)/selftests/guest/%,\
 	$(wildcard selftests/guest/*.c))
 
-.PHONY: selftests selftests-guest
-selftests: selftests-guest selftests-host
+.PHONY: selftests selftests-guest selftests-kmod
+selftests: selftests-guest selftests-host selftests-kmod
 selftests-guest: $(GUEST_TESTS)
+
+# The tests' dma-buf importer, against $(KDIR) like the module;
+# tools/vm/run builds it again for the kernel it boots.
+selftests-kmod:
+	+@tools/kernel/build-module --selftests "$(KDIR)" $(if $(W),W=$(W)) \
+		>/dev/null
 
 # Per-program libraries: $(BUILD)/selftests/guest/<name>: GUEST_LDLIBS += ...
 GUEST_LDLIBS :=

@@ -378,9 +378,10 @@ static inline int sp_build_dir(char *buf, size_t len)
 }
 
 /*
- * Loads scalepool_import_test.ko from beside scalepool.ko: the build
- * directory of this kernel, found from this program's own path
- * (build/selftests/guest/dmabuf -> build/kmod/<release>/).  0, or -errno.
+ * Loads scalepool_import_test.ko from the build directory of this
+ * kernel, found from this program's own path (build/selftests/guest/dmabuf
+ * -> build/kmod/<release>/selftests/kmod/, tools/kernel/build-module
+ * --selftests).  0, or -errno.
  */
 static inline int sp_import_module_load(void)
 {
@@ -395,8 +396,8 @@ static inline int sp_import_module_load(void)
 		return ret;
 	if (uname(&u))
 		return -errno;
-	snprintf(path, sizeof(path), "%s/kmod/%s/%s.ko", dir, u.release,
-		 SP_IMPORT_MODULE);
+	snprintf(path, sizeof(path), "%s/kmod/%s/selftests/kmod/%s.ko", dir,
+		 u.release, SP_IMPORT_MODULE);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;

@@ -1,0 +1,435 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * scalepool: the page allocator of node members, and the offline check.
+ *
+ * An allocation is made whole at ALLOC time: the policy (policy.c)
+ * orders the candidate members, and this takes zeroed pages from their
+ * nodes in that order (2 MiB pages where it can), charging each member
+ * as it goes.  Nothing is placed at fault time, so every client sees the
+ * same placement and a mapping never fails for lack of memory.
+ *
+ * Every allocation of pages is on one list, so that memory offlining can
+ * refuse a range that holds pool pages (sp_allocs_offline_check()).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/gfp.h>
+#include <linux/list.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/mutex.h>
+#include <linux/nodemask.h>
+#include <linux/overflow.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "place.h"
+
+/*
+ * Pool pages per node, for the memory offline check.
+ * @pages: pages the pool holds on the node
+ * @inflight: allocations of pages on the node that have not yet been
+ *            recorded in their allocation's @pages
+ */
+struct sp_node_pages {
+	atomic_long_t pages;
+	atomic_t inflight;
+};
+
+static struct sp_node_pages *sp_nodes;
+
+/*
+ * Every allocation of pages, whole or being made, for
+ * sp_allocs_offline_check().
+ */
+static DEFINE_MUTEX(sp_allocs_lock);
+static LIST_HEAD(sp_allocs);
+
+/*
+ * Pages only from @nid: __GFP_THISNODE, or the allocator falls back to
+ * other nodes without a word.  A node with no normal zone (CXL memory
+ * onlined into ZONE_MOVABLE) only gives movable requests anything.
+ * Zeroed here, charged to the caller's memory cgroup; neither the OOM
+ * killer nor a warning when the node is full, just NULL.
+ */
+static struct page *sp_page_alloc(int nid, unsigned int order)
+{
+	gfp_t gfp = __GFP_THISNODE | __GFP_NOWARN | __GFP_ZERO | __GFP_ACCOUNT;
+	struct page *page;
+
+	if (!node_online(nid))
+		return NULL;
+	gfp |= node_state(nid, N_NORMAL_MEMORY) ? GFP_HIGHUSER :
+						  GFP_HIGHUSER_MOVABLE;
+	if (order)
+		gfp |= __GFP_COMP | __GFP_NORETRY;
+	else
+		gfp |= __GFP_RETRY_MAYFAIL;
+
+	page = alloc_pages_node(nid, gfp, order);
+	if (page && page_to_nid(page) != nid) {
+		pr_warn_once("node %d gave a page of node %d: refused\n",
+			     nid, page_to_nid(page));
+		__free_pages(page, order);
+		return NULL;
+	}
+	return page;
+}
+
+/*
+ * Take one page of @order for index @pos from @c's member.  The page is
+ * recorded in the allocation before the node's inflight count drops, so
+ * that the offline check sees every page the pool has taken.
+ */
+static int sp_place_page(struct sp_placer *pl, struct sp_cand *c,
+			 unsigned long pos, unsigned int order)
+{
+	struct sp_alloc_part *part = c->part;
+	struct sp_node_pages *np = &sp_nodes[part->m->nid];
+	unsigned long i, nr = 1UL << order;
+	u64 bytes = PAGE_SIZE << order;
+	struct page *page;
+
+	if (sp_member_charge(part->m, bytes)) {
+		pl->hit_limit = true;
+		return -ENOSPC;
+	}
+
+	atomic_inc(&np->inflight);
+	/*
+	 * Inflight is visible before the allocator looks at the free lists:
+	 * pairs with the smp_mb() in sp_allocs_offline_check(), which comes
+	 * after the range was isolated.  Either offlining sees us in flight,
+	 * or we see the range isolated and take nothing from it.
+	 */
+	smp_mb__after_atomic();
+	page = sp_page_alloc(part->m->nid, order);
+	if (page) {
+		for (i = 0; i < nr; i++)
+			WRITE_ONCE(pl->a->pages[pos + i], page + i);
+		atomic_long_add(nr, &np->pages);
+	}
+	/* The page is recorded before we stop counting as in flight. */
+	smp_mb__before_atomic();
+	atomic_dec(&np->inflight);
+
+	if (!page) {
+		sp_member_uncharge(part->m, bytes);
+		return -ENOMEM;
+	}
+	part->bytes += bytes;
+	if (order)
+		part->huge_bytes += bytes;
+	return 0;
+}
+
+static bool sp_huge_ok(const struct sp_placer *pl, const struct sp_cand *c,
+		       unsigned long pos, unsigned long end)
+{
+	return pl->huge && !c->no_huge && IS_ALIGNED(pos, SP_HUGE_NR) &&
+	       end - pos >= SP_HUGE_NR;
+}
+
+/*
+ * Fill indexes [*pos, end) from @c's member, a 2 MiB page where the index
+ * is 2 MiB aligned and the range long enough, else 4 KiB pages (also for
+ * a 2 MiB that the node or the limit could not give in one piece).
+ * Return: 0, or -ENOSPC (limit) / -ENOMEM (no memory) / -EINTR with
+ * *pos at the first index not filled.
+ */
+static int sp_place_range(struct sp_placer *pl, struct sp_cand *c,
+			  unsigned long *pos, unsigned long end)
+{
+	int ret;
+
+	while (*pos < end) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+
+		if (sp_huge_ok(pl, c, *pos, end)) {
+			if (!sp_place_page(pl, c, *pos, SP_HUGE_ORDER)) {
+				*pos += SP_HUGE_NR;
+				continue;
+			}
+			c->no_huge = true;
+		}
+		ret = sp_place_page(pl, c, *pos, 0);
+		if (ret)
+			return ret;
+		*pos += 1;
+	}
+	return 0;
+}
+
+/* The errno of a placement that ran out of candidates. */
+static int sp_place_failed(const struct sp_placer *pl, int ret)
+{
+	if (ret == -EINTR)
+		return ret;
+	return pl->hit_limit ? -ENOSPC : -ENOMEM;
+}
+
+/* BIND, PREFERRED, TIERED: fill each candidate in order, spill to the next. */
+static int sp_place_fill(struct sp_placer *pl)
+{
+	unsigned long pos = 0, end = pl->a->nr_pages;
+	unsigned int i;
+	int ret = -ENOMEM;
+
+	for (i = 0; i < pl->nr && pos < end; i++) {
+		ret = sp_place_range(pl, &pl->cands[i], &pos, end);
+		if (ret == -EINTR)
+			return ret;
+	}
+	return pos < end ? sp_place_failed(pl, ret) : 0;
+}
+
+/* NEAREST: the first candidate only. */
+static int sp_place_one(struct sp_placer *pl)
+{
+	unsigned long pos = 0;
+	int ret;
+
+	ret = sp_place_range(pl, &pl->cands[0], &pos, pl->a->nr_pages);
+	return ret ? sp_place_failed(pl, ret) : 0;
+}
+
+/* INTERLEAVE: @gran pages to each candidate in turn, weight times each. */
+static int sp_place_interleave(struct sp_placer *pl)
+{
+	unsigned long gran = pl->gran;
+	unsigned long pos = 0, end = pl->a->nr_pages;
+	unsigned int i = 0;
+	u32 left = pl->cands[0].weight;
+	int ret;
+
+	while (pos < end) {
+		ret = sp_place_range(pl, &pl->cands[i], &pos,
+				     pos + min(gran, end - pos));
+		if (ret)
+			return sp_place_failed(pl, ret);
+		if (--left == 0) {
+			i = (i + 1) % pl->nr;
+			left = pl->cands[i].weight;
+		}
+	}
+	return 0;
+}
+
+/* Enough capacity among the candidates, before any big array is made. */
+static bool sp_alloc_may_fit(const struct sp_alloc *a)
+{
+	u64 total = 0;
+	unsigned int i;
+
+	for (i = 0; i < a->nr_parts; i++) {
+		if (check_add_overflow(total, READ_ONCE(a->parts[i].m->capacity),
+				       &total))
+			return true;
+	}
+	return a->length <= total;
+}
+
+/*
+ * The page array of @nr entries, zeroed.  kvmalloc() refuses more than
+ * INT_MAX bytes, which the array of a SCALEPOOL_MAX_ALLOC_SIZE allocation
+ * passes (2^28 entries of 8 bytes are 2^31 bytes): vmalloc() takes
+ * those, so that the documented maximum is possible where the memory
+ * is.  Both are killable and charged to the caller's memory cgroup.
+ */
+static struct page **sp_alloc_page_array(unsigned long nr)
+{
+	gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN;
+	size_t size = array_size(nr, sizeof(struct page *));
+
+	if (size > INT_MAX)
+		return __vmalloc(size, gfp);
+	return kvmalloc(size, gfp);
+}
+
+static void sp_alloc_free_pages(struct sp_alloc *a)
+{
+	unsigned long i = 0, nr;
+	struct folio *folio;
+
+	while (i < a->nr_pages) {
+		if (!a->pages[i]) {
+			i++;
+			continue;
+		}
+		folio = page_folio(a->pages[i]);
+		nr = folio_nr_pages(folio);
+		atomic_long_sub(nr, &sp_nodes[folio_nid(folio)].pages);
+		/* A GUP pin (DRAM pages only) may keep it a little longer. */
+		folio_put(folio);
+		i += nr;
+	}
+}
+
+/**
+ * sp_pages_release() - give back the pages of an allocation being freed
+ * @a: the allocation, unused by anyone
+ *
+ * Takes it off the list of the offline check (where it is listed if
+ * sp_pages_place() got so far), then frees its pages, if it has pages.
+ */
+void sp_pages_release(struct sp_alloc *a)
+{
+	mutex_lock(&sp_allocs_lock);
+	list_del(&a->list);
+	mutex_unlock(&sp_allocs_lock);
+	if (a->backing == SP_BACKING_PAGES && a->pages)
+		sp_alloc_free_pages(a);
+}
+
+/**
+ * sp_pages_place() - take every page of an allocation, as placed
+ * @pl: the placement, with its candidates ordered by sp_place_order()
+ *
+ * Makes the page array and lists the allocation for the offline check
+ * before the first page; on failure sp_pages_release() undoes both.
+ *
+ * Return: 0, or -ENOMEM (no memory, or not enough capacity among the
+ * candidates), -ENOSPC (an admin limit stopped it), -EINTR (fatal
+ * signal).
+ */
+int sp_pages_place(struct sp_placer *pl)
+{
+	struct sp_alloc *a = pl->a;
+
+	if (!sp_alloc_may_fit(a))
+		return -ENOMEM;
+	a->pages = sp_alloc_page_array(a->nr_pages);
+	if (!a->pages)
+		return -ENOMEM;
+
+	/* Listed before the first page, for the offline check. */
+	mutex_lock(&sp_allocs_lock);
+	list_add_tail(&a->list, &sp_allocs);
+	mutex_unlock(&sp_allocs_lock);
+
+	switch (pl->fill) {
+	case SP_FILL_SPILL:
+		return sp_place_fill(pl);
+	case SP_FILL_FIRST:
+		return sp_place_one(pl);
+	case SP_FILL_INTERLEAVE:
+		return sp_place_interleave(pl);
+	}
+	return -EINVAL;
+}
+
+/*
+ * Does @a hold a page in [@start, @end)?  1 if so, 0 if not, -EINTR on a
+ * fatal signal.  A folio is looked at once, by its first entry, so that
+ * a 2 MiB page costs one step, not 512; the walk of a big allocation
+ * reschedules and stops when the task offlining the memory is killed.
+ */
+static int sp_alloc_in_range(const struct sp_alloc *a, unsigned long start,
+			     unsigned long end)
+{
+	unsigned long i = 0, pfn, nr, steps = 0;
+	struct folio *folio;
+	struct page *page;
+
+	while (i < a->nr_pages) {
+		if (!(++steps % SP_HUGE_NR)) {
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			cond_resched();
+		}
+		page = READ_ONCE(a->pages[i]);
+		if (!page) {
+			i++;
+			continue;
+		}
+		/*
+		 * The folio's other pages follow this entry (maybe not yet
+		 * written, if it is being placed): skipped, checked here.
+		 */
+		folio = page_folio(page);
+		nr = folio_nr_pages(folio);
+		pfn = folio_pfn(folio);
+		if (pfn < end && pfn + nr > start)
+			return 1;
+		i += nr - folio_page_idx(folio, page);
+	}
+	return 0;
+}
+
+/**
+ * sp_allocs_offline_check() - may this range of memory go offline?
+ * @start_pfn: first page frame of the range (MEM_GOING_OFFLINE)
+ * @nr_pages: its length
+ *
+ * The pool's pages are not movable, so offline_pages() would retry them
+ * until a signal.  Called after the range has been isolated, so no new
+ * pool page can come from it: a node with no pool page and no allocation
+ * in flight passes at once; otherwise the allocations are searched.  An
+ * allocation in flight on the node gets -EBUSY too (try again).
+ *
+ * Return: 0, or -EBUSY when the pool holds (or may be taking) pages in
+ * the range, -EINTR when the offlining task got a fatal signal.
+ */
+int sp_allocs_offline_check(unsigned long start_pfn, unsigned long nr_pages)
+{
+	unsigned long end_pfn = start_pfn + nr_pages;
+	struct sp_alloc *a;
+	int nid, ret = 0;
+
+	if (!nr_pages || !pfn_valid(start_pfn))
+		return 0;
+	nid = page_to_nid(pfn_to_page(start_pfn));
+
+	/* Pairs with the barriers around @inflight in sp_place_page(). */
+	smp_mb();
+	if (atomic_read(&sp_nodes[nid].inflight))
+		return -EBUSY;
+	if (!atomic_long_read(&sp_nodes[nid].pages))
+		return 0;
+
+	mutex_lock(&sp_allocs_lock);
+	list_for_each_entry(a, &sp_allocs, list) {
+		if (!a->pages)
+			continue;
+		ret = sp_alloc_in_range(a, start_pfn, end_pfn);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&sp_allocs_lock);
+
+	if (ret < 0)
+		return ret;
+	if (ret) {
+		pr_info_ratelimited("offline of node %d pfn %#lx-%#lx refused: pool pages there\n",
+				    nid, start_pfn, end_pfn - 1);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+/**
+ * sp_pages_init() - set up the per-node page counts
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int sp_pages_init(void)
+{
+	sp_nodes = kcalloc(nr_node_ids, sizeof(*sp_nodes), GFP_KERNEL);
+	return sp_nodes ? 0 : -ENOMEM;
+}
+
+/**
+ * sp_pages_exit() - free the per-node page counts
+ *
+ * Every allocation is gone: each held a module reference through its
+ * file or its handle's device file.
+ */
+void sp_pages_exit(void)
+{
+	WARN_ON(!list_empty(&sp_allocs));
+	kfree(sp_nodes);
+}
