@@ -109,10 +109,10 @@ $(BUILD)/selftests/host/%: selftests/host/%.c $(BUILD)/$(LIB_SONAME) \
 		$(if $(filter $*,$(HOST_TESTS_INTERNAL)),$(LIB_OBJS), \
 		-L$(BUILD) -lpool -Wl,-rpath,'$$ORIGIN/../..') $(LIBS_deps)
 
-check: all selftests-host selftests-host-san
+check: all selftests-host
 	@selftests/run
 
-check-host: lib tools selftests-host selftests-host-san
+check-host: lib tools selftests-host
 	@selftests/run --host
 
 # Kernel style, as wireguard's Makefile has it: checkpatch.pl from the
