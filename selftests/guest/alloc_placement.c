@@ -4,7 +4,7 @@
  * for each policy, where INFO says the bytes are must match a ground
  * truth the module does not compute:
  *  - the change of each node's MemUsed (less its per-CPU free lists),
- *    within SP_TOL_DRAM on the busy DRAM nodes and SP_TOL_CXL on the idle
+ *    within T_TOL_DRAM on the busy DRAM nodes and T_TOL_CXL on the idle
  *    CXL node (at most 4 MiB is put there: it runs at a few MB/s);
  *  - for 4 KiB-page (NO_HUGE) DRAM allocations, move_pages(2) over every
  *    page, including the weighted round robin order of interleave.
@@ -73,18 +73,18 @@ static const char *resolve_case(const struct pcase *c, struct resolved *r)
 
 	memset(r, 0, sizeof(*r));
 	for (i = 0; i < 2; i++)
-		if (!sp_node_has_cpus(i) || sp_member_of_node(i) < 0 ||
-		    !sp_member_is(sp_member_of_node(i), "dram"))
+		if (!t_node_has_cpus(i) || t_member_of_node(i) < 0 ||
+		    !t_member_is(t_member_of_node(i), "dram"))
 			return "needs DRAM nodes 0 and 1 with CPUs (default topology)";
 	for (i = 0; i < (int)c->nr; i++)
 		cxl |= c->nodes[i] == NODE_CXL;
 	for (i = 0; i < MAX_CASE_NODES; i++)
 		cxl |= c->expect[i].bytes && c->expect[i].node == NODE_CXL;
-	r->cxl_node = sp_cxl_node();
+	r->cxl_node = t_cxl_node();
 	if (cxl && r->cxl_node < 0)
 		return "no CXL node online";
 	for (i = 0; i < (int)c->nr; i++) {
-		int m = sp_member_of_node(resolve_node(c->nodes[i], r->cxl_node));
+		int m = t_member_of_node(resolve_node(c->nodes[i], r->cxl_node));
 
 		if (m < 0)
 			return "a node of the case has no member";
@@ -97,11 +97,11 @@ static const char *resolve_case(const struct pcase *c, struct resolved *r)
 	}
 	r->nr_expect = i;
 	if ((c->needs & NEEDS_SLIT_TIE) &&
-	    sp_node_distance(0, 1) != sp_node_distance(0, r->cxl_node))
+	    t_node_distance(0, 1) != t_node_distance(0, r->cxl_node))
 		return "SLIT does not tie node 1 and the CXL node from node 0";
 	if ((c->needs & NEEDS_SLOWER_CXL) &&
-	    (sp_node_tier(r->cxl_node) <= sp_node_tier(0) ||
-	     sp_node_tier(r->cxl_node) <= sp_node_tier(1)))
+	    (t_node_tier(r->cxl_node) <= t_node_tier(0) ||
+	     t_node_tier(r->cxl_node) <= t_node_tier(1)))
 		return "the CXL node is not in a slower memory tier than DRAM";
 	return NULL;
 }
@@ -119,7 +119,7 @@ static __u64 expected_on(const struct resolved *r, int node)
 static int alloc_case(int fd, const struct pcase *c, const struct resolved *r,
 		      __u32 *handle, __u64 *offset)
 {
-	return sp_do_alloc(fd, c->policy, c->flags, c->length,
+	return t_do_alloc(fd, c->policy, c->flags, c->length,
 			   c->nr ? r->members : NULL, c->nr,
 			   c->weights[0] ? r->weights : NULL, c->granularity,
 			   c->initiator, handle, offset);
@@ -128,15 +128,15 @@ static int alloc_case(int fd, const struct pcase *c, const struct resolved *r,
 /* Nodes that have a member, i.e. every node with memory. */
 static int member_nodes(int *nodes, int max)
 {
-	__u32 ids[SP_MAX_IDS];
-	int i, n = sp_members(ids, SP_MAX_IDS), k = 0;
+	__u32 ids[T_MAX_IDS];
+	int i, n = t_members(ids, T_MAX_IDS), k = 0;
 
 	for (i = 0; i < n && k < max; i++) {
-		long long node = sp_member_ll(ids[i], "node");
+		long long node = t_member_ll(ids[i], "node");
 		char kind[16];
 
 		/* Peer members (PCI memory) have a home node too. */
-		if (sp_member_attr(ids[i], "kind", kind, sizeof(kind)) ||
+		if (t_member_attr(ids[i], "kind", kind, sizeof(kind)) ||
 		    strcmp(kind, "node"))
 			continue;
 		if (node >= 0)
@@ -147,10 +147,10 @@ static int member_nodes(int *nodes, int max)
 
 static long long tolerance(int node, int cxl_node)
 {
-	return node == cxl_node ? SP_TOL_CXL : SP_TOL_DRAM;
+	return node == cxl_node ? T_TOL_CXL : T_TOL_DRAM;
 }
 
-#define SP_MEMUSED_TRIES	3
+#define T_MEMUSED_TRIES	3
 
 /*
  * Does every node's MemUsed change (@before to @after) match what @r
@@ -192,15 +192,15 @@ static void remeasure(struct __test_metadata *_metadata, int fd,
 	int i;
 
 	for (i = 0; i < nr_nodes; i++)
-		before[i] = sp_node_used(nodes[i]);
+		before[i] = t_node_used(nodes[i]);
 	ASSERT_EQ(0, alloc_case(fd, c, r, &handle, &offset));
-	map = sp_map(fd, offset, length);
+	map = t_map(fd, offset, length);
 	ASSERT_NE(MAP_FAILED, map);
-	sp_touch(map, length);
+	t_touch(map, length);
 	for (i = 0; i < nr_nodes; i++)
-		after[i] = sp_node_used(nodes[i]);
+		after[i] = t_node_used(nodes[i]);
 	EXPECT_EQ(0, munmap(map, length));
-	EXPECT_EQ(0, sp_free(fd, handle));
+	EXPECT_EQ(0, t_free(fd, handle));
 }
 
 /*
@@ -219,24 +219,24 @@ static void check_placement(struct __test_metadata *_metadata, int fd,
 	__u32 handle;
 	void *map;
 
-	length = (c->length + SP_PAGE - 1) & ~(SP_PAGE - 1);
+	length = (c->length + T_PAGE - 1) & ~(T_PAGE - 1);
 	nr_nodes = member_nodes(nodes, 16);
 	for (i = 0; i < r->nr_expect; i++)
-		used_before[i] = sp_member_ll(sp_member_of_node(r->expect[i].node),
+		used_before[i] = t_member_ll(t_member_of_node(r->expect[i].node),
 					      "used");
 	for (i = 0; i < nr_nodes; i++)
-		before[i] = sp_node_used(nodes[i]);
+		before[i] = t_node_used(nodes[i]);
 
 	ASSERT_EQ(0, alloc_case(fd, c, r, &handle, &offset));
-	ASSERT_EQ(0, sp_info(fd, handle, &info0, pl0, ROOM));
-	map = sp_map(fd, offset, length);
+	ASSERT_EQ(0, t_info(fd, handle, &info0, pl0, ROOM));
+	map = t_map(fd, offset, length);
 	ASSERT_NE(MAP_FAILED, map) {
 		TH_LOG("mmap: %s", strerror(errno));
 	}
-	sp_touch(map, length);
-	ASSERT_EQ(0, sp_info(fd, handle, &info, pl, ROOM));
+	t_touch(map, length);
+	ASSERT_EQ(0, t_info(fd, handle, &info, pl, ROOM));
 	for (i = 0; i < nr_nodes; i++)
-		after[i] = sp_node_used(nodes[i]);
+		after[i] = t_node_used(nodes[i]);
 
 	/* INFO describes the allocation... */
 	EXPECT_EQ(c->policy, info.policy);
@@ -260,16 +260,16 @@ static void check_placement(struct __test_metadata *_metadata, int fd,
 
 		if (i)
 			EXPECT_LT(pl[i - 1].member, pl[i].member);
-		EXPECT_EQ(pl[i].node, sp_member_ll(pl[i].member, "node"));
+		EXPECT_EQ(pl[i].node, t_member_ll(pl[i].member, "node"));
 		EXPECT_EQ(exp, pl[i].bytes) {
 			TH_LOG("node %d: INFO %llu bytes, expected %llu",
 			       pl[i].node, (unsigned long long)pl[i].bytes,
 			       (unsigned long long)exp);
 		}
 		EXPECT_LE(pl[i].huge_bytes, pl[i].bytes);
-		EXPECT_EQ(0, pl[i].huge_bytes % SP_HUGE);
+		EXPECT_EQ(0, pl[i].huge_bytes % T_HUGE);
 		if (c->huge == HUGE_ALL)
-			EXPECT_EQ(pl[i].bytes & ~(SP_HUGE - 1), pl[i].huge_bytes);
+			EXPECT_EQ(pl[i].bytes & ~(T_HUGE - 1), pl[i].huge_bytes);
 		if (c->huge == HUGE_NONE)
 			EXPECT_EQ(0, pl[i].huge_bytes);
 		sum += pl[i].bytes;
@@ -278,28 +278,28 @@ static void check_placement(struct __test_metadata *_metadata, int fd,
 
 	/* `used` was charged with what INFO reports. */
 	for (i = 0; i < r->nr_expect; i++) {
-		int m = sp_member_of_node(r->expect[i].node);
+		int m = t_member_of_node(r->expect[i].node);
 
 		EXPECT_EQ(used_before[i] + (long long)r->expect[i].bytes,
-			  sp_member_ll(m, "used")) {
+			  t_member_ll(m, "used")) {
 			TH_LOG("member %d (node %d)", m, r->expect[i].node);
 		}
 	}
 
 	EXPECT_EQ(0, munmap(map, length));
-	EXPECT_EQ(0, sp_free(fd, handle));
+	EXPECT_EQ(0, t_free(fd, handle));
 
 	/*
 	 * Ground truth: every node's MemUsed moved by what INFO says.
 	 * MemUsed is the whole node's: on the debug kernel KASAN's
 	 * quarantine and RCU give back other memory at any moment (once
 	 * 16 MiB within one allocation), so a mismatch is measured again
-	 * with a new allocation, up to SP_MEMUSED_TRIES times.  Wrong
+	 * with a new allocation, up to T_MEMUSED_TRIES times.  Wrong
 	 * placement mismatches every time.
 	 */
 	for (i = 1; !memused_matches(_metadata, nodes, nr_nodes, before,
-				     after, r, i == SP_MEMUSED_TRIES); i++) {
-		ASSERT_GT(SP_MEMUSED_TRIES, i);
+				     after, r, i == T_MEMUSED_TRIES); i++) {
+		ASSERT_GT(T_MEMUSED_TRIES, i);
 		remeasure(_metadata, fd, c, r, length, nodes, nr_nodes,
 			  before, after);
 	}
@@ -311,7 +311,7 @@ static void check_placement(struct __test_metadata *_metadata, int fd,
  * The cases.  Nodes 0 and 1 are DRAM with a CPU each, NODE_CXL is the
  * CPU-less CXL node in a slower memory tier; SLIT is 10 local, 20 remote.
  */
-#define M	SP_MIB
+#define M	T_MIB
 
 static const struct pcase bind_node0 = {
 	.policy = SCALEPOOL_POLICY_BIND, .nodes = { 0 }, .nr = 1,
@@ -506,9 +506,9 @@ FIXTURE_SETUP(placement)
 {
 	const char *why;
 
-	self->fd = sp_open();
+	self->fd = t_open();
 	ASSERT_LE(0, self->fd) {
-		TH_LOG("open " SP_DEV ": %s", strerror(errno));
+		TH_LOG("open " T_DEV ": %s", strerror(errno));
 	}
 	why = resolve_case(variant->c, &self->r);
 	if (why)
@@ -555,7 +555,7 @@ FIXTURE_SETUP(pages)
 {
 	const char *why;
 
-	self->fd = sp_open();
+	self->fd = t_open();
 	ASSERT_LE(0, self->fd);
 	why = resolve_case(variant->c, &self->r);
 	if (why)
@@ -571,7 +571,7 @@ FIXTURE_TEARDOWN(pages)
 static int page_node(const struct pcase *c, const struct resolved *r,
 		     __u64 off)
 {
-	__u64 gran = c->granularity ? c->granularity : SP_PAGE;
+	__u64 gran = c->granularity ? c->granularity : T_PAGE;
 	__u32 sum = 0, pos, i;
 
 	if (c->policy != SCALEPOOL_POLICY_INTERLEAVE)
@@ -592,7 +592,7 @@ static int page_node(const struct pcase *c, const struct resolved *r,
 TEST_F_TIMEOUT(pages, move_pages_sees_every_page, 120)
 {
 	const struct pcase *c = variant->c;
-	unsigned long n = c->length / SP_PAGE, i;
+	unsigned long n = c->length / T_PAGE, i;
 	struct scalepool_placement pl[ROOM];
 	struct scalepool_info info;
 	__u64 offset, per_node[4] = { 0 };
@@ -602,35 +602,35 @@ TEST_F_TIMEOUT(pages, move_pages_sees_every_page, 120)
 	char *map;
 
 	ASSERT_EQ(0, alloc_case(self->fd, c, &self->r, &handle, &offset));
-	map = sp_map(self->fd, offset, c->length);
+	map = t_map(self->fd, offset, c->length);
 	ASSERT_NE(MAP_FAILED, map);
-	sp_touch(map, c->length);
+	t_touch(map, c->length);
 
 	addrs = calloc(n, sizeof(*addrs));
 	status = calloc(n, sizeof(*status));
 	ASSERT_TRUE(addrs && status);
 	for (i = 0; i < n; i++) {
-		addrs[i] = map + i * SP_PAGE;
+		addrs[i] = map + i * T_PAGE;
 		status[i] = -1000;
 	}
-	ASSERT_EQ(0, sp_move_pages(n, addrs, status)) {
+	ASSERT_EQ(0, t_move_pages(n, addrs, status)) {
 		TH_LOG("move_pages: %s", strerror(errno));
 	}
 	for (i = 0; i < n; i++) {
-		int exp = page_node(c, &self->r, i * SP_PAGE);
+		int exp = page_node(c, &self->r, i * T_PAGE);
 
 		if (status[i] >= 0 && status[i] < 4)
-			per_node[status[i]] += SP_PAGE;
+			per_node[status[i]] += T_PAGE;
 		if (status[i] != exp && wrong++ < 5)
 			TH_LOG("page %lu (offset %#llx): node %d, expected %d",
-			       i, (unsigned long long)(i * SP_PAGE), status[i], exp);
+			       i, (unsigned long long)(i * T_PAGE), status[i], exp);
 	}
 	EXPECT_EQ(0, wrong) {
 		TH_LOG("%d of %lu pages on the wrong node", wrong, n);
 	}
 
 	/* INFO agrees with the count. */
-	ASSERT_EQ(0, sp_info(self->fd, handle, &info, pl, ROOM));
+	ASSERT_EQ(0, t_info(self->fd, handle, &info, pl, ROOM));
 	for (i = 0; i < info.nr_placements && i < ROOM; i++) {
 		ASSERT_LT(pl[i].node, 4);
 		EXPECT_EQ(per_node[pl[i].node], pl[i].bytes);
@@ -640,7 +640,7 @@ TEST_F_TIMEOUT(pages, move_pages_sees_every_page, 120)
 	free(addrs);
 	free(status);
 	EXPECT_EQ(0, munmap(map, c->length));
-	EXPECT_EQ(0, sp_free(self->fd, handle));
+	EXPECT_EQ(0, t_free(self->fd, handle));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -654,27 +654,27 @@ FIXTURE(spill) {
 	int cxl_node;
 	int m[3];	/* members of node 0, node 1 and the CXL node (or -1) */
 	int nr_saved;
-	__u32 saved_ids[SP_MAX_IDS];
-	long long saved_limit[SP_MAX_IDS];
+	__u32 saved_ids[T_MAX_IDS];
+	long long saved_limit[T_MAX_IDS];
 };
 
 FIXTURE_SETUP(spill)
 {
 	int i;
 
-	self->fd = sp_open();
+	self->fd = t_open();
 	ASSERT_LE(0, self->fd);
 	self->nr_saved = 0;
 	for (i = 0; i < 2; i++) {
-		self->m[i] = sp_member_of_node(i);
-		if (self->m[i] < 0 || !sp_node_has_cpus(i))
+		self->m[i] = t_member_of_node(i);
+		if (self->m[i] < 0 || !t_node_has_cpus(i))
 			SKIP(return, "needs DRAM nodes 0 and 1 with CPUs (default topology)");
 	}
-	self->cxl_node = sp_cxl_node();
-	self->m[2] = self->cxl_node >= 0 ? sp_member_of_node(self->cxl_node) : -1;
-	self->nr_saved = sp_members(self->saved_ids, SP_MAX_IDS);
+	self->cxl_node = t_cxl_node();
+	self->m[2] = self->cxl_node >= 0 ? t_member_of_node(self->cxl_node) : -1;
+	self->nr_saved = t_members(self->saved_ids, T_MAX_IDS);
 	for (i = 0; i < self->nr_saved; i++)
-		self->saved_limit[i] = sp_member_ll(self->saved_ids[i], "limit");
+		self->saved_limit[i] = t_member_ll(self->saved_ids[i], "limit");
 }
 
 FIXTURE_TEARDOWN(spill)
@@ -682,7 +682,7 @@ FIXTURE_TEARDOWN(spill)
 	int i;
 
 	for (i = 0; i < self->nr_saved; i++)
-		EXPECT_EQ(0, sp_member_set_limit(self->saved_ids[i],
+		EXPECT_EQ(0, t_member_set_limit(self->saved_ids[i],
 						 self->saved_limit[i]));
 	close(self->fd);
 }
@@ -690,7 +690,7 @@ FIXTURE_TEARDOWN(spill)
 /* Lets member @m take @room more bytes than it holds now. */
 static int limit_room(int m, __u64 room)
 {
-	return sp_member_set_limit(m, sp_member_ll(m, "used") + room);
+	return t_member_set_limit(m, t_member_ll(m, "used") + room);
 }
 
 /* Runs @c (its expectation given) with MemUsed and INFO checks. */
@@ -766,17 +766,17 @@ TEST_F_TIMEOUT(spill, preferred_alone_spills_to_all_members, 120)
 	set[0] = self->m[2];
 	ASSERT_EQ(0, limit_room(self->m[2], 2 * M));
 	for (i = 0; i < 2; i++)
-		before[i] = sp_node_used(i);
-	cxl_before = sp_node_used(self->cxl_node);
-	ASSERT_EQ(0, sp_do_alloc(self->fd, SCALEPOOL_POLICY_PREFERRED, 0,
+		before[i] = t_node_used(i);
+	cxl_before = t_node_used(self->cxl_node);
+	ASSERT_EQ(0, t_do_alloc(self->fd, SCALEPOOL_POLICY_PREFERRED, 0,
 				 4 * M, set, 1, NULL, 0, 0, &handle, &offset));
-	map = sp_map(self->fd, offset, 4 * M);
+	map = t_map(self->fd, offset, 4 * M);
 	ASSERT_NE(MAP_FAILED, map);
-	sp_touch(map, 4 * M);
+	t_touch(map, 4 * M);
 	for (i = 0; i < 2; i++)
-		after[i] = sp_node_used(i);
-	cxl_after = sp_node_used(self->cxl_node);
-	ASSERT_EQ(0, sp_info(self->fd, handle, &info, pl, ROOM));
+		after[i] = t_node_used(i);
+	cxl_after = t_node_used(self->cxl_node);
+	ASSERT_EQ(0, t_info(self->fd, handle, &info, pl, ROOM));
 	for (i = 0; i < info.nr_placements && i < ROOM; i++) {
 		if (pl[i].node == self->cxl_node)
 			on_cxl += pl[i].bytes;
@@ -787,11 +787,11 @@ TEST_F_TIMEOUT(spill, preferred_alone_spills_to_all_members, 120)
 	}
 	EXPECT_EQ(2 * M, on_cxl);
 	EXPECT_EQ(2 * M, on_dram);
-	EXPECT_GE(SP_TOL_CXL, llabs(cxl_after - cxl_before - (long long)on_cxl));
-	EXPECT_GE(SP_TOL_DRAM, llabs(after[0] - before[0] + after[1] - before[1] -
+	EXPECT_GE(T_TOL_CXL, llabs(cxl_after - cxl_before - (long long)on_cxl));
+	EXPECT_GE(T_TOL_DRAM, llabs(after[0] - before[0] + after[1] - before[1] -
 				     (long long)on_dram));
 	EXPECT_EQ(0, munmap(map, 4 * M));
-	EXPECT_EQ(0, sp_free(self->fd, handle));
+	EXPECT_EQ(0, t_free(self->fd, handle));
 }
 
 /* Policies that do not spill fail with ENOSPC, leaving nothing behind. */
@@ -799,12 +799,12 @@ static void expect_enospc(struct __test_metadata *_metadata, int fd,
 			  __u32 policy, const __u32 *set, __u32 nr,
 			  __u64 length)
 {
-	struct sp_used u;
+	struct t_used u;
 
-	sp_used_snapshot(&u);
-	EXPECT_EQ(-ENOSPC, sp_do_alloc(fd, policy, 0, length, set, nr, NULL,
+	t_used_snapshot(&u);
+	EXPECT_EQ(-ENOSPC, t_do_alloc(fd, policy, 0, length, set, nr, NULL,
 				       0, 0, NULL, NULL));
-	EXPECT_EQ(-1, sp_used_changed(&u));
+	EXPECT_EQ(-1, t_used_changed(&u));
 }
 
 TEST_F(spill, bind_with_the_set_full_is_enospc)
@@ -847,7 +847,7 @@ TEST_F(spill, preferred_with_every_member_full_is_enospc)
 TEST(query_reports_alloc_caps)
 {
 	struct scalepool_query q = { .size = sizeof(q) };
-	int fd = sp_open();
+	int fd = t_open();
 
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, ioctl(fd, SCALEPOOL_QUERY, &q));
@@ -859,11 +859,11 @@ TEST(query_reports_alloc_caps)
 /* INITIATOR_LOCAL is the CPU node of the calling thread. */
 TEST(initiator_local_is_the_callers_node)
 {
-	int node, fd = sp_open();
+	int node, fd = t_open();
 
 	ASSERT_LE(0, fd);
 	for (node = 0; node < 2; node++) {
-		int cpu = sp_node_first_cpu(node), status = -1000;
+		int cpu = t_node_first_cpu(node), status = -1000;
 		__u32 handle;
 		__u64 offset;
 		cpu_set_t set;
@@ -874,17 +874,17 @@ TEST(initiator_local_is_the_callers_node)
 		CPU_ZERO(&set);
 		CPU_SET(cpu, &set);
 		ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
-		ASSERT_EQ(0, sp_do_alloc(fd, SCALEPOOL_POLICY_NEAREST,
+		ASSERT_EQ(0, t_do_alloc(fd, SCALEPOOL_POLICY_NEAREST,
 					 SCALEPOOL_ALLOC_NO_HUGE, 4 * M, NULL, 0,
 					 NULL, 0, SCALEPOOL_INITIATOR_LOCAL,
 					 &handle, &offset));
-		map = sp_map(fd, offset, 4 * M);
+		map = t_map(fd, offset, 4 * M);
 		ASSERT_NE(MAP_FAILED, map);
-		sp_touch(map, 4 * M);
-		ASSERT_EQ(0, sp_move_pages(1, &map, &status));
+		t_touch(map, 4 * M);
+		ASSERT_EQ(0, t_move_pages(1, &map, &status));
 		EXPECT_EQ(node, status);
 		munmap(map, 4 * M);
-		EXPECT_EQ(0, sp_free(fd, handle));
+		EXPECT_EQ(0, t_free(fd, handle));
 	}
 	close(fd);
 }
@@ -895,21 +895,21 @@ TEST(info_writes_only_the_room)
 	struct scalepool_placement pl[3];
 	struct scalepool_info info;
 	__u32 set[2], handle;
-	int fd = sp_open();
+	int fd = t_open();
 
 	ASSERT_LE(0, fd);
-	if (sp_member_of_node(0) < 0 || sp_member_of_node(1) < 0)
+	if (t_member_of_node(0) < 0 || t_member_of_node(1) < 0)
 		SKIP(return, "needs members on nodes 0 and 1");
-	set[0] = sp_member_of_node(0);
-	set[1] = sp_member_of_node(1);
-	ASSERT_EQ(0, sp_do_alloc(fd, SCALEPOOL_POLICY_INTERLEAVE, 0, 4 * M,
+	set[0] = t_member_of_node(0);
+	set[1] = t_member_of_node(1);
+	ASSERT_EQ(0, t_do_alloc(fd, SCALEPOOL_POLICY_INTERLEAVE, 0, 4 * M,
 				 set, 2, NULL, 0, 0, &handle, NULL));
 
-	ASSERT_EQ(0, sp_info(fd, handle, &info, NULL, 0));
+	ASSERT_EQ(0, t_info(fd, handle, &info, NULL, 0));
 	EXPECT_EQ(2, info.nr_placements);
 
 	memset(pl, 0xa5, sizeof(pl));
-	ASSERT_EQ(0, sp_info(fd, handle, &info, pl, 1));
+	ASSERT_EQ(0, t_info(fd, handle, &info, pl, 1));
 	EXPECT_EQ(2, info.nr_placements);
 	EXPECT_EQ(set[0] < set[1] ? set[0] : set[1], pl[0].member);
 	EXPECT_EQ(2 * M, pl[0].bytes);
@@ -917,12 +917,12 @@ TEST(info_writes_only_the_room)
 	EXPECT_EQ(0xa5a5a5a5a5a5a5a5ULL, pl[1].bytes);
 
 	memset(pl, 0xa5, sizeof(pl));
-	ASSERT_EQ(0, sp_info(fd, handle, &info, pl, 3));
+	ASSERT_EQ(0, t_info(fd, handle, &info, pl, 3));
 	EXPECT_EQ(2, info.nr_placements);
 	EXPECT_EQ(2 * M, pl[1].bytes);
 	EXPECT_EQ(0xa5a5a5a5, pl[2].member);
 
-	EXPECT_EQ(0, sp_free(fd, handle));
+	EXPECT_EQ(0, t_free(fd, handle));
 	close(fd);
 }
 

@@ -40,7 +40,7 @@ static void driver_of(const char *bdf, char *buf, size_t len)
 
 static int sys_write(const char *path, const char *val)
 {
-	return sp_write_file(path, val);
+	return t_write_file(path, val);
 }
 
 static int bind_sp(const char *bdf)
@@ -69,7 +69,7 @@ static void unbind_sp(const char *bdf)
 
 static int add_bar(const char *arg)
 {
-	return sys_write(SP_SYSFS "/add_bar", arg);
+	return sys_write(T_SYSFS "/add_bar", arg);
 }
 
 /* Bind @bdf and add its default BAR; the member id or -errno. */
@@ -82,7 +82,7 @@ static int add_member(const char *bdf)
 	ret = add_bar(bdf);
 	if (ret)
 		return ret;
-	return sp_member_of_pci("bar", bdf);
+	return t_member_of_pci("bar", bdf);
 }
 
 #define PAT_LIST "/sys/kernel/debug/x86/pat_memtype_list"
@@ -95,12 +95,12 @@ static int add_member(const char *bdf)
 static int pat_wc_in_bar(const char *bdf, int bar)
 {
 	unsigned long long s, e, bs, be;
-	struct sp_bar_res r;
+	struct t_bar_res r;
 	char line[256];
 	int ret = -1;
 	FILE *f;
 
-	if (sp_pci_bar_res(bdf, bar, &r))
+	if (t_pci_bar_res(bdf, bar, &r))
 		return -1;
 	s = r.start;
 	e = r.end;
@@ -122,7 +122,7 @@ static int pat_wc_in_bar(const char *bdf, int bar)
 }
 
 FIXTURE(bar) {
-	struct sp_pci_dev devs[MAX_DEVS];	/* the ivshmem devices */
+	struct t_pci_dev devs[MAX_DEVS];	/* the ivshmem devices */
 	int nr_devs;
 	int fd;
 	const char *bdf;	/* behind the switch, the larger one */
@@ -133,15 +133,15 @@ FIXTURE_SETUP(bar)
 {
 	int i;
 
-	self->fd = sp_open();
+	self->fd = t_open();
 	ASSERT_LE(0, self->fd);
-	self->nr_devs = sp_pci_find(SP_IVSHMEM_VENDOR, SP_IVSHMEM_DEVICE, 0,
+	self->nr_devs = t_pci_find(T_IVSHMEM_VENDOR, T_IVSHMEM_DEVICE, 0,
 				    self->devs, MAX_DEVS);
 	if (self->nr_devs < 3)
 		SKIP(return, "needs the peer topology's three ivshmem devices");
 	self->bdf = NULL;
 	for (i = 0; i < self->nr_devs; i++) {
-		unsigned long long bar2 = sp_pci_bar_size(self->devs[i].bdf, 2);
+		unsigned long long bar2 = t_pci_bar_size(self->devs[i].bdf, 2);
 
 		if (!self->devs[i].root_bus &&
 		    (!self->bdf || bar2 > self->size)) {
@@ -150,7 +150,7 @@ FIXTURE_SETUP(bar)
 		}
 	}
 	ASSERT_NE(NULL, self->bdf);
-	ASSERT_LE(SP_MIB, self->size);
+	ASSERT_LE(T_MIB, self->size);
 }
 
 FIXTURE_TEARDOWN(bar)
@@ -160,9 +160,9 @@ FIXTURE_TEARDOWN(bar)
 	if (self->fd >= 0)
 		close(self->fd);
 	for (i = 0; i < self->nr_devs; i++) {
-		id = sp_member_of_pci("bar", self->devs[i].bdf);
+		id = t_member_of_pci("bar", self->devs[i].bdf);
 		if (id >= 0)
-			sp_remove_member(id);
+			t_remove_member(id);
 		unbind_sp(self->devs[i].bdf);
 	}
 }
@@ -174,26 +174,26 @@ TEST_F(bar, member_files)
 
 	id = add_member(self->bdf);
 	ASSERT_LE(0, id);
-	ASSERT_EQ(0, sp_member_attr(id, "kind", buf, sizeof(buf)));
+	ASSERT_EQ(0, t_member_attr(id, "kind", buf, sizeof(buf)));
 	EXPECT_STREQ("bar", buf);
-	ASSERT_EQ(0, sp_member_attr(id, "memory", buf, sizeof(buf)));
+	ASSERT_EQ(0, t_member_attr(id, "memory", buf, sizeof(buf)));
 	EXPECT_STREQ("pci", buf);
-	ASSERT_EQ(0, sp_member_attr(id, "pci", buf, sizeof(buf)));
+	ASSERT_EQ(0, t_member_attr(id, "pci", buf, sizeof(buf)));
 	EXPECT_STREQ(self->bdf, buf);
 	/* ivshmem-plain: BAR 0 registers (256 bytes), BAR 2 the memory. */
-	EXPECT_EQ(2, sp_member_ll(id, "bar"));
+	EXPECT_EQ(2, t_member_ll(id, "bar"));
 	snprintf(want, sizeof(want), "%s-bar2", self->bdf);
-	ASSERT_EQ(0, sp_member_attr(id, "name", buf, sizeof(buf)));
+	ASSERT_EQ(0, t_member_attr(id, "name", buf, sizeof(buf)));
 	EXPECT_STREQ(want, buf);
-	EXPECT_EQ((long long)self->size, sp_member_ll(id, "capacity"));
-	EXPECT_EQ(0, sp_member_ll(id, "used"));
-	EXPECT_EQ((long long)self->size, sp_member_ll(id, "free"));
+	EXPECT_EQ((long long)self->size, t_member_ll(id, "capacity"));
+	EXPECT_EQ(0, t_member_ll(id, "used"));
+	EXPECT_EQ((long long)self->size, t_member_ll(id, "free"));
 	/* The device's NUMA node, or the first node with memory. */
 	snprintf(buf, sizeof(buf), PCI_DEVS "/%s/numa_node", self->bdf);
-	if (sp_read_ll(buf) >= 0) {
-		EXPECT_EQ(sp_read_ll(buf), sp_member_ll(id, "node"));
+	if (t_read_ll(buf) >= 0) {
+		EXPECT_EQ(t_read_ll(buf), t_member_ll(id, "node"));
 	} else {
-		EXPECT_EQ(0, sp_member_ll(id, "node"));
+		EXPECT_EQ(0, t_member_ll(id, "node"));
 	}
 	/* The region is claimed in the kernel's resource tree. */
 	EXPECT_EQ(0, system("grep -q ' : scalepool$' /proc/iomem"));
@@ -210,27 +210,27 @@ TEST_F(bar, alloc_write_read)
 
 	id = add_member(self->bdf);
 	ASSERT_LE(0, id);
-	ASSERT_EQ(0, sp_alloc_on(self->fd, id, 0, SP_MIB, &h, &off));
-	EXPECT_EQ((long long)SP_MIB, sp_member_ll(id, "used"));
-	ASSERT_EQ(0, sp_info(self->fd, h, &info, pl, 2));
+	ASSERT_EQ(0, t_alloc_on(self->fd, id, 0, T_MIB, &h, &off));
+	EXPECT_EQ((long long)T_MIB, t_member_ll(id, "used"));
+	ASSERT_EQ(0, t_info(self->fd, h, &info, pl, 2));
 	ASSERT_EQ(1U, info.nr_placements);
 	EXPECT_EQ((__u32)id, pl[0].member);
-	EXPECT_EQ(SP_MIB, pl[0].bytes);
+	EXPECT_EQ(T_MIB, pl[0].bytes);
 	EXPECT_EQ(0ULL, pl[0].huge_bytes);
 
-	p = sp_map(self->fd, off, SP_MIB);
+	p = t_map(self->fd, off, T_MIB);
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(-1, sp_check_zero(p, SP_MIB));
-	sp_fill(p, SP_MIB, 42);
-	EXPECT_EQ(-1, sp_check(p, SP_MIB, 42));
+	EXPECT_EQ(-1, t_check_zero(p, T_MIB));
+	t_fill(p, T_MIB, 42);
+	EXPECT_EQ(-1, t_check(p, T_MIB, 42));
 	/* A second mapping sees the same device memory. */
-	q = sp_map(self->fd, off, SP_MIB);
+	q = t_map(self->fd, off, T_MIB);
 	ASSERT_NE(MAP_FAILED, q);
-	EXPECT_EQ(-1, sp_check(q, SP_MIB, 42));
-	munmap(q, SP_MIB);
-	munmap(p, SP_MIB);
-	EXPECT_EQ(0, sp_free(self->fd, h));
-	EXPECT_EQ(0, sp_member_ll(id, "used"));
+	EXPECT_EQ(-1, t_check(q, T_MIB, 42));
+	munmap(q, T_MIB);
+	munmap(p, T_MIB);
+	EXPECT_EQ(0, t_free(self->fd, h));
+	EXPECT_EQ(0, t_member_ll(id, "used"));
 }
 
 TEST_F(bar, mapping_is_write_combined)
@@ -245,9 +245,9 @@ TEST_F(bar, mapping_is_write_combined)
 
 	id = add_member(self->bdf);
 	ASSERT_LE(0, id);
-	ASSERT_EQ(0, sp_alloc_on(self->fd, id, SCALEPOOL_ALLOC_POPULATE,
-				 SP_MIB, &h, &off));
-	p = sp_map(self->fd, off, SP_MIB);
+	ASSERT_EQ(0, t_alloc_on(self->fd, id, SCALEPOOL_ALLOC_POPULATE,
+				 T_MIB, &h, &off));
+	p = t_map(self->fd, off, T_MIB);
 	ASSERT_NE(MAP_FAILED, p);
 	/* x86 PAT: the user mapping's range is tracked as write-combining. */
 	snprintf(want, sizeof(want), "%lx-", (unsigned long)p);
@@ -273,8 +273,8 @@ TEST_F(bar, mapping_is_write_combined)
 	} else {
 		EXPECT_EQ(1, pat_wc_in_bar(self->bdf, 2));
 	}
-	munmap(p, SP_MIB);
-	EXPECT_EQ(0, sp_free(self->fd, h));
+	munmap(p, T_MIB);
+	EXPECT_EQ(0, t_free(self->fd, h));
 }
 
 /* What one allocation leaves in the BAR, the next never sees. */
@@ -289,16 +289,16 @@ TEST_F(bar, reused_memory_is_zeroed)
 	ASSERT_LE(0, id);
 	for (round = 0; round < 2; round++) {
 		/* The whole BAR: the second round gets the same bytes. */
-		ASSERT_EQ(0, sp_alloc_on(self->fd, id, 0, self->size, &h,
+		ASSERT_EQ(0, t_alloc_on(self->fd, id, 0, self->size, &h,
 					 &off));
-		p = sp_map(self->fd, off, self->size);
+		p = t_map(self->fd, off, self->size);
 		ASSERT_NE(MAP_FAILED, p);
-		EXPECT_EQ(-1, sp_check_zero(p, self->size));
+		EXPECT_EQ(-1, t_check_zero(p, self->size));
 		memset(p, 0xa5, self->size);
 		munmap(p, self->size);
-		EXPECT_EQ(0, sp_free(self->fd, h));
+		EXPECT_EQ(0, t_free(self->fd, h));
 	}
-	EXPECT_EQ(0, sp_member_ll(id, "used"));
+	EXPECT_EQ(0, t_member_ll(id, "used"));
 }
 
 TEST_F(bar, full_bar_then_enomem)
@@ -308,20 +308,20 @@ TEST_F(bar, full_bar_then_enomem)
 
 	id = add_member(self->bdf);
 	ASSERT_LE(0, id);
-	ASSERT_EQ(0, sp_alloc_on(self->fd, id, 0, self->size, &h, NULL));
-	EXPECT_EQ(-ENOMEM, sp_alloc_on(self->fd, id, 0, SP_PAGE, &h2, NULL));
-	EXPECT_EQ((long long)self->size, sp_member_ll(id, "used"));
-	EXPECT_EQ(0, sp_member_ll(id, "free"));
-	EXPECT_EQ(0, sp_free(self->fd, h));
+	ASSERT_EQ(0, t_alloc_on(self->fd, id, 0, self->size, &h, NULL));
+	EXPECT_EQ(-ENOMEM, t_alloc_on(self->fd, id, 0, T_PAGE, &h2, NULL));
+	EXPECT_EQ((long long)self->size, t_member_ll(id, "used"));
+	EXPECT_EQ(0, t_member_ll(id, "free"));
+	EXPECT_EQ(0, t_free(self->fd, h));
 	/* More than the BAR holds. */
-	EXPECT_EQ(-ENOMEM, sp_alloc_on(self->fd, id, 0, self->size + SP_PAGE,
+	EXPECT_EQ(-ENOMEM, t_alloc_on(self->fd, id, 0, self->size + T_PAGE,
 				       &h2, NULL));
 	/* The admin limit applies as for any member. */
-	ASSERT_EQ(0, sp_member_set_limit(id, SP_MIB));
-	EXPECT_EQ(-ENOSPC, sp_alloc_on(self->fd, id, 0, 2 * SP_MIB, &h2,
+	ASSERT_EQ(0, t_member_set_limit(id, T_MIB));
+	EXPECT_EQ(-ENOSPC, t_alloc_on(self->fd, id, 0, 2 * T_MIB, &h2,
 				       NULL));
-	ASSERT_EQ(0, sp_member_set_limit(id, 0));
-	EXPECT_EQ(0, sp_member_ll(id, "used"));
+	ASSERT_EQ(0, t_member_set_limit(id, 0));
+	EXPECT_EQ(0, t_member_ll(id, "used"));
 }
 
 /* A peer member holds an allocation alone, with BIND or NEAREST. */
@@ -337,29 +337,29 @@ TEST_F(bar, placement_rules)
 
 	id = add_member(self->bdf);
 	ASSERT_LE(0, id);
-	node = sp_member_of_node(0);
+	node = t_member_of_node(0);
 	ASSERT_LE(0, node);
 	ids[0] = id;
 	ids[1] = node;
-	EXPECT_EQ(-EINVAL, sp_do_alloc(self->fd, SCALEPOOL_POLICY_BIND, 0,
-				       SP_MIB, ids, 2, NULL, 0,
+	EXPECT_EQ(-EINVAL, t_do_alloc(self->fd, SCALEPOOL_POLICY_BIND, 0,
+				       T_MIB, ids, 2, NULL, 0,
 				       SCALEPOOL_INITIATOR_LOCAL, &h, NULL));
-	for (i = 0; i < SP_ARRAY_SIZE(others); i++)
-		EXPECT_EQ(-EINVAL, sp_do_alloc(self->fd, others[i], 0, SP_MIB,
+	for (i = 0; i < T_ARRAY_SIZE(others); i++)
+		EXPECT_EQ(-EINVAL, t_do_alloc(self->fd, others[i], 0, T_MIB,
 					       ids, 1, NULL, 0,
 					       SCALEPOOL_INITIATOR_LOCAL, &h,
 					       NULL));
-	ASSERT_EQ(0, sp_do_alloc(self->fd, SCALEPOOL_POLICY_NEAREST, 0, SP_MIB,
+	ASSERT_EQ(0, t_do_alloc(self->fd, SCALEPOOL_POLICY_NEAREST, 0, T_MIB,
 				 ids, 1, NULL, 0, SCALEPOOL_INITIATOR_LOCAL,
 				 &h, NULL));
-	EXPECT_EQ((long long)SP_MIB, sp_member_ll(id, "used"));
-	EXPECT_EQ(0, sp_free(self->fd, h));
+	EXPECT_EQ((long long)T_MIB, t_member_ll(id, "used"));
+	EXPECT_EQ(0, t_free(self->fd, h));
 	/* An empty set never lands on a peer member. */
-	ASSERT_EQ(0, sp_do_alloc(self->fd, SCALEPOOL_POLICY_NEAREST, 0, SP_MIB,
+	ASSERT_EQ(0, t_do_alloc(self->fd, SCALEPOOL_POLICY_NEAREST, 0, T_MIB,
 				 NULL, 0, NULL, 0, SCALEPOOL_INITIATOR_LOCAL,
 				 &h, NULL));
-	EXPECT_EQ(0, sp_member_ll(id, "used"));
-	EXPECT_EQ(0, sp_free(self->fd, h));
+	EXPECT_EQ(0, t_member_ll(id, "used"));
+	EXPECT_EQ(0, t_free(self->fd, h));
 }
 
 /*
@@ -375,7 +375,7 @@ static void revoke_with_live_mapping(struct __test_metadata *_metadata,
 {
 	volatile unsigned char *p, *q;
 	int id, id2, status;
-	struct sp_reader reader = { .pid = -1, .go = -1 };
+	struct t_reader reader = { .pid = -1, .go = -1 };
 	struct scalepool_info info;
 	char path[256];
 	__u64 off;
@@ -383,57 +383,57 @@ static void revoke_with_live_mapping(struct __test_metadata *_metadata,
 
 	id = add_member(self->bdf);
 	ASSERT_LE(0, id);
-	ASSERT_EQ(0, sp_alloc_on(self->fd, id, 0, SP_MIB, &h, &off));
-	p = sp_map(self->fd, off, SP_MIB);
+	ASSERT_EQ(0, t_alloc_on(self->fd, id, 0, T_MIB, &h, &off));
+	p = t_map(self->fd, off, T_MIB);
 	ASSERT_NE(MAP_FAILED, p);
-	memset((void *)p, 0x5a, SP_MIB);
-	ASSERT_EQ(0, sp_info(self->fd, h, &info, NULL, 0));
+	memset((void *)p, 0x5a, T_MIB);
+	ASSERT_EQ(0, t_info(self->fd, h, &info, NULL, 0));
 	EXPECT_EQ(0, info.state);
 	/* Inherited mapping: readable before revocation. */
-	ASSERT_EQ(0, sp_reader_start(&reader, p, 4096, 0x5a));
+	ASSERT_EQ(0, t_reader_start(&reader, p, 4096, 0x5a));
 	if (how == BY_UNBIND) {
 		ASSERT_EQ(0, sys_write(PCI_SP_DRV "/unbind", self->bdf));
 	} else {
-		ASSERT_EQ(0, sp_remove_member(id));
+		ASSERT_EQ(0, t_remove_member(id));
 	}
 	/* The member is gone from sysfs at once. */
-	snprintf(path, sizeof(path), SP_MEMBERS "/%d", id);
+	snprintf(path, sizeof(path), T_MEMBERS "/%d", id);
 	EXPECT_NE(0, access(path, F_OK));
-	ASSERT_EQ(0, sp_reader_finish(&reader, &status));
+	ASSERT_EQ(0, t_reader_finish(&reader, &status));
 	ASSERT_TRUE(WIFSIGNALED(status)) {
 		TH_LOG("child exited with %d, no SIGBUS", WEXITSTATUS(status));
 	}
 	EXPECT_EQ(SIGBUS, WTERMSIG(status));
 	/* This process too. */
-	EXPECT_EQ(SIGBUS, sp_read_signal(p));
+	EXPECT_EQ(SIGBUS, t_read_signal(p));
 	/* INFO says why: the allocation was revoked. */
-	ASSERT_EQ(0, sp_info(self->fd, h, &info, NULL, 0));
+	ASSERT_EQ(0, t_info(self->fd, h, &info, NULL, 0));
 	EXPECT_EQ(SCALEPOOL_INFO_STATE_REVOKED, info.state) {
 		TH_LOG("INFO state %#x after the member went", info.state);
 	}
-	EXPECT_EQ(SP_MIB, info.length);
+	EXPECT_EQ(T_MIB, info.length);
 	/* A new mapping of the handle faults the same way. */
-	q = sp_map(self->fd, off, SP_MIB);
+	q = t_map(self->fd, off, T_MIB);
 	ASSERT_NE(MAP_FAILED, q);
-	EXPECT_EQ(SIGBUS, sp_read_signal(q));
-	munmap((void *)q, SP_MIB);
+	EXPECT_EQ(SIGBUS, t_read_signal(q));
+	munmap((void *)q, T_MIB);
 	/* The handle stays until FREE; munmap and FREE work. */
-	EXPECT_EQ(0, munmap((void *)p, SP_MIB));
-	EXPECT_EQ(0, sp_free(self->fd, h));
-	EXPECT_EQ(-ENOENT, sp_free(self->fd, h));
+	EXPECT_EQ(0, munmap((void *)p, T_MIB));
+	EXPECT_EQ(0, t_free(self->fd, h));
+	EXPECT_EQ(-ENOENT, t_free(self->fd, h));
 
 	/* Re-add: a new member with a new id, usable at once. */
 	id2 = add_member(self->bdf);
 	ASSERT_LE(0, id2);
 	EXPECT_NE(id, id2);
-	ASSERT_EQ(0, sp_alloc_on(self->fd, id2, 0, SP_MIB, &h, &off));
-	p = sp_map(self->fd, off, SP_MIB);
+	ASSERT_EQ(0, t_alloc_on(self->fd, id2, 0, T_MIB, &h, &off));
+	p = t_map(self->fd, off, T_MIB);
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(-1, sp_check_zero((void *)p, SP_MIB));
-	munmap((void *)p, SP_MIB);
-	ASSERT_EQ(0, sp_info(self->fd, h, &info, NULL, 0));
+	EXPECT_EQ(-1, t_check_zero((void *)p, T_MIB));
+	munmap((void *)p, T_MIB);
+	ASSERT_EQ(0, t_info(self->fd, h, &info, NULL, 0));
 	EXPECT_EQ(0, info.state);
-	EXPECT_EQ(0, sp_free(self->fd, h));
+	EXPECT_EQ(0, t_free(self->fd, h));
 }
 
 TEST_F(bar, remove_with_live_mapping)
@@ -457,21 +457,21 @@ TEST_F(bar, close_after_remove)
 
 	id = add_member(self->bdf);
 	ASSERT_LE(0, id);
-	fd2 = sp_open();
+	fd2 = t_open();
 	ASSERT_LE(0, fd2);
-	ASSERT_EQ(0, sp_alloc_on(fd2, id, 0, SP_MIB, &h, &off));
-	p = sp_map(fd2, off, SP_MIB);
+	ASSERT_EQ(0, t_alloc_on(fd2, id, 0, T_MIB, &h, &off));
+	p = t_map(fd2, off, T_MIB);
 	ASSERT_NE(MAP_FAILED, p);
-	ASSERT_EQ(0, sp_remove_member(id));
-	EXPECT_EQ(-ENOENT, sp_remove_member(id));
+	ASSERT_EQ(0, t_remove_member(id));
+	EXPECT_EQ(-ENOENT, t_remove_member(id));
 	close(fd2);	/* the handle goes; the mapping holds the memory */
-	munmap(p, SP_MIB);	/* now the last reference */
+	munmap(p, T_MIB);	/* now the last reference */
 }
 
 TEST_F(bar, bad_inputs)
 {
 	char arg[64], drv[64];
-	__u32 ids[SP_MAX_IDS];
+	__u32 ids[T_MAX_IDS];
 	int status;
 	pid_t pid;
 	int i, n, id, node;
@@ -512,11 +512,11 @@ TEST_F(bar, bad_inputs)
 	snprintf(arg, sizeof(arg), "%s 0", self->bdf);
 	EXPECT_EQ(-ERANGE, add_bar(arg));
 	/* Nothing was added by the failures. */
-	EXPECT_EQ(-1, sp_member_of_pci("bar", self->bdf));
+	EXPECT_EQ(-1, t_member_of_pci("bar", self->bdf));
 
 	snprintf(arg, sizeof(arg), "%s 2", self->bdf);
 	ASSERT_EQ(0, add_bar(arg));
-	id = sp_member_of_pci("bar", self->bdf);
+	id = t_member_of_pci("bar", self->bdf);
 	ASSERT_LE(0, id);
 	EXPECT_EQ(-EEXIST, add_bar(arg));
 	EXPECT_EQ(-EEXIST, add_bar(self->bdf));
@@ -541,13 +541,13 @@ TEST_F(bar, bad_inputs)
 	EXPECT_EQ(-EBUSY, add_bar(other));
 
 	/* remove_member: bad ids, node members. */
-	EXPECT_EQ(-EINVAL, sp_remove_member(-1));
-	EXPECT_EQ(-EINVAL, sys_write(SP_SYSFS "/remove_member", "abc"));
-	EXPECT_EQ(-ENOENT, sp_remove_member(100000));
-	node = sp_member_of_node(0);
+	EXPECT_EQ(-EINVAL, t_remove_member(-1));
+	EXPECT_EQ(-EINVAL, sys_write(T_SYSFS "/remove_member", "abc"));
+	EXPECT_EQ(-ENOENT, t_remove_member(100000));
+	node = t_member_of_node(0);
 	ASSERT_LE(0, node);
-	EXPECT_EQ(-EINVAL, sp_remove_member(node));
-	n = sp_members(ids, SP_MAX_IDS);
+	EXPECT_EQ(-EINVAL, t_remove_member(node));
+	n = t_members(ids, T_MAX_IDS);
 	for (i = 0; i < n && ids[i] != (__u32)node; i++)
 		;
 	EXPECT_LT(i, n);	/* still there */
@@ -561,11 +561,11 @@ TEST_F(bar, bad_inputs)
 		    setresuid(65534, 65534, 65534))
 			_exit(2);
 		_exit(add_bar(self->bdf) == -EACCES &&
-		      sp_remove_member(id) == -EACCES ? 0 : 1);
+		      t_remove_member(id) == -EACCES ? 0 : 1);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	EXPECT_EQ(id, sp_member_of_pci("bar", self->bdf));
+	EXPECT_EQ(id, t_member_of_pci("bar", self->bdf));
 }
 
 #define EDU_VENDOR	0x1234	/* QEMU's edu device: BAR 0 is 1 MiB of */
@@ -574,9 +574,9 @@ TEST_F(bar, bad_inputs)
 /* BAR @bar's resource flags, 0 when absent. */
 static unsigned long long bar_flags_of(const char *bdf, int bar)
 {
-	struct sp_bar_res r;
+	struct t_bar_res r;
 
-	return sp_pci_bar_res(bdf, bar, &r) ? 0 : r.flags;
+	return t_pci_bar_res(bdf, bar, &r) ? 0 : r.flags;
 }
 
 #define IORESOURCE_MEM		0x200
@@ -590,28 +590,28 @@ static unsigned long long bar_flags_of(const char *bdf, int bar)
  */
 TEST_F(bar, bar_not_prefetchable)
 {
-	struct sp_pci_dev edu;
+	struct t_pci_dev edu;
 	char arg[64];
 	int id;
 
-	if (sp_pci_find(EDU_VENDOR, EDU_DEVICE, 1, &edu, 1) != 1)
+	if (t_pci_find(EDU_VENDOR, EDU_DEVICE, 1, &edu, 1) != 1)
 		SKIP(return, "needs the peer topology's edu device");
 	ASSERT_EQ(IORESOURCE_MEM,
 		  bar_flags_of(edu.bdf, 0) & (IORESOURCE_MEM |
 					   IORESOURCE_PREFETCH));
-	ASSERT_LE(SP_MIB, sp_pci_bar_size(edu.bdf, 0));
+	ASSERT_LE(T_MIB, t_pci_bar_size(edu.bdf, 0));
 
 	ASSERT_EQ(0, bind_sp(edu.bdf));
 	EXPECT_EQ(-EOPNOTSUPP, add_bar(edu.bdf));
-	EXPECT_EQ(-1, sp_member_of_pci("bar", edu.bdf));
+	EXPECT_EQ(-1, t_member_of_pci("bar", edu.bdf));
 	snprintf(arg, sizeof(arg), "%s 0", edu.bdf);
 	EXPECT_EQ(0, add_bar(arg));
-	id = sp_member_of_pci("bar", edu.bdf);
+	id = t_member_of_pci("bar", edu.bdf);
 	EXPECT_LE(0, id);
 	if (id >= 0) {
-		EXPECT_EQ((long long)sp_pci_bar_size(edu.bdf, 0),
-			  sp_member_ll(id, "capacity"));
-		EXPECT_EQ(0, sp_remove_member(id));
+		EXPECT_EQ((long long)t_pci_bar_size(edu.bdf, 0),
+			  t_member_ll(id, "capacity"));
+		EXPECT_EQ(0, t_remove_member(id));
 	}
 	unbind_sp(edu.bdf);
 
@@ -621,10 +621,10 @@ TEST_F(bar, bar_not_prefetchable)
 	ASSERT_EQ(0, bind_sp(self->bdf));
 	snprintf(arg, sizeof(arg), "%s 0", self->bdf);
 	EXPECT_EQ(-ERANGE, add_bar(arg));
-	EXPECT_EQ(-1, sp_member_of_pci("bar", self->bdf));
+	EXPECT_EQ(-1, t_member_of_pci("bar", self->bdf));
 	id = add_member(self->bdf);
 	ASSERT_LE(0, id);
-	EXPECT_EQ(2, sp_member_ll(id, "bar"));
+	EXPECT_EQ(2, t_member_ll(id, "bar"));
 }
 
 /*
@@ -634,7 +634,7 @@ TEST_F(bar, bar_not_prefetchable)
  */
 TEST_F(bar, zeroing_across_chunks)
 {
-	const __u64 len = 5 * SP_MIB + 3 * SP_PAGE;
+	const __u64 len = 5 * T_MIB + 3 * T_PAGE;
 	unsigned char *p;
 	__u32 h0, h;
 	__u64 off;
@@ -642,24 +642,24 @@ TEST_F(bar, zeroing_across_chunks)
 
 	id = add_member(self->bdf);
 	ASSERT_LE(0, id);
-	ASSERT_LT(SP_PAGE + len, self->size);
-	ASSERT_EQ(0, sp_alloc_on(self->fd, id, 0, SP_PAGE, &h0, NULL));
-	ASSERT_EQ(0, sp_alloc_on(self->fd, id, 0, len, &h, &off));
-	p = sp_map(self->fd, off, len);
+	ASSERT_LT(T_PAGE + len, self->size);
+	ASSERT_EQ(0, t_alloc_on(self->fd, id, 0, T_PAGE, &h0, NULL));
+	ASSERT_EQ(0, t_alloc_on(self->fd, id, 0, len, &h, &off));
+	p = t_map(self->fd, off, len);
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(-1, sp_check_zero(p, len));
+	EXPECT_EQ(-1, t_check_zero(p, len));
 	memset(p, 0x5a, len);
 	munmap(p, len);
-	EXPECT_EQ(0, sp_free(self->fd, h));
-	EXPECT_EQ(0, sp_free(self->fd, h0));
+	EXPECT_EQ(0, t_free(self->fd, h));
+	EXPECT_EQ(0, t_free(self->fd, h0));
 
-	ASSERT_EQ(0, sp_alloc_on(self->fd, id, 0, self->size, &h, &off));
-	p = sp_map(self->fd, off, self->size);
+	ASSERT_EQ(0, t_alloc_on(self->fd, id, 0, self->size, &h, &off));
+	p = t_map(self->fd, off, self->size);
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(-1, sp_check_zero(p, self->size));
+	EXPECT_EQ(-1, t_check_zero(p, self->size));
 	munmap(p, self->size);
-	EXPECT_EQ(0, sp_free(self->fd, h));
-	EXPECT_EQ(0, sp_member_ll(id, "used"));
+	EXPECT_EQ(0, t_free(self->fd, h));
+	EXPECT_EQ(0, t_member_ll(id, "used"));
 }
 
 /*
@@ -686,15 +686,15 @@ TEST_F_TIMEOUT(bar, killed_while_allocating, 120)
 		pid = fork();
 		ASSERT_LE(0, pid);
 		if (pid == 0) {
-			int fd = sp_open();
+			int fd = t_open();
 
 			close(pipefd[0]);
 			if (fd < 0)
 				_exit(2);
 			for (;;) {
-				if (sp_alloc_on(fd, id, 0, self->size, &h,
+				if (t_alloc_on(fd, id, 0, self->size, &h,
 						NULL) == 0)
-					sp_free(fd, h);
+					t_free(fd, h);
 				if (write(pipefd[1], "x", 1) != 1)
 					_exit(3);
 			}
@@ -705,10 +705,10 @@ TEST_F_TIMEOUT(bar, killed_while_allocating, 120)
 		ASSERT_EQ(pid, waitpid(pid, &status, 0));
 		EXPECT_TRUE(WIFSIGNALED(status) &&
 			    WTERMSIG(status) == SIGKILL);
-		EXPECT_EQ(0, sp_member_ll(id, "used"));
-		ASSERT_EQ(0, sp_alloc_on(self->fd, id, 0, self->size, &h,
+		EXPECT_EQ(0, t_member_ll(id, "used"));
+		ASSERT_EQ(0, t_alloc_on(self->fd, id, 0, self->size, &h,
 					 NULL));
-		EXPECT_EQ(0, sp_free(self->fd, h));
+		EXPECT_EQ(0, t_free(self->fd, h));
 		close(pipefd[0]);
 		close(pipefd[1]);
 	}
@@ -729,7 +729,7 @@ TEST_F(bar, peer_distance)
 	for (i = 0; i < n; i++) {
 		int seen = 0;
 
-		snprintf(path, sizeof(path), SP_MEMBERS "/%d/peer_distance",
+		snprintf(path, sizeof(path), T_MEMBERS "/%d/peer_distance",
 			 ids[i]);
 		f = fopen(path, "re");
 		ASSERT_NE(NULL, f);
@@ -768,7 +768,7 @@ static int find_nvme(bool root_bus, char *bdf, size_t len)
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), PCI_DEVS "/%s/class", de->d_name);
-		if (sp_read_line(path, buf, sizeof(buf)) ||
+		if (t_read_line(path, buf, sizeof(buf)) ||
 		    strcmp(buf, "0x010802") ||
 		    (strncmp(de->d_name + 5, "00:", 3) == 0) != root_bus)
 			continue;
@@ -785,7 +785,7 @@ static int find_nvme(bool root_bus, char *bdf, size_t len)
 /* INFO's basis of the last allocation nearest_pci() placed. */
 static __u32 nearest_pci_basis;
 
-static int nearest_pci(int fd, __u32 flags, struct sp_pci_id initiator_pci,
+static int nearest_pci(int fd, __u32 flags, struct t_pci_id initiator_pci,
 		       int initiator, __u32 policy)
 {
 	struct scalepool_placement pl[2];
@@ -793,17 +793,17 @@ static int nearest_pci(int fd, __u32 flags, struct sp_pci_id initiator_pci,
 	struct scalepool_alloc a;
 	int ret, member;
 
-	sp_alloc_init(&a, policy, flags, SP_MIB, NULL, 0, NULL, 0, initiator);
+	t_alloc_init(&a, policy, flags, T_MIB, NULL, 0, NULL, 0, initiator);
 	a.initiator_pci_domain = initiator_pci.domain;
 	a.initiator_pci_bdf = initiator_pci.bdf;
-	ret = sp_ioctl(fd, SCALEPOOL_ALLOC, &a);
+	ret = t_ioctl(fd, SCALEPOOL_ALLOC, &a);
 	if (ret)
 		return ret;
-	ret = sp_info(fd, a.handle, &info, pl, 2);
+	ret = t_info(fd, a.handle, &info, pl, 2);
 	member = ret ? ret : info.nr_placements == 1 ? (int)pl[0].member :
 		 -EMLINK;
 	nearest_pci_basis = ret ? SCALEPOOL_BASIS_NONE : info.basis;
-	sp_free(fd, a.handle);
+	t_free(fd, a.handle);
 	return member;
 }
 
@@ -812,8 +812,8 @@ static void member_kind_pci(int id, char *buf, size_t len)
 {
 	char kind[32] = "?", pci[64] = "-";
 
-	sp_member_attr(id, "kind", kind, sizeof(kind));
-	sp_member_attr(id, "pci", pci, sizeof(pci));
+	t_member_attr(id, "kind", kind, sizeof(kind));
+	t_member_attr(id, "pci", pci, sizeof(pci));
 	snprintf(buf, len, "%s %s", kind, pci);
 }
 
@@ -851,7 +851,7 @@ TEST_F(bar, nearest_pci_initiator)
 	ASSERT_LE(0, ida);
 	ASSERT_LT(idr, ida);
 
-	id = nearest_pci(self->fd, F, sp_pci_id_of(other), SCALEPOOL_INITIATOR_LOCAL,
+	id = nearest_pci(self->fd, F, t_pci_id_of(other), SCALEPOOL_INITIATOR_LOCAL,
 			 SCALEPOOL_POLICY_NEAREST);
 	ASSERT_LE(0, id);
 	/* Ranked by distance among every member: INFO says so. */
@@ -867,7 +867,7 @@ TEST_F(bar, nearest_pci_initiator)
 		}
 	}
 
-	EXPECT_EQ(idr, nearest_pci(self->fd, F, sp_pci_id_of(root),
+	EXPECT_EQ(idr, nearest_pci(self->fd, F, t_pci_id_of(root),
 				   SCALEPOOL_INITIATOR_LOCAL,
 				   SCALEPOOL_POLICY_NEAREST));
 	EXPECT_EQ(SCALEPOOL_BASIS_DISTANCE, nearest_pci_basis);
@@ -875,33 +875,33 @@ TEST_F(bar, nearest_pci_initiator)
 	/* Pinned to node 0: the caller's node when the device has none. */
 	ASSERT_EQ(0, find_nvme(true, far_nvme, sizeof(far_nvme)));
 	snprintf(path, sizeof(path), PCI_DEVS "/%s/numa_node", far_nvme);
-	dev_node = sp_read_ll(path);
+	dev_node = t_read_ll(path);
 	CPU_ZERO(&cpus);
-	CPU_SET(sp_node_first_cpu(0), &cpus);
+	CPU_SET(t_node_first_cpu(0), &cpus);
 	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpus), &cpus));
-	id = nearest_pci(self->fd, F, sp_pci_id_of(far_nvme),
+	id = nearest_pci(self->fd, F, t_pci_id_of(far_nvme),
 			 SCALEPOOL_INITIATOR_LOCAL, SCALEPOOL_POLICY_NEAREST);
 	ASSERT_LE(0, id);
 	member_kind_pci(id, got, sizeof(got));
 	snprintf(want, sizeof(want), "p2pmem %s", far_nvme);
 	own = !strcmp(got, want);
-	node = sp_member_of_node(dev_node >= 0 ? dev_node : 0);
+	node = t_member_of_node(dev_node >= 0 ? dev_node : 0);
 	EXPECT_TRUE(own || id == node) {
 		TH_LOG("got member %d (%s), expected node member %d or %s",
 		       id, got, node, want);
 	}
 
 	/* Bad uses of the flag. */
-	EXPECT_EQ(-EINVAL, nearest_pci(self->fd, F, sp_pci_id_of(other),
+	EXPECT_EQ(-EINVAL, nearest_pci(self->fd, F, t_pci_id_of(other),
 				       SCALEPOOL_INITIATOR_LOCAL,
 				       SCALEPOOL_POLICY_TIERED));
-	EXPECT_EQ(-EINVAL, nearest_pci(self->fd, F, sp_pci_id_of(other), 0,
+	EXPECT_EQ(-EINVAL, nearest_pci(self->fd, F, t_pci_id_of(other), 0,
 				       SCALEPOOL_POLICY_NEAREST));
-	EXPECT_EQ(-EINVAL, nearest_pci(self->fd, 0, sp_pci_id_of(other),
+	EXPECT_EQ(-EINVAL, nearest_pci(self->fd, 0, t_pci_id_of(other),
 				       SCALEPOOL_INITIATOR_LOCAL,
 				       SCALEPOOL_POLICY_NEAREST));
 	EXPECT_EQ(-ENODEV, nearest_pci(self->fd, F,
-				       (struct sp_pci_id){
+				       (struct t_pci_id){
 					       0, SCALEPOOL_PCI_BDF(0xfe, 0xff)
 				       },
 				       SCALEPOOL_INITIATOR_LOCAL,

@@ -39,33 +39,33 @@
  */
 #pragma GCC diagnostic ignored "-Wclobbered"
 
-#define SP_DEV		"/dev/scalepool"
-#define SP_SYSFS	"/sys/kernel/scalepool"
-#define SP_MEMBERS	SP_SYSFS "/members"
-#define SP_IMPORT_MODULE	"scalepool_import_test"
-#define SP_PCI_DEVICES	"/sys/bus/pci/devices"
-#define SP_IVSHMEM_VENDOR	0x1af4	/* ivshmem-plain: the test */
-#define SP_IVSHMEM_DEVICE	0x1110	/* topologies' PCI memory */
-#define SP_IMPORT_DRIVER	"/sys/bus/pci/drivers/" SP_IMPORT_MODULE
-#define SP_PAGE		4096ULL
-#define SP_KIB		1024ULL
-#define SP_MIB		(1024ULL * 1024)
-#define SP_HUGE		(2 * SP_MIB)
-#define SP_MAX_IDS	256
-#define SP_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define T_DEV		"/dev/scalepool"
+#define T_SYSFS	"/sys/kernel/scalepool"
+#define T_MEMBERS	T_SYSFS "/members"
+#define T_IMPORT_MODULE	"scalepool_import_test"
+#define T_PCI_DEVICES	"/sys/bus/pci/devices"
+#define T_IVSHMEM_VENDOR	0x1af4	/* ivshmem-plain: the test */
+#define T_IVSHMEM_DEVICE	0x1110	/* topologies' PCI memory */
+#define T_IMPORT_DRIVER	"/sys/bus/pci/drivers/" T_IMPORT_MODULE
+#define T_PAGE		4096ULL
+#define T_KIB		1024ULL
+#define T_MIB		(1024ULL * 1024)
+#define T_HUGE		(2 * T_MIB)
+#define T_MAX_IDS	256
+#define T_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /*
  * Tolerances of the MemUsed ground truth.  DRAM nodes carry the rest of
  * the system (page cache, slab, page tables): a few MiB of noise.  The
  * CXL node is idle: only the pool puts pages there.
  */
-#define SP_TOL_DRAM	(4 * SP_MIB)
-#define SP_TOL_CXL	(256 * SP_KIB)
+#define T_TOL_DRAM	(4 * T_MIB)
+#define T_TOL_CXL	(256 * T_KIB)
 
 /* ---- files */
 
 /* Reads the first line of @path into @buf; 0 or -errno. */
-static inline int sp_read_line(const char *path, char *buf, size_t len)
+static inline int t_read_line(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "r");
 	int ret = 0;
@@ -81,7 +81,7 @@ static inline int sp_read_line(const char *path, char *buf, size_t len)
 }
 
 /* Writes @val to @path in one write(2); 0 or -errno of open or write. */
-static inline int sp_write_file(const char *path, const char *val)
+static inline int t_write_file(const char *path, const char *val)
 {
 	ssize_t n;
 	int fd, ret = 0;
@@ -98,24 +98,24 @@ static inline int sp_write_file(const char *path, const char *val)
 	return ret;
 }
 
-static inline long long sp_read_ll(const char *path)
+static inline long long t_read_ll(const char *path)
 {
 	char buf[64];
 
-	if (sp_read_line(path, buf, sizeof(buf)))
+	if (t_read_line(path, buf, sizeof(buf)))
 		return -1;
 	return strtoll(buf, NULL, 0);
 }
 
 /* ---- the device and its commands */
 
-static inline int sp_open(void)
+static inline int t_open(void)
 {
-	return open(SP_DEV, O_RDWR | O_CLOEXEC);
+	return open(T_DEV, O_RDWR | O_CLOEXEC);
 }
 
 /* ioctl() returning 0 or -errno. */
-static inline int sp_ioctl(int fd, unsigned long cmd, void *arg)
+static inline int t_ioctl(int fd, unsigned long cmd, void *arg)
 {
 	return ioctl(fd, cmd, arg) ? -errno : 0;
 }
@@ -124,7 +124,7 @@ static inline int sp_ioctl(int fd, unsigned long cmd, void *arg)
  * struct scalepool_alloc with the fields most tests set.  @members and
  * @weights point to @nr entries (weights may be NULL).
  */
-static inline void sp_alloc_init(struct scalepool_alloc *a, __u32 policy,
+static inline void t_alloc_init(struct scalepool_alloc *a, __u32 policy,
 				 __u32 flags, __u64 length,
 				 const __u32 *members, __u32 nr,
 				 const __u32 *weights, __u64 granularity,
@@ -143,7 +143,7 @@ static inline void sp_alloc_init(struct scalepool_alloc *a, __u32 policy,
 }
 
 /* ALLOC; 0 with @handle and @offset set (either may be NULL), or -errno. */
-static inline int sp_do_alloc(int fd, __u32 policy, __u32 flags,
+static inline int t_do_alloc(int fd, __u32 policy, __u32 flags,
 			      __u64 length, const __u32 *members, __u32 nr,
 			      const __u32 *weights, __u64 granularity,
 			      int initiator, __u32 *handle, __u64 *offset)
@@ -151,9 +151,9 @@ static inline int sp_do_alloc(int fd, __u32 policy, __u32 flags,
 	struct scalepool_alloc a;
 	int ret;
 
-	sp_alloc_init(&a, policy, flags, length, members, nr, weights,
+	t_alloc_init(&a, policy, flags, length, members, nr, weights,
 		      granularity, initiator);
-	ret = sp_ioctl(fd, SCALEPOOL_ALLOC, &a);
+	ret = t_ioctl(fd, SCALEPOOL_ALLOC, &a);
 	if (ret)
 		return ret;
 	if (handle)
@@ -164,26 +164,26 @@ static inline int sp_do_alloc(int fd, __u32 policy, __u32 flags,
 }
 
 /* BIND to the one member @id (initiator: the calling CPU): the common case. */
-static inline int sp_alloc_on(int fd, __u32 id, __u32 flags, __u64 length,
+static inline int t_alloc_on(int fd, __u32 id, __u32 flags, __u64 length,
 			      __u32 *handle, __u64 *offset)
 {
-	return sp_do_alloc(fd, SCALEPOOL_POLICY_BIND, flags, length, &id, 1,
+	return t_do_alloc(fd, SCALEPOOL_POLICY_BIND, flags, length, &id, 1,
 			   NULL, 0, SCALEPOOL_INITIATOR_LOCAL, handle,
 			   offset);
 }
 
-static inline int sp_free(int fd, __u32 handle)
+static inline int t_free(int fd, __u32 handle)
 {
 	struct scalepool_free f = { .size = sizeof(f), .handle = handle };
 
-	return sp_ioctl(fd, SCALEPOOL_FREE, &f);
+	return t_ioctl(fd, SCALEPOOL_FREE, &f);
 }
 
 /*
  * INFO into @info with room for @room placements at @pl; 0 or -errno.
  * @info->nr_placements says how many the allocation has.
  */
-static inline int sp_info(int fd, __u32 handle, struct scalepool_info *info,
+static inline int t_info(int fd, __u32 handle, struct scalepool_info *info,
 			  struct scalepool_placement *pl, __u32 room)
 {
 	memset(info, 0, sizeof(*info));
@@ -191,11 +191,11 @@ static inline int sp_info(int fd, __u32 handle, struct scalepool_info *info,
 	info->handle = handle;
 	info->nr_placements = room;
 	info->placements_ptr = (uintptr_t)pl;
-	return sp_ioctl(fd, SCALEPOOL_INFO, info);
+	return t_ioctl(fd, SCALEPOOL_INFO, info);
 }
 
 /* mmap(MAP_SHARED) of @len bytes at @offset; MAP_FAILED on error. */
-static inline void *sp_map(int fd, __u64 offset, size_t len)
+static inline void *t_map(int fd, __u64 offset, size_t len)
 {
 	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 		    (off_t)offset);
@@ -203,7 +203,7 @@ static inline void *sp_map(int fd, __u64 offset, size_t len)
 
 /* ---- PCI devices */
 
-struct sp_pci_dev {
+struct t_pci_dev {
 	char bdf[NAME_MAX + 1];
 	int root_bus;		/* on pcie.0, not behind a switch */
 };
@@ -212,10 +212,10 @@ struct sp_pci_dev {
  * The PCI devices @vendor:@device, in readdir order, into @devs (at most
  * @max); with @unbound only those bound to no driver.  How many.
  */
-static inline int sp_pci_find(unsigned int vendor, unsigned int device,
-			      int unbound, struct sp_pci_dev *devs, int max)
+static inline int t_pci_find(unsigned int vendor, unsigned int device,
+			      int unbound, struct t_pci_dev *devs, int max)
 {
-	DIR *d = opendir(SP_PCI_DEVICES);
+	DIR *d = opendir(T_PCI_DEVICES);
 	char path[PATH_MAX];
 	struct dirent *de;
 	int n = 0;
@@ -225,15 +225,15 @@ static inline int sp_pci_find(unsigned int vendor, unsigned int device,
 	while (n < max && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/vendor",
+		snprintf(path, sizeof(path), T_PCI_DEVICES "/%s/vendor",
 			 de->d_name);
-		if (sp_read_ll(path) != vendor)
+		if (t_read_ll(path) != vendor)
 			continue;
-		snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/device",
+		snprintf(path, sizeof(path), T_PCI_DEVICES "/%s/device",
 			 de->d_name);
-		if (sp_read_ll(path) != device)
+		if (t_read_ll(path) != device)
 			continue;
-		snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/driver",
+		snprintf(path, sizeof(path), T_PCI_DEVICES "/%s/driver",
 			 de->d_name);
 		if (unbound && !access(path, F_OK))
 			continue;
@@ -246,20 +246,20 @@ static inline int sp_pci_find(unsigned int vendor, unsigned int device,
 }
 
 /* BAR @bar of a PCI device as sysfs "resource" gives it. */
-struct sp_bar_res {
+struct t_bar_res {
 	unsigned long long start, end, flags;
 };
 
 /* BAR @bar of @bdf into @r (zeroes where absent); 0, or -ENOENT. */
-static inline int sp_pci_bar_res(const char *bdf, int bar,
-				 struct sp_bar_res *r)
+static inline int t_pci_bar_res(const char *bdf, int bar,
+				 struct t_bar_res *r)
 {
 	char path[PATH_MAX];
 	int i, ret = 0;
 	FILE *f;
 
 	memset(r, 0, sizeof(*r));
-	snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/resource", bdf);
+	snprintf(path, sizeof(path), T_PCI_DEVICES "/%s/resource", bdf);
 	f = fopen(path, "re");
 	if (!f)
 		return -ENOENT;
@@ -274,17 +274,17 @@ static inline int sp_pci_bar_res(const char *bdf, int bar,
 }
 
 /* The size of BAR @bar of @bdf, 0 when it has none. */
-static inline unsigned long long sp_pci_bar_size(const char *bdf, int bar)
+static inline unsigned long long t_pci_bar_size(const char *bdf, int bar)
 {
-	struct sp_bar_res r;
+	struct t_bar_res r;
 
-	if (sp_pci_bar_res(bdf, bar, &r) || r.end <= r.start)
+	if (t_pci_bar_res(bdf, bar, &r) || r.end <= r.start)
 		return 0;
 	return r.end - r.start + 1;
 }
 
 /* The value of line @key in /proc/self/fdinfo/@fd, or -1. */
-static inline long long sp_fdinfo_ll(int fd, const char *key)
+static inline long long t_fdinfo_ll(int fd, const char *key)
 {
 	char path[64], line[256];
 	size_t klen = strlen(key);
@@ -305,15 +305,15 @@ static inline long long sp_fdinfo_ll(int fd, const char *key)
 }
 
 /* A PCI address as ALLOC's @initiator_pci_domain and @initiator_pci_bdf. */
-struct sp_pci_id {
+struct t_pci_id {
 	__u32 domain, bdf;
 };
 
-/* The sp_pci_id of "DDDD:BB:DD.F"; zeroes when it does not parse. */
-static inline struct sp_pci_id sp_pci_id_of(const char *bdf)
+/* The t_pci_id of "DDDD:BB:DD.F"; zeroes when it does not parse. */
+static inline struct t_pci_id t_pci_id_of(const char *bdf)
 {
 	unsigned int dom, bus, dev, fn;
-	struct sp_pci_id id = { 0, 0 };
+	struct t_pci_id id = { 0, 0 };
 
 	if (sscanf(bdf, "%x:%x:%x.%u", &dom, &bus, &dev, &fn) != 4)
 		return id;
@@ -325,30 +325,30 @@ static inline struct sp_pci_id sp_pci_id_of(const char *bdf)
 /* ---- dma-bufs and the importer module */
 
 /* SCALEPOOL_EXPORT: the new fd, or -errno. */
-static inline int sp_export(int fd, __u32 handle, __u32 flags)
+static inline int t_export(int fd, __u32 handle, __u32 flags)
 {
 	struct scalepool_export e = {
 		.size = sizeof(e), .flags = flags, .handle = handle, .fd = -1,
 	};
-	int ret = sp_ioctl(fd, SCALEPOOL_EXPORT, &e);
+	int ret = t_ioctl(fd, SCALEPOOL_EXPORT, &e);
 
 	return ret ? ret : e.fd;
 }
 
-static inline int sp_dmabuf_sync(int dfd, __u64 flags)
+static inline int t_dmabuf_sync(int dfd, __u64 flags)
 {
 	struct dma_buf_sync s = { .flags = flags };
 
 	return ioctl(dfd, DMA_BUF_IOCTL_SYNC, &s) ? -errno : 0;
 }
 
-static inline void *sp_dmabuf_map(int dfd, size_t len, off_t off)
+static inline void *t_dmabuf_map(int dfd, size_t len, off_t off)
 {
 	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, dfd, off);
 }
 
 /* The importer module's checksum (FNV-1a 64) of @len bytes at @p. */
-static inline __u64 sp_fnv64(const void *p, size_t len)
+static inline __u64 t_fnv64(const void *p, size_t len)
 {
 	const volatile unsigned char *c = p;
 	__u64 h = SP_FNV64_OFFSET;
@@ -362,7 +362,7 @@ static inline __u64 sp_fnv64(const void *p, size_t len)
 }
 
 /* The build directory, from this program's path; 0 or -errno. */
-static inline int sp_build_dir(char *buf, size_t len)
+static inline int t_build_dir(char *buf, size_t len)
 {
 	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
 	char *p;
@@ -382,7 +382,7 @@ static inline int sp_build_dir(char *buf, size_t len)
  * directory of this kernel, found from this program's own path
  * (build/selftests/guest/dmabuf -> build/kmod/<release>/).  0, or -errno.
  */
-static inline int sp_import_module_load(void)
+static inline int t_import_module_load(void)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 128];
 	struct utsname u;
@@ -390,13 +390,13 @@ static inline int sp_import_module_load(void)
 
 	if (!access(SP_IMPORT_TEST_DEV, F_OK))
 		return 0;
-	ret = sp_build_dir(dir, sizeof(dir));
+	ret = t_build_dir(dir, sizeof(dir));
 	if (ret)
 		return ret;
 	if (uname(&u))
 		return -errno;
 	snprintf(path, sizeof(path), "%s/kmod/%s/%s.ko", dir, u.release,
-		 SP_IMPORT_MODULE);
+		 T_IMPORT_MODULE);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -406,13 +406,13 @@ static inline int sp_import_module_load(void)
 	return ret;
 }
 
-static inline void sp_import_module_unload(void)
+static inline void t_import_module_unload(void)
 {
-	syscall(SYS_delete_module, SP_IMPORT_MODULE, O_NONBLOCK);
+	syscall(SYS_delete_module, T_IMPORT_MODULE, O_NONBLOCK);
 }
 
 /* SP_IMPORT_CHECK of dma-buf @dfd into @c; 0 or -errno. */
-static inline int sp_import_check(int dfd, __u32 flags,
+static inline int t_import_check(int dfd, __u32 flags,
 				  struct sp_import_check *c)
 {
 	int fd = open(SP_IMPORT_TEST_DEV, O_RDWR | O_CLOEXEC), ret;
@@ -431,7 +431,7 @@ static inline int sp_import_check(int dfd, __u32 flags,
  * A held attachment (SP_IMPORT_ATTACH): the import module's fd holding
  * it, or -errno.  @flags: SP_IMPORT_P2P, SP_IMPORT_PCI, SP_IMPORT_KEEP.
  */
-static inline int sp_import_attach(int dfd, __u32 flags)
+static inline int t_import_attach(int dfd, __u32 flags)
 {
 	struct sp_import_hold h = { .fd = dfd, .flags = flags };
 	int fd = open(SP_IMPORT_TEST_DEV, O_RDWR | O_CLOEXEC), ret;
@@ -447,7 +447,7 @@ static inline int sp_import_attach(int dfd, __u32 flags)
 }
 
 /* SP_IMPORT_STATUS, or SP_IMPORT_MAP, of held attachment @ifd into @h. */
-static inline int sp_import_status(int ifd, unsigned long cmd,
+static inline int t_import_status(int ifd, unsigned long cmd,
 				   struct sp_import_hold *h)
 {
 	memset(h, 0, sizeof(*h));
@@ -456,40 +456,40 @@ static inline int sp_import_status(int ifd, unsigned long cmd,
 }
 
 /* Binds @bdf to the import module's PCI driver (driver_override). */
-static inline int sp_pci_bind_importer(const char *bdf)
+static inline int t_pci_bind_importer(const char *bdf)
 {
 	char path[PATH_MAX];
 	int ret;
 
-	snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/driver_override",
+	snprintf(path, sizeof(path), T_PCI_DEVICES "/%s/driver_override",
 		 bdf);
-	ret = sp_write_file(path, SP_IMPORT_MODULE);
+	ret = t_write_file(path, T_IMPORT_MODULE);
 	if (ret)
 		return ret;
-	return sp_write_file(SP_IMPORT_DRIVER "/bind", bdf);
+	return t_write_file(T_IMPORT_DRIVER "/bind", bdf);
 }
 
-static inline void sp_pci_unbind_importer(const char *bdf)
+static inline void t_pci_unbind_importer(const char *bdf)
 {
 	char path[PATH_MAX];
 
-	sp_write_file(SP_IMPORT_DRIVER "/unbind", bdf);
-	snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/driver_override",
+	t_write_file(T_IMPORT_DRIVER "/unbind", bdf);
+	snprintf(path, sizeof(path), T_PCI_DEVICES "/%s/driver_override",
 		 bdf);
-	sp_write_file(path, "\n");
+	t_write_file(path, "\n");
 }
 
 /* ---- members */
 
 /* The caps of SCALEPOOL_QUERY, 0 when the device does not answer. */
-static inline __u64 sp_query_caps(void)
+static inline __u64 t_query_caps(void)
 {
 	struct scalepool_query q = { .size = sizeof(q) };
-	int fd = sp_open();
+	int fd = t_open();
 
 	if (fd < 0)
 		return 0;
-	if (sp_ioctl(fd, SCALEPOOL_QUERY, &q))
+	if (t_ioctl(fd, SCALEPOOL_QUERY, &q))
 		q.caps = 0;
 	close(fd);
 	return q.caps;
@@ -499,18 +499,18 @@ static inline __u64 sp_query_caps(void)
  * Removes member @id (sysfs remove_member); 0 or -errno.  Signed, so
  * that a test can hand the module a negative id.
  */
-static inline int sp_remove_member(int id)
+static inline int t_remove_member(int id)
 {
 	char val[16];
 
 	snprintf(val, sizeof(val), "%d", id);
-	return sp_write_file(SP_SYSFS "/remove_member", val);
+	return t_write_file(T_SYSFS "/remove_member", val);
 }
 
 /* Ids of all members, ascending; returns how many (at most @max). */
-static inline int sp_members(__u32 *ids, int max)
+static inline int t_members(__u32 *ids, int max)
 {
-	DIR *dir = opendir(SP_MEMBERS);
+	DIR *dir = opendir(T_MEMBERS);
 	struct dirent *de;
 	int n = 0, i, j;
 
@@ -530,62 +530,62 @@ static inline int sp_members(__u32 *ids, int max)
 	return n;
 }
 
-static inline int sp_member_attr(__u32 id, const char *attr, char *buf,
+static inline int t_member_attr(__u32 id, const char *attr, char *buf,
 				 size_t len)
 {
 	char path[256];
 
-	snprintf(path, sizeof(path), SP_MEMBERS "/%u/%s", id, attr);
-	return sp_read_line(path, buf, len);
+	snprintf(path, sizeof(path), T_MEMBERS "/%u/%s", id, attr);
+	return t_read_line(path, buf, len);
 }
 
 /* A numeric member attribute (used, limit, capacity, node); -1 if absent. */
-static inline long long sp_member_ll(__u32 id, const char *attr)
+static inline long long t_member_ll(__u32 id, const char *attr)
 {
 	char path[256];
 
-	snprintf(path, sizeof(path), SP_MEMBERS "/%u/%s", id, attr);
-	return sp_read_ll(path);
+	snprintf(path, sizeof(path), T_MEMBERS "/%u/%s", id, attr);
+	return t_read_ll(path);
 }
 
-static inline int sp_member_set_limit(__u32 id, unsigned long long bytes)
+static inline int t_member_set_limit(__u32 id, unsigned long long bytes)
 {
 	char path[256], val[32];
 
-	snprintf(path, sizeof(path), SP_MEMBERS "/%u/limit", id);
+	snprintf(path, sizeof(path), T_MEMBERS "/%u/limit", id);
 	snprintf(val, sizeof(val), "%llu\n", bytes);
-	return sp_write_file(path, val);
+	return t_write_file(path, val);
 }
 
 /* The id of the node member of NUMA node @node, or -1. */
-static inline int sp_member_of_node(int node)
+static inline int t_member_of_node(int node)
 {
-	__u32 ids[SP_MAX_IDS];
+	__u32 ids[T_MAX_IDS];
 	char kind[32];
-	int i, n = sp_members(ids, SP_MAX_IDS);
+	int i, n = t_members(ids, T_MAX_IDS);
 
 	for (i = 0; i < n; i++) {
-		if (sp_member_attr(ids[i], "kind", kind, sizeof(kind)) ||
+		if (t_member_attr(ids[i], "kind", kind, sizeof(kind)) ||
 		    strcmp(kind, "node"))
 			continue;
-		if (sp_member_ll(ids[i], "node") == node)
+		if (t_member_ll(ids[i], "node") == node)
 			return ids[i];
 	}
 	return -1;
 }
 
 /* The member of kind @kind ("bar", "p2pmem") on PCI device @bdf, or -1. */
-static inline int sp_member_of_pci(const char *kind, const char *bdf)
+static inline int t_member_of_pci(const char *kind, const char *bdf)
 {
-	__u32 ids[SP_MAX_IDS];
+	__u32 ids[T_MAX_IDS];
 	char buf[64];
-	int i, n = sp_members(ids, SP_MAX_IDS);
+	int i, n = t_members(ids, T_MAX_IDS);
 
 	for (i = 0; i < n; i++) {
-		if (sp_member_attr(ids[i], "kind", buf, sizeof(buf)) ||
+		if (t_member_attr(ids[i], "kind", buf, sizeof(buf)) ||
 		    strcmp(buf, kind))
 			continue;
-		if (!sp_member_attr(ids[i], "pci", buf, sizeof(buf)) &&
+		if (!t_member_attr(ids[i], "pci", buf, sizeof(buf)) &&
 		    !strcmp(buf, bdf))
 			return (int)ids[i];
 	}
@@ -593,49 +593,49 @@ static inline int sp_member_of_pci(const char *kind, const char *bdf)
 }
 
 /* Whether member @id is backed by @type ("dram", "cxl"). */
-static inline int sp_member_is(__u32 id, const char *type)
+static inline int t_member_is(__u32 id, const char *type)
 {
 	char buf[32];
 
-	return !sp_member_attr(id, "memory", buf, sizeof(buf)) &&
+	return !t_member_attr(id, "memory", buf, sizeof(buf)) &&
 	       !strcmp(buf, type);
 }
 
 /* The NUMA node of the first CXL node member, or -1 when none is online. */
-static inline int sp_cxl_node(void)
+static inline int t_cxl_node(void)
 {
-	__u32 ids[SP_MAX_IDS];
-	int i, n = sp_members(ids, SP_MAX_IDS);
+	__u32 ids[T_MAX_IDS];
+	int i, n = t_members(ids, T_MAX_IDS);
 
 	for (i = 0; i < n; i++)
-		if (sp_member_is(ids[i], "cxl"))
-			return sp_member_ll(ids[i], "node");
+		if (t_member_is(ids[i], "cxl"))
+			return t_member_ll(ids[i], "node");
 	return -1;
 }
 
 /* `used` of every member, to check that a failed call leaked nothing. */
-struct sp_used {
+struct t_used {
 	int n;
-	__u32 ids[SP_MAX_IDS];
-	long long used[SP_MAX_IDS];
+	__u32 ids[T_MAX_IDS];
+	long long used[T_MAX_IDS];
 };
 
-static inline void sp_used_snapshot(struct sp_used *u)
+static inline void t_used_snapshot(struct t_used *u)
 {
 	int i;
 
-	u->n = sp_members(u->ids, SP_MAX_IDS);
+	u->n = t_members(u->ids, T_MAX_IDS);
 	for (i = 0; i < u->n; i++)
-		u->used[i] = sp_member_ll(u->ids[i], "used");
+		u->used[i] = t_member_ll(u->ids[i], "used");
 }
 
 /* The first member whose `used` differs from @u, or -1 when none does. */
-static inline int sp_used_changed(const struct sp_used *u)
+static inline int t_used_changed(const struct t_used *u)
 {
 	int i;
 
 	for (i = 0; i < u->n; i++)
-		if (sp_member_ll(u->ids[i], "used") != u->used[i])
+		if (t_member_ll(u->ids[i], "used") != u->used[i])
 			return u->ids[i];
 	return -1;
 }
@@ -645,12 +645,12 @@ static inline int sp_used_changed(const struct sp_used *u)
  * that the module may finish after munmap returns); -1 when it is, else
  * the first member that still differs.
  */
-static inline int sp_used_settle(const struct sp_used *u, int secs)
+static inline int t_used_settle(const struct t_used *u, int secs)
 {
 	int i, m = -1;
 
 	for (i = 0; i <= secs * 20; i++) {
-		m = sp_used_changed(u);
+		m = t_used_changed(u);
 		if (m < 0)
 			break;
 		usleep(50000);
@@ -661,7 +661,7 @@ static inline int sp_used_settle(const struct sp_used *u, int secs)
 /* ---- revocation: mappings that lose their memory */
 
 /* The signal a child got reading the first byte of @p, or 0. */
-static inline int sp_read_signal(volatile unsigned char *p)
+static inline int t_read_signal(volatile unsigned char *p)
 {
 	int status;
 	pid_t pid;
@@ -680,17 +680,17 @@ static inline int sp_read_signal(volatile unsigned char *p)
 /*
  * A child holding an inherited mapping across a revocation: started
  * while the memory is there, it checks that @p[0] reads @val, then waits
- * for sp_reader_finish() and reads @p[@later] (a byte it has not touched,
+ * for t_reader_finish() and reads @p[@later] (a byte it has not touched,
  * so the read faults anew).  Exits 3 when that read still gave @val, 4
  * when it gave something else, 5 when the first read was wrong, 2 when
  * released badly; a SIGBUS is what a revoked mapping gives.
  */
-struct sp_reader {
+struct t_reader {
 	pid_t pid;
 	int go;		/* write end: one byte releases the child */
 };
 
-static inline int sp_reader_start(struct sp_reader *r,
+static inline int t_reader_start(struct t_reader *r,
 				  volatile unsigned char *p, size_t later,
 				  unsigned char val)
 {
@@ -741,7 +741,7 @@ static inline int sp_reader_start(struct sp_reader *r,
 }
 
 /* Releases the reader and waits for it: its wait status in *@status. */
-static inline int sp_reader_finish(struct sp_reader *r, int *status)
+static inline int t_reader_finish(struct t_reader *r, int *status)
 {
 	int ret = 0;
 
@@ -757,7 +757,7 @@ static inline int sp_reader_finish(struct sp_reader *r, int *status)
 
 /* ---- NUMA ground truth */
 
-static inline int sp_node_online(int node)
+static inline int t_node_online(int node)
 {
 	char path[128];
 
@@ -765,36 +765,36 @@ static inline int sp_node_online(int node)
 	return access(path, F_OK) == 0;
 }
 
-static inline int sp_node_has_cpus(int node)
+static inline int t_node_has_cpus(int node)
 {
 	char path[128], buf[256];
 
 	snprintf(path, sizeof(path),
 		 "/sys/devices/system/node/node%d/cpulist", node);
-	return !sp_read_line(path, buf, sizeof(buf)) && buf[0];
+	return !t_read_line(path, buf, sizeof(buf)) && buf[0];
 }
 
 /* The first CPU of @node, or -1. */
-static inline int sp_node_first_cpu(int node)
+static inline int t_node_first_cpu(int node)
 {
 	char path[128], buf[256];
 
 	snprintf(path, sizeof(path),
 		 "/sys/devices/system/node/node%d/cpulist", node);
-	if (sp_read_line(path, buf, sizeof(buf)) || !buf[0])
+	if (t_read_line(path, buf, sizeof(buf)) || !buf[0])
 		return -1;
 	return atoi(buf);
 }
 
 /* SLIT distance from @from to @to, or -1. */
-static inline int sp_node_distance(int from, int to)
+static inline int t_node_distance(int from, int to)
 {
 	char path[128], buf[512], *p, *end;
 	int i;
 
 	snprintf(path, sizeof(path),
 		 "/sys/devices/system/node/node%d/distance", from);
-	if (sp_read_line(path, buf, sizeof(buf)))
+	if (t_read_line(path, buf, sizeof(buf)))
 		return -1;
 	p = buf;
 	for (i = 0; i <= to; i++) {
@@ -814,7 +814,7 @@ static inline int sp_node_distance(int from, int to)
  * distance divided by the chunk size), from
  * /sys/devices/virtual/memory_tiering/memory_tierN/nodelist; -1 if none.
  */
-static inline int sp_node_tier(int node)
+static inline int t_node_tier(int node)
 {
 	DIR *dir = opendir("/sys/devices/virtual/memory_tiering");
 	struct dirent *de;
@@ -831,7 +831,7 @@ static inline int sp_node_tier(int node)
 		snprintf(path, sizeof(path),
 			 "/sys/devices/virtual/memory_tiering/%s/nodelist",
 			 de->d_name);
-		if (sp_read_line(path, buf, sizeof(buf)))
+		if (t_read_line(path, buf, sizeof(buf)))
 			continue;
 		while (*p) {
 			char *end;
@@ -855,16 +855,16 @@ static inline int sp_node_tier(int node)
  * per-CPU page lists of CPU-less nodes (each refresh counts their expiry
  * down).  Root only; harmless otherwise.
  */
-static inline void sp_vm_settle(void)
+static inline void t_vm_settle(void)
 {
 	int i;
 
 	for (i = 0; i < 4; i++)
-		sp_write_file("/proc/sys/vm/stat_refresh", "1\n");
+		t_write_file("/proc/sys/vm/stat_refresh", "1\n");
 }
 
 /* Pages on the per-CPU free lists of @node's zones, from /proc/zoneinfo. */
-static inline long long sp_node_pcp_pages(int node)
+static inline long long t_node_pcp_pages(int node)
 {
 	FILE *f = fopen("/proc/zoneinfo", "r");
 	char line[256];
@@ -892,13 +892,13 @@ static inline long long sp_node_pcp_pages(int node)
  * MiB on a DRAM node).  A ground truth that works for every kind of
  * mapping.  -1 when the node has no meminfo.
  */
-static inline long long sp_node_used(int node)
+static inline long long t_node_used(int node)
 {
 	char path[128], line[256];
 	long long kb = -1;
 	FILE *f;
 
-	sp_vm_settle();
+	t_vm_settle();
 	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo",
 		 node);
 	f = fopen(path, "r");
@@ -913,11 +913,11 @@ static inline long long sp_node_used(int node)
 	fclose(f);
 	if (kb < 0)
 		return -1;
-	return kb * 1024 - sp_node_pcp_pages(node) * (long long)SP_PAGE;
+	return kb * 1024 - t_node_pcp_pages(node) * (long long)T_PAGE;
 }
 
 /* /proc/vmstat counter @name, or -1. */
-static inline long long sp_vmstat(const char *name)
+static inline long long t_vmstat(const char *name)
 {
 	FILE *f = fopen("/proc/vmstat", "r");
 	char key[64];
@@ -937,44 +937,44 @@ static inline long long sp_vmstat(const char *name)
 /* ---- memory */
 
 /* Writes one byte in every 4 KiB page: faults the whole range in. */
-static inline void sp_touch(void *p, size_t len)
+static inline void t_touch(void *p, size_t len)
 {
 	volatile char *c = p;
 	size_t off;
 
-	for (off = 0; off < len; off += SP_PAGE)
+	for (off = 0; off < len; off += T_PAGE)
 		c[off] = 1;
 }
 
 /* A value for the 64-bit word at byte @off of a buffer filled with @seed. */
-static inline uint64_t sp_pattern(uint64_t seed, size_t off)
+static inline uint64_t t_pattern(uint64_t seed, size_t off)
 {
 	return (seed * 0x9e3779b97f4a7c15ULL) ^ (off * 0x100000001b3ULL) ^ off;
 }
 
-static inline void sp_fill(void *p, size_t len, uint64_t seed)
+static inline void t_fill(void *p, size_t len, uint64_t seed)
 {
 	volatile uint64_t *w = p;
 	size_t i;
 
 	for (i = 0; i < len / 8; i++)
-		w[i] = sp_pattern(seed, i * 8);
+		w[i] = t_pattern(seed, i * 8);
 }
 
 /* Byte offset of the first word that differs from the pattern, or -1. */
-static inline long sp_check(const void *p, size_t len, uint64_t seed)
+static inline long t_check(const void *p, size_t len, uint64_t seed)
 {
 	const volatile uint64_t *w = p;
 	size_t i;
 
 	for (i = 0; i < len / 8; i++)
-		if (w[i] != sp_pattern(seed, i * 8))
+		if (w[i] != t_pattern(seed, i * 8))
 			return i * 8;
 	return -1;
 }
 
 /* Byte offset of the first non-zero word, or -1. */
-static inline long sp_check_zero(const void *p, size_t len)
+static inline long t_check_zero(const void *p, size_t len)
 {
 	const volatile uint64_t *w = p;
 	size_t i;
@@ -986,14 +986,14 @@ static inline long sp_check_zero(const void *p, size_t len)
 }
 
 /* The page frame mapped at @addr (root only), or 0 when not present. */
-static inline uint64_t sp_pfn(const void *addr)
+static inline uint64_t t_pfn(const void *addr)
 {
 	uint64_t e = 0;
 	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return 0;
-	if (pread(fd, &e, sizeof(e), (uintptr_t)addr / SP_PAGE * 8) !=
+	if (pread(fd, &e, sizeof(e), (uintptr_t)addr / T_PAGE * 8) !=
 	    sizeof(e))
 		e = 0;
 	close(fd);
@@ -1003,7 +1003,7 @@ static inline uint64_t sp_pfn(const void *addr)
 }
 
 /* Page frames of @n pages from @addr into @out (0: not present); 0 or -errno. */
-static inline int sp_pfns(const void *addr, size_t n, uint64_t *out)
+static inline int t_pfns(const void *addr, size_t n, uint64_t *out)
 {
 	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	ssize_t got;
@@ -1011,7 +1011,7 @@ static inline int sp_pfns(const void *addr, size_t n, uint64_t *out)
 
 	if (fd < 0)
 		return -errno;
-	got = pread(fd, out, n * 8, (uintptr_t)addr / SP_PAGE * 8);
+	got = pread(fd, out, n * 8, (uintptr_t)addr / T_PAGE * 8);
 	close(fd);
 	if (got != (ssize_t)(n * 8))
 		return got < 0 ? -errno : -EIO;
@@ -1021,7 +1021,7 @@ static inline int sp_pfns(const void *addr, size_t n, uint64_t *out)
 }
 
 /* move_pages(2) status query (NULL nodes) for @n pages of this process. */
-static inline long sp_move_pages(unsigned long n, void **pages, int *status)
+static inline long t_move_pages(unsigned long n, void **pages, int *status)
 {
 	return syscall(SYS_move_pages, 0, n, pages, NULL, status, 0);
 }
@@ -1036,7 +1036,7 @@ static inline long sp_move_pages(unsigned long n, void **pages, int *status)
  * liveness checks of kernel paths that may loop ("returns within N
  * seconds, not forever"), not for timing.
  */
-static inline int sp_run_bounded(int (*fn)(void *), void *arg, int secs,
+static inline int t_run_bounded(int (*fn)(void *), void *arg, int secs,
 				 int *res)
 {
 	struct timespec start, now;
