@@ -12,7 +12,6 @@
 #include "pool_test.h"
 #include "kselftest_harness.h"
 
-#define M		T_MIB
 #define ALLOC_MIN_SIZE	(offsetof(struct scalepool_alloc, offset) + sizeof(__u64))
 #define FREE_MIN_SIZE	(offsetof(struct scalepool_free, __reserved) + sizeof(__u32))
 #define INFO_MIN_SIZE	(offsetof(struct scalepool_info, state) + sizeof(__u32))
@@ -115,7 +114,7 @@ static void __alloc_fails(struct __test_metadata *_metadata, int fd,
 		       ret ? strerror(-ret) : "success", strerror(err));
 	}
 	if (!ret)
-		t_free(fd, a->handle);
+		_test_cmd_free(fd, a->handle);
 	EXPECT_EQ(0, a->handle) {
 		TH_LOG("line %d: handle written back on failure", line);
 	}
@@ -137,7 +136,7 @@ static void __alloc_works(struct __test_metadata *_metadata, int fd,
 		TH_LOG("line %d: ALLOC failed: %s", line, strerror(-ret));
 	}
 	if (!ret)
-		EXPECT_EQ(0, t_free(fd, a->handle));
+		test_cmd_free(fd, a->handle);
 }
 #define alloc_works(a) __alloc_works(_metadata, self->fd, a, __LINE__)
 
@@ -329,12 +328,12 @@ TEST_F(errors, max_weight_works)
 	ASSERT_EQ(0, t_do_alloc(self->fd, SCALEPOOL_POLICY_INTERLEAVE,
 				 SCALEPOOL_ALLOC_NO_HUGE, 256 * T_PAGE,
 				 self->set, 2, w, T_PAGE, 0, &handle, NULL));
-	ASSERT_EQ(0, t_info(self->fd, handle, &info, pl, 4));
+	test_cmd_info(self->fd, handle, &info, pl, 4);
 	ASSERT_EQ(2, info.nr_placements);
 	for (i = 0; i < 2; i++)
 		EXPECT_EQ(pl[i].member == self->m0 ? 255 * T_PAGE : T_PAGE,
 			  pl[i].bytes);
-	EXPECT_EQ(0, t_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 }
 
 TEST_F(errors, weights_or_granularity_without_interleave_are_einval)
@@ -632,7 +631,7 @@ TEST_F(errors, bad_pointers_are_efault)
 	f->size = sizeof(*f) + 8;
 	f->handle = handle;
 	EXPECT_EQ(-EFAULT, t_ioctl(self->fd, SCALEPOOL_FREE, f));
-	EXPECT_EQ(0, t_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 }
 
 /* ---- the size contract of ALLOC, FREE and INFO */
@@ -666,7 +665,7 @@ TEST_F(errors, alloc_size_contract)
 	ASSERT_EQ(0, t_ioctl(self->fd, SCALEPOOL_ALLOC, &big));
 	EXPECT_EQ(0, big.tail[0]);
 	EXPECT_EQ(0, big.tail[3]);
-	EXPECT_EQ(0, t_free(self->fd, big.a.handle));
+	test_cmd_free(self->fd, big.a.handle);
 }
 
 TEST_F(errors, free_size_contract_flags_and_reserved)
@@ -675,7 +674,7 @@ TEST_F(errors, free_size_contract_flags_and_reserved)
 	__u32 handle, size;
 	int i, bit;
 
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, M, &handle, NULL));
+	test_cmd_alloc_on(self->fd, self->m0, 0, M, &handle, NULL);
 	for (size = 0; size < FREE_MIN_SIZE; size += 4) {
 		memset(&big, 0, sizeof(big));
 		big.f.size = size;
@@ -707,7 +706,7 @@ TEST_F(errors, free_size_contract_flags_and_reserved)
 	big.f.size = sizeof(big);
 	big.f.handle = handle;
 	EXPECT_EQ(0, t_ioctl(self->fd, SCALEPOOL_FREE, &big));
-	EXPECT_EQ(-ENOENT, t_free(self->fd, handle));
+	test_err_free(ENOENT, self->fd, handle);
 }
 
 TEST_F(errors, info_size_contract_and_flags)
@@ -717,7 +716,7 @@ TEST_F(errors, info_size_contract_and_flags)
 	__u32 handle, size;
 	int i, bit;
 
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, M, &handle, NULL));
+	test_cmd_alloc_on(self->fd, self->m0, 0, M, &handle, NULL);
 	for (size = 0; size < INFO_MIN_SIZE; size += 4) {
 		memset(&big, 0, sizeof(big));
 		big.i.size = size;
@@ -750,7 +749,7 @@ TEST_F(errors, info_size_contract_and_flags)
 	EXPECT_EQ(1, big.i.nr_placements);
 	EXPECT_EQ(0, big.tail[0]);
 	EXPECT_EQ(0, big.tail[3]);
-	EXPECT_EQ(0, t_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 }
 
 /*
@@ -763,7 +762,7 @@ TEST_F(errors, info_basis_and_state_are_output_only)
 	struct info_big big;
 	__u32 handle;
 
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, M, &handle, NULL));
+	test_cmd_alloc_on(self->fd, self->m0, 0, M, &handle, NULL);
 	memset(&big, 0, sizeof(big));
 	big.i.size = offsetof(struct scalepool_info, basis);
 	big.i.handle = handle;
@@ -779,7 +778,7 @@ TEST_F(errors, info_basis_and_state_are_output_only)
 	EXPECT_EQ(M, big.i.length);
 	EXPECT_EQ(SCALEPOOL_BASIS_NONE, big.i.basis);
 	EXPECT_EQ(0, big.i.state);
-	EXPECT_EQ(0, t_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 }
 
 TEST_F(errors, export_size_contract_flags_and_efault)
@@ -789,7 +788,7 @@ TEST_F(errors, export_size_contract_flags_and_efault)
 	__u32 handle, size;
 	int i, bit, fds;
 
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, M, &handle, NULL));
+	test_cmd_alloc_on(self->fd, self->m0, 0, M, &handle, NULL);
 	fds = count_fds();
 	for (size = 0; size < EXPORT_MIN_SIZE; size += 4) {
 		memset(&big, 0, sizeof(big));
@@ -841,7 +840,7 @@ TEST_F(errors, export_size_contract_flags_and_efault)
 	EXPECT_EQ(0, big.tail[3]);
 	EXPECT_EQ(fds + 1, count_fds());
 	close(big.e.fd);
-	EXPECT_EQ(0, t_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 }
 
 /* ---- handles */
@@ -851,15 +850,15 @@ TEST_F(errors, double_free_and_unknown_handles_are_enoent)
 	struct scalepool_info info;
 	__u32 handle;
 
-	EXPECT_EQ(-ENOENT, t_free(self->fd, 0));
-	EXPECT_EQ(-ENOENT, t_free(self->fd, 12345));
-	EXPECT_EQ(-ENOENT, t_free(self->fd, ~0U));
-	EXPECT_EQ(-ENOENT, t_info(self->fd, 12345, &info, NULL, 0));
+	test_err_free(ENOENT, self->fd, 0);
+	test_err_free(ENOENT, self->fd, 12345);
+	test_err_free(ENOENT, self->fd, ~0U);
+	test_err_info(ENOENT, self->fd, 12345, &info, NULL, 0);
 
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, M, &handle, NULL));
-	EXPECT_EQ(0, t_free(self->fd, handle));
-	EXPECT_EQ(-ENOENT, t_free(self->fd, handle));
-	EXPECT_EQ(-ENOENT, t_info(self->fd, handle, &info, NULL, 0));
+	test_cmd_alloc_on(self->fd, self->m0, 0, M, &handle, NULL);
+	test_cmd_free(self->fd, handle);
+	test_err_free(ENOENT, self->fd, handle);
+	test_err_info(ENOENT, self->fd, handle, &info, NULL, 0);
 }
 
 TEST_F(errors, handle_of_another_fd_is_enoent)
@@ -870,17 +869,17 @@ TEST_F(errors, handle_of_another_fd_is_enoent)
 	int fd2 = t_open();
 
 	ASSERT_LE(0, fd2);
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, M, &handle, NULL));
+	test_cmd_alloc_on(self->fd, self->m0, 0, M, &handle, NULL);
 	t_used_snapshot(&u);
-	EXPECT_EQ(-ENOENT, t_info(fd2, handle, &info, NULL, 0));
-	EXPECT_EQ(-ENOENT, t_free(fd2, handle));
+	test_err_info(ENOENT, fd2, handle, &info, NULL, 0);
+	test_err_free(ENOENT, fd2, handle);
 	EXPECT_EQ(-1, t_used_changed(&u));
 	/* Closing the other fd does not touch this fd's allocation. */
 	close(fd2);
 	EXPECT_EQ(-1, t_used_changed(&u));
-	EXPECT_EQ(0, t_info(self->fd, handle, &info, NULL, 0));
+	test_cmd_info(self->fd, handle, &info, NULL, 0);
 	EXPECT_EQ(M, info.length);
-	EXPECT_EQ(0, t_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 }
 
 /*
@@ -895,24 +894,24 @@ TEST_F(errors, stale_handle_after_free_and_alloc_is_enoent)
 	__u32 h1, h2;
 	int dfd;
 
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, M, &h1, NULL));
-	ASSERT_EQ(0, t_free(self->fd, h1));
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, 2 * M, &h2, NULL));
+	test_cmd_alloc_on(self->fd, self->m0, 0, M, &h1, NULL);
+	test_cmd_free(self->fd, h1);
+	test_cmd_alloc_on(self->fd, self->m0, 0, 2 * M, &h2, NULL);
 	EXPECT_NE(h1, h2) {
 		TH_LOG("handle %u was handed out again right after FREE", h1);
 	}
 	t_used_snapshot(&u);
-	EXPECT_EQ(-ENOENT, t_info(self->fd, h1, &info, NULL, 0));
-	dfd = t_export(self->fd, h1, 0);
+	test_err_info(ENOENT, self->fd, h1, &info, NULL, 0);
+	dfd = _test_cmd_export(self->fd, h1, 0);
 	EXPECT_EQ(-ENOENT, dfd);
 	if (dfd >= 0)
 		close(dfd);
-	EXPECT_EQ(-ENOENT, t_free(self->fd, h1));
+	test_err_free(ENOENT, self->fd, h1);
 	/* The new allocation is untouched by all that. */
 	EXPECT_EQ(-1, t_used_changed(&u));
-	ASSERT_EQ(0, t_info(self->fd, h2, &info, NULL, 0));
+	test_cmd_info(self->fd, h2, &info, NULL, 0);
 	EXPECT_EQ(2 * M, info.length);
-	EXPECT_EQ(0, t_free(self->fd, h2));
+	test_cmd_free(self->fd, h2);
 }
 
 /* Handles count up: none comes back within many ALLOC/FREE rounds. */
@@ -922,9 +921,8 @@ TEST_F(errors, handles_are_not_reused_lowest_first)
 	unsigned int i, j;
 
 	for (i = 0; i < T_ARRAY_SIZE(seen); i++) {
-		ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, T_PAGE, &h,
-					 NULL));
-		ASSERT_EQ(0, t_free(self->fd, h));
+		test_cmd_alloc_on(self->fd, self->m0, 0, T_PAGE, &h, NULL);
+		test_cmd_free(self->fd, h);
 		EXPECT_NE(0, h);
 		/* Braces: the harness's macro is more than one statement. */
 		for (j = 0; j < i; j++) {
@@ -948,12 +946,12 @@ TEST_F(errors, stale_offset_after_free_and_alloc_is_einval)
 	__u32 h1, h2;
 	char *map;
 
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, 2 * M, &h1, &o1));
+	test_cmd_alloc_on(self->fd, self->m0, 0, 2 * M, &h1, &o1);
 	map = t_map(self->fd, o1, 2 * M);
 	ASSERT_NE(MAP_FAILED, map);
 	munmap(map, 2 * M);
-	ASSERT_EQ(0, t_free(self->fd, h1));
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, 2 * M, &h2, &o2));
+	test_cmd_free(self->fd, h1);
+	test_cmd_alloc_on(self->fd, self->m0, 0, 2 * M, &h2, &o2);
 	EXPECT_NE(o1, o2);
 	errno = 0;
 	map = t_map(self->fd, o1, 2 * M);
@@ -970,7 +968,7 @@ TEST_F(errors, stale_offset_after_free_and_alloc_is_einval)
 	map = t_map(self->fd, o2, 2 * M);
 	ASSERT_NE(MAP_FAILED, map);
 	munmap(map, 2 * M);
-	EXPECT_EQ(0, t_free(self->fd, h2));
+	test_cmd_free(self->fd, h2);
 }
 
 /*
@@ -990,14 +988,14 @@ TEST_F(errors, offsets_are_compact_aligned_and_disjoint)
 	char *map;
 
 	for (i = 0; i < T_ARRAY_SIZE(len); i++) {
-		ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, len[i], &h[i],
-					 &off[i]));
+		test_cmd_alloc_on(self->fd, self->m0, 0, len[i], &h[i],
+				  &off[i]);
 		EXPECT_NE(0, off[i]);
 		EXPECT_EQ(0, off[i] % T_PAGE);
 		if (len[i] >= 2 * M)
 			EXPECT_EQ(0, off[i] % (2 * M));
 		EXPECT_GT(1ULL << 44, off[i] + len[i]);
-		ASSERT_EQ(0, t_info(self->fd, h[i], &info, NULL, 0));
+		test_cmd_info(self->fd, h[i], &info, NULL, 0);
 		EXPECT_EQ(off[i], info.offset);
 		for (j = 0; j < i; j++) {
 			EXPECT_TRUE(off[i] + len[i] <= off[j] ||
@@ -1033,7 +1031,7 @@ TEST_F(errors, offsets_are_compact_aligned_and_disjoint)
 	EXPECT_EQ(MAP_FAILED, t_map(self->fd, 0, T_PAGE));
 	EXPECT_EQ(EINVAL, errno);
 	for (i = 0; i < T_ARRAY_SIZE(len); i++)
-		EXPECT_EQ(0, t_free(self->fd, h[i]));
+		test_cmd_free(self->fd, h[i]);
 }
 
 /* ---- mmap */
@@ -1046,8 +1044,7 @@ TEST_F(errors, mmap_rules)
 	int fd2 = t_open();
 
 	ASSERT_LE(0, fd2);
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, 2 * M, &handle,
-				 &offset));
+	test_cmd_alloc_on(self->fd, self->m0, 0, 2 * M, &handle, &offset);
 
 	/* private */
 	errno = 0;
@@ -1079,8 +1076,8 @@ TEST_F(errors, mmap_rules)
 	EXPECT_EQ(EINVAL, errno) {
 		TH_LOG("another fd mapped this fd's offset");
 	}
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, M, &handle2, &offset2));
-	ASSERT_EQ(0, t_free(self->fd, handle2));
+	test_cmd_alloc_on(self->fd, self->m0, 0, M, &handle2, &offset2);
+	test_cmd_free(self->fd, handle2);
 	errno = 0;
 	EXPECT_EQ(MAP_FAILED, t_map(self->fd, offset2, T_PAGE));
 	EXPECT_EQ(EINVAL, errno) {
@@ -1099,7 +1096,7 @@ TEST_F(errors, mmap_rules)
 	EXPECT_EQ(0, map[0]);
 	munmap(part, 2 * M - 2 * T_PAGE);
 	munmap(map, 2 * M);
-	EXPECT_EQ(0, t_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 	close(fd2);
 }
 

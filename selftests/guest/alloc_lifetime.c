@@ -22,7 +22,6 @@
 #include "pool_test.h"
 #include "kselftest_harness.h"
 
-#define M	T_MIB
 
 /* ---------------------------------------------------------------------- */
 
@@ -94,8 +93,8 @@ TEST_F_TIMEOUT(zeroing, reallocated_memory_is_zero, 180)
 
 	ASSERT_TRUE(old && new);
 	t_used_snapshot(&u);
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->member, variant->flags, len,
-				 &handle, &offset));
+	test_cmd_alloc_on(self->fd, self->member, variant->flags, len, &handle,
+			  &offset);
 	map = t_map(self->fd, offset, len);
 	ASSERT_NE(MAP_FAILED, map);
 	bad = t_check_zero(map, len);
@@ -106,11 +105,11 @@ TEST_F_TIMEOUT(zeroing, reallocated_memory_is_zero, 180)
 	ASSERT_EQ(-1, t_check(map, len, 0xfeed));
 	EXPECT_EQ(0, t_pfns(map, npages, old));
 	EXPECT_EQ(0, munmap(map, len));
-	EXPECT_EQ(0, t_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 	EXPECT_EQ(-1, t_used_settle(&u, 10));
 
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->member, variant->flags, len,
-				 &handle, &offset));
+	test_cmd_alloc_on(self->fd, self->member, variant->flags, len, &handle,
+			  &offset);
 	map = t_map(self->fd, offset, len);
 	ASSERT_NE(MAP_FAILED, map);
 	bad = t_check_zero(map, len);
@@ -126,7 +125,7 @@ TEST_F_TIMEOUT(zeroing, reallocated_memory_is_zero, 180)
 	TH_LOG("%zu of %zu pages of the freed allocation were handed out again",
 	       reused, npages);
 	EXPECT_EQ(0, munmap(map, len));
-	EXPECT_EQ(0, t_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 	EXPECT_EQ(-1, t_used_settle(&u, 10));
 	free(old);
 	free(new);
@@ -171,8 +170,7 @@ TEST_F(lifetime, close_with_a_live_mapping_keeps_the_memory)
 	__u32 handle;
 	char *map;
 
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, 8 * M, &handle,
-				 &offset));
+	test_cmd_alloc_on(self->fd, self->m0, 0, 8 * M, &handle, &offset);
 	map = t_map(self->fd, offset, 8 * M);
 	ASSERT_NE(MAP_FAILED, map);
 	t_fill(map, 8 * M, 1);
@@ -194,8 +192,8 @@ TEST_F(lifetime, close_frees_unmapped_allocations)
 	__u32 a, b;
 	char *map;
 
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, 4 * M, &a, &offset));
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, 4 * M, &b, NULL));
+	test_cmd_alloc_on(self->fd, self->m0, 0, 4 * M, &a, &offset);
+	test_cmd_alloc_on(self->fd, self->m0, 0, 4 * M, &b, NULL);
 	ASSERT_EQ(before + 8 * (long long)M, used_of(self->m0));
 	map = t_map(self->fd, offset, 4 * M);
 	ASSERT_NE(MAP_FAILED, map);
@@ -217,9 +215,9 @@ TEST_F(lifetime, close_without_mappings_frees_everything)
 	int i;
 
 	for (i = 0; i < 8; i++)
-		ASSERT_EQ(0, t_alloc_on(self->fd, self->m0,
-					 i & 1 ? SCALEPOOL_ALLOC_NO_HUGE : 0,
-					 (i + 1) * M, NULL, NULL));
+		test_cmd_alloc_on(self->fd, self->m0,
+				  i & 1 ? SCALEPOOL_ALLOC_NO_HUGE : 0,
+				  (i + 1) * M, NULL, NULL);
 	close(self->fd);
 	self->fd = -1;
 	EXPECT_EQ(-1, t_used_settle(&self->u, 10));
@@ -234,16 +232,15 @@ static void free_with_live_mapping(struct __test_metadata *_metadata,
 	__u32 handle;
 	char *map;
 
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, 8 * M, &handle,
-				 &offset));
+	test_cmd_alloc_on(self->fd, self->m0, 0, 8 * M, &handle, &offset);
 	map = t_map(self->fd, offset, 8 * M);
 	ASSERT_NE(MAP_FAILED, map);
 	t_fill(map, 8 * M, 3);
-	ASSERT_EQ(0, t_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 
 	/* The handle is gone at once... */
-	EXPECT_EQ(-ENOENT, t_info(self->fd, handle, &info, NULL, 0));
-	EXPECT_EQ(-ENOENT, t_free(self->fd, handle));
+	test_err_info(ENOENT, self->fd, handle, &info, NULL, 0);
+	test_err_free(ENOENT, self->fd, handle);
 	errno = 0;
 	EXPECT_EQ(MAP_FAILED, t_map(self->fd, offset, 8 * M));
 	EXPECT_EQ(EINVAL, errno);
@@ -279,8 +276,7 @@ TEST_F(lifetime, fork_shares_the_mapping)
 	char *map;
 	pid_t pid;
 
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, 4 * M, &handle,
-				 &offset));
+	test_cmd_alloc_on(self->fd, self->m0, 0, 4 * M, &handle, &offset);
 	map = t_map(self->fd, offset, 4 * M);
 	ASSERT_NE(MAP_FAILED, map);
 	t_fill(map, 4 * M, 10);
@@ -301,12 +297,12 @@ TEST_F(lifetime, fork_shares_the_mapping)
 	/* The child's writes are the parent's bytes. */
 	EXPECT_EQ(-1, t_check(map, 4 * M, 11));
 	/* The child's exit (its copy of the fd, its mapping) freed nothing. */
-	EXPECT_EQ(0, t_info(self->fd, handle, &info, NULL, 0));
+	test_cmd_info(self->fd, handle, &info, NULL, 0);
 	EXPECT_EQ(4 * M, info.length);
 	t_fill(map, 4 * M, 12);
 	EXPECT_EQ(-1, t_check(map, 4 * M, 12));
 	EXPECT_EQ(0, munmap(map, 4 * M));
-	EXPECT_EQ(0, t_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 	EXPECT_EQ(-1, t_used_settle(&self->u, 10));
 }
 
@@ -352,7 +348,7 @@ static void *worker_fn(void *arg)
 		map = t_map(w->fd, offset, M);
 		if (map == MAP_FAILED) {
 			worker_error(w, "mmap failed", round);
-			t_free(w->fd, handle);
+			_test_cmd_free(w->fd, handle);
 			continue;
 		}
 		for (off = 0; off < M; off += T_PAGE) {
@@ -368,12 +364,12 @@ static void *worker_fn(void *arg)
 		}
 		/* Half the time FREE while mapped, half after munmap. */
 		if (round & 1) {
-			if (t_free(w->fd, handle))
+			if (_test_cmd_free(w->fd, handle))
 				worker_error(w, "FREE failed", round);
 			munmap(map, M);
 		} else {
 			munmap(map, M);
-			if (t_free(w->fd, handle))
+			if (_test_cmd_free(w->fd, handle))
 				worker_error(w, "FREE failed", round);
 		}
 	}
@@ -448,21 +444,20 @@ TEST_F(limits, enforced_with_enospc)
 	ASSERT_EQ(0, t_member_set_limit(self->m0, base + 4 * M));
 	EXPECT_EQ(base + 4 * (long long)M, t_member_ll(self->m0, "limit"));
 	t_used_snapshot(&u);
-	EXPECT_EQ(-ENOSPC, t_alloc_on(self->fd, self->m0, 0, 8 * M, NULL, NULL));
-	EXPECT_EQ(-ENOSPC, t_alloc_on(self->fd, self->m0, 0, 4 * M + T_PAGE,
-				       NULL, NULL));
+	test_err_alloc_on(ENOSPC, self->fd, self->m0, 0, 8 * M, NULL, NULL);
+	test_err_alloc_on(ENOSPC, self->fd, self->m0, 0, 4 * M + T_PAGE, NULL,
+			  NULL);
 	EXPECT_EQ(-1, t_used_changed(&u));
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, 4 * M, &h, NULL));
-	EXPECT_EQ(-ENOSPC, t_alloc_on(self->fd, self->m0,
-				       SCALEPOOL_ALLOC_NO_HUGE, T_PAGE, NULL,
-				       NULL));
-	EXPECT_EQ(0, t_free(self->fd, h));
+	test_cmd_alloc_on(self->fd, self->m0, 0, 4 * M, &h, NULL);
+	test_err_alloc_on(ENOSPC, self->fd, self->m0, SCALEPOOL_ALLOC_NO_HUGE,
+			  T_PAGE, NULL, NULL);
+	test_cmd_free(self->fd, h);
 	/* Freed bytes count again; 0 lifts the limit. */
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, 4 * M, &h, NULL));
-	EXPECT_EQ(0, t_free(self->fd, h));
+	test_cmd_alloc_on(self->fd, self->m0, 0, 4 * M, &h, NULL);
+	test_cmd_free(self->fd, h);
 	ASSERT_EQ(0, t_member_set_limit(self->m0, 0));
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, 16 * M, &h, NULL));
-	EXPECT_EQ(0, t_free(self->fd, h));
+	test_cmd_alloc_on(self->fd, self->m0, 0, 16 * M, &h, NULL);
+	test_cmd_free(self->fd, h);
 }
 
 TEST_F(limits, below_current_use_is_accepted)
@@ -472,7 +467,7 @@ TEST_F(limits, below_current_use_is_accepted)
 	__u32 h;
 	char *map;
 
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, 4 * M, &h, &offset));
+	test_cmd_alloc_on(self->fd, self->m0, 0, 4 * M, &h, &offset);
 	map = t_map(self->fd, offset, 4 * M);
 	ASSERT_NE(MAP_FAILED, map);
 	t_fill(map, 4 * M, 5);
@@ -482,18 +477,16 @@ TEST_F(limits, below_current_use_is_accepted)
 	/* What is allocated stays; nothing more fits. */
 	EXPECT_EQ(-1, t_check(map, 4 * M, 5));
 	EXPECT_EQ(base + 4 * (long long)M, used_of(self->m0));
-	EXPECT_EQ(-ENOSPC, t_alloc_on(self->fd, self->m0,
-				       SCALEPOOL_ALLOC_NO_HUGE, T_PAGE, NULL,
-				       NULL));
+	test_err_alloc_on(ENOSPC, self->fd, self->m0, SCALEPOOL_ALLOC_NO_HUGE,
+			  T_PAGE, NULL, NULL);
 	EXPECT_EQ(0, munmap(map, 4 * M));
-	EXPECT_EQ(0, t_free(self->fd, h));
+	test_cmd_free(self->fd, h);
 	EXPECT_EQ(base, used_of(self->m0));
 	/* Under the limit again: room for 2 MiB and no more. */
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, 2 * M, &h, NULL));
-	EXPECT_EQ(-ENOSPC, t_alloc_on(self->fd, self->m0,
-				       SCALEPOOL_ALLOC_NO_HUGE, T_PAGE, NULL,
-				       NULL));
-	EXPECT_EQ(0, t_free(self->fd, h));
+	test_cmd_alloc_on(self->fd, self->m0, 0, 2 * M, &h, NULL);
+	test_err_alloc_on(ENOSPC, self->fd, self->m0, SCALEPOOL_ALLOC_NO_HUGE,
+			  T_PAGE, NULL, NULL);
+	test_cmd_free(self->fd, h);
 }
 
 TEST_F(limits, unprivileged_write_fails)
@@ -615,8 +608,7 @@ TEST_F_TIMEOUT(offline, busy_while_the_pool_holds_pages, 180)
 	char *map;
 	int i, ret;
 
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->member, 0, len, &handle,
-				 &offset));
+	test_cmd_alloc_on(self->fd, self->member, 0, len, &handle, &offset);
 	map = t_map(self->fd, offset, len);
 	ASSERT_NE(MAP_FAILED, map);
 	t_fill(map, len, 0xc0ffee);
@@ -661,7 +653,7 @@ TEST_F_TIMEOUT(offline, busy_while_the_pool_holds_pages, 180)
 	/* The pages were neither lost nor moved under us. */
 	EXPECT_EQ(-1, t_check(map, len, 0xc0ffee));
 
-	EXPECT_EQ(0, t_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 	EXPECT_EQ(0, munmap(map, len));
 	EXPECT_EQ(0, t_member_ll(self->member, "used"));
 
@@ -742,8 +734,8 @@ FIXTURE_SETUP(pin)
 	m = t_member_of_node(node);
 	if (m < 0)
 		SKIP(return, "node %d has no member", node);
-	ASSERT_EQ(0, t_alloc_on(self->fd, m, variant->flags, variant->length,
-				 &self->handle, &offset));
+	test_cmd_alloc_on(self->fd, m, variant->flags, variant->length,
+			  &self->handle, &offset);
 	self->map = t_map(self->fd, offset, variant->length);
 	ASSERT_NE(MAP_FAILED, self->map);
 	t_touch(self->map, variant->length);
@@ -753,7 +745,7 @@ FIXTURE_TEARDOWN(pin)
 {
 	if (self->map != MAP_FAILED) {
 		munmap(self->map, variant->length);
-		t_free(self->fd, self->handle);
+		_test_cmd_free(self->fd, self->handle);
 	}
 	close(self->fd);
 }
@@ -920,7 +912,7 @@ TEST_F(module, rmmod_is_refused_while_a_mapping_lives)
 
 	ASSERT_LE(0, fd);
 	ASSERT_LE(0, m);
-	ASSERT_EQ(0, t_alloc_on(fd, m, 0, 2 * M, &handle, &offset));
+	test_cmd_alloc_on(fd, m, 0, 2 * M, &handle, &offset);
 	map = t_map(fd, offset, 2 * M);
 	ASSERT_NE(MAP_FAILED, map);
 	close(fd);

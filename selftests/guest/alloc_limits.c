@@ -16,7 +16,6 @@
 #include "pool_test.h"
 #include "kselftest_harness.h"
 
-#define M		T_MIB
 #define CAP_PARAM	"/sys/module/scalepool/parameters/max_bytes_per_fd"
 
 /* A "Key:  N kB" line of /proc/@pid/status in bytes, or -1. */
@@ -119,14 +118,14 @@ TEST_F(limits, read_only_fd_cannot_alloc_or_free)
 	/* Even a bad request gets EBADF: the fd is what is wrong. */
 	a.flags = ~0U;
 	EXPECT_EQ(-EBADF, t_ioctl(ro, SCALEPOOL_ALLOC, &a));
-	EXPECT_EQ(-EBADF, t_free(ro, 1));
+	test_err_free(EBADF, ro, 1);
 	EXPECT_EQ(used, t_member_ll(self->m0, "used"));
 	EXPECT_EQ(0, t_fdinfo_ll(ro, "scalepool-allocations"));
 	EXPECT_EQ(0, t_fdinfo_ll(ro, "scalepool-bytes"));
 
 	EXPECT_EQ(0, t_ioctl(ro, SCALEPOOL_QUERY, &q));
 	EXPECT_NE(0, q.abi_version);
-	EXPECT_EQ(-ENOENT, t_info(ro, 1, &info, NULL, 0));
+	test_err_info(ENOENT, ro, 1, &info, NULL, 0);
 	close(ro);
 
 	/* O_WRONLY and O_RDWR may. */
@@ -134,7 +133,7 @@ TEST_F(limits, read_only_fd_cannot_alloc_or_free)
 	ASSERT_LE(0, ro);
 	a.flags = 0;
 	EXPECT_EQ(0, t_ioctl(ro, SCALEPOOL_ALLOC, &a));
-	EXPECT_EQ(0, t_free(ro, a.handle));
+	test_cmd_free(ro, a.handle);
 	close(ro);
 	EXPECT_EQ(used, t_member_ll(self->m0, "used"));
 }
@@ -175,16 +174,14 @@ TEST_F(limits, alloc_above_cap_is_enospc)
 	EXPECT_EQ(8 * M, cap_get());
 
 	/* One allocation above the cap. */
-	EXPECT_EQ(-ENOSPC, t_alloc_on(self->fd, self->m0, 0, 8 * M + 1,
-				       NULL, NULL));
+	test_err_alloc_on(ENOSPC, self->fd, self->m0, 0, 8 * M + 1, NULL, NULL);
 	EXPECT_EQ(used, t_member_ll(self->m0, "used"));
 	EXPECT_EQ(0, t_fdinfo_ll(self->fd, "scalepool-bytes"));
 
 	/* Up to the cap exactly, then a page more. */
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, 6 * M, &h1, NULL));
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, 2 * M, &h2, NULL));
-	EXPECT_EQ(-ENOSPC, t_alloc_on(self->fd, self->m0, 0, T_PAGE, NULL,
-				       NULL));
+	test_cmd_alloc_on(self->fd, self->m0, 0, 6 * M, &h1, NULL);
+	test_cmd_alloc_on(self->fd, self->m0, 0, 2 * M, &h2, NULL);
+	test_err_alloc_on(ENOSPC, self->fd, self->m0, 0, T_PAGE, NULL, NULL);
 	EXPECT_EQ(used + 8 * M, t_member_ll(self->m0, "used"));
 	EXPECT_EQ(8 * M, t_fdinfo_ll(self->fd, "scalepool-bytes"));
 	EXPECT_EQ(2, t_fdinfo_ll(self->fd, "scalepool-allocations"));
@@ -192,28 +189,26 @@ TEST_F(limits, alloc_above_cap_is_enospc)
 	/* Another file has its own room. */
 	fd2 = t_open();
 	ASSERT_LE(0, fd2);
-	EXPECT_EQ(0, t_alloc_on(fd2, self->m0, 0, 8 * M, &h3, NULL));
+	test_cmd_alloc_on(fd2, self->m0, 0, 8 * M, &h3, NULL);
 	close(fd2);
 
 	/* FREE gives room back; a failed ALLOC took none. */
-	EXPECT_EQ(0, t_free(self->fd, h2));
-	EXPECT_EQ(0, t_alloc_on(self->fd, self->m0, 0, 2 * M, &h2, NULL));
-	EXPECT_EQ(-ENOSPC, t_alloc_on(self->fd, self->m0, 0, T_PAGE, NULL,
-				       NULL));
+	test_cmd_free(self->fd, h2);
+	test_cmd_alloc_on(self->fd, self->m0, 0, 2 * M, &h2, NULL);
+	test_err_alloc_on(ENOSPC, self->fd, self->m0, 0, T_PAGE, NULL, NULL);
 
 	/* Lowering the cap below what a file holds keeps what it holds. */
 	ASSERT_EQ(0, cap_set(M));
-	EXPECT_EQ(-ENOSPC, t_alloc_on(self->fd, self->m0, 0, T_PAGE, NULL,
-				       NULL));
-	EXPECT_EQ(0, t_free(self->fd, h1));
-	EXPECT_EQ(0, t_free(self->fd, h2));
-	EXPECT_EQ(0, t_alloc_on(self->fd, self->m0, 0, M, &h1, NULL));
-	EXPECT_EQ(0, t_free(self->fd, h1));
+	test_err_alloc_on(ENOSPC, self->fd, self->m0, 0, T_PAGE, NULL, NULL);
+	test_cmd_free(self->fd, h1);
+	test_cmd_free(self->fd, h2);
+	test_cmd_alloc_on(self->fd, self->m0, 0, M, &h1, NULL);
+	test_cmd_free(self->fd, h1);
 
 	/* 0: no cap. */
 	ASSERT_EQ(0, cap_set(0));
-	EXPECT_EQ(0, t_alloc_on(self->fd, self->m0, 0, 16 * M, &h1, NULL));
-	EXPECT_EQ(0, t_free(self->fd, h1));
+	test_cmd_alloc_on(self->fd, self->m0, 0, 16 * M, &h1, NULL);
+	test_cmd_free(self->fd, h1);
 	EXPECT_EQ(used, t_member_ll(self->m0, "used"));
 
 	/* Not a number: the kernel's parser refuses it, the cap stays. */
@@ -235,7 +230,7 @@ static void *race_alloc(void *arg)
 	int i;
 
 	for (i = 0; i < 8; i++)
-		if (!t_alloc_on(r->fd, r->m0, 0, M, NULL, NULL))
+		if (!_test_cmd_alloc_on(r->fd, r->m0, 0, M, NULL, NULL))
 			r->ok++;
 	return NULL;
 }
@@ -279,7 +274,7 @@ TEST_F(limits, pool_memory_counts_in_rss)
 	void *p;
 
 	ASSERT_LE(0, shmem0);
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, len, &h, &off));
+	test_cmd_alloc_on(self->fd, self->m0, 0, len, &h, &off);
 	/* Held by the handle only. */
 	EXPECT_LE(shmem0 + (long long)len,
 		  status_bytes(getpid(), "RssShmem"));
@@ -304,7 +299,7 @@ TEST_F(limits, pool_memory_counts_in_rss)
 	EXPECT_EQ(0, status);
 
 	/* The mapping alone keeps the memory, and the count. */
-	EXPECT_EQ(0, t_free(self->fd, h));
+	test_cmd_free(self->fd, h);
 	EXPECT_LE(shmem0 + (long long)len,
 		  status_bytes(getpid(), "RssShmem"));
 	EXPECT_EQ(0, munmap(p, len));
@@ -334,7 +329,7 @@ TEST_F(limits, count_of_exited_allocator)
 	if (pid == 0) {
 		long long s = status_bytes(getpid(), "RssShmem");
 
-		if (t_alloc_on(self->fd, self->m0, 0, 16 * M, &h, NULL))
+		if (_test_cmd_alloc_on(self->fd, self->m0, 0, 16 * M, &h, NULL))
 			_exit(1);
 		if (write(pipefd[1], &h, sizeof(h)) != sizeof(h))
 			_exit(2);
@@ -348,8 +343,8 @@ TEST_F(limits, count_of_exited_allocator)
 	close(pipefd[0]);
 	EXPECT_EQ(used + 16 * M, t_member_ll(self->m0, "used"));
 	EXPECT_GT(shmem0 + 8 * M, status_bytes(getpid(), "RssShmem"));
-	ASSERT_EQ(0, t_info(self->fd, h, &info, NULL, 0));
-	EXPECT_EQ(0, t_free(self->fd, h));
+	test_cmd_info(self->fd, h, &info, NULL, 0);
+	test_cmd_free(self->fd, h);
 	EXPECT_EQ(used, t_member_ll(self->m0, "used"));
 }
 
@@ -414,8 +409,7 @@ TEST_F(limits, populate_maps_every_page)
 	__u32 h;
 
 	for (i = 0; i < T_ARRAY_SIZE(flags); i++) {
-		ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, flags[i], len,
-					 &h, &off));
+		test_cmd_alloc_on(self->fd, self->m0, flags[i], len, &h, &off);
 		p = t_map(self->fd, off, len);
 		ASSERT_NE(MAP_FAILED, p);
 		before = minflt_self();
@@ -443,7 +437,7 @@ TEST_F(limits, populate_maps_every_page)
 			EXPECT_GT((long)pages / 16, faults);
 		}
 		munmap((void *)p, len / 2);
-		EXPECT_EQ(0, t_free(self->fd, h));
+		test_cmd_free(self->fd, h);
 	}
 }
 

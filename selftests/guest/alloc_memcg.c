@@ -17,7 +17,6 @@
 
 #define CG_ROOT	"/sys/fs/cgroup"
 #define CG	CG_ROOT "/scalepool-test"
-#define M	(1ULL << 20)
 
 static long long cg_current(void)
 {
@@ -80,12 +79,11 @@ TEST_F(memcg, alloc_is_charged_and_free_uncharges)
 	__u32 handle;
 
 	ASSERT_LE(0, before);
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, 8 * M, &handle,
-				 NULL));
+	test_cmd_alloc_on(self->fd, self->m0, 0, 8 * M, &handle, NULL);
 	/* The pool's 8 MiB, give or take the cgroup's own small change. */
 	EXPECT_LE(before + (long long)(8 * M), cg_current());
 	EXPECT_GT(before + (long long)(10 * M), cg_current());
-	ASSERT_EQ(0, t_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 	EXPECT_GT(before + (long long)(2 * M), cg_current());
 }
 
@@ -95,8 +93,7 @@ TEST_F(memcg, memory_max_gives_enomem_and_no_oom_kill)
 	char line[256];
 	FILE *f;
 
-	EXPECT_EQ(-ENOMEM, t_alloc_on(self->fd, self->m0, 0, 64 * M, NULL,
-				       NULL));
+	test_err_alloc_on(ENOMEM, self->fd, self->m0, 0, 64 * M, NULL, NULL);
 	/* Nothing stays charged after the failure. */
 	EXPECT_GT(before + (long long)(2 * M), cg_current());
 	f = fopen(CG "/memory.events", "r");

@@ -200,7 +200,7 @@ static void remeasure(struct __test_metadata *_metadata, int fd,
 	for (i = 0; i < nr_nodes; i++)
 		after[i] = t_node_used(nodes[i]);
 	EXPECT_EQ(0, munmap(map, length));
-	EXPECT_EQ(0, t_free(fd, handle));
+	test_cmd_free(fd, handle);
 }
 
 /*
@@ -228,13 +228,13 @@ static void check_placement(struct __test_metadata *_metadata, int fd,
 		before[i] = t_node_used(nodes[i]);
 
 	ASSERT_EQ(0, alloc_case(fd, c, r, &handle, &offset));
-	ASSERT_EQ(0, t_info(fd, handle, &info0, pl0, ROOM));
+	test_cmd_info(fd, handle, &info0, pl0, ROOM);
 	map = t_map(fd, offset, length);
 	ASSERT_NE(MAP_FAILED, map) {
 		TH_LOG("mmap: %s", strerror(errno));
 	}
 	t_touch(map, length);
-	ASSERT_EQ(0, t_info(fd, handle, &info, pl, ROOM));
+	test_cmd_info(fd, handle, &info, pl, ROOM);
 	for (i = 0; i < nr_nodes; i++)
 		after[i] = t_node_used(nodes[i]);
 
@@ -287,7 +287,7 @@ static void check_placement(struct __test_metadata *_metadata, int fd,
 	}
 
 	EXPECT_EQ(0, munmap(map, length));
-	EXPECT_EQ(0, t_free(fd, handle));
+	test_cmd_free(fd, handle);
 
 	/*
 	 * Ground truth: every node's MemUsed moved by what INFO says.
@@ -311,7 +311,6 @@ static void check_placement(struct __test_metadata *_metadata, int fd,
  * The cases.  Nodes 0 and 1 are DRAM with a CPU each, NODE_CXL is the
  * CPU-less CXL node in a slower memory tier; SLIT is 10 local, 20 remote.
  */
-#define M	T_MIB
 
 static const struct pcase bind_node0 = {
 	.policy = SCALEPOOL_POLICY_BIND, .nodes = { 0 }, .nr = 1,
@@ -630,7 +629,7 @@ TEST_F_TIMEOUT(pages, move_pages_sees_every_page, 120)
 	}
 
 	/* INFO agrees with the count. */
-	ASSERT_EQ(0, t_info(self->fd, handle, &info, pl, ROOM));
+	test_cmd_info(self->fd, handle, &info, pl, ROOM);
 	for (i = 0; i < info.nr_placements && i < ROOM; i++) {
 		ASSERT_LT(pl[i].node, 4);
 		EXPECT_EQ(per_node[pl[i].node], pl[i].bytes);
@@ -640,7 +639,7 @@ TEST_F_TIMEOUT(pages, move_pages_sees_every_page, 120)
 	free(addrs);
 	free(status);
 	EXPECT_EQ(0, munmap(map, c->length));
-	EXPECT_EQ(0, t_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -776,7 +775,7 @@ TEST_F_TIMEOUT(spill, preferred_alone_spills_to_all_members, 120)
 	for (i = 0; i < 2; i++)
 		after[i] = t_node_used(i);
 	cxl_after = t_node_used(self->cxl_node);
-	ASSERT_EQ(0, t_info(self->fd, handle, &info, pl, ROOM));
+	test_cmd_info(self->fd, handle, &info, pl, ROOM);
 	for (i = 0; i < info.nr_placements && i < ROOM; i++) {
 		if (pl[i].node == self->cxl_node)
 			on_cxl += pl[i].bytes;
@@ -791,7 +790,7 @@ TEST_F_TIMEOUT(spill, preferred_alone_spills_to_all_members, 120)
 	EXPECT_GE(T_TOL_DRAM, llabs(after[0] - before[0] + after[1] - before[1] -
 				     (long long)on_dram));
 	EXPECT_EQ(0, munmap(map, 4 * M));
-	EXPECT_EQ(0, t_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 }
 
 /* Policies that do not spill fail with ENOSPC, leaving nothing behind. */
@@ -884,7 +883,7 @@ TEST(initiator_local_is_the_callers_node)
 		ASSERT_EQ(0, t_move_pages(1, &map, &status));
 		EXPECT_EQ(node, status);
 		munmap(map, 4 * M);
-		EXPECT_EQ(0, t_free(fd, handle));
+		test_cmd_free(fd, handle);
 	}
 	close(fd);
 }
@@ -905,11 +904,11 @@ TEST(info_writes_only_the_room)
 	ASSERT_EQ(0, t_do_alloc(fd, SCALEPOOL_POLICY_INTERLEAVE, 0, 4 * M,
 				 set, 2, NULL, 0, 0, &handle, NULL));
 
-	ASSERT_EQ(0, t_info(fd, handle, &info, NULL, 0));
+	test_cmd_info(fd, handle, &info, NULL, 0);
 	EXPECT_EQ(2, info.nr_placements);
 
 	memset(pl, 0xa5, sizeof(pl));
-	ASSERT_EQ(0, t_info(fd, handle, &info, pl, 1));
+	test_cmd_info(fd, handle, &info, pl, 1);
 	EXPECT_EQ(2, info.nr_placements);
 	EXPECT_EQ(set[0] < set[1] ? set[0] : set[1], pl[0].member);
 	EXPECT_EQ(2 * M, pl[0].bytes);
@@ -917,12 +916,12 @@ TEST(info_writes_only_the_room)
 	EXPECT_EQ(0xa5a5a5a5a5a5a5a5ULL, pl[1].bytes);
 
 	memset(pl, 0xa5, sizeof(pl));
-	ASSERT_EQ(0, t_info(fd, handle, &info, pl, 3));
+	test_cmd_info(fd, handle, &info, pl, 3);
 	EXPECT_EQ(2, info.nr_placements);
 	EXPECT_EQ(2 * M, pl[1].bytes);
 	EXPECT_EQ(0xa5a5a5a5, pl[2].member);
 
-	EXPECT_EQ(0, t_free(fd, handle));
+	test_cmd_free(fd, handle);
 	close(fd);
 }
 

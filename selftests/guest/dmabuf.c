@@ -27,7 +27,6 @@
 #include "pool_test.h"
 #include "kselftest_harness.h"
 
-#define M		T_MIB
 
 /* ---- helpers */
 
@@ -84,13 +83,13 @@ TEST_F(errors, unknown_and_freed_handles_are_enoent)
 	__u32 handle;
 
 	ASSERT_LE(0, other);
-	EXPECT_EQ(-ENOENT, t_export(self->fd, 0, 0));
-	EXPECT_EQ(-ENOENT, t_export(self->fd, 12345, 0));
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, M, &handle, NULL));
+	test_err_export(ENOENT, self->fd, 0, 0);
+	test_err_export(ENOENT, self->fd, 12345, 0);
+	test_cmd_alloc_on(self->fd, self->m0, 0, M, &handle, NULL);
 	/* The handle of another fd names nothing here. */
-	EXPECT_EQ(-ENOENT, t_export(other, handle, 0));
-	ASSERT_EQ(0, t_free(self->fd, handle));
-	EXPECT_EQ(-ENOENT, t_export(self->fd, handle, 0));
+	test_err_export(ENOENT, other, handle, 0);
+	test_cmd_free(self->fd, handle);
+	test_err_export(ENOENT, self->fd, handle, 0);
 	close(other);
 }
 
@@ -99,19 +98,19 @@ TEST_F(errors, unknown_flags_are_eopnotsupp)
 	__u32 handle;
 	int bit;
 
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, M, &handle, NULL));
+	test_cmd_alloc_on(self->fd, self->m0, 0, M, &handle, NULL);
 	for (bit = 0; bit < 32; bit++) {
 		int dfd, flag = 1U << bit;
 
 		if (flag & (SCALEPOOL_EXPORT_CLOEXEC | SCALEPOOL_EXPORT_RDONLY)) {
-			dfd = t_export(self->fd, handle, flag);
+			dfd = _test_cmd_export(self->fd, handle, flag);
 			EXPECT_LE(0, dfd);
 			close(dfd);
 			continue;
 		}
-		EXPECT_EQ(-EOPNOTSUPP, t_export(self->fd, handle, flag));
+		test_err_export(EOPNOTSUPP, self->fd, handle, flag);
 	}
-	EXPECT_EQ(0, t_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 }
 
 TEST_F(errors, cloexec_flag)
@@ -119,18 +118,18 @@ TEST_F(errors, cloexec_flag)
 	__u32 handle;
 	int dfd;
 
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, M, &handle, NULL));
-	dfd = t_export(self->fd, handle, SCALEPOOL_EXPORT_CLOEXEC);
+	test_cmd_alloc_on(self->fd, self->m0, 0, M, &handle, NULL);
+	dfd = _test_cmd_export(self->fd, handle, SCALEPOOL_EXPORT_CLOEXEC);
 	ASSERT_LE(0, dfd);
 	EXPECT_EQ(FD_CLOEXEC, fcntl(dfd, F_GETFD) & FD_CLOEXEC);
 	close(dfd);
-	dfd = t_export(self->fd, handle, 0);
+	dfd = _test_cmd_export(self->fd, handle, 0);
 	ASSERT_LE(0, dfd);
 	EXPECT_EQ(0, fcntl(dfd, F_GETFD) & FD_CLOEXEC);
 	/* Read-write, as the header says. */
 	EXPECT_EQ(O_RDWR, fcntl(dfd, F_GETFL) & O_ACCMODE);
 	close(dfd);
-	EXPECT_EQ(0, t_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 }
 
 TEST_F(errors, mmap_rules)
@@ -139,8 +138,8 @@ TEST_F(errors, mmap_rules)
 	void *p;
 	int dfd;
 
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, M, &handle, NULL));
-	dfd = t_export(self->fd, handle, 0);
+	test_cmd_alloc_on(self->fd, self->m0, 0, M, &handle, NULL);
+	dfd = _test_cmd_export(self->fd, handle, 0);
 	ASSERT_LE(0, dfd);
 	/* Private mappings are refused, so is a range past the end. */
 	p = mmap(NULL, M, PROT_READ | PROT_WRITE, MAP_PRIVATE, dfd, 0);
@@ -157,7 +156,7 @@ TEST_F(errors, mmap_rules)
 	EXPECT_EQ(-1, t_check_zero(p, T_PAGE));
 	munmap(p, T_PAGE);
 	close(dfd);
-	EXPECT_EQ(0, t_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 }
 
 TEST_F(errors, sync_flags)
@@ -174,8 +173,8 @@ TEST_F(errors, sync_flags)
 	unsigned int i;
 	int dfd;
 
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, M, &handle, NULL));
-	dfd = t_export(self->fd, handle, 0);
+	test_cmd_alloc_on(self->fd, self->m0, 0, M, &handle, NULL);
+	dfd = _test_cmd_export(self->fd, handle, 0);
 	ASSERT_LE(0, dfd);
 	for (i = 0; i < T_ARRAY_SIZE(good); i++)
 		EXPECT_EQ(0, t_dmabuf_sync(dfd, good[i])) {
@@ -187,7 +186,7 @@ TEST_F(errors, sync_flags)
 	EXPECT_EQ(-EINVAL, t_dmabuf_sync(dfd, DMA_BUF_SYNC_RW | (1ULL << 3)));
 	EXPECT_EQ(-EINVAL, t_dmabuf_sync(dfd, DMA_BUF_SYNC_RW | (1ULL << 40)));
 	close(dfd);
-	EXPECT_EQ(0, t_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -238,11 +237,11 @@ FIXTURE_SETUP(shared)
 	self->fd = t_open();
 	ASSERT_LE(0, self->fd);
 	t_used_snapshot(&self->u);
-	ASSERT_EQ(0, t_alloc_on(self->fd, m, variant->flags,
-				 variant->length, &self->handle, &offset));
+	test_cmd_alloc_on(self->fd, m, variant->flags, variant->length,
+			  &self->handle, &offset);
 	self->pool = t_map(self->fd, offset, variant->length);
 	ASSERT_NE(MAP_FAILED, self->pool);
-	self->dfd = t_export(self->fd, self->handle, 0);
+	self->dfd = _test_cmd_export(self->fd, self->handle, 0);
 	ASSERT_LE(0, self->dfd);
 }
 
@@ -330,7 +329,7 @@ TEST_F_TIMEOUT(shared, importer_reads_the_same_bytes, 120)
 	 * A 2 MiB page is one contiguous range: at most one entry each
 	 * (fewer when neighbours happen to be contiguous too).
 	 */
-	ASSERT_EQ(0, t_info(self->fd, self->handle, &info, pl, 4));
+	test_cmd_info(self->fd, self->handle, &info, pl, 4);
 	if (pl[0].huge_bytes == len)
 		EXPECT_GE(len / T_HUGE, c.nents);
 	TH_LOG("%u segments for %zu bytes (%llu in 2 MiB pages)", c.nents,
@@ -396,7 +395,7 @@ static int filled_export(int fd, __u32 m, __u32 *handle, __u64 seed)
 	char *p;
 	int ret;
 
-	ret = t_alloc_on(fd, m, 0, 2 * M, handle, &offset);
+	ret = _test_cmd_alloc_on(fd, m, 0, 2 * M, handle, &offset);
 	if (ret)
 		return ret;
 	p = t_map(fd, offset, 2 * M);
@@ -404,7 +403,7 @@ static int filled_export(int fd, __u32 m, __u32 *handle, __u64 seed)
 		return -errno;
 	t_fill(p, 2 * M, seed);
 	munmap(p, 2 * M);
-	return t_export(fd, *handle, 0);
+	return _test_cmd_export(fd, *handle, 0);
 }
 
 TEST_F(order, free_then_the_dmabuf_still_works)
@@ -415,7 +414,7 @@ TEST_F(order, free_then_the_dmabuf_still_works)
 
 	dfd = filled_export(self->fd, self->m0, &handle, 21);
 	ASSERT_LE(0, dfd);
-	ASSERT_EQ(0, t_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 	EXPECT_LE(2 * M, used_since(&self->u, self->m0));
 	d = t_dmabuf_map(dfd, 2 * M, 0);
 	ASSERT_NE(MAP_FAILED, d);
@@ -462,7 +461,7 @@ TEST_F(order, close_of_the_dmabuf_then_free)
 	close(dfd);
 	/* The handle still holds it. */
 	EXPECT_NE(-1, t_used_changed(&self->u));
-	ASSERT_EQ(0, t_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 	EXPECT_EQ(-1, t_used_settle(&self->u, 10));
 }
 
@@ -477,7 +476,7 @@ TEST_F(order, a_mapping_outlives_fd_handle_and_device)
 	d = t_dmabuf_map(dfd, 2 * M, 0);
 	ASSERT_NE(MAP_FAILED, d);
 	close(dfd);
-	ASSERT_EQ(0, t_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 	close(self->fd);
 	self->fd = -1;
 	EXPECT_NE(-1, t_used_changed(&self->u));
@@ -496,7 +495,7 @@ TEST_F(order, every_export_makes_a_new_dmabuf)
 
 	a = filled_export(self->fd, self->m0, &handle, 26);
 	ASSERT_LE(0, a);
-	b = t_export(self->fd, handle, 0);
+	b = _test_cmd_export(self->fd, handle, 0);
 	ASSERT_LE(0, b);
 	EXPECT_NE(fd_ino(a), fd_ino(b));
 	EXPECT_TRUE(fdinfo_has(a, "exp_name", "scalepool"));
@@ -516,7 +515,7 @@ TEST_F(order, every_export_makes_a_new_dmabuf)
 	munmap(pb, 2 * M);
 	close(a);
 	close(b);
-	ASSERT_EQ(0, t_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 }
 
 /*
@@ -582,7 +581,7 @@ static void o_path_order(struct __test_metadata *_metadata, int fd,
 	EXPECT_LE(SPRAY / 2, n);
 	if (close_o_path_first)
 		close(opath);
-	dfd = t_export(fd, handle, 0);
+	dfd = _test_cmd_export(fd, handle, 0);
 	ASSERT_LE(0, dfd);
 	EXPECT_EQ(2 * M, t_fdinfo_ll(dfd, "size"));
 	EXPECT_TRUE(fdinfo_has(dfd, "exp_name", "scalepool"));
@@ -595,7 +594,7 @@ static void o_path_order(struct __test_metadata *_metadata, int fd,
 	if (!close_o_path_first)
 		close(opath);
 	close_files(fds, n);
-	EXPECT_EQ(0, t_free(fd, handle));
+	test_cmd_free(fd, handle);
 }
 
 TEST_F_TIMEOUT(order, o_path_holder_then_close_then_reexport, 120)
@@ -643,8 +642,8 @@ TEST_F_TIMEOUT(order, readlink_close_and_export_race, 300)
 	for (i = 0; i < 300; i++) {
 		close(__atomic_load_n(&r.dfd, __ATOMIC_RELAXED));
 		n = spray_files(fds, 64);
-		__atomic_store_n(&r.dfd, t_export(self->fd, r.handle, 0),
-				 __ATOMIC_RELAXED);
+		__atomic_store_n(&r.dfd, _test_cmd_export(self->fd, r.handle,
+							  0), __ATOMIC_RELAXED);
 		close_files(fds, n);
 		if (r.dfd < 0 || t_fdinfo_ll(r.dfd, "size") != (long long)(2 * M))
 			__atomic_add_fetch(&r.errors, 1, __ATOMIC_RELAXED);
@@ -656,7 +655,7 @@ TEST_F_TIMEOUT(order, readlink_close_and_export_race, 300)
 	EXPECT_EQ(0, r.errors);
 	if (r.dfd >= 0)
 		close(r.dfd);
-	ASSERT_EQ(0, t_free(self->fd, r.handle));
+	test_cmd_free(self->fd, r.handle);
 }
 
 /* SCALEPOOL_EXPORT_RDONLY: the dma-buf maps for reading only. */
@@ -669,7 +668,7 @@ TEST_F(order, read_only_export)
 	dfd = filled_export(self->fd, self->m0, &handle, 42);
 	ASSERT_LE(0, dfd);
 	close(dfd);
-	dfd = t_export(self->fd, handle, SCALEPOOL_EXPORT_RDONLY);
+	dfd = _test_cmd_export(self->fd, handle, SCALEPOOL_EXPORT_RDONLY);
 	ASSERT_LE(0, dfd);
 	EXPECT_EQ(O_RDONLY, fcntl(dfd, F_GETFL) & O_ACCMODE);
 	d = t_dmabuf_map(dfd, 2 * M, 0);
@@ -683,7 +682,7 @@ TEST_F(order, read_only_export)
 	EXPECT_EQ(EACCES, errno);
 	munmap(d, 2 * M);
 	close(dfd);
-	ASSERT_EQ(0, t_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 }
 
 /*
@@ -702,7 +701,7 @@ TEST_F(order, a_held_import_outlives_handle_and_fds)
 	ASSERT_LE(0, dfd);
 	ifd = t_import_attach(dfd, 0);
 	ASSERT_LE(0, ifd);
-	ASSERT_EQ(0, t_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 	close(self->fd);
 	self->fd = -1;
 	close(dfd);
@@ -734,7 +733,7 @@ TEST_F(order, a_dynamic_importer_maps_again_after_unmapping)
 	EXPECT_EQ(0, h.notified);
 	close(ifd);
 	close(dfd);
-	ASSERT_EQ(0, t_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 }
 
 TEST_F(order, fdinfo_counts_exported_allocations)
@@ -746,11 +745,11 @@ TEST_F(order, fdinfo_counts_exported_allocations)
 	EXPECT_EQ(0, t_fdinfo_ll(self->fd, "scalepool-exported-bytes"));
 	a = filled_export(self->fd, self->m0, &h1, 27);
 	ASSERT_LE(0, a);
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, M, &h2, NULL));
+	test_cmd_alloc_on(self->fd, self->m0, 0, M, &h2, NULL);
 	EXPECT_EQ(1, t_fdinfo_ll(self->fd, "scalepool-exported"));
 	EXPECT_EQ(2 * M, t_fdinfo_ll(self->fd, "scalepool-exported-bytes"));
-	b = t_export(self->fd, h2, 0);
-	b2 = t_export(self->fd, h2, 0);
+	b = _test_cmd_export(self->fd, h2, 0);
+	b2 = _test_cmd_export(self->fd, h2, 0);
 	ASSERT_LE(0, b);
 	ASSERT_LE(0, b2);
 	/* Allocations, not fds. */
@@ -762,11 +761,11 @@ TEST_F(order, fdinfo_counts_exported_allocations)
 	close(b);
 	EXPECT_EQ(1, t_fdinfo_ll(self->fd, "scalepool-exported"));
 	/* A freed allocation is no longer this fd's, exported or not. */
-	ASSERT_EQ(0, t_free(self->fd, h2));
+	test_cmd_free(self->fd, h2);
 	EXPECT_EQ(0, t_fdinfo_ll(self->fd, "scalepool-exported"));
 	EXPECT_EQ(0, t_fdinfo_ll(self->fd, "scalepool-exported-bytes"));
 	close(b2);
-	ASSERT_EQ(0, t_free(self->fd, h1));
+	test_cmd_free(self->fd, h1);
 }
 
 /* poolctl stat (JSON, through jq) shows this process's exports. */
@@ -791,7 +790,7 @@ TEST_F_TIMEOUT(order, poolctl_stat_shows_exports, 120)
 	EXPECT_EQ(1, n);
 	EXPECT_EQ(2 * M, bytes);
 	close(dfd);
-	ASSERT_EQ(0, t_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 }
 
 /* Export and close racing on one allocation: the dma-buf's release. */
@@ -814,7 +813,7 @@ static void *export_loop(void *arg)
 	char path[64];
 
 	for (i = 0; i < r->loops; i++) {
-		dfd = t_export(r->fd, r->handle, SCALEPOOL_EXPORT_CLOEXEC);
+		dfd = _test_cmd_export(r->fd, r->handle, SCALEPOOL_EXPORT_CLOEXEC);
 		if (dfd < 0) {
 			__atomic_add_fetch(&r->errors, 1, __ATOMIC_RELAXED);
 			continue;
@@ -845,7 +844,7 @@ TEST_F_TIMEOUT(order, export_and_close_race, 300)
 		pthread_join(t[i], NULL);
 	EXPECT_EQ(0, r.errors);
 	EXPECT_EQ(0, t_fdinfo_ll(self->fd, "scalepool-exported"));
-	ASSERT_EQ(0, t_free(self->fd, r.handle));
+	test_cmd_free(self->fd, r.handle);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1006,12 +1005,11 @@ TEST_F(order, pci_importer_reads_the_same_bytes)
 	ASSERT_EQ(0, ret) {
 		TH_LOG("binding %s: %s", imp.bdf, strerror(-ret));
 	}
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->m0, 0, 2 * M, &handle,
-				 &offset));
+	test_cmd_alloc_on(self->fd, self->m0, 0, 2 * M, &handle, &offset);
 	p = t_map(self->fd, offset, 2 * M);
 	ASSERT_NE(MAP_FAILED, p);
 	t_fill(p, 2 * M, 30);
-	dfd = t_export(self->fd, handle, 0);
+	dfd = _test_cmd_export(self->fd, handle, 0);
 	ASSERT_LE(0, dfd);
 	ret = t_import_check(dfd, SP_IMPORT_PCI, &c);
 	EXPECT_EQ(0, ret) {
@@ -1028,7 +1026,7 @@ TEST_F(order, pci_importer_reads_the_same_bytes)
 	t_import_module_unload();
 	munmap(p, 2 * M);
 	close(dfd);
-	ASSERT_EQ(0, t_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 }
 
 /* Importing what is not a dma-buf fails cleanly in the importer. */

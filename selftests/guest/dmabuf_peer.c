@@ -23,7 +23,6 @@
 #include "pool_test.h"
 #include "kselftest_harness.h"
 
-#define M		T_MIB
 
 /* ---- the topology */
 
@@ -114,11 +113,10 @@ FIXTURE_SETUP(bar)
 
 	self->fd = t_open();
 	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->member, 0, M,
-				 &self->handle, &offset));
+	test_cmd_alloc_on(self->fd, self->member, 0, M, &self->handle, &offset);
 	self->map = t_map(self->fd, offset, M);
 	ASSERT_NE(MAP_FAILED, self->map);
-	self->dfd = t_export(self->fd, self->handle, 0);
+	self->dfd = _test_cmd_export(self->fd, self->handle, 0);
 	ASSERT_LE(0, self->dfd);
 }
 
@@ -203,7 +201,7 @@ TEST_F_TIMEOUT(bar, free_and_close_then_the_dmabuf_holds_the_memory, 180)
 	t_fill(self->map, M, 54);
 	munmap(self->map, M);
 	self->map = MAP_FAILED;
-	ASSERT_EQ(0, t_free(self->fd, self->handle));
+	test_cmd_free(self->fd, self->handle);
 	close(self->fd);
 	self->fd = -1;
 	EXPECT_EQ(self->used0 + (long long)M,
@@ -239,10 +237,10 @@ TEST_F_TIMEOUT(bar, removal_revokes_the_dmabuf, 180)
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(ENODEV, errno);
 	EXPECT_EQ(-ENODEV, t_import_check(self->dfd, SP_IMPORT_P2P, &c));
-	EXPECT_EQ(-ENODEV, t_export(self->fd, self->handle, 0));
+	test_err_export(ENODEV, self->fd, self->handle, 0);
 	EXPECT_EQ(0, munmap(d, M));
 	/* The handle stays until FREE. */
-	EXPECT_EQ(0, t_free(self->fd, self->handle));
+	test_cmd_free(self->fd, self->handle);
 }
 
 /*
@@ -275,7 +273,7 @@ TEST_F_TIMEOUT(bar, removal_invalidates_a_held_importer, 180)
 	EXPECT_EQ(0, h.mapped);
 	close(ifd);
 	t_pci_unbind_importer(self->near);
-	EXPECT_EQ(0, t_free(self->fd, self->handle));
+	test_cmd_free(self->fd, self->handle);
 }
 
 /*
@@ -309,7 +307,7 @@ TEST_F_TIMEOUT(bar, removal_after_the_dmabuf_file_was_freed, 180)
 	for (i = 0; i < n; i++)
 		close(fds[i]);
 	close(opath);
-	EXPECT_EQ(0, t_free(self->fd, self->handle));
+	test_cmd_free(self->fd, self->handle);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -376,11 +374,11 @@ FIXTURE_SETUP(p2pmem)
 	self->used0 = t_member_ll(self->member, "used");
 	self->fd = t_open();
 	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->member, 0, P2P_LEN,
-				 &self->handle, &offset));
+	test_cmd_alloc_on(self->fd, self->member, 0, P2P_LEN, &self->handle,
+			  &offset);
 	self->map = t_map(self->fd, offset, P2P_LEN);
 	ASSERT_NE(MAP_FAILED, self->map);
-	self->dfd = t_export(self->fd, self->handle, 0);
+	self->dfd = _test_cmd_export(self->fd, self->handle, 0);
 	ASSERT_LE(0, self->dfd);
 }
 
@@ -450,7 +448,7 @@ TEST_F_TIMEOUT(p2pmem, free_and_close_then_the_dmabuf_holds_it, 180)
 	t_fill(self->map, P2P_LEN, 63);
 	munmap(self->map, P2P_LEN);
 	self->map = MAP_FAILED;
-	ASSERT_EQ(0, t_free(self->fd, self->handle));
+	test_cmd_free(self->fd, self->handle);
 	close(self->fd);
 	self->fd = -1;
 	d = t_dmabuf_map(self->dfd, P2P_LEN, 0);
@@ -482,9 +480,9 @@ TEST_F_TIMEOUT(p2pmem, driver_unbind_revokes_the_dmabuf, 180)
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(ENODEV, errno);
 	EXPECT_EQ(-ENODEV, t_import_check(self->dfd, SP_IMPORT_P2P, &c));
-	EXPECT_EQ(-ENODEV, t_export(self->fd, self->handle, 0));
+	test_err_export(ENODEV, self->fd, self->handle, 0);
 	EXPECT_EQ(0, munmap(d, P2P_LEN));
-	EXPECT_EQ(0, t_free(self->fd, self->handle));
+	test_cmd_free(self->fd, self->handle);
 	ASSERT_EQ(0, t_write_file(NVME_DRIVER "/bind", self->nvme));
 }
 
@@ -516,7 +514,7 @@ static void unbind_with_a_held_importer(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, ioctl(ifd, SP_IMPORT_DETACH));
 	close(ifd);
 	t_pci_unbind_importer(self->near);
-	EXPECT_EQ(0, t_free(self->fd, self->handle));
+	test_cmd_free(self->fd, self->handle);
 	ASSERT_EQ(0, t_write_file(NVME_DRIVER "/bind", self->nvme));
 }
 

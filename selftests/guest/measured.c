@@ -131,12 +131,12 @@ static int place(int fd, __u32 policy, const __u32 *ids, __u32 nr,
 			  initiator, &handle, NULL);
 	if (ret)
 		return ret;
-	ret = t_info(fd, handle, &info, pl, 4);
+	ret = _test_cmd_info(fd, handle, &info, pl, 4);
 	if (!ret) {
 		*basis = info.basis;
 		ret = (int)info.nr_placements;
 	}
-	if (t_free(fd, handle) && !ret)
+	if (_test_cmd_free(fd, handle) && !ret)
 		ret = -EIO;
 	return ret;
 }

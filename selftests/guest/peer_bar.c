@@ -210,9 +210,9 @@ TEST_F(bar, alloc_write_read)
 
 	id = add_member(self->bdf);
 	ASSERT_LE(0, id);
-	ASSERT_EQ(0, t_alloc_on(self->fd, id, 0, T_MIB, &h, &off));
+	test_cmd_alloc_on(self->fd, id, 0, T_MIB, &h, &off);
 	EXPECT_EQ((long long)T_MIB, t_member_ll(id, "used"));
-	ASSERT_EQ(0, t_info(self->fd, h, &info, pl, 2));
+	test_cmd_info(self->fd, h, &info, pl, 2);
 	ASSERT_EQ(1U, info.nr_placements);
 	EXPECT_EQ((__u32)id, pl[0].member);
 	EXPECT_EQ(T_MIB, pl[0].bytes);
@@ -229,7 +229,7 @@ TEST_F(bar, alloc_write_read)
 	EXPECT_EQ(-1, t_check(q, T_MIB, 42));
 	munmap(q, T_MIB);
 	munmap(p, T_MIB);
-	EXPECT_EQ(0, t_free(self->fd, h));
+	test_cmd_free(self->fd, h);
 	EXPECT_EQ(0, t_member_ll(id, "used"));
 }
 
@@ -245,8 +245,8 @@ TEST_F(bar, mapping_is_write_combined)
 
 	id = add_member(self->bdf);
 	ASSERT_LE(0, id);
-	ASSERT_EQ(0, t_alloc_on(self->fd, id, SCALEPOOL_ALLOC_POPULATE,
-				 T_MIB, &h, &off));
+	test_cmd_alloc_on(self->fd, id, SCALEPOOL_ALLOC_POPULATE, T_MIB, &h,
+			  &off);
 	p = t_map(self->fd, off, T_MIB);
 	ASSERT_NE(MAP_FAILED, p);
 	/* x86 PAT: the user mapping's range is tracked as write-combining. */
@@ -274,7 +274,7 @@ TEST_F(bar, mapping_is_write_combined)
 		EXPECT_EQ(1, pat_wc_in_bar(self->bdf, 2));
 	}
 	munmap(p, T_MIB);
-	EXPECT_EQ(0, t_free(self->fd, h));
+	test_cmd_free(self->fd, h);
 }
 
 /* What one allocation leaves in the BAR, the next never sees. */
@@ -289,14 +289,13 @@ TEST_F(bar, reused_memory_is_zeroed)
 	ASSERT_LE(0, id);
 	for (round = 0; round < 2; round++) {
 		/* The whole BAR: the second round gets the same bytes. */
-		ASSERT_EQ(0, t_alloc_on(self->fd, id, 0, self->size, &h,
-					 &off));
+		test_cmd_alloc_on(self->fd, id, 0, self->size, &h, &off);
 		p = t_map(self->fd, off, self->size);
 		ASSERT_NE(MAP_FAILED, p);
 		EXPECT_EQ(-1, t_check_zero(p, self->size));
 		memset(p, 0xa5, self->size);
 		munmap(p, self->size);
-		EXPECT_EQ(0, t_free(self->fd, h));
+		test_cmd_free(self->fd, h);
 	}
 	EXPECT_EQ(0, t_member_ll(id, "used"));
 }
@@ -308,18 +307,17 @@ TEST_F(bar, full_bar_then_enomem)
 
 	id = add_member(self->bdf);
 	ASSERT_LE(0, id);
-	ASSERT_EQ(0, t_alloc_on(self->fd, id, 0, self->size, &h, NULL));
-	EXPECT_EQ(-ENOMEM, t_alloc_on(self->fd, id, 0, T_PAGE, &h2, NULL));
+	test_cmd_alloc_on(self->fd, id, 0, self->size, &h, NULL);
+	test_err_alloc_on(ENOMEM, self->fd, id, 0, T_PAGE, &h2, NULL);
 	EXPECT_EQ((long long)self->size, t_member_ll(id, "used"));
 	EXPECT_EQ(0, t_member_ll(id, "free"));
-	EXPECT_EQ(0, t_free(self->fd, h));
+	test_cmd_free(self->fd, h);
 	/* More than the BAR holds. */
-	EXPECT_EQ(-ENOMEM, t_alloc_on(self->fd, id, 0, self->size + T_PAGE,
-				       &h2, NULL));
+	test_err_alloc_on(ENOMEM, self->fd, id, 0, self->size + T_PAGE, &h2,
+			  NULL);
 	/* The admin limit applies as for any member. */
 	ASSERT_EQ(0, t_member_set_limit(id, T_MIB));
-	EXPECT_EQ(-ENOSPC, t_alloc_on(self->fd, id, 0, 2 * T_MIB, &h2,
-				       NULL));
+	test_err_alloc_on(ENOSPC, self->fd, id, 0, 2 * T_MIB, &h2, NULL);
 	ASSERT_EQ(0, t_member_set_limit(id, 0));
 	EXPECT_EQ(0, t_member_ll(id, "used"));
 }
@@ -353,13 +351,13 @@ TEST_F(bar, placement_rules)
 				 ids, 1, NULL, 0, SCALEPOOL_INITIATOR_LOCAL,
 				 &h, NULL));
 	EXPECT_EQ((long long)T_MIB, t_member_ll(id, "used"));
-	EXPECT_EQ(0, t_free(self->fd, h));
+	test_cmd_free(self->fd, h);
 	/* An empty set never lands on a peer member. */
 	ASSERT_EQ(0, t_do_alloc(self->fd, SCALEPOOL_POLICY_NEAREST, 0, T_MIB,
 				 NULL, 0, NULL, 0, SCALEPOOL_INITIATOR_LOCAL,
 				 &h, NULL));
 	EXPECT_EQ(0, t_member_ll(id, "used"));
-	EXPECT_EQ(0, t_free(self->fd, h));
+	test_cmd_free(self->fd, h);
 }
 
 /*
@@ -383,11 +381,11 @@ static void revoke_with_live_mapping(struct __test_metadata *_metadata,
 
 	id = add_member(self->bdf);
 	ASSERT_LE(0, id);
-	ASSERT_EQ(0, t_alloc_on(self->fd, id, 0, T_MIB, &h, &off));
+	test_cmd_alloc_on(self->fd, id, 0, T_MIB, &h, &off);
 	p = t_map(self->fd, off, T_MIB);
 	ASSERT_NE(MAP_FAILED, p);
 	memset((void *)p, 0x5a, T_MIB);
-	ASSERT_EQ(0, t_info(self->fd, h, &info, NULL, 0));
+	test_cmd_info(self->fd, h, &info, NULL, 0);
 	EXPECT_EQ(0, info.state);
 	/* Inherited mapping: readable before revocation. */
 	ASSERT_EQ(0, t_reader_start(&reader, p, 4096, 0x5a));
@@ -407,7 +405,7 @@ static void revoke_with_live_mapping(struct __test_metadata *_metadata,
 	/* This process too. */
 	EXPECT_EQ(SIGBUS, t_read_signal(p));
 	/* INFO says why: the allocation was revoked. */
-	ASSERT_EQ(0, t_info(self->fd, h, &info, NULL, 0));
+	test_cmd_info(self->fd, h, &info, NULL, 0);
 	EXPECT_EQ(SCALEPOOL_INFO_STATE_REVOKED, info.state) {
 		TH_LOG("INFO state %#x after the member went", info.state);
 	}
@@ -419,21 +417,21 @@ static void revoke_with_live_mapping(struct __test_metadata *_metadata,
 	munmap((void *)q, T_MIB);
 	/* The handle stays until FREE; munmap and FREE work. */
 	EXPECT_EQ(0, munmap((void *)p, T_MIB));
-	EXPECT_EQ(0, t_free(self->fd, h));
-	EXPECT_EQ(-ENOENT, t_free(self->fd, h));
+	test_cmd_free(self->fd, h);
+	test_err_free(ENOENT, self->fd, h);
 
 	/* Re-add: a new member with a new id, usable at once. */
 	id2 = add_member(self->bdf);
 	ASSERT_LE(0, id2);
 	EXPECT_NE(id, id2);
-	ASSERT_EQ(0, t_alloc_on(self->fd, id2, 0, T_MIB, &h, &off));
+	test_cmd_alloc_on(self->fd, id2, 0, T_MIB, &h, &off);
 	p = t_map(self->fd, off, T_MIB);
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(-1, t_check_zero((void *)p, T_MIB));
 	munmap((void *)p, T_MIB);
-	ASSERT_EQ(0, t_info(self->fd, h, &info, NULL, 0));
+	test_cmd_info(self->fd, h, &info, NULL, 0);
 	EXPECT_EQ(0, info.state);
-	EXPECT_EQ(0, t_free(self->fd, h));
+	test_cmd_free(self->fd, h);
 }
 
 TEST_F(bar, remove_with_live_mapping)
@@ -459,7 +457,7 @@ TEST_F(bar, close_after_remove)
 	ASSERT_LE(0, id);
 	fd2 = t_open();
 	ASSERT_LE(0, fd2);
-	ASSERT_EQ(0, t_alloc_on(fd2, id, 0, T_MIB, &h, &off));
+	test_cmd_alloc_on(fd2, id, 0, T_MIB, &h, &off);
 	p = t_map(fd2, off, T_MIB);
 	ASSERT_NE(MAP_FAILED, p);
 	ASSERT_EQ(0, t_remove_member(id));
@@ -643,22 +641,22 @@ TEST_F(bar, zeroing_across_chunks)
 	id = add_member(self->bdf);
 	ASSERT_LE(0, id);
 	ASSERT_LT(T_PAGE + len, self->size);
-	ASSERT_EQ(0, t_alloc_on(self->fd, id, 0, T_PAGE, &h0, NULL));
-	ASSERT_EQ(0, t_alloc_on(self->fd, id, 0, len, &h, &off));
+	test_cmd_alloc_on(self->fd, id, 0, T_PAGE, &h0, NULL);
+	test_cmd_alloc_on(self->fd, id, 0, len, &h, &off);
 	p = t_map(self->fd, off, len);
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(-1, t_check_zero(p, len));
 	memset(p, 0x5a, len);
 	munmap(p, len);
-	EXPECT_EQ(0, t_free(self->fd, h));
-	EXPECT_EQ(0, t_free(self->fd, h0));
+	test_cmd_free(self->fd, h);
+	test_cmd_free(self->fd, h0);
 
-	ASSERT_EQ(0, t_alloc_on(self->fd, id, 0, self->size, &h, &off));
+	test_cmd_alloc_on(self->fd, id, 0, self->size, &h, &off);
 	p = t_map(self->fd, off, self->size);
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(-1, t_check_zero(p, self->size));
 	munmap(p, self->size);
-	EXPECT_EQ(0, t_free(self->fd, h));
+	test_cmd_free(self->fd, h);
 	EXPECT_EQ(0, t_member_ll(id, "used"));
 }
 
@@ -692,9 +690,9 @@ TEST_F_TIMEOUT(bar, killed_while_allocating, 120)
 			if (fd < 0)
 				_exit(2);
 			for (;;) {
-				if (t_alloc_on(fd, id, 0, self->size, &h,
-						NULL) == 0)
-					t_free(fd, h);
+				if (_test_cmd_alloc_on(fd, id, 0, self->size,
+						       &h, NULL) == 0)
+					_test_cmd_free(fd, h);
 				if (write(pipefd[1], "x", 1) != 1)
 					_exit(3);
 			}
@@ -706,9 +704,8 @@ TEST_F_TIMEOUT(bar, killed_while_allocating, 120)
 		EXPECT_TRUE(WIFSIGNALED(status) &&
 			    WTERMSIG(status) == SIGKILL);
 		EXPECT_EQ(0, t_member_ll(id, "used"));
-		ASSERT_EQ(0, t_alloc_on(self->fd, id, 0, self->size, &h,
-					 NULL));
-		EXPECT_EQ(0, t_free(self->fd, h));
+		test_cmd_alloc_on(self->fd, id, 0, self->size, &h, NULL);
+		test_cmd_free(self->fd, h);
 		close(pipefd[0]);
 		close(pipefd[1]);
 	}
@@ -799,11 +796,11 @@ static int nearest_pci(int fd, __u32 flags, struct t_pci_id initiator_pci,
 	ret = t_ioctl(fd, SCALEPOOL_ALLOC, &a);
 	if (ret)
 		return ret;
-	ret = t_info(fd, a.handle, &info, pl, 2);
+	ret = _test_cmd_info(fd, a.handle, &info, pl, 2);
 	member = ret ? ret : info.nr_placements == 1 ? (int)pl[0].member :
 		 -EMLINK;
 	nearest_pci_basis = ret ? SCALEPOOL_BASIS_NONE : info.basis;
-	t_free(fd, a.handle);
+	_test_cmd_free(fd, a.handle);
 	return member;
 }
 

@@ -134,10 +134,10 @@ static int nearest_for(int fd, const char *bdf, const __u32 *ids, int n)
 	ret = t_ioctl(fd, SCALEPOOL_ALLOC, &a);
 	if (ret)
 		return ret;
-	ret = t_info(fd, a.handle, &info, pl, 2);
+	ret = _test_cmd_info(fd, a.handle, &info, pl, 2);
 	if (!ret)
 		ret = info.nr_placements == 1 ? (int)pl[0].member : -EMLINK;
-	t_free(fd, a.handle);
+	_test_cmd_free(fd, a.handle);
 	return ret;
 }
 
@@ -298,19 +298,19 @@ static int import_whole_bar(struct __test_metadata *_metadata,
 	void *p;
 	int dfd, ret;
 
-	ret = t_alloc_on(self->fd, self->member, 0, self->size, &h, &off);
+	ret = _test_cmd_alloc_on(self->fd, self->member, 0, self->size, &h, &off);
 	if (ret)
 		return ret;
 	p = t_map(self->fd, off, self->size);
 	if (p == MAP_FAILED) {
-		t_free(self->fd, h);
+		_test_cmd_free(self->fd, h);
 		return -errno;
 	}
 	t_fill(p, self->size, 0x1234);
 	*want_sum = t_fnv64(p, self->size);
 	munmap(p, self->size);
-	dfd = t_export(self->fd, h, 0);
-	t_free(self->fd, h);
+	dfd = _test_cmd_export(self->fd, h, 0);
+	_test_cmd_free(self->fd, h);
 	if (dfd < 0)
 		return dfd;
 	ret = t_pci_bind_importer(bdf);

@@ -109,10 +109,10 @@ TEST_F(p2pmem, alloc_from_the_driver_pool)
 	__u32 h;
 
 	ASSERT_LE((long long)LEN, avail);
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->id, 0, LEN, &h, &off));
+	test_cmd_alloc_on(self->fd, self->id, 0, LEN, &h, &off);
 	EXPECT_EQ(avail - (long long)LEN, dev_ll(self->bdf, "p2pmem/available"));
 	EXPECT_EQ((long long)LEN, t_member_ll(self->id, "used"));
-	ASSERT_EQ(0, t_info(self->fd, h, &info, pl, 2));
+	test_cmd_info(self->fd, h, &info, pl, 2);
 	ASSERT_EQ(1U, info.nr_placements);
 	EXPECT_EQ((__u32)self->id, pl[0].member);
 
@@ -127,21 +127,20 @@ TEST_F(p2pmem, alloc_from_the_driver_pool)
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(-1, t_check(p, LEN, 7));
 	munmap(p, LEN);
-	EXPECT_EQ(0, t_free(self->fd, h));
+	test_cmd_free(self->fd, h);
 	EXPECT_EQ(avail, dev_ll(self->bdf, "p2pmem/available"));
 	EXPECT_EQ(0, t_member_ll(self->id, "used"));
 
 	/* Reused memory is zeroed. */
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->id, 0, LEN, &h, &off));
+	test_cmd_alloc_on(self->fd, self->id, 0, LEN, &h, &off);
 	p = t_map(self->fd, off, LEN);
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(-1, t_check_zero(p, LEN));
 	munmap(p, LEN);
-	EXPECT_EQ(0, t_free(self->fd, h));
+	test_cmd_free(self->fd, h);
 	/* Larger than the CMB. */
-	EXPECT_EQ(-ENOMEM, t_alloc_on(self->fd, self->id, 0,
-				       t_member_ll(self->id, "capacity") +
-				       T_MIB, &h, NULL));
+	test_err_alloc_on(ENOMEM, self->fd, self->id, 0, t_member_ll(self->id,
+			  "capacity") + T_MIB, &h, NULL);
 }
 
 /* A live mapping when nvme unbinds: SIGBUS, no report; then rebind. */
@@ -154,7 +153,7 @@ TEST_F(p2pmem, driver_unbind_revokes)
 	__u64 off;
 	__u32 h;
 
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->id, 0, LEN, &h, &off));
+	test_cmd_alloc_on(self->fd, self->id, 0, LEN, &h, &off);
 	p = t_map(self->fd, off, LEN);
 	ASSERT_NE(MAP_FAILED, p);
 	memset((void *)p, 0x5a, LEN);
@@ -170,7 +169,7 @@ TEST_F(p2pmem, driver_unbind_revokes)
 	}
 	EXPECT_EQ(SIGBUS, WTERMSIG(status));
 	EXPECT_EQ(0, munmap((void *)p, LEN));
-	EXPECT_EQ(0, t_free(self->fd, h));
+	test_cmd_free(self->fd, h);
 
 	/* The driver comes back, and so does the member, with a new id. */
 	ASSERT_EQ(0, t_write_file(NVME_DRV "/bind", self->bdf));
@@ -179,12 +178,12 @@ TEST_F(p2pmem, driver_unbind_revokes)
 	EXPECT_NE(self->id, id2);
 	EXPECT_EQ(dev_ll(self->bdf, "p2pmem/size"),
 		  t_member_ll(id2, "capacity"));
-	ASSERT_EQ(0, t_alloc_on(self->fd, id2, 0, LEN, &h, &off));
+	test_cmd_alloc_on(self->fd, id2, 0, LEN, &h, &off);
 	p = t_map(self->fd, off, LEN);
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(-1, t_check_zero((void *)p, LEN));
 	munmap((void *)p, LEN);
-	EXPECT_EQ(0, t_free(self->fd, h));
+	test_cmd_free(self->fd, h);
 }
 
 /* FREE and close while nvme is bound, then unbind: nothing left over. */
@@ -192,8 +191,8 @@ TEST_F(p2pmem, unbind_after_free)
 {
 	__u32 h;
 
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->id, 0, LEN, &h, NULL));
-	EXPECT_EQ(0, t_free(self->fd, h));
+	test_cmd_alloc_on(self->fd, self->id, 0, LEN, &h, NULL);
+	test_cmd_free(self->fd, h);
 	ASSERT_EQ(0, t_write_file(NVME_DRV "/unbind", self->bdf));
 	EXPECT_EQ(-1, t_member_of_pci("p2pmem", self->bdf));
 	ASSERT_EQ(0, t_write_file(NVME_DRV "/bind", self->bdf));

@@ -143,9 +143,9 @@ TEST_F(pop, bar_pages_mapped_at_mmap)
 	__u32 h;
 
 	for (i = 0; i < 2; i++) {
-		ASSERT_EQ(0, t_alloc_on(self->fd, self->id,
-					 i ? 0 : SCALEPOOL_ALLOC_POPULATE, len,
-					 &h, &off));
+		test_cmd_alloc_on(self->fd, self->id,
+				  i ? 0 : SCALEPOOL_ALLOC_POPULATE, len, &h,
+				  &off);
 		p = t_map(self->fd, off, len);
 		ASSERT_NE(MAP_FAILED, p);
 		before = minflt_self();
@@ -160,7 +160,7 @@ TEST_F(pop, bar_pages_mapped_at_mmap)
 			EXPECT_GT((long)pages / 8, faults);
 		}
 		munmap((void *)p, len);
-		EXPECT_EQ(0, t_free(self->fd, h));
+		test_cmd_free(self->fd, h);
 	}
 }
 
@@ -180,10 +180,10 @@ TEST_F(pop, map_fixed_of_revoked_allocation)
 	long before;
 	size_t j;
 
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->id, SCALEPOOL_ALLOC_POPULATE,
-				 len, &h, &off));
-	ASSERT_EQ(0, t_alloc_on(self->fd, self->id, SCALEPOOL_ALLOC_POPULATE,
-				 len, &h2, &off2));
+	test_cmd_alloc_on(self->fd, self->id, SCALEPOOL_ALLOC_POPULATE, len, &h,
+			  &off);
+	test_cmd_alloc_on(self->fd, self->id, SCALEPOOL_ALLOC_POPULATE, len,
+			  &h2, &off2);
 
 	/* Live: over an anonymous mapping. */
 	old = mmap(NULL, len, PROT_READ | PROT_WRITE,
@@ -212,8 +212,8 @@ TEST_F(pop, map_fixed_of_revoked_allocation)
 	for (j = 0; j < len; j += T_PAGE)
 		EXPECT_EQ(SIGBUS, probe(p + j));
 	munmap(p, len);
-	EXPECT_EQ(0, t_free(self->fd, h));
-	EXPECT_EQ(0, t_free(self->fd, h2));
+	test_cmd_free(self->fd, h);
+	test_cmd_free(self->fd, h2);
 }
 
 /* A thread mapping one allocation, again and again, until told to stop. */
@@ -287,9 +287,8 @@ TEST_F_TIMEOUT(pop, populate_races_removal, 600)
 		m.room = 64;
 		m.maps = calloc(m.room, sizeof(*m.maps));
 		ASSERT_NE(NULL, m.maps);
-		ASSERT_EQ(0, t_alloc_on(self->fd, self->id,
-					 SCALEPOOL_ALLOC_POPULATE, m.len, &h,
-					 &m.off));
+		test_cmd_alloc_on(self->fd, self->id, SCALEPOOL_ALLOC_POPULATE,
+				  m.len, &h, &m.off);
 		ASSERT_EQ(0, pthread_create(&t, NULL, mapper_run, &m));
 		/* Let it get going; a varying number of mmaps in. */
 		while (m.started < 1 + r % 7)
@@ -314,7 +313,7 @@ TEST_F_TIMEOUT(pop, populate_races_removal, 600)
 			TH_LOG("round %d: %d mmap() failed, errno %d", r,
 			       m.failed, m.errno_seen);
 		free(m.maps);
-		EXPECT_EQ(0, t_free(self->fd, h));
+		test_cmd_free(self->fd, h);
 		if (live)
 			break;
 	}

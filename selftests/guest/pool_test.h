@@ -74,10 +74,22 @@
 
 /* ---- the device and its commands */
 
+/* 1 MiB, the length most tests allocate. */
+#define M		T_MIB
+
 static inline int t_open(void)
 {
 	return open(T_DEV, O_RDWR | O_CLOEXEC);
 }
+
+/* Opens the device into *@fdp, or fails the test. */
+#define test_open(fdp)							\
+	do {								\
+		*(fdp) = t_open();					\
+		ASSERT_LE(0, *(fdp)) {					\
+			TH_LOG("open " T_DEV ": %s", strerror(errno));	\
+		}							\
+	} while (0)
 
 /* ioctl() returning 0 or -errno. */
 static inline int t_ioctl(int fd, unsigned long cmd, void *arg)
@@ -86,14 +98,65 @@ static inline int t_ioctl(int fd, unsigned long cmd, void *arg)
 }
 
 /*
- * struct scalepool_alloc with the fields most tests set.  @members and
- * @weights point to @nr entries (weights may be NULL).
+ * The commands, as tools/testing/selftests/iommu/iommufd_utils.h has
+ * them: _test_cmd_x() returns 0 or -errno, test_cmd_x() asserts that
+ * the command succeeded, test_err_x(errno, ...) expects it to fail with
+ * @errno (and goes on: a wrong answer leaves nothing to undo).  The
+ * test_ forms need the harness's _metadata in scope.
+ *
+ * ALLOC takes a struct scalepool_alloc built at the call site with
+ * designated initializers (.size = sizeof(a) first) and leaves the
+ * handle and offset in it.
  */
+static inline int _test_cmd_alloc(int fd, struct scalepool_alloc *a)
+{
+	return t_ioctl(fd, SCALEPOOL_ALLOC, a);
+}
+
+#define test_cmd_alloc(fd, a)	ASSERT_EQ(0, _test_cmd_alloc(fd, a))
+#define test_err_alloc(_errno, fd, a) \
+	EXPECT_EQ(-(_errno), _test_cmd_alloc(fd, a))
+
+/*
+ * BIND to the one member @id for the calling CPU, the common case: 0
+ * with @handle and @offset set (either may be NULL), or -errno.
+ */
+static inline int _test_cmd_alloc_on(int fd, __u32 id, __u32 flags,
+				     __u64 length, __u32 *handle,
+				     __u64 *offset)
+{
+	struct scalepool_alloc a = {
+		.size = sizeof(a),
+		.flags = flags,
+		.length = length,
+		.policy = SCALEPOOL_POLICY_BIND,
+		.nr_members = 1,
+		.members_ptr = (uintptr_t)&id,
+		.initiator = SCALEPOOL_INITIATOR_LOCAL,
+	};
+	int ret = _test_cmd_alloc(fd, &a);
+
+	if (ret)
+		return ret;
+	if (handle)
+		*handle = a.handle;
+	if (offset)
+		*offset = a.offset;
+	return 0;
+}
+
+#define test_cmd_alloc_on(fd, id, flags, length, handle, offset) \
+	ASSERT_EQ(0, _test_cmd_alloc_on(fd, id, flags, length, handle, offset))
+#define test_err_alloc_on(_errno, fd, id, flags, length, handle, offset) \
+	EXPECT_EQ(-(_errno),						\
+		  _test_cmd_alloc_on(fd, id, flags, length, handle, offset))
+
+/* Positional ALLOC, until the last caller builds its struct instead. */
 static inline void t_alloc_init(struct scalepool_alloc *a, __u32 policy,
-				 __u32 flags, __u64 length,
-				 const __u32 *members, __u32 nr,
-				 const __u32 *weights, __u64 granularity,
-				 int initiator)
+				__u32 flags, __u64 length,
+				const __u32 *members, __u32 nr,
+				const __u32 *weights, __u64 granularity,
+				int initiator)
 {
 	memset(a, 0, sizeof(*a));
 	a->size = sizeof(*a);
@@ -107,18 +170,17 @@ static inline void t_alloc_init(struct scalepool_alloc *a, __u32 policy,
 	a->initiator = initiator;
 }
 
-/* ALLOC; 0 with @handle and @offset set (either may be NULL), or -errno. */
 static inline int t_do_alloc(int fd, __u32 policy, __u32 flags,
-			      __u64 length, const __u32 *members, __u32 nr,
-			      const __u32 *weights, __u64 granularity,
-			      int initiator, __u32 *handle, __u64 *offset)
+			     __u64 length, const __u32 *members, __u32 nr,
+			     const __u32 *weights, __u64 granularity,
+			     int initiator, __u32 *handle, __u64 *offset)
 {
 	struct scalepool_alloc a;
 	int ret;
 
 	t_alloc_init(&a, policy, flags, length, members, nr, weights,
-		      granularity, initiator);
-	ret = t_ioctl(fd, SCALEPOOL_ALLOC, &a);
+		     granularity, initiator);
+	ret = _test_cmd_alloc(fd, &a);
 	if (ret)
 		return ret;
 	if (handle)
@@ -128,28 +190,24 @@ static inline int t_do_alloc(int fd, __u32 policy, __u32 flags,
 	return 0;
 }
 
-/* BIND to the one member @id (initiator: the calling CPU): the common case. */
-static inline int t_alloc_on(int fd, __u32 id, __u32 flags, __u64 length,
-			      __u32 *handle, __u64 *offset)
-{
-	return t_do_alloc(fd, SCALEPOOL_POLICY_BIND, flags, length, &id, 1,
-			   NULL, 0, SCALEPOOL_INITIATOR_LOCAL, handle,
-			   offset);
-}
-
-static inline int t_free(int fd, __u32 handle)
+static inline int _test_cmd_free(int fd, __u32 handle)
 {
 	struct scalepool_free f = { .size = sizeof(f), .handle = handle };
 
 	return t_ioctl(fd, SCALEPOOL_FREE, &f);
 }
 
+#define test_cmd_free(fd, handle)	ASSERT_EQ(0, _test_cmd_free(fd, handle))
+#define test_err_free(_errno, fd, handle) \
+	EXPECT_EQ(-(_errno), _test_cmd_free(fd, handle))
+
 /*
  * INFO into @info with room for @room placements at @pl; 0 or -errno.
  * @info->nr_placements says how many the allocation has.
  */
-static inline int t_info(int fd, __u32 handle, struct scalepool_info *info,
-			  struct scalepool_placement *pl, __u32 room)
+static inline int _test_cmd_info(int fd, __u32 handle,
+				 struct scalepool_info *info,
+				 struct scalepool_placement *pl, __u32 room)
 {
 	memset(info, 0, sizeof(*info));
 	info->size = sizeof(*info);
@@ -159,6 +217,11 @@ static inline int t_info(int fd, __u32 handle, struct scalepool_info *info,
 	return t_ioctl(fd, SCALEPOOL_INFO, info);
 }
 
+#define test_cmd_info(fd, handle, info, pl, room) \
+	ASSERT_EQ(0, _test_cmd_info(fd, handle, info, pl, room))
+#define test_err_info(_errno, fd, handle, info, pl, room) \
+	EXPECT_EQ(-(_errno), _test_cmd_info(fd, handle, info, pl, room))
+
 /* mmap(MAP_SHARED) of @len bytes at @offset; MAP_FAILED on error. */
 static inline void *t_map(int fd, __u64 offset, size_t len)
 {
@@ -167,7 +230,7 @@ static inline void *t_map(int fd, __u64 offset, size_t len)
 }
 
 /* SCALEPOOL_EXPORT: the new fd, or -errno. */
-static inline int t_export(int fd, __u32 handle, __u32 flags)
+static inline int _test_cmd_export(int fd, __u32 handle, __u32 flags)
 {
 	struct scalepool_export e = {
 		.size = sizeof(e), .flags = flags, .handle = handle, .fd = -1,
@@ -176,6 +239,15 @@ static inline int t_export(int fd, __u32 handle, __u32 flags)
 
 	return ret ? ret : e.fd;
 }
+
+/* EXPORT into *@dfdp, or fail the test. */
+#define test_cmd_export(fd, handle, flags, dfdp)			\
+	do {								\
+		*(dfdp) = _test_cmd_export(fd, handle, flags);		\
+		ASSERT_LE(0, *(dfdp));					\
+	} while (0)
+#define test_err_export(_errno, fd, handle, flags) \
+	EXPECT_EQ(-(_errno), _test_cmd_export(fd, handle, flags))
 
 /* The caps of SCALEPOOL_QUERY, 0 when the device does not answer. */
 static inline __u64 t_query_caps(void)
