@@ -1001,7 +1001,7 @@ TEST_F(order, pci_importer_reads_the_same_bytes)
 		t_import_module_unload();
 		SKIP(return, "no ivshmem device free to bind as importer");
 	}
-	ret = t_pci_bind_importer(imp.bdf);
+	ret = t_pci_bind(imp.bdf, T_IMPORT_MODULE);
 	ASSERT_EQ(0, ret) {
 		TH_LOG("binding %s: %s", imp.bdf, strerror(-ret));
 	}
@@ -1019,7 +1019,7 @@ TEST_F(order, pci_importer_reads_the_same_bytes)
 	EXPECT_EQ(t_fnv64(p, 2 * M), c.checksum);
 	ASSERT_EQ(0, t_import_check(dfd, SP_IMPORT_PCI | SP_IMPORT_P2P, &c));
 	EXPECT_EQ(t_fnv64(p, 2 * M), c.checksum);
-	t_pci_unbind_importer(imp.bdf);
+	t_pci_unbind(imp.bdf, T_IMPORT_MODULE);
 	/* Without a bound device there is no PCI importer. */
 	EXPECT_EQ(-ENODEV, t_import_check(dfd, SP_IMPORT_PCI, &c));
 	EXPECT_EQ(-EINVAL, t_import_check(dfd, 1U << 2, &c));

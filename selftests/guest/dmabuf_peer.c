@@ -160,7 +160,7 @@ TEST_F_TIMEOUT(bar, importer_behind_the_same_switch_reads_the_same_bytes, 180)
 	int ret;
 
 	t_fill(self->map, M, 53);
-	ret = t_pci_bind_importer(self->near);
+	ret = t_pci_bind(self->near, T_IMPORT_MODULE);
 	ASSERT_EQ(0, ret) {
 		TH_LOG("binding %s: %s", self->near, strerror(-ret));
 	}
@@ -175,7 +175,7 @@ TEST_F_TIMEOUT(bar, importer_behind_the_same_switch_reads_the_same_bytes, 180)
 	EXPECT_EQ(t_fnv64(self->map, M), c.checksum);
 	/* A static importer does not say it can do peer-to-peer. */
 	EXPECT_EQ(-EOPNOTSUPP, t_import_check(self->dfd, SP_IMPORT_PCI, &c));
-	t_pci_unbind_importer(self->near);
+	t_pci_unbind(self->near, T_IMPORT_MODULE);
 }
 
 TEST_F_TIMEOUT(bar, importers_that_cannot_reach_it_are_refused, 180)
@@ -187,11 +187,11 @@ TEST_F_TIMEOUT(bar, importers_that_cannot_reach_it_are_refused, 180)
 	EXPECT_EQ(-EOPNOTSUPP, t_import_check(self->dfd, 0, &c));
 	EXPECT_EQ(-EREMOTEIO, t_import_check(self->dfd, SP_IMPORT_P2P, &c));
 	/* On the root bus: the path crosses the host bridge. */
-	ret = t_pci_bind_importer(self->far);
+	ret = t_pci_bind(self->far, T_IMPORT_MODULE);
 	ASSERT_EQ(0, ret);
 	EXPECT_EQ(-EREMOTEIO,
 		  t_import_check(self->dfd, SP_IMPORT_PCI | SP_IMPORT_P2P, &c));
-	t_pci_unbind_importer(self->far);
+	t_pci_unbind(self->far, T_IMPORT_MODULE);
 }
 
 TEST_F_TIMEOUT(bar, free_and_close_then_the_dmabuf_holds_the_memory, 180)
@@ -253,7 +253,7 @@ TEST_F_TIMEOUT(bar, removal_invalidates_a_held_importer, 180)
 	struct sp_import_hold h;
 	int ifd, ret;
 
-	ret = t_pci_bind_importer(self->near);
+	ret = t_pci_bind(self->near, T_IMPORT_MODULE);
 	ASSERT_EQ(0, ret);
 	ifd = t_import_attach(self->dfd, SP_IMPORT_PCI | SP_IMPORT_P2P);
 	ASSERT_LE(0, ifd) {
@@ -272,7 +272,7 @@ TEST_F_TIMEOUT(bar, removal_invalidates_a_held_importer, 180)
 	EXPECT_EQ(-ENODEV, h.map_error);
 	EXPECT_EQ(0, h.mapped);
 	close(ifd);
-	t_pci_unbind_importer(self->near);
+	t_pci_unbind(self->near, T_IMPORT_MODULE);
 	test_cmd_free(self->fd, self->handle);
 }
 
@@ -420,7 +420,7 @@ TEST_F_TIMEOUT(p2pmem, both_mappings_and_importers, 180)
 	EXPECT_EQ(-EREMOTEIO, t_import_check(self->dfd, SP_IMPORT_P2P, &c));
 
 	/* Behind the same switch: the bytes at the DMA addresses. */
-	ret = t_pci_bind_importer(self->near);
+	ret = t_pci_bind(self->near, T_IMPORT_MODULE);
 	ASSERT_EQ(0, ret);
 	ret = t_import_check(self->dfd, SP_IMPORT_PCI | SP_IMPORT_P2P, &c);
 	EXPECT_EQ(0, ret) {
@@ -431,13 +431,13 @@ TEST_F_TIMEOUT(p2pmem, both_mappings_and_importers, 180)
 	EXPECT_EQ(1, c.nents);
 	EXPECT_EQ(t_fnv64(self->map, P2P_LEN), c.checksum);
 	EXPECT_EQ(-EOPNOTSUPP, t_import_check(self->dfd, SP_IMPORT_PCI, &c));
-	t_pci_unbind_importer(self->near);
+	t_pci_unbind(self->near, T_IMPORT_MODULE);
 
 	/* On the root bus: across the host bridge, no path. */
-	ASSERT_EQ(0, t_pci_bind_importer(self->far));
+	ASSERT_EQ(0, t_pci_bind(self->far, T_IMPORT_MODULE));
 	EXPECT_EQ(-EREMOTEIO,
 		  t_import_check(self->dfd, SP_IMPORT_PCI | SP_IMPORT_P2P, &c));
-	t_pci_unbind_importer(self->far);
+	t_pci_unbind(self->far, T_IMPORT_MODULE);
 	EXPECT_EQ(0, munmap(d, P2P_LEN));
 }
 
@@ -499,7 +499,7 @@ static void unbind_with_a_held_importer(struct __test_metadata *_metadata,
 	struct sp_import_hold h;
 	int ifd;
 
-	ASSERT_EQ(0, t_pci_bind_importer(self->near));
+	ASSERT_EQ(0, t_pci_bind(self->near, T_IMPORT_MODULE));
 	ifd = t_import_attach(self->dfd, SP_IMPORT_PCI | SP_IMPORT_P2P | keep);
 	ASSERT_LE(0, ifd);
 	ASSERT_EQ(0, t_import_status(ifd, SP_IMPORT_STATUS, &h));
@@ -513,7 +513,7 @@ static void unbind_with_a_held_importer(struct __test_metadata *_metadata,
 	EXPECT_EQ(keep ? 0 : -ENODEV, h.map_error);
 	EXPECT_EQ(0, ioctl(ifd, SP_IMPORT_DETACH));
 	close(ifd);
-	t_pci_unbind_importer(self->near);
+	t_pci_unbind(self->near, T_IMPORT_MODULE);
 	test_cmd_free(self->fd, self->handle);
 	ASSERT_EQ(0, t_write_file(NVME_DRIVER "/bind", self->nvme));
 }

@@ -313,13 +313,13 @@ static int import_whole_bar(struct __test_metadata *_metadata,
 	_test_cmd_free(self->fd, h);
 	if (dfd < 0)
 		return dfd;
-	ret = t_pci_bind_importer(bdf);
+	ret = t_pci_bind(bdf, T_IMPORT_MODULE);
 	if (!ret) {
 		/* Behind an IOMMU the module cannot read what it maps. */
 		ret = t_import_check(dfd, SP_IMPORT_PCI | SP_IMPORT_P2P |
 				      (behind_iommu(bdf) ?
 				       SP_IMPORT_ADDR_ONLY : 0), c);
-		t_pci_unbind_importer(bdf);
+		t_pci_unbind(bdf, T_IMPORT_MODULE);
 	}
 	close(dfd);
 	return ret;

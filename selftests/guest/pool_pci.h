@@ -107,6 +107,80 @@ static inline struct t_pci_id t_pci_id_of(const char *bdf)
 	return id;
 }
 
+/* ---- driver binding (driver_override) and bar members */
+
+/* The driver @bdf is bound to into @buf, "" for none. */
+static inline void t_pci_driver_of(const char *bdf, char *buf, size_t len)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), T_PCI_DEVICES "/%s/driver", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return;
+	link[n] = '\0';
+	snprintf(buf, len, "%s", strrchr(link, '/') + 1);
+}
+
+/*
+ * Binds @bdf to PCI driver @drv through driver_override (the tests'
+ * one copy; libpool has its own in lib/pci.c); 0 when it is bound to
+ * @drv already, else 0 or -errno of the sysfs writes.
+ */
+static inline int t_pci_bind(const char *bdf, const char *drv)
+{
+	char path[PATH_MAX], cur[64];
+	int ret;
+
+	t_pci_driver_of(bdf, cur, sizeof(cur));
+	if (!strcmp(cur, drv))
+		return 0;
+	snprintf(path, sizeof(path), T_PCI_DEVICES "/%s/driver_override",
+		 bdf);
+	ret = t_write_file(path, drv);
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/bind", drv);
+	return t_write_file(path, bdf);
+}
+
+/* Unbinds @bdf from @drv (when bound to it) and clears driver_override. */
+static inline void t_pci_unbind(const char *bdf, const char *drv)
+{
+	char path[PATH_MAX], cur[64];
+
+	t_pci_driver_of(bdf, cur, sizeof(cur));
+	if (!strcmp(cur, drv)) {
+		snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/unbind",
+			 drv);
+		t_write_file(path, bdf);
+	}
+	snprintf(path, sizeof(path), T_PCI_DEVICES "/%s/driver_override",
+		 bdf);
+	t_write_file(path, "\n");
+}
+
+/* Writes @arg ("BDF" or "BDF BAR") to add_bar; 0 or -errno. */
+static inline int t_add_bar(const char *arg)
+{
+	return t_write_file(T_SYSFS "/add_bar", arg);
+}
+
+/* Binds @bdf to scalepool and adds its default BAR: the id, or -errno. */
+static inline int t_bar_member_add(const char *bdf)
+{
+	int ret = t_pci_bind(bdf, T_SP_DRIVER);
+
+	if (ret)
+		return ret;
+	ret = t_add_bar(bdf);
+	if (ret)
+		return ret;
+	return t_member_of_pci("bar", bdf);
+}
+
 /* ---- dma-bufs and the importer module */
 
 static inline int t_dmabuf_sync(int dfd, __u64 flags)
@@ -227,30 +301,6 @@ static inline int t_import_status(int ifd, unsigned long cmd,
 	memset(h, 0, sizeof(*h));
 	h->map_error = 1;
 	return ioctl(ifd, cmd, h) ? -errno : 0;
-}
-
-/* Binds @bdf to the import module's PCI driver (driver_override). */
-static inline int t_pci_bind_importer(const char *bdf)
-{
-	char path[PATH_MAX];
-	int ret;
-
-	snprintf(path, sizeof(path), T_PCI_DEVICES "/%s/driver_override",
-		 bdf);
-	ret = t_write_file(path, T_IMPORT_MODULE);
-	if (ret)
-		return ret;
-	return t_write_file(T_IMPORT_DRIVER "/bind", bdf);
-}
-
-static inline void t_pci_unbind_importer(const char *bdf)
-{
-	char path[PATH_MAX];
-
-	t_write_file(T_IMPORT_DRIVER "/unbind", bdf);
-	snprintf(path, sizeof(path), T_PCI_DEVICES "/%s/driver_override",
-		 bdf);
-	t_write_file(path, "\n");
 }
 
 #endif /* _POOL_PCI_H_ */

@@ -74,6 +74,30 @@ static inline long long t_fdinfo_ll(int fd, const char *key)
 	return v;
 }
 
+/* Entries of directory @path but "." and "..", or -1. */
+static inline int t_dir_entries(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Open file descriptors of this process, or -1. */
+static inline int t_count_fds(void)
+{
+	int n = t_dir_entries("/proc/self/fd");
+
+	return n < 0 ? -1 : n - 1;	/* less the directory's own */
+}
+
 /* ---- members */
 
 /*

@@ -52,7 +52,7 @@
 #define T_PCI_DEVICES	"/sys/bus/pci/devices"
 #define T_IVSHMEM_VENDOR	0x1af4	/* ivshmem-plain: the test */
 #define T_IVSHMEM_DEVICE	0x1110	/* topologies' PCI memory */
-#define T_IMPORT_DRIVER	"/sys/bus/pci/drivers/" T_IMPORT_MODULE
+#define T_SP_DRIVER	"scalepool"	/* the module's PCI driver */
 #define T_PAGE		4096ULL
 #define T_KIB		1024ULL
 #define T_MIB		(1024ULL * 1024)
