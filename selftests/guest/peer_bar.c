@@ -19,71 +19,7 @@
 #include "pool_test.h"
 #include "kselftest_harness.h"
 
-#define PCI_DEVS	"/sys/bus/pci/devices"
-#define PCI_SP_DRV	"/sys/bus/pci/drivers/scalepool"
 #define MAX_DEVS	8
-
-/* The driver @bdf is bound to, "" for none. */
-static void driver_of(const char *bdf, char *buf, size_t len)
-{
-	char path[256], link[256];
-	ssize_t n;
-
-	buf[0] = '\0';
-	snprintf(path, sizeof(path), PCI_DEVS "/%s/driver", bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return;
-	link[n] = '\0';
-	snprintf(buf, len, "%s", strrchr(link, '/') + 1);
-}
-
-static int sys_write(const char *path, const char *val)
-{
-	return t_write_file(path, val);
-}
-
-static int bind_sp(const char *bdf)
-{
-	char path[256], drv[64];
-	int ret;
-
-	driver_of(bdf, drv, sizeof(drv));
-	if (!strcmp(drv, "scalepool"))
-		return 0;
-	snprintf(path, sizeof(path), PCI_DEVS "/%s/driver_override", bdf);
-	ret = sys_write(path, "scalepool");
-	return ret ?: sys_write(PCI_SP_DRV "/bind", bdf);
-}
-
-static void unbind_sp(const char *bdf)
-{
-	char path[256], drv[64];
-
-	driver_of(bdf, drv, sizeof(drv));
-	if (!strcmp(drv, "scalepool"))
-		sys_write(PCI_SP_DRV "/unbind", bdf);
-	snprintf(path, sizeof(path), PCI_DEVS "/%s/driver_override", bdf);
-	sys_write(path, "\n");
-}
-
-static int add_bar(const char *arg)
-{
-	return sys_write(T_SYSFS "/add_bar", arg);
-}
-
-/* Bind @bdf and add its default BAR; the member id or -errno. */
-static int add_member(const char *bdf)
-{
-	int ret = bind_sp(bdf);
-
-	if (ret)
-		return ret;
-	ret = add_bar(bdf);
-	if (ret)
-		return ret;
-	return t_member_of_pci("bar", bdf);
-}
 
 #define PAT_LIST "/sys/kernel/debug/x86/pat_memtype_list"
 
@@ -163,7 +99,7 @@ FIXTURE_TEARDOWN(bar)
 		id = t_member_of_pci("bar", self->devs[i].bdf);
 		if (id >= 0)
 			t_remove_member(id);
-		unbind_sp(self->devs[i].bdf);
+		t_pci_unbind(self->devs[i].bdf, T_SP_DRIVER);
 	}
 }
 
@@ -172,7 +108,7 @@ TEST_F(bar, member_files)
 	char buf[64], want[64];
 	int id;
 
-	id = add_member(self->bdf);
+	id = t_bar_member_add(self->bdf);
 	ASSERT_LE(0, id);
 	ASSERT_EQ(0, t_member_attr(id, "kind", buf, sizeof(buf)));
 	EXPECT_STREQ("bar", buf);
@@ -189,7 +125,7 @@ TEST_F(bar, member_files)
 	EXPECT_EQ(0, t_member_ll(id, "used"));
 	EXPECT_EQ((long long)self->size, t_member_ll(id, "free"));
 	/* The device's NUMA node, or the first node with memory. */
-	snprintf(buf, sizeof(buf), PCI_DEVS "/%s/numa_node", self->bdf);
+	snprintf(buf, sizeof(buf), T_PCI_DEVICES "/%s/numa_node", self->bdf);
 	if (t_read_ll(buf) >= 0) {
 		EXPECT_EQ(t_read_ll(buf), t_member_ll(id, "node"));
 	} else {
@@ -208,7 +144,7 @@ TEST_F(bar, alloc_write_read)
 	__u32 h;
 	int id;
 
-	id = add_member(self->bdf);
+	id = t_bar_member_add(self->bdf);
 	ASSERT_LE(0, id);
 	test_cmd_alloc_on(self->fd, id, 0, T_MIB, &h, &off);
 	EXPECT_EQ((long long)T_MIB, t_member_ll(id, "used"));
@@ -243,7 +179,7 @@ TEST_F(bar, mapping_is_write_combined)
 	FILE *f;
 	int id;
 
-	id = add_member(self->bdf);
+	id = t_bar_member_add(self->bdf);
 	ASSERT_LE(0, id);
 	test_cmd_alloc_on(self->fd, id, SCALEPOOL_ALLOC_POPULATE, T_MIB, &h,
 			  &off);
@@ -285,7 +221,7 @@ TEST_F(bar, reused_memory_is_zeroed)
 	__u32 h;
 	int id, round;
 
-	id = add_member(self->bdf);
+	id = t_bar_member_add(self->bdf);
 	ASSERT_LE(0, id);
 	for (round = 0; round < 2; round++) {
 		/* The whole BAR: the second round gets the same bytes. */
@@ -305,7 +241,7 @@ TEST_F(bar, full_bar_then_enomem)
 	__u32 h, h2;
 	int id;
 
-	id = add_member(self->bdf);
+	id = t_bar_member_add(self->bdf);
 	ASSERT_LE(0, id);
 	test_cmd_alloc_on(self->fd, id, 0, self->size, &h, NULL);
 	test_err_alloc_on(ENOMEM, self->fd, id, 0, T_PAGE, &h2, NULL);
@@ -329,35 +265,40 @@ TEST_F(bar, placement_rules)
 		SCALEPOOL_POLICY_PREFERRED, SCALEPOOL_POLICY_INTERLEAVE,
 		SCALEPOOL_POLICY_TIERED,
 	};
-	__u32 ids[2], h;
+	__u32 ids[2];
+	struct scalepool_alloc a = {
+		.size = sizeof(a),
+		.length = M,
+		.policy = SCALEPOOL_POLICY_BIND,
+		.nr_members = 2,
+		.members_ptr = (uintptr_t)ids,
+		.initiator = SCALEPOOL_INITIATOR_LOCAL,
+	};
 	unsigned int i;
 	int id, node;
 
-	id = add_member(self->bdf);
+	id = t_bar_member_add(self->bdf);
 	ASSERT_LE(0, id);
 	node = t_member_of_node(0);
 	ASSERT_LE(0, node);
 	ids[0] = id;
 	ids[1] = node;
-	EXPECT_EQ(-EINVAL, t_do_alloc(self->fd, SCALEPOOL_POLICY_BIND, 0,
-				       T_MIB, ids, 2, NULL, 0,
-				       SCALEPOOL_INITIATOR_LOCAL, &h, NULL));
-	for (i = 0; i < T_ARRAY_SIZE(others); i++)
-		EXPECT_EQ(-EINVAL, t_do_alloc(self->fd, others[i], 0, T_MIB,
-					       ids, 1, NULL, 0,
-					       SCALEPOOL_INITIATOR_LOCAL, &h,
-					       NULL));
-	ASSERT_EQ(0, t_do_alloc(self->fd, SCALEPOOL_POLICY_NEAREST, 0, T_MIB,
-				 ids, 1, NULL, 0, SCALEPOOL_INITIATOR_LOCAL,
-				 &h, NULL));
+	test_err_alloc(EINVAL, self->fd, &a);
+	a.nr_members = 1;
+	for (i = 0; i < T_ARRAY_SIZE(others); i++) {
+		a.policy = others[i];
+		test_err_alloc(EINVAL, self->fd, &a);
+	}
+	a.policy = SCALEPOOL_POLICY_NEAREST;
+	test_cmd_alloc(self->fd, &a);
 	EXPECT_EQ((long long)T_MIB, t_member_ll(id, "used"));
-	test_cmd_free(self->fd, h);
+	test_cmd_free(self->fd, a.handle);
 	/* An empty set never lands on a peer member. */
-	ASSERT_EQ(0, t_do_alloc(self->fd, SCALEPOOL_POLICY_NEAREST, 0, T_MIB,
-				 NULL, 0, NULL, 0, SCALEPOOL_INITIATOR_LOCAL,
-				 &h, NULL));
+	a.nr_members = 0;
+	a.members_ptr = 0;
+	test_cmd_alloc(self->fd, &a);
 	EXPECT_EQ(0, t_member_ll(id, "used"));
-	test_cmd_free(self->fd, h);
+	test_cmd_free(self->fd, a.handle);
 }
 
 /*
@@ -379,7 +320,7 @@ static void revoke_with_live_mapping(struct __test_metadata *_metadata,
 	__u64 off;
 	__u32 h;
 
-	id = add_member(self->bdf);
+	id = t_bar_member_add(self->bdf);
 	ASSERT_LE(0, id);
 	test_cmd_alloc_on(self->fd, id, 0, T_MIB, &h, &off);
 	p = t_map(self->fd, off, T_MIB);
@@ -390,7 +331,8 @@ static void revoke_with_live_mapping(struct __test_metadata *_metadata,
 	/* Inherited mapping: readable before revocation. */
 	ASSERT_EQ(0, t_reader_start(&reader, p, 4096, 0x5a));
 	if (how == BY_UNBIND) {
-		ASSERT_EQ(0, sys_write(PCI_SP_DRV "/unbind", self->bdf));
+		ASSERT_EQ(0, t_write_file("/sys/bus/pci/drivers/" T_SP_DRIVER
+					  "/unbind", self->bdf));
 	} else {
 		ASSERT_EQ(0, t_remove_member(id));
 	}
@@ -421,7 +363,7 @@ static void revoke_with_live_mapping(struct __test_metadata *_metadata,
 	test_err_free(ENOENT, self->fd, h);
 
 	/* Re-add: a new member with a new id, usable at once. */
-	id2 = add_member(self->bdf);
+	id2 = t_bar_member_add(self->bdf);
 	ASSERT_LE(0, id2);
 	EXPECT_NE(id, id2);
 	test_cmd_alloc_on(self->fd, id2, 0, T_MIB, &h, &off);
@@ -453,7 +395,7 @@ TEST_F(bar, close_after_remove)
 	__u32 h;
 	int id, fd2;
 
-	id = add_member(self->bdf);
+	id = t_bar_member_add(self->bdf);
 	ASSERT_LE(0, id);
 	fd2 = t_open();
 	ASSERT_LE(0, fd2);
@@ -466,81 +408,98 @@ TEST_F(bar, close_after_remove)
 	munmap(p, T_MIB);	/* now the last reference */
 }
 
-TEST_F(bar, bad_inputs)
+/* add_bar of "@bdf @bar": 0 or -errno. */
+static int add_bar_at(const char *bdf, const char *bar)
 {
-	char arg[64], drv[64];
-	__u32 ids[T_MAX_IDS];
-	int status;
-	pid_t pid;
-	int i, n, id, node;
-	DIR *d;
-	struct dirent *de;
-	const char *other = NULL;
-	static char other_bdf[300];
+	char arg[64];
 
+	snprintf(arg, sizeof(arg), "%s %s", bdf, bar);
+	return t_add_bar(arg);
+}
+
+/* Addresses that name no device scalepool drives, or no device at all. */
+static void bad_addresses(struct __test_metadata *_metadata,
+			  const char *bdf)
+{
 	/* Not bound to scalepool: ENODEV. */
-	unbind_sp(self->bdf);
-	EXPECT_EQ(-ENODEV, add_bar(self->bdf));
+	t_pci_unbind(bdf, T_SP_DRIVER);
+	EXPECT_EQ(-ENODEV, t_add_bar(bdf));
 	/* No such device. */
-	EXPECT_EQ(-ENODEV, add_bar("0000:fe:1f.7"));
+	EXPECT_EQ(-ENODEV, t_add_bar("0000:fe:1f.7"));
 	/* A domain above 0xffff is a domain (VMD), not domain 0. */
-	EXPECT_EQ(-ENODEV, add_bar("10000:00:00.0"));
-	EXPECT_EQ(-ENODEV, add_bar("7fffffff:00:00.0"));
-	EXPECT_EQ(-EINVAL, add_bar("80000000:00:00.0"));
-	EXPECT_EQ(-EINVAL, add_bar("100000000:00:00.0"));
+	EXPECT_EQ(-ENODEV, t_add_bar("10000:00:00.0"));
+	EXPECT_EQ(-ENODEV, t_add_bar("7fffffff:00:00.0"));
+	EXPECT_EQ(-EINVAL, t_add_bar("80000000:00:00.0"));
+	EXPECT_EQ(-EINVAL, t_add_bar("100000000:00:00.0"));
 	/* Syntax. */
-	EXPECT_EQ(-EINVAL, add_bar("garbage"));
-	EXPECT_EQ(-EINVAL, add_bar("\n"));
-	EXPECT_EQ(-EINVAL, add_bar("00:04.0"));
-	EXPECT_EQ(-EINVAL, add_bar("0000:00:00.8"));
+	EXPECT_EQ(-EINVAL, t_add_bar("garbage"));
+	EXPECT_EQ(-EINVAL, t_add_bar("\n"));
+	EXPECT_EQ(-EINVAL, t_add_bar("00:04.0"));
+	EXPECT_EQ(-EINVAL, t_add_bar("0000:00:00.8"));
+}
 
-	ASSERT_EQ(0, bind_sp(self->bdf));
-	snprintf(arg, sizeof(arg), "%s 6", self->bdf);
-	EXPECT_EQ(-EINVAL, add_bar(arg));
-	snprintf(arg, sizeof(arg), "%s -1", self->bdf);
-	EXPECT_EQ(-EINVAL, add_bar(arg));
-	snprintf(arg, sizeof(arg), "%s x", self->bdf);
-	EXPECT_EQ(-EINVAL, add_bar(arg));
-	snprintf(arg, sizeof(arg), "%s 2 2", self->bdf);
-	EXPECT_EQ(-EINVAL, add_bar(arg));
+/* BARs of a bound device that are no memory BAR of it; nothing added. */
+static void bad_bars(struct __test_metadata *_metadata, const char *bdf)
+{
+	ASSERT_EQ(0, t_pci_bind(bdf, T_SP_DRIVER));
+	EXPECT_EQ(-EINVAL, add_bar_at(bdf, "6"));
+	EXPECT_EQ(-EINVAL, add_bar_at(bdf, "-1"));
+	EXPECT_EQ(-EINVAL, add_bar_at(bdf, "x"));
+	EXPECT_EQ(-EINVAL, add_bar_at(bdf, "2 2"));
 	/* BAR 3 is the upper half of 64-bit BAR 2: not a BAR of its own. */
-	snprintf(arg, sizeof(arg), "%s 3", self->bdf);
-	EXPECT_EQ(-EINVAL, add_bar(arg));
+	EXPECT_EQ(-EINVAL, add_bar_at(bdf, "3"));
 	/* BAR 0: ivshmem's 256 bytes of registers. */
-	snprintf(arg, sizeof(arg), "%s 0", self->bdf);
-	EXPECT_EQ(-ERANGE, add_bar(arg));
+	EXPECT_EQ(-ERANGE, add_bar_at(bdf, "0"));
 	/* Nothing was added by the failures. */
-	EXPECT_EQ(-1, t_member_of_pci("bar", self->bdf));
+	EXPECT_EQ(-1, t_member_of_pci("bar", bdf));
+}
 
-	snprintf(arg, sizeof(arg), "%s 2", self->bdf);
-	ASSERT_EQ(0, add_bar(arg));
-	id = t_member_of_pci("bar", self->bdf);
+/* A BAR added twice, named or by default: EEXIST.  The member id. */
+static int added_twice(struct __test_metadata *_metadata, const char *bdf)
+{
+	int id;
+
+	ASSERT_EQ(0, add_bar_at(bdf, "2"));
+	id = t_member_of_pci("bar", bdf);
 	ASSERT_LE(0, id);
-	EXPECT_EQ(-EEXIST, add_bar(arg));
-	EXPECT_EQ(-EEXIST, add_bar(self->bdf));
+	EXPECT_EQ(-EEXIST, add_bar_at(bdf, "2"));
+	EXPECT_EQ(-EEXIST, t_add_bar(bdf));
+	return id;
+}
 
-	/* A device bound to another driver: EBUSY. */
-	d = opendir(PCI_DEVS);
-	ASSERT_NE(NULL, d);
+/* A device bound to another driver (not a port) into @bdf; 0 or -1. */
+static int other_drivers_device(char *bdf, size_t len)
+{
+	DIR *d = opendir(T_PCI_DEVICES);
+	struct dirent *de;
+	char drv[64];
+	int ret = -1;
+
+	if (!d)
+		return -1;
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		driver_of(de->d_name, drv, sizeof(drv));
+		t_pci_driver_of(de->d_name, drv, sizeof(drv));
 		if (drv[0] && strcmp(drv, "scalepool") &&
 		    strcmp(drv, "pcieport")) {
-			snprintf(other_bdf, sizeof(other_bdf), "%s",
-				 de->d_name);
-			other = other_bdf;
+			snprintf(bdf, len, "%s", de->d_name);
+			ret = 0;
 			break;
 		}
 	}
 	closedir(d);
-	ASSERT_NE(NULL, other);
-	EXPECT_EQ(-EBUSY, add_bar(other));
+	return ret;
+}
 
-	/* remove_member: bad ids, node members. */
+/* remove_member: bad ids, node members (which stay). */
+static void bad_removals(struct __test_metadata *_metadata)
+{
+	__u32 ids[T_MAX_IDS];
+	int i, n, node;
+
 	EXPECT_EQ(-EINVAL, t_remove_member(-1));
-	EXPECT_EQ(-EINVAL, sys_write(T_SYSFS "/remove_member", "abc"));
+	EXPECT_EQ(-EINVAL, t_write_file(T_SYSFS "/remove_member", "abc"));
 	EXPECT_EQ(-ENOENT, t_remove_member(100000));
 	node = t_member_of_node(0);
 	ASSERT_LE(0, node);
@@ -549,8 +508,15 @@ TEST_F(bar, bad_inputs)
 	for (i = 0; i < n && ids[i] != (__u32)node; i++)
 		;
 	EXPECT_LT(i, n);	/* still there */
+}
 
-	/* Not root (no CAP_SYS_ADMIN): the files are root's. */
+/* Not root (no CAP_SYS_ADMIN): the files are root's; member @id stays. */
+static void not_root(struct __test_metadata *_metadata, const char *bdf,
+		     int id)
+{
+	int status;
+	pid_t pid;
+
 	fflush(stdout);
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -558,12 +524,27 @@ TEST_F(bar, bad_inputs)
 		if (setresgid(65534, 65534, 65534) ||
 		    setresuid(65534, 65534, 65534))
 			_exit(2);
-		_exit(add_bar(self->bdf) == -EACCES &&
+		_exit(t_add_bar(bdf) == -EACCES &&
 		      t_remove_member(id) == -EACCES ? 0 : 1);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	EXPECT_EQ(id, t_member_of_pci("bar", self->bdf));
+	EXPECT_EQ(id, t_member_of_pci("bar", bdf));
+}
+
+TEST_F(bar, bad_inputs)
+{
+	char other[300];
+	int id;
+
+	bad_addresses(_metadata, self->bdf);
+	bad_bars(_metadata, self->bdf);
+	id = added_twice(_metadata, self->bdf);
+	/* A device bound to another driver: EBUSY. */
+	ASSERT_EQ(0, other_drivers_device(other, sizeof(other)));
+	EXPECT_EQ(-EBUSY, t_add_bar(other));
+	bad_removals(_metadata);
+	not_root(_metadata, self->bdf, id);
 }
 
 #define EDU_VENDOR	0x1234	/* QEMU's edu device: BAR 0 is 1 MiB of */
@@ -599,11 +580,11 @@ TEST_F(bar, bar_not_prefetchable)
 					   IORESOURCE_PREFETCH));
 	ASSERT_LE(T_MIB, t_pci_bar_size(edu.bdf, 0));
 
-	ASSERT_EQ(0, bind_sp(edu.bdf));
-	EXPECT_EQ(-EOPNOTSUPP, add_bar(edu.bdf));
+	ASSERT_EQ(0, t_pci_bind(edu.bdf, T_SP_DRIVER));
+	EXPECT_EQ(-EOPNOTSUPP, t_add_bar(edu.bdf));
 	EXPECT_EQ(-1, t_member_of_pci("bar", edu.bdf));
 	snprintf(arg, sizeof(arg), "%s 0", edu.bdf);
-	EXPECT_EQ(0, add_bar(arg));
+	EXPECT_EQ(0, t_add_bar(arg));
 	id = t_member_of_pci("bar", edu.bdf);
 	EXPECT_LE(0, id);
 	if (id >= 0) {
@@ -611,16 +592,16 @@ TEST_F(bar, bar_not_prefetchable)
 			  t_member_ll(id, "capacity"));
 		EXPECT_EQ(0, t_remove_member(id));
 	}
-	unbind_sp(edu.bdf);
+	t_pci_unbind(edu.bdf, T_SP_DRIVER);
 
 	/* ivshmem: BAR 0 registers, BAR 2 prefetchable memory. */
 	EXPECT_EQ(0, bar_flags_of(self->bdf, 0) & IORESOURCE_PREFETCH);
 	EXPECT_NE(0, bar_flags_of(self->bdf, 2) & IORESOURCE_PREFETCH);
-	ASSERT_EQ(0, bind_sp(self->bdf));
+	ASSERT_EQ(0, t_pci_bind(self->bdf, T_SP_DRIVER));
 	snprintf(arg, sizeof(arg), "%s 0", self->bdf);
-	EXPECT_EQ(-ERANGE, add_bar(arg));
+	EXPECT_EQ(-ERANGE, t_add_bar(arg));
 	EXPECT_EQ(-1, t_member_of_pci("bar", self->bdf));
-	id = add_member(self->bdf);
+	id = t_bar_member_add(self->bdf);
 	ASSERT_LE(0, id);
 	EXPECT_EQ(2, t_member_ll(id, "bar"));
 }
@@ -638,7 +619,7 @@ TEST_F(bar, zeroing_across_chunks)
 	__u64 off;
 	int id;
 
-	id = add_member(self->bdf);
+	id = t_bar_member_add(self->bdf);
 	ASSERT_LE(0, id);
 	ASSERT_LT(T_PAGE + len, self->size);
 	test_cmd_alloc_on(self->fd, id, 0, T_PAGE, &h0, NULL);
@@ -675,7 +656,7 @@ TEST_F_TIMEOUT(bar, killed_while_allocating, 120)
 	__u32 h;
 	pid_t pid;
 
-	id = add_member(self->bdf);
+	id = t_bar_member_add(self->bdf);
 	ASSERT_LE(0, id);
 	for (i = 0; i < 3; i++) {
 		/* A pipe per child: no byte of the last one is left over. */
@@ -720,7 +701,7 @@ TEST_F(bar, peer_distance)
 	FILE *f;
 
 	for (i = 0; i < n; i++) {
-		ids[i] = add_member(self->devs[i].bdf);
+		ids[i] = t_bar_member_add(self->devs[i].bdf);
 		ASSERT_LE(0, ids[i]);
 	}
 	for (i = 0; i < n; i++) {
@@ -754,7 +735,7 @@ TEST_F(bar, peer_distance)
 /* An NVMe controller (class 0x010802) behind the switch or on pcie.0. */
 static int find_nvme(bool root_bus, char *bdf, size_t len)
 {
-	DIR *d = opendir(PCI_DEVS);
+	DIR *d = opendir(T_PCI_DEVICES);
 	struct dirent *de;
 	char path[512], buf[64];
 	int found = -1;
@@ -764,7 +745,7 @@ static int find_nvme(bool root_bus, char *bdf, size_t len)
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), PCI_DEVS "/%s/class", de->d_name);
+		snprintf(path, sizeof(path), T_PCI_DEVICES "/%s/class", de->d_name);
 		if (t_read_line(path, buf, sizeof(buf)) ||
 		    strcmp(buf, "0x010802") ||
 		    (strncmp(de->d_name + 5, "00:", 3) == 0) != root_bus)
@@ -777,31 +758,24 @@ static int find_nvme(bool root_bus, char *bdf, size_t len)
 	return found;
 }
 
-/* A PCI device as ALLOC names it: the domain, then bus and devfn. */
-/* NEAREST for a PCI device; the member that got it, or -errno. */
 /* INFO's basis of the last allocation nearest_pci() placed. */
 static __u32 nearest_pci_basis;
 
+/* One allocation for a PCI device; the member that got it, or -errno. */
 static int nearest_pci(int fd, __u32 flags, struct t_pci_id initiator_pci,
 		       int initiator, __u32 policy)
 {
-	struct scalepool_placement pl[2];
-	struct scalepool_info info;
-	struct scalepool_alloc a;
-	int ret, member;
+	struct scalepool_alloc a = {
+		.size = sizeof(a),
+		.flags = flags,
+		.length = M,
+		.policy = policy,
+		.initiator = initiator,
+		.initiator_pci_domain = initiator_pci.domain,
+		.initiator_pci_bdf = initiator_pci.bdf,
+	};
 
-	t_alloc_init(&a, policy, flags, T_MIB, NULL, 0, NULL, 0, initiator);
-	a.initiator_pci_domain = initiator_pci.domain;
-	a.initiator_pci_bdf = initiator_pci.bdf;
-	ret = t_ioctl(fd, SCALEPOOL_ALLOC, &a);
-	if (ret)
-		return ret;
-	ret = _test_cmd_info(fd, a.handle, &info, pl, 2);
-	member = ret ? ret : info.nr_placements == 1 ? (int)pl[0].member :
-		 -EMLINK;
-	nearest_pci_basis = ret ? SCALEPOOL_BASIS_NONE : info.basis;
-	_test_cmd_free(fd, a.handle);
-	return member;
+	return t_alloc_where(fd, &a, &nearest_pci_basis);
 }
 
 /* "kind pci" of member @id, e.g. "bar 0000:04:00.0". */
@@ -842,9 +816,9 @@ TEST_F(bar, nearest_pci_initiator)
 	}
 	ASSERT_NE(NULL, root);
 	ASSERT_NE(NULL, other);
-	idr = add_member(root);
+	idr = t_bar_member_add(root);
 	ASSERT_LE(0, idr);
-	ida = add_member(self->bdf);
+	ida = t_bar_member_add(self->bdf);
 	ASSERT_LE(0, ida);
 	ASSERT_LT(idr, ida);
 
@@ -871,7 +845,7 @@ TEST_F(bar, nearest_pci_initiator)
 
 	/* Pinned to node 0: the caller's node when the device has none. */
 	ASSERT_EQ(0, find_nvme(true, far_nvme, sizeof(far_nvme)));
-	snprintf(path, sizeof(path), PCI_DEVS "/%s/numa_node", far_nvme);
+	snprintf(path, sizeof(path), T_PCI_DEVICES "/%s/numa_node", far_nvme);
 	dev_node = t_read_ll(path);
 	CPU_ZERO(&cpus);
 	CPU_SET(t_node_first_cpu(0), &cpus);

@@ -222,6 +222,29 @@ static inline int _test_cmd_info(int fd, __u32 handle,
 #define test_err_info(_errno, fd, handle, info, pl, room) \
 	EXPECT_EQ(-(_errno), _test_cmd_info(fd, handle, info, pl, room))
 
+/*
+ * Where one allocation lands: ALLOC @a, INFO, FREE.  The member that
+ * held all of it (-EMLINK when it spanned more than one), or -errno;
+ * INFO's basis into @basis (may be NULL) when the ALLOC succeeded.
+ */
+static inline int t_alloc_where(int fd, struct scalepool_alloc *a,
+				__u32 *basis)
+{
+	struct scalepool_placement pl[2];
+	struct scalepool_info info;
+	int ret = _test_cmd_alloc(fd, a);
+
+	if (ret)
+		return ret;
+	ret = _test_cmd_info(fd, a->handle, &info, pl, 2);
+	if (basis)
+		*basis = ret ? SCALEPOOL_BASIS_NONE : info.basis;
+	if (!ret)
+		ret = info.nr_placements == 1 ? (int)pl[0].member : -EMLINK;
+	_test_cmd_free(fd, a->handle);
+	return ret;
+}
+
 /* mmap(MAP_SHARED) of @len bytes at @offset; MAP_FAILED on error. */
 static inline void *t_map(int fd, __u64 offset, size_t len)
 {
