@@ -16,50 +16,7 @@
 #include "pool_test.h"
 #include "kselftest_harness.h"
 
-#define PCI_SP_DRV	"/sys/bus/pci/drivers/scalepool"
 #define MAX_DEVS	8
-
-static int bind_sp(const char *bdf)
-{
-	char path[256], link[256];
-	ssize_t n;
-	int ret;
-
-	snprintf(path, sizeof(path), T_PCI_DEVICES "/%s/driver", bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n > 0) {
-		link[n] = '\0';
-		if (!strcmp(strrchr(link, '/') + 1, "scalepool"))
-			return 0;
-	}
-	snprintf(path, sizeof(path), T_PCI_DEVICES "/%s/driver_override",
-		 bdf);
-	ret = t_write_file(path, "scalepool");
-	return ret ?: t_write_file(PCI_SP_DRV "/bind", bdf);
-}
-
-static void unbind_sp(const char *bdf)
-{
-	char path[256];
-
-	t_write_file(PCI_SP_DRV "/unbind", bdf);
-	snprintf(path, sizeof(path), T_PCI_DEVICES "/%s/driver_override",
-		 bdf);
-	t_write_file(path, "\n");
-}
-
-/* Bind @bdf and add its default BAR; the member id or -errno. */
-static int add_member(const char *bdf)
-{
-	int ret = bind_sp(bdf);
-
-	if (ret)
-		return ret;
-	ret = t_write_file(T_SYSFS "/add_bar", bdf);
-	if (ret)
-		return ret;
-	return t_member_of_pci("bar", bdf);
-}
 
 static long minflt_self(void)
 {
@@ -110,7 +67,7 @@ FIXTURE_SETUP(pop)
 	if (!self->bdf[0])
 		SKIP(return, "needs the peer topology's ivshmem devices");
 	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
-	self->id = add_member(self->bdf);
+	self->id = t_bar_member_add(self->bdf);
 	ASSERT_LE(0, self->id);
 }
 
@@ -125,7 +82,7 @@ FIXTURE_TEARDOWN(pop)
 	id = t_member_of_pci("bar", self->bdf);
 	if (id >= 0)
 		t_remove_member(id);
-	unbind_sp(self->bdf);
+	t_pci_unbind(self->bdf, T_SP_DRIVER);
 }
 
 /*
@@ -278,7 +235,7 @@ TEST_F_TIMEOUT(pop, populate_races_removal, 600)
 
 	for (r = 0; r < rounds; r++) {
 		if (r) {
-			self->id = add_member(self->bdf);
+			self->id = t_bar_member_add(self->bdf);
 			ASSERT_LE(0, self->id);
 		}
 		memset(&m, 0, sizeof(m));
@@ -294,7 +251,7 @@ TEST_F_TIMEOUT(pop, populate_races_removal, 600)
 		while (m.started < 1 + r % 7)
 			sched_yield();
 		if (r % 2)
-			unbind_sp(self->bdf);
+			t_pci_unbind(self->bdf, T_SP_DRIVER);
 		else
 			ASSERT_EQ(0, t_remove_member(self->id));
 		m.stop = 1;
