@@ -93,52 +93,23 @@ static unsigned long long bar_cpu_address(const char *bdf, int bar,
 	return r.start;
 }
 
-static int bind_to(const char *bdf, const char *drv)
-{
-	char path[PATH_MAX];
-	int ret;
-
-	snprintf(path, sizeof(path), T_PCI_DEVICES "/%s/driver_override", bdf);
-	ret = t_write_file(path, drv);
-	if (ret)
-		return ret;
-	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/bind", drv);
-	return t_write_file(path, bdf);
-}
-
-static void unbind_from(const char *bdf, const char *drv)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/unbind", drv);
-	t_write_file(path, bdf);
-	snprintf(path, sizeof(path), T_PCI_DEVICES "/%s/driver_override", bdf);
-	t_write_file(path, "\n");
-}
-
 /* NEAREST (set @ids of @n, or every member) for PCI device @bdf. */
 static int nearest_for(int fd, const char *bdf, const __u32 *ids, int n)
 {
-	struct scalepool_placement pl[2];
-	struct scalepool_info info;
-	struct scalepool_alloc a;
-	struct t_pci_id id;
-	int ret;
+	struct t_pci_id id = t_pci_id_of(bdf);
+	struct scalepool_alloc a = {
+		.size = sizeof(a),
+		.flags = SCALEPOOL_ALLOC_PCI_INITIATOR,
+		.length = M,
+		.policy = SCALEPOOL_POLICY_NEAREST,
+		.nr_members = n,
+		.members_ptr = (uintptr_t)ids,
+		.initiator = SCALEPOOL_INITIATOR_LOCAL,
+		.initiator_pci_domain = id.domain,
+		.initiator_pci_bdf = id.bdf,
+	};
 
-	t_alloc_init(&a, SCALEPOOL_POLICY_NEAREST,
-		      SCALEPOOL_ALLOC_PCI_INITIATOR, T_MIB, ids, n, NULL, 0,
-		      SCALEPOOL_INITIATOR_LOCAL);
-	id = t_pci_id_of(bdf);
-	a.initiator_pci_domain = id.domain;
-	a.initiator_pci_bdf = id.bdf;
-	ret = t_ioctl(fd, SCALEPOOL_ALLOC, &a);
-	if (ret)
-		return ret;
-	ret = _test_cmd_info(fd, a.handle, &info, pl, 2);
-	if (!ret)
-		ret = info.nr_placements == 1 ? (int)pl[0].member : -EMLINK;
-	_test_cmd_free(fd, a.handle);
-	return ret;
+	return t_alloc_where(fd, &a, NULL);
 }
 
 /*
@@ -192,7 +163,7 @@ FIXTURE_SETUP(p2p)
 	       self->near, self->far, self->trusted ? "trusted" : "not trusted");
 
 	ASSERT_EQ(0, t_import_module_load());
-	ASSERT_EQ(0, bind_to(self->provider, "scalepool"));
+	ASSERT_EQ(0, t_pci_bind(self->provider, T_SP_DRIVER));
 	ASSERT_EQ(0, t_write_file(T_SYSFS "/add_bar", self->provider));
 	self->member = t_member_of_pci("bar", self->provider);
 	ASSERT_LE(0, self->member);
@@ -209,7 +180,7 @@ FIXTURE_TEARDOWN(p2p)
 		t_remove_member(self->member);
 	}
 	if (self->provider[0])
-		unbind_from(self->provider, "scalepool");
+		t_pci_unbind(self->provider, T_SP_DRIVER);
 }
 
 /* peer_distance: 4 through the switch; through the host bridge if trusted. */
@@ -220,8 +191,8 @@ TEST_F(p2p, distances)
 	long long dist;
 	FILE *f;
 
-	ASSERT_EQ(0, bind_to(self->far, "scalepool"));
-	ASSERT_EQ(0, bind_to(self->near, "scalepool"));
+	ASSERT_EQ(0, t_pci_bind(self->far, T_SP_DRIVER));
+	ASSERT_EQ(0, t_pci_bind(self->near, T_SP_DRIVER));
 	ASSERT_EQ(0, t_write_file(T_SYSFS "/add_bar", self->far));
 	ASSERT_EQ(0, t_write_file(T_SYSFS "/add_bar", self->near));
 	far_id = t_member_of_pci("bar", self->far);
@@ -249,8 +220,8 @@ TEST_F(p2p, distances)
 	EXPECT_EQ(2, seen);
 	t_remove_member(far_id);
 	t_remove_member(near_id);
-	unbind_from(self->far, "scalepool");
-	unbind_from(self->near, "scalepool");
+	t_pci_unbind(self->far, T_SP_DRIVER);
+	t_pci_unbind(self->near, T_SP_DRIVER);
 }
 
 /*
