@@ -119,10 +119,22 @@ static __u64 expected_on(const struct resolved *r, int node)
 static int alloc_case(int fd, const struct pcase *c, const struct resolved *r,
 		      __u32 *handle, __u64 *offset)
 {
-	return t_do_alloc(fd, c->policy, c->flags, c->length,
-			   c->nr ? r->members : NULL, c->nr,
-			   c->weights[0] ? r->weights : NULL, c->granularity,
-			   c->initiator, handle, offset);
+	struct scalepool_alloc a = {
+		.size = sizeof(a),
+		.flags = c->flags,
+		.length = c->length,
+		.policy = c->policy,
+		.nr_members = c->nr,
+		.members_ptr = c->nr ? (uintptr_t)r->members : 0,
+		.weights_ptr = c->weights[0] ? (uintptr_t)r->weights : 0,
+		.granularity = c->granularity,
+		.initiator = c->initiator,
+	};
+	int ret = _test_cmd_alloc(fd, &a);
+
+	*handle = a.handle;
+	*offset = a.offset;
+	return ret;
 }
 
 /* Nodes that have a member, i.e. every node with memory. */
@@ -150,7 +162,7 @@ static long long tolerance(int node, int cxl_node)
 	return node == cxl_node ? T_TOL_CXL : T_TOL_DRAM;
 }
 
-#define T_MEMUSED_TRIES	3
+#define MEMUSED_TRIES	3
 
 /*
  * Does every node's MemUsed change (@before to @after) match what @r
@@ -204,58 +216,44 @@ static void remeasure(struct __test_metadata *_metadata, int fd,
 }
 
 /*
- * The checks shared by every placement test: allocate, map and touch,
- * then INFO against @r's expectation, `used` against INFO, and MemUsed
- * against both.  Frees everything.
+ * INFO describes allocation @c of @length at @offset, the same before
+ * the first mapping (@info0, @pl0) as after every page faulted (@info,
+ * @pl).
  */
-static void check_placement(struct __test_metadata *_metadata, int fd,
-			    const struct pcase *c, const struct resolved *r)
+static void check_info_describes(struct __test_metadata *_metadata,
+				 const struct pcase *c, __u64 length,
+				 __u64 offset,
+				 const struct scalepool_info *info0,
+				 const struct scalepool_placement *pl0,
+				 const struct scalepool_info *info,
+				 const struct scalepool_placement *pl)
 {
-	struct scalepool_placement pl0[ROOM], pl[ROOM];
-	struct scalepool_info info0, info;
-	long long before[16], after[16], used_before[ROOM];
-	int nodes[16], nr_nodes, i;
-	__u64 offset, length, sum = 0;
-	__u32 handle;
-	void *map;
-
-	length = (c->length + T_PAGE - 1) & ~(T_PAGE - 1);
-	nr_nodes = member_nodes(nodes, 16);
-	for (i = 0; i < r->nr_expect; i++)
-		used_before[i] = t_member_ll(t_member_of_node(r->expect[i].node),
-					      "used");
-	for (i = 0; i < nr_nodes; i++)
-		before[i] = t_node_used(nodes[i]);
-
-	ASSERT_EQ(0, alloc_case(fd, c, r, &handle, &offset));
-	test_cmd_info(fd, handle, &info0, pl0, ROOM);
-	map = t_map(fd, offset, length);
-	ASSERT_NE(MAP_FAILED, map) {
-		TH_LOG("mmap: %s", strerror(errno));
-	}
-	t_touch(map, length);
-	test_cmd_info(fd, handle, &info, pl, ROOM);
-	for (i = 0; i < nr_nodes; i++)
-		after[i] = t_node_used(nodes[i]);
-
-	/* INFO describes the allocation... */
-	EXPECT_EQ(c->policy, info.policy);
-	EXPECT_EQ(length, info.length);
-	EXPECT_EQ(offset, info.offset);
-	EXPECT_EQ(c->flags, info.alloc_flags);
-	/* ...the same before the first mapping as after every page faulted */
-	EXPECT_EQ(info0.nr_placements, info.nr_placements);
+	EXPECT_EQ(c->policy, info->policy);
+	EXPECT_EQ(length, info->length);
+	EXPECT_EQ(offset, info->offset);
+	EXPECT_EQ(c->flags, info->alloc_flags);
+	EXPECT_EQ(info0->nr_placements, info->nr_placements);
 	EXPECT_EQ(0, memcmp(pl0, pl, sizeof(pl[0]) *
-			    (info.nr_placements < ROOM ? info.nr_placements : ROOM)));
+			    (info->nr_placements < ROOM ?
+			     info->nr_placements : ROOM)));
+}
 
-	/* ...and places exactly the expected bytes, in member id order. */
-	ASSERT_EQ(r->nr_expect, (int)info.nr_placements) {
-		for (i = 0; i < (int)info.nr_placements && i < ROOM; i++)
+/* INFO places exactly @r's expected bytes, in member id order. */
+static void check_info_places(struct __test_metadata *_metadata,
+			      const struct pcase *c, const struct resolved *r,
+			      __u64 length, const struct scalepool_info *info,
+			      const struct scalepool_placement *pl)
+{
+	__u64 sum = 0;
+	int i;
+
+	ASSERT_EQ(r->nr_expect, (int)info->nr_placements) {
+		for (i = 0; i < (int)info->nr_placements && i < ROOM; i++)
 			TH_LOG("placement %d: member %u node %d bytes %llu",
 			       i, pl[i].member, pl[i].node,
 			       (unsigned long long)pl[i].bytes);
 	}
-	for (i = 0; i < (int)info.nr_placements; i++) {
+	for (i = 0; i < (int)info->nr_placements; i++) {
 		__u64 exp = expected_on(r, pl[i].node);
 
 		if (i)
@@ -275,8 +273,15 @@ static void check_placement(struct __test_metadata *_metadata, int fd,
 		sum += pl[i].bytes;
 	}
 	EXPECT_EQ(length, sum);
+}
 
-	/* `used` was charged with what INFO reports. */
+/* `used` of the expected members grew from @used_before by INFO's bytes. */
+static void check_used_charged(struct __test_metadata *_metadata,
+			       const struct resolved *r,
+			       const long long *used_before)
+{
+	int i;
+
 	for (i = 0; i < r->nr_expect; i++) {
 		int m = t_member_of_node(r->expect[i].node);
 
@@ -285,24 +290,73 @@ static void check_placement(struct __test_metadata *_metadata, int fd,
 			TH_LOG("member %d (node %d)", m, r->expect[i].node);
 		}
 	}
+}
 
-	EXPECT_EQ(0, munmap(map, length));
-	test_cmd_free(fd, handle);
+/*
+ * Ground truth: every node's MemUsed moved by what INFO says.  MemUsed
+ * is the whole node's: on the debug kernel KASAN's quarantine and RCU
+ * give back other memory at any moment (once 16 MiB within one
+ * allocation), so a mismatch is measured again with a new allocation,
+ * up to MEMUSED_TRIES times.  Wrong placement mismatches every time.
+ */
+static void check_memused(struct __test_metadata *_metadata, int fd,
+			  const struct pcase *c, const struct resolved *r,
+			  __u64 length, const int *nodes, int nr_nodes,
+			  long long *before, long long *after)
+{
+	int i;
 
-	/*
-	 * Ground truth: every node's MemUsed moved by what INFO says.
-	 * MemUsed is the whole node's: on the debug kernel KASAN's
-	 * quarantine and RCU give back other memory at any moment (once
-	 * 16 MiB within one allocation), so a mismatch is measured again
-	 * with a new allocation, up to T_MEMUSED_TRIES times.  Wrong
-	 * placement mismatches every time.
-	 */
 	for (i = 1; !memused_matches(_metadata, nodes, nr_nodes, before,
-				     after, r, i == T_MEMUSED_TRIES); i++) {
-		ASSERT_GT(T_MEMUSED_TRIES, i);
+				     after, r, i == MEMUSED_TRIES); i++) {
+		ASSERT_GT(MEMUSED_TRIES, i);
 		remeasure(_metadata, fd, c, r, length, nodes, nr_nodes,
 			  before, after);
 	}
+}
+
+/*
+ * The checks shared by every placement test: allocate, map and touch,
+ * then INFO against @r's expectation, `used` against INFO, and MemUsed
+ * against both.  Frees everything.
+ */
+static void check_placement(struct __test_metadata *_metadata, int fd,
+			    const struct pcase *c, const struct resolved *r)
+{
+	struct scalepool_placement pl0[ROOM], pl[ROOM];
+	struct scalepool_info info0, info;
+	long long before[16], after[16], used_before[ROOM];
+	int nodes[16], nr_nodes, i;
+	__u64 offset, length;
+	__u32 handle;
+	void *map;
+
+	length = (c->length + T_PAGE - 1) & ~(T_PAGE - 1);
+	nr_nodes = member_nodes(nodes, 16);
+	for (i = 0; i < r->nr_expect; i++)
+		used_before[i] = t_member_ll(t_member_of_node(r->expect[i].node),
+					     "used");
+	for (i = 0; i < nr_nodes; i++)
+		before[i] = t_node_used(nodes[i]);
+
+	ASSERT_EQ(0, alloc_case(fd, c, r, &handle, &offset));
+	test_cmd_info(fd, handle, &info0, pl0, ROOM);
+	map = t_map(fd, offset, length);
+	ASSERT_NE(MAP_FAILED, map) {
+		TH_LOG("mmap: %s", strerror(errno));
+	}
+	t_touch(map, length);
+	test_cmd_info(fd, handle, &info, pl, ROOM);
+	for (i = 0; i < nr_nodes; i++)
+		after[i] = t_node_used(nodes[i]);
+
+	check_info_describes(_metadata, c, length, offset, &info0, pl0,
+			     &info, pl);
+	check_info_places(_metadata, c, r, length, &info, pl);
+	check_used_charged(_metadata, r, used_before);
+	EXPECT_EQ(0, munmap(map, length));
+	test_cmd_free(fd, handle);
+	check_memused(_metadata, fd, c, r, length, nodes, nr_nodes, before,
+		      after);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -756,8 +810,15 @@ TEST_F_TIMEOUT(spill, preferred_alone_spills_to_all_members, 120)
 	long long before[2], after[2], cxl_before, cxl_after;
 	struct scalepool_placement pl[ROOM];
 	struct scalepool_info info;
-	__u32 set[1], handle, i;
-	__u64 offset, on_dram = 0, on_cxl = 0;
+	__u32 set[1], i;
+	struct scalepool_alloc a = {
+		.size = sizeof(a),
+		.length = 4 * M,
+		.policy = SCALEPOOL_POLICY_PREFERRED,
+		.nr_members = 1,
+		.members_ptr = (uintptr_t)set,
+	};
+	__u64 on_dram = 0, on_cxl = 0;
 	void *map;
 
 	if (self->cxl_node < 0)
@@ -767,15 +828,14 @@ TEST_F_TIMEOUT(spill, preferred_alone_spills_to_all_members, 120)
 	for (i = 0; i < 2; i++)
 		before[i] = t_node_used(i);
 	cxl_before = t_node_used(self->cxl_node);
-	ASSERT_EQ(0, t_do_alloc(self->fd, SCALEPOOL_POLICY_PREFERRED, 0,
-				 4 * M, set, 1, NULL, 0, 0, &handle, &offset));
-	map = t_map(self->fd, offset, 4 * M);
+	test_cmd_alloc(self->fd, &a);
+	map = t_map(self->fd, a.offset, 4 * M);
 	ASSERT_NE(MAP_FAILED, map);
 	t_touch(map, 4 * M);
 	for (i = 0; i < 2; i++)
 		after[i] = t_node_used(i);
 	cxl_after = t_node_used(self->cxl_node);
-	test_cmd_info(self->fd, handle, &info, pl, ROOM);
+	test_cmd_info(self->fd, a.handle, &info, pl, ROOM);
 	for (i = 0; i < info.nr_placements && i < ROOM; i++) {
 		if (pl[i].node == self->cxl_node)
 			on_cxl += pl[i].bytes;
@@ -790,7 +850,7 @@ TEST_F_TIMEOUT(spill, preferred_alone_spills_to_all_members, 120)
 	EXPECT_GE(T_TOL_DRAM, llabs(after[0] - before[0] + after[1] - before[1] -
 				     (long long)on_dram));
 	EXPECT_EQ(0, munmap(map, 4 * M));
-	test_cmd_free(self->fd, handle);
+	test_cmd_free(self->fd, a.handle);
 }
 
 /* Policies that do not spill fail with ENOSPC, leaving nothing behind. */
@@ -798,11 +858,17 @@ static void expect_enospc(struct __test_metadata *_metadata, int fd,
 			  __u32 policy, const __u32 *set, __u32 nr,
 			  __u64 length)
 {
+	struct scalepool_alloc a = {
+		.size = sizeof(a),
+		.length = length,
+		.policy = policy,
+		.nr_members = nr,
+		.members_ptr = (uintptr_t)set,
+	};
 	struct t_used u;
 
 	t_used_snapshot(&u);
-	EXPECT_EQ(-ENOSPC, t_do_alloc(fd, policy, 0, length, set, nr, NULL,
-				       0, 0, NULL, NULL));
+	test_err_alloc(ENOSPC, fd, &a);
 	EXPECT_EQ(-1, t_used_changed(&u));
 }
 
@@ -863,8 +929,13 @@ TEST(initiator_local_is_the_callers_node)
 	ASSERT_LE(0, fd);
 	for (node = 0; node < 2; node++) {
 		int cpu = t_node_first_cpu(node), status = -1000;
-		__u32 handle;
-		__u64 offset;
+		struct scalepool_alloc a = {
+			.size = sizeof(a),
+			.flags = SCALEPOOL_ALLOC_NO_HUGE,
+			.length = 4 * M,
+			.policy = SCALEPOOL_POLICY_NEAREST,
+			.initiator = SCALEPOOL_INITIATOR_LOCAL,
+		};
 		cpu_set_t set;
 		void *map;
 
@@ -873,17 +944,14 @@ TEST(initiator_local_is_the_callers_node)
 		CPU_ZERO(&set);
 		CPU_SET(cpu, &set);
 		ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
-		ASSERT_EQ(0, t_do_alloc(fd, SCALEPOOL_POLICY_NEAREST,
-					 SCALEPOOL_ALLOC_NO_HUGE, 4 * M, NULL, 0,
-					 NULL, 0, SCALEPOOL_INITIATOR_LOCAL,
-					 &handle, &offset));
-		map = t_map(fd, offset, 4 * M);
+		test_cmd_alloc(fd, &a);
+		map = t_map(fd, a.offset, 4 * M);
 		ASSERT_NE(MAP_FAILED, map);
 		t_touch(map, 4 * M);
 		ASSERT_EQ(0, t_move_pages(1, &map, &status));
 		EXPECT_EQ(node, status);
 		munmap(map, 4 * M);
-		test_cmd_free(fd, handle);
+		test_cmd_free(fd, a.handle);
 	}
 	close(fd);
 }
@@ -893,7 +961,15 @@ TEST(info_writes_only_the_room)
 {
 	struct scalepool_placement pl[3];
 	struct scalepool_info info;
-	__u32 set[2], handle;
+	__u32 set[2];
+	struct scalepool_alloc a = {
+		.size = sizeof(a),
+		.length = 4 * M,
+		.policy = SCALEPOOL_POLICY_INTERLEAVE,
+		.nr_members = 2,
+		.members_ptr = (uintptr_t)set,
+	};
+	__u32 handle;
 	int fd = t_open();
 
 	ASSERT_LE(0, fd);
@@ -901,8 +977,8 @@ TEST(info_writes_only_the_room)
 		SKIP(return, "needs members on nodes 0 and 1");
 	set[0] = t_member_of_node(0);
 	set[1] = t_member_of_node(1);
-	ASSERT_EQ(0, t_do_alloc(fd, SCALEPOOL_POLICY_INTERLEAVE, 0, 4 * M,
-				 set, 2, NULL, 0, 0, &handle, NULL));
+	test_cmd_alloc(fd, &a);
+	handle = a.handle;
 
 	test_cmd_info(fd, handle, &info, NULL, 0);
 	EXPECT_EQ(2, info.nr_placements);
