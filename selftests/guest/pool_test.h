@@ -108,6 +108,16 @@ static inline int t_ioctl(int fd, unsigned long cmd, void *arg)
  * designated initializers (.size = sizeof(a) first) and leaves the
  * handle and offset in it.
  */
+/*
+ * A struct scalepool_alloc with its size set and @... (designated
+ * initializers) for the rest, for an assignment: a = T_ALLOC(.length = M,
+ * .policy = SCALEPOOL_POLICY_BIND, ...).
+ */
+#define T_ALLOC(...)							\
+	((struct scalepool_alloc){					\
+		.size = sizeof(struct scalepool_alloc), __VA_ARGS__	\
+	})
+
 static inline int _test_cmd_alloc(int fd, struct scalepool_alloc *a)
 {
 	return t_ioctl(fd, SCALEPOOL_ALLOC, a);
