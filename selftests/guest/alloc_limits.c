@@ -77,8 +77,7 @@ FIXTURE_SETUP(limits)
 	int m0;
 
 	self->cap = -1;
-	self->fd = t_open();
-	ASSERT_LE(0, self->fd);
+	test_open(&self->fd);
 	m0 = t_member_of_node(0);
 	ASSERT_LE(0, m0);
 	self->m0 = m0;
@@ -110,8 +109,9 @@ TEST_F(limits, read_only_fd_cannot_alloc_or_free)
 
 	ro = open(T_DEV, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, ro);
-	t_alloc_init(&a, SCALEPOOL_POLICY_BIND, 0, M, &self->m0, 1, NULL, 0,
-		      SCALEPOOL_INITIATOR_LOCAL);
+	a = T_ALLOC(.length = M, .policy = SCALEPOOL_POLICY_BIND,
+		    .nr_members = 1, .members_ptr = (uintptr_t)&self->m0,
+		    .initiator = SCALEPOOL_INITIATOR_LOCAL);
 	EXPECT_EQ(-EBADF, t_ioctl(ro, SCALEPOOL_ALLOC, &a));
 	EXPECT_EQ(0, a.handle);
 	EXPECT_EQ(0, a.offset);
@@ -363,9 +363,9 @@ TEST_F(limits, largest_alloc)
 	struct scalepool_alloc a;
 
 	ASSERT_LE(0, self->cap);
-	t_alloc_init(&a, SCALEPOOL_POLICY_TIERED, 0,
-		      SCALEPOOL_MAX_ALLOC_SIZE, NULL, 0, NULL, 0,
-		      SCALEPOOL_INITIATOR_LOCAL);
+	a = T_ALLOC(.length = SCALEPOOL_MAX_ALLOC_SIZE,
+		    .policy = SCALEPOOL_POLICY_TIERED,
+		    .initiator = SCALEPOOL_INITIATOR_LOCAL);
 	ASSERT_EQ(0, cap_set(0));
 	EXPECT_EQ(-ENOMEM, t_ioctl(self->fd, SCALEPOOL_ALLOC, &a));
 	a.flags = SCALEPOOL_ALLOC_NO_HUGE;
