@@ -58,8 +58,7 @@ FIXTURE_SETUP(zeroing)
 {
 	int node = variant->cxl ? t_cxl_node() : 0, m;
 
-	self->fd = t_open();
-	ASSERT_LE(0, self->fd);
+	test_open(&self->fd);
 	if (node < 0)
 		SKIP(return, "no CXL node online");
 	m = t_member_of_node(node);
@@ -144,8 +143,7 @@ FIXTURE_SETUP(lifetime)
 {
 	int m = t_member_of_node(0);
 
-	self->fd = t_open();
-	ASSERT_LE(0, self->fd);
+	test_open(&self->fd);
 	if (m < 0)
 		SKIP(return, "node 0 has no member");
 	self->m0 = m;
@@ -163,6 +161,23 @@ static long long used_of(__u32 m)
 	return t_member_ll(m, "used");
 }
 
+/*
+ * @map (8 MiB of member m0, filled with @seed) outlives its handle or
+ * fd: it reads and writes the same memory, still charged (@before is
+ * `used` before the allocation); munmap gives it back.
+ */
+static void mapping_keeps_memory(struct __test_metadata *_metadata,
+				 FIXTURE_DATA(lifetime) *self, char *map,
+				 uint64_t seed, long long before)
+{
+	EXPECT_EQ(-1, t_check(map, 8 * M, seed));
+	t_fill(map, 8 * M, seed + 1);
+	EXPECT_EQ(-1, t_check(map, 8 * M, seed + 1));
+	EXPECT_EQ(before + 8 * (long long)M, used_of(self->m0));
+	EXPECT_EQ(0, munmap(map, 8 * M));
+	EXPECT_EQ(-1, t_used_settle(&self->u, 10));
+}
+
 TEST_F(lifetime, close_with_a_live_mapping_keeps_the_memory)
 {
 	long long before = used_of(self->m0);
@@ -176,13 +191,7 @@ TEST_F(lifetime, close_with_a_live_mapping_keeps_the_memory)
 	t_fill(map, 8 * M, 1);
 	close(self->fd);
 	self->fd = -1;
-
-	EXPECT_EQ(-1, t_check(map, 8 * M, 1));
-	t_fill(map, 8 * M, 2);
-	EXPECT_EQ(-1, t_check(map, 8 * M, 2));
-	EXPECT_EQ(before + 8 * (long long)M, used_of(self->m0));
-	EXPECT_EQ(0, munmap(map, 8 * M));
-	EXPECT_EQ(-1, t_used_settle(&self->u, 10));
+	mapping_keeps_memory(_metadata, self, map, 1, before);
 }
 
 TEST_F(lifetime, close_frees_unmapped_allocations)
@@ -249,12 +258,7 @@ static void free_with_live_mapping(struct __test_metadata *_metadata,
 		self->fd = -1;
 	}
 	/* ...the memory when the mapping goes. */
-	EXPECT_EQ(-1, t_check(map, 8 * M, 3));
-	t_fill(map, 8 * M, 4);
-	EXPECT_EQ(-1, t_check(map, 8 * M, 4));
-	EXPECT_EQ(before + 8 * (long long)M, used_of(self->m0));
-	EXPECT_EQ(0, munmap(map, 8 * M));
-	EXPECT_EQ(-1, t_used_settle(&self->u, 10));
+	mapping_keeps_memory(_metadata, self, map, 3, before);
 }
 
 TEST_F(lifetime, free_with_a_live_mapping)
@@ -332,19 +336,27 @@ static void *worker_fn(void *arg)
 	int round;
 
 	for (round = 0; round < ROUNDS; round++) {
+		struct scalepool_alloc a = {
+			.size = sizeof(a),
+			.flags = round & 2 ? SCALEPOOL_ALLOC_NO_HUGE : 0,
+			.length = M,
+			.policy = SCALEPOOL_POLICY_BIND,
+			.nr_members = 2,
+			.members_ptr = (uintptr_t)w->set,
+			.initiator = SCALEPOOL_INITIATOR_LOCAL,
+		};
 		volatile uint64_t *p;
 		__u64 offset;
 		__u32 handle;
 		size_t off;
 		char *map;
 
-		if (t_do_alloc(w->fd, SCALEPOOL_POLICY_BIND,
-				round & 2 ? SCALEPOOL_ALLOC_NO_HUGE : 0, M,
-				w->set, 2, NULL, 0, SCALEPOOL_INITIATOR_LOCAL,
-				&handle, &offset)) {
+		if (_test_cmd_alloc(w->fd, &a)) {
 			worker_error(w, "ALLOC failed", round);
 			continue;
 		}
+		handle = a.handle;
+		offset = a.offset;
 		map = t_map(w->fd, offset, M);
 		if (map == MAP_FAILED) {
 			worker_error(w, "mmap failed", round);
@@ -418,8 +430,7 @@ FIXTURE_SETUP(limits)
 	int m = t_member_of_node(0);
 
 	self->saved_ok = 0;
-	self->fd = t_open();
-	ASSERT_LE(0, self->fd);
+	test_open(&self->fd);
 	if (m < 0)
 		SKIP(return, "node 0 has no member");
 	self->m0 = m;
@@ -538,8 +549,7 @@ FIXTURE_SETUP(offline)
 	int m;
 
 	self->nr_blocks = 0;
-	self->fd = t_open();
-	ASSERT_LE(0, self->fd);
+	test_open(&self->fd);
 	self->node = t_cxl_node();
 	if (self->node < 0)
 		SKIP(return, "no CXL node online");
@@ -599,21 +609,13 @@ static int block_is(long block, const char *state)
 	return !t_read_line(path, buf, sizeof(buf)) && !strcmp(buf, state);
 }
 
-TEST_F_TIMEOUT(offline, busy_while_the_pool_holds_pages, 180)
+/* The memory blocks of the pages at @map, from their page frames. */
+static void find_blocks(struct __test_metadata *_metadata,
+			FIXTURE_DATA(offline) *self, char *map, size_t len)
 {
-	const size_t len = 2 * M;
-	__u64 offset;
-	__u32 handle;
 	size_t off;
-	char *map;
-	int i, ret;
+	int i;
 
-	test_cmd_alloc_on(self->fd, self->member, 0, len, &handle, &offset);
-	map = t_map(self->fd, offset, len);
-	ASSERT_NE(MAP_FAILED, map);
-	t_fill(map, len, 0xc0ffee);
-
-	/* The memory blocks of our pages, from their page frames. */
 	for (off = 0; off < len; off += T_PAGE) {
 		uint64_t pfn = t_pfn(map + off);
 		long block;
@@ -632,6 +634,13 @@ TEST_F_TIMEOUT(offline, busy_while_the_pool_holds_pages, 180)
 		}
 	}
 	ASSERT_LT(0, self->nr_blocks);
+}
+
+/* Offlining a block the pool holds pages of is EBUSY, at once. */
+static void offline_is_busy(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(offline) *self)
+{
+	int i, ret;
 
 	for (i = 0; i < self->nr_blocks; i++) {
 		ASSERT_TRUE(block_is(self->blocks[i], "online")) {
@@ -650,12 +659,13 @@ TEST_F_TIMEOUT(offline, busy_while_the_pool_holds_pages, 180)
 			self->offlined[i] = 1;
 		EXPECT_TRUE(block_is(self->blocks[i], "online"));
 	}
-	/* The pages were neither lost nor moved under us. */
-	EXPECT_EQ(-1, t_check(map, len, 0xc0ffee));
+}
 
-	test_cmd_free(self->fd, handle);
-	EXPECT_EQ(0, munmap(map, len));
-	EXPECT_EQ(0, t_member_ll(self->member, "used"));
+/* Once the pool let go, every block goes offline. */
+static void offline_after_free(struct __test_metadata *_metadata,
+			       FIXTURE_DATA(offline) *self)
+{
+	int i, ret;
 
 	for (i = 0; i < self->nr_blocks; i++) {
 		if (self->offlined[i])
@@ -671,7 +681,14 @@ TEST_F_TIMEOUT(offline, busy_while_the_pool_holds_pages, 180)
 			EXPECT_TRUE(block_is(self->blocks[i], "offline"));
 		}
 	}
-	/* And back online, in ZONE_MOVABLE as daxctl put it. */
+}
+
+/* And back online, in ZONE_MOVABLE as daxctl put it. */
+static void online_again(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(offline) *self)
+{
+	int i, ret;
+
 	for (i = 0; i < self->nr_blocks; i++) {
 		if (!self->offlined[i])
 			continue;
@@ -681,6 +698,31 @@ TEST_F_TIMEOUT(offline, busy_while_the_pool_holds_pages, 180)
 			self->offlined[i] = 0;
 		EXPECT_TRUE(block_is(self->blocks[i], "online"));
 	}
+}
+
+TEST_F_TIMEOUT(offline, busy_while_the_pool_holds_pages, 180)
+{
+	const size_t len = 2 * M;
+	__u64 offset;
+	__u32 handle;
+	char *map;
+
+	test_cmd_alloc_on(self->fd, self->member, 0, len, &handle, &offset);
+	map = t_map(self->fd, offset, len);
+	ASSERT_NE(MAP_FAILED, map);
+	t_fill(map, len, 0xc0ffee);
+
+	find_blocks(_metadata, self, map, len);
+	offline_is_busy(_metadata, self);
+	/* The pages were neither lost nor moved under us. */
+	EXPECT_EQ(-1, t_check(map, len, 0xc0ffee));
+
+	test_cmd_free(self->fd, handle);
+	EXPECT_EQ(0, munmap(map, len));
+	EXPECT_EQ(0, t_member_ll(self->member, "used"));
+
+	offline_after_free(_metadata, self);
+	online_again(_metadata, self);
 	EXPECT_LE(0, t_member_of_node(self->node));
 }
 
@@ -727,8 +769,7 @@ FIXTURE_SETUP(pin)
 	__u64 offset;
 
 	self->map = MAP_FAILED;
-	self->fd = t_open();
-	ASSERT_LE(0, self->fd);
+	test_open(&self->fd);
 	if (node < 0)
 		SKIP(return, "no CXL node online");
 	m = t_member_of_node(node);
