@@ -61,8 +61,7 @@ FIXTURE_SETUP(measured)
 	self->m0 = m0;
 	self->m1 = m1;
 	self->mc = mc;
-	self->fd = t_open();
-	ASSERT_LE(0, self->fd);
+	test_open(&self->fd);
 	clear_all();
 }
 
@@ -123,14 +122,23 @@ static int place(int fd, __u32 policy, const __u32 *ids, __u32 nr,
 		 const __u32 *weights, int initiator, __u64 length,
 		 struct scalepool_placement *pl, __u32 *basis)
 {
+	struct scalepool_alloc a = {
+		.size = sizeof(a),
+		.length = length,
+		.policy = policy,
+		.nr_members = nr,
+		.members_ptr = (uintptr_t)ids,
+		.weights_ptr = (uintptr_t)weights,
+		.initiator = initiator,
+	};
 	struct scalepool_info info;
 	__u32 handle;
 	int ret;
 
-	ret = t_do_alloc(fd, policy, 0, length, ids, nr, weights, 0,
-			  initiator, &handle, NULL);
+	ret = _test_cmd_alloc(fd, &a);
 	if (ret)
 		return ret;
+	handle = a.handle;
 	ret = _test_cmd_info(fd, handle, &info, pl, 4);
 	if (!ret) {
 		*basis = info.basis;
