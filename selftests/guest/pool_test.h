@@ -161,45 +161,6 @@ static inline int _test_cmd_alloc_on(int fd, __u32 id, __u32 flags,
 	EXPECT_EQ(-(_errno),						\
 		  _test_cmd_alloc_on(fd, id, flags, length, handle, offset))
 
-/* Positional ALLOC, until the last caller builds its struct instead. */
-static inline void t_alloc_init(struct scalepool_alloc *a, __u32 policy,
-				__u32 flags, __u64 length,
-				const __u32 *members, __u32 nr,
-				const __u32 *weights, __u64 granularity,
-				int initiator)
-{
-	memset(a, 0, sizeof(*a));
-	a->size = sizeof(*a);
-	a->flags = flags;
-	a->length = length;
-	a->policy = policy;
-	a->nr_members = nr;
-	a->members_ptr = (uintptr_t)members;
-	a->weights_ptr = (uintptr_t)weights;
-	a->granularity = granularity;
-	a->initiator = initiator;
-}
-
-static inline int t_do_alloc(int fd, __u32 policy, __u32 flags,
-			     __u64 length, const __u32 *members, __u32 nr,
-			     const __u32 *weights, __u64 granularity,
-			     int initiator, __u32 *handle, __u64 *offset)
-{
-	struct scalepool_alloc a;
-	int ret;
-
-	t_alloc_init(&a, policy, flags, length, members, nr, weights,
-		     granularity, initiator);
-	ret = _test_cmd_alloc(fd, &a);
-	if (ret)
-		return ret;
-	if (handle)
-		*handle = a.handle;
-	if (offset)
-		*offset = a.offset;
-	return 0;
-}
-
 static inline int _test_cmd_free(int fd, __u32 handle)
 {
 	struct scalepool_free f = { .size = sizeof(f), .handle = handle };
