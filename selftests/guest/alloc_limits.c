@@ -57,15 +57,6 @@ static int cap_set(unsigned long long bytes)
 	return t_write_file(CAP_PARAM, buf);
 }
 
-static long minflt_self(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_THREAD, &ru))
-		return -1;
-	return ru.ru_minflt;
-}
-
 FIXTURE(limits) {
 	int fd;
 	__u32 m0;		/* the member of DRAM node 0 */
@@ -142,18 +133,11 @@ TEST_F(limits, read_only_fd_cannot_alloc_or_free)
 
 TEST_F(limits, cap_default_is_half_the_ram)
 {
-	long long total = -1;
-	char line[256];
-	FILE *f;
+	long long total;
 
 	ASSERT_LE(0, self->cap);
 	/* MemTotal when the module was loaded; CXL onlined since adds. */
-	f = fopen("/proc/meminfo", "re");
-	ASSERT_NE(NULL, f);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemTotal: %lld kB", &total) == 1)
-			break;
-	fclose(f);
+	total = t_keyed_ll("/proc/meminfo", "MemTotal");	/* kB */
 	ASSERT_LT(0, total);
 	EXPECT_LT(0, self->cap);
 	EXPECT_GE(total * 1024 / 2, self->cap);
@@ -412,10 +396,7 @@ TEST_F(limits, populate_maps_every_page)
 		test_cmd_alloc_on(self->fd, self->m0, flags[i], len, &h, &off);
 		p = t_map(self->fd, off, len);
 		ASSERT_NE(MAP_FAILED, p);
-		before = minflt_self();
-		for (j = 0; j < pages; j++)
-			p[j * T_PAGE] = 1;
-		faults = minflt_self() - before;
+		faults = t_touch_faults(p, len, 1);
 		if (flags[i] & SCALEPOOL_ALLOC_POPULATE) {
 			EXPECT_GT((long)pages / 8, faults);
 		} else {
@@ -429,10 +410,10 @@ TEST_F(limits, populate_maps_every_page)
 		p = mmap(NULL, len / 2, PROT_READ, MAP_SHARED, self->fd,
 			 off + len / 2);
 		ASSERT_NE(MAP_FAILED, p);
-		before = minflt_self();
+		before = t_minflt();
 		for (j = 0; j < pages / 2; j++)
 			(void)p[j * T_PAGE];
-		faults = minflt_self() - before;
+		faults = t_minflt() - before;
 		if (flags[i] & SCALEPOOL_ALLOC_POPULATE) {
 			EXPECT_GT((long)pages / 16, faults);
 		}

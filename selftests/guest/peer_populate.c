@@ -18,15 +18,6 @@
 
 #define MAX_DEVS	8
 
-static long minflt_self(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_THREAD, &ru))
-		return -1;
-	return ru.ru_minflt;
-}
-
 /* Reading a byte in this process: SIGBUS or 0. */
 static sigjmp_buf probe_jmp;
 
@@ -57,8 +48,7 @@ FIXTURE_SETUP(pop)
 
 	self->id = -1;
 	self->bdf[0] = '\0';
-	self->fd = t_open();
-	ASSERT_LE(0, self->fd);
+	test_open(&self->fd);
 	n = t_pci_find(T_IVSHMEM_VENDOR, T_IVSHMEM_DEVICE, 0, devs,
 			MAX_DEVS);
 	for (i = 0; i < n; i++)
@@ -93,9 +83,8 @@ TEST_F(pop, bar_pages_mapped_at_mmap)
 {
 	const size_t len = T_MIB, pages = len / T_PAGE;
 	volatile unsigned char *p;
-	long before, faults;
 	unsigned int i;
-	size_t j;
+	long faults;
 	__u64 off;
 	__u32 h;
 
@@ -105,10 +94,7 @@ TEST_F(pop, bar_pages_mapped_at_mmap)
 				  &off);
 		p = t_map(self->fd, off, len);
 		ASSERT_NE(MAP_FAILED, p);
-		before = minflt_self();
-		for (j = 0; j < pages; j++)
-			p[j * T_PAGE] = 0x5a;
-		faults = minflt_self() - before;
+		faults = t_touch_faults(p, len, 0x5a);
 		TH_LOG("%s: %ld faults for %zu pages",
 		       i ? "lazy" : "populate", faults, pages);
 		if (i) {
@@ -150,9 +136,9 @@ TEST_F(pop, map_fixed_of_revoked_allocation)
 	p = mmap(old, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
 		 self->fd, off2);
 	ASSERT_EQ(old, p);
-	before = minflt_self();
+	before = t_minflt();
 	EXPECT_EQ(-1, t_check_zero(p, len));
-	EXPECT_GT((long)(len / T_PAGE) / 2, minflt_self() - before);
+	EXPECT_GT((long)(len / T_PAGE) / 2, t_minflt() - before);
 	munmap(p, len);
 
 	/* Revoked. */

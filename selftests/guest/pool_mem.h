@@ -19,6 +19,28 @@ static inline void t_touch(void *p, size_t len)
 		c[off] = 1;
 }
 
+/* Minor page faults of the calling thread so far, or -1. */
+static inline long t_minflt(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru))
+		return -1;
+	return ru.ru_minflt;
+}
+
+/* Writes @val to one byte of every page of @p: the minor faults taken. */
+static inline long t_touch_faults(volatile unsigned char *p, size_t len,
+				  unsigned char val)
+{
+	long before = t_minflt();
+	size_t off;
+
+	for (off = 0; off < len; off += T_PAGE)
+		p[off] = val;
+	return t_minflt() - before;
+}
+
 /* A value for the 64-bit word at byte @off of a buffer filled with @seed. */
 static inline uint64_t t_pattern(uint64_t seed, size_t off)
 {

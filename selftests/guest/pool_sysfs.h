@@ -53,25 +53,37 @@ static inline long long t_read_ll(const char *path)
 	return strtoll(buf, NULL, 0);
 }
 
-/* The value of line @key in /proc/self/fdinfo/@fd, or -1. */
-static inline long long t_fdinfo_ll(int fd, const char *key)
+/*
+ * The number after @key on the first line of @path that starts with
+ * @key and then ':' or ' ' ("MemTotal:  16 kB", "oom_kill 0"), or -1.
+ */
+static inline long long t_keyed_ll(const char *path, const char *key)
 {
-	char path[64], line[256];
 	size_t klen = strlen(key);
 	long long v = -1;
+	char line[256];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
 	f = fopen(path, "re");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
+		if (!strncmp(line, key, klen) &&
+		    (line[klen] == ':' || line[klen] == ' ')) {
 			v = strtoll(line + klen + 1, NULL, 10);
 			break;
 		}
 	fclose(f);
 	return v;
+}
+
+/* The value of line @key in /proc/self/fdinfo/@fd, or -1. */
+static inline long long t_fdinfo_ll(int fd, const char *key)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	return t_keyed_ll(path, key);
 }
 
 /* Entries of directory @path but "." and "..", or -1. */
@@ -427,19 +439,7 @@ static inline long long t_node_used(int node)
 /* /proc/vmstat counter @name, or -1. */
 static inline long long t_vmstat(const char *name)
 {
-	FILE *f = fopen("/proc/vmstat", "r");
-	char key[64];
-	long long v, ret = -1;
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %lld", key, &v) == 2)
-		if (!strcmp(key, name)) {
-			ret = v;
-			break;
-		}
-	fclose(f);
-	return ret;
+	return t_keyed_ll("/proc/vmstat", name);
 }
 
 #endif /* _POOL_SYSFS_H_ */
