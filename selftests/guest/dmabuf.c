@@ -66,8 +66,7 @@ FIXTURE_SETUP(errors)
 {
 	int m0 = t_member_of_node(0);
 
-	self->fd = t_open();
-	ASSERT_LE(0, self->fd);
+	test_open(&self->fd);
 	ASSERT_LE(0, m0);
 	self->m0 = m0;
 }
@@ -234,8 +233,7 @@ FIXTURE_SETUP(shared)
 	m = t_member_of_node(node);
 	ASSERT_LE(0, m);
 	self->member = m;
-	self->fd = t_open();
-	ASSERT_LE(0, self->fd);
+	test_open(&self->fd);
 	t_used_snapshot(&self->u);
 	test_cmd_alloc_on(self->fd, m, variant->flags, variant->length,
 			  &self->handle, &offset);
@@ -366,8 +364,7 @@ FIXTURE_SETUP(order)
 	ASSERT_LE(0, m0);
 	self->m0 = m0;
 	t_used_snapshot(&self->u);
-	self->fd = t_open();
-	ASSERT_LE(0, self->fd);
+	test_open(&self->fd);
 }
 
 FIXTURE_TEARDOWN(order)

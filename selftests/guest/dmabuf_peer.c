@@ -111,8 +111,7 @@ FIXTURE_SETUP(bar)
 	self->have_member = 1;
 	self->used0 = t_member_ll(self->member, "used");
 
-	self->fd = t_open();
-	ASSERT_LE(0, self->fd);
+	test_open(&self->fd);
 	test_cmd_alloc_on(self->fd, self->member, 0, M, &self->handle, &offset);
 	self->map = t_map(self->fd, offset, M);
 	ASSERT_NE(MAP_FAILED, self->map);
@@ -372,8 +371,7 @@ FIXTURE_SETUP(p2pmem)
 		SKIP(return, "needs free ivshmem devices behind the switch and on pcie.0");
 	ASSERT_EQ(0, t_import_module_load());
 	self->used0 = t_member_ll(self->member, "used");
-	self->fd = t_open();
-	ASSERT_LE(0, self->fd);
+	test_open(&self->fd);
 	test_cmd_alloc_on(self->fd, self->member, 0, P2P_LEN, &self->handle,
 			  &offset);
 	self->map = t_map(self->fd, offset, P2P_LEN);

@@ -69,8 +69,7 @@ FIXTURE_SETUP(bar)
 {
 	int i;
 
-	self->fd = t_open();
-	ASSERT_LE(0, self->fd);
+	test_open(&self->fd);
 	self->nr_devs = t_pci_find(T_IVSHMEM_VENDOR, T_IVSHMEM_DEVICE, 0,
 				    self->devs, MAX_DEVS);
 	if (self->nr_devs < 3)

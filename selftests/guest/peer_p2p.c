@@ -167,8 +167,7 @@ FIXTURE_SETUP(p2p)
 	ASSERT_EQ(0, t_write_file(T_SYSFS "/add_bar", self->provider));
 	self->member = t_member_of_pci("bar", self->provider);
 	ASSERT_LE(0, self->member);
-	self->fd = t_open();
-	ASSERT_LE(0, self->fd);
+	test_open(&self->fd);
 }
 
 FIXTURE_TEARDOWN(p2p)

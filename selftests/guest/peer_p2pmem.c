@@ -62,8 +62,7 @@ FIXTURE_SETUP(p2pmem)
 	ASSERT_EQ(0, find_published(self->bdf, sizeof(self->bdf))) {
 		TH_LOG("no NVMe controller published its CMB (p2pmem)");
 	}
-	self->fd = t_open();
-	ASSERT_LE(0, self->fd);
+	test_open(&self->fd);
 	self->id = t_member_of_pci("p2pmem", self->bdf);
 	ASSERT_LE(0, self->id);
 }
