@@ -118,12 +118,10 @@ TEST_F(errors, cloexec_flag)
 	int dfd;
 
 	test_cmd_alloc_on(self->fd, self->m0, 0, M, &handle, NULL);
-	dfd = _test_cmd_export(self->fd, handle, SCALEPOOL_EXPORT_CLOEXEC);
-	ASSERT_LE(0, dfd);
+	test_cmd_export(self->fd, handle, SCALEPOOL_EXPORT_CLOEXEC, &dfd);
 	EXPECT_EQ(FD_CLOEXEC, fcntl(dfd, F_GETFD) & FD_CLOEXEC);
 	close(dfd);
-	dfd = _test_cmd_export(self->fd, handle, 0);
-	ASSERT_LE(0, dfd);
+	test_cmd_export(self->fd, handle, 0, &dfd);
 	EXPECT_EQ(0, fcntl(dfd, F_GETFD) & FD_CLOEXEC);
 	/* Read-write, as the header says. */
 	EXPECT_EQ(O_RDWR, fcntl(dfd, F_GETFL) & O_ACCMODE);
@@ -138,8 +136,7 @@ TEST_F(errors, mmap_rules)
 	int dfd;
 
 	test_cmd_alloc_on(self->fd, self->m0, 0, M, &handle, NULL);
-	dfd = _test_cmd_export(self->fd, handle, 0);
-	ASSERT_LE(0, dfd);
+	test_cmd_export(self->fd, handle, 0, &dfd);
 	/* Private mappings are refused, so is a range past the end. */
 	p = mmap(NULL, M, PROT_READ | PROT_WRITE, MAP_PRIVATE, dfd, 0);
 	EXPECT_EQ(MAP_FAILED, p);
@@ -173,8 +170,7 @@ TEST_F(errors, sync_flags)
 	int dfd;
 
 	test_cmd_alloc_on(self->fd, self->m0, 0, M, &handle, NULL);
-	dfd = _test_cmd_export(self->fd, handle, 0);
-	ASSERT_LE(0, dfd);
+	test_cmd_export(self->fd, handle, 0, &dfd);
 	for (i = 0; i < T_ARRAY_SIZE(good); i++)
 		EXPECT_EQ(0, t_dmabuf_sync(dfd, good[i])) {
 			TH_LOG("flags %#llx", (unsigned long long)good[i]);
@@ -239,8 +235,7 @@ FIXTURE_SETUP(shared)
 			  &self->handle, &offset);
 	self->pool = t_map(self->fd, offset, variant->length);
 	ASSERT_NE(MAP_FAILED, self->pool);
-	self->dfd = _test_cmd_export(self->fd, self->handle, 0);
-	ASSERT_LE(0, self->dfd);
+	test_cmd_export(self->fd, self->handle, 0, &self->dfd);
 }
 
 FIXTURE_TEARDOWN(shared)
@@ -492,8 +487,7 @@ TEST_F(order, every_export_makes_a_new_dmabuf)
 
 	a = filled_export(self->fd, self->m0, &handle, 26);
 	ASSERT_LE(0, a);
-	b = _test_cmd_export(self->fd, handle, 0);
-	ASSERT_LE(0, b);
+	test_cmd_export(self->fd, handle, 0, &b);
 	EXPECT_NE(fd_ino(a), fd_ino(b));
 	EXPECT_TRUE(fdinfo_has(a, "exp_name", "scalepool"));
 	EXPECT_EQ(2 * M, t_fdinfo_ll(b, "size"));
@@ -578,8 +572,7 @@ static void o_path_order(struct __test_metadata *_metadata, int fd,
 	EXPECT_LE(SPRAY / 2, n);
 	if (close_o_path_first)
 		close(opath);
-	dfd = _test_cmd_export(fd, handle, 0);
-	ASSERT_LE(0, dfd);
+	test_cmd_export(fd, handle, 0, &dfd);
 	EXPECT_EQ(2 * M, t_fdinfo_ll(dfd, "size"));
 	EXPECT_TRUE(fdinfo_has(dfd, "exp_name", "scalepool"));
 	d = t_dmabuf_map(dfd, 2 * M, 0);
@@ -665,8 +658,7 @@ TEST_F(order, read_only_export)
 	dfd = filled_export(self->fd, self->m0, &handle, 42);
 	ASSERT_LE(0, dfd);
 	close(dfd);
-	dfd = _test_cmd_export(self->fd, handle, SCALEPOOL_EXPORT_RDONLY);
-	ASSERT_LE(0, dfd);
+	test_cmd_export(self->fd, handle, SCALEPOOL_EXPORT_RDONLY, &dfd);
 	EXPECT_EQ(O_RDONLY, fcntl(dfd, F_GETFL) & O_ACCMODE);
 	d = t_dmabuf_map(dfd, 2 * M, 0);
 	EXPECT_EQ(MAP_FAILED, d);
@@ -1006,8 +998,7 @@ TEST_F(order, pci_importer_reads_the_same_bytes)
 	p = t_map(self->fd, offset, 2 * M);
 	ASSERT_NE(MAP_FAILED, p);
 	t_fill(p, 2 * M, 30);
-	dfd = _test_cmd_export(self->fd, handle, 0);
-	ASSERT_LE(0, dfd);
+	test_cmd_export(self->fd, handle, 0, &dfd);
 	ret = t_import_check(dfd, SP_IMPORT_PCI, &c);
 	EXPECT_EQ(0, ret) {
 		TH_LOG("SP_IMPORT_CHECK with %s: %s", imp.bdf, strerror(-ret));

@@ -115,8 +115,7 @@ FIXTURE_SETUP(bar)
 	test_cmd_alloc_on(self->fd, self->member, 0, M, &self->handle, &offset);
 	self->map = t_map(self->fd, offset, M);
 	ASSERT_NE(MAP_FAILED, self->map);
-	self->dfd = _test_cmd_export(self->fd, self->handle, 0);
-	ASSERT_LE(0, self->dfd);
+	test_cmd_export(self->fd, self->handle, 0, &self->dfd);
 }
 
 FIXTURE_TEARDOWN(bar)
@@ -376,8 +375,7 @@ FIXTURE_SETUP(p2pmem)
 			  &offset);
 	self->map = t_map(self->fd, offset, P2P_LEN);
 	ASSERT_NE(MAP_FAILED, self->map);
-	self->dfd = _test_cmd_export(self->fd, self->handle, 0);
-	ASSERT_LE(0, self->dfd);
+	test_cmd_export(self->fd, self->handle, 0, &self->dfd);
 }
 
 FIXTURE_TEARDOWN(p2pmem)
