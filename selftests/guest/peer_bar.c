@@ -466,29 +466,13 @@ static int added_twice(struct __test_metadata *_metadata, const char *bdf)
 	return id;
 }
 
-/* A device bound to another driver (not a port) into @bdf; 0 or -1. */
-static int other_drivers_device(char *bdf, size_t len)
+/* Bound to a driver other than scalepool, and not a port. */
+static int of_another_driver(const char *bdf, void *arg)
 {
-	DIR *d = opendir(T_PCI_DEVICES);
-	struct dirent *de;
 	char drv[64];
-	int ret = -1;
 
-	if (!d)
-		return -1;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		t_pci_driver_of(de->d_name, drv, sizeof(drv));
-		if (drv[0] && strcmp(drv, "scalepool") &&
-		    strcmp(drv, "pcieport")) {
-			snprintf(bdf, len, "%s", de->d_name);
-			ret = 0;
-			break;
-		}
-	}
-	closedir(d);
-	return ret;
+	t_pci_driver_of(bdf, drv, sizeof(drv));
+	return drv[0] && strcmp(drv, "scalepool") && strcmp(drv, "pcieport");
 }
 
 /* remove_member: bad ids, node members (which stay). */
@@ -540,7 +524,8 @@ TEST_F(bar, bad_inputs)
 	bad_bars(_metadata, self->bdf);
 	id = added_twice(_metadata, self->bdf);
 	/* A device bound to another driver: EBUSY. */
-	ASSERT_EQ(0, other_drivers_device(other, sizeof(other)));
+	ASSERT_EQ(0, t_pci_first(of_another_driver, NULL, other,
+				 sizeof(other)));
 	EXPECT_EQ(-EBUSY, t_add_bar(other));
 	bad_removals(_metadata);
 	not_root(_metadata, self->bdf, id);
@@ -731,30 +716,14 @@ TEST_F(bar, peer_distance)
 	}
 }
 
-/* An NVMe controller (class 0x010802) behind the switch or on pcie.0. */
-static int find_nvme(bool root_bus, char *bdf, size_t len)
+/* An NVMe controller (class 0x010802) on pcie.0. */
+static int nvme_on_root_bus(const char *bdf, void *arg)
 {
-	DIR *d = opendir(T_PCI_DEVICES);
-	struct dirent *de;
 	char path[512], buf[64];
-	int found = -1;
 
-	if (!d)
-		return -1;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), T_PCI_DEVICES "/%s/class", de->d_name);
-		if (t_read_line(path, buf, sizeof(buf)) ||
-		    strcmp(buf, "0x010802") ||
-		    (strncmp(de->d_name + 5, "00:", 3) == 0) != root_bus)
-			continue;
-		snprintf(bdf, len, "%s", de->d_name);
-		found = 0;
-		break;
-	}
-	closedir(d);
-	return found;
+	snprintf(path, sizeof(path), T_PCI_DEVICES "/%s/class", bdf);
+	return !t_read_line(path, buf, sizeof(buf)) &&
+	       !strcmp(buf, "0x010802") && !strncmp(bdf + 5, "00:", 3);
 }
 
 /* INFO's basis of the last allocation nearest_pci() placed. */
@@ -843,7 +812,8 @@ TEST_F(bar, nearest_pci_initiator)
 	EXPECT_EQ(SCALEPOOL_BASIS_DISTANCE, nearest_pci_basis);
 
 	/* Pinned to node 0: the caller's node when the device has none. */
-	ASSERT_EQ(0, find_nvme(true, far_nvme, sizeof(far_nvme)));
+	ASSERT_EQ(0, t_pci_first(nvme_on_root_bus, NULL, far_nvme,
+				 sizeof(far_nvme)));
 	snprintf(path, sizeof(path), T_PCI_DEVICES "/%s/numa_node", far_nvme);
 	dev_node = t_read_ll(path);
 	CPU_ZERO(&cpus);

@@ -51,6 +51,29 @@ static inline int t_pci_find(unsigned int vendor, unsigned int device,
 	return n;
 }
 
+/*
+ * The first PCI device, in readdir order, for which @match(bdf, @arg)
+ * is true, into @bdf (@len bytes); 0, or -1 when none is.
+ */
+static inline int t_pci_first(int (*match)(const char *bdf, void *arg),
+			      void *arg, char *bdf, size_t len)
+{
+	DIR *d = opendir(T_PCI_DEVICES);
+	struct dirent *de;
+	int ret = -1;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' && match(de->d_name, arg)) {
+			snprintf(bdf, len, "%s", de->d_name);
+			ret = 0;
+			break;
+		}
+	closedir(d);
+	return ret;
+}
+
 /* BAR @bar of a PCI device as sysfs "resource" gives it. */
 struct t_bar_res {
 	unsigned long long start, end, flags;
