@@ -661,42 +661,30 @@ static void offline_is_busy(struct __test_metadata *_metadata,
 	}
 }
 
-/* Once the pool let go, every block goes offline. */
-static void offline_after_free(struct __test_metadata *_metadata,
-			       FIXTURE_DATA(offline) *self)
+/*
+ * Moves every block not yet there offline (@offline), or back online in
+ * ZONE_MOVABLE as daxctl put it: each move works within 60 s.
+ */
+static void move_blocks(struct __test_metadata *_metadata,
+			FIXTURE_DATA(offline) *self, int offline)
 {
+	const char *to = offline ? "offline" : "online_movable";
 	int i, ret;
 
 	for (i = 0; i < self->nr_blocks; i++) {
-		if (self->offlined[i])
+		if (self->offlined[i] == offline)
 			continue;
-		ret = set_block_state(self->blocks[i], "offline", 60);
+		ret = set_block_state(self->blocks[i], to, 60);
 		EXPECT_EQ(0, ret) {
-			TH_LOG("offline of memory%ld after FREE: %s",
+			TH_LOG("%s of memory%ld after FREE: %s", to,
 			       self->blocks[i],
 			       ret > 0 ? strerror(ret) : "timeout");
 		}
-		if (ret == 0) {
-			self->offlined[i] = 1;
-			EXPECT_TRUE(block_is(self->blocks[i], "offline"));
-		}
-	}
-}
-
-/* And back online, in ZONE_MOVABLE as daxctl put it. */
-static void online_again(struct __test_metadata *_metadata,
-			 FIXTURE_DATA(offline) *self)
-{
-	int i, ret;
-
-	for (i = 0; i < self->nr_blocks; i++) {
-		if (!self->offlined[i])
-			continue;
-		ret = set_block_state(self->blocks[i], "online_movable", 60);
-		EXPECT_EQ(0, ret);
 		if (ret == 0)
-			self->offlined[i] = 0;
-		EXPECT_TRUE(block_is(self->blocks[i], "online"));
+			self->offlined[i] = offline;
+		if (ret == 0 || !offline)
+			EXPECT_TRUE(block_is(self->blocks[i],
+					     offline ? "offline" : "online"));
 	}
 }
 
@@ -721,8 +709,9 @@ TEST_F_TIMEOUT(offline, busy_while_the_pool_holds_pages, 180)
 	EXPECT_EQ(0, munmap(map, len));
 	EXPECT_EQ(0, t_member_ll(self->member, "used"));
 
-	offline_after_free(_metadata, self);
-	online_again(_metadata, self);
+	/* Once the pool let go, every block goes offline, and back. */
+	move_blocks(_metadata, self, 1);
+	move_blocks(_metadata, self, 0);
 	EXPECT_LE(0, t_member_of_node(self->node));
 }
 
