@@ -1042,7 +1042,7 @@ TEST_F(errors, offsets_are_compact_aligned_and_disjoint)
 			continue;
 		errno = 0;
 		EXPECT_EQ(MAP_FAILED, t_map(self->fd, off[i],
-					     len[i] + T_PAGE));
+					    len[i] + T_PAGE));
 		EXPECT_EQ(EINVAL, errno);
 	}
 	errno = 0;

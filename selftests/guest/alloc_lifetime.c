@@ -557,7 +557,7 @@ FIXTURE_SETUP(offline)
 	ASSERT_LE(0, m);
 	self->member = m;
 	if (t_read_line("/sys/devices/system/memory/block_size_bytes", buf,
-			 sizeof(buf)))
+			sizeof(buf)))
 		SKIP(return, "no memory hotplug in sysfs");
 	self->block_size = strtoul(buf, NULL, 16);
 	ASSERT_LT(0, self->block_size);

@@ -736,7 +736,7 @@ FIXTURE_TEARDOWN(spill)
 
 	for (i = 0; i < self->nr_saved; i++)
 		EXPECT_EQ(0, t_member_set_limit(self->saved_ids[i],
-						 self->saved_limit[i]));
+						self->saved_limit[i]));
 	close(self->fd);
 }
 
@@ -848,7 +848,7 @@ TEST_F_TIMEOUT(spill, preferred_alone_spills_to_all_members, 120)
 	EXPECT_EQ(2 * M, on_dram);
 	EXPECT_GE(T_TOL_CXL, llabs(cxl_after - cxl_before - (long long)on_cxl));
 	EXPECT_GE(T_TOL_DRAM, llabs(after[0] - before[0] + after[1] - before[1] -
-				     (long long)on_dram));
+				    (long long)on_dram));
 	EXPECT_EQ(0, munmap(map, 4 * M));
 	test_cmd_free(self->fd, a.handle);
 }

@@ -71,7 +71,7 @@ FIXTURE_SETUP(bar)
 
 	test_open(&self->fd);
 	self->nr_devs = t_pci_find(T_IVSHMEM_VENDOR, T_IVSHMEM_DEVICE, 0,
-				    self->devs, MAX_DEVS);
+				   self->devs, MAX_DEVS);
 	if (self->nr_devs < 3)
 		SKIP(return, "needs the peer topology's three ivshmem devices");
 	self->bdf = NULL;

@@ -137,7 +137,7 @@ FIXTURE_SETUP(p2p)
 	self->fd = -1;
 	self->provider[0] = self->near[0] = self->far[0] = '\0';
 	n = t_pci_find(T_IVSHMEM_VENDOR, T_IVSHMEM_DEVICE, 1, devs,
-			MAX_DEVS);
+		       MAX_DEVS);
 	for (i = 0; i < n; i++) {
 		if (devs[i].root_bus) {
 			memcpy(self->far, devs[i].bdf, sizeof(self->far));
@@ -287,8 +287,8 @@ static int import_whole_bar(struct __test_metadata *_metadata,
 	if (!ret) {
 		/* Behind an IOMMU the module cannot read what it maps. */
 		ret = t_import_check(dfd, SP_IMPORT_PCI | SP_IMPORT_P2P |
-				      (behind_iommu(bdf) ?
-				       SP_IMPORT_ADDR_ONLY : 0), c);
+				     (behind_iommu(bdf) ?
+				      SP_IMPORT_ADDR_ONLY : 0), c);
 		t_pci_unbind(bdf, T_IMPORT_MODULE);
 	}
 	close(dfd);

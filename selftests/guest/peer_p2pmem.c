@@ -95,7 +95,7 @@ TEST_F(p2pmem, member_has_the_cmb)
 	/* It follows its driver: remove_member refuses it. */
 	snprintf(buf, sizeof(buf), "%d", self->id);
 	EXPECT_EQ(-EINVAL, t_write_file("/sys/kernel/scalepool/remove_member",
-					 buf));
+					buf));
 }
 
 TEST_F(p2pmem, alloc_from_the_driver_pool)

@@ -50,7 +50,7 @@ FIXTURE_SETUP(pop)
 	self->bdf[0] = '\0';
 	test_open(&self->fd);
 	n = t_pci_find(T_IVSHMEM_VENDOR, T_IVSHMEM_DEVICE, 0, devs,
-			MAX_DEVS);
+		       MAX_DEVS);
 	for (i = 0; i < n; i++)
 		if (!devs[i].root_bus)
 			memcpy(self->bdf, devs[i].bdf, sizeof(self->bdf));

@@ -154,8 +154,8 @@ struct t_reader {
 };
 
 static inline int t_reader_start(struct t_reader *r,
-				  volatile unsigned char *p, size_t later,
-				  unsigned char val)
+				 volatile unsigned char *p, size_t later,
+				 unsigned char val)
 {
 	int pipefd[2], ready[2];
 	char c;
@@ -229,7 +229,7 @@ static inline int t_reader_finish(struct t_reader *r, int *status)
  * seconds, not forever"), not for timing.
  */
 static inline int t_run_bounded(int (*fn)(void *), void *arg, int secs,
-				 int *res)
+				int *res)
 {
 	struct timespec start, now;
 	int p[2], status, ret = -ECHILD;

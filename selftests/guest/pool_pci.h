@@ -19,7 +19,7 @@ struct t_pci_dev {
  * @max); with @unbound only those bound to no driver.  How many.
  */
 static inline int t_pci_find(unsigned int vendor, unsigned int device,
-			      int unbound, struct t_pci_dev *devs, int max)
+			     int unbound, struct t_pci_dev *devs, int max)
 {
 	DIR *d = opendir(T_PCI_DEVICES);
 	char path[PATH_MAX];
@@ -81,7 +81,7 @@ struct t_bar_res {
 
 /* BAR @bar of @bdf into @r (zeroes where absent); 0, or -ENOENT. */
 static inline int t_pci_bar_res(const char *bdf, int bar,
-				 struct t_bar_res *r)
+				struct t_bar_res *r)
 {
 	char path[PATH_MAX];
 	int i, ret = 0;
@@ -284,7 +284,7 @@ static inline void t_import_module_unload(void)
 
 /* SP_IMPORT_CHECK of dma-buf @dfd into @c; 0 or -errno. */
 static inline int t_import_check(int dfd, __u32 flags,
-				  struct sp_import_check *c)
+				 struct sp_import_check *c)
 {
 	int fd = open(SP_IMPORT_TEST_DEV, O_RDWR | O_CLOEXEC), ret;
 
@@ -319,7 +319,7 @@ static inline int t_import_attach(int dfd, __u32 flags)
 
 /* SP_IMPORT_STATUS, or SP_IMPORT_MAP, of held attachment @ifd into @h. */
 static inline int t_import_status(int ifd, unsigned long cmd,
-				   struct sp_import_hold *h)
+				  struct sp_import_hold *h)
 {
 	memset(h, 0, sizeof(*h));
 	h->map_error = 1;

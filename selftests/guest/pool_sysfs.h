@@ -148,7 +148,7 @@ static inline int t_members(__u32 *ids, int max)
 }
 
 static inline int t_member_attr(__u32 id, const char *attr, char *buf,
-				 size_t len)
+				size_t len)
 {
 	char path[256];
 
