@@ -215,11 +215,32 @@ TEST_F_TIMEOUT(bar, free_and_close_then_the_dmabuf_holds_the_memory, 180)
 	/* The teardown checks that used is back. */
 }
 
-TEST_F_TIMEOUT(bar, removal_revokes_the_dmabuf, 180)
+/*
+ * After its peer memory went: the dma-buf's mapping @d (@len bytes) and
+ * the allocation's own @map give SIGBUS, and nothing new comes of the
+ * dma-buf @dfd or of @handle of @fd (mmap, import, export: ENODEV).
+ * Unmaps @d.
+ */
+static void expect_revoked(struct __test_metadata *_metadata, int fd,
+			   __u32 handle, int dfd, unsigned char *map,
+			   unsigned char *d, size_t len)
 {
 	struct sp_import_check c;
-	unsigned char *d;
 	void *p;
+
+	EXPECT_EQ(SIGBUS, t_read_signal(d));
+	EXPECT_EQ(SIGBUS, t_read_signal(map));
+	p = t_dmabuf_map(dfd, len, 0);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(ENODEV, errno);
+	EXPECT_EQ(-ENODEV, t_import_check(dfd, SP_IMPORT_P2P, &c));
+	test_err_export(ENODEV, fd, handle, 0);
+	EXPECT_EQ(0, munmap(d, len));
+}
+
+TEST_F_TIMEOUT(bar, removal_revokes_the_dmabuf, 180)
+{
+	unsigned char *d;
 
 	d = t_dmabuf_map(self->dfd, M, 0);
 	ASSERT_NE(MAP_FAILED, d);
@@ -227,16 +248,9 @@ TEST_F_TIMEOUT(bar, removal_revokes_the_dmabuf, 180)
 	EXPECT_EQ(0, t_read_signal(d));
 	ASSERT_EQ(0, t_remove_member(self->member));
 	self->have_member = 0;
-	/* Both mappings are zapped; accesses get SIGBUS. */
-	EXPECT_EQ(SIGBUS, t_read_signal(d));
-	EXPECT_EQ(SIGBUS, t_read_signal((unsigned char *)self->map));
-	/* Nothing new: mmap, import, export. */
-	p = t_dmabuf_map(self->dfd, M, 0);
-	EXPECT_EQ(MAP_FAILED, p);
-	EXPECT_EQ(ENODEV, errno);
-	EXPECT_EQ(-ENODEV, t_import_check(self->dfd, SP_IMPORT_P2P, &c));
-	test_err_export(ENODEV, self->fd, self->handle, 0);
-	EXPECT_EQ(0, munmap(d, M));
+	/* Both mappings are zapped; nothing new comes of the dma-buf. */
+	expect_revoked(_metadata, self->fd, self->handle, self->dfd,
+		       (unsigned char *)self->map, d, M);
 	/* The handle stays until FREE. */
 	test_cmd_free(self->fd, self->handle);
 }
@@ -461,23 +475,15 @@ TEST_F_TIMEOUT(p2pmem, free_and_close_then_the_dmabuf_holds_it, 180)
 /* nvme unbinds while the dma-buf is mapped: SIGBUS, then ENODEV. */
 TEST_F_TIMEOUT(p2pmem, driver_unbind_revokes_the_dmabuf, 180)
 {
-	struct sp_import_check c;
 	unsigned char *d;
-	void *p;
 
 	d = t_dmabuf_map(self->dfd, P2P_LEN, 0);
 	ASSERT_NE(MAP_FAILED, d);
 	t_fill(d, P2P_LEN, 64);
 	EXPECT_EQ(0, t_read_signal(d));
 	ASSERT_EQ(0, t_write_file(NVME_DRIVER "/unbind", self->nvme));
-	EXPECT_EQ(SIGBUS, t_read_signal(d));
-	EXPECT_EQ(SIGBUS, t_read_signal((unsigned char *)self->map));
-	p = t_dmabuf_map(self->dfd, P2P_LEN, 0);
-	EXPECT_EQ(MAP_FAILED, p);
-	EXPECT_EQ(ENODEV, errno);
-	EXPECT_EQ(-ENODEV, t_import_check(self->dfd, SP_IMPORT_P2P, &c));
-	test_err_export(ENODEV, self->fd, self->handle, 0);
-	EXPECT_EQ(0, munmap(d, P2P_LEN));
+	expect_revoked(_metadata, self->fd, self->handle, self->dfd,
+		       (unsigned char *)self->map, d, P2P_LEN);
 	test_cmd_free(self->fd, self->handle);
 	ASSERT_EQ(0, t_write_file(NVME_DRIVER "/bind", self->nvme));
 }
