@@ -22,7 +22,6 @@
 #include "pool_test.h"
 #include "kselftest_harness.h"
 
-#define M	SP_MIB
 
 /* ---------------------------------------------------------------------- */
 
@@ -57,13 +56,12 @@ FIXTURE_VARIANT_ADD(zeroing, cxl_4k) {
 
 FIXTURE_SETUP(zeroing)
 {
-	int node = variant->cxl ? sp_cxl_node() : 0, m;
+	int node = variant->cxl ? t_cxl_node() : 0, m;
 
-	self->fd = sp_open();
-	ASSERT_LE(0, self->fd);
+	test_open(&self->fd);
 	if (node < 0)
 		SKIP(return, "no CXL node online");
-	m = sp_member_of_node(node);
+	m = t_member_of_node(node);
 	if (m < 0)
 		SKIP(return, "node %d has no member", node);
 	self->member = m;
@@ -83,42 +81,42 @@ static int cmp_u64(const void *a, const void *b)
 
 TEST_F_TIMEOUT(zeroing, reallocated_memory_is_zero, 180)
 {
-	size_t len = variant->length, npages = len / SP_PAGE, i, reused = 0;
+	size_t len = variant->length, npages = len / T_PAGE, i, reused = 0;
 	uint64_t *old = calloc(npages, sizeof(*old));
 	uint64_t *new = calloc(npages, sizeof(*new));
-	struct sp_used u;
+	struct t_used u;
 	__u64 offset;
 	__u32 handle;
 	char *map;
 	long bad;
 
 	ASSERT_TRUE(old && new);
-	sp_used_snapshot(&u);
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->member, variant->flags, len,
-				 &handle, &offset));
-	map = sp_map(self->fd, offset, len);
+	t_used_snapshot(&u);
+	test_cmd_alloc_on(self->fd, self->member, variant->flags, len, &handle,
+			  &offset);
+	map = t_map(self->fd, offset, len);
 	ASSERT_NE(MAP_FAILED, map);
-	bad = sp_check_zero(map, len);
+	bad = t_check_zero(map, len);
 	EXPECT_EQ(-1, bad) {
 		TH_LOG("fresh allocation: non-zero at offset %ld", bad);
 	}
-	sp_fill(map, len, 0xfeed);
-	ASSERT_EQ(-1, sp_check(map, len, 0xfeed));
-	EXPECT_EQ(0, sp_pfns(map, npages, old));
+	t_fill(map, len, 0xfeed);
+	ASSERT_EQ(-1, t_check(map, len, 0xfeed));
+	EXPECT_EQ(0, t_pfns(map, npages, old));
 	EXPECT_EQ(0, munmap(map, len));
-	EXPECT_EQ(0, sp_free(self->fd, handle));
-	EXPECT_EQ(-1, sp_used_settle(&u, 10));
+	test_cmd_free(self->fd, handle);
+	EXPECT_EQ(-1, t_used_settle(&u, 10));
 
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->member, variant->flags, len,
-				 &handle, &offset));
-	map = sp_map(self->fd, offset, len);
+	test_cmd_alloc_on(self->fd, self->member, variant->flags, len, &handle,
+			  &offset);
+	map = t_map(self->fd, offset, len);
 	ASSERT_NE(MAP_FAILED, map);
-	bad = sp_check_zero(map, len);
+	bad = t_check_zero(map, len);
 	EXPECT_EQ(-1, bad) {
 		TH_LOG("reallocated memory: non-zero at offset %ld", bad);
 	}
 	/* Diagnostics: how many of the old page frames came back. */
-	EXPECT_EQ(0, sp_pfns(map, npages, new));
+	EXPECT_EQ(0, t_pfns(map, npages, new));
 	qsort(old, npages, sizeof(*old), cmp_u64);
 	for (i = 0; i < npages; i++)
 		if (new[i] && bsearch(&new[i], old, npages, sizeof(*old), cmp_u64))
@@ -126,8 +124,8 @@ TEST_F_TIMEOUT(zeroing, reallocated_memory_is_zero, 180)
 	TH_LOG("%zu of %zu pages of the freed allocation were handed out again",
 	       reused, npages);
 	EXPECT_EQ(0, munmap(map, len));
-	EXPECT_EQ(0, sp_free(self->fd, handle));
-	EXPECT_EQ(-1, sp_used_settle(&u, 10));
+	test_cmd_free(self->fd, handle);
+	EXPECT_EQ(-1, t_used_settle(&u, 10));
 	free(old);
 	free(new);
 }
@@ -138,19 +136,18 @@ TEST_F_TIMEOUT(zeroing, reallocated_memory_is_zero, 180)
 FIXTURE(lifetime) {
 	int fd;
 	__u32 m0;
-	struct sp_used u;
+	struct t_used u;
 };
 
 FIXTURE_SETUP(lifetime)
 {
-	int m = sp_member_of_node(0);
+	int m = t_member_of_node(0);
 
-	self->fd = sp_open();
-	ASSERT_LE(0, self->fd);
+	test_open(&self->fd);
 	if (m < 0)
 		SKIP(return, "node 0 has no member");
 	self->m0 = m;
-	sp_used_snapshot(&self->u);
+	t_used_snapshot(&self->u);
 }
 
 FIXTURE_TEARDOWN(lifetime)
@@ -161,7 +158,24 @@ FIXTURE_TEARDOWN(lifetime)
 
 static long long used_of(__u32 m)
 {
-	return sp_member_ll(m, "used");
+	return t_member_ll(m, "used");
+}
+
+/*
+ * @map (8 MiB of member m0, filled with @seed) outlives its handle or
+ * fd: it reads and writes the same memory, still charged (@before is
+ * `used` before the allocation); munmap gives it back.
+ */
+static void mapping_keeps_memory(struct __test_metadata *_metadata,
+				 FIXTURE_DATA(lifetime) *self, char *map,
+				 uint64_t seed, long long before)
+{
+	EXPECT_EQ(-1, t_check(map, 8 * M, seed));
+	t_fill(map, 8 * M, seed + 1);
+	EXPECT_EQ(-1, t_check(map, 8 * M, seed + 1));
+	EXPECT_EQ(before + 8 * (long long)M, used_of(self->m0));
+	EXPECT_EQ(0, munmap(map, 8 * M));
+	EXPECT_EQ(-1, t_used_settle(&self->u, 10));
 }
 
 TEST_F(lifetime, close_with_a_live_mapping_keeps_the_memory)
@@ -171,20 +185,13 @@ TEST_F(lifetime, close_with_a_live_mapping_keeps_the_memory)
 	__u32 handle;
 	char *map;
 
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 8 * M, &handle,
-				 &offset));
-	map = sp_map(self->fd, offset, 8 * M);
+	test_cmd_alloc_on(self->fd, self->m0, 0, 8 * M, &handle, &offset);
+	map = t_map(self->fd, offset, 8 * M);
 	ASSERT_NE(MAP_FAILED, map);
-	sp_fill(map, 8 * M, 1);
+	t_fill(map, 8 * M, 1);
 	close(self->fd);
 	self->fd = -1;
-
-	EXPECT_EQ(-1, sp_check(map, 8 * M, 1));
-	sp_fill(map, 8 * M, 2);
-	EXPECT_EQ(-1, sp_check(map, 8 * M, 2));
-	EXPECT_EQ(before + 8 * (long long)M, used_of(self->m0));
-	EXPECT_EQ(0, munmap(map, 8 * M));
-	EXPECT_EQ(-1, sp_used_settle(&self->u, 10));
+	mapping_keeps_memory(_metadata, self, map, 1, before);
 }
 
 TEST_F(lifetime, close_frees_unmapped_allocations)
@@ -194,12 +201,12 @@ TEST_F(lifetime, close_frees_unmapped_allocations)
 	__u32 a, b;
 	char *map;
 
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 4 * M, &a, &offset));
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 4 * M, &b, NULL));
+	test_cmd_alloc_on(self->fd, self->m0, 0, 4 * M, &a, &offset);
+	test_cmd_alloc_on(self->fd, self->m0, 0, 4 * M, &b, NULL);
 	ASSERT_EQ(before + 8 * (long long)M, used_of(self->m0));
-	map = sp_map(self->fd, offset, 4 * M);
+	map = t_map(self->fd, offset, 4 * M);
 	ASSERT_NE(MAP_FAILED, map);
-	sp_touch(map, 4 * M);
+	t_touch(map, 4 * M);
 	close(self->fd);
 	self->fd = -1;
 
@@ -209,7 +216,7 @@ TEST_F(lifetime, close_frees_unmapped_allocations)
 		       used_of(self->m0), before);
 	}
 	EXPECT_EQ(0, munmap(map, 4 * M));
-	EXPECT_EQ(-1, sp_used_settle(&self->u, 10));
+	EXPECT_EQ(-1, t_used_settle(&self->u, 10));
 }
 
 TEST_F(lifetime, close_without_mappings_frees_everything)
@@ -217,12 +224,12 @@ TEST_F(lifetime, close_without_mappings_frees_everything)
 	int i;
 
 	for (i = 0; i < 8; i++)
-		ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0,
-					 i & 1 ? SCALEPOOL_ALLOC_NO_HUGE : 0,
-					 (i + 1) * M, NULL, NULL));
+		test_cmd_alloc_on(self->fd, self->m0,
+				  i & 1 ? SCALEPOOL_ALLOC_NO_HUGE : 0,
+				  (i + 1) * M, NULL, NULL);
 	close(self->fd);
 	self->fd = -1;
-	EXPECT_EQ(-1, sp_used_settle(&self->u, 10));
+	EXPECT_EQ(-1, t_used_settle(&self->u, 10));
 }
 
 static void free_with_live_mapping(struct __test_metadata *_metadata,
@@ -234,30 +241,24 @@ static void free_with_live_mapping(struct __test_metadata *_metadata,
 	__u32 handle;
 	char *map;
 
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 8 * M, &handle,
-				 &offset));
-	map = sp_map(self->fd, offset, 8 * M);
+	test_cmd_alloc_on(self->fd, self->m0, 0, 8 * M, &handle, &offset);
+	map = t_map(self->fd, offset, 8 * M);
 	ASSERT_NE(MAP_FAILED, map);
-	sp_fill(map, 8 * M, 3);
-	ASSERT_EQ(0, sp_free(self->fd, handle));
+	t_fill(map, 8 * M, 3);
+	test_cmd_free(self->fd, handle);
 
 	/* The handle is gone at once... */
-	EXPECT_EQ(-ENOENT, sp_info(self->fd, handle, &info, NULL, 0));
-	EXPECT_EQ(-ENOENT, sp_free(self->fd, handle));
+	test_err_info(ENOENT, self->fd, handle, &info, NULL, 0);
+	test_err_free(ENOENT, self->fd, handle);
 	errno = 0;
-	EXPECT_EQ(MAP_FAILED, sp_map(self->fd, offset, 8 * M));
+	EXPECT_EQ(MAP_FAILED, t_map(self->fd, offset, 8 * M));
 	EXPECT_EQ(EINVAL, errno);
 	if (do_close) {
 		close(self->fd);
 		self->fd = -1;
 	}
 	/* ...the memory when the mapping goes. */
-	EXPECT_EQ(-1, sp_check(map, 8 * M, 3));
-	sp_fill(map, 8 * M, 4);
-	EXPECT_EQ(-1, sp_check(map, 8 * M, 4));
-	EXPECT_EQ(before + 8 * (long long)M, used_of(self->m0));
-	EXPECT_EQ(0, munmap(map, 8 * M));
-	EXPECT_EQ(-1, sp_used_settle(&self->u, 10));
+	mapping_keeps_memory(_metadata, self, map, 3, before);
 }
 
 TEST_F(lifetime, free_with_a_live_mapping)
@@ -279,18 +280,17 @@ TEST_F(lifetime, fork_shares_the_mapping)
 	char *map;
 	pid_t pid;
 
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 4 * M, &handle,
-				 &offset));
-	map = sp_map(self->fd, offset, 4 * M);
+	test_cmd_alloc_on(self->fd, self->m0, 0, 4 * M, &handle, &offset);
+	map = t_map(self->fd, offset, 4 * M);
 	ASSERT_NE(MAP_FAILED, map);
-	sp_fill(map, 4 * M, 10);
+	t_fill(map, 4 * M, 10);
 
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		if (sp_check(map, 4 * M, 10) != -1)
+		if (t_check(map, 4 * M, 10) != -1)
 			_exit(1);
-		sp_fill(map, 4 * M, 11);
+		t_fill(map, 4 * M, 11);
 		_exit(0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
@@ -299,15 +299,15 @@ TEST_F(lifetime, fork_shares_the_mapping)
 		TH_LOG("the child did not see the parent's bytes");
 	}
 	/* The child's writes are the parent's bytes. */
-	EXPECT_EQ(-1, sp_check(map, 4 * M, 11));
+	EXPECT_EQ(-1, t_check(map, 4 * M, 11));
 	/* The child's exit (its copy of the fd, its mapping) freed nothing. */
-	EXPECT_EQ(0, sp_info(self->fd, handle, &info, NULL, 0));
+	test_cmd_info(self->fd, handle, &info, NULL, 0);
 	EXPECT_EQ(4 * M, info.length);
-	sp_fill(map, 4 * M, 12);
-	EXPECT_EQ(-1, sp_check(map, 4 * M, 12));
+	t_fill(map, 4 * M, 12);
+	EXPECT_EQ(-1, t_check(map, 4 * M, 12));
 	EXPECT_EQ(0, munmap(map, 4 * M));
-	EXPECT_EQ(0, sp_free(self->fd, handle));
-	EXPECT_EQ(-1, sp_used_settle(&self->u, 10));
+	test_cmd_free(self->fd, handle);
+	EXPECT_EQ(-1, t_used_settle(&self->u, 10));
 }
 
 /* ---- many threads on one fd */
@@ -336,44 +336,52 @@ static void *worker_fn(void *arg)
 	int round;
 
 	for (round = 0; round < ROUNDS; round++) {
+		struct scalepool_alloc a = {
+			.size = sizeof(a),
+			.flags = round & 2 ? SCALEPOOL_ALLOC_NO_HUGE : 0,
+			.length = M,
+			.policy = SCALEPOOL_POLICY_BIND,
+			.nr_members = 2,
+			.members_ptr = (uintptr_t)w->set,
+			.initiator = SCALEPOOL_INITIATOR_LOCAL,
+		};
 		volatile uint64_t *p;
 		__u64 offset;
 		__u32 handle;
 		size_t off;
 		char *map;
 
-		if (sp_do_alloc(w->fd, SCALEPOOL_POLICY_BIND,
-				round & 2 ? SCALEPOOL_ALLOC_NO_HUGE : 0, M,
-				w->set, 2, NULL, 0, SCALEPOOL_INITIATOR_LOCAL,
-				&handle, &offset)) {
+		if (_test_cmd_alloc(w->fd, &a)) {
 			worker_error(w, "ALLOC failed", round);
 			continue;
 		}
-		map = sp_map(w->fd, offset, M);
+		handle = a.handle;
+		offset = a.offset;
+		map = t_map(w->fd, offset, M);
 		if (map == MAP_FAILED) {
 			worker_error(w, "mmap failed", round);
-			sp_free(w->fd, handle);
+			_test_cmd_free(w->fd, handle);
 			continue;
 		}
-		for (off = 0; off < M; off += SP_PAGE) {
+		for (off = 0; off < M; off += T_PAGE) {
 			p = (volatile uint64_t *)(map + off);
-			if (p[0] || p[SP_PAGE / 8 - 1])
+			if (p[0] || p[T_PAGE / 8 - 1])
 				worker_error(w, "memory not zeroed", round);
 			p[0] = ((uint64_t)w->id << 32) | round;
 		}
-		for (off = 0; off < M; off += SP_PAGE) {
+		for (off = 0; off < M; off += T_PAGE) {
 			p = (volatile uint64_t *)(map + off);
 			if (p[0] != (((uint64_t)w->id << 32) | round))
 				worker_error(w, "another thread's bytes", round);
 		}
 		/* Half the time FREE while mapped, half after munmap. */
 		if (round & 1) {
-			if (sp_free(w->fd, handle))
+			if (_test_cmd_free(w->fd, handle))
 				worker_error(w, "FREE failed", round);
 			munmap(map, M);
 		} else {
 			munmap(map, M);
-			if (sp_free(w->fd, handle))
+			if (_test_cmd_free(w->fd, handle))
 				worker_error(w, "FREE failed", round);
 		}
 	}
@@ -388,10 +396,10 @@ TEST_F_TIMEOUT(lifetime, threads_share_one_fd, 600)
 	__u32 set[2];
 	int i;
 
-	if (sp_member_of_node(1) < 0)
+	if (t_member_of_node(1) < 0)
 		SKIP(return, "node 1 has no member");
 	set[0] = self->m0;
-	set[1] = sp_member_of_node(1);
+	set[1] = t_member_of_node(1);
 	for (i = 0; i < NR_THREADS; i++) {
 		w[i] = (struct worker){ .fd = self->fd, .set = set, .id = i,
 					.errors = &errors };
@@ -404,7 +412,7 @@ TEST_F_TIMEOUT(lifetime, threads_share_one_fd, 600)
 			if (w[i].what[0])
 				TH_LOG("%s", w[i].what);
 	}
-	EXPECT_EQ(-1, sp_used_settle(&self->u, 10));
+	EXPECT_EQ(-1, t_used_settle(&self->u, 10));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -419,15 +427,14 @@ FIXTURE(limits) {
 
 FIXTURE_SETUP(limits)
 {
-	int m = sp_member_of_node(0);
+	int m = t_member_of_node(0);
 
 	self->saved_ok = 0;
-	self->fd = sp_open();
-	ASSERT_LE(0, self->fd);
+	test_open(&self->fd);
 	if (m < 0)
 		SKIP(return, "node 0 has no member");
 	self->m0 = m;
-	self->saved = sp_member_ll(m, "limit");
+	self->saved = t_member_ll(m, "limit");
 	ASSERT_LE(0, self->saved);
 	self->saved_ok = 1;
 }
@@ -435,34 +442,33 @@ FIXTURE_SETUP(limits)
 FIXTURE_TEARDOWN(limits)
 {
 	if (self->saved_ok)
-		EXPECT_EQ(0, sp_member_set_limit(self->m0, self->saved));
+		EXPECT_EQ(0, t_member_set_limit(self->m0, self->saved));
 	close(self->fd);
 }
 
 TEST_F(limits, enforced_with_enospc)
 {
 	long long base = used_of(self->m0);
-	struct sp_used u;
+	struct t_used u;
 	__u32 h;
 
-	ASSERT_EQ(0, sp_member_set_limit(self->m0, base + 4 * M));
-	EXPECT_EQ(base + 4 * (long long)M, sp_member_ll(self->m0, "limit"));
-	sp_used_snapshot(&u);
-	EXPECT_EQ(-ENOSPC, sp_alloc_on(self->fd, self->m0, 0, 8 * M, NULL, NULL));
-	EXPECT_EQ(-ENOSPC, sp_alloc_on(self->fd, self->m0, 0, 4 * M + SP_PAGE,
-				       NULL, NULL));
-	EXPECT_EQ(-1, sp_used_changed(&u));
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 4 * M, &h, NULL));
-	EXPECT_EQ(-ENOSPC, sp_alloc_on(self->fd, self->m0,
-				       SCALEPOOL_ALLOC_NO_HUGE, SP_PAGE, NULL,
-				       NULL));
-	EXPECT_EQ(0, sp_free(self->fd, h));
+	ASSERT_EQ(0, t_member_set_limit(self->m0, base + 4 * M));
+	EXPECT_EQ(base + 4 * (long long)M, t_member_ll(self->m0, "limit"));
+	t_used_snapshot(&u);
+	test_err_alloc_on(ENOSPC, self->fd, self->m0, 0, 8 * M, NULL, NULL);
+	test_err_alloc_on(ENOSPC, self->fd, self->m0, 0, 4 * M + T_PAGE, NULL,
+			  NULL);
+	EXPECT_EQ(-1, t_used_changed(&u));
+	test_cmd_alloc_on(self->fd, self->m0, 0, 4 * M, &h, NULL);
+	test_err_alloc_on(ENOSPC, self->fd, self->m0, SCALEPOOL_ALLOC_NO_HUGE,
+			  T_PAGE, NULL, NULL);
+	test_cmd_free(self->fd, h);
 	/* Freed bytes count again; 0 lifts the limit. */
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 4 * M, &h, NULL));
-	EXPECT_EQ(0, sp_free(self->fd, h));
-	ASSERT_EQ(0, sp_member_set_limit(self->m0, 0));
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 16 * M, &h, NULL));
-	EXPECT_EQ(0, sp_free(self->fd, h));
+	test_cmd_alloc_on(self->fd, self->m0, 0, 4 * M, &h, NULL);
+	test_cmd_free(self->fd, h);
+	ASSERT_EQ(0, t_member_set_limit(self->m0, 0));
+	test_cmd_alloc_on(self->fd, self->m0, 0, 16 * M, &h, NULL);
+	test_cmd_free(self->fd, h);
 }
 
 TEST_F(limits, below_current_use_is_accepted)
@@ -472,28 +478,26 @@ TEST_F(limits, below_current_use_is_accepted)
 	__u32 h;
 	char *map;
 
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 4 * M, &h, &offset));
-	map = sp_map(self->fd, offset, 4 * M);
+	test_cmd_alloc_on(self->fd, self->m0, 0, 4 * M, &h, &offset);
+	map = t_map(self->fd, offset, 4 * M);
 	ASSERT_NE(MAP_FAILED, map);
-	sp_fill(map, 4 * M, 5);
+	t_fill(map, 4 * M, 5);
 	/* The admin shrinks the member under what it holds. */
-	ASSERT_EQ(0, sp_member_set_limit(self->m0, base + 2 * M));
-	EXPECT_EQ(base + 2 * (long long)M, sp_member_ll(self->m0, "limit"));
+	ASSERT_EQ(0, t_member_set_limit(self->m0, base + 2 * M));
+	EXPECT_EQ(base + 2 * (long long)M, t_member_ll(self->m0, "limit"));
 	/* What is allocated stays; nothing more fits. */
-	EXPECT_EQ(-1, sp_check(map, 4 * M, 5));
+	EXPECT_EQ(-1, t_check(map, 4 * M, 5));
 	EXPECT_EQ(base + 4 * (long long)M, used_of(self->m0));
-	EXPECT_EQ(-ENOSPC, sp_alloc_on(self->fd, self->m0,
-				       SCALEPOOL_ALLOC_NO_HUGE, SP_PAGE, NULL,
-				       NULL));
+	test_err_alloc_on(ENOSPC, self->fd, self->m0, SCALEPOOL_ALLOC_NO_HUGE,
+			  T_PAGE, NULL, NULL);
 	EXPECT_EQ(0, munmap(map, 4 * M));
-	EXPECT_EQ(0, sp_free(self->fd, h));
+	test_cmd_free(self->fd, h);
 	EXPECT_EQ(base, used_of(self->m0));
 	/* Under the limit again: room for 2 MiB and no more. */
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 2 * M, &h, NULL));
-	EXPECT_EQ(-ENOSPC, sp_alloc_on(self->fd, self->m0,
-				       SCALEPOOL_ALLOC_NO_HUGE, SP_PAGE, NULL,
-				       NULL));
-	EXPECT_EQ(0, sp_free(self->fd, h));
+	test_cmd_alloc_on(self->fd, self->m0, 0, 2 * M, &h, NULL);
+	test_err_alloc_on(ENOSPC, self->fd, self->m0, SCALEPOOL_ALLOC_NO_HUGE,
+			  T_PAGE, NULL, NULL);
+	test_cmd_free(self->fd, h);
 }
 
 TEST_F(limits, unprivileged_write_fails)
@@ -502,7 +506,7 @@ TEST_F(limits, unprivileged_write_fails)
 	int status;
 	pid_t pid;
 
-	snprintf(path, sizeof(path), SP_MEMBERS "/%u/limit", self->m0);
+	snprintf(path, sizeof(path), T_MEMBERS "/%u/limit", self->m0);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -510,14 +514,14 @@ TEST_F(limits, unprivileged_write_fails)
 
 		if (setgid(65534) || setuid(65534))
 			_exit(2);
-		ret = sp_write_file(path, "4096\n");
+		ret = t_write_file(path, "4096\n");
 		/* refused at open (mode) or at write (capability) */
 		_exit(ret == -EACCES || ret == -EPERM ? 0 : 1);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
-	EXPECT_EQ(self->saved, sp_member_ll(self->m0, "limit"));
+	EXPECT_EQ(self->saved, t_member_ll(self->m0, "limit"));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -545,16 +549,15 @@ FIXTURE_SETUP(offline)
 	int m;
 
 	self->nr_blocks = 0;
-	self->fd = sp_open();
-	ASSERT_LE(0, self->fd);
-	self->node = sp_cxl_node();
+	test_open(&self->fd);
+	self->node = t_cxl_node();
 	if (self->node < 0)
 		SKIP(return, "no CXL node online");
-	m = sp_member_of_node(self->node);
+	m = t_member_of_node(self->node);
 	ASSERT_LE(0, m);
 	self->member = m;
-	if (sp_read_line("/sys/devices/system/memory/block_size_bytes", buf,
-			 sizeof(buf)))
+	if (t_read_line("/sys/devices/system/memory/block_size_bytes", buf,
+			sizeof(buf)))
 		SKIP(return, "no memory hotplug in sysfs");
 	self->block_size = strtoul(buf, NULL, 16);
 	ASSERT_LT(0, self->block_size);
@@ -574,7 +577,7 @@ FIXTURE_TEARDOWN(offline)
 	for (i = 0; i < self->nr_blocks; i++)
 		if (self->offlined[i]) {
 			block_state_path(path, sizeof(path), self->blocks[i]);
-			EXPECT_EQ(0, sp_write_file(path, "online_movable"));
+			EXPECT_EQ(0, t_write_file(path, "online_movable"));
 		}
 	close(self->fd);
 }
@@ -583,7 +586,7 @@ static int write_state(void *arg)
 {
 	const char **a = arg;
 
-	return -sp_write_file(a[0], a[1]);	/* 0 or a positive errno */
+	return -t_write_file(a[0], a[1]);	/* 0 or a positive errno */
 }
 
 /* Writes @state to block @block's state within @secs; errno or -ETIMEDOUT. */
@@ -594,7 +597,7 @@ static int set_block_state(long block, const char *state, int secs)
 	int res, ret;
 
 	block_state_path(path, sizeof(path), block);
-	ret = sp_run_bounded(write_state, a, secs, &res);
+	ret = t_run_bounded(write_state, a, secs, &res);
 	return ret ? ret : res;
 }
 
@@ -603,33 +606,24 @@ static int block_is(long block, const char *state)
 	char path[128], buf[32];
 
 	block_state_path(path, sizeof(path), block);
-	return !sp_read_line(path, buf, sizeof(buf)) && !strcmp(buf, state);
+	return !t_read_line(path, buf, sizeof(buf)) && !strcmp(buf, state);
 }
 
-TEST_F_TIMEOUT(offline, busy_while_the_pool_holds_pages, 180)
+/* The memory blocks of the pages at @map, from their page frames. */
+static void find_blocks(struct __test_metadata *_metadata,
+			FIXTURE_DATA(offline) *self, char *map, size_t len)
 {
-	const size_t len = 2 * M;
-	__u64 offset;
-	__u32 handle;
 	size_t off;
-	char *map;
-	int i, ret;
+	int i;
 
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->member, 0, len, &handle,
-				 &offset));
-	map = sp_map(self->fd, offset, len);
-	ASSERT_NE(MAP_FAILED, map);
-	sp_fill(map, len, 0xc0ffee);
-
-	/* The memory blocks of our pages, from their page frames. */
-	for (off = 0; off < len; off += SP_PAGE) {
-		uint64_t pfn = sp_pfn(map + off);
+	for (off = 0; off < len; off += T_PAGE) {
+		uint64_t pfn = t_pfn(map + off);
 		long block;
 
 		ASSERT_NE(0, pfn) {
 			TH_LOG("no page frame in pagemap at offset %zu", off);
 		}
-		block = pfn * SP_PAGE / self->block_size;
+		block = pfn * T_PAGE / self->block_size;
 		for (i = 0; i < self->nr_blocks; i++)
 			if (self->blocks[i] == block)
 				break;
@@ -640,6 +634,13 @@ TEST_F_TIMEOUT(offline, busy_while_the_pool_holds_pages, 180)
 		}
 	}
 	ASSERT_LT(0, self->nr_blocks);
+}
+
+/* Offlining a block the pool holds pages of is EBUSY, at once. */
+static void offline_is_busy(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(offline) *self)
+{
+	int i, ret;
 
 	for (i = 0; i < self->nr_blocks; i++) {
 		ASSERT_TRUE(block_is(self->blocks[i], "online")) {
@@ -658,38 +659,60 @@ TEST_F_TIMEOUT(offline, busy_while_the_pool_holds_pages, 180)
 			self->offlined[i] = 1;
 		EXPECT_TRUE(block_is(self->blocks[i], "online"));
 	}
-	/* The pages were neither lost nor moved under us. */
-	EXPECT_EQ(-1, sp_check(map, len, 0xc0ffee));
+}
 
-	EXPECT_EQ(0, sp_free(self->fd, handle));
-	EXPECT_EQ(0, munmap(map, len));
-	EXPECT_EQ(0, sp_member_ll(self->member, "used"));
+/*
+ * Moves every block not yet there offline (@offline), or back online in
+ * ZONE_MOVABLE as daxctl put it: each move works within 60 s.
+ */
+static void move_blocks(struct __test_metadata *_metadata,
+			FIXTURE_DATA(offline) *self, int offline)
+{
+	const char *to = offline ? "offline" : "online_movable";
+	int i, ret;
 
 	for (i = 0; i < self->nr_blocks; i++) {
-		if (self->offlined[i])
+		if (self->offlined[i] == offline)
 			continue;
-		ret = set_block_state(self->blocks[i], "offline", 60);
+		ret = set_block_state(self->blocks[i], to, 60);
 		EXPECT_EQ(0, ret) {
-			TH_LOG("offline of memory%ld after FREE: %s",
+			TH_LOG("%s of memory%ld after FREE: %s", to,
 			       self->blocks[i],
 			       ret > 0 ? strerror(ret) : "timeout");
 		}
-		if (ret == 0) {
-			self->offlined[i] = 1;
-			EXPECT_TRUE(block_is(self->blocks[i], "offline"));
-		}
-	}
-	/* And back online, in ZONE_MOVABLE as daxctl put it. */
-	for (i = 0; i < self->nr_blocks; i++) {
-		if (!self->offlined[i])
-			continue;
-		ret = set_block_state(self->blocks[i], "online_movable", 60);
-		EXPECT_EQ(0, ret);
 		if (ret == 0)
-			self->offlined[i] = 0;
-		EXPECT_TRUE(block_is(self->blocks[i], "online"));
+			self->offlined[i] = offline;
+		if (ret == 0 || !offline)
+			EXPECT_TRUE(block_is(self->blocks[i],
+					     offline ? "offline" : "online"));
 	}
-	EXPECT_LE(0, sp_member_of_node(self->node));
+}
+
+TEST_F_TIMEOUT(offline, busy_while_the_pool_holds_pages, 180)
+{
+	const size_t len = 2 * M;
+	__u64 offset;
+	__u32 handle;
+	char *map;
+
+	test_cmd_alloc_on(self->fd, self->member, 0, len, &handle, &offset);
+	map = t_map(self->fd, offset, len);
+	ASSERT_NE(MAP_FAILED, map);
+	t_fill(map, len, 0xc0ffee);
+
+	find_blocks(_metadata, self, map, len);
+	offline_is_busy(_metadata, self);
+	/* The pages were neither lost nor moved under us. */
+	EXPECT_EQ(-1, t_check(map, len, 0xc0ffee));
+
+	test_cmd_free(self->fd, handle);
+	EXPECT_EQ(0, munmap(map, len));
+	EXPECT_EQ(0, t_member_ll(self->member, "used"));
+
+	/* Once the pool let go, every block goes offline, and back. */
+	move_blocks(_metadata, self, 1);
+	move_blocks(_metadata, self, 0);
+	EXPECT_LE(0, t_member_of_node(self->node));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -731,29 +754,28 @@ FIXTURE_VARIANT_ADD(pin, cxl_4k) {
 
 FIXTURE_SETUP(pin)
 {
-	int node = variant->cxl ? sp_cxl_node() : 0, m;
+	int node = variant->cxl ? t_cxl_node() : 0, m;
 	__u64 offset;
 
 	self->map = MAP_FAILED;
-	self->fd = sp_open();
-	ASSERT_LE(0, self->fd);
+	test_open(&self->fd);
 	if (node < 0)
 		SKIP(return, "no CXL node online");
-	m = sp_member_of_node(node);
+	m = t_member_of_node(node);
 	if (m < 0)
 		SKIP(return, "node %d has no member", node);
-	ASSERT_EQ(0, sp_alloc_on(self->fd, m, variant->flags, variant->length,
-				 &self->handle, &offset));
-	self->map = sp_map(self->fd, offset, variant->length);
+	test_cmd_alloc_on(self->fd, m, variant->flags, variant->length,
+			  &self->handle, &offset);
+	self->map = t_map(self->fd, offset, variant->length);
 	ASSERT_NE(MAP_FAILED, self->map);
-	sp_touch(self->map, variant->length);
+	t_touch(self->map, variant->length);
 }
 
 FIXTURE_TEARDOWN(pin)
 {
 	if (self->map != MAP_FAILED) {
 		munmap(self->map, variant->length);
-		sp_free(self->fd, self->handle);
+		_test_cmd_free(self->fd, self->handle);
 	}
 	close(self->fd);
 }
@@ -778,11 +800,45 @@ static int register_buffer(void *arg)
 	return ret;
 }
 
+/*
+ * Runs @fn(@arg), a pin or GUP of the mapping, for at most 5 s: it
+ * returns, works when the variant's memory pins (@pins), and otherwise
+ * fails with EEXIST or EFAULT (with @any_error: with any error).
+ */
+static void expect_pin(struct __test_metadata *_metadata, int pins,
+		       int (*fn)(void *), struct pin_arg *arg,
+		       const char *what, bool any_error)
+{
+	int ret, res;
+
+	ret = t_run_bounded(fn, arg, 5, &res);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("%s did not return within 5 s", what);
+	}
+	if (pins) {
+		EXPECT_EQ(0, res) {
+			TH_LOG("%s: %s", what, res < 0 ? strerror(-res) :
+			       "short or set-up failed");
+		}
+	} else if (any_error) {
+		EXPECT_GT(0, res) {
+			TH_LOG("%s: %s", what,
+			       res ? "short or set-up failed" : "success");
+		}
+	} else {
+		/* documented: EEXIST or EFAULT, and at once */
+		EXPECT_TRUE(res == -EEXIST || res == -EFAULT) {
+			TH_LOG("%s: %s", what, res < 0 ? strerror(-res) :
+			       res ? "short or set-up failed" : "success");
+		}
+	}
+}
+
 TEST_F_TIMEOUT(pin, io_uring_register_buffers, 60)
 {
 	struct pin_arg arg = { self->map, variant->length };
 	struct io_uring ring;
-	int ret, res;
+	int ret;
 
 	ret = io_uring_queue_init(4, &ring, 0);
 	if (ret == -ENOSYS || ret == -EPERM)
@@ -790,21 +846,8 @@ TEST_F_TIMEOUT(pin, io_uring_register_buffers, 60)
 	ASSERT_EQ(0, ret);
 	io_uring_queue_exit(&ring);
 
-	ret = sp_run_bounded(register_buffer, &arg, 5, &res);
-	ASSERT_EQ(0, ret) {
-		TH_LOG("io_uring_register_buffers did not return within 5 s");
-	}
-	if (variant->pins) {
-		EXPECT_EQ(0, res) {
-			TH_LOG("register: %s", strerror(-res));
-		}
-	} else {
-		/* documented: EEXIST or EFAULT, and at once */
-		EXPECT_TRUE(res == -EEXIST || res == -EFAULT) {
-			TH_LOG("register: %s", res < 0 ? strerror(-res) :
-			       res ? "set-up failed" : "success");
-		}
-	}
+	expect_pin(_metadata, variant->pins, register_buffer, &arg,
+		   "io_uring_register_buffers", false);
 }
 
 static int read_via_gup(void *arg)
@@ -826,26 +869,15 @@ static int read_via_gup(void *arg)
 TEST_F_TIMEOUT(pin, gup_by_process_vm_readv, 60)
 {
 	struct pin_arg arg = { self->map, variant->length };
-	int ret, res;
 
-	ret = sp_run_bounded(read_via_gup, &arg, 5, &res);
-	ASSERT_EQ(0, ret) {
-		TH_LOG("process_vm_readv did not return within 5 s");
-	}
-	if (variant->pins) {
-		EXPECT_EQ(0, res);
-	} else {
-		EXPECT_TRUE(res == -EFAULT || res == -EEXIST) {
-			TH_LOG("process_vm_readv: %s", res < 0 ? strerror(-res) :
-			       res ? "short or set-up failed" : "success");
-		}
-	}
+	expect_pin(_metadata, variant->pins, read_via_gup, &arg,
+		   "process_vm_readv", false);
 }
 
 static int splice_from(void *arg)
 {
 	struct pin_arg *p = arg;
-	struct iovec iov = { .iov_base = p->addr, .iov_len = SP_PAGE };
+	struct iovec iov = { .iov_base = p->addr, .iov_len = T_PAGE };
 	int pfd[2];
 	ssize_t n;
 
@@ -854,26 +886,16 @@ static int splice_from(void *arg)
 	n = vmsplice(pfd[1], &iov, 1, 0);
 	if (n < 0)
 		return -errno;
-	return n == SP_PAGE ? 0 : 1001;
+	return n == T_PAGE ? 0 : 1001;
 }
 
 /* vmsplice(2) takes page references of the user memory (GUP). */
 TEST_F_TIMEOUT(pin, gup_by_vmsplice, 60)
 {
 	struct pin_arg arg = { self->map, variant->length };
-	int ret, res;
 
-	ret = sp_run_bounded(splice_from, &arg, 5, &res);
-	ASSERT_EQ(0, ret) {
-		TH_LOG("vmsplice did not return within 5 s");
-	}
-	if (variant->pins) {
-		EXPECT_EQ(0, res);
-	} else {
-		EXPECT_GT(0, res) {
-			TH_LOG("vmsplice: %s", res ? "short or set-up failed" : "success");
-		}
-	}
+	expect_pin(_metadata, variant->pins, splice_from, &arg, "vmsplice",
+		   true);
 }
 
 TEST_F(pin, move_pages_sees_only_normal_pages)
@@ -881,7 +903,7 @@ TEST_F(pin, move_pages_sees_only_normal_pages)
 	int status = -1000;
 	void *addr = self->map;
 
-	ASSERT_EQ(0, sp_move_pages(1, &addr, &status));
+	ASSERT_EQ(0, t_move_pages(1, &addr, &status));
 	if (variant->seen) {
 		EXPECT_EQ(0, status);
 	} else {
@@ -912,7 +934,7 @@ FIXTURE_TEARDOWN(module)
 
 TEST_F(module, rmmod_is_refused_while_a_mapping_lives)
 {
-	int m = sp_member_of_node(0), fd = sp_open();
+	int m = t_member_of_node(0), fd = t_open();
 	__u64 offset;
 	__u32 handle;
 	char *map;
@@ -920,8 +942,8 @@ TEST_F(module, rmmod_is_refused_while_a_mapping_lives)
 
 	ASSERT_LE(0, fd);
 	ASSERT_LE(0, m);
-	ASSERT_EQ(0, sp_alloc_on(fd, m, 0, 2 * M, &handle, &offset));
-	map = sp_map(fd, offset, 2 * M);
+	test_cmd_alloc_on(fd, m, 0, 2 * M, &handle, &offset);
+	map = t_map(fd, offset, 2 * M);
 	ASSERT_NE(MAP_FAILED, map);
 	close(fd);
 
@@ -931,9 +953,9 @@ TEST_F(module, rmmod_is_refused_while_a_mapping_lives)
 	EXPECT_TRUE(errno == EWOULDBLOCK || errno == EBUSY) {
 		TH_LOG("delete_module: %s", strerror(errno));
 	}
-	EXPECT_EQ(0, access(SP_MEMBERS, F_OK));
-	sp_fill(map, 2 * M, 7);
-	EXPECT_EQ(-1, sp_check(map, 2 * M, 7));
+	EXPECT_EQ(0, access(T_MEMBERS, F_OK));
+	t_fill(map, 2 * M, 7);
+	EXPECT_EQ(-1, t_check(map, 2 * M, 7));
 	EXPECT_EQ(0, munmap(map, 2 * M));
 }
 

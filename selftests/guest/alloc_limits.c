@@ -16,7 +16,6 @@
 #include "pool_test.h"
 #include "kselftest_harness.h"
 
-#define M		SP_MIB
 #define CAP_PARAM	"/sys/module/scalepool/parameters/max_bytes_per_fd"
 
 /* A "Key:  N kB" line of /proc/@pid/status in bytes, or -1. */
@@ -45,7 +44,7 @@ static long long cap_get(void)
 {
 	char buf[64];
 
-	if (sp_read_line(CAP_PARAM, buf, sizeof(buf)))
+	if (t_read_line(CAP_PARAM, buf, sizeof(buf)))
 		return -1;
 	return (long long)strtoull(buf, NULL, 10);
 }
@@ -55,16 +54,7 @@ static int cap_set(unsigned long long bytes)
 	char buf[32];
 
 	snprintf(buf, sizeof(buf), "%llu", bytes);
-	return sp_write_file(CAP_PARAM, buf);
-}
-
-static long minflt_self(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_THREAD, &ru))
-		return -1;
-	return ru.ru_minflt;
+	return t_write_file(CAP_PARAM, buf);
 }
 
 FIXTURE(limits) {
@@ -78,9 +68,8 @@ FIXTURE_SETUP(limits)
 	int m0;
 
 	self->cap = -1;
-	self->fd = sp_open();
-	ASSERT_LE(0, self->fd);
-	m0 = sp_member_of_node(0);
+	test_open(&self->fd);
+	m0 = t_member_of_node(0);
 	ASSERT_LE(0, m0);
 	self->m0 = m0;
 	/* The per-file cap: a module parameter, checked by its tests. */
@@ -103,58 +92,52 @@ FIXTURE_TEARDOWN(limits)
  */
 TEST_F(limits, read_only_fd_cannot_alloc_or_free)
 {
-	long long used = sp_member_ll(self->m0, "used");
+	long long used = t_member_ll(self->m0, "used");
 	struct scalepool_query q = { .size = sizeof(q) };
 	struct scalepool_alloc a;
 	struct scalepool_info info;
 	int ro;
 
-	ro = open(SP_DEV, O_RDONLY | O_CLOEXEC);
+	ro = open(T_DEV, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, ro);
-	sp_alloc_init(&a, SCALEPOOL_POLICY_BIND, 0, M, &self->m0, 1, NULL, 0,
-		      SCALEPOOL_INITIATOR_LOCAL);
-	EXPECT_EQ(-EBADF, sp_ioctl(ro, SCALEPOOL_ALLOC, &a));
+	a = T_ALLOC(.length = M, .policy = SCALEPOOL_POLICY_BIND,
+		    .nr_members = 1, .members_ptr = (uintptr_t)&self->m0,
+		    .initiator = SCALEPOOL_INITIATOR_LOCAL);
+	EXPECT_EQ(-EBADF, t_ioctl(ro, SCALEPOOL_ALLOC, &a));
 	EXPECT_EQ(0, a.handle);
 	EXPECT_EQ(0, a.offset);
 	/* Even a bad request gets EBADF: the fd is what is wrong. */
 	a.flags = ~0U;
-	EXPECT_EQ(-EBADF, sp_ioctl(ro, SCALEPOOL_ALLOC, &a));
-	EXPECT_EQ(-EBADF, sp_free(ro, 1));
-	EXPECT_EQ(used, sp_member_ll(self->m0, "used"));
-	EXPECT_EQ(0, sp_fdinfo_ll(ro, "scalepool-allocations"));
-	EXPECT_EQ(0, sp_fdinfo_ll(ro, "scalepool-bytes"));
+	EXPECT_EQ(-EBADF, t_ioctl(ro, SCALEPOOL_ALLOC, &a));
+	test_err_free(EBADF, ro, 1);
+	EXPECT_EQ(used, t_member_ll(self->m0, "used"));
+	EXPECT_EQ(0, t_fdinfo_ll(ro, "scalepool-allocations"));
+	EXPECT_EQ(0, t_fdinfo_ll(ro, "scalepool-bytes"));
 
-	EXPECT_EQ(0, sp_ioctl(ro, SCALEPOOL_QUERY, &q));
+	EXPECT_EQ(0, t_ioctl(ro, SCALEPOOL_QUERY, &q));
 	EXPECT_NE(0, q.abi_version);
-	EXPECT_EQ(-ENOENT, sp_info(ro, 1, &info, NULL, 0));
+	test_err_info(ENOENT, ro, 1, &info, NULL, 0);
 	close(ro);
 
 	/* O_WRONLY and O_RDWR may. */
-	ro = open(SP_DEV, O_WRONLY | O_CLOEXEC);
+	ro = open(T_DEV, O_WRONLY | O_CLOEXEC);
 	ASSERT_LE(0, ro);
 	a.flags = 0;
-	EXPECT_EQ(0, sp_ioctl(ro, SCALEPOOL_ALLOC, &a));
-	EXPECT_EQ(0, sp_free(ro, a.handle));
+	EXPECT_EQ(0, t_ioctl(ro, SCALEPOOL_ALLOC, &a));
+	test_cmd_free(ro, a.handle);
 	close(ro);
-	EXPECT_EQ(used, sp_member_ll(self->m0, "used"));
+	EXPECT_EQ(used, t_member_ll(self->m0, "used"));
 }
 
 /* ---- the per-file cap */
 
 TEST_F(limits, cap_default_is_half_the_ram)
 {
-	long long total = -1;
-	char line[256];
-	FILE *f;
+	long long total;
 
 	ASSERT_LE(0, self->cap);
 	/* MemTotal when the module was loaded; CXL onlined since adds. */
-	f = fopen("/proc/meminfo", "re");
-	ASSERT_NE(NULL, f);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemTotal: %lld kB", &total) == 1)
-			break;
-	fclose(f);
+	total = t_keyed_ll("/proc/meminfo", "MemTotal");	/* kB */
 	ASSERT_LT(0, total);
 	EXPECT_LT(0, self->cap);
 	EXPECT_GE(total * 1024 / 2, self->cap);
@@ -166,7 +149,7 @@ TEST_F(limits, cap_default_is_half_the_ram)
  */
 TEST_F(limits, alloc_above_cap_is_enospc)
 {
-	long long used = sp_member_ll(self->m0, "used");
+	long long used = t_member_ll(self->m0, "used");
 	__u32 h1, h2, h3;
 	int fd2;
 
@@ -175,50 +158,46 @@ TEST_F(limits, alloc_above_cap_is_enospc)
 	EXPECT_EQ(8 * M, cap_get());
 
 	/* One allocation above the cap. */
-	EXPECT_EQ(-ENOSPC, sp_alloc_on(self->fd, self->m0, 0, 8 * M + 1,
-				       NULL, NULL));
-	EXPECT_EQ(used, sp_member_ll(self->m0, "used"));
-	EXPECT_EQ(0, sp_fdinfo_ll(self->fd, "scalepool-bytes"));
+	test_err_alloc_on(ENOSPC, self->fd, self->m0, 0, 8 * M + 1, NULL, NULL);
+	EXPECT_EQ(used, t_member_ll(self->m0, "used"));
+	EXPECT_EQ(0, t_fdinfo_ll(self->fd, "scalepool-bytes"));
 
 	/* Up to the cap exactly, then a page more. */
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 6 * M, &h1, NULL));
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 2 * M, &h2, NULL));
-	EXPECT_EQ(-ENOSPC, sp_alloc_on(self->fd, self->m0, 0, SP_PAGE, NULL,
-				       NULL));
-	EXPECT_EQ(used + 8 * M, sp_member_ll(self->m0, "used"));
-	EXPECT_EQ(8 * M, sp_fdinfo_ll(self->fd, "scalepool-bytes"));
-	EXPECT_EQ(2, sp_fdinfo_ll(self->fd, "scalepool-allocations"));
+	test_cmd_alloc_on(self->fd, self->m0, 0, 6 * M, &h1, NULL);
+	test_cmd_alloc_on(self->fd, self->m0, 0, 2 * M, &h2, NULL);
+	test_err_alloc_on(ENOSPC, self->fd, self->m0, 0, T_PAGE, NULL, NULL);
+	EXPECT_EQ(used + 8 * M, t_member_ll(self->m0, "used"));
+	EXPECT_EQ(8 * M, t_fdinfo_ll(self->fd, "scalepool-bytes"));
+	EXPECT_EQ(2, t_fdinfo_ll(self->fd, "scalepool-allocations"));
 
 	/* Another file has its own room. */
-	fd2 = sp_open();
+	fd2 = t_open();
 	ASSERT_LE(0, fd2);
-	EXPECT_EQ(0, sp_alloc_on(fd2, self->m0, 0, 8 * M, &h3, NULL));
+	test_cmd_alloc_on(fd2, self->m0, 0, 8 * M, &h3, NULL);
 	close(fd2);
 
 	/* FREE gives room back; a failed ALLOC took none. */
-	EXPECT_EQ(0, sp_free(self->fd, h2));
-	EXPECT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 2 * M, &h2, NULL));
-	EXPECT_EQ(-ENOSPC, sp_alloc_on(self->fd, self->m0, 0, SP_PAGE, NULL,
-				       NULL));
+	test_cmd_free(self->fd, h2);
+	test_cmd_alloc_on(self->fd, self->m0, 0, 2 * M, &h2, NULL);
+	test_err_alloc_on(ENOSPC, self->fd, self->m0, 0, T_PAGE, NULL, NULL);
 
 	/* Lowering the cap below what a file holds keeps what it holds. */
 	ASSERT_EQ(0, cap_set(M));
-	EXPECT_EQ(-ENOSPC, sp_alloc_on(self->fd, self->m0, 0, SP_PAGE, NULL,
-				       NULL));
-	EXPECT_EQ(0, sp_free(self->fd, h1));
-	EXPECT_EQ(0, sp_free(self->fd, h2));
-	EXPECT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, M, &h1, NULL));
-	EXPECT_EQ(0, sp_free(self->fd, h1));
+	test_err_alloc_on(ENOSPC, self->fd, self->m0, 0, T_PAGE, NULL, NULL);
+	test_cmd_free(self->fd, h1);
+	test_cmd_free(self->fd, h2);
+	test_cmd_alloc_on(self->fd, self->m0, 0, M, &h1, NULL);
+	test_cmd_free(self->fd, h1);
 
 	/* 0: no cap. */
 	ASSERT_EQ(0, cap_set(0));
-	EXPECT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 16 * M, &h1, NULL));
-	EXPECT_EQ(0, sp_free(self->fd, h1));
-	EXPECT_EQ(used, sp_member_ll(self->m0, "used"));
+	test_cmd_alloc_on(self->fd, self->m0, 0, 16 * M, &h1, NULL);
+	test_cmd_free(self->fd, h1);
+	EXPECT_EQ(used, t_member_ll(self->m0, "used"));
 
 	/* Not a number: the kernel's parser refuses it, the cap stays. */
-	EXPECT_EQ(-EINVAL, sp_write_file(CAP_PARAM, "lots"));
-	EXPECT_EQ(-EINVAL, sp_write_file(CAP_PARAM, "-1"));
+	EXPECT_EQ(-EINVAL, t_write_file(CAP_PARAM, "lots"));
+	EXPECT_EQ(-EINVAL, t_write_file(CAP_PARAM, "-1"));
 	EXPECT_EQ(0, cap_get());
 }
 
@@ -235,7 +214,7 @@ static void *race_alloc(void *arg)
 	int i;
 
 	for (i = 0; i < 8; i++)
-		if (!sp_alloc_on(r->fd, r->m0, 0, M, NULL, NULL))
+		if (!_test_cmd_alloc_on(r->fd, r->m0, 0, M, NULL, NULL))
 			r->ok++;
 	return NULL;
 }
@@ -257,7 +236,7 @@ TEST_F(limits, racing_allocs_stay_under_cap)
 		ok += r[i].ok;
 	}
 	EXPECT_EQ(10, ok);
-	EXPECT_EQ(10 * M, sp_fdinfo_ll(self->fd, "scalepool-bytes"));
+	EXPECT_EQ(10 * M, t_fdinfo_ll(self->fd, "scalepool-bytes"));
 }
 
 /* ---- the OOM killer's view: RSS */
@@ -279,16 +258,16 @@ TEST_F(limits, pool_memory_counts_in_rss)
 	void *p;
 
 	ASSERT_LE(0, shmem0);
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, len, &h, &off));
+	test_cmd_alloc_on(self->fd, self->m0, 0, len, &h, &off);
 	/* Held by the handle only. */
 	EXPECT_LE(shmem0 + (long long)len,
 		  status_bytes(getpid(), "RssShmem"));
 	EXPECT_LE(rss0 + (long long)len, status_bytes(getpid(), "VmRSS"));
 
 	/* Mapped and touched (2 MiB PMDs, counted by the kernel nowhere). */
-	p = sp_map(self->fd, off, len);
+	p = t_map(self->fd, off, len);
 	ASSERT_NE(MAP_FAILED, p);
-	sp_touch(p, len);
+	t_touch(p, len);
 	EXPECT_LE(shmem0 + (long long)len,
 		  status_bytes(getpid(), "RssShmem"));
 
@@ -304,7 +283,7 @@ TEST_F(limits, pool_memory_counts_in_rss)
 	EXPECT_EQ(0, status);
 
 	/* The mapping alone keeps the memory, and the count. */
-	EXPECT_EQ(0, sp_free(self->fd, h));
+	test_cmd_free(self->fd, h);
 	EXPECT_LE(shmem0 + (long long)len,
 		  status_bytes(getpid(), "RssShmem"));
 	EXPECT_EQ(0, munmap(p, len));
@@ -322,7 +301,7 @@ TEST_F(limits, pool_memory_counts_in_rss)
 TEST_F(limits, count_of_exited_allocator)
 {
 	long long shmem0 = status_bytes(getpid(), "RssShmem");
-	long long used = sp_member_ll(self->m0, "used");
+	long long used = t_member_ll(self->m0, "used");
 	struct scalepool_info info;
 	int status, pipefd[2];
 	__u32 h = 0;
@@ -334,7 +313,7 @@ TEST_F(limits, count_of_exited_allocator)
 	if (pid == 0) {
 		long long s = status_bytes(getpid(), "RssShmem");
 
-		if (sp_alloc_on(self->fd, self->m0, 0, 16 * M, &h, NULL))
+		if (_test_cmd_alloc_on(self->fd, self->m0, 0, 16 * M, &h, NULL))
 			_exit(1);
 		if (write(pipefd[1], &h, sizeof(h)) != sizeof(h))
 			_exit(2);
@@ -346,11 +325,11 @@ TEST_F(limits, count_of_exited_allocator)
 	ASSERT_EQ(0, status);
 	ASSERT_EQ(sizeof(h), read(pipefd[0], &h, sizeof(h)));
 	close(pipefd[0]);
-	EXPECT_EQ(used + 16 * M, sp_member_ll(self->m0, "used"));
+	EXPECT_EQ(used + 16 * M, t_member_ll(self->m0, "used"));
 	EXPECT_GT(shmem0 + 8 * M, status_bytes(getpid(), "RssShmem"));
-	ASSERT_EQ(0, sp_info(self->fd, h, &info, NULL, 0));
-	EXPECT_EQ(0, sp_free(self->fd, h));
-	EXPECT_EQ(used, sp_member_ll(self->m0, "used"));
+	test_cmd_info(self->fd, h, &info, NULL, 0);
+	test_cmd_free(self->fd, h);
+	EXPECT_EQ(used, t_member_ll(self->m0, "used"));
 }
 
 /* ---- the largest allocation */
@@ -363,31 +342,31 @@ TEST_F(limits, count_of_exited_allocator)
  */
 TEST_F(limits, largest_alloc)
 {
-	long long used = sp_member_ll(self->m0, "used");
-	long long ooms = sp_vmstat("oom_kill");
+	long long used = t_member_ll(self->m0, "used");
+	long long ooms = t_vmstat("oom_kill");
 	struct scalepool_alloc a;
 
 	ASSERT_LE(0, self->cap);
-	sp_alloc_init(&a, SCALEPOOL_POLICY_TIERED, 0,
-		      SCALEPOOL_MAX_ALLOC_SIZE, NULL, 0, NULL, 0,
-		      SCALEPOOL_INITIATOR_LOCAL);
+	a = T_ALLOC(.length = SCALEPOOL_MAX_ALLOC_SIZE,
+		    .policy = SCALEPOOL_POLICY_TIERED,
+		    .initiator = SCALEPOOL_INITIATOR_LOCAL);
 	ASSERT_EQ(0, cap_set(0));
-	EXPECT_EQ(-ENOMEM, sp_ioctl(self->fd, SCALEPOOL_ALLOC, &a));
+	EXPECT_EQ(-ENOMEM, t_ioctl(self->fd, SCALEPOOL_ALLOC, &a));
 	a.flags = SCALEPOOL_ALLOC_NO_HUGE;
-	EXPECT_EQ(-ENOMEM, sp_ioctl(self->fd, SCALEPOOL_ALLOC, &a));
+	EXPECT_EQ(-ENOMEM, t_ioctl(self->fd, SCALEPOOL_ALLOC, &a));
 	a.flags = 0;
 	a.length = SCALEPOOL_MAX_ALLOC_SIZE + 1;
-	EXPECT_EQ(-EOVERFLOW, sp_ioctl(self->fd, SCALEPOOL_ALLOC, &a));
+	EXPECT_EQ(-EOVERFLOW, t_ioctl(self->fd, SCALEPOOL_ALLOC, &a));
 
 	ASSERT_EQ(0, cap_set(self->cap));
 	a.length = SCALEPOOL_MAX_ALLOC_SIZE;
-	EXPECT_EQ(-ENOSPC, sp_ioctl(self->fd, SCALEPOOL_ALLOC, &a));
+	EXPECT_EQ(-ENOSPC, t_ioctl(self->fd, SCALEPOOL_ALLOC, &a));
 	a.length = SCALEPOOL_MAX_ALLOC_SIZE + 1;
-	EXPECT_EQ(-EOVERFLOW, sp_ioctl(self->fd, SCALEPOOL_ALLOC, &a));
+	EXPECT_EQ(-EOVERFLOW, t_ioctl(self->fd, SCALEPOOL_ALLOC, &a));
 
-	EXPECT_EQ(used, sp_member_ll(self->m0, "used"));
-	EXPECT_EQ(0, sp_fdinfo_ll(self->fd, "scalepool-bytes"));
-	EXPECT_EQ(ooms, sp_vmstat("oom_kill"));
+	EXPECT_EQ(used, t_member_ll(self->m0, "used"));
+	EXPECT_EQ(0, t_fdinfo_ll(self->fd, "scalepool-bytes"));
+	EXPECT_EQ(ooms, t_vmstat("oom_kill"));
 }
 
 /* ---- POPULATE */
@@ -405,7 +384,7 @@ TEST_F(limits, populate_maps_every_page)
 		SCALEPOOL_ALLOC_POPULATE,
 		SCALEPOOL_ALLOC_NO_HUGE,
 	};
-	const size_t len = 8 * M, pages = len / SP_PAGE;
+	const size_t len = 8 * M, pages = len / T_PAGE;
 	volatile unsigned char *p;
 	unsigned int i;
 	long before, faults;
@@ -413,15 +392,11 @@ TEST_F(limits, populate_maps_every_page)
 	__u64 off;
 	__u32 h;
 
-	for (i = 0; i < SP_ARRAY_SIZE(flags); i++) {
-		ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, flags[i], len,
-					 &h, &off));
-		p = sp_map(self->fd, off, len);
+	for (i = 0; i < T_ARRAY_SIZE(flags); i++) {
+		test_cmd_alloc_on(self->fd, self->m0, flags[i], len, &h, &off);
+		p = t_map(self->fd, off, len);
 		ASSERT_NE(MAP_FAILED, p);
-		before = minflt_self();
-		for (j = 0; j < pages; j++)
-			p[j * SP_PAGE] = 1;
-		faults = minflt_self() - before;
+		faults = t_touch_faults(p, len, 1);
 		if (flags[i] & SCALEPOOL_ALLOC_POPULATE) {
 			EXPECT_GT((long)pages / 8, faults);
 		} else {
@@ -435,15 +410,15 @@ TEST_F(limits, populate_maps_every_page)
 		p = mmap(NULL, len / 2, PROT_READ, MAP_SHARED, self->fd,
 			 off + len / 2);
 		ASSERT_NE(MAP_FAILED, p);
-		before = minflt_self();
+		before = t_minflt();
 		for (j = 0; j < pages / 2; j++)
-			(void)p[j * SP_PAGE];
-		faults = minflt_self() - before;
+			(void)p[j * T_PAGE];
+		faults = t_minflt() - before;
 		if (flags[i] & SCALEPOOL_ALLOC_POPULATE) {
 			EXPECT_GT((long)pages / 16, faults);
 		}
 		munmap((void *)p, len / 2);
-		EXPECT_EQ(0, sp_free(self->fd, h));
+		test_cmd_free(self->fd, h);
 	}
 }
 

@@ -4,7 +4,7 @@
  * for each policy, where INFO says the bytes are must match a ground
  * truth the module does not compute:
  *  - the change of each node's MemUsed (less its per-CPU free lists),
- *    within SP_TOL_DRAM on the busy DRAM nodes and SP_TOL_CXL on the idle
+ *    within T_TOL_DRAM on the busy DRAM nodes and T_TOL_CXL on the idle
  *    CXL node (at most 4 MiB is put there: it runs at a few MB/s);
  *  - for 4 KiB-page (NO_HUGE) DRAM allocations, move_pages(2) over every
  *    page, including the weighted round robin order of interleave.
@@ -73,18 +73,18 @@ static const char *resolve_case(const struct pcase *c, struct resolved *r)
 
 	memset(r, 0, sizeof(*r));
 	for (i = 0; i < 2; i++)
-		if (!sp_node_has_cpus(i) || sp_member_of_node(i) < 0 ||
-		    !sp_member_is(sp_member_of_node(i), "dram"))
+		if (!t_node_has_cpus(i) || t_member_of_node(i) < 0 ||
+		    !t_member_is(t_member_of_node(i), "dram"))
 			return "needs DRAM nodes 0 and 1 with CPUs (default topology)";
 	for (i = 0; i < (int)c->nr; i++)
 		cxl |= c->nodes[i] == NODE_CXL;
 	for (i = 0; i < MAX_CASE_NODES; i++)
 		cxl |= c->expect[i].bytes && c->expect[i].node == NODE_CXL;
-	r->cxl_node = sp_cxl_node();
+	r->cxl_node = t_cxl_node();
 	if (cxl && r->cxl_node < 0)
 		return "no CXL node online";
 	for (i = 0; i < (int)c->nr; i++) {
-		int m = sp_member_of_node(resolve_node(c->nodes[i], r->cxl_node));
+		int m = t_member_of_node(resolve_node(c->nodes[i], r->cxl_node));
 
 		if (m < 0)
 			return "a node of the case has no member";
@@ -97,11 +97,11 @@ static const char *resolve_case(const struct pcase *c, struct resolved *r)
 	}
 	r->nr_expect = i;
 	if ((c->needs & NEEDS_SLIT_TIE) &&
-	    sp_node_distance(0, 1) != sp_node_distance(0, r->cxl_node))
+	    t_node_distance(0, 1) != t_node_distance(0, r->cxl_node))
 		return "SLIT does not tie node 1 and the CXL node from node 0";
 	if ((c->needs & NEEDS_SLOWER_CXL) &&
-	    (sp_node_tier(r->cxl_node) <= sp_node_tier(0) ||
-	     sp_node_tier(r->cxl_node) <= sp_node_tier(1)))
+	    (t_node_tier(r->cxl_node) <= t_node_tier(0) ||
+	     t_node_tier(r->cxl_node) <= t_node_tier(1)))
 		return "the CXL node is not in a slower memory tier than DRAM";
 	return NULL;
 }
@@ -119,24 +119,36 @@ static __u64 expected_on(const struct resolved *r, int node)
 static int alloc_case(int fd, const struct pcase *c, const struct resolved *r,
 		      __u32 *handle, __u64 *offset)
 {
-	return sp_do_alloc(fd, c->policy, c->flags, c->length,
-			   c->nr ? r->members : NULL, c->nr,
-			   c->weights[0] ? r->weights : NULL, c->granularity,
-			   c->initiator, handle, offset);
+	struct scalepool_alloc a = {
+		.size = sizeof(a),
+		.flags = c->flags,
+		.length = c->length,
+		.policy = c->policy,
+		.nr_members = c->nr,
+		.members_ptr = c->nr ? (uintptr_t)r->members : 0,
+		.weights_ptr = c->weights[0] ? (uintptr_t)r->weights : 0,
+		.granularity = c->granularity,
+		.initiator = c->initiator,
+	};
+	int ret = _test_cmd_alloc(fd, &a);
+
+	*handle = a.handle;
+	*offset = a.offset;
+	return ret;
 }
 
 /* Nodes that have a member, i.e. every node with memory. */
 static int member_nodes(int *nodes, int max)
 {
-	__u32 ids[SP_MAX_IDS];
-	int i, n = sp_members(ids, SP_MAX_IDS), k = 0;
+	__u32 ids[T_MAX_IDS];
+	int i, n = t_members(ids, T_MAX_IDS), k = 0;
 
 	for (i = 0; i < n && k < max; i++) {
-		long long node = sp_member_ll(ids[i], "node");
+		long long node = t_member_ll(ids[i], "node");
 		char kind[16];
 
 		/* Peer members (PCI memory) have a home node too. */
-		if (sp_member_attr(ids[i], "kind", kind, sizeof(kind)) ||
+		if (t_member_attr(ids[i], "kind", kind, sizeof(kind)) ||
 		    strcmp(kind, "node"))
 			continue;
 		if (node >= 0)
@@ -147,10 +159,10 @@ static int member_nodes(int *nodes, int max)
 
 static long long tolerance(int node, int cxl_node)
 {
-	return node == cxl_node ? SP_TOL_CXL : SP_TOL_DRAM;
+	return node == cxl_node ? T_TOL_CXL : T_TOL_DRAM;
 }
 
-#define SP_MEMUSED_TRIES	3
+#define MEMUSED_TRIES	3
 
 /*
  * Does every node's MemUsed change (@before to @after) match what @r
@@ -192,15 +204,114 @@ static void remeasure(struct __test_metadata *_metadata, int fd,
 	int i;
 
 	for (i = 0; i < nr_nodes; i++)
-		before[i] = sp_node_used(nodes[i]);
+		before[i] = t_node_used(nodes[i]);
 	ASSERT_EQ(0, alloc_case(fd, c, r, &handle, &offset));
-	map = sp_map(fd, offset, length);
+	map = t_map(fd, offset, length);
 	ASSERT_NE(MAP_FAILED, map);
-	sp_touch(map, length);
+	t_touch(map, length);
 	for (i = 0; i < nr_nodes; i++)
-		after[i] = sp_node_used(nodes[i]);
+		after[i] = t_node_used(nodes[i]);
 	EXPECT_EQ(0, munmap(map, length));
-	EXPECT_EQ(0, sp_free(fd, handle));
+	test_cmd_free(fd, handle);
+}
+
+/*
+ * INFO describes allocation @c of @length at @offset, the same before
+ * the first mapping (@info0, @pl0) as after every page faulted (@info,
+ * @pl).
+ */
+static void check_info_describes(struct __test_metadata *_metadata,
+				 const struct pcase *c, __u64 length,
+				 __u64 offset,
+				 const struct scalepool_info *info0,
+				 const struct scalepool_placement *pl0,
+				 const struct scalepool_info *info,
+				 const struct scalepool_placement *pl)
+{
+	EXPECT_EQ(c->policy, info->policy);
+	EXPECT_EQ(length, info->length);
+	EXPECT_EQ(offset, info->offset);
+	EXPECT_EQ(c->flags, info->alloc_flags);
+	EXPECT_EQ(info0->nr_placements, info->nr_placements);
+	EXPECT_EQ(0, memcmp(pl0, pl, sizeof(pl[0]) *
+			    (info->nr_placements < ROOM ?
+			     info->nr_placements : ROOM)));
+}
+
+/* INFO places exactly @r's expected bytes, in member id order. */
+static void check_info_places(struct __test_metadata *_metadata,
+			      const struct pcase *c, const struct resolved *r,
+			      __u64 length, const struct scalepool_info *info,
+			      const struct scalepool_placement *pl)
+{
+	__u64 sum = 0;
+	int i;
+
+	ASSERT_EQ(r->nr_expect, (int)info->nr_placements) {
+		for (i = 0; i < (int)info->nr_placements && i < ROOM; i++)
+			TH_LOG("placement %d: member %u node %d bytes %llu",
+			       i, pl[i].member, pl[i].node,
+			       (unsigned long long)pl[i].bytes);
+	}
+	for (i = 0; i < (int)info->nr_placements; i++) {
+		__u64 exp = expected_on(r, pl[i].node);
+
+		if (i)
+			EXPECT_LT(pl[i - 1].member, pl[i].member);
+		EXPECT_EQ(pl[i].node, t_member_ll(pl[i].member, "node"));
+		EXPECT_EQ(exp, pl[i].bytes) {
+			TH_LOG("node %d: INFO %llu bytes, expected %llu",
+			       pl[i].node, (unsigned long long)pl[i].bytes,
+			       (unsigned long long)exp);
+		}
+		EXPECT_LE(pl[i].huge_bytes, pl[i].bytes);
+		EXPECT_EQ(0, pl[i].huge_bytes % T_HUGE);
+		if (c->huge == HUGE_ALL)
+			EXPECT_EQ(pl[i].bytes & ~(T_HUGE - 1), pl[i].huge_bytes);
+		if (c->huge == HUGE_NONE)
+			EXPECT_EQ(0, pl[i].huge_bytes);
+		sum += pl[i].bytes;
+	}
+	EXPECT_EQ(length, sum);
+}
+
+/* `used` of the expected members grew from @used_before by INFO's bytes. */
+static void check_used_charged(struct __test_metadata *_metadata,
+			       const struct resolved *r,
+			       const long long *used_before)
+{
+	int i;
+
+	for (i = 0; i < r->nr_expect; i++) {
+		int m = t_member_of_node(r->expect[i].node);
+
+		EXPECT_EQ(used_before[i] + (long long)r->expect[i].bytes,
+			  t_member_ll(m, "used")) {
+			TH_LOG("member %d (node %d)", m, r->expect[i].node);
+		}
+	}
+}
+
+/*
+ * Ground truth: every node's MemUsed moved by what INFO says.  MemUsed
+ * is the whole node's: on the debug kernel KASAN's quarantine and RCU
+ * give back other memory at any moment (once 16 MiB within one
+ * allocation), so a mismatch is measured again with a new allocation,
+ * up to MEMUSED_TRIES times.  Wrong placement mismatches every time.
+ */
+static void check_memused(struct __test_metadata *_metadata, int fd,
+			  const struct pcase *c, const struct resolved *r,
+			  __u64 length, const int *nodes, int nr_nodes,
+			  long long *before, long long *after)
+{
+	int i;
+
+	for (i = 1; !memused_matches(_metadata, nodes, nr_nodes, before,
+				     after, r, i == MEMUSED_TRIES); i++) {
+		ASSERT_GT(MEMUSED_TRIES, i);
+		remeasure(_metadata, fd, c, r, length, nodes, nr_nodes,
+			  before, after);
+	}
 }
 
 /*
@@ -215,94 +326,37 @@ static void check_placement(struct __test_metadata *_metadata, int fd,
 	struct scalepool_info info0, info;
 	long long before[16], after[16], used_before[ROOM];
 	int nodes[16], nr_nodes, i;
-	__u64 offset, length, sum = 0;
+	__u64 offset, length;
 	__u32 handle;
 	void *map;
 
-	length = (c->length + SP_PAGE - 1) & ~(SP_PAGE - 1);
+	length = (c->length + T_PAGE - 1) & ~(T_PAGE - 1);
 	nr_nodes = member_nodes(nodes, 16);
 	for (i = 0; i < r->nr_expect; i++)
-		used_before[i] = sp_member_ll(sp_member_of_node(r->expect[i].node),
-					      "used");
+		used_before[i] = t_member_ll(t_member_of_node(r->expect[i].node),
+					     "used");
 	for (i = 0; i < nr_nodes; i++)
-		before[i] = sp_node_used(nodes[i]);
+		before[i] = t_node_used(nodes[i]);
 
 	ASSERT_EQ(0, alloc_case(fd, c, r, &handle, &offset));
-	ASSERT_EQ(0, sp_info(fd, handle, &info0, pl0, ROOM));
-	map = sp_map(fd, offset, length);
+	test_cmd_info(fd, handle, &info0, pl0, ROOM);
+	map = t_map(fd, offset, length);
 	ASSERT_NE(MAP_FAILED, map) {
 		TH_LOG("mmap: %s", strerror(errno));
 	}
-	sp_touch(map, length);
-	ASSERT_EQ(0, sp_info(fd, handle, &info, pl, ROOM));
+	t_touch(map, length);
+	test_cmd_info(fd, handle, &info, pl, ROOM);
 	for (i = 0; i < nr_nodes; i++)
-		after[i] = sp_node_used(nodes[i]);
+		after[i] = t_node_used(nodes[i]);
 
-	/* INFO describes the allocation... */
-	EXPECT_EQ(c->policy, info.policy);
-	EXPECT_EQ(length, info.length);
-	EXPECT_EQ(offset, info.offset);
-	EXPECT_EQ(c->flags, info.alloc_flags);
-	/* ...the same before the first mapping as after every page faulted */
-	EXPECT_EQ(info0.nr_placements, info.nr_placements);
-	EXPECT_EQ(0, memcmp(pl0, pl, sizeof(pl[0]) *
-			    (info.nr_placements < ROOM ? info.nr_placements : ROOM)));
-
-	/* ...and places exactly the expected bytes, in member id order. */
-	ASSERT_EQ(r->nr_expect, (int)info.nr_placements) {
-		for (i = 0; i < (int)info.nr_placements && i < ROOM; i++)
-			TH_LOG("placement %d: member %u node %d bytes %llu",
-			       i, pl[i].member, pl[i].node,
-			       (unsigned long long)pl[i].bytes);
-	}
-	for (i = 0; i < (int)info.nr_placements; i++) {
-		__u64 exp = expected_on(r, pl[i].node);
-
-		if (i)
-			EXPECT_LT(pl[i - 1].member, pl[i].member);
-		EXPECT_EQ(pl[i].node, sp_member_ll(pl[i].member, "node"));
-		EXPECT_EQ(exp, pl[i].bytes) {
-			TH_LOG("node %d: INFO %llu bytes, expected %llu",
-			       pl[i].node, (unsigned long long)pl[i].bytes,
-			       (unsigned long long)exp);
-		}
-		EXPECT_LE(pl[i].huge_bytes, pl[i].bytes);
-		EXPECT_EQ(0, pl[i].huge_bytes % SP_HUGE);
-		if (c->huge == HUGE_ALL)
-			EXPECT_EQ(pl[i].bytes & ~(SP_HUGE - 1), pl[i].huge_bytes);
-		if (c->huge == HUGE_NONE)
-			EXPECT_EQ(0, pl[i].huge_bytes);
-		sum += pl[i].bytes;
-	}
-	EXPECT_EQ(length, sum);
-
-	/* `used` was charged with what INFO reports. */
-	for (i = 0; i < r->nr_expect; i++) {
-		int m = sp_member_of_node(r->expect[i].node);
-
-		EXPECT_EQ(used_before[i] + (long long)r->expect[i].bytes,
-			  sp_member_ll(m, "used")) {
-			TH_LOG("member %d (node %d)", m, r->expect[i].node);
-		}
-	}
-
+	check_info_describes(_metadata, c, length, offset, &info0, pl0,
+			     &info, pl);
+	check_info_places(_metadata, c, r, length, &info, pl);
+	check_used_charged(_metadata, r, used_before);
 	EXPECT_EQ(0, munmap(map, length));
-	EXPECT_EQ(0, sp_free(fd, handle));
-
-	/*
-	 * Ground truth: every node's MemUsed moved by what INFO says.
-	 * MemUsed is the whole node's: on the debug kernel KASAN's
-	 * quarantine and RCU give back other memory at any moment (once
-	 * 16 MiB within one allocation), so a mismatch is measured again
-	 * with a new allocation, up to SP_MEMUSED_TRIES times.  Wrong
-	 * placement mismatches every time.
-	 */
-	for (i = 1; !memused_matches(_metadata, nodes, nr_nodes, before,
-				     after, r, i == SP_MEMUSED_TRIES); i++) {
-		ASSERT_GT(SP_MEMUSED_TRIES, i);
-		remeasure(_metadata, fd, c, r, length, nodes, nr_nodes,
-			  before, after);
-	}
+	test_cmd_free(fd, handle);
+	check_memused(_metadata, fd, c, r, length, nodes, nr_nodes, before,
+		      after);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -311,7 +365,6 @@ static void check_placement(struct __test_metadata *_metadata, int fd,
  * The cases.  Nodes 0 and 1 are DRAM with a CPU each, NODE_CXL is the
  * CPU-less CXL node in a slower memory tier; SLIT is 10 local, 20 remote.
  */
-#define M	SP_MIB
 
 static const struct pcase bind_node0 = {
 	.policy = SCALEPOOL_POLICY_BIND, .nodes = { 0 }, .nr = 1,
@@ -506,9 +559,9 @@ FIXTURE_SETUP(placement)
 {
 	const char *why;
 
-	self->fd = sp_open();
+	self->fd = t_open();
 	ASSERT_LE(0, self->fd) {
-		TH_LOG("open " SP_DEV ": %s", strerror(errno));
+		TH_LOG("open " T_DEV ": %s", strerror(errno));
 	}
 	why = resolve_case(variant->c, &self->r);
 	if (why)
@@ -555,7 +608,7 @@ FIXTURE_SETUP(pages)
 {
 	const char *why;
 
-	self->fd = sp_open();
+	self->fd = t_open();
 	ASSERT_LE(0, self->fd);
 	why = resolve_case(variant->c, &self->r);
 	if (why)
@@ -571,7 +624,7 @@ FIXTURE_TEARDOWN(pages)
 static int page_node(const struct pcase *c, const struct resolved *r,
 		     __u64 off)
 {
-	__u64 gran = c->granularity ? c->granularity : SP_PAGE;
+	__u64 gran = c->granularity ? c->granularity : T_PAGE;
 	__u32 sum = 0, pos, i;
 
 	if (c->policy != SCALEPOOL_POLICY_INTERLEAVE)
@@ -592,7 +645,7 @@ static int page_node(const struct pcase *c, const struct resolved *r,
 TEST_F_TIMEOUT(pages, move_pages_sees_every_page, 120)
 {
 	const struct pcase *c = variant->c;
-	unsigned long n = c->length / SP_PAGE, i;
+	unsigned long n = c->length / T_PAGE, i;
 	struct scalepool_placement pl[ROOM];
 	struct scalepool_info info;
 	__u64 offset, per_node[4] = { 0 };
@@ -602,35 +655,35 @@ TEST_F_TIMEOUT(pages, move_pages_sees_every_page, 120)
 	char *map;
 
 	ASSERT_EQ(0, alloc_case(self->fd, c, &self->r, &handle, &offset));
-	map = sp_map(self->fd, offset, c->length);
+	map = t_map(self->fd, offset, c->length);
 	ASSERT_NE(MAP_FAILED, map);
-	sp_touch(map, c->length);
+	t_touch(map, c->length);
 
 	addrs = calloc(n, sizeof(*addrs));
 	status = calloc(n, sizeof(*status));
 	ASSERT_TRUE(addrs && status);
 	for (i = 0; i < n; i++) {
-		addrs[i] = map + i * SP_PAGE;
+		addrs[i] = map + i * T_PAGE;
 		status[i] = -1000;
 	}
-	ASSERT_EQ(0, sp_move_pages(n, addrs, status)) {
+	ASSERT_EQ(0, t_move_pages(n, addrs, status)) {
 		TH_LOG("move_pages: %s", strerror(errno));
 	}
 	for (i = 0; i < n; i++) {
-		int exp = page_node(c, &self->r, i * SP_PAGE);
+		int exp = page_node(c, &self->r, i * T_PAGE);
 
 		if (status[i] >= 0 && status[i] < 4)
-			per_node[status[i]] += SP_PAGE;
+			per_node[status[i]] += T_PAGE;
 		if (status[i] != exp && wrong++ < 5)
 			TH_LOG("page %lu (offset %#llx): node %d, expected %d",
-			       i, (unsigned long long)(i * SP_PAGE), status[i], exp);
+			       i, (unsigned long long)(i * T_PAGE), status[i], exp);
 	}
 	EXPECT_EQ(0, wrong) {
 		TH_LOG("%d of %lu pages on the wrong node", wrong, n);
 	}
 
 	/* INFO agrees with the count. */
-	ASSERT_EQ(0, sp_info(self->fd, handle, &info, pl, ROOM));
+	test_cmd_info(self->fd, handle, &info, pl, ROOM);
 	for (i = 0; i < info.nr_placements && i < ROOM; i++) {
 		ASSERT_LT(pl[i].node, 4);
 		EXPECT_EQ(per_node[pl[i].node], pl[i].bytes);
@@ -640,7 +693,7 @@ TEST_F_TIMEOUT(pages, move_pages_sees_every_page, 120)
 	free(addrs);
 	free(status);
 	EXPECT_EQ(0, munmap(map, c->length));
-	EXPECT_EQ(0, sp_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -654,27 +707,27 @@ FIXTURE(spill) {
 	int cxl_node;
 	int m[3];	/* members of node 0, node 1 and the CXL node (or -1) */
 	int nr_saved;
-	__u32 saved_ids[SP_MAX_IDS];
-	long long saved_limit[SP_MAX_IDS];
+	__u32 saved_ids[T_MAX_IDS];
+	long long saved_limit[T_MAX_IDS];
 };
 
 FIXTURE_SETUP(spill)
 {
 	int i;
 
-	self->fd = sp_open();
+	self->fd = t_open();
 	ASSERT_LE(0, self->fd);
 	self->nr_saved = 0;
 	for (i = 0; i < 2; i++) {
-		self->m[i] = sp_member_of_node(i);
-		if (self->m[i] < 0 || !sp_node_has_cpus(i))
+		self->m[i] = t_member_of_node(i);
+		if (self->m[i] < 0 || !t_node_has_cpus(i))
 			SKIP(return, "needs DRAM nodes 0 and 1 with CPUs (default topology)");
 	}
-	self->cxl_node = sp_cxl_node();
-	self->m[2] = self->cxl_node >= 0 ? sp_member_of_node(self->cxl_node) : -1;
-	self->nr_saved = sp_members(self->saved_ids, SP_MAX_IDS);
+	self->cxl_node = t_cxl_node();
+	self->m[2] = self->cxl_node >= 0 ? t_member_of_node(self->cxl_node) : -1;
+	self->nr_saved = t_members(self->saved_ids, T_MAX_IDS);
 	for (i = 0; i < self->nr_saved; i++)
-		self->saved_limit[i] = sp_member_ll(self->saved_ids[i], "limit");
+		self->saved_limit[i] = t_member_ll(self->saved_ids[i], "limit");
 }
 
 FIXTURE_TEARDOWN(spill)
@@ -682,15 +735,15 @@ FIXTURE_TEARDOWN(spill)
 	int i;
 
 	for (i = 0; i < self->nr_saved; i++)
-		EXPECT_EQ(0, sp_member_set_limit(self->saved_ids[i],
-						 self->saved_limit[i]));
+		EXPECT_EQ(0, t_member_set_limit(self->saved_ids[i],
+						self->saved_limit[i]));
 	close(self->fd);
 }
 
 /* Lets member @m take @room more bytes than it holds now. */
 static int limit_room(int m, __u64 room)
 {
-	return sp_member_set_limit(m, sp_member_ll(m, "used") + room);
+	return t_member_set_limit(m, t_member_ll(m, "used") + room);
 }
 
 /* Runs @c (its expectation given) with MemUsed and INFO checks. */
@@ -757,8 +810,15 @@ TEST_F_TIMEOUT(spill, preferred_alone_spills_to_all_members, 120)
 	long long before[2], after[2], cxl_before, cxl_after;
 	struct scalepool_placement pl[ROOM];
 	struct scalepool_info info;
-	__u32 set[1], handle, i;
-	__u64 offset, on_dram = 0, on_cxl = 0;
+	__u32 set[1], i;
+	struct scalepool_alloc a = {
+		.size = sizeof(a),
+		.length = 4 * M,
+		.policy = SCALEPOOL_POLICY_PREFERRED,
+		.nr_members = 1,
+		.members_ptr = (uintptr_t)set,
+	};
+	__u64 on_dram = 0, on_cxl = 0;
 	void *map;
 
 	if (self->cxl_node < 0)
@@ -766,17 +826,16 @@ TEST_F_TIMEOUT(spill, preferred_alone_spills_to_all_members, 120)
 	set[0] = self->m[2];
 	ASSERT_EQ(0, limit_room(self->m[2], 2 * M));
 	for (i = 0; i < 2; i++)
-		before[i] = sp_node_used(i);
-	cxl_before = sp_node_used(self->cxl_node);
-	ASSERT_EQ(0, sp_do_alloc(self->fd, SCALEPOOL_POLICY_PREFERRED, 0,
-				 4 * M, set, 1, NULL, 0, 0, &handle, &offset));
-	map = sp_map(self->fd, offset, 4 * M);
+		before[i] = t_node_used(i);
+	cxl_before = t_node_used(self->cxl_node);
+	test_cmd_alloc(self->fd, &a);
+	map = t_map(self->fd, a.offset, 4 * M);
 	ASSERT_NE(MAP_FAILED, map);
-	sp_touch(map, 4 * M);
+	t_touch(map, 4 * M);
 	for (i = 0; i < 2; i++)
-		after[i] = sp_node_used(i);
-	cxl_after = sp_node_used(self->cxl_node);
-	ASSERT_EQ(0, sp_info(self->fd, handle, &info, pl, ROOM));
+		after[i] = t_node_used(i);
+	cxl_after = t_node_used(self->cxl_node);
+	test_cmd_info(self->fd, a.handle, &info, pl, ROOM);
 	for (i = 0; i < info.nr_placements && i < ROOM; i++) {
 		if (pl[i].node == self->cxl_node)
 			on_cxl += pl[i].bytes;
@@ -787,11 +846,11 @@ TEST_F_TIMEOUT(spill, preferred_alone_spills_to_all_members, 120)
 	}
 	EXPECT_EQ(2 * M, on_cxl);
 	EXPECT_EQ(2 * M, on_dram);
-	EXPECT_GE(SP_TOL_CXL, llabs(cxl_after - cxl_before - (long long)on_cxl));
-	EXPECT_GE(SP_TOL_DRAM, llabs(after[0] - before[0] + after[1] - before[1] -
-				     (long long)on_dram));
+	EXPECT_GE(T_TOL_CXL, llabs(cxl_after - cxl_before - (long long)on_cxl));
+	EXPECT_GE(T_TOL_DRAM, llabs(after[0] - before[0] + after[1] - before[1] -
+				    (long long)on_dram));
 	EXPECT_EQ(0, munmap(map, 4 * M));
-	EXPECT_EQ(0, sp_free(self->fd, handle));
+	test_cmd_free(self->fd, a.handle);
 }
 
 /* Policies that do not spill fail with ENOSPC, leaving nothing behind. */
@@ -799,12 +858,18 @@ static void expect_enospc(struct __test_metadata *_metadata, int fd,
 			  __u32 policy, const __u32 *set, __u32 nr,
 			  __u64 length)
 {
-	struct sp_used u;
+	struct scalepool_alloc a = {
+		.size = sizeof(a),
+		.length = length,
+		.policy = policy,
+		.nr_members = nr,
+		.members_ptr = (uintptr_t)set,
+	};
+	struct t_used u;
 
-	sp_used_snapshot(&u);
-	EXPECT_EQ(-ENOSPC, sp_do_alloc(fd, policy, 0, length, set, nr, NULL,
-				       0, 0, NULL, NULL));
-	EXPECT_EQ(-1, sp_used_changed(&u));
+	t_used_snapshot(&u);
+	test_err_alloc(ENOSPC, fd, &a);
+	EXPECT_EQ(-1, t_used_changed(&u));
 }
 
 TEST_F(spill, bind_with_the_set_full_is_enospc)
@@ -847,7 +912,7 @@ TEST_F(spill, preferred_with_every_member_full_is_enospc)
 TEST(query_reports_alloc_caps)
 {
 	struct scalepool_query q = { .size = sizeof(q) };
-	int fd = sp_open();
+	int fd = t_open();
 
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, ioctl(fd, SCALEPOOL_QUERY, &q));
@@ -859,13 +924,18 @@ TEST(query_reports_alloc_caps)
 /* INITIATOR_LOCAL is the CPU node of the calling thread. */
 TEST(initiator_local_is_the_callers_node)
 {
-	int node, fd = sp_open();
+	int node, fd = t_open();
 
 	ASSERT_LE(0, fd);
 	for (node = 0; node < 2; node++) {
-		int cpu = sp_node_first_cpu(node), status = -1000;
-		__u32 handle;
-		__u64 offset;
+		int cpu = t_node_first_cpu(node), status = -1000;
+		struct scalepool_alloc a = {
+			.size = sizeof(a),
+			.flags = SCALEPOOL_ALLOC_NO_HUGE,
+			.length = 4 * M,
+			.policy = SCALEPOOL_POLICY_NEAREST,
+			.initiator = SCALEPOOL_INITIATOR_LOCAL,
+		};
 		cpu_set_t set;
 		void *map;
 
@@ -874,17 +944,14 @@ TEST(initiator_local_is_the_callers_node)
 		CPU_ZERO(&set);
 		CPU_SET(cpu, &set);
 		ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
-		ASSERT_EQ(0, sp_do_alloc(fd, SCALEPOOL_POLICY_NEAREST,
-					 SCALEPOOL_ALLOC_NO_HUGE, 4 * M, NULL, 0,
-					 NULL, 0, SCALEPOOL_INITIATOR_LOCAL,
-					 &handle, &offset));
-		map = sp_map(fd, offset, 4 * M);
+		test_cmd_alloc(fd, &a);
+		map = t_map(fd, a.offset, 4 * M);
 		ASSERT_NE(MAP_FAILED, map);
-		sp_touch(map, 4 * M);
-		ASSERT_EQ(0, sp_move_pages(1, &map, &status));
+		t_touch(map, 4 * M);
+		ASSERT_EQ(0, t_move_pages(1, &map, &status));
 		EXPECT_EQ(node, status);
 		munmap(map, 4 * M);
-		EXPECT_EQ(0, sp_free(fd, handle));
+		test_cmd_free(fd, a.handle);
 	}
 	close(fd);
 }
@@ -894,22 +961,30 @@ TEST(info_writes_only_the_room)
 {
 	struct scalepool_placement pl[3];
 	struct scalepool_info info;
-	__u32 set[2], handle;
-	int fd = sp_open();
+	__u32 set[2];
+	struct scalepool_alloc a = {
+		.size = sizeof(a),
+		.length = 4 * M,
+		.policy = SCALEPOOL_POLICY_INTERLEAVE,
+		.nr_members = 2,
+		.members_ptr = (uintptr_t)set,
+	};
+	__u32 handle;
+	int fd = t_open();
 
 	ASSERT_LE(0, fd);
-	if (sp_member_of_node(0) < 0 || sp_member_of_node(1) < 0)
+	if (t_member_of_node(0) < 0 || t_member_of_node(1) < 0)
 		SKIP(return, "needs members on nodes 0 and 1");
-	set[0] = sp_member_of_node(0);
-	set[1] = sp_member_of_node(1);
-	ASSERT_EQ(0, sp_do_alloc(fd, SCALEPOOL_POLICY_INTERLEAVE, 0, 4 * M,
-				 set, 2, NULL, 0, 0, &handle, NULL));
+	set[0] = t_member_of_node(0);
+	set[1] = t_member_of_node(1);
+	test_cmd_alloc(fd, &a);
+	handle = a.handle;
 
-	ASSERT_EQ(0, sp_info(fd, handle, &info, NULL, 0));
+	test_cmd_info(fd, handle, &info, NULL, 0);
 	EXPECT_EQ(2, info.nr_placements);
 
 	memset(pl, 0xa5, sizeof(pl));
-	ASSERT_EQ(0, sp_info(fd, handle, &info, pl, 1));
+	test_cmd_info(fd, handle, &info, pl, 1);
 	EXPECT_EQ(2, info.nr_placements);
 	EXPECT_EQ(set[0] < set[1] ? set[0] : set[1], pl[0].member);
 	EXPECT_EQ(2 * M, pl[0].bytes);
@@ -917,12 +992,12 @@ TEST(info_writes_only_the_room)
 	EXPECT_EQ(0xa5a5a5a5a5a5a5a5ULL, pl[1].bytes);
 
 	memset(pl, 0xa5, sizeof(pl));
-	ASSERT_EQ(0, sp_info(fd, handle, &info, pl, 3));
+	test_cmd_info(fd, handle, &info, pl, 3);
 	EXPECT_EQ(2, info.nr_placements);
 	EXPECT_EQ(2 * M, pl[1].bytes);
 	EXPECT_EQ(0xa5a5a5a5, pl[2].member);
 
-	EXPECT_EQ(0, sp_free(fd, handle));
+	test_cmd_free(fd, handle);
 	close(fd);
 }
 

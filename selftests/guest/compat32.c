@@ -27,7 +27,7 @@ static_assert(sizeof(off_t) == 8, "compat32 needs _FILE_OFFSET_BITS=64");
 #define PAGE	4096ULL
 #define MIB	(1024ULL * 1024)
 
-static int sp_ioctl(int fd, unsigned long cmd, void *arg)
+static int t_ioctl(int fd, unsigned long cmd, void *arg)
 {
 	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
 }
@@ -43,7 +43,7 @@ static int alloc_near(int fd, __u64 length, __u32 *handle, __u64 *offset)
 	a.length = length;
 	a.policy = SCALEPOOL_POLICY_NEAREST;
 	a.initiator = SCALEPOOL_INITIATOR_LOCAL;
-	ret = sp_ioctl(fd, SCALEPOOL_ALLOC, &a);
+	ret = t_ioctl(fd, SCALEPOOL_ALLOC, &a);
 	if (!ret) {
 		*handle = a.handle;
 		*offset = a.offset;
@@ -55,7 +55,7 @@ static int free_handle(int fd, __u32 handle)
 {
 	struct scalepool_free f = { .size = sizeof(f), .handle = handle };
 
-	return sp_ioctl(fd, SCALEPOOL_FREE, &f);
+	return t_ioctl(fd, SCALEPOOL_FREE, &f);
 }
 
 static void *map(int fd, __u64 offset, size_t len)
@@ -85,7 +85,7 @@ TEST_F(compat, query)
 {
 	struct scalepool_query q = { .size = sizeof(q) };
 
-	ASSERT_EQ(0, sp_ioctl(self->fd, SCALEPOOL_QUERY, &q));
+	ASSERT_EQ(0, t_ioctl(self->fd, SCALEPOOL_QUERY, &q));
 	EXPECT_EQ(SCALEPOOL_ABI_VERSION, q.abi_version);
 	EXPECT_TRUE(q.caps & SCALEPOOL_CAP_ALLOC);
 }
@@ -130,7 +130,7 @@ TEST_F(compat, non_first_handle_maps)
 	info.handle = h[3];
 	info.nr_placements = 4;
 	info.placements_ptr = (uintptr_t)pl;
-	ASSERT_EQ(0, sp_ioctl(self->fd, SCALEPOOL_INFO, &info));
+	ASSERT_EQ(0, t_ioctl(self->fd, SCALEPOOL_INFO, &info));
 	EXPECT_EQ(len[3], info.length);
 	EXPECT_EQ(off[3], info.offset);
 	ASSERT_LE(1, info.nr_placements);
@@ -140,7 +140,7 @@ TEST_F(compat, non_first_handle_maps)
 	e.size = sizeof(e);
 	e.handle = h[3];
 	e.flags = SCALEPOOL_EXPORT_CLOEXEC;
-	ASSERT_EQ(0, sp_ioctl(self->fd, SCALEPOOL_EXPORT, &e));
+	ASSERT_EQ(0, t_ioctl(self->fd, SCALEPOOL_EXPORT, &e));
 	d = mmap(NULL, len[3], PROT_READ, MAP_SHARED, e.fd, 0);
 	ASSERT_NE(MAP_FAILED, d);
 	EXPECT_EQ(0, memcmp(p, d, len[3]));

@@ -27,7 +27,6 @@
 #include "pool_test.h"
 #include "kselftest_harness.h"
 
-#define M		SP_MIB
 
 /* ---- helpers */
 
@@ -65,10 +64,9 @@ FIXTURE(errors) {
 
 FIXTURE_SETUP(errors)
 {
-	int m0 = sp_member_of_node(0);
+	int m0 = t_member_of_node(0);
 
-	self->fd = sp_open();
-	ASSERT_LE(0, self->fd);
+	test_open(&self->fd);
 	ASSERT_LE(0, m0);
 	self->m0 = m0;
 }
@@ -80,17 +78,17 @@ FIXTURE_TEARDOWN(errors)
 
 TEST_F(errors, unknown_and_freed_handles_are_enoent)
 {
-	int other = sp_open();
+	int other = t_open();
 	__u32 handle;
 
 	ASSERT_LE(0, other);
-	EXPECT_EQ(-ENOENT, sp_export(self->fd, 0, 0));
-	EXPECT_EQ(-ENOENT, sp_export(self->fd, 12345, 0));
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, M, &handle, NULL));
+	test_err_export(ENOENT, self->fd, 0, 0);
+	test_err_export(ENOENT, self->fd, 12345, 0);
+	test_cmd_alloc_on(self->fd, self->m0, 0, M, &handle, NULL);
 	/* The handle of another fd names nothing here. */
-	EXPECT_EQ(-ENOENT, sp_export(other, handle, 0));
-	ASSERT_EQ(0, sp_free(self->fd, handle));
-	EXPECT_EQ(-ENOENT, sp_export(self->fd, handle, 0));
+	test_err_export(ENOENT, other, handle, 0);
+	test_cmd_free(self->fd, handle);
+	test_err_export(ENOENT, self->fd, handle, 0);
 	close(other);
 }
 
@@ -99,19 +97,19 @@ TEST_F(errors, unknown_flags_are_eopnotsupp)
 	__u32 handle;
 	int bit;
 
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, M, &handle, NULL));
+	test_cmd_alloc_on(self->fd, self->m0, 0, M, &handle, NULL);
 	for (bit = 0; bit < 32; bit++) {
 		int dfd, flag = 1U << bit;
 
 		if (flag & (SCALEPOOL_EXPORT_CLOEXEC | SCALEPOOL_EXPORT_RDONLY)) {
-			dfd = sp_export(self->fd, handle, flag);
+			dfd = _test_cmd_export(self->fd, handle, flag);
 			EXPECT_LE(0, dfd);
 			close(dfd);
 			continue;
 		}
-		EXPECT_EQ(-EOPNOTSUPP, sp_export(self->fd, handle, flag));
+		test_err_export(EOPNOTSUPP, self->fd, handle, flag);
 	}
-	EXPECT_EQ(0, sp_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 }
 
 TEST_F(errors, cloexec_flag)
@@ -119,18 +117,16 @@ TEST_F(errors, cloexec_flag)
 	__u32 handle;
 	int dfd;
 
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, M, &handle, NULL));
-	dfd = sp_export(self->fd, handle, SCALEPOOL_EXPORT_CLOEXEC);
-	ASSERT_LE(0, dfd);
+	test_cmd_alloc_on(self->fd, self->m0, 0, M, &handle, NULL);
+	test_cmd_export(self->fd, handle, SCALEPOOL_EXPORT_CLOEXEC, &dfd);
 	EXPECT_EQ(FD_CLOEXEC, fcntl(dfd, F_GETFD) & FD_CLOEXEC);
 	close(dfd);
-	dfd = sp_export(self->fd, handle, 0);
-	ASSERT_LE(0, dfd);
+	test_cmd_export(self->fd, handle, 0, &dfd);
 	EXPECT_EQ(0, fcntl(dfd, F_GETFD) & FD_CLOEXEC);
 	/* Read-write, as the header says. */
 	EXPECT_EQ(O_RDWR, fcntl(dfd, F_GETFL) & O_ACCMODE);
 	close(dfd);
-	EXPECT_EQ(0, sp_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 }
 
 TEST_F(errors, mmap_rules)
@@ -139,25 +135,24 @@ TEST_F(errors, mmap_rules)
 	void *p;
 	int dfd;
 
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, M, &handle, NULL));
-	dfd = sp_export(self->fd, handle, 0);
-	ASSERT_LE(0, dfd);
+	test_cmd_alloc_on(self->fd, self->m0, 0, M, &handle, NULL);
+	test_cmd_export(self->fd, handle, 0, &dfd);
 	/* Private mappings are refused, so is a range past the end. */
 	p = mmap(NULL, M, PROT_READ | PROT_WRITE, MAP_PRIVATE, dfd, 0);
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(EINVAL, errno);
-	p = sp_dmabuf_map(dfd, M, SP_PAGE);
+	p = t_dmabuf_map(dfd, M, T_PAGE);
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(EINVAL, errno);
-	p = sp_dmabuf_map(dfd, 2 * M, 0);
+	p = t_dmabuf_map(dfd, 2 * M, 0);
 	EXPECT_EQ(MAP_FAILED, p);
 	/* A part of it works. */
-	p = sp_dmabuf_map(dfd, SP_PAGE, M - SP_PAGE);
+	p = t_dmabuf_map(dfd, T_PAGE, M - T_PAGE);
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(-1, sp_check_zero(p, SP_PAGE));
-	munmap(p, SP_PAGE);
+	EXPECT_EQ(-1, t_check_zero(p, T_PAGE));
+	munmap(p, T_PAGE);
 	close(dfd);
-	EXPECT_EQ(0, sp_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 }
 
 TEST_F(errors, sync_flags)
@@ -174,20 +169,19 @@ TEST_F(errors, sync_flags)
 	unsigned int i;
 	int dfd;
 
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, M, &handle, NULL));
-	dfd = sp_export(self->fd, handle, 0);
-	ASSERT_LE(0, dfd);
-	for (i = 0; i < SP_ARRAY_SIZE(good); i++)
-		EXPECT_EQ(0, sp_dmabuf_sync(dfd, good[i])) {
+	test_cmd_alloc_on(self->fd, self->m0, 0, M, &handle, NULL);
+	test_cmd_export(self->fd, handle, 0, &dfd);
+	for (i = 0; i < T_ARRAY_SIZE(good); i++)
+		EXPECT_EQ(0, t_dmabuf_sync(dfd, good[i])) {
 			TH_LOG("flags %#llx", (unsigned long long)good[i]);
 		}
 	/* Neither read nor write, and unknown bits. */
-	EXPECT_EQ(-EINVAL, sp_dmabuf_sync(dfd, DMA_BUF_SYNC_START));
-	EXPECT_EQ(-EINVAL, sp_dmabuf_sync(dfd, DMA_BUF_SYNC_END));
-	EXPECT_EQ(-EINVAL, sp_dmabuf_sync(dfd, DMA_BUF_SYNC_RW | (1ULL << 3)));
-	EXPECT_EQ(-EINVAL, sp_dmabuf_sync(dfd, DMA_BUF_SYNC_RW | (1ULL << 40)));
+	EXPECT_EQ(-EINVAL, t_dmabuf_sync(dfd, DMA_BUF_SYNC_START));
+	EXPECT_EQ(-EINVAL, t_dmabuf_sync(dfd, DMA_BUF_SYNC_END));
+	EXPECT_EQ(-EINVAL, t_dmabuf_sync(dfd, DMA_BUF_SYNC_RW | (1ULL << 3)));
+	EXPECT_EQ(-EINVAL, t_dmabuf_sync(dfd, DMA_BUF_SYNC_RW | (1ULL << 40)));
 	close(dfd);
-	EXPECT_EQ(0, sp_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -199,7 +193,7 @@ FIXTURE(shared) {
 	__u32 handle;
 	char *pool;
 	int dfd;
-	struct sp_used u;
+	struct t_used u;
 };
 
 FIXTURE_VARIANT(shared) {
@@ -219,12 +213,12 @@ FIXTURE_VARIANT_ADD(shared, cxl) {
 	.cxl = 1, .flags = 0, .length = 2 * M,
 };
 FIXTURE_VARIANT_ADD(shared, cxl_4k) {
-	.cxl = 1, .flags = SCALEPOOL_ALLOC_NO_HUGE, .length = 256 * SP_KIB,
+	.cxl = 1, .flags = SCALEPOOL_ALLOC_NO_HUGE, .length = 256 * T_KIB,
 };
 
 FIXTURE_SETUP(shared)
 {
-	int node = variant->cxl ? sp_cxl_node() : 0, m;
+	int node = variant->cxl ? t_cxl_node() : 0, m;
 	__u64 offset;
 
 	self->fd = -1;
@@ -232,18 +226,16 @@ FIXTURE_SETUP(shared)
 	self->pool = MAP_FAILED;
 	if (node < 0)
 		SKIP(return, "no CXL node online");
-	m = sp_member_of_node(node);
+	m = t_member_of_node(node);
 	ASSERT_LE(0, m);
 	self->member = m;
-	self->fd = sp_open();
-	ASSERT_LE(0, self->fd);
-	sp_used_snapshot(&self->u);
-	ASSERT_EQ(0, sp_alloc_on(self->fd, m, variant->flags,
-				 variant->length, &self->handle, &offset));
-	self->pool = sp_map(self->fd, offset, variant->length);
+	test_open(&self->fd);
+	t_used_snapshot(&self->u);
+	test_cmd_alloc_on(self->fd, m, variant->flags, variant->length,
+			  &self->handle, &offset);
+	self->pool = t_map(self->fd, offset, variant->length);
 	ASSERT_NE(MAP_FAILED, self->pool);
-	self->dfd = sp_export(self->fd, self->handle, 0);
-	ASSERT_LE(0, self->dfd);
+	test_cmd_export(self->fd, self->handle, 0, &self->dfd);
 }
 
 FIXTURE_TEARDOWN(shared)
@@ -255,7 +247,7 @@ FIXTURE_TEARDOWN(shared)
 	if (self->fd >= 0) {
 		close(self->fd);
 		/* Everything this test made is gone again. */
-		EXPECT_EQ(-1, sp_used_settle(&self->u, 10));
+		EXPECT_EQ(-1, t_used_settle(&self->u, 10));
 	}
 }
 
@@ -269,22 +261,22 @@ TEST_F_TIMEOUT(shared, both_mappings_see_the_same_bytes, 120)
 		TH_LOG("pool_dmabuf_map: %s", strerror(errno));
 	}
 	ASSERT_EQ(len, size);
-	EXPECT_EQ(-1, sp_check_zero(d, len));
+	EXPECT_EQ(-1, t_check_zero(d, len));
 
 	/* /dev/scalepool -> dma-buf */
-	sp_fill(self->pool, len, 11);
-	EXPECT_EQ(0, sp_dmabuf_sync(self->dfd, DMA_BUF_SYNC_START |
+	t_fill(self->pool, len, 11);
+	EXPECT_EQ(0, t_dmabuf_sync(self->dfd, DMA_BUF_SYNC_START |
 					    DMA_BUF_SYNC_READ));
-	EXPECT_EQ(-1, sp_check(d, len, 11));
-	EXPECT_EQ(0, sp_dmabuf_sync(self->dfd, DMA_BUF_SYNC_END |
+	EXPECT_EQ(-1, t_check(d, len, 11));
+	EXPECT_EQ(0, t_dmabuf_sync(self->dfd, DMA_BUF_SYNC_END |
 					    DMA_BUF_SYNC_READ));
 	/* dma-buf -> /dev/scalepool */
-	EXPECT_EQ(0, sp_dmabuf_sync(self->dfd, DMA_BUF_SYNC_START |
+	EXPECT_EQ(0, t_dmabuf_sync(self->dfd, DMA_BUF_SYNC_START |
 					    DMA_BUF_SYNC_WRITE));
-	sp_fill(d, len, 12);
-	EXPECT_EQ(0, sp_dmabuf_sync(self->dfd, DMA_BUF_SYNC_END |
+	t_fill(d, len, 12);
+	EXPECT_EQ(0, t_dmabuf_sync(self->dfd, DMA_BUF_SYNC_END |
 					    DMA_BUF_SYNC_WRITE));
-	EXPECT_EQ(-1, sp_check(self->pool, len, 12));
+	EXPECT_EQ(-1, t_check(self->pool, len, 12));
 	EXPECT_EQ(0, munmap(d, size));
 }
 
@@ -293,8 +285,8 @@ TEST_F_TIMEOUT(shared, a_part_maps_at_its_offset, 120)
 	size_t len = variant->length, off = len / 2;
 	char *d;
 
-	sp_fill(self->pool, len, 13);
-	d = sp_dmabuf_map(self->dfd, len - off, off);
+	t_fill(self->pool, len, 13);
+	d = t_dmabuf_map(self->dfd, len - off, off);
 	ASSERT_NE(MAP_FAILED, d);
 	EXPECT_EQ(0, memcmp(d, self->pool + off, len - off));
 	EXPECT_EQ(0, munmap(d, len - off));
@@ -312,40 +304,40 @@ TEST_F_TIMEOUT(shared, importer_reads_the_same_bytes, 120)
 	struct sp_import_check c;
 	int ret;
 
-	ASSERT_EQ(0, sp_import_module_load()) {
+	ASSERT_EQ(0, t_import_module_load()) {
 		TH_LOG("cannot load %s.ko (built beside scalepool.ko)",
-		       SP_IMPORT_MODULE);
+		       T_IMPORT_MODULE);
 	}
-	sp_fill(self->pool, len, 14);
-	ret = sp_import_check(self->dfd, 0, &c);
+	t_fill(self->pool, len, 14);
+	ret = t_import_check(self->dfd, 0, &c);
 	ASSERT_EQ(0, ret) {
 		TH_LOG("SP_IMPORT_CHECK: %s", strerror(-ret));
 	}
 	EXPECT_EQ(len, c.size);
 	EXPECT_EQ(len, c.length);
-	EXPECT_EQ(sp_fnv64(self->pool, len), c.checksum);
+	EXPECT_EQ(t_fnv64(self->pool, len), c.checksum);
 	EXPECT_LE(1, c.nents);
-	EXPECT_GE(len / SP_PAGE, c.nents);
+	EXPECT_GE(len / T_PAGE, c.nents);
 	/*
 	 * A 2 MiB page is one contiguous range: at most one entry each
 	 * (fewer when neighbours happen to be contiguous too).
 	 */
-	ASSERT_EQ(0, sp_info(self->fd, self->handle, &info, pl, 4));
+	test_cmd_info(self->fd, self->handle, &info, pl, 4);
 	if (pl[0].huge_bytes == len)
-		EXPECT_GE(len / SP_HUGE, c.nents);
+		EXPECT_GE(len / T_HUGE, c.nents);
 	TH_LOG("%u segments for %zu bytes (%llu in 2 MiB pages)", c.nents,
 	       len, (unsigned long long)pl[0].huge_bytes);
 
 	/* A dynamic importer that allows peer-to-peer gets the same. */
-	ret = sp_import_check(self->dfd, SP_IMPORT_P2P, &c);
+	ret = t_import_check(self->dfd, SP_IMPORT_P2P, &c);
 	ASSERT_EQ(0, ret);
-	EXPECT_EQ(sp_fnv64(self->pool, len), c.checksum);
+	EXPECT_EQ(t_fnv64(self->pool, len), c.checksum);
 
 	/* The importer sees what the CPU writes next, too. */
-	sp_fill(self->pool, len, 15);
-	ASSERT_EQ(0, sp_import_check(self->dfd, 0, &c));
-	EXPECT_EQ(sp_fnv64(self->pool, len), c.checksum);
-	sp_import_module_unload();
+	t_fill(self->pool, len, 15);
+	ASSERT_EQ(0, t_import_check(self->dfd, 0, &c));
+	EXPECT_EQ(t_fnv64(self->pool, len), c.checksum);
+	t_import_module_unload();
 }
 
 /* ---------------------------------------------------------------------- */
@@ -357,35 +349,34 @@ TEST_F_TIMEOUT(shared, importer_reads_the_same_bytes, 120)
 FIXTURE(order) {
 	int fd;
 	__u32 m0;
-	struct sp_used u;
+	struct t_used u;
 };
 
 FIXTURE_SETUP(order)
 {
-	int m0 = sp_member_of_node(0);
+	int m0 = t_member_of_node(0);
 
 	ASSERT_LE(0, m0);
 	self->m0 = m0;
-	sp_used_snapshot(&self->u);
-	self->fd = sp_open();
-	ASSERT_LE(0, self->fd);
+	t_used_snapshot(&self->u);
+	test_open(&self->fd);
 }
 
 FIXTURE_TEARDOWN(order)
 {
 	if (self->fd >= 0)
 		close(self->fd);
-	EXPECT_EQ(-1, sp_used_settle(&self->u, 10));
+	EXPECT_EQ(-1, t_used_settle(&self->u, 10));
 }
 
 /* Bytes member @m uses now beyond what it used at snapshot @u. */
-static long long used_since(const struct sp_used *u, __u32 m)
+static long long used_since(const struct t_used *u, __u32 m)
 {
 	int i;
 
 	for (i = 0; i < u->n; i++)
 		if (u->ids[i] == m)
-			return sp_member_ll(m, "used") - u->used[i];
+			return t_member_ll(m, "used") - u->used[i];
 	return -1;
 }
 
@@ -396,15 +387,15 @@ static int filled_export(int fd, __u32 m, __u32 *handle, __u64 seed)
 	char *p;
 	int ret;
 
-	ret = sp_alloc_on(fd, m, 0, 2 * M, handle, &offset);
+	ret = _test_cmd_alloc_on(fd, m, 0, 2 * M, handle, &offset);
 	if (ret)
 		return ret;
-	p = sp_map(fd, offset, 2 * M);
+	p = t_map(fd, offset, 2 * M);
 	if (p == MAP_FAILED)
 		return -errno;
-	sp_fill(p, 2 * M, seed);
+	t_fill(p, 2 * M, seed);
 	munmap(p, 2 * M);
-	return sp_export(fd, *handle, 0);
+	return _test_cmd_export(fd, *handle, 0);
 }
 
 TEST_F(order, free_then_the_dmabuf_still_works)
@@ -415,16 +406,16 @@ TEST_F(order, free_then_the_dmabuf_still_works)
 
 	dfd = filled_export(self->fd, self->m0, &handle, 21);
 	ASSERT_LE(0, dfd);
-	ASSERT_EQ(0, sp_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 	EXPECT_LE(2 * M, used_since(&self->u, self->m0));
-	d = sp_dmabuf_map(dfd, 2 * M, 0);
+	d = t_dmabuf_map(dfd, 2 * M, 0);
 	ASSERT_NE(MAP_FAILED, d);
-	EXPECT_EQ(-1, sp_check(d, 2 * M, 21));
+	EXPECT_EQ(-1, t_check(d, 2 * M, 21));
 	munmap(d, 2 * M);
 	/* Still held by the dma-buf alone. */
 	EXPECT_LE(2 * M, used_since(&self->u, self->m0));
 	close(dfd);
-	EXPECT_EQ(-1, sp_used_settle(&self->u, 10));
+	EXPECT_EQ(-1, t_used_settle(&self->u, 10));
 }
 
 TEST_F(order, close_of_the_device_then_the_dmabuf_still_works)
@@ -439,15 +430,15 @@ TEST_F(order, close_of_the_device_then_the_dmabuf_still_works)
 	ASSERT_LE(0, dfd);
 	close(self->fd);
 	self->fd = -1;
-	EXPECT_NE(-1, sp_used_changed(&self->u));
+	EXPECT_NE(-1, t_used_changed(&self->u));
 	d = pool_dmabuf_map(dfd, &size);
 	ASSERT_NE(NULL, d);
-	EXPECT_EQ(-1, sp_check(d, 2 * M, 22));
+	EXPECT_EQ(-1, t_check(d, 2 * M, 22));
 	/* An importer still gets it. */
-	ASSERT_EQ(0, sp_import_module_load());
-	ASSERT_EQ(0, sp_import_check(dfd, 0, &c));
-	EXPECT_EQ(sp_fnv64(d, 2 * M), c.checksum);
-	sp_import_module_unload();
+	ASSERT_EQ(0, t_import_module_load());
+	ASSERT_EQ(0, t_import_check(dfd, 0, &c));
+	EXPECT_EQ(t_fnv64(d, 2 * M), c.checksum);
+	t_import_module_unload();
 	munmap(d, size);
 	close(dfd);
 }
@@ -461,9 +452,9 @@ TEST_F(order, close_of_the_dmabuf_then_free)
 	ASSERT_LE(0, dfd);
 	close(dfd);
 	/* The handle still holds it. */
-	EXPECT_NE(-1, sp_used_changed(&self->u));
-	ASSERT_EQ(0, sp_free(self->fd, handle));
-	EXPECT_EQ(-1, sp_used_settle(&self->u, 10));
+	EXPECT_NE(-1, t_used_changed(&self->u));
+	test_cmd_free(self->fd, handle);
+	EXPECT_EQ(-1, t_used_settle(&self->u, 10));
 }
 
 TEST_F(order, a_mapping_outlives_fd_handle_and_device)
@@ -474,18 +465,18 @@ TEST_F(order, a_mapping_outlives_fd_handle_and_device)
 
 	dfd = filled_export(self->fd, self->m0, &handle, 24);
 	ASSERT_LE(0, dfd);
-	d = sp_dmabuf_map(dfd, 2 * M, 0);
+	d = t_dmabuf_map(dfd, 2 * M, 0);
 	ASSERT_NE(MAP_FAILED, d);
 	close(dfd);
-	ASSERT_EQ(0, sp_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 	close(self->fd);
 	self->fd = -1;
-	EXPECT_NE(-1, sp_used_changed(&self->u));
-	EXPECT_EQ(-1, sp_check(d, 2 * M, 24));
-	sp_fill(d, 2 * M, 25);
-	EXPECT_EQ(-1, sp_check(d, 2 * M, 25));
+	EXPECT_NE(-1, t_used_changed(&self->u));
+	EXPECT_EQ(-1, t_check(d, 2 * M, 24));
+	t_fill(d, 2 * M, 25);
+	EXPECT_EQ(-1, t_check(d, 2 * M, 25));
 	EXPECT_EQ(0, munmap(d, 2 * M));
-	EXPECT_EQ(-1, sp_used_settle(&self->u, 10));
+	EXPECT_EQ(-1, t_used_settle(&self->u, 10));
 }
 
 TEST_F(order, every_export_makes_a_new_dmabuf)
@@ -496,27 +487,26 @@ TEST_F(order, every_export_makes_a_new_dmabuf)
 
 	a = filled_export(self->fd, self->m0, &handle, 26);
 	ASSERT_LE(0, a);
-	b = sp_export(self->fd, handle, 0);
-	ASSERT_LE(0, b);
+	test_cmd_export(self->fd, handle, 0, &b);
 	EXPECT_NE(fd_ino(a), fd_ino(b));
 	EXPECT_TRUE(fdinfo_has(a, "exp_name", "scalepool"));
-	EXPECT_EQ(2 * M, sp_fdinfo_ll(b, "size"));
+	EXPECT_EQ(2 * M, t_fdinfo_ll(b, "size"));
 	/* One fd each. */
-	EXPECT_EQ(1, sp_fdinfo_ll(a, "count"));
-	EXPECT_EQ(1, sp_fdinfo_ll(b, "count"));
+	EXPECT_EQ(1, t_fdinfo_ll(a, "count"));
+	EXPECT_EQ(1, t_fdinfo_ll(b, "count"));
 	/* Two views of one allocation. */
-	pa = sp_dmabuf_map(a, 2 * M, 0);
-	pb = sp_dmabuf_map(b, 2 * M, 0);
+	pa = t_dmabuf_map(a, 2 * M, 0);
+	pb = t_dmabuf_map(b, 2 * M, 0);
 	ASSERT_NE(MAP_FAILED, pa);
 	ASSERT_NE(MAP_FAILED, pb);
-	EXPECT_EQ(-1, sp_check(pb, 2 * M, 26));
-	sp_fill(pa, 2 * M, 27);
-	EXPECT_EQ(-1, sp_check(pb, 2 * M, 27));
+	EXPECT_EQ(-1, t_check(pb, 2 * M, 26));
+	t_fill(pa, 2 * M, 27);
+	EXPECT_EQ(-1, t_check(pb, 2 * M, 27));
 	munmap(pa, 2 * M);
 	munmap(pb, 2 * M);
 	close(a);
 	close(b);
-	ASSERT_EQ(0, sp_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 }
 
 /*
@@ -582,20 +572,19 @@ static void o_path_order(struct __test_metadata *_metadata, int fd,
 	EXPECT_LE(SPRAY / 2, n);
 	if (close_o_path_first)
 		close(opath);
-	dfd = sp_export(fd, handle, 0);
-	ASSERT_LE(0, dfd);
-	EXPECT_EQ(2 * M, sp_fdinfo_ll(dfd, "size"));
+	test_cmd_export(fd, handle, 0, &dfd);
+	EXPECT_EQ(2 * M, t_fdinfo_ll(dfd, "size"));
 	EXPECT_TRUE(fdinfo_has(dfd, "exp_name", "scalepool"));
-	d = sp_dmabuf_map(dfd, 2 * M, 0);
+	d = t_dmabuf_map(dfd, 2 * M, 0);
 	ASSERT_NE(MAP_FAILED, d);
-	EXPECT_EQ(-1, sp_check(d, 2 * M, 40));
+	EXPECT_EQ(-1, t_check(d, 2 * M, 40));
 	munmap(d, 2 * M);
 	EXPECT_TRUE(sprayed_files_work(fds, n));
 	close(dfd);
 	if (!close_o_path_first)
 		close(opath);
 	close_files(fds, n);
-	EXPECT_EQ(0, sp_free(fd, handle));
+	test_cmd_free(fd, handle);
 }
 
 TEST_F_TIMEOUT(order, o_path_holder_then_close_then_reexport, 120)
@@ -643,10 +632,10 @@ TEST_F_TIMEOUT(order, readlink_close_and_export_race, 300)
 	for (i = 0; i < 300; i++) {
 		close(__atomic_load_n(&r.dfd, __ATOMIC_RELAXED));
 		n = spray_files(fds, 64);
-		__atomic_store_n(&r.dfd, sp_export(self->fd, r.handle, 0),
-				 __ATOMIC_RELAXED);
+		__atomic_store_n(&r.dfd, _test_cmd_export(self->fd, r.handle,
+							  0), __ATOMIC_RELAXED);
 		close_files(fds, n);
-		if (r.dfd < 0 || sp_fdinfo_ll(r.dfd, "size") != (long long)(2 * M))
+		if (r.dfd < 0 || t_fdinfo_ll(r.dfd, "size") != (long long)(2 * M))
 			__atomic_add_fetch(&r.errors, 1, __ATOMIC_RELAXED);
 		if (r.dfd < 0)
 			break;
@@ -656,7 +645,7 @@ TEST_F_TIMEOUT(order, readlink_close_and_export_race, 300)
 	EXPECT_EQ(0, r.errors);
 	if (r.dfd >= 0)
 		close(r.dfd);
-	ASSERT_EQ(0, sp_free(self->fd, r.handle));
+	test_cmd_free(self->fd, r.handle);
 }
 
 /* SCALEPOOL_EXPORT_RDONLY: the dma-buf maps for reading only. */
@@ -669,21 +658,20 @@ TEST_F(order, read_only_export)
 	dfd = filled_export(self->fd, self->m0, &handle, 42);
 	ASSERT_LE(0, dfd);
 	close(dfd);
-	dfd = sp_export(self->fd, handle, SCALEPOOL_EXPORT_RDONLY);
-	ASSERT_LE(0, dfd);
+	test_cmd_export(self->fd, handle, SCALEPOOL_EXPORT_RDONLY, &dfd);
 	EXPECT_EQ(O_RDONLY, fcntl(dfd, F_GETFL) & O_ACCMODE);
-	d = sp_dmabuf_map(dfd, 2 * M, 0);
+	d = t_dmabuf_map(dfd, 2 * M, 0);
 	EXPECT_EQ(MAP_FAILED, d);
 	EXPECT_EQ(EACCES, errno);
 	d = mmap(NULL, 2 * M, PROT_READ, MAP_SHARED, dfd, 0);
 	ASSERT_NE(MAP_FAILED, d);
-	EXPECT_EQ(-1, sp_check(d, 2 * M, 42));
+	EXPECT_EQ(-1, t_check(d, 2 * M, 42));
 	/* Not later either. */
 	EXPECT_EQ(-1, mprotect(d, 2 * M, PROT_READ | PROT_WRITE));
 	EXPECT_EQ(EACCES, errno);
 	munmap(d, 2 * M);
 	close(dfd);
-	ASSERT_EQ(0, sp_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 }
 
 /*
@@ -697,22 +685,22 @@ TEST_F(order, a_held_import_outlives_handle_and_fds)
 	__u32 handle;
 	int dfd, ifd;
 
-	ASSERT_EQ(0, sp_import_module_load());
+	ASSERT_EQ(0, t_import_module_load());
 	dfd = filled_export(self->fd, self->m0, &handle, 43);
 	ASSERT_LE(0, dfd);
-	ifd = sp_import_attach(dfd, 0);
+	ifd = t_import_attach(dfd, 0);
 	ASSERT_LE(0, ifd);
-	ASSERT_EQ(0, sp_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 	close(self->fd);
 	self->fd = -1;
 	close(dfd);
 	EXPECT_LE(2 * M, used_since(&self->u, self->m0));
-	ASSERT_EQ(0, sp_import_status(ifd, SP_IMPORT_STATUS, &h));
+	ASSERT_EQ(0, t_import_status(ifd, SP_IMPORT_STATUS, &h));
 	EXPECT_EQ(1, h.mapped);
 	EXPECT_EQ(0, h.notified);
 	EXPECT_EQ(2 * M, h.size);
 	EXPECT_EQ(0, ioctl(ifd, SP_IMPORT_DETACH));
-	EXPECT_EQ(-ENOENT, sp_import_status(ifd, SP_IMPORT_STATUS, &h));
+	EXPECT_EQ(-ENOENT, t_import_status(ifd, SP_IMPORT_STATUS, &h));
 	close(ifd);
 	/* The teardown checks that used is back. */
 }
@@ -723,18 +711,18 @@ TEST_F(order, a_dynamic_importer_maps_again_after_unmapping)
 	__u32 handle;
 	int dfd, ifd;
 
-	ASSERT_EQ(0, sp_import_module_load());
+	ASSERT_EQ(0, t_import_module_load());
 	dfd = filled_export(self->fd, self->m0, &handle, 44);
 	ASSERT_LE(0, dfd);
-	ifd = sp_import_attach(dfd, SP_IMPORT_P2P);
+	ifd = t_import_attach(dfd, SP_IMPORT_P2P);
 	ASSERT_LE(0, ifd);
-	ASSERT_EQ(0, sp_import_status(ifd, SP_IMPORT_MAP, &h));
+	ASSERT_EQ(0, t_import_status(ifd, SP_IMPORT_MAP, &h));
 	EXPECT_EQ(0, h.map_error);
 	EXPECT_EQ(1, h.mapped);
 	EXPECT_EQ(0, h.notified);
 	close(ifd);
 	close(dfd);
-	ASSERT_EQ(0, sp_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 }
 
 TEST_F(order, fdinfo_counts_exported_allocations)
@@ -742,31 +730,31 @@ TEST_F(order, fdinfo_counts_exported_allocations)
 	__u32 h1, h2;
 	int a, b, b2;
 
-	EXPECT_EQ(0, sp_fdinfo_ll(self->fd, "scalepool-exported"));
-	EXPECT_EQ(0, sp_fdinfo_ll(self->fd, "scalepool-exported-bytes"));
+	EXPECT_EQ(0, t_fdinfo_ll(self->fd, "scalepool-exported"));
+	EXPECT_EQ(0, t_fdinfo_ll(self->fd, "scalepool-exported-bytes"));
 	a = filled_export(self->fd, self->m0, &h1, 27);
 	ASSERT_LE(0, a);
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, M, &h2, NULL));
-	EXPECT_EQ(1, sp_fdinfo_ll(self->fd, "scalepool-exported"));
-	EXPECT_EQ(2 * M, sp_fdinfo_ll(self->fd, "scalepool-exported-bytes"));
-	b = sp_export(self->fd, h2, 0);
-	b2 = sp_export(self->fd, h2, 0);
+	test_cmd_alloc_on(self->fd, self->m0, 0, M, &h2, NULL);
+	EXPECT_EQ(1, t_fdinfo_ll(self->fd, "scalepool-exported"));
+	EXPECT_EQ(2 * M, t_fdinfo_ll(self->fd, "scalepool-exported-bytes"));
+	b = _test_cmd_export(self->fd, h2, 0);
+	b2 = _test_cmd_export(self->fd, h2, 0);
 	ASSERT_LE(0, b);
 	ASSERT_LE(0, b2);
 	/* Allocations, not fds. */
-	EXPECT_EQ(2, sp_fdinfo_ll(self->fd, "scalepool-exported"));
-	EXPECT_EQ(3 * M, sp_fdinfo_ll(self->fd, "scalepool-exported-bytes"));
-	EXPECT_EQ(2, sp_fdinfo_ll(self->fd, "scalepool-allocations"));
+	EXPECT_EQ(2, t_fdinfo_ll(self->fd, "scalepool-exported"));
+	EXPECT_EQ(3 * M, t_fdinfo_ll(self->fd, "scalepool-exported-bytes"));
+	EXPECT_EQ(2, t_fdinfo_ll(self->fd, "scalepool-allocations"));
 	close(a);
-	EXPECT_EQ(1, sp_fdinfo_ll(self->fd, "scalepool-exported"));
+	EXPECT_EQ(1, t_fdinfo_ll(self->fd, "scalepool-exported"));
 	close(b);
-	EXPECT_EQ(1, sp_fdinfo_ll(self->fd, "scalepool-exported"));
+	EXPECT_EQ(1, t_fdinfo_ll(self->fd, "scalepool-exported"));
 	/* A freed allocation is no longer this fd's, exported or not. */
-	ASSERT_EQ(0, sp_free(self->fd, h2));
-	EXPECT_EQ(0, sp_fdinfo_ll(self->fd, "scalepool-exported"));
-	EXPECT_EQ(0, sp_fdinfo_ll(self->fd, "scalepool-exported-bytes"));
+	test_cmd_free(self->fd, h2);
+	EXPECT_EQ(0, t_fdinfo_ll(self->fd, "scalepool-exported"));
+	EXPECT_EQ(0, t_fdinfo_ll(self->fd, "scalepool-exported-bytes"));
 	close(b2);
-	ASSERT_EQ(0, sp_free(self->fd, h1));
+	test_cmd_free(self->fd, h1);
 }
 
 /* poolctl stat (JSON, through jq) shows this process's exports. */
@@ -778,7 +766,7 @@ TEST_F_TIMEOUT(order, poolctl_stat_shows_exports, 120)
 	FILE *f;
 	int dfd;
 
-	ASSERT_EQ(0, sp_build_dir(dir, sizeof(dir)));
+	ASSERT_EQ(0, t_build_dir(dir, sizeof(dir)));
 	dfd = filled_export(self->fd, self->m0, &handle, 29);
 	ASSERT_LE(0, dfd);
 	snprintf(cmd, sizeof(cmd),
@@ -791,7 +779,7 @@ TEST_F_TIMEOUT(order, poolctl_stat_shows_exports, 120)
 	EXPECT_EQ(1, n);
 	EXPECT_EQ(2 * M, bytes);
 	close(dfd);
-	ASSERT_EQ(0, sp_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 }
 
 /* Export and close racing on one allocation: the dma-buf's release. */
@@ -814,12 +802,12 @@ static void *export_loop(void *arg)
 	char path[64];
 
 	for (i = 0; i < r->loops; i++) {
-		dfd = sp_export(r->fd, r->handle, SCALEPOOL_EXPORT_CLOEXEC);
+		dfd = _test_cmd_export(r->fd, r->handle, SCALEPOOL_EXPORT_CLOEXEC);
 		if (dfd < 0) {
 			__atomic_add_fetch(&r->errors, 1, __ATOMIC_RELAXED);
 			continue;
 		}
-		if (sp_fdinfo_ll(dfd, "size") != (long long)(2 * M))
+		if (t_fdinfo_ll(dfd, "size") != (long long)(2 * M))
 			__atomic_add_fetch(&r->errors, 1, __ATOMIC_RELAXED);
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", dfd);
 		opath = i & 1 ? open(path, O_PATH | O_CLOEXEC) : -1;
@@ -844,8 +832,8 @@ TEST_F_TIMEOUT(order, export_and_close_race, 300)
 	for (i = 0; i < 3; i++)
 		pthread_join(t[i], NULL);
 	EXPECT_EQ(0, r.errors);
-	EXPECT_EQ(0, sp_fdinfo_ll(self->fd, "scalepool-exported"));
-	ASSERT_EQ(0, sp_free(self->fd, r.handle));
+	EXPECT_EQ(0, t_fdinfo_ll(self->fd, "scalepool-exported"));
+	test_cmd_free(self->fd, r.handle);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -869,15 +857,15 @@ static int child_side(int sock)
 	if (!d || size != 2 * M)
 		return 11;
 	close(dfd);
-	if (sp_check(d, size, 31) != -1)
+	if (t_check(d, size, 31) != -1)
 		return 12;
-	sp_fill(d, size, 32);
+	t_fill(d, size, 32);
 	if (write(sock, "w", 1) != 1)
 		return 13;
 	/* Wait until the parent has checked, then see its next store. */
 	if (read(sock, &ack, 1) != 1)
 		return 14;
-	if (sp_check(d, size, 33) != -1)
+	if (t_check(d, size, 33) != -1)
 		return 15;
 	munmap(d, size);
 	return 0;
@@ -888,7 +876,7 @@ TEST(libpool_read_only_export)
 {
 	struct pool_ctx *ctx;
 	struct pool_buf *buf;
-	int m0 = sp_member_of_node(0);
+	int m0 = t_member_of_node(0);
 	size_t size;
 	char *d;
 	int dfd;
@@ -898,14 +886,14 @@ TEST(libpool_read_only_export)
 	POOL_OPTS(pool_alloc_opts, opts, .policy = POOL_POLICY_BIND,
 		  .members = (unsigned int *)&m0, .nr_members = 1);
 	ASSERT_EQ(0, pool_alloc(ctx, 2 * M, &opts, &buf));
-	sp_fill(pool_buf_get_addr(buf), 2 * M, 34);
+	t_fill(pool_buf_get_addr(buf), 2 * M, 34);
 	dfd = pool_buf_export(buf, POOL_EXPORT_RDONLY | POOL_EXPORT_CLOEXEC);
 	ASSERT_LE(0, dfd);
 	EXPECT_EQ(O_RDONLY, fcntl(dfd, F_GETFL) & O_ACCMODE);
 	d = pool_dmabuf_map(dfd, &size);
 	ASSERT_NE(NULL, d);
 	EXPECT_EQ(2 * M, size);
-	EXPECT_EQ(-1, sp_check(d, size, 34));
+	EXPECT_EQ(-1, t_check(d, size, 34));
 	EXPECT_EQ(-1, mprotect(d, size, PROT_READ | PROT_WRITE));
 	munmap(d, size);
 	close(dfd);
@@ -919,14 +907,14 @@ TEST(sharing_over_a_unix_socket)
 	struct pool_ctx *ctx;
 	struct pool_buf *buf;
 	int sv[2], status, dfd, i;
-	struct sp_used u;
-	int m0 = sp_member_of_node(0);
+	struct t_used u;
+	int m0 = t_member_of_node(0);
 	size_t size;
 	pid_t pid;
 	char c;
 
 	ASSERT_LE(0, m0);
-	sp_used_snapshot(&u);
+	t_used_snapshot(&u);
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	/* Forked before the pool is opened: the child has the socket only. */
 	pid = fork();
@@ -941,14 +929,14 @@ TEST(sharing_over_a_unix_socket)
 	POOL_OPTS(pool_alloc_opts, opts, .policy = POOL_POLICY_BIND,
 		  .members = (unsigned int *)&m0, .nr_members = 1);
 	ASSERT_EQ(0, pool_alloc(ctx, 2 * M, &opts, &buf));
-	sp_fill(pool_buf_get_addr(buf), 2 * M, 31);
+	t_fill(pool_buf_get_addr(buf), 2 * M, 31);
 	dfd = pool_buf_export(buf, POOL_EXPORT_CLOEXEC);
 	ASSERT_LE(0, dfd);
 	ASSERT_EQ(0, pool_fd_send(sv[0], dfd));
 	close(dfd);
 	ASSERT_EQ(1, read(sv[0], &c, 1));
-	EXPECT_EQ(-1, sp_check(pool_buf_get_addr(buf), 2 * M, 32));
-	sp_fill(pool_buf_get_addr(buf), 2 * M, 33);
+	EXPECT_EQ(-1, t_check(pool_buf_get_addr(buf), 2 * M, 32));
+	t_fill(pool_buf_get_addr(buf), 2 * M, 33);
 	ASSERT_EQ(1, write(sv[0], "r", 1));
 	/* The parent lets go first; the child's mapping holds the memory. */
 	EXPECT_EQ(0, pool_buf_free(buf));
@@ -957,7 +945,7 @@ TEST(sharing_over_a_unix_socket)
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	close(sv[0]);
-	EXPECT_EQ(-1, sp_used_settle(&u, 10));
+	EXPECT_EQ(-1, t_used_settle(&u, 10));
 
 	/* Bad input to the helpers. */
 	EXPECT_EQ(-EBADF, pool_fd_send(-1, 0));
@@ -991,44 +979,42 @@ TEST(sharing_over_a_unix_socket)
 TEST_F(order, pci_importer_reads_the_same_bytes)
 {
 	struct sp_import_check c;
-	struct sp_pci_dev imp;
+	struct t_pci_dev imp;
 	__u32 handle;
 	__u64 offset;
 	char *p;
 	int dfd, ret;
 
-	ASSERT_EQ(0, sp_import_module_load());
-	if (!sp_pci_find(SP_IVSHMEM_VENDOR, SP_IVSHMEM_DEVICE, 1, &imp, 1)) {
-		sp_import_module_unload();
+	ASSERT_EQ(0, t_import_module_load());
+	if (!t_pci_find(T_IVSHMEM_VENDOR, T_IVSHMEM_DEVICE, 1, &imp, 1)) {
+		t_import_module_unload();
 		SKIP(return, "no ivshmem device free to bind as importer");
 	}
-	ret = sp_pci_bind_importer(imp.bdf);
+	ret = t_pci_bind(imp.bdf, T_IMPORT_MODULE);
 	ASSERT_EQ(0, ret) {
 		TH_LOG("binding %s: %s", imp.bdf, strerror(-ret));
 	}
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->m0, 0, 2 * M, &handle,
-				 &offset));
-	p = sp_map(self->fd, offset, 2 * M);
+	test_cmd_alloc_on(self->fd, self->m0, 0, 2 * M, &handle, &offset);
+	p = t_map(self->fd, offset, 2 * M);
 	ASSERT_NE(MAP_FAILED, p);
-	sp_fill(p, 2 * M, 30);
-	dfd = sp_export(self->fd, handle, 0);
-	ASSERT_LE(0, dfd);
-	ret = sp_import_check(dfd, SP_IMPORT_PCI, &c);
+	t_fill(p, 2 * M, 30);
+	test_cmd_export(self->fd, handle, 0, &dfd);
+	ret = t_import_check(dfd, SP_IMPORT_PCI, &c);
 	EXPECT_EQ(0, ret) {
 		TH_LOG("SP_IMPORT_CHECK with %s: %s", imp.bdf, strerror(-ret));
 	}
 	EXPECT_EQ(2 * M, c.length);
-	EXPECT_EQ(sp_fnv64(p, 2 * M), c.checksum);
-	ASSERT_EQ(0, sp_import_check(dfd, SP_IMPORT_PCI | SP_IMPORT_P2P, &c));
-	EXPECT_EQ(sp_fnv64(p, 2 * M), c.checksum);
-	sp_pci_unbind_importer(imp.bdf);
+	EXPECT_EQ(t_fnv64(p, 2 * M), c.checksum);
+	ASSERT_EQ(0, t_import_check(dfd, SP_IMPORT_PCI | SP_IMPORT_P2P, &c));
+	EXPECT_EQ(t_fnv64(p, 2 * M), c.checksum);
+	t_pci_unbind(imp.bdf, T_IMPORT_MODULE);
 	/* Without a bound device there is no PCI importer. */
-	EXPECT_EQ(-ENODEV, sp_import_check(dfd, SP_IMPORT_PCI, &c));
-	EXPECT_EQ(-EINVAL, sp_import_check(dfd, 1U << 2, &c));
-	sp_import_module_unload();
+	EXPECT_EQ(-ENODEV, t_import_check(dfd, SP_IMPORT_PCI, &c));
+	EXPECT_EQ(-EINVAL, t_import_check(dfd, 1U << 2, &c));
+	t_import_module_unload();
 	munmap(p, 2 * M);
 	close(dfd);
-	ASSERT_EQ(0, sp_free(self->fd, handle));
+	test_cmd_free(self->fd, handle);
 }
 
 /* Importing what is not a dma-buf fails cleanly in the importer. */
@@ -1037,13 +1023,13 @@ TEST(importer_refuses_other_fds)
 	struct sp_import_check c;
 	int fd;
 
-	ASSERT_EQ(0, sp_import_module_load());
+	ASSERT_EQ(0, t_import_module_load());
 	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(-EINVAL, sp_import_check(fd, 0, &c));
-	EXPECT_EQ(-EBADF, sp_import_check(-1, 0, &c));
+	EXPECT_EQ(-EINVAL, t_import_check(fd, 0, &c));
+	EXPECT_EQ(-EBADF, t_import_check(-1, 0, &c));
 	close(fd);
-	sp_import_module_unload();
+	t_import_module_unload();
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1066,7 +1052,7 @@ FIXTURE_TEARDOWN(module)
 
 TEST_F(module, rmmod_is_refused_while_a_dmabuf_lives)
 {
-	int m = sp_member_of_node(0), fd = sp_open(), dfd;
+	int m = t_member_of_node(0), fd = t_open(), dfd;
 	__u32 handle;
 	char *d;
 	long ret;
@@ -1083,10 +1069,10 @@ TEST_F(module, rmmod_is_refused_while_a_dmabuf_lives)
 	EXPECT_TRUE(errno == EWOULDBLOCK || errno == EBUSY) {
 		TH_LOG("delete_module: %s", strerror(errno));
 	}
-	EXPECT_EQ(0, access(SP_MEMBERS, F_OK));
-	d = sp_dmabuf_map(dfd, 2 * M, 0);
+	EXPECT_EQ(0, access(T_MEMBERS, F_OK));
+	d = t_dmabuf_map(dfd, 2 * M, 0);
 	ASSERT_NE(MAP_FAILED, d);
-	EXPECT_EQ(-1, sp_check(d, 2 * M, 41));
+	EXPECT_EQ(-1, t_check(d, 2 * M, 41));
 	munmap(d, 2 * M);
 	close(dfd);
 }

@@ -23,7 +23,6 @@
 #include "pool_test.h"
 #include "kselftest_harness.h"
 
-#define M		SP_MIB
 
 /* ---- the topology */
 
@@ -32,9 +31,9 @@ static void release_provider(const char *bdf)
 {
 	char path[PATH_MAX];
 
-	sp_write_file("/sys/bus/pci/drivers/scalepool/unbind", bdf);
-	snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/driver_override", bdf);
-	sp_write_file(path, "\n");
+	t_write_file("/sys/bus/pci/drivers/scalepool/unbind", bdf);
+	snprintf(path, sizeof(path), T_PCI_DEVICES "/%s/driver_override", bdf);
+	t_write_file(path, "\n");
 }
 
 /*
@@ -47,15 +46,15 @@ static int add_bar_member(const char *bdf)
 	char path[PATH_MAX];
 	int ret;
 
-	snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/driver_override", bdf);
-	ret = sp_write_file(path, "scalepool");
+	snprintf(path, sizeof(path), T_PCI_DEVICES "/%s/driver_override", bdf);
+	ret = t_write_file(path, "scalepool");
 	if (!ret)
-		ret = sp_write_file("/sys/bus/pci/drivers/scalepool/bind", bdf);
+		ret = t_write_file("/sys/bus/pci/drivers/scalepool/bind", bdf);
 	if (!ret)
-		ret = sp_write_file("/sys/kernel/scalepool/add_bar", bdf);
+		ret = t_write_file("/sys/kernel/scalepool/add_bar", bdf);
 	if (ret)
 		return ret;
-	ret = sp_member_of_pci("bar", bdf);
+	ret = t_member_of_pci("bar", bdf);
 	return ret < 0 ? -ENOENT : ret;
 }
 
@@ -81,7 +80,7 @@ FIXTURE(bar) {
 
 FIXTURE_SETUP(bar)
 {
-	struct sp_pci_dev devs[8];
+	struct t_pci_dev devs[8];
 	int i, n, ret;
 
 	_Static_assert(sizeof(devs[0].bdf) == sizeof(self->far), "bdf");
@@ -92,7 +91,7 @@ FIXTURE_SETUP(bar)
 	self->dfd = -1;
 	self->map = MAP_FAILED;
 	self->provider[0] = self->near[0] = self->far[0] = '\0';
-	n = sp_pci_find(SP_IVSHMEM_VENDOR, SP_IVSHMEM_DEVICE, 1, devs, 8);
+	n = t_pci_find(T_IVSHMEM_VENDOR, T_IVSHMEM_DEVICE, 1, devs, 8);
 	for (i = 0; i < n; i++) {
 		char *to = devs[i].root_bus ? self->far :
 			   !self->provider[0] ? self->provider : self->near;
@@ -101,7 +100,7 @@ FIXTURE_SETUP(bar)
 	}
 	if (!self->provider[0] || !self->near[0] || !self->far[0])
 		SKIP(return, "needs the peer topology's three free ivshmem devices");
-	ASSERT_EQ(0, sp_import_module_load());
+	ASSERT_EQ(0, t_import_module_load());
 
 	ret = add_bar_member(self->provider);
 	ASSERT_LE(0, ret) {
@@ -110,16 +109,13 @@ FIXTURE_SETUP(bar)
 	}
 	self->member = ret;
 	self->have_member = 1;
-	self->used0 = sp_member_ll(self->member, "used");
+	self->used0 = t_member_ll(self->member, "used");
 
-	self->fd = sp_open();
-	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->member, 0, M,
-				 &self->handle, &offset));
-	self->map = sp_map(self->fd, offset, M);
+	test_open(&self->fd);
+	test_cmd_alloc_on(self->fd, self->member, 0, M, &self->handle, &offset);
+	self->map = t_map(self->fd, offset, M);
 	ASSERT_NE(MAP_FAILED, self->map);
-	self->dfd = sp_export(self->fd, self->handle, 0);
-	ASSERT_LE(0, self->dfd);
+	test_cmd_export(self->fd, self->handle, 0, &self->dfd);
 }
 
 FIXTURE_TEARDOWN(bar)
@@ -131,8 +127,8 @@ FIXTURE_TEARDOWN(bar)
 	if (self->fd >= 0)
 		close(self->fd);
 	if (self->have_member) {
-		EXPECT_EQ(self->used0, sp_member_ll(self->member, "used"));
-		sp_remove_member(self->member);
+		EXPECT_EQ(self->used0, t_member_ll(self->member, "used"));
+		t_remove_member(self->member);
 	}
 	if (self->provider[0])
 		release_provider(self->provider);
@@ -142,17 +138,17 @@ TEST_F_TIMEOUT(bar, both_mappings_see_the_same_bytes, 180)
 {
 	char *d;
 
-	EXPECT_EQ(-1, sp_check_zero(self->map, M));
-	d = sp_dmabuf_map(self->dfd, M, 0);
+	EXPECT_EQ(-1, t_check_zero(self->map, M));
+	d = t_dmabuf_map(self->dfd, M, 0);
 	ASSERT_NE(MAP_FAILED, d);
-	sp_fill(self->map, M, 51);
-	EXPECT_EQ(-1, sp_check(d, M, 51));
-	EXPECT_EQ(0, sp_dmabuf_sync(self->dfd, DMA_BUF_SYNC_START |
+	t_fill(self->map, M, 51);
+	EXPECT_EQ(-1, t_check(d, M, 51));
+	EXPECT_EQ(0, t_dmabuf_sync(self->dfd, DMA_BUF_SYNC_START |
 					    DMA_BUF_SYNC_RW));
-	sp_fill(d, M, 52);
-	EXPECT_EQ(0, sp_dmabuf_sync(self->dfd, DMA_BUF_SYNC_END |
+	t_fill(d, M, 52);
+	EXPECT_EQ(0, t_dmabuf_sync(self->dfd, DMA_BUF_SYNC_END |
 					    DMA_BUF_SYNC_RW));
-	EXPECT_EQ(-1, sp_check(self->map, M, 52));
+	EXPECT_EQ(-1, t_check(self->map, M, 52));
 	EXPECT_EQ(0, munmap(d, M));
 }
 
@@ -161,12 +157,12 @@ TEST_F_TIMEOUT(bar, importer_behind_the_same_switch_reads_the_same_bytes, 180)
 	struct sp_import_check c;
 	int ret;
 
-	sp_fill(self->map, M, 53);
-	ret = sp_pci_bind_importer(self->near);
+	t_fill(self->map, M, 53);
+	ret = t_pci_bind(self->near, T_IMPORT_MODULE);
 	ASSERT_EQ(0, ret) {
 		TH_LOG("binding %s: %s", self->near, strerror(-ret));
 	}
-	ret = sp_import_check(self->dfd, SP_IMPORT_PCI | SP_IMPORT_P2P, &c);
+	ret = t_import_check(self->dfd, SP_IMPORT_PCI | SP_IMPORT_P2P, &c);
 	EXPECT_EQ(0, ret) {
 		TH_LOG("SP_IMPORT_CHECK by %s: %s", self->near,
 		       strerror(-ret));
@@ -174,10 +170,10 @@ TEST_F_TIMEOUT(bar, importer_behind_the_same_switch_reads_the_same_bytes, 180)
 	EXPECT_EQ(M, c.size);
 	EXPECT_EQ(M, c.length);
 	EXPECT_EQ(1, c.nents);
-	EXPECT_EQ(sp_fnv64(self->map, M), c.checksum);
+	EXPECT_EQ(t_fnv64(self->map, M), c.checksum);
 	/* A static importer does not say it can do peer-to-peer. */
-	EXPECT_EQ(-EOPNOTSUPP, sp_import_check(self->dfd, SP_IMPORT_PCI, &c));
-	sp_pci_unbind_importer(self->near);
+	EXPECT_EQ(-EOPNOTSUPP, t_import_check(self->dfd, SP_IMPORT_PCI, &c));
+	t_pci_unbind(self->near, T_IMPORT_MODULE);
 }
 
 TEST_F_TIMEOUT(bar, importers_that_cannot_reach_it_are_refused, 180)
@@ -186,63 +182,77 @@ TEST_F_TIMEOUT(bar, importers_that_cannot_reach_it_are_refused, 180)
 	int ret;
 
 	/* Not a PCI device. */
-	EXPECT_EQ(-EOPNOTSUPP, sp_import_check(self->dfd, 0, &c));
-	EXPECT_EQ(-EREMOTEIO, sp_import_check(self->dfd, SP_IMPORT_P2P, &c));
+	EXPECT_EQ(-EOPNOTSUPP, t_import_check(self->dfd, 0, &c));
+	EXPECT_EQ(-EREMOTEIO, t_import_check(self->dfd, SP_IMPORT_P2P, &c));
 	/* On the root bus: the path crosses the host bridge. */
-	ret = sp_pci_bind_importer(self->far);
+	ret = t_pci_bind(self->far, T_IMPORT_MODULE);
 	ASSERT_EQ(0, ret);
 	EXPECT_EQ(-EREMOTEIO,
-		  sp_import_check(self->dfd, SP_IMPORT_PCI | SP_IMPORT_P2P, &c));
-	sp_pci_unbind_importer(self->far);
+		  t_import_check(self->dfd, SP_IMPORT_PCI | SP_IMPORT_P2P, &c));
+	t_pci_unbind(self->far, T_IMPORT_MODULE);
 }
 
 TEST_F_TIMEOUT(bar, free_and_close_then_the_dmabuf_holds_the_memory, 180)
 {
 	char *d;
 
-	sp_fill(self->map, M, 54);
+	t_fill(self->map, M, 54);
 	munmap(self->map, M);
 	self->map = MAP_FAILED;
-	ASSERT_EQ(0, sp_free(self->fd, self->handle));
+	test_cmd_free(self->fd, self->handle);
 	close(self->fd);
 	self->fd = -1;
 	EXPECT_EQ(self->used0 + (long long)M,
-		  sp_member_ll(self->member, "used"));
-	d = sp_dmabuf_map(self->dfd, M, 0);
+		  t_member_ll(self->member, "used"));
+	d = t_dmabuf_map(self->dfd, M, 0);
 	ASSERT_NE(MAP_FAILED, d);
-	EXPECT_EQ(-1, sp_check(d, M, 54));
+	EXPECT_EQ(-1, t_check(d, M, 54));
 	close(self->dfd);
 	self->dfd = -1;
 	EXPECT_EQ(self->used0 + (long long)M,
-		  sp_member_ll(self->member, "used"));
+		  t_member_ll(self->member, "used"));
 	EXPECT_EQ(0, munmap(d, M));
 	/* The teardown checks that used is back. */
 }
 
-TEST_F_TIMEOUT(bar, removal_revokes_the_dmabuf, 180)
+/*
+ * After its peer memory went: the dma-buf's mapping @d (@len bytes) and
+ * the allocation's own @map give SIGBUS, and nothing new comes of the
+ * dma-buf @dfd or of @handle of @fd (mmap, import, export: ENODEV).
+ * Unmaps @d.
+ */
+static void expect_revoked(struct __test_metadata *_metadata, int fd,
+			   __u32 handle, int dfd, unsigned char *map,
+			   unsigned char *d, size_t len)
 {
 	struct sp_import_check c;
-	unsigned char *d;
 	void *p;
 
-	d = sp_dmabuf_map(self->dfd, M, 0);
-	ASSERT_NE(MAP_FAILED, d);
-	sp_fill(d, M, 55);
-	EXPECT_EQ(0, sp_read_signal(d));
-	ASSERT_EQ(0, sp_remove_member(self->member));
-	self->have_member = 0;
-	/* Both mappings are zapped; accesses get SIGBUS. */
-	EXPECT_EQ(SIGBUS, sp_read_signal(d));
-	EXPECT_EQ(SIGBUS, sp_read_signal((unsigned char *)self->map));
-	/* Nothing new: mmap, import, export. */
-	p = sp_dmabuf_map(self->dfd, M, 0);
+	EXPECT_EQ(SIGBUS, t_read_signal(d));
+	EXPECT_EQ(SIGBUS, t_read_signal(map));
+	p = t_dmabuf_map(dfd, len, 0);
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(ENODEV, errno);
-	EXPECT_EQ(-ENODEV, sp_import_check(self->dfd, SP_IMPORT_P2P, &c));
-	EXPECT_EQ(-ENODEV, sp_export(self->fd, self->handle, 0));
-	EXPECT_EQ(0, munmap(d, M));
+	EXPECT_EQ(-ENODEV, t_import_check(dfd, SP_IMPORT_P2P, &c));
+	test_err_export(ENODEV, fd, handle, 0);
+	EXPECT_EQ(0, munmap(d, len));
+}
+
+TEST_F_TIMEOUT(bar, removal_revokes_the_dmabuf, 180)
+{
+	unsigned char *d;
+
+	d = t_dmabuf_map(self->dfd, M, 0);
+	ASSERT_NE(MAP_FAILED, d);
+	t_fill(d, M, 55);
+	EXPECT_EQ(0, t_read_signal(d));
+	ASSERT_EQ(0, t_remove_member(self->member));
+	self->have_member = 0;
+	/* Both mappings are zapped; nothing new comes of the dma-buf. */
+	expect_revoked(_metadata, self->fd, self->handle, self->dfd,
+		       (unsigned char *)self->map, d, M);
 	/* The handle stays until FREE. */
-	EXPECT_EQ(0, sp_free(self->fd, self->handle));
+	test_cmd_free(self->fd, self->handle);
 }
 
 /*
@@ -255,27 +265,27 @@ TEST_F_TIMEOUT(bar, removal_invalidates_a_held_importer, 180)
 	struct sp_import_hold h;
 	int ifd, ret;
 
-	ret = sp_pci_bind_importer(self->near);
+	ret = t_pci_bind(self->near, T_IMPORT_MODULE);
 	ASSERT_EQ(0, ret);
-	ifd = sp_import_attach(self->dfd, SP_IMPORT_PCI | SP_IMPORT_P2P);
+	ifd = t_import_attach(self->dfd, SP_IMPORT_PCI | SP_IMPORT_P2P);
 	ASSERT_LE(0, ifd) {
 		TH_LOG("SP_IMPORT_ATTACH by %s: %s", self->near,
 		       strerror(-ifd));
 	}
-	ASSERT_EQ(0, sp_import_status(ifd, SP_IMPORT_STATUS, &h));
+	ASSERT_EQ(0, t_import_status(ifd, SP_IMPORT_STATUS, &h));
 	EXPECT_EQ(1, h.mapped);
 	EXPECT_EQ(0, h.notified);
-	ASSERT_EQ(0, sp_remove_member(self->member));
+	ASSERT_EQ(0, t_remove_member(self->member));
 	self->have_member = 0;
-	ASSERT_EQ(0, sp_import_status(ifd, SP_IMPORT_STATUS, &h));
+	ASSERT_EQ(0, t_import_status(ifd, SP_IMPORT_STATUS, &h));
 	EXPECT_EQ(1, h.notified);
 	EXPECT_EQ(0, h.mapped);
-	ASSERT_EQ(0, sp_import_status(ifd, SP_IMPORT_MAP, &h));
+	ASSERT_EQ(0, t_import_status(ifd, SP_IMPORT_MAP, &h));
 	EXPECT_EQ(-ENODEV, h.map_error);
 	EXPECT_EQ(0, h.mapped);
 	close(ifd);
-	sp_pci_unbind_importer(self->near);
-	EXPECT_EQ(0, sp_free(self->fd, self->handle));
+	t_pci_unbind(self->near, T_IMPORT_MODULE);
+	test_cmd_free(self->fd, self->handle);
 }
 
 /*
@@ -297,9 +307,9 @@ TEST_F_TIMEOUT(bar, removal_after_the_dmabuf_file_was_freed, 180)
 	for (n = 0; n + 1 < 400; n += 2)
 		if (pipe(fds + n))
 			break;
-	ASSERT_EQ(0, sp_remove_member(self->member));
+	ASSERT_EQ(0, t_remove_member(self->member));
 	self->have_member = 0;
-	EXPECT_EQ(SIGBUS, sp_read_signal((unsigned char *)self->map));
+	EXPECT_EQ(SIGBUS, t_read_signal((unsigned char *)self->map));
 	for (i = 0; i + 1 < n; i += 2) {
 		c = 0;
 		EXPECT_EQ(1, write(fds[i + 1], "y", 1));
@@ -309,25 +319,25 @@ TEST_F_TIMEOUT(bar, removal_after_the_dmabuf_file_was_freed, 180)
 	for (i = 0; i < n; i++)
 		close(fds[i]);
 	close(opath);
-	EXPECT_EQ(0, sp_free(self->fd, self->handle));
+	test_cmd_free(self->fd, self->handle);
 }
 
 /* ---------------------------------------------------------------------- */
 
 #define NVME_DRIVER	"/sys/bus/pci/drivers/nvme"
-#define P2P_LEN		(256 * SP_KIB)
+#define P2P_LEN		(256 * T_KIB)
 
 /* The p2pmem member of an NVMe behind the switch, its BDF into @bdf. */
 static int p2pmem_member_behind_switch(char *bdf, size_t len)
 {
 	char kind[32], pci[64];
-	__u32 ids[SP_MAX_IDS];
-	int i, n = sp_members(ids, SP_MAX_IDS);
+	__u32 ids[T_MAX_IDS];
+	int i, n = t_members(ids, T_MAX_IDS);
 
 	for (i = 0; i < n; i++) {
-		if (sp_member_attr(ids[i], "kind", kind, sizeof(kind)) ||
+		if (t_member_attr(ids[i], "kind", kind, sizeof(kind)) ||
 		    strcmp(kind, "p2pmem") ||
-		    sp_member_attr(ids[i], "pci", pci, sizeof(pci)) ||
+		    t_member_attr(ids[i], "pci", pci, sizeof(pci)) ||
 		    !strncmp(pci + 5, "00:", 3))
 			continue;
 		snprintf(bdf, len, "%s", pci);
@@ -350,7 +360,7 @@ FIXTURE(p2pmem) {
 
 FIXTURE_SETUP(p2pmem)
 {
-	struct sp_pci_dev devs[8];
+	struct t_pci_dev devs[8];
 	__u64 offset;
 	int i, n, m;
 
@@ -358,13 +368,13 @@ FIXTURE_SETUP(p2pmem)
 	self->dfd = -1;
 	self->map = MAP_FAILED;
 	self->nvme[0] = self->near[0] = self->far[0] = '\0';
-	if (!(sp_query_caps() & SCALEPOOL_CAP_P2PMEM_MEMBERS))
+	if (!(t_query_caps() & SCALEPOOL_CAP_P2PMEM_MEMBERS))
 		SKIP(return, "no p2pmem members: kernel without CONFIG_PCI_P2PDMA");
 	m = p2pmem_member_behind_switch(self->nvme, sizeof(self->nvme));
 	if (m < 0)
 		SKIP(return, "no p2pmem member behind the switch (peer topology)");
 	self->member = m;
-	n = sp_pci_find(SP_IVSHMEM_VENDOR, SP_IVSHMEM_DEVICE, 1, devs, 8);
+	n = t_pci_find(T_IVSHMEM_VENDOR, T_IVSHMEM_DEVICE, 1, devs, 8);
 	for (i = 0; i < n; i++) {
 		char *to = devs[i].root_bus ? self->far : self->near;
 
@@ -372,16 +382,14 @@ FIXTURE_SETUP(p2pmem)
 	}
 	if (!self->near[0] || !self->far[0])
 		SKIP(return, "needs free ivshmem devices behind the switch and on pcie.0");
-	ASSERT_EQ(0, sp_import_module_load());
-	self->used0 = sp_member_ll(self->member, "used");
-	self->fd = sp_open();
-	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->member, 0, P2P_LEN,
-				 &self->handle, &offset));
-	self->map = sp_map(self->fd, offset, P2P_LEN);
+	ASSERT_EQ(0, t_import_module_load());
+	self->used0 = t_member_ll(self->member, "used");
+	test_open(&self->fd);
+	test_cmd_alloc_on(self->fd, self->member, 0, P2P_LEN, &self->handle,
+			  &offset);
+	self->map = t_map(self->fd, offset, P2P_LEN);
 	ASSERT_NE(MAP_FAILED, self->map);
-	self->dfd = sp_export(self->fd, self->handle, 0);
-	ASSERT_LE(0, self->dfd);
+	test_cmd_export(self->fd, self->handle, 0, &self->dfd);
 }
 
 FIXTURE_TEARDOWN(p2pmem)
@@ -396,10 +404,10 @@ FIXTURE_TEARDOWN(p2pmem)
 		close(self->fd);
 	/* Leave the controller bound to nvme, as the guest booted. */
 	if (self->nvme[0]) {
-		snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/driver",
+		snprintf(path, sizeof(path), T_PCI_DEVICES "/%s/driver",
 			 self->nvme);
 		if (access(path, F_OK))
-			sp_write_file(NVME_DRIVER "/bind", self->nvme);
+			t_write_file(NVME_DRIVER "/bind", self->nvme);
 	}
 }
 
@@ -409,37 +417,37 @@ TEST_F_TIMEOUT(p2pmem, both_mappings_and_importers, 180)
 	char *d;
 	int ret;
 
-	d = sp_dmabuf_map(self->dfd, P2P_LEN, 0);
+	d = t_dmabuf_map(self->dfd, P2P_LEN, 0);
 	ASSERT_NE(MAP_FAILED, d);
-	EXPECT_EQ(-1, sp_check_zero(d, P2P_LEN));
-	sp_fill(self->map, P2P_LEN, 61);
-	EXPECT_EQ(-1, sp_check(d, P2P_LEN, 61));
-	sp_fill(d, P2P_LEN, 62);
-	EXPECT_EQ(-1, sp_check(self->map, P2P_LEN, 62));
+	EXPECT_EQ(-1, t_check_zero(d, P2P_LEN));
+	t_fill(self->map, P2P_LEN, 61);
+	EXPECT_EQ(-1, t_check(d, P2P_LEN, 61));
+	t_fill(d, P2P_LEN, 62);
+	EXPECT_EQ(-1, t_check(self->map, P2P_LEN, 62));
 
 	/* Not PCI, or not peer-to-peer: refused. */
-	EXPECT_EQ(-EOPNOTSUPP, sp_import_check(self->dfd, 0, &c));
-	EXPECT_EQ(-EREMOTEIO, sp_import_check(self->dfd, SP_IMPORT_P2P, &c));
+	EXPECT_EQ(-EOPNOTSUPP, t_import_check(self->dfd, 0, &c));
+	EXPECT_EQ(-EREMOTEIO, t_import_check(self->dfd, SP_IMPORT_P2P, &c));
 
 	/* Behind the same switch: the bytes at the DMA addresses. */
-	ret = sp_pci_bind_importer(self->near);
+	ret = t_pci_bind(self->near, T_IMPORT_MODULE);
 	ASSERT_EQ(0, ret);
-	ret = sp_import_check(self->dfd, SP_IMPORT_PCI | SP_IMPORT_P2P, &c);
+	ret = t_import_check(self->dfd, SP_IMPORT_PCI | SP_IMPORT_P2P, &c);
 	EXPECT_EQ(0, ret) {
 		TH_LOG("SP_IMPORT_CHECK by %s: %s", self->near,
 		       strerror(-ret));
 	}
 	EXPECT_EQ(P2P_LEN, c.length);
 	EXPECT_EQ(1, c.nents);
-	EXPECT_EQ(sp_fnv64(self->map, P2P_LEN), c.checksum);
-	EXPECT_EQ(-EOPNOTSUPP, sp_import_check(self->dfd, SP_IMPORT_PCI, &c));
-	sp_pci_unbind_importer(self->near);
+	EXPECT_EQ(t_fnv64(self->map, P2P_LEN), c.checksum);
+	EXPECT_EQ(-EOPNOTSUPP, t_import_check(self->dfd, SP_IMPORT_PCI, &c));
+	t_pci_unbind(self->near, T_IMPORT_MODULE);
 
 	/* On the root bus: across the host bridge, no path. */
-	ASSERT_EQ(0, sp_pci_bind_importer(self->far));
+	ASSERT_EQ(0, t_pci_bind(self->far, T_IMPORT_MODULE));
 	EXPECT_EQ(-EREMOTEIO,
-		  sp_import_check(self->dfd, SP_IMPORT_PCI | SP_IMPORT_P2P, &c));
-	sp_pci_unbind_importer(self->far);
+		  t_import_check(self->dfd, SP_IMPORT_PCI | SP_IMPORT_P2P, &c));
+	t_pci_unbind(self->far, T_IMPORT_MODULE);
 	EXPECT_EQ(0, munmap(d, P2P_LEN));
 }
 
@@ -447,45 +455,37 @@ TEST_F_TIMEOUT(p2pmem, free_and_close_then_the_dmabuf_holds_it, 180)
 {
 	char *d;
 
-	sp_fill(self->map, P2P_LEN, 63);
+	t_fill(self->map, P2P_LEN, 63);
 	munmap(self->map, P2P_LEN);
 	self->map = MAP_FAILED;
-	ASSERT_EQ(0, sp_free(self->fd, self->handle));
+	test_cmd_free(self->fd, self->handle);
 	close(self->fd);
 	self->fd = -1;
-	d = sp_dmabuf_map(self->dfd, P2P_LEN, 0);
+	d = t_dmabuf_map(self->dfd, P2P_LEN, 0);
 	ASSERT_NE(MAP_FAILED, d);
-	EXPECT_EQ(-1, sp_check(d, P2P_LEN, 63));
+	EXPECT_EQ(-1, t_check(d, P2P_LEN, 63));
 	EXPECT_EQ(self->used0 + (long long)P2P_LEN,
-		  sp_member_ll(self->member, "used"));
+		  t_member_ll(self->member, "used"));
 	close(self->dfd);
 	self->dfd = -1;
 	EXPECT_EQ(0, munmap(d, P2P_LEN));
-	EXPECT_EQ(self->used0, sp_member_ll(self->member, "used"));
+	EXPECT_EQ(self->used0, t_member_ll(self->member, "used"));
 }
 
 /* nvme unbinds while the dma-buf is mapped: SIGBUS, then ENODEV. */
 TEST_F_TIMEOUT(p2pmem, driver_unbind_revokes_the_dmabuf, 180)
 {
-	struct sp_import_check c;
 	unsigned char *d;
-	void *p;
 
-	d = sp_dmabuf_map(self->dfd, P2P_LEN, 0);
+	d = t_dmabuf_map(self->dfd, P2P_LEN, 0);
 	ASSERT_NE(MAP_FAILED, d);
-	sp_fill(d, P2P_LEN, 64);
-	EXPECT_EQ(0, sp_read_signal(d));
-	ASSERT_EQ(0, sp_write_file(NVME_DRIVER "/unbind", self->nvme));
-	EXPECT_EQ(SIGBUS, sp_read_signal(d));
-	EXPECT_EQ(SIGBUS, sp_read_signal((unsigned char *)self->map));
-	p = sp_dmabuf_map(self->dfd, P2P_LEN, 0);
-	EXPECT_EQ(MAP_FAILED, p);
-	EXPECT_EQ(ENODEV, errno);
-	EXPECT_EQ(-ENODEV, sp_import_check(self->dfd, SP_IMPORT_P2P, &c));
-	EXPECT_EQ(-ENODEV, sp_export(self->fd, self->handle, 0));
-	EXPECT_EQ(0, munmap(d, P2P_LEN));
-	EXPECT_EQ(0, sp_free(self->fd, self->handle));
-	ASSERT_EQ(0, sp_write_file(NVME_DRIVER "/bind", self->nvme));
+	t_fill(d, P2P_LEN, 64);
+	EXPECT_EQ(0, t_read_signal(d));
+	ASSERT_EQ(0, t_write_file(NVME_DRIVER "/unbind", self->nvme));
+	expect_revoked(_metadata, self->fd, self->handle, self->dfd,
+		       (unsigned char *)self->map, d, P2P_LEN);
+	test_cmd_free(self->fd, self->handle);
+	ASSERT_EQ(0, t_write_file(NVME_DRIVER "/bind", self->nvme));
 }
 
 /*
@@ -501,23 +501,23 @@ static void unbind_with_a_held_importer(struct __test_metadata *_metadata,
 	struct sp_import_hold h;
 	int ifd;
 
-	ASSERT_EQ(0, sp_pci_bind_importer(self->near));
-	ifd = sp_import_attach(self->dfd, SP_IMPORT_PCI | SP_IMPORT_P2P | keep);
+	ASSERT_EQ(0, t_pci_bind(self->near, T_IMPORT_MODULE));
+	ifd = t_import_attach(self->dfd, SP_IMPORT_PCI | SP_IMPORT_P2P | keep);
 	ASSERT_LE(0, ifd);
-	ASSERT_EQ(0, sp_import_status(ifd, SP_IMPORT_STATUS, &h));
+	ASSERT_EQ(0, t_import_status(ifd, SP_IMPORT_STATUS, &h));
 	EXPECT_EQ(1, h.mapped);
-	ASSERT_EQ(0, sp_write_file(NVME_DRIVER "/unbind", self->nvme));
-	ASSERT_EQ(0, sp_import_status(ifd, SP_IMPORT_STATUS, &h));
+	ASSERT_EQ(0, t_write_file(NVME_DRIVER "/unbind", self->nvme));
+	ASSERT_EQ(0, t_import_status(ifd, SP_IMPORT_STATUS, &h));
 	EXPECT_EQ(1, h.notified);
 	EXPECT_EQ(keep ? 1 : 0, h.mapped);
-	EXPECT_EQ(SIGBUS, sp_read_signal((unsigned char *)self->map));
-	ASSERT_EQ(0, sp_import_status(ifd, SP_IMPORT_MAP, &h));
+	EXPECT_EQ(SIGBUS, t_read_signal((unsigned char *)self->map));
+	ASSERT_EQ(0, t_import_status(ifd, SP_IMPORT_MAP, &h));
 	EXPECT_EQ(keep ? 0 : -ENODEV, h.map_error);
 	EXPECT_EQ(0, ioctl(ifd, SP_IMPORT_DETACH));
 	close(ifd);
-	sp_pci_unbind_importer(self->near);
-	EXPECT_EQ(0, sp_free(self->fd, self->handle));
-	ASSERT_EQ(0, sp_write_file(NVME_DRIVER "/bind", self->nvme));
+	t_pci_unbind(self->near, T_IMPORT_MODULE);
+	test_cmd_free(self->fd, self->handle);
+	ASSERT_EQ(0, t_write_file(NVME_DRIVER "/bind", self->nvme));
 }
 
 TEST_F_TIMEOUT(p2pmem, unbind_with_an_importer_that_unmaps, 180)

@@ -24,7 +24,7 @@
 #include "kselftest_harness.h"
 
 #define PAGES		16
-#define LEN		(PAGES * SP_PAGE)
+#define LEN		(PAGES * T_PAGE)
 
 FIXTURE(measured) {
 	int fd;
@@ -34,35 +34,34 @@ FIXTURE(measured) {
 
 static void clear_all(void)
 {
-	__u32 ids[SP_MAX_IDS];
+	__u32 ids[T_MAX_IDS];
 	char path[256];
-	int i, n = sp_members(ids, SP_MAX_IDS);
+	int i, n = t_members(ids, T_MAX_IDS);
 
 	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), SP_MEMBERS "/%u/measured", ids[i]);
-		sp_write_file(path, "clear\n");
+		snprintf(path, sizeof(path), T_MEMBERS "/%u/measured", ids[i]);
+		t_write_file(path, "clear\n");
 	}
 }
 
 FIXTURE_SETUP(measured)
 {
-	int m0 = sp_member_of_node(0), m1 = sp_member_of_node(1), mc;
+	int m0 = t_member_of_node(0), m1 = t_member_of_node(1), mc;
 
 	self->fd = -1;
-	self->cxl = sp_cxl_node();
-	mc = self->cxl < 0 ? -1 : sp_member_of_node(self->cxl);
-	if (m0 < 0 || m1 < 0 || mc < 0 || !sp_node_has_cpus(0) ||
-	    !sp_node_has_cpus(1))
+	self->cxl = t_cxl_node();
+	mc = self->cxl < 0 ? -1 : t_member_of_node(self->cxl);
+	if (m0 < 0 || m1 < 0 || mc < 0 || !t_node_has_cpus(0) ||
+	    !t_node_has_cpus(1))
 		SKIP(return, "needs CPU nodes 0 and 1 and an online CXL node "
 			     "(--topology measured)");
-	if (sp_node_distance(0, 1) <= sp_node_distance(0, self->cxl))
+	if (t_node_distance(0, 1) <= t_node_distance(0, self->cxl))
 		SKIP(return, "needs node 1 farther than the CXL node from "
 			     "node 0 by SLIT (--topology measured)");
 	self->m0 = m0;
 	self->m1 = m1;
 	self->mc = mc;
-	self->fd = sp_open();
-	ASSERT_LE(0, self->fd);
+	test_open(&self->fd);
 	clear_all();
 }
 
@@ -75,7 +74,7 @@ FIXTURE_TEARDOWN(measured)
 
 static void measured_path(__u32 id, char *path, size_t len)
 {
-	snprintf(path, len, SP_MEMBERS "/%u/measured", id);
+	snprintf(path, len, T_MEMBERS "/%u/measured", id);
 }
 
 /* Member @id's measured file, whole, into @buf; 0 or -errno. */
@@ -102,7 +101,7 @@ static int write_measured(__u32 id, const char *val)
 	char path[256];
 
 	measured_path(id, path, sizeof(path));
-	return sp_write_file(path, val);
+	return t_write_file(path, val);
 }
 
 static int set_fig(__u32 id, int initiator, unsigned long long lat,
@@ -123,20 +122,29 @@ static int place(int fd, __u32 policy, const __u32 *ids, __u32 nr,
 		 const __u32 *weights, int initiator, __u64 length,
 		 struct scalepool_placement *pl, __u32 *basis)
 {
+	struct scalepool_alloc a = {
+		.size = sizeof(a),
+		.length = length,
+		.policy = policy,
+		.nr_members = nr,
+		.members_ptr = (uintptr_t)ids,
+		.weights_ptr = (uintptr_t)weights,
+		.initiator = initiator,
+	};
 	struct scalepool_info info;
 	__u32 handle;
 	int ret;
 
-	ret = sp_do_alloc(fd, policy, 0, length, ids, nr, weights, 0,
-			  initiator, &handle, NULL);
+	ret = _test_cmd_alloc(fd, &a);
 	if (ret)
 		return ret;
-	ret = sp_info(fd, handle, &info, pl, 4);
+	handle = a.handle;
+	ret = _test_cmd_info(fd, handle, &info, pl, 4);
 	if (!ret) {
 		*basis = info.basis;
 		ret = (int)info.nr_placements;
 	}
-	if (sp_free(fd, handle) && !ret)
+	if (_test_cmd_free(fd, handle) && !ret)
 		ret = -EIO;
 	return ret;
 }
@@ -149,7 +157,7 @@ static long long nearest(int fd, const __u32 *ids, __u32 nr, int initiator,
 	int n;
 
 	n = place(fd, SCALEPOOL_POLICY_NEAREST, ids, nr, NULL, initiator,
-		  SP_PAGE, pl, basis);
+		  T_PAGE, pl, basis);
 	if (n < 0)
 		return n;
 	if (n != 1)
@@ -179,7 +187,7 @@ TEST_F(measured, file_mode_and_query_cap)
 	measured_path(self->mc, path, sizeof(path));
 	ASSERT_EQ(0, stat(path, &st));
 	EXPECT_EQ(0644, st.st_mode & 07777);
-	ASSERT_EQ(0, sp_ioctl(self->fd, SCALEPOOL_QUERY, &q));
+	ASSERT_EQ(0, t_ioctl(self->fd, SCALEPOOL_QUERY, &q));
 	EXPECT_TRUE(q.caps & SCALEPOOL_CAP_MEASURED);
 }
 
@@ -238,7 +246,7 @@ TEST_F(measured, bad_writes_are_einval_and_lose_nothing)
 	snprintf(big_node, sizeof(big_node), "%d 10 20\n", 4096);
 
 	ASSERT_EQ(0, set_fig(self->m1, 0, 150, 9000));
-	for (i = 0; i < SP_ARRAY_SIZE(bad); i++) {
+	for (i = 0; i < T_ARRAY_SIZE(bad); i++) {
 		EXPECT_EQ(-EINVAL, write_measured(self->m1, bad[i])) {
 			TH_LOG("'%s' was not refused", bad[i]);
 		}
@@ -385,7 +393,7 @@ TEST_F(measured, interleave_weighs_by_measured_bandwidth)
 	unsigned int i;
 	int n;
 
-	for (i = 0; i < SP_ARRAY_SIZE(cases); i++) {
+	for (i = 0; i < T_ARRAY_SIZE(cases); i++) {
 		const struct ilcase *c = &cases[i];
 
 		clear_all();
@@ -396,10 +404,10 @@ TEST_F(measured, interleave_weighs_by_measured_bandwidth)
 		n = place(self->fd, SCALEPOOL_POLICY_INTERLEAVE, set, 2, NULL,
 			  0, LEN, pl, &basis);
 		ASSERT_LE(1, n);
-		EXPECT_EQ(c->pages0 * SP_PAGE, bytes_on(pl, n, self->m0)) {
+		EXPECT_EQ(c->pages0 * T_PAGE, bytes_on(pl, n, self->m0)) {
 			TH_LOG("case %u: %llu:%llu MB/s", i, c->bw0, c->bw1);
 		}
-		EXPECT_EQ(c->pages1 * SP_PAGE, bytes_on(pl, n, self->m1)) {
+		EXPECT_EQ(c->pages1 * T_PAGE, bytes_on(pl, n, self->m1)) {
 			TH_LOG("case %u: %llu:%llu MB/s", i, c->bw0, c->bw1);
 		}
 		EXPECT_EQ(c->basis, basis) {
@@ -421,9 +429,9 @@ TEST_F(measured, interleave_weights_are_reduced_by_their_gcd)
 	n = place(self->fd, SCALEPOOL_POLICY_INTERLEAVE, set, 3, NULL, 0, LEN,
 		  pl, &basis);
 	ASSERT_EQ(3, n);
-	EXPECT_EQ(4 * SP_PAGE, bytes_on(pl, n, self->m0));
-	EXPECT_EQ(4 * SP_PAGE, bytes_on(pl, n, self->m1));
-	EXPECT_EQ(8 * SP_PAGE, bytes_on(pl, n, self->mc));
+	EXPECT_EQ(4 * T_PAGE, bytes_on(pl, n, self->m0));
+	EXPECT_EQ(4 * T_PAGE, bytes_on(pl, n, self->m1));
+	EXPECT_EQ(8 * T_PAGE, bytes_on(pl, n, self->mc));
 	EXPECT_EQ(SCALEPOOL_BASIS_MEASURED, basis);
 }
 
@@ -440,8 +448,8 @@ TEST_F(measured, interleave_figures_are_per_initiator)
 	n = place(self->fd, SCALEPOOL_POLICY_INTERLEAVE, set, 2, NULL, 1, LEN,
 		  pl, &basis);
 	ASSERT_EQ(2, n);
-	EXPECT_EQ(4 * SP_PAGE, bytes_on(pl, n, self->m0));
-	EXPECT_EQ(12 * SP_PAGE, bytes_on(pl, n, self->m1));
+	EXPECT_EQ(4 * T_PAGE, bytes_on(pl, n, self->m0));
+	EXPECT_EQ(12 * T_PAGE, bytes_on(pl, n, self->m1));
 	EXPECT_EQ(SCALEPOOL_BASIS_MEASURED, basis);
 }
 
@@ -457,12 +465,12 @@ TEST_F(measured, caller_weights_beat_measured_ones)
 	n = place(self->fd, SCALEPOOL_POLICY_INTERLEAVE, set, 2, ones, 0, LEN,
 		  pl, &basis);
 	ASSERT_EQ(2, n);
-	EXPECT_EQ(8 * SP_PAGE, bytes_on(pl, n, self->m0));
+	EXPECT_EQ(8 * T_PAGE, bytes_on(pl, n, self->m0));
 	EXPECT_EQ(SCALEPOOL_BASIS_NONE, basis);
 	n = place(self->fd, SCALEPOOL_POLICY_INTERLEAVE, set, 2, w13, 0, LEN,
 		  pl, &basis);
 	ASSERT_EQ(2, n);
-	EXPECT_EQ(4 * SP_PAGE, bytes_on(pl, n, self->m0));
+	EXPECT_EQ(4 * T_PAGE, bytes_on(pl, n, self->m0));
 	EXPECT_EQ(SCALEPOOL_BASIS_NONE, basis);
 }
 
@@ -486,17 +494,17 @@ TEST_F(measured, info_basis_of_each_policy)
 
 	/* BIND fills node 0 then node 1: SLIT 10 against 30. */
 	ASSERT_LE(1, place(self->fd, SCALEPOOL_POLICY_BIND, b01, 2, NULL, 0,
-			   SP_PAGE, pl, &basis));
+			   T_PAGE, pl, &basis));
 	EXPECT_EQ(SCALEPOOL_BASIS_DISTANCE, basis);
 	ASSERT_LE(1, place(self->fd, SCALEPOOL_POLICY_BIND, pref, 1, NULL, 0,
-			   SP_PAGE, pl, &basis));
+			   T_PAGE, pl, &basis));
 	EXPECT_EQ(SCALEPOOL_BASIS_NONE, basis);
 	/* PREFERRED node 1, then every other member by distance from it. */
 	ASSERT_LE(1, place(self->fd, SCALEPOOL_POLICY_PREFERRED, pref, 1,
-			   NULL, 0, SP_PAGE, pl, &basis));
+			   NULL, 0, T_PAGE, pl, &basis));
 	EXPECT_EQ(SCALEPOOL_BASIS_DISTANCE, basis);
 	ASSERT_LE(1, place(self->fd, SCALEPOOL_POLICY_PREFERRED, b01, 2,
-			   NULL, 0, SP_PAGE, pl, &basis));
+			   NULL, 0, T_PAGE, pl, &basis));
 	EXPECT_EQ(SCALEPOOL_BASIS_NONE, basis);
 	/*
 	 * TIERED over every member.  Without firmware figures for the CXL
@@ -506,17 +514,17 @@ TEST_F(measured, info_basis_of_each_policy)
 	 */
 	if (!cxl_has_fw_figures(self->cxl)) {
 		ASSERT_LE(1, place(self->fd, SCALEPOOL_POLICY_TIERED, NULL, 0,
-				   NULL, 0, SP_PAGE, pl, &basis));
+				   NULL, 0, T_PAGE, pl, &basis));
 		EXPECT_EQ(SCALEPOOL_BASIS_DISTANCE, basis);
 	} else {
 		TH_LOG("the CXL node has firmware figures: TIERED unchecked");
 	}
 	ASSERT_LE(1, place(self->fd, SCALEPOOL_POLICY_TIERED, b01, 2, NULL,
-			   0, SP_PAGE, pl, &basis));
+			   0, T_PAGE, pl, &basis));
 	EXPECT_EQ(SCALEPOOL_BASIS_DISTANCE, basis);
 	/* INTERLEAVE without figures deals in the caller's order. */
 	ASSERT_LE(1, place(self->fd, SCALEPOOL_POLICY_INTERLEAVE, b01, 2,
-			   NULL, 0, 2 * SP_PAGE, pl, &basis));
+			   NULL, 0, 2 * T_PAGE, pl, &basis));
 	EXPECT_EQ(SCALEPOOL_BASIS_NONE, basis);
 }
 

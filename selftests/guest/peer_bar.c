@@ -19,71 +19,7 @@
 #include "pool_test.h"
 #include "kselftest_harness.h"
 
-#define PCI_DEVS	"/sys/bus/pci/devices"
-#define PCI_SP_DRV	"/sys/bus/pci/drivers/scalepool"
 #define MAX_DEVS	8
-
-/* The driver @bdf is bound to, "" for none. */
-static void driver_of(const char *bdf, char *buf, size_t len)
-{
-	char path[256], link[256];
-	ssize_t n;
-
-	buf[0] = '\0';
-	snprintf(path, sizeof(path), PCI_DEVS "/%s/driver", bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return;
-	link[n] = '\0';
-	snprintf(buf, len, "%s", strrchr(link, '/') + 1);
-}
-
-static int sys_write(const char *path, const char *val)
-{
-	return sp_write_file(path, val);
-}
-
-static int bind_sp(const char *bdf)
-{
-	char path[256], drv[64];
-	int ret;
-
-	driver_of(bdf, drv, sizeof(drv));
-	if (!strcmp(drv, "scalepool"))
-		return 0;
-	snprintf(path, sizeof(path), PCI_DEVS "/%s/driver_override", bdf);
-	ret = sys_write(path, "scalepool");
-	return ret ?: sys_write(PCI_SP_DRV "/bind", bdf);
-}
-
-static void unbind_sp(const char *bdf)
-{
-	char path[256], drv[64];
-
-	driver_of(bdf, drv, sizeof(drv));
-	if (!strcmp(drv, "scalepool"))
-		sys_write(PCI_SP_DRV "/unbind", bdf);
-	snprintf(path, sizeof(path), PCI_DEVS "/%s/driver_override", bdf);
-	sys_write(path, "\n");
-}
-
-static int add_bar(const char *arg)
-{
-	return sys_write(SP_SYSFS "/add_bar", arg);
-}
-
-/* Bind @bdf and add its default BAR; the member id or -errno. */
-static int add_member(const char *bdf)
-{
-	int ret = bind_sp(bdf);
-
-	if (ret)
-		return ret;
-	ret = add_bar(bdf);
-	if (ret)
-		return ret;
-	return sp_member_of_pci("bar", bdf);
-}
 
 #define PAT_LIST "/sys/kernel/debug/x86/pat_memtype_list"
 
@@ -95,12 +31,12 @@ static int add_member(const char *bdf)
 static int pat_wc_in_bar(const char *bdf, int bar)
 {
 	unsigned long long s, e, bs, be;
-	struct sp_bar_res r;
+	struct t_bar_res r;
 	char line[256];
 	int ret = -1;
 	FILE *f;
 
-	if (sp_pci_bar_res(bdf, bar, &r))
+	if (t_pci_bar_res(bdf, bar, &r))
 		return -1;
 	s = r.start;
 	e = r.end;
@@ -122,7 +58,7 @@ static int pat_wc_in_bar(const char *bdf, int bar)
 }
 
 FIXTURE(bar) {
-	struct sp_pci_dev devs[MAX_DEVS];	/* the ivshmem devices */
+	struct t_pci_dev devs[MAX_DEVS];	/* the ivshmem devices */
 	int nr_devs;
 	int fd;
 	const char *bdf;	/* behind the switch, the larger one */
@@ -133,15 +69,14 @@ FIXTURE_SETUP(bar)
 {
 	int i;
 
-	self->fd = sp_open();
-	ASSERT_LE(0, self->fd);
-	self->nr_devs = sp_pci_find(SP_IVSHMEM_VENDOR, SP_IVSHMEM_DEVICE, 0,
-				    self->devs, MAX_DEVS);
+	test_open(&self->fd);
+	self->nr_devs = t_pci_find(T_IVSHMEM_VENDOR, T_IVSHMEM_DEVICE, 0,
+				   self->devs, MAX_DEVS);
 	if (self->nr_devs < 3)
 		SKIP(return, "needs the peer topology's three ivshmem devices");
 	self->bdf = NULL;
 	for (i = 0; i < self->nr_devs; i++) {
-		unsigned long long bar2 = sp_pci_bar_size(self->devs[i].bdf, 2);
+		unsigned long long bar2 = t_pci_bar_size(self->devs[i].bdf, 2);
 
 		if (!self->devs[i].root_bus &&
 		    (!self->bdf || bar2 > self->size)) {
@@ -150,7 +85,7 @@ FIXTURE_SETUP(bar)
 		}
 	}
 	ASSERT_NE(NULL, self->bdf);
-	ASSERT_LE(SP_MIB, self->size);
+	ASSERT_LE(T_MIB, self->size);
 }
 
 FIXTURE_TEARDOWN(bar)
@@ -160,10 +95,10 @@ FIXTURE_TEARDOWN(bar)
 	if (self->fd >= 0)
 		close(self->fd);
 	for (i = 0; i < self->nr_devs; i++) {
-		id = sp_member_of_pci("bar", self->devs[i].bdf);
+		id = t_member_of_pci("bar", self->devs[i].bdf);
 		if (id >= 0)
-			sp_remove_member(id);
-		unbind_sp(self->devs[i].bdf);
+			t_remove_member(id);
+		t_pci_unbind(self->devs[i].bdf, T_SP_DRIVER);
 	}
 }
 
@@ -172,28 +107,28 @@ TEST_F(bar, member_files)
 	char buf[64], want[64];
 	int id;
 
-	id = add_member(self->bdf);
+	id = t_bar_member_add(self->bdf);
 	ASSERT_LE(0, id);
-	ASSERT_EQ(0, sp_member_attr(id, "kind", buf, sizeof(buf)));
+	ASSERT_EQ(0, t_member_attr(id, "kind", buf, sizeof(buf)));
 	EXPECT_STREQ("bar", buf);
-	ASSERT_EQ(0, sp_member_attr(id, "memory", buf, sizeof(buf)));
+	ASSERT_EQ(0, t_member_attr(id, "memory", buf, sizeof(buf)));
 	EXPECT_STREQ("pci", buf);
-	ASSERT_EQ(0, sp_member_attr(id, "pci", buf, sizeof(buf)));
+	ASSERT_EQ(0, t_member_attr(id, "pci", buf, sizeof(buf)));
 	EXPECT_STREQ(self->bdf, buf);
 	/* ivshmem-plain: BAR 0 registers (256 bytes), BAR 2 the memory. */
-	EXPECT_EQ(2, sp_member_ll(id, "bar"));
+	EXPECT_EQ(2, t_member_ll(id, "bar"));
 	snprintf(want, sizeof(want), "%s-bar2", self->bdf);
-	ASSERT_EQ(0, sp_member_attr(id, "name", buf, sizeof(buf)));
+	ASSERT_EQ(0, t_member_attr(id, "name", buf, sizeof(buf)));
 	EXPECT_STREQ(want, buf);
-	EXPECT_EQ((long long)self->size, sp_member_ll(id, "capacity"));
-	EXPECT_EQ(0, sp_member_ll(id, "used"));
-	EXPECT_EQ((long long)self->size, sp_member_ll(id, "free"));
+	EXPECT_EQ((long long)self->size, t_member_ll(id, "capacity"));
+	EXPECT_EQ(0, t_member_ll(id, "used"));
+	EXPECT_EQ((long long)self->size, t_member_ll(id, "free"));
 	/* The device's NUMA node, or the first node with memory. */
-	snprintf(buf, sizeof(buf), PCI_DEVS "/%s/numa_node", self->bdf);
-	if (sp_read_ll(buf) >= 0) {
-		EXPECT_EQ(sp_read_ll(buf), sp_member_ll(id, "node"));
+	snprintf(buf, sizeof(buf), T_PCI_DEVICES "/%s/numa_node", self->bdf);
+	if (t_read_ll(buf) >= 0) {
+		EXPECT_EQ(t_read_ll(buf), t_member_ll(id, "node"));
 	} else {
-		EXPECT_EQ(0, sp_member_ll(id, "node"));
+		EXPECT_EQ(0, t_member_ll(id, "node"));
 	}
 	/* The region is claimed in the kernel's resource tree. */
 	EXPECT_EQ(0, system("grep -q ' : scalepool$' /proc/iomem"));
@@ -208,29 +143,29 @@ TEST_F(bar, alloc_write_read)
 	__u32 h;
 	int id;
 
-	id = add_member(self->bdf);
+	id = t_bar_member_add(self->bdf);
 	ASSERT_LE(0, id);
-	ASSERT_EQ(0, sp_alloc_on(self->fd, id, 0, SP_MIB, &h, &off));
-	EXPECT_EQ((long long)SP_MIB, sp_member_ll(id, "used"));
-	ASSERT_EQ(0, sp_info(self->fd, h, &info, pl, 2));
+	test_cmd_alloc_on(self->fd, id, 0, T_MIB, &h, &off);
+	EXPECT_EQ((long long)T_MIB, t_member_ll(id, "used"));
+	test_cmd_info(self->fd, h, &info, pl, 2);
 	ASSERT_EQ(1U, info.nr_placements);
 	EXPECT_EQ((__u32)id, pl[0].member);
-	EXPECT_EQ(SP_MIB, pl[0].bytes);
+	EXPECT_EQ(T_MIB, pl[0].bytes);
 	EXPECT_EQ(0ULL, pl[0].huge_bytes);
 
-	p = sp_map(self->fd, off, SP_MIB);
+	p = t_map(self->fd, off, T_MIB);
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(-1, sp_check_zero(p, SP_MIB));
-	sp_fill(p, SP_MIB, 42);
-	EXPECT_EQ(-1, sp_check(p, SP_MIB, 42));
+	EXPECT_EQ(-1, t_check_zero(p, T_MIB));
+	t_fill(p, T_MIB, 42);
+	EXPECT_EQ(-1, t_check(p, T_MIB, 42));
 	/* A second mapping sees the same device memory. */
-	q = sp_map(self->fd, off, SP_MIB);
+	q = t_map(self->fd, off, T_MIB);
 	ASSERT_NE(MAP_FAILED, q);
-	EXPECT_EQ(-1, sp_check(q, SP_MIB, 42));
-	munmap(q, SP_MIB);
-	munmap(p, SP_MIB);
-	EXPECT_EQ(0, sp_free(self->fd, h));
-	EXPECT_EQ(0, sp_member_ll(id, "used"));
+	EXPECT_EQ(-1, t_check(q, T_MIB, 42));
+	munmap(q, T_MIB);
+	munmap(p, T_MIB);
+	test_cmd_free(self->fd, h);
+	EXPECT_EQ(0, t_member_ll(id, "used"));
 }
 
 TEST_F(bar, mapping_is_write_combined)
@@ -243,11 +178,11 @@ TEST_F(bar, mapping_is_write_combined)
 	FILE *f;
 	int id;
 
-	id = add_member(self->bdf);
+	id = t_bar_member_add(self->bdf);
 	ASSERT_LE(0, id);
-	ASSERT_EQ(0, sp_alloc_on(self->fd, id, SCALEPOOL_ALLOC_POPULATE,
-				 SP_MIB, &h, &off));
-	p = sp_map(self->fd, off, SP_MIB);
+	test_cmd_alloc_on(self->fd, id, SCALEPOOL_ALLOC_POPULATE, T_MIB, &h,
+			  &off);
+	p = t_map(self->fd, off, T_MIB);
 	ASSERT_NE(MAP_FAILED, p);
 	/* x86 PAT: the user mapping's range is tracked as write-combining. */
 	snprintf(want, sizeof(want), "%lx-", (unsigned long)p);
@@ -273,8 +208,8 @@ TEST_F(bar, mapping_is_write_combined)
 	} else {
 		EXPECT_EQ(1, pat_wc_in_bar(self->bdf, 2));
 	}
-	munmap(p, SP_MIB);
-	EXPECT_EQ(0, sp_free(self->fd, h));
+	munmap(p, T_MIB);
+	test_cmd_free(self->fd, h);
 }
 
 /* What one allocation leaves in the BAR, the next never sees. */
@@ -285,20 +220,19 @@ TEST_F(bar, reused_memory_is_zeroed)
 	__u32 h;
 	int id, round;
 
-	id = add_member(self->bdf);
+	id = t_bar_member_add(self->bdf);
 	ASSERT_LE(0, id);
 	for (round = 0; round < 2; round++) {
 		/* The whole BAR: the second round gets the same bytes. */
-		ASSERT_EQ(0, sp_alloc_on(self->fd, id, 0, self->size, &h,
-					 &off));
-		p = sp_map(self->fd, off, self->size);
+		test_cmd_alloc_on(self->fd, id, 0, self->size, &h, &off);
+		p = t_map(self->fd, off, self->size);
 		ASSERT_NE(MAP_FAILED, p);
-		EXPECT_EQ(-1, sp_check_zero(p, self->size));
+		EXPECT_EQ(-1, t_check_zero(p, self->size));
 		memset(p, 0xa5, self->size);
 		munmap(p, self->size);
-		EXPECT_EQ(0, sp_free(self->fd, h));
+		test_cmd_free(self->fd, h);
 	}
-	EXPECT_EQ(0, sp_member_ll(id, "used"));
+	EXPECT_EQ(0, t_member_ll(id, "used"));
 }
 
 TEST_F(bar, full_bar_then_enomem)
@@ -306,22 +240,21 @@ TEST_F(bar, full_bar_then_enomem)
 	__u32 h, h2;
 	int id;
 
-	id = add_member(self->bdf);
+	id = t_bar_member_add(self->bdf);
 	ASSERT_LE(0, id);
-	ASSERT_EQ(0, sp_alloc_on(self->fd, id, 0, self->size, &h, NULL));
-	EXPECT_EQ(-ENOMEM, sp_alloc_on(self->fd, id, 0, SP_PAGE, &h2, NULL));
-	EXPECT_EQ((long long)self->size, sp_member_ll(id, "used"));
-	EXPECT_EQ(0, sp_member_ll(id, "free"));
-	EXPECT_EQ(0, sp_free(self->fd, h));
+	test_cmd_alloc_on(self->fd, id, 0, self->size, &h, NULL);
+	test_err_alloc_on(ENOMEM, self->fd, id, 0, T_PAGE, &h2, NULL);
+	EXPECT_EQ((long long)self->size, t_member_ll(id, "used"));
+	EXPECT_EQ(0, t_member_ll(id, "free"));
+	test_cmd_free(self->fd, h);
 	/* More than the BAR holds. */
-	EXPECT_EQ(-ENOMEM, sp_alloc_on(self->fd, id, 0, self->size + SP_PAGE,
-				       &h2, NULL));
+	test_err_alloc_on(ENOMEM, self->fd, id, 0, self->size + T_PAGE, &h2,
+			  NULL);
 	/* The admin limit applies as for any member. */
-	ASSERT_EQ(0, sp_member_set_limit(id, SP_MIB));
-	EXPECT_EQ(-ENOSPC, sp_alloc_on(self->fd, id, 0, 2 * SP_MIB, &h2,
-				       NULL));
-	ASSERT_EQ(0, sp_member_set_limit(id, 0));
-	EXPECT_EQ(0, sp_member_ll(id, "used"));
+	ASSERT_EQ(0, t_member_set_limit(id, T_MIB));
+	test_err_alloc_on(ENOSPC, self->fd, id, 0, 2 * T_MIB, &h2, NULL);
+	ASSERT_EQ(0, t_member_set_limit(id, 0));
+	EXPECT_EQ(0, t_member_ll(id, "used"));
 }
 
 /* A peer member holds an allocation alone, with BIND or NEAREST. */
@@ -331,35 +264,40 @@ TEST_F(bar, placement_rules)
 		SCALEPOOL_POLICY_PREFERRED, SCALEPOOL_POLICY_INTERLEAVE,
 		SCALEPOOL_POLICY_TIERED,
 	};
-	__u32 ids[2], h;
+	__u32 ids[2];
+	struct scalepool_alloc a = {
+		.size = sizeof(a),
+		.length = M,
+		.policy = SCALEPOOL_POLICY_BIND,
+		.nr_members = 2,
+		.members_ptr = (uintptr_t)ids,
+		.initiator = SCALEPOOL_INITIATOR_LOCAL,
+	};
 	unsigned int i;
 	int id, node;
 
-	id = add_member(self->bdf);
+	id = t_bar_member_add(self->bdf);
 	ASSERT_LE(0, id);
-	node = sp_member_of_node(0);
+	node = t_member_of_node(0);
 	ASSERT_LE(0, node);
 	ids[0] = id;
 	ids[1] = node;
-	EXPECT_EQ(-EINVAL, sp_do_alloc(self->fd, SCALEPOOL_POLICY_BIND, 0,
-				       SP_MIB, ids, 2, NULL, 0,
-				       SCALEPOOL_INITIATOR_LOCAL, &h, NULL));
-	for (i = 0; i < SP_ARRAY_SIZE(others); i++)
-		EXPECT_EQ(-EINVAL, sp_do_alloc(self->fd, others[i], 0, SP_MIB,
-					       ids, 1, NULL, 0,
-					       SCALEPOOL_INITIATOR_LOCAL, &h,
-					       NULL));
-	ASSERT_EQ(0, sp_do_alloc(self->fd, SCALEPOOL_POLICY_NEAREST, 0, SP_MIB,
-				 ids, 1, NULL, 0, SCALEPOOL_INITIATOR_LOCAL,
-				 &h, NULL));
-	EXPECT_EQ((long long)SP_MIB, sp_member_ll(id, "used"));
-	EXPECT_EQ(0, sp_free(self->fd, h));
+	test_err_alloc(EINVAL, self->fd, &a);
+	a.nr_members = 1;
+	for (i = 0; i < T_ARRAY_SIZE(others); i++) {
+		a.policy = others[i];
+		test_err_alloc(EINVAL, self->fd, &a);
+	}
+	a.policy = SCALEPOOL_POLICY_NEAREST;
+	test_cmd_alloc(self->fd, &a);
+	EXPECT_EQ((long long)T_MIB, t_member_ll(id, "used"));
+	test_cmd_free(self->fd, a.handle);
 	/* An empty set never lands on a peer member. */
-	ASSERT_EQ(0, sp_do_alloc(self->fd, SCALEPOOL_POLICY_NEAREST, 0, SP_MIB,
-				 NULL, 0, NULL, 0, SCALEPOOL_INITIATOR_LOCAL,
-				 &h, NULL));
-	EXPECT_EQ(0, sp_member_ll(id, "used"));
-	EXPECT_EQ(0, sp_free(self->fd, h));
+	a.nr_members = 0;
+	a.members_ptr = 0;
+	test_cmd_alloc(self->fd, &a);
+	EXPECT_EQ(0, t_member_ll(id, "used"));
+	test_cmd_free(self->fd, a.handle);
 }
 
 /*
@@ -375,65 +313,66 @@ static void revoke_with_live_mapping(struct __test_metadata *_metadata,
 {
 	volatile unsigned char *p, *q;
 	int id, id2, status;
-	struct sp_reader reader = { .pid = -1, .go = -1 };
+	struct t_reader reader = { .pid = -1, .go = -1 };
 	struct scalepool_info info;
 	char path[256];
 	__u64 off;
 	__u32 h;
 
-	id = add_member(self->bdf);
+	id = t_bar_member_add(self->bdf);
 	ASSERT_LE(0, id);
-	ASSERT_EQ(0, sp_alloc_on(self->fd, id, 0, SP_MIB, &h, &off));
-	p = sp_map(self->fd, off, SP_MIB);
+	test_cmd_alloc_on(self->fd, id, 0, T_MIB, &h, &off);
+	p = t_map(self->fd, off, T_MIB);
 	ASSERT_NE(MAP_FAILED, p);
-	memset((void *)p, 0x5a, SP_MIB);
-	ASSERT_EQ(0, sp_info(self->fd, h, &info, NULL, 0));
+	memset((void *)p, 0x5a, T_MIB);
+	test_cmd_info(self->fd, h, &info, NULL, 0);
 	EXPECT_EQ(0, info.state);
 	/* Inherited mapping: readable before revocation. */
-	ASSERT_EQ(0, sp_reader_start(&reader, p, 4096, 0x5a));
+	ASSERT_EQ(0, t_reader_start(&reader, p, 4096, 0x5a));
 	if (how == BY_UNBIND) {
-		ASSERT_EQ(0, sys_write(PCI_SP_DRV "/unbind", self->bdf));
+		ASSERT_EQ(0, t_write_file("/sys/bus/pci/drivers/" T_SP_DRIVER
+					  "/unbind", self->bdf));
 	} else {
-		ASSERT_EQ(0, sp_remove_member(id));
+		ASSERT_EQ(0, t_remove_member(id));
 	}
 	/* The member is gone from sysfs at once. */
-	snprintf(path, sizeof(path), SP_MEMBERS "/%d", id);
+	snprintf(path, sizeof(path), T_MEMBERS "/%d", id);
 	EXPECT_NE(0, access(path, F_OK));
-	ASSERT_EQ(0, sp_reader_finish(&reader, &status));
+	ASSERT_EQ(0, t_reader_finish(&reader, &status));
 	ASSERT_TRUE(WIFSIGNALED(status)) {
 		TH_LOG("child exited with %d, no SIGBUS", WEXITSTATUS(status));
 	}
 	EXPECT_EQ(SIGBUS, WTERMSIG(status));
 	/* This process too. */
-	EXPECT_EQ(SIGBUS, sp_read_signal(p));
+	EXPECT_EQ(SIGBUS, t_read_signal(p));
 	/* INFO says why: the allocation was revoked. */
-	ASSERT_EQ(0, sp_info(self->fd, h, &info, NULL, 0));
+	test_cmd_info(self->fd, h, &info, NULL, 0);
 	EXPECT_EQ(SCALEPOOL_INFO_STATE_REVOKED, info.state) {
 		TH_LOG("INFO state %#x after the member went", info.state);
 	}
-	EXPECT_EQ(SP_MIB, info.length);
+	EXPECT_EQ(T_MIB, info.length);
 	/* A new mapping of the handle faults the same way. */
-	q = sp_map(self->fd, off, SP_MIB);
+	q = t_map(self->fd, off, T_MIB);
 	ASSERT_NE(MAP_FAILED, q);
-	EXPECT_EQ(SIGBUS, sp_read_signal(q));
-	munmap((void *)q, SP_MIB);
+	EXPECT_EQ(SIGBUS, t_read_signal(q));
+	munmap((void *)q, T_MIB);
 	/* The handle stays until FREE; munmap and FREE work. */
-	EXPECT_EQ(0, munmap((void *)p, SP_MIB));
-	EXPECT_EQ(0, sp_free(self->fd, h));
-	EXPECT_EQ(-ENOENT, sp_free(self->fd, h));
+	EXPECT_EQ(0, munmap((void *)p, T_MIB));
+	test_cmd_free(self->fd, h);
+	test_err_free(ENOENT, self->fd, h);
 
 	/* Re-add: a new member with a new id, usable at once. */
-	id2 = add_member(self->bdf);
+	id2 = t_bar_member_add(self->bdf);
 	ASSERT_LE(0, id2);
 	EXPECT_NE(id, id2);
-	ASSERT_EQ(0, sp_alloc_on(self->fd, id2, 0, SP_MIB, &h, &off));
-	p = sp_map(self->fd, off, SP_MIB);
+	test_cmd_alloc_on(self->fd, id2, 0, T_MIB, &h, &off);
+	p = t_map(self->fd, off, T_MIB);
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(-1, sp_check_zero((void *)p, SP_MIB));
-	munmap((void *)p, SP_MIB);
-	ASSERT_EQ(0, sp_info(self->fd, h, &info, NULL, 0));
+	EXPECT_EQ(-1, t_check_zero((void *)p, T_MIB));
+	munmap((void *)p, T_MIB);
+	test_cmd_info(self->fd, h, &info, NULL, 0);
 	EXPECT_EQ(0, info.state);
-	EXPECT_EQ(0, sp_free(self->fd, h));
+	test_cmd_free(self->fd, h);
 }
 
 TEST_F(bar, remove_with_live_mapping)
@@ -455,104 +394,112 @@ TEST_F(bar, close_after_remove)
 	__u32 h;
 	int id, fd2;
 
-	id = add_member(self->bdf);
+	id = t_bar_member_add(self->bdf);
 	ASSERT_LE(0, id);
-	fd2 = sp_open();
+	fd2 = t_open();
 	ASSERT_LE(0, fd2);
-	ASSERT_EQ(0, sp_alloc_on(fd2, id, 0, SP_MIB, &h, &off));
-	p = sp_map(fd2, off, SP_MIB);
+	test_cmd_alloc_on(fd2, id, 0, T_MIB, &h, &off);
+	p = t_map(fd2, off, T_MIB);
 	ASSERT_NE(MAP_FAILED, p);
-	ASSERT_EQ(0, sp_remove_member(id));
-	EXPECT_EQ(-ENOENT, sp_remove_member(id));
+	ASSERT_EQ(0, t_remove_member(id));
+	EXPECT_EQ(-ENOENT, t_remove_member(id));
 	close(fd2);	/* the handle goes; the mapping holds the memory */
-	munmap(p, SP_MIB);	/* now the last reference */
+	munmap(p, T_MIB);	/* now the last reference */
 }
 
-TEST_F(bar, bad_inputs)
+/* add_bar of "@bdf @bar": 0 or -errno. */
+static int add_bar_at(const char *bdf, const char *bar)
 {
-	char arg[64], drv[64];
-	__u32 ids[SP_MAX_IDS];
-	int status;
-	pid_t pid;
-	int i, n, id, node;
-	DIR *d;
-	struct dirent *de;
-	const char *other = NULL;
-	static char other_bdf[300];
+	char arg[64];
 
+	snprintf(arg, sizeof(arg), "%s %s", bdf, bar);
+	return t_add_bar(arg);
+}
+
+/* Addresses that name no device scalepool drives, or no device at all. */
+static void bad_addresses(struct __test_metadata *_metadata,
+			  const char *bdf)
+{
 	/* Not bound to scalepool: ENODEV. */
-	unbind_sp(self->bdf);
-	EXPECT_EQ(-ENODEV, add_bar(self->bdf));
+	t_pci_unbind(bdf, T_SP_DRIVER);
+	EXPECT_EQ(-ENODEV, t_add_bar(bdf));
 	/* No such device. */
-	EXPECT_EQ(-ENODEV, add_bar("0000:fe:1f.7"));
+	EXPECT_EQ(-ENODEV, t_add_bar("0000:fe:1f.7"));
 	/* A domain above 0xffff is a domain (VMD), not domain 0. */
-	EXPECT_EQ(-ENODEV, add_bar("10000:00:00.0"));
-	EXPECT_EQ(-ENODEV, add_bar("7fffffff:00:00.0"));
-	EXPECT_EQ(-EINVAL, add_bar("80000000:00:00.0"));
-	EXPECT_EQ(-EINVAL, add_bar("100000000:00:00.0"));
+	EXPECT_EQ(-ENODEV, t_add_bar("10000:00:00.0"));
+	EXPECT_EQ(-ENODEV, t_add_bar("7fffffff:00:00.0"));
+	EXPECT_EQ(-EINVAL, t_add_bar("80000000:00:00.0"));
+	EXPECT_EQ(-EINVAL, t_add_bar("100000000:00:00.0"));
 	/* Syntax. */
-	EXPECT_EQ(-EINVAL, add_bar("garbage"));
-	EXPECT_EQ(-EINVAL, add_bar("\n"));
-	EXPECT_EQ(-EINVAL, add_bar("00:04.0"));
-	EXPECT_EQ(-EINVAL, add_bar("0000:00:00.8"));
+	EXPECT_EQ(-EINVAL, t_add_bar("garbage"));
+	EXPECT_EQ(-EINVAL, t_add_bar("\n"));
+	EXPECT_EQ(-EINVAL, t_add_bar("00:04.0"));
+	EXPECT_EQ(-EINVAL, t_add_bar("0000:00:00.8"));
+}
 
-	ASSERT_EQ(0, bind_sp(self->bdf));
-	snprintf(arg, sizeof(arg), "%s 6", self->bdf);
-	EXPECT_EQ(-EINVAL, add_bar(arg));
-	snprintf(arg, sizeof(arg), "%s -1", self->bdf);
-	EXPECT_EQ(-EINVAL, add_bar(arg));
-	snprintf(arg, sizeof(arg), "%s x", self->bdf);
-	EXPECT_EQ(-EINVAL, add_bar(arg));
-	snprintf(arg, sizeof(arg), "%s 2 2", self->bdf);
-	EXPECT_EQ(-EINVAL, add_bar(arg));
+/* BARs of a bound device that are no memory BAR of it; nothing added. */
+static void bad_bars(struct __test_metadata *_metadata, const char *bdf)
+{
+	ASSERT_EQ(0, t_pci_bind(bdf, T_SP_DRIVER));
+	EXPECT_EQ(-EINVAL, add_bar_at(bdf, "6"));
+	EXPECT_EQ(-EINVAL, add_bar_at(bdf, "-1"));
+	EXPECT_EQ(-EINVAL, add_bar_at(bdf, "x"));
+	EXPECT_EQ(-EINVAL, add_bar_at(bdf, "2 2"));
 	/* BAR 3 is the upper half of 64-bit BAR 2: not a BAR of its own. */
-	snprintf(arg, sizeof(arg), "%s 3", self->bdf);
-	EXPECT_EQ(-ENXIO, add_bar(arg));
+	EXPECT_EQ(-ENXIO, add_bar_at(bdf, "3"));
 	/* BAR 0: ivshmem's 256 bytes of registers. */
-	snprintf(arg, sizeof(arg), "%s 0", self->bdf);
-	EXPECT_EQ(-ERANGE, add_bar(arg));
+	EXPECT_EQ(-ERANGE, add_bar_at(bdf, "0"));
 	/* Nothing was added by the failures. */
-	EXPECT_EQ(-1, sp_member_of_pci("bar", self->bdf));
+	EXPECT_EQ(-1, t_member_of_pci("bar", bdf));
+}
 
-	snprintf(arg, sizeof(arg), "%s 2", self->bdf);
-	ASSERT_EQ(0, add_bar(arg));
-	id = sp_member_of_pci("bar", self->bdf);
+/* A BAR added twice, named or by default: EEXIST.  The member id. */
+static int added_twice(struct __test_metadata *_metadata, const char *bdf)
+{
+	int id;
+
+	ASSERT_EQ(0, add_bar_at(bdf, "2"));
+	id = t_member_of_pci("bar", bdf);
 	ASSERT_LE(0, id);
-	EXPECT_EQ(-EEXIST, add_bar(arg));
-	EXPECT_EQ(-EEXIST, add_bar(self->bdf));
+	EXPECT_EQ(-EEXIST, add_bar_at(bdf, "2"));
+	EXPECT_EQ(-EEXIST, t_add_bar(bdf));
+	return id;
+}
 
-	/* A device bound to another driver: EBUSY. */
-	d = opendir(PCI_DEVS);
-	ASSERT_NE(NULL, d);
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		driver_of(de->d_name, drv, sizeof(drv));
-		if (drv[0] && strcmp(drv, "scalepool") &&
-		    strcmp(drv, "pcieport")) {
-			snprintf(other_bdf, sizeof(other_bdf), "%s",
-				 de->d_name);
-			other = other_bdf;
-			break;
-		}
-	}
-	closedir(d);
-	ASSERT_NE(NULL, other);
-	EXPECT_EQ(-EBUSY, add_bar(other));
+/* Bound to a driver other than scalepool, and not a port. */
+static int of_another_driver(const char *bdf, void *arg)
+{
+	char drv[64];
 
-	/* remove_member: bad ids, node members. */
-	EXPECT_EQ(-EINVAL, sp_remove_member(-1));
-	EXPECT_EQ(-EINVAL, sys_write(SP_SYSFS "/remove_member", "abc"));
-	EXPECT_EQ(-ENOENT, sp_remove_member(100000));
-	node = sp_member_of_node(0);
+	t_pci_driver_of(bdf, drv, sizeof(drv));
+	return drv[0] && strcmp(drv, "scalepool") && strcmp(drv, "pcieport");
+}
+
+/* remove_member: bad ids, node members (which stay). */
+static void bad_removals(struct __test_metadata *_metadata)
+{
+	__u32 ids[T_MAX_IDS];
+	int i, n, node;
+
+	EXPECT_EQ(-EINVAL, t_remove_member(-1));
+	EXPECT_EQ(-EINVAL, t_write_file(T_SYSFS "/remove_member", "abc"));
+	EXPECT_EQ(-ENOENT, t_remove_member(100000));
+	node = t_member_of_node(0);
 	ASSERT_LE(0, node);
-	EXPECT_EQ(-EINVAL, sp_remove_member(node));
-	n = sp_members(ids, SP_MAX_IDS);
+	EXPECT_EQ(-EINVAL, t_remove_member(node));
+	n = t_members(ids, T_MAX_IDS);
 	for (i = 0; i < n && ids[i] != (__u32)node; i++)
 		;
 	EXPECT_LT(i, n);	/* still there */
+}
 
-	/* Not root (no CAP_SYS_ADMIN): the files are root's. */
+/* Not root (no CAP_SYS_ADMIN): the files are root's; member @id stays. */
+static void not_root(struct __test_metadata *_metadata, const char *bdf,
+		     int id)
+{
+	int status;
+	pid_t pid;
+
 	fflush(stdout);
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -560,12 +507,28 @@ TEST_F(bar, bad_inputs)
 		if (setresgid(65534, 65534, 65534) ||
 		    setresuid(65534, 65534, 65534))
 			_exit(2);
-		_exit(add_bar(self->bdf) == -EACCES &&
-		      sp_remove_member(id) == -EACCES ? 0 : 1);
+		_exit(t_add_bar(bdf) == -EACCES &&
+		      t_remove_member(id) == -EACCES ? 0 : 1);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	EXPECT_EQ(id, sp_member_of_pci("bar", self->bdf));
+	EXPECT_EQ(id, t_member_of_pci("bar", bdf));
+}
+
+TEST_F(bar, bad_inputs)
+{
+	char other[300];
+	int id;
+
+	bad_addresses(_metadata, self->bdf);
+	bad_bars(_metadata, self->bdf);
+	id = added_twice(_metadata, self->bdf);
+	/* A device bound to another driver: EBUSY. */
+	ASSERT_EQ(0, t_pci_first(of_another_driver, NULL, other,
+				 sizeof(other)));
+	EXPECT_EQ(-EBUSY, t_add_bar(other));
+	bad_removals(_metadata);
+	not_root(_metadata, self->bdf, id);
 }
 
 #define EDU_VENDOR	0x1234	/* QEMU's edu device: BAR 0 is 1 MiB of */
@@ -574,9 +537,9 @@ TEST_F(bar, bad_inputs)
 /* BAR @bar's resource flags, 0 when absent. */
 static unsigned long long bar_flags_of(const char *bdf, int bar)
 {
-	struct sp_bar_res r;
+	struct t_bar_res r;
 
-	return sp_pci_bar_res(bdf, bar, &r) ? 0 : r.flags;
+	return t_pci_bar_res(bdf, bar, &r) ? 0 : r.flags;
 }
 
 #define IORESOURCE_MEM		0x200
@@ -590,41 +553,41 @@ static unsigned long long bar_flags_of(const char *bdf, int bar)
  */
 TEST_F(bar, bar_not_prefetchable)
 {
-	struct sp_pci_dev edu;
+	struct t_pci_dev edu;
 	char arg[64];
 	int id;
 
-	if (sp_pci_find(EDU_VENDOR, EDU_DEVICE, 1, &edu, 1) != 1)
+	if (t_pci_find(EDU_VENDOR, EDU_DEVICE, 1, &edu, 1) != 1)
 		SKIP(return, "needs the peer topology's edu device");
 	ASSERT_EQ(IORESOURCE_MEM,
 		  bar_flags_of(edu.bdf, 0) & (IORESOURCE_MEM |
 					   IORESOURCE_PREFETCH));
-	ASSERT_LE(SP_MIB, sp_pci_bar_size(edu.bdf, 0));
+	ASSERT_LE(T_MIB, t_pci_bar_size(edu.bdf, 0));
 
-	ASSERT_EQ(0, bind_sp(edu.bdf));
-	EXPECT_EQ(-EOPNOTSUPP, add_bar(edu.bdf));
-	EXPECT_EQ(-1, sp_member_of_pci("bar", edu.bdf));
+	ASSERT_EQ(0, t_pci_bind(edu.bdf, T_SP_DRIVER));
+	EXPECT_EQ(-EOPNOTSUPP, t_add_bar(edu.bdf));
+	EXPECT_EQ(-1, t_member_of_pci("bar", edu.bdf));
 	snprintf(arg, sizeof(arg), "%s 0", edu.bdf);
-	EXPECT_EQ(0, add_bar(arg));
-	id = sp_member_of_pci("bar", edu.bdf);
+	EXPECT_EQ(0, t_add_bar(arg));
+	id = t_member_of_pci("bar", edu.bdf);
 	EXPECT_LE(0, id);
 	if (id >= 0) {
-		EXPECT_EQ((long long)sp_pci_bar_size(edu.bdf, 0),
-			  sp_member_ll(id, "capacity"));
-		EXPECT_EQ(0, sp_remove_member(id));
+		EXPECT_EQ((long long)t_pci_bar_size(edu.bdf, 0),
+			  t_member_ll(id, "capacity"));
+		EXPECT_EQ(0, t_remove_member(id));
 	}
-	unbind_sp(edu.bdf);
+	t_pci_unbind(edu.bdf, T_SP_DRIVER);
 
 	/* ivshmem: BAR 0 registers, BAR 2 prefetchable memory. */
 	EXPECT_EQ(0, bar_flags_of(self->bdf, 0) & IORESOURCE_PREFETCH);
 	EXPECT_NE(0, bar_flags_of(self->bdf, 2) & IORESOURCE_PREFETCH);
-	ASSERT_EQ(0, bind_sp(self->bdf));
+	ASSERT_EQ(0, t_pci_bind(self->bdf, T_SP_DRIVER));
 	snprintf(arg, sizeof(arg), "%s 0", self->bdf);
-	EXPECT_EQ(-ERANGE, add_bar(arg));
-	EXPECT_EQ(-1, sp_member_of_pci("bar", self->bdf));
-	id = add_member(self->bdf);
+	EXPECT_EQ(-ERANGE, t_add_bar(arg));
+	EXPECT_EQ(-1, t_member_of_pci("bar", self->bdf));
+	id = t_bar_member_add(self->bdf);
 	ASSERT_LE(0, id);
-	EXPECT_EQ(2, sp_member_ll(id, "bar"));
+	EXPECT_EQ(2, t_member_ll(id, "bar"));
 }
 
 /*
@@ -634,32 +597,32 @@ TEST_F(bar, bar_not_prefetchable)
  */
 TEST_F(bar, zeroing_across_chunks)
 {
-	const __u64 len = 5 * SP_MIB + 3 * SP_PAGE;
+	const __u64 len = 5 * T_MIB + 3 * T_PAGE;
 	unsigned char *p;
 	__u32 h0, h;
 	__u64 off;
 	int id;
 
-	id = add_member(self->bdf);
+	id = t_bar_member_add(self->bdf);
 	ASSERT_LE(0, id);
-	ASSERT_LT(SP_PAGE + len, self->size);
-	ASSERT_EQ(0, sp_alloc_on(self->fd, id, 0, SP_PAGE, &h0, NULL));
-	ASSERT_EQ(0, sp_alloc_on(self->fd, id, 0, len, &h, &off));
-	p = sp_map(self->fd, off, len);
+	ASSERT_LT(T_PAGE + len, self->size);
+	test_cmd_alloc_on(self->fd, id, 0, T_PAGE, &h0, NULL);
+	test_cmd_alloc_on(self->fd, id, 0, len, &h, &off);
+	p = t_map(self->fd, off, len);
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(-1, sp_check_zero(p, len));
+	EXPECT_EQ(-1, t_check_zero(p, len));
 	memset(p, 0x5a, len);
 	munmap(p, len);
-	EXPECT_EQ(0, sp_free(self->fd, h));
-	EXPECT_EQ(0, sp_free(self->fd, h0));
+	test_cmd_free(self->fd, h);
+	test_cmd_free(self->fd, h0);
 
-	ASSERT_EQ(0, sp_alloc_on(self->fd, id, 0, self->size, &h, &off));
-	p = sp_map(self->fd, off, self->size);
+	test_cmd_alloc_on(self->fd, id, 0, self->size, &h, &off);
+	p = t_map(self->fd, off, self->size);
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(-1, sp_check_zero(p, self->size));
+	EXPECT_EQ(-1, t_check_zero(p, self->size));
 	munmap(p, self->size);
-	EXPECT_EQ(0, sp_free(self->fd, h));
-	EXPECT_EQ(0, sp_member_ll(id, "used"));
+	test_cmd_free(self->fd, h);
+	EXPECT_EQ(0, t_member_ll(id, "used"));
 }
 
 /*
@@ -677,7 +640,7 @@ TEST_F_TIMEOUT(bar, killed_while_allocating, 120)
 	__u32 h;
 	pid_t pid;
 
-	id = add_member(self->bdf);
+	id = t_bar_member_add(self->bdf);
 	ASSERT_LE(0, id);
 	for (i = 0; i < 3; i++) {
 		/* A pipe per child: no byte of the last one is left over. */
@@ -686,15 +649,15 @@ TEST_F_TIMEOUT(bar, killed_while_allocating, 120)
 		pid = fork();
 		ASSERT_LE(0, pid);
 		if (pid == 0) {
-			int fd = sp_open();
+			int fd = t_open();
 
 			close(pipefd[0]);
 			if (fd < 0)
 				_exit(2);
 			for (;;) {
-				if (sp_alloc_on(fd, id, 0, self->size, &h,
-						NULL) == 0)
-					sp_free(fd, h);
+				if (_test_cmd_alloc_on(fd, id, 0, self->size,
+						       &h, NULL) == 0)
+					_test_cmd_free(fd, h);
 				if (write(pipefd[1], "x", 1) != 1)
 					_exit(3);
 			}
@@ -705,10 +668,9 @@ TEST_F_TIMEOUT(bar, killed_while_allocating, 120)
 		ASSERT_EQ(pid, waitpid(pid, &status, 0));
 		EXPECT_TRUE(WIFSIGNALED(status) &&
 			    WTERMSIG(status) == SIGKILL);
-		EXPECT_EQ(0, sp_member_ll(id, "used"));
-		ASSERT_EQ(0, sp_alloc_on(self->fd, id, 0, self->size, &h,
-					 NULL));
-		EXPECT_EQ(0, sp_free(self->fd, h));
+		EXPECT_EQ(0, t_member_ll(id, "used"));
+		test_cmd_alloc_on(self->fd, id, 0, self->size, &h, NULL);
+		test_cmd_free(self->fd, h);
 		close(pipefd[0]);
 		close(pipefd[1]);
 	}
@@ -723,13 +685,13 @@ TEST_F(bar, peer_distance)
 	FILE *f;
 
 	for (i = 0; i < n; i++) {
-		ids[i] = add_member(self->devs[i].bdf);
+		ids[i] = t_bar_member_add(self->devs[i].bdf);
 		ASSERT_LE(0, ids[i]);
 	}
 	for (i = 0; i < n; i++) {
 		int seen = 0;
 
-		snprintf(path, sizeof(path), SP_MEMBERS "/%d/peer_distance",
+		snprintf(path, sizeof(path), T_MEMBERS "/%d/peer_distance",
 			 ids[i]);
 		f = fopen(path, "re");
 		ASSERT_NE(NULL, f);
@@ -754,57 +716,34 @@ TEST_F(bar, peer_distance)
 	}
 }
 
-/* An NVMe controller (class 0x010802) behind the switch or on pcie.0. */
-static int find_nvme(bool root_bus, char *bdf, size_t len)
+/* An NVMe controller (class 0x010802) on pcie.0. */
+static int nvme_on_root_bus(const char *bdf, void *arg)
 {
-	DIR *d = opendir(PCI_DEVS);
-	struct dirent *de;
 	char path[512], buf[64];
-	int found = -1;
 
-	if (!d)
-		return -1;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), PCI_DEVS "/%s/class", de->d_name);
-		if (sp_read_line(path, buf, sizeof(buf)) ||
-		    strcmp(buf, "0x010802") ||
-		    (strncmp(de->d_name + 5, "00:", 3) == 0) != root_bus)
-			continue;
-		snprintf(bdf, len, "%s", de->d_name);
-		found = 0;
-		break;
-	}
-	closedir(d);
-	return found;
+	snprintf(path, sizeof(path), T_PCI_DEVICES "/%s/class", bdf);
+	return !t_read_line(path, buf, sizeof(buf)) &&
+	       !strcmp(buf, "0x010802") && !strncmp(bdf + 5, "00:", 3);
 }
 
-/* A PCI device as ALLOC names it: the domain, then bus and devfn. */
-/* NEAREST for a PCI device; the member that got it, or -errno. */
 /* INFO's basis of the last allocation nearest_pci() placed. */
 static __u32 nearest_pci_basis;
 
-static int nearest_pci(int fd, __u32 flags, struct sp_pci_id initiator_pci,
+/* One allocation for a PCI device; the member that got it, or -errno. */
+static int nearest_pci(int fd, __u32 flags, struct t_pci_id initiator_pci,
 		       int initiator, __u32 policy)
 {
-	struct scalepool_placement pl[2];
-	struct scalepool_info info;
-	struct scalepool_alloc a;
-	int ret, member;
+	struct scalepool_alloc a = {
+		.size = sizeof(a),
+		.flags = flags,
+		.length = M,
+		.policy = policy,
+		.initiator = initiator,
+		.initiator_pci_domain = initiator_pci.domain,
+		.initiator_pci_bdf = initiator_pci.bdf,
+	};
 
-	sp_alloc_init(&a, policy, flags, SP_MIB, NULL, 0, NULL, 0, initiator);
-	a.initiator_pci_domain = initiator_pci.domain;
-	a.initiator_pci_bdf = initiator_pci.bdf;
-	ret = sp_ioctl(fd, SCALEPOOL_ALLOC, &a);
-	if (ret)
-		return ret;
-	ret = sp_info(fd, a.handle, &info, pl, 2);
-	member = ret ? ret : info.nr_placements == 1 ? (int)pl[0].member :
-		 -EMLINK;
-	nearest_pci_basis = ret ? SCALEPOOL_BASIS_NONE : info.basis;
-	sp_free(fd, a.handle);
-	return member;
+	return t_alloc_where(fd, &a, &nearest_pci_basis);
 }
 
 /* "kind pci" of member @id, e.g. "bar 0000:04:00.0". */
@@ -812,8 +751,8 @@ static void member_kind_pci(int id, char *buf, size_t len)
 {
 	char kind[32] = "?", pci[64] = "-";
 
-	sp_member_attr(id, "kind", kind, sizeof(kind));
-	sp_member_attr(id, "pci", pci, sizeof(pci));
+	t_member_attr(id, "kind", kind, sizeof(kind));
+	t_member_attr(id, "pci", pci, sizeof(pci));
 	snprintf(buf, len, "%s %s", kind, pci);
 }
 
@@ -845,13 +784,13 @@ TEST_F(bar, nearest_pci_initiator)
 	}
 	ASSERT_NE(NULL, root);
 	ASSERT_NE(NULL, other);
-	idr = add_member(root);
+	idr = t_bar_member_add(root);
 	ASSERT_LE(0, idr);
-	ida = add_member(self->bdf);
+	ida = t_bar_member_add(self->bdf);
 	ASSERT_LE(0, ida);
 	ASSERT_LT(idr, ida);
 
-	id = nearest_pci(self->fd, F, sp_pci_id_of(other), SCALEPOOL_INITIATOR_LOCAL,
+	id = nearest_pci(self->fd, F, t_pci_id_of(other), SCALEPOOL_INITIATOR_LOCAL,
 			 SCALEPOOL_POLICY_NEAREST);
 	ASSERT_LE(0, id);
 	/* Ranked by distance among every member: INFO says so. */
@@ -867,41 +806,42 @@ TEST_F(bar, nearest_pci_initiator)
 		}
 	}
 
-	EXPECT_EQ(idr, nearest_pci(self->fd, F, sp_pci_id_of(root),
+	EXPECT_EQ(idr, nearest_pci(self->fd, F, t_pci_id_of(root),
 				   SCALEPOOL_INITIATOR_LOCAL,
 				   SCALEPOOL_POLICY_NEAREST));
 	EXPECT_EQ(SCALEPOOL_BASIS_DISTANCE, nearest_pci_basis);
 
 	/* Pinned to node 0: the caller's node when the device has none. */
-	ASSERT_EQ(0, find_nvme(true, far_nvme, sizeof(far_nvme)));
-	snprintf(path, sizeof(path), PCI_DEVS "/%s/numa_node", far_nvme);
-	dev_node = sp_read_ll(path);
+	ASSERT_EQ(0, t_pci_first(nvme_on_root_bus, NULL, far_nvme,
+				 sizeof(far_nvme)));
+	snprintf(path, sizeof(path), T_PCI_DEVICES "/%s/numa_node", far_nvme);
+	dev_node = t_read_ll(path);
 	CPU_ZERO(&cpus);
-	CPU_SET(sp_node_first_cpu(0), &cpus);
+	CPU_SET(t_node_first_cpu(0), &cpus);
 	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpus), &cpus));
-	id = nearest_pci(self->fd, F, sp_pci_id_of(far_nvme),
+	id = nearest_pci(self->fd, F, t_pci_id_of(far_nvme),
 			 SCALEPOOL_INITIATOR_LOCAL, SCALEPOOL_POLICY_NEAREST);
 	ASSERT_LE(0, id);
 	member_kind_pci(id, got, sizeof(got));
 	snprintf(want, sizeof(want), "p2pmem %s", far_nvme);
 	own = !strcmp(got, want);
-	node = sp_member_of_node(dev_node >= 0 ? dev_node : 0);
+	node = t_member_of_node(dev_node >= 0 ? dev_node : 0);
 	EXPECT_TRUE(own || id == node) {
 		TH_LOG("got member %d (%s), expected node member %d or %s",
 		       id, got, node, want);
 	}
 
 	/* Bad uses of the flag. */
-	EXPECT_EQ(-EINVAL, nearest_pci(self->fd, F, sp_pci_id_of(other),
+	EXPECT_EQ(-EINVAL, nearest_pci(self->fd, F, t_pci_id_of(other),
 				       SCALEPOOL_INITIATOR_LOCAL,
 				       SCALEPOOL_POLICY_TIERED));
-	EXPECT_EQ(-EINVAL, nearest_pci(self->fd, F, sp_pci_id_of(other), 0,
+	EXPECT_EQ(-EINVAL, nearest_pci(self->fd, F, t_pci_id_of(other), 0,
 				       SCALEPOOL_POLICY_NEAREST));
-	EXPECT_EQ(-EINVAL, nearest_pci(self->fd, 0, sp_pci_id_of(other),
+	EXPECT_EQ(-EINVAL, nearest_pci(self->fd, 0, t_pci_id_of(other),
 				       SCALEPOOL_INITIATOR_LOCAL,
 				       SCALEPOOL_POLICY_NEAREST));
 	EXPECT_EQ(-ENODEV, nearest_pci(self->fd, F,
-				       (struct sp_pci_id){
+				       (struct t_pci_id){
 					       0, SCALEPOOL_PCI_BDF(0xfe, 0xff)
 				       },
 				       SCALEPOOL_INITIATOR_LOCAL,

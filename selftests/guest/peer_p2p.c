@@ -38,7 +38,7 @@ static int host_bridge_trusted(void)
 	int amd = 0, family = -1;
 	FILE *f;
 
-	if (!(sp_query_caps() & SCALEPOOL_CAP_P2PMEM_MEMBERS))
+	if (!(t_query_caps() & SCALEPOOL_CAP_P2PMEM_MEMBERS))
 		return 0;	/* no P2PDMA: no whitelist either */
 	f = fopen("/proc/cpuinfo", "re");
 	if (!f)
@@ -60,7 +60,7 @@ static int behind_iommu(const char *bdf)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/iommu_group", bdf);
+	snprintf(path, sizeof(path), T_PCI_DEVICES "/%s/iommu_group", bdf);
 	return !access(path, F_OK);
 }
 
@@ -71,7 +71,7 @@ static unsigned long long bar_bus_address(const char *bdf, int bar)
 	unsigned int lo = 0, hi = 0;
 	int fd;
 
-	snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/config", bdf);
+	snprintf(path, sizeof(path), T_PCI_DEVICES "/%s/config", bdf);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
@@ -86,59 +86,30 @@ static unsigned long long bar_bus_address(const char *bdf, int bar)
 static unsigned long long bar_cpu_address(const char *bdf, int bar,
 					  unsigned long long *size)
 {
-	struct sp_bar_res r;
+	struct t_bar_res r;
 
-	sp_pci_bar_res(bdf, bar, &r);
-	*size = sp_pci_bar_size(bdf, bar);
+	t_pci_bar_res(bdf, bar, &r);
+	*size = t_pci_bar_size(bdf, bar);
 	return r.start;
-}
-
-static int bind_to(const char *bdf, const char *drv)
-{
-	char path[PATH_MAX];
-	int ret;
-
-	snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/driver_override", bdf);
-	ret = sp_write_file(path, drv);
-	if (ret)
-		return ret;
-	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/bind", drv);
-	return sp_write_file(path, bdf);
-}
-
-static void unbind_from(const char *bdf, const char *drv)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/unbind", drv);
-	sp_write_file(path, bdf);
-	snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/driver_override", bdf);
-	sp_write_file(path, "\n");
 }
 
 /* NEAREST (set @ids of @n, or every member) for PCI device @bdf. */
 static int nearest_for(int fd, const char *bdf, const __u32 *ids, int n)
 {
-	struct scalepool_placement pl[2];
-	struct scalepool_info info;
-	struct scalepool_alloc a;
-	struct sp_pci_id id;
-	int ret;
+	struct t_pci_id id = t_pci_id_of(bdf);
+	struct scalepool_alloc a = {
+		.size = sizeof(a),
+		.flags = SCALEPOOL_ALLOC_PCI_INITIATOR,
+		.length = M,
+		.policy = SCALEPOOL_POLICY_NEAREST,
+		.nr_members = n,
+		.members_ptr = (uintptr_t)ids,
+		.initiator = SCALEPOOL_INITIATOR_LOCAL,
+		.initiator_pci_domain = id.domain,
+		.initiator_pci_bdf = id.bdf,
+	};
 
-	sp_alloc_init(&a, SCALEPOOL_POLICY_NEAREST,
-		      SCALEPOOL_ALLOC_PCI_INITIATOR, SP_MIB, ids, n, NULL, 0,
-		      SCALEPOOL_INITIATOR_LOCAL);
-	id = sp_pci_id_of(bdf);
-	a.initiator_pci_domain = id.domain;
-	a.initiator_pci_bdf = id.bdf;
-	ret = sp_ioctl(fd, SCALEPOOL_ALLOC, &a);
-	if (ret)
-		return ret;
-	ret = sp_info(fd, a.handle, &info, pl, 2);
-	if (!ret)
-		ret = info.nr_placements == 1 ? (int)pl[0].member : -EMLINK;
-	sp_free(fd, a.handle);
-	return ret;
+	return t_alloc_where(fd, &a, NULL);
 }
 
 /*
@@ -158,15 +129,15 @@ FIXTURE(p2p) {
 
 FIXTURE_SETUP(p2p)
 {
-	struct sp_pci_dev devs[MAX_DEVS];
+	struct t_pci_dev devs[MAX_DEVS];
 	unsigned long long sz, best = 0;
 	int i, n;
 
 	self->member = -1;
 	self->fd = -1;
 	self->provider[0] = self->near[0] = self->far[0] = '\0';
-	n = sp_pci_find(SP_IVSHMEM_VENDOR, SP_IVSHMEM_DEVICE, 1, devs,
-			MAX_DEVS);
+	n = t_pci_find(T_IVSHMEM_VENDOR, T_IVSHMEM_DEVICE, 1, devs,
+		       MAX_DEVS);
 	for (i = 0; i < n; i++) {
 		if (devs[i].root_bus) {
 			memcpy(self->far, devs[i].bdf, sizeof(self->far));
@@ -191,13 +162,12 @@ FIXTURE_SETUP(p2p)
 	TH_LOG("provider %s, near %s, far %s; host bridge %s", self->provider,
 	       self->near, self->far, self->trusted ? "trusted" : "not trusted");
 
-	ASSERT_EQ(0, sp_import_module_load());
-	ASSERT_EQ(0, bind_to(self->provider, "scalepool"));
-	ASSERT_EQ(0, sp_write_file(SP_SYSFS "/add_bar", self->provider));
-	self->member = sp_member_of_pci("bar", self->provider);
+	ASSERT_EQ(0, t_import_module_load());
+	ASSERT_EQ(0, t_pci_bind(self->provider, T_SP_DRIVER));
+	ASSERT_EQ(0, t_write_file(T_SYSFS "/add_bar", self->provider));
+	self->member = t_member_of_pci("bar", self->provider);
 	ASSERT_LE(0, self->member);
-	self->fd = sp_open();
-	ASSERT_LE(0, self->fd);
+	test_open(&self->fd);
 }
 
 FIXTURE_TEARDOWN(p2p)
@@ -205,11 +175,11 @@ FIXTURE_TEARDOWN(p2p)
 	if (self->fd >= 0)
 		close(self->fd);
 	if (self->member >= 0) {
-		EXPECT_EQ(0, sp_member_ll(self->member, "used"));
-		sp_remove_member(self->member);
+		EXPECT_EQ(0, t_member_ll(self->member, "used"));
+		t_remove_member(self->member);
 	}
 	if (self->provider[0])
-		unbind_from(self->provider, "scalepool");
+		t_pci_unbind(self->provider, T_SP_DRIVER);
 }
 
 /* peer_distance: 4 through the switch; through the host bridge if trusted. */
@@ -220,13 +190,13 @@ TEST_F(p2p, distances)
 	long long dist;
 	FILE *f;
 
-	ASSERT_EQ(0, bind_to(self->far, "scalepool"));
-	ASSERT_EQ(0, bind_to(self->near, "scalepool"));
-	ASSERT_EQ(0, sp_write_file(SP_SYSFS "/add_bar", self->far));
-	ASSERT_EQ(0, sp_write_file(SP_SYSFS "/add_bar", self->near));
-	far_id = sp_member_of_pci("bar", self->far);
-	near_id = sp_member_of_pci("bar", self->near);
-	snprintf(path, sizeof(path), SP_MEMBERS "/%d/peer_distance",
+	ASSERT_EQ(0, t_pci_bind(self->far, T_SP_DRIVER));
+	ASSERT_EQ(0, t_pci_bind(self->near, T_SP_DRIVER));
+	ASSERT_EQ(0, t_write_file(T_SYSFS "/add_bar", self->far));
+	ASSERT_EQ(0, t_write_file(T_SYSFS "/add_bar", self->near));
+	far_id = t_member_of_pci("bar", self->far);
+	near_id = t_member_of_pci("bar", self->near);
+	snprintf(path, sizeof(path), T_MEMBERS "/%d/peer_distance",
 		 self->member);
 	f = fopen(path, "re");
 	ASSERT_NE(NULL, f);
@@ -247,10 +217,10 @@ TEST_F(p2p, distances)
 	}
 	fclose(f);
 	EXPECT_EQ(2, seen);
-	sp_remove_member(far_id);
-	sp_remove_member(near_id);
-	unbind_from(self->far, "scalepool");
-	unbind_from(self->near, "scalepool");
+	t_remove_member(far_id);
+	t_remove_member(near_id);
+	t_pci_unbind(self->far, T_SP_DRIVER);
+	t_pci_unbind(self->near, T_SP_DRIVER);
 }
 
 /*
@@ -270,18 +240,18 @@ TEST_F(p2p, nearest_skips_paths_through_the_host_bridge)
 	id = nearest_for(self->fd, self->far, NULL, 0);
 	ASSERT_LE(0, id);
 	EXPECT_NE(self->member, id);
-	ASSERT_EQ(0, sp_member_attr(id, "kind", kind, sizeof(kind)));
+	ASSERT_EQ(0, t_member_attr(id, "kind", kind, sizeof(kind)));
 	EXPECT_STREQ("node", kind);
 
 	EXPECT_EQ(self->member, nearest_for(self->fd, self->near, set, 1));
 	/* Or the NVMe CMB behind the same switch (debug kernel, peer). */
 	id = nearest_for(self->fd, self->near, NULL, 0);
 	ASSERT_LE(0, id);
-	ASSERT_EQ(0, sp_member_attr(id, "kind", kind, sizeof(kind)));
+	ASSERT_EQ(0, t_member_attr(id, "kind", kind, sizeof(kind)));
 	EXPECT_TRUE(id == self->member || !strcmp(kind, "p2pmem")) {
 		TH_LOG("got member %d (%s)", id, kind);
 	}
-	EXPECT_EQ(0, sp_member_ll(self->member, "used"));
+	EXPECT_EQ(0, t_member_ll(self->member, "used"));
 }
 
 /*
@@ -298,28 +268,28 @@ static int import_whole_bar(struct __test_metadata *_metadata,
 	void *p;
 	int dfd, ret;
 
-	ret = sp_alloc_on(self->fd, self->member, 0, self->size, &h, &off);
+	ret = _test_cmd_alloc_on(self->fd, self->member, 0, self->size, &h, &off);
 	if (ret)
 		return ret;
-	p = sp_map(self->fd, off, self->size);
+	p = t_map(self->fd, off, self->size);
 	if (p == MAP_FAILED) {
-		sp_free(self->fd, h);
+		_test_cmd_free(self->fd, h);
 		return -errno;
 	}
-	sp_fill(p, self->size, 0x1234);
-	*want_sum = sp_fnv64(p, self->size);
+	t_fill(p, self->size, 0x1234);
+	*want_sum = t_fnv64(p, self->size);
 	munmap(p, self->size);
-	dfd = sp_export(self->fd, h, 0);
-	sp_free(self->fd, h);
+	dfd = _test_cmd_export(self->fd, h, 0);
+	_test_cmd_free(self->fd, h);
 	if (dfd < 0)
 		return dfd;
-	ret = sp_pci_bind_importer(bdf);
+	ret = t_pci_bind(bdf, T_IMPORT_MODULE);
 	if (!ret) {
 		/* Behind an IOMMU the module cannot read what it maps. */
-		ret = sp_import_check(dfd, SP_IMPORT_PCI | SP_IMPORT_P2P |
-				      (behind_iommu(bdf) ?
-				       SP_IMPORT_ADDR_ONLY : 0), c);
-		sp_pci_unbind_importer(bdf);
+		ret = t_import_check(dfd, SP_IMPORT_PCI | SP_IMPORT_P2P |
+				     (behind_iommu(bdf) ?
+				      SP_IMPORT_ADDR_ONLY : 0), c);
+		t_pci_unbind(bdf, T_IMPORT_MODULE);
 	}
 	close(dfd);
 	return ret;

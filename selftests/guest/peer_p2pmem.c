@@ -17,14 +17,14 @@
 
 #define PCI_DEVS	"/sys/bus/pci/devices"
 #define NVME_DRV	"/sys/bus/pci/drivers/nvme"
-#define LEN		(256 * SP_KIB)
+#define LEN		(256 * T_KIB)
 
 static long long dev_ll(const char *bdf, const char *attr)
 {
 	char path[512];
 
 	snprintf(path, sizeof(path), PCI_DEVS "/%s/%s", bdf, attr);
-	return sp_read_ll(path);
+	return t_read_ll(path);
 }
 
 /* The first NVMe controller that published P2PDMA memory. */
@@ -57,14 +57,13 @@ FIXTURE(p2pmem) {
 FIXTURE_SETUP(p2pmem)
 {
 	self->fd = -1;
-	if (!(sp_query_caps() & SCALEPOOL_CAP_P2PMEM_MEMBERS))
+	if (!(t_query_caps() & SCALEPOOL_CAP_P2PMEM_MEMBERS))
 		SKIP(return, "kernel without CONFIG_PCI_P2PDMA");
 	ASSERT_EQ(0, find_published(self->bdf, sizeof(self->bdf))) {
 		TH_LOG("no NVMe controller published its CMB (p2pmem)");
 	}
-	self->fd = sp_open();
-	ASSERT_LE(0, self->fd);
-	self->id = sp_member_of_pci("p2pmem", self->bdf);
+	test_open(&self->fd);
+	self->id = t_member_of_pci("p2pmem", self->bdf);
 	ASSERT_LE(0, self->id);
 }
 
@@ -77,7 +76,7 @@ FIXTURE_TEARDOWN(p2pmem)
 	/* Leave the controller bound to nvme, as the guest booted. */
 	snprintf(path, sizeof(path), PCI_DEVS "/%s/driver", self->bdf);
 	if (self->bdf[0] && access(path, F_OK))
-		sp_write_file(NVME_DRV "/bind", self->bdf);
+		t_write_file(NVME_DRV "/bind", self->bdf);
 }
 
 TEST_F(p2pmem, member_has_the_cmb)
@@ -86,17 +85,17 @@ TEST_F(p2pmem, member_has_the_cmb)
 	long long size = dev_ll(self->bdf, "p2pmem/size");
 
 	ASSERT_LT(0, size);
-	EXPECT_EQ(size, sp_member_ll(self->id, "capacity"));
-	ASSERT_EQ(0, sp_member_attr(self->id, "memory", buf, sizeof(buf)));
+	EXPECT_EQ(size, t_member_ll(self->id, "capacity"));
+	ASSERT_EQ(0, t_member_attr(self->id, "memory", buf, sizeof(buf)));
 	EXPECT_STREQ("pci", buf);
-	ASSERT_EQ(0, sp_member_attr(self->id, "pci", buf, sizeof(buf)));
+	ASSERT_EQ(0, t_member_attr(self->id, "pci", buf, sizeof(buf)));
 	EXPECT_STREQ(self->bdf, buf);
-	EXPECT_LE(0, sp_member_ll(self->id, "bar"));
-	EXPECT_GT(6, sp_member_ll(self->id, "bar"));
+	EXPECT_LE(0, t_member_ll(self->id, "bar"));
+	EXPECT_GT(6, t_member_ll(self->id, "bar"));
 	/* It follows its driver: remove_member refuses it. */
 	snprintf(buf, sizeof(buf), "%d", self->id);
-	EXPECT_EQ(-EINVAL, sp_write_file("/sys/kernel/scalepool/remove_member",
-					 buf));
+	EXPECT_EQ(-EINVAL, t_write_file("/sys/kernel/scalepool/remove_member",
+					buf));
 }
 
 TEST_F(p2pmem, alloc_from_the_driver_pool)
@@ -109,82 +108,81 @@ TEST_F(p2pmem, alloc_from_the_driver_pool)
 	__u32 h;
 
 	ASSERT_LE((long long)LEN, avail);
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->id, 0, LEN, &h, &off));
+	test_cmd_alloc_on(self->fd, self->id, 0, LEN, &h, &off);
 	EXPECT_EQ(avail - (long long)LEN, dev_ll(self->bdf, "p2pmem/available"));
-	EXPECT_EQ((long long)LEN, sp_member_ll(self->id, "used"));
-	ASSERT_EQ(0, sp_info(self->fd, h, &info, pl, 2));
+	EXPECT_EQ((long long)LEN, t_member_ll(self->id, "used"));
+	test_cmd_info(self->fd, h, &info, pl, 2);
 	ASSERT_EQ(1U, info.nr_placements);
 	EXPECT_EQ((__u32)self->id, pl[0].member);
 
-	p = sp_map(self->fd, off, LEN);
+	p = t_map(self->fd, off, LEN);
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(-1, sp_check_zero(p, LEN));
-	sp_fill(p, LEN, 7);
-	EXPECT_EQ(-1, sp_check(p, LEN, 7));
+	EXPECT_EQ(-1, t_check_zero(p, LEN));
+	t_fill(p, LEN, 7);
+	EXPECT_EQ(-1, t_check(p, LEN, 7));
 	munmap(p, LEN);
 	/* Mapped again, the data is still there: it is the CMB's. */
-	p = sp_map(self->fd, off, LEN);
+	p = t_map(self->fd, off, LEN);
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(-1, sp_check(p, LEN, 7));
+	EXPECT_EQ(-1, t_check(p, LEN, 7));
 	munmap(p, LEN);
-	EXPECT_EQ(0, sp_free(self->fd, h));
+	test_cmd_free(self->fd, h);
 	EXPECT_EQ(avail, dev_ll(self->bdf, "p2pmem/available"));
-	EXPECT_EQ(0, sp_member_ll(self->id, "used"));
+	EXPECT_EQ(0, t_member_ll(self->id, "used"));
 
 	/* Reused memory is zeroed. */
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->id, 0, LEN, &h, &off));
-	p = sp_map(self->fd, off, LEN);
+	test_cmd_alloc_on(self->fd, self->id, 0, LEN, &h, &off);
+	p = t_map(self->fd, off, LEN);
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(-1, sp_check_zero(p, LEN));
+	EXPECT_EQ(-1, t_check_zero(p, LEN));
 	munmap(p, LEN);
-	EXPECT_EQ(0, sp_free(self->fd, h));
+	test_cmd_free(self->fd, h);
 	/* Larger than the CMB. */
-	EXPECT_EQ(-ENOMEM, sp_alloc_on(self->fd, self->id, 0,
-				       sp_member_ll(self->id, "capacity") +
-				       SP_MIB, &h, NULL));
+	test_err_alloc_on(ENOMEM, self->fd, self->id, 0, t_member_ll(self->id,
+			  "capacity") + T_MIB, &h, NULL);
 }
 
 /* A live mapping when nvme unbinds: SIGBUS, no report; then rebind. */
 TEST_F(p2pmem, driver_unbind_revokes)
 {
 	volatile unsigned char *p;
-	struct sp_reader reader = { .pid = -1, .go = -1 };
+	struct t_reader reader = { .pid = -1, .go = -1 };
 	int status, id2;
 	char path[512];
 	__u64 off;
 	__u32 h;
 
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->id, 0, LEN, &h, &off));
-	p = sp_map(self->fd, off, LEN);
+	test_cmd_alloc_on(self->fd, self->id, 0, LEN, &h, &off);
+	p = t_map(self->fd, off, LEN);
 	ASSERT_NE(MAP_FAILED, p);
 	memset((void *)p, 0x5a, LEN);
-	ASSERT_EQ(0, sp_reader_start(&reader, p, 8192, 0x5a));
+	ASSERT_EQ(0, t_reader_start(&reader, p, 8192, 0x5a));
 	/* Returns only once the pages are back: memunmap_pages() waits. */
-	ASSERT_EQ(0, sp_write_file(NVME_DRV "/unbind", self->bdf));
-	snprintf(path, sizeof(path), SP_MEMBERS "/%d", self->id);
+	ASSERT_EQ(0, t_write_file(NVME_DRV "/unbind", self->bdf));
+	snprintf(path, sizeof(path), T_MEMBERS "/%d", self->id);
 	EXPECT_NE(0, access(path, F_OK));
-	EXPECT_EQ(-1, sp_member_of_pci("p2pmem", self->bdf));
-	ASSERT_EQ(0, sp_reader_finish(&reader, &status));
+	EXPECT_EQ(-1, t_member_of_pci("p2pmem", self->bdf));
+	ASSERT_EQ(0, t_reader_finish(&reader, &status));
 	ASSERT_TRUE(WIFSIGNALED(status)) {
 		TH_LOG("child exited with %d, no SIGBUS", WEXITSTATUS(status));
 	}
 	EXPECT_EQ(SIGBUS, WTERMSIG(status));
 	EXPECT_EQ(0, munmap((void *)p, LEN));
-	EXPECT_EQ(0, sp_free(self->fd, h));
+	test_cmd_free(self->fd, h);
 
 	/* The driver comes back, and so does the member, with a new id. */
-	ASSERT_EQ(0, sp_write_file(NVME_DRV "/bind", self->bdf));
-	id2 = sp_member_of_pci("p2pmem", self->bdf);
+	ASSERT_EQ(0, t_write_file(NVME_DRV "/bind", self->bdf));
+	id2 = t_member_of_pci("p2pmem", self->bdf);
 	ASSERT_LE(0, id2);
 	EXPECT_NE(self->id, id2);
 	EXPECT_EQ(dev_ll(self->bdf, "p2pmem/size"),
-		  sp_member_ll(id2, "capacity"));
-	ASSERT_EQ(0, sp_alloc_on(self->fd, id2, 0, LEN, &h, &off));
-	p = sp_map(self->fd, off, LEN);
+		  t_member_ll(id2, "capacity"));
+	test_cmd_alloc_on(self->fd, id2, 0, LEN, &h, &off);
+	p = t_map(self->fd, off, LEN);
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(-1, sp_check_zero((void *)p, LEN));
+	EXPECT_EQ(-1, t_check_zero((void *)p, LEN));
 	munmap((void *)p, LEN);
-	EXPECT_EQ(0, sp_free(self->fd, h));
+	test_cmd_free(self->fd, h);
 }
 
 /* FREE and close while nvme is bound, then unbind: nothing left over. */
@@ -192,12 +190,12 @@ TEST_F(p2pmem, unbind_after_free)
 {
 	__u32 h;
 
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->id, 0, LEN, &h, NULL));
-	EXPECT_EQ(0, sp_free(self->fd, h));
-	ASSERT_EQ(0, sp_write_file(NVME_DRV "/unbind", self->bdf));
-	EXPECT_EQ(-1, sp_member_of_pci("p2pmem", self->bdf));
-	ASSERT_EQ(0, sp_write_file(NVME_DRV "/bind", self->bdf));
-	EXPECT_LE(0, sp_member_of_pci("p2pmem", self->bdf));
+	test_cmd_alloc_on(self->fd, self->id, 0, LEN, &h, NULL);
+	test_cmd_free(self->fd, h);
+	ASSERT_EQ(0, t_write_file(NVME_DRV "/unbind", self->bdf));
+	EXPECT_EQ(-1, t_member_of_pci("p2pmem", self->bdf));
+	ASSERT_EQ(0, t_write_file(NVME_DRV "/bind", self->bdf));
+	EXPECT_LE(0, t_member_of_pci("p2pmem", self->bdf));
 }
 
 TEST_HARNESS_MAIN

@@ -16,59 +16,7 @@
 #include "pool_test.h"
 #include "kselftest_harness.h"
 
-#define PCI_SP_DRV	"/sys/bus/pci/drivers/scalepool"
 #define MAX_DEVS	8
-
-static int bind_sp(const char *bdf)
-{
-	char path[256], link[256];
-	ssize_t n;
-	int ret;
-
-	snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/driver", bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n > 0) {
-		link[n] = '\0';
-		if (!strcmp(strrchr(link, '/') + 1, "scalepool"))
-			return 0;
-	}
-	snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/driver_override",
-		 bdf);
-	ret = sp_write_file(path, "scalepool");
-	return ret ?: sp_write_file(PCI_SP_DRV "/bind", bdf);
-}
-
-static void unbind_sp(const char *bdf)
-{
-	char path[256];
-
-	sp_write_file(PCI_SP_DRV "/unbind", bdf);
-	snprintf(path, sizeof(path), SP_PCI_DEVICES "/%s/driver_override",
-		 bdf);
-	sp_write_file(path, "\n");
-}
-
-/* Bind @bdf and add its default BAR; the member id or -errno. */
-static int add_member(const char *bdf)
-{
-	int ret = bind_sp(bdf);
-
-	if (ret)
-		return ret;
-	ret = sp_write_file(SP_SYSFS "/add_bar", bdf);
-	if (ret)
-		return ret;
-	return sp_member_of_pci("bar", bdf);
-}
-
-static long minflt_self(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_THREAD, &ru))
-		return -1;
-	return ru.ru_minflt;
-}
 
 /* Reading a byte in this process: SIGBUS or 0. */
 static sigjmp_buf probe_jmp;
@@ -88,29 +36,28 @@ static int probe(volatile unsigned char *p)
 
 FIXTURE(pop) {
 	int fd;
-	char bdf[sizeof(((struct sp_pci_dev *)0)->bdf)];	/* behind the switch */
+	char bdf[sizeof(((struct t_pci_dev *)0)->bdf)];	/* behind the switch */
 	int id;
 };
 
 FIXTURE_SETUP(pop)
 {
-	struct sp_pci_dev devs[MAX_DEVS];
+	struct t_pci_dev devs[MAX_DEVS];
 	struct sigaction sa = { .sa_handler = on_sigbus };
 	int i, n;
 
 	self->id = -1;
 	self->bdf[0] = '\0';
-	self->fd = sp_open();
-	ASSERT_LE(0, self->fd);
-	n = sp_pci_find(SP_IVSHMEM_VENDOR, SP_IVSHMEM_DEVICE, 0, devs,
-			MAX_DEVS);
+	test_open(&self->fd);
+	n = t_pci_find(T_IVSHMEM_VENDOR, T_IVSHMEM_DEVICE, 0, devs,
+		       MAX_DEVS);
 	for (i = 0; i < n; i++)
 		if (!devs[i].root_bus)
 			memcpy(self->bdf, devs[i].bdf, sizeof(self->bdf));
 	if (!self->bdf[0])
 		SKIP(return, "needs the peer topology's ivshmem devices");
 	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
-	self->id = add_member(self->bdf);
+	self->id = t_bar_member_add(self->bdf);
 	ASSERT_LE(0, self->id);
 }
 
@@ -122,10 +69,10 @@ FIXTURE_TEARDOWN(pop)
 		close(self->fd);
 	if (!self->bdf[0])
 		return;
-	id = sp_member_of_pci("bar", self->bdf);
+	id = t_member_of_pci("bar", self->bdf);
 	if (id >= 0)
-		sp_remove_member(id);
-	unbind_sp(self->bdf);
+		t_remove_member(id);
+	t_pci_unbind(self->bdf, T_SP_DRIVER);
 }
 
 /*
@@ -134,24 +81,20 @@ FIXTURE_TEARDOWN(pop)
  */
 TEST_F(pop, bar_pages_mapped_at_mmap)
 {
-	const size_t len = SP_MIB, pages = len / SP_PAGE;
+	const size_t len = T_MIB, pages = len / T_PAGE;
 	volatile unsigned char *p;
-	long before, faults;
 	unsigned int i;
-	size_t j;
+	long faults;
 	__u64 off;
 	__u32 h;
 
 	for (i = 0; i < 2; i++) {
-		ASSERT_EQ(0, sp_alloc_on(self->fd, self->id,
-					 i ? 0 : SCALEPOOL_ALLOC_POPULATE, len,
-					 &h, &off));
-		p = sp_map(self->fd, off, len);
+		test_cmd_alloc_on(self->fd, self->id,
+				  i ? 0 : SCALEPOOL_ALLOC_POPULATE, len, &h,
+				  &off);
+		p = t_map(self->fd, off, len);
 		ASSERT_NE(MAP_FAILED, p);
-		before = minflt_self();
-		for (j = 0; j < pages; j++)
-			p[j * SP_PAGE] = 0x5a;
-		faults = minflt_self() - before;
+		faults = t_touch_faults(p, len, 0x5a);
 		TH_LOG("%s: %ld faults for %zu pages",
 		       i ? "lazy" : "populate", faults, pages);
 		if (i) {
@@ -160,7 +103,7 @@ TEST_F(pop, bar_pages_mapped_at_mmap)
 			EXPECT_GT((long)pages / 8, faults);
 		}
 		munmap((void *)p, len);
-		EXPECT_EQ(0, sp_free(self->fd, h));
+		test_cmd_free(self->fd, h);
 	}
 }
 
@@ -173,17 +116,17 @@ TEST_F(pop, bar_pages_mapped_at_mmap)
  */
 TEST_F(pop, map_fixed_of_revoked_allocation)
 {
-	const size_t len = 64 * SP_KIB;
+	const size_t len = 64 * T_KIB;
 	unsigned char *old, *p;
 	__u64 off, off2;
 	__u32 h, h2;
 	long before;
 	size_t j;
 
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->id, SCALEPOOL_ALLOC_POPULATE,
-				 len, &h, &off));
-	ASSERT_EQ(0, sp_alloc_on(self->fd, self->id, SCALEPOOL_ALLOC_POPULATE,
-				 len, &h2, &off2));
+	test_cmd_alloc_on(self->fd, self->id, SCALEPOOL_ALLOC_POPULATE, len, &h,
+			  &off);
+	test_cmd_alloc_on(self->fd, self->id, SCALEPOOL_ALLOC_POPULATE, len,
+			  &h2, &off2);
 
 	/* Live: over an anonymous mapping. */
 	old = mmap(NULL, len, PROT_READ | PROT_WRITE,
@@ -193,9 +136,9 @@ TEST_F(pop, map_fixed_of_revoked_allocation)
 	p = mmap(old, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
 		 self->fd, off2);
 	ASSERT_EQ(old, p);
-	before = minflt_self();
-	EXPECT_EQ(-1, sp_check_zero(p, len));
-	EXPECT_GT((long)(len / SP_PAGE) / 2, minflt_self() - before);
+	before = t_minflt();
+	EXPECT_EQ(-1, t_check_zero(p, len));
+	EXPECT_GT((long)(len / T_PAGE) / 2, t_minflt() - before);
 	munmap(p, len);
 
 	/* Revoked. */
@@ -203,17 +146,17 @@ TEST_F(pop, map_fixed_of_revoked_allocation)
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, old);
 	memset(old, 0x11, len);
-	ASSERT_EQ(0, sp_remove_member(self->id));
+	ASSERT_EQ(0, t_remove_member(self->id));
 	p = mmap(old, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
 		 self->fd, off);
 	ASSERT_EQ(old, p) {
 		TH_LOG("mmap(MAP_FIXED) failed: %s", strerror(errno));
 	}
-	for (j = 0; j < len; j += SP_PAGE)
+	for (j = 0; j < len; j += T_PAGE)
 		EXPECT_EQ(SIGBUS, probe(p + j));
 	munmap(p, len);
-	EXPECT_EQ(0, sp_free(self->fd, h));
-	EXPECT_EQ(0, sp_free(self->fd, h2));
+	test_cmd_free(self->fd, h);
+	test_cmd_free(self->fd, h2);
 }
 
 /* A thread mapping one allocation, again and again, until told to stop. */
@@ -278,31 +221,30 @@ TEST_F_TIMEOUT(pop, populate_races_removal, 600)
 
 	for (r = 0; r < rounds; r++) {
 		if (r) {
-			self->id = add_member(self->bdf);
+			self->id = t_bar_member_add(self->bdf);
 			ASSERT_LE(0, self->id);
 		}
 		memset(&m, 0, sizeof(m));
 		m.fd = self->fd;
-		m.len = 2 * SP_PAGE;
+		m.len = 2 * T_PAGE;
 		m.room = 64;
 		m.maps = calloc(m.room, sizeof(*m.maps));
 		ASSERT_NE(NULL, m.maps);
-		ASSERT_EQ(0, sp_alloc_on(self->fd, self->id,
-					 SCALEPOOL_ALLOC_POPULATE, m.len, &h,
-					 &m.off));
+		test_cmd_alloc_on(self->fd, self->id, SCALEPOOL_ALLOC_POPULATE,
+				  m.len, &h, &m.off);
 		ASSERT_EQ(0, pthread_create(&t, NULL, mapper_run, &m));
 		/* Let it get going; a varying number of mmaps in. */
 		while (m.started < 1 + r % 7)
 			sched_yield();
 		if (r % 2)
-			unbind_sp(self->bdf);
+			t_pci_unbind(self->bdf, T_SP_DRIVER);
 		else
-			ASSERT_EQ(0, sp_remove_member(self->id));
+			ASSERT_EQ(0, t_remove_member(self->id));
 		m.stop = 1;
 		pthread_join(t, NULL);
 
 		for (i = 0; i < m.nr; i++) {
-			for (j = 0; j < m.len; j += SP_PAGE)
+			for (j = 0; j < m.len; j += T_PAGE)
 				if (probe((unsigned char *)m.maps[i] + j) !=
 				    SIGBUS)
 					live++;
@@ -314,7 +256,7 @@ TEST_F_TIMEOUT(pop, populate_races_removal, 600)
 			TH_LOG("round %d: %d mmap() failed, errno %d", r,
 			       m.failed, m.errno_seen);
 		free(m.maps);
-		EXPECT_EQ(0, sp_free(self->fd, h));
+		test_cmd_free(self->fd, h);
 		if (live)
 			break;
 	}

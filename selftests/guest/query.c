@@ -16,8 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <linux/scalepool.h>
-
+#include "pool_test.h"
 #include "kselftest_harness.h"
 
 #define QUERY_MIN_SIZE	(offsetof(struct scalepool_query, caps) + \
@@ -29,31 +28,13 @@ struct query_big {
 	__u64 tail[4];
 };
 
-static int count_sysfs_members(void)
-{
-	DIR *dir = opendir("/sys/kernel/scalepool/members");
-	struct dirent *de;
-	int n = 0;
-
-	if (!dir)
-		return -1;
-	while ((de = readdir(dir)))
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return n;
-}
-
 FIXTURE(query) {
 	int fd;
 };
 
 FIXTURE_SETUP(query)
 {
-	self->fd = open("/dev/scalepool", O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->fd) {
-		TH_LOG("open /dev/scalepool: %s", strerror(errno));
-	}
+	test_open(&self->fd);
 }
 
 FIXTURE_TEARDOWN(query)
@@ -72,7 +53,7 @@ TEST_F(query, reports_version_caps_and_members)
 	EXPECT_TRUE(q.caps & SCALEPOOL_CAP_NODE_MEMBERS);
 	EXPECT_TRUE(q.caps & SCALEPOOL_CAP_MEMORY_HOTPLUG);
 	EXPECT_TRUE(q.caps & SCALEPOOL_CAP_EXPORT);
-	EXPECT_EQ(count_sysfs_members(), (int)q.nr_members);
+	EXPECT_EQ(t_dir_entries(T_MEMBERS), (int)q.nr_members);
 	EXPECT_LT(0, q.nr_members);
 }
 

@@ -78,9 +78,9 @@ TEST_F(sock, two_descriptors_are_ebadmsg_and_closed)
 	c->cmsg_len = CMSG_LEN(sizeof(fds));
 	memcpy(CMSG_DATA(c), fds, sizeof(fds));
 	ASSERT_EQ(1, sendmsg(self->sv[0], &msg, 0));
-	before = count_fds();
+	before = t_count_fds();
 	EXPECT_EQ(-EBADMSG, pool_fd_recv(self->sv[1]));
-	EXPECT_EQ(before, count_fds());
+	EXPECT_EQ(before, t_count_fds());
 }
 
 TEST_F(sock, a_closed_peer_is_econnreset_or_epipe)

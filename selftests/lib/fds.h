@@ -9,7 +9,7 @@
 #include <dirent.h>
 
 /* Open file descriptors of this process; -1 without /proc. */
-static inline int count_fds(void)
+static inline int t_count_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *de;
