@@ -8,7 +8,7 @@
 #ifndef _POOL_SYSFS_H_
 #define _POOL_SYSFS_H_
 
-#include "../lib/fds.h"	/* t_count_fds(), shared with the host tests */
+#include "../lib/fds.h"	/* t_dir_entries(), t_count_fds(): shared */
 
 /* ---- files */
 
@@ -86,22 +86,6 @@ static inline long long t_fdinfo_ll(int fd, const char *key)
 
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
 	return t_keyed_ll(path, key);
-}
-
-/* Entries of directory @path but "." and "..", or -1. */
-static inline int t_dir_entries(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *de;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
 }
 
 /* ---- members */
