@@ -139,8 +139,8 @@ selftests-host-san:
 		lib tools selftests-host
 
 # gcc's static analyzer over lib/ and tools/poolctl/: a finding fails.
-ANALYZE_CFLAGS := -O1 $(WARN) -std=gnu11 -D_GNU_SOURCE -Ikernel/uapi -Ilib \
-	-fanalyzer -Werror -DPOOL_VERSION='"analyze"'
+ANALYZE_CFLAGS := $(filter-out -MMD -MP,$(ALL_CFLAGS)) -fanalyzer -Werror \
+	-DPOOL_VERSION='"analyze"'
 ANALYZE_FILES ?= $(LIB_SRCS) $(POOLCTL_SRCS)
 analyze:
 	@for f in $(ANALYZE_FILES); do \
