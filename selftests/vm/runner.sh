@@ -8,7 +8,7 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 run="$top/tools/vm/run --kernel ${1:-stock} --cxl none"
 
-tap_plan 7
+tap_plan 9
 
 $run -- bash -c "test \"\$PWD\" = '$top' && grep -q '^scalepool ' /proc/modules && exit 7" >/dev/null 2>&1
 tap_is "the command's status, in the repository, module loaded" "$?" 7
@@ -19,6 +19,14 @@ tap_is "--no-load leaves the module out" "$?" 0
 out=$($run -- sh -c 'echo l >/proc/sysrq-trigger; exit 0' 2>&1 >/dev/null)
 tap_is "a Call Trace in the guest kernel log fails the run" "$?" 125
 tap_ok "and the runner says why" grep -q "kernel report" <<<"$out"
+
+# warn_alloc()'s report as the kernel prints it, written to the log.
+fake_alloc_warning='for l in "fault_sweep: vmalloc error: size 4096, vm_struct allocation failed" "Call Trace:" " <TASK>" " warn_alloc+0x24a/0x3a0" " </TASK>"; do echo "<4>$l" >/dev/kmsg; done'
+$run --allow-alloc-warnings -- sh -c "$fake_alloc_warning" >/dev/null 2>&1
+tap_is "--allow-alloc-warnings accepts an allocation-failure warning" "$?" 0
+$run --allow-alloc-warnings -- \
+	sh -c "$fake_alloc_warning; echo l >/proc/sysrq-trigger" >/dev/null 2>&1
+tap_is "but not a Call Trace after it" "$?" 125
 
 start=$SECONDS
 out=$($run --timeout 40 -- sleep 600 2>&1 >/dev/null)
