@@ -122,6 +122,9 @@ VISIBLE_IF_KUNIT int sp_measured_parse(char *s, int *nid,
 	int i;
 
 	for (i = 0; i < 3; i++) {
+		/* strsep() leaves @s NULL once the last token is cut. */
+		if (!s)
+			return -EINVAL;
 		s = skip_spaces(s);
 		tok[i] = strsep(&s, " \t\n");
 		if (!tok[i] || !*tok[i])
