@@ -237,11 +237,15 @@ static void sp_test_alloc_pci_initiator(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sp_test_check(test, &cmd, &req), -EINVAL);
 }
 
-/* Member ids: any order, no repeat; none at all is no repeat either. */
+/*
+ * Member ids: any order, no repeat; none at all is no repeat either.
+ * Repeats next to each other, apart, first with last.
+ */
 static void sp_test_ids_unique(struct kunit *test)
 {
 	static const u32 ids[] = { 4, 0, 7, U32_MAX };
 	static const u32 repeat[] = { 4, 0, 7, 0 };
+	static const u32 adjacent[] = { 1, 5, 5 };
 	u32 *all = kunit_kcalloc(test, SCALEPOOL_MAX_MEMBERS, sizeof(*all),
 				 GFP_KERNEL);
 	unsigned int i;
@@ -249,6 +253,7 @@ static void sp_test_ids_unique(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, sp_ids_unique(ids, ARRAY_SIZE(ids)));
 	KUNIT_EXPECT_TRUE(test, sp_ids_unique(ids, 0));
 	KUNIT_EXPECT_FALSE(test, sp_ids_unique(repeat, ARRAY_SIZE(repeat)));
+	KUNIT_EXPECT_FALSE(test, sp_ids_unique(adjacent, ARRAY_SIZE(adjacent)));
 	/* The repeat is past the third entry: the first three are fine. */
 	KUNIT_EXPECT_TRUE(test, sp_ids_unique(repeat, 3));
 	KUNIT_ASSERT_NOT_NULL(test, all);
