@@ -148,6 +148,14 @@ analyze:
 		libcxl libdaxctl) -c -o /dev/null $$f || exit 1; \
 	done; echo "analyze: no findings in lib/ and tools/poolctl/"
 
+# The kernel's Coccinelle semantic patches (scripts/coccinelle) over
+# kernel/ in report mode, as `make coccicheck MODE=report M=kernel` in
+# the kernel: a report fails (tools/kernel/coccicheck; the host test
+# kernel-coccicheck.sh runs it).
+.PHONY: coccicheck
+coccicheck:
+	@tools/kernel/coccicheck
+
 clean:
 	rm -rf $(BUILD) *.o *.ko *.mod *.mod.c .*.cmd modules.order \
 		Module.symvers kernel/*.o kernel/.*.cmd \

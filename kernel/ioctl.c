@@ -9,6 +9,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <kunit/visibility.h>
 #include <linux/build_bug.h>
 #include <linux/fs.h>
 #include <linux/minmax.h>
@@ -26,6 +27,7 @@
 
 #include <linux/scalepool.h>
 #include "scalepool.h"
+#include "visible.h"
 
 /*
  * The most bytes of allocations one open file of /dev/scalepool may hold,
@@ -49,6 +51,21 @@ void sp_ioctl_init(void)
 		max_bytes_per_fd = (u64)totalram_pages() << (PAGE_SHIFT - 1);
 }
 
+/**
+ * sp_charge_fits() - may a file holding @charged bytes take @bytes more?
+ * @charged: bytes the file holds
+ * @bytes: bytes of the new allocation
+ * @cap: the file's cap, 0 for none
+ * @sum: out: @charged + @bytes, when they fit
+ *
+ * Return: true when the sum neither wraps nor passes @cap.
+ */
+VISIBLE_IF_KUNIT bool sp_charge_fits(u64 charged, u64 bytes, u64 cap, u64 *sum)
+{
+	return !check_add_overflow(charged, bytes, sum) && (!cap || *sum <= cap);
+}
+EXPORT_SYMBOL_IF_KUNIT(sp_charge_fits);
+
 /*
  * Count @bytes against the cap of @sf before anything is allocated, so
  * that racing ALLOCs on one file cannot pass it together.
@@ -60,8 +77,7 @@ static int sp_file_charge(struct sp_file *sf, u64 bytes)
 	u64 sum;
 
 	do {
-		if (check_add_overflow((u64)old, bytes, &sum) ||
-		    (cap && sum > cap))
+		if (!sp_charge_fits((u64)old, bytes, cap, &sum))
 			return -ENOSPC;
 	} while (!atomic64_try_cmpxchg(&sf->charged, &old, sum));
 	return 0;
@@ -148,9 +164,19 @@ static int sp_query(struct sp_ucmd *ucmd)
 #define SP_ALLOC_FLAGS	(SCALEPOOL_ALLOC_POPULATE | SCALEPOOL_ALLOC_NO_HUGE | \
 			 SCALEPOOL_ALLOC_PCI_INITIATOR)
 
-/* The scalar fields of ALLOC, in the order the header lists them. */
-static int sp_alloc_check(const struct scalepool_alloc *cmd,
-			  struct sp_alloc_req *req)
+/**
+ * sp_alloc_check() - the scalar fields of ALLOC, in the order the header
+ * lists them
+ * @cmd: the kernel copy of the user's struct
+ * @req: out: the request, with the length rounded up to pages and the
+ *       defaults of granularity and initiator filled in
+ *
+ * Return: 0, -EOPNOTSUPP for an unknown flag, -EOVERFLOW for a length
+ * past SCALEPOOL_MAX_ALLOC_SIZE, -EINVAL for any other field out of its
+ * rules.
+ */
+VISIBLE_IF_KUNIT int sp_alloc_check(const struct scalepool_alloc *cmd,
+				    struct sp_alloc_req *req)
 {
 	bool interleave = cmd->policy == SCALEPOOL_POLICY_INTERLEAVE;
 	u64 length;
@@ -198,6 +224,7 @@ static int sp_alloc_check(const struct scalepool_alloc *cmd,
 			 numa_node_id() : cmd->initiator;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(sp_alloc_check);
 
 /*
  * SCALEPOOL_ALLOC_PCI_INITIATOR: the device, with a reference, and its
@@ -224,19 +251,57 @@ static int sp_alloc_pci_initiator(const struct scalepool_alloc *cmd,
 	return 0;
 }
 
+/**
+ * sp_ids_unique() - does no member id repeat?
+ * @ids: member ids
+ * @nr: entries in @ids
+ *
+ * Return: true when every id differs from the others.
+ */
+VISIBLE_IF_KUNIT bool sp_ids_unique(const u32 *ids, unsigned int nr)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < nr; i++)
+		for (j = 0; j < i; j++)
+			if (ids[i] == ids[j])
+				return false;
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(sp_ids_unique);
+
+/**
+ * sp_weights_valid() - is every INTERLEAVE weight from 1 to the maximum?
+ * @weights: the weights the caller gave
+ * @nr: entries in @weights
+ *
+ * A weight of 0 would give a member no chunk at all (and wrap the
+ * dealing's count, sp_deal_next()).
+ *
+ * Return: true when every weight is 1 to SCALEPOOL_MAX_WEIGHT.
+ */
+VISIBLE_IF_KUNIT bool sp_weights_valid(const u32 *weights, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (!weights[i] || weights[i] > SCALEPOOL_MAX_WEIGHT)
+			return false;
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(sp_weights_valid);
+
 /* The member ids and weights of ALLOC: readable, no duplicates, in range. */
 static int sp_alloc_copy_arrays(const struct scalepool_alloc *cmd,
 				struct sp_alloc_req *req)
 {
 	size_t bytes = array_size(req->nr_members, sizeof(u32));
-	unsigned int i, j;
+	unsigned int i;
 
 	if (copy_from_user(req->ids, u64_to_user_ptr(cmd->members_ptr), bytes))
 		return -EFAULT;
-	for (i = 0; i < req->nr_members; i++)
-		for (j = 0; j < i; j++)
-			if (req->ids[i] == req->ids[j])
-				return -EINVAL;
+	if (!sp_ids_unique(req->ids, req->nr_members))
+		return -EINVAL;
 
 	if (!cmd->weights_ptr) {
 		for (i = 0; i < req->nr_members; i++)
@@ -247,11 +312,7 @@ static int sp_alloc_copy_arrays(const struct scalepool_alloc *cmd,
 	if (copy_from_user(req->weights, u64_to_user_ptr(cmd->weights_ptr),
 			   bytes))
 		return -EFAULT;
-	for (i = 0; i < req->nr_members; i++)
-		if (!req->weights[i] ||
-		    req->weights[i] > SCALEPOOL_MAX_WEIGHT)
-			return -EINVAL;
-	return 0;
+	return sp_weights_valid(req->weights, req->nr_members) ? 0 : -EINVAL;
 }
 
 static int sp_ioctl_alloc(struct sp_ucmd *ucmd)
@@ -452,7 +513,13 @@ static const struct sp_ioctl_op sp_ioctl_ops[] = {
 			   sp_ioctl_export_finish, struct scalepool_export, fd),
 };
 
-static const struct sp_ioctl_op *sp_ioctl_lookup(unsigned int cmd)
+/**
+ * sp_ioctl_lookup() - the table entry of an ioctl command
+ * @cmd: the command number user space passed
+ *
+ * Return: the entry, or NULL for a number that is not a command of ours.
+ */
+VISIBLE_IF_KUNIT const struct sp_ioctl_op *sp_ioctl_lookup(unsigned int cmd)
 {
 	const struct sp_ioctl_op *op;
 	unsigned int idx;
@@ -473,6 +540,7 @@ static const struct sp_ioctl_op *sp_ioctl_lookup(unsigned int cmd)
 		return NULL;
 	return op;
 }
+EXPORT_SYMBOL_IF_KUNIT(sp_ioctl_lookup);
 
 /**
  * sp_ioctl() - unlocked_ioctl of /dev/scalepool

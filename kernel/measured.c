@@ -19,6 +19,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <kunit/visibility.h>
 #include <linux/capability.h>
 #include <linux/kobject.h>
 #include <linux/kstrtox.h>
@@ -29,6 +30,7 @@
 #include <linux/sysfs.h>
 
 #include "scalepool.h"
+#include "visible.h"
 
 /* Longest accepted write: "<node> <u64> <u64>" with blanks to spare. */
 #define SP_MEASURED_WRITE_MAX	96
@@ -101,17 +103,28 @@ static ssize_t measured_show(struct kobject *kobj,
 	return len;
 }
 
-/*
- * "<initiator-node> <latency_ns> <bandwidth_mbps>": exactly three
- * blank-separated decimal tokens; the node must have CPUs and both
- * figures must be above zero.
+/**
+ * sp_measured_parse() - parse a write to members/<id>/measured
+ * @s: "<initiator-node> <latency_ns> <bandwidth_mbps>", NUL-terminated;
+ *     cut up in place
+ * @nid: out: the initiator node
+ * @fig: out: the figures
+ *
+ * Exactly three blank-separated decimal tokens; the node must have CPUs
+ * and both figures must be above zero.
+ *
+ * Return: 0 or -EINVAL.
  */
-static int sp_measured_parse(char *s, int *nid, struct sp_measured_fig *fig)
+VISIBLE_IF_KUNIT int sp_measured_parse(char *s, int *nid,
+				       struct sp_measured_fig *fig)
 {
 	char *tok[3];
 	int i;
 
 	for (i = 0; i < 3; i++) {
+		/* strsep() leaves @s NULL once the last token is cut. */
+		if (!s)
+			return -EINVAL;
 		s = skip_spaces(s);
 		tok[i] = strsep(&s, " \t\n");
 		if (!tok[i] || !*tok[i])
@@ -131,6 +144,7 @@ static int sp_measured_parse(char *s, int *nid, struct sp_measured_fig *fig)
 		return -EINVAL;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(sp_measured_parse);
 
 static void sp_measured_clear(struct sp_member *m)
 {

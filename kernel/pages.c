@@ -13,6 +13,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <kunit/visibility.h>
 #include <linux/gfp.h>
 #include <linux/list.h>
 #include <linux/minmax.h>
@@ -26,6 +27,7 @@
 #include <linux/vmalloc.h>
 
 #include "place.h"
+#include "visible.h"
 
 /*
  * Pool pages per node, for the memory offline check.
@@ -197,30 +199,73 @@ static int sp_place_one(struct sp_placer *pl)
 	return ret ? sp_place_failed(pl, ret) : 0;
 }
 
+/**
+ * sp_deal_start() - start INTERLEAVE dealing at the first candidate
+ * @d: out: the dealing
+ * @pl: the placement, with at least one candidate and no weight of 0
+ *      (the ioctl refuses 0, measured weights are at least 1)
+ */
+VISIBLE_IF_KUNIT void sp_deal_start(struct sp_deal *d,
+				    const struct sp_placer *pl)
+{
+	d->i = 0;
+	d->left = pl->cands[0].weight;
+}
+EXPORT_SYMBOL_IF_KUNIT(sp_deal_start);
+
+/**
+ * sp_deal_next() - deal the INTERLEAVE chunk that starts at @pos
+ * @d: the dealing; the turn passes on once a candidate had its weight
+ *     in chunks
+ * @pl: the placement
+ * @pos: the chunk's first page index, below @pl->a->nr_pages
+ * @end: out: the index after the chunk: @pl->gran pages on, or fewer at
+ *       the end of the allocation
+ *
+ * Pure arithmetic, apart from the page allocator, so that KUnit checks
+ * the order in which chunks are dealt.
+ *
+ * Return: the index in @pl->cands of the candidate the chunk goes to.
+ */
+VISIBLE_IF_KUNIT unsigned int sp_deal_next(struct sp_deal *d,
+					   const struct sp_placer *pl,
+					   unsigned long pos,
+					   unsigned long *end)
+{
+	unsigned int i = d->i;
+
+	*end = pos + min(pl->gran, pl->a->nr_pages - pos);
+	if (--d->left == 0) {
+		d->i = (d->i + 1) % pl->nr;
+		d->left = pl->cands[d->i].weight;
+	}
+	return i;
+}
+EXPORT_SYMBOL_IF_KUNIT(sp_deal_next);
+
 /* INTERLEAVE: @gran pages to each candidate in turn, weight times each. */
 static int sp_place_interleave(struct sp_placer *pl)
 {
-	unsigned long gran = pl->gran;
-	unsigned long pos = 0, end = pl->a->nr_pages;
-	unsigned int i = 0;
-	u32 left = pl->cands[0].weight;
+	unsigned long pos = 0, end;
+	struct sp_deal d;
+	unsigned int i;
 	int ret;
 
-	while (pos < end) {
-		ret = sp_place_range(pl, &pl->cands[i], &pos,
-				     pos + min(gran, end - pos));
+	sp_deal_start(&d, pl);
+	while (pos < pl->a->nr_pages) {
+		i = sp_deal_next(&d, pl, pos, &end);
+		ret = sp_place_range(pl, &pl->cands[i], &pos, end);
 		if (ret)
 			return sp_place_failed(pl, ret);
-		if (--left == 0) {
-			i = (i + 1) % pl->nr;
-			left = pl->cands[i].weight;
-		}
 	}
 	return 0;
 }
 
-/* Enough capacity among the candidates, before any big array is made. */
-static bool sp_alloc_may_fit(const struct sp_alloc *a)
+/*
+ * Enough capacity among the candidates, before any big array is made.
+ * A sum past U64_MAX is certainly enough.
+ */
+VISIBLE_IF_KUNIT bool sp_alloc_may_fit(const struct sp_alloc *a)
 {
 	u64 total = 0;
 	unsigned int i;
@@ -232,6 +277,7 @@ static bool sp_alloc_may_fit(const struct sp_alloc *a)
 	}
 	return a->length <= total;
 }
+EXPORT_SYMBOL_IF_KUNIT(sp_alloc_may_fit);
 
 /*
  * The page array of @nr entries, zeroed.  kvmalloc() refuses more than

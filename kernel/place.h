@@ -75,6 +75,16 @@ struct sp_placer {
 	bool hit_limit;
 };
 
+/**
+ * struct sp_deal - where INTERLEAVE dealing stands (pages.c)
+ * @i: the candidate whose turn it is
+ * @left: chunks it still gets in this turn
+ */
+struct sp_deal {
+	unsigned int i;
+	u32 left;
+};
+
 /* policy.c */
 int sp_place_order(struct sp_placer *pl, struct sp_alloc *a,
 		   const struct sp_alloc_req *req);

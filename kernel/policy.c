@@ -14,6 +14,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <kunit/visibility.h>
 #include <linux/gcd.h>
 #include <linux/math64.h>
 #include <linux/memory-tiers.h>
@@ -23,6 +24,7 @@
 #include <linux/topology.h>
 
 #include "place.h"
+#include "visible.h"
 
 static int sp_node_adistance(int nid)
 {
@@ -44,8 +46,8 @@ static int sp_cmp_int(int a, int b)
  * @tier_first, then member id (never equal: no two candidates share a
  * member).
  */
-static int sp_cand_cmp(const struct sp_cand *a, const struct sp_cand *b,
-		       bool tier_first)
+VISIBLE_IF_KUNIT int sp_cand_cmp(const struct sp_cand *a,
+				 const struct sp_cand *b, bool tier_first)
 {
 	if (a->class != b->class)
 		return sp_cmp_int(a->class, b->class);
@@ -57,6 +59,7 @@ static int sp_cand_cmp(const struct sp_cand *a, const struct sp_cand *b,
 		return sp_cmp_int(a->adist, b->adist);
 	return a->part->m->id < b->part->m->id ? -1 : 1;
 }
+EXPORT_SYMBOL_IF_KUNIT(sp_cand_cmp);
 
 /* Nearest first: class, SLIT distance, abstract distance, id. */
 static int sp_cmp_near(const void *l, const void *r)
@@ -89,8 +92,8 @@ static int sp_cmp_measured(const void *l, const void *r)
  * members equally far; so is one that the class decided (a peer member
  * behind the PCI initiator's switch is nearer than any node).
  */
-static u32 sp_pair_basis(const struct sp_cand *a, const struct sp_cand *b,
-			 bool tier_first)
+VISIBLE_IF_KUNIT u32 sp_pair_basis(const struct sp_cand *a,
+				   const struct sp_cand *b, bool tier_first)
 {
 	if (a->class != b->class)
 		return SCALEPOOL_BASIS_DISTANCE;
@@ -102,6 +105,7 @@ static u32 sp_pair_basis(const struct sp_cand *a, const struct sp_cand *b,
 		return SCALEPOOL_BASIS_FIRMWARE;
 	return SCALEPOOL_BASIS_DISTANCE;
 }
+EXPORT_SYMBOL_IF_KUNIT(sp_pair_basis);
 
 /* The best basis that decided a step of the order of @c[0..@nr). */
 static u32 sp_order_basis(const struct sp_cand *c, unsigned int nr,
@@ -132,9 +136,9 @@ static void sp_cands_measure(struct sp_placer *pl, int ref)
  * Sort @nr candidates from @first with the keys of sp_cand_cmp() and
  * record what decided the order of the first @nr_basis of them.
  */
-static void sp_cands_sort(struct sp_placer *pl, unsigned int first,
-			  unsigned int nr, unsigned int nr_basis,
-			  bool tier_first)
+VISIBLE_IF_KUNIT void sp_cands_sort(struct sp_placer *pl, unsigned int first,
+				    unsigned int nr, unsigned int nr_basis,
+				    bool tier_first)
 {
 	struct sp_cand *c = pl->cands + first;
 
@@ -142,6 +146,7 @@ static void sp_cands_sort(struct sp_placer *pl, unsigned int first,
 	     NULL);
 	pl->a->basis = sp_order_basis(c, min(nr, nr_basis), tier_first);
 }
+EXPORT_SYMBOL_IF_KUNIT(sp_cands_sort);
 
 /*
  * The figures measured from @initiator of every candidate, or false when
@@ -182,7 +187,7 @@ static_assert(SP_BW_WEIGHT_SCALE <= SCALEPOOL_MAX_WEIGHT);
  * bandwidth / sum, at least 1, reduced by their greatest common divisor
  * (1:2 deals the same ratio as 16:32 in shorter rounds).
  */
-static void sp_cands_weigh_by_bandwidth(struct sp_placer *pl)
+VISIBLE_IF_KUNIT void sp_cands_weigh_by_bandwidth(struct sp_placer *pl)
 {
 	u64 bw, max_bw = 0, sum = 0;
 	unsigned long div = 0;
@@ -203,6 +208,7 @@ static void sp_cands_weigh_by_bandwidth(struct sp_placer *pl)
 	for (i = 0; i < pl->nr; i++)
 		pl->cands[i].weight /= div;
 }
+EXPORT_SYMBOL_IF_KUNIT(sp_cands_weigh_by_bandwidth);
 
 /*
  * INTERLEAVE: the caller's order and weights, or weights from measured
@@ -358,3 +364,4 @@ int sp_place_order(struct sp_placer *pl, struct sp_alloc *a,
 	}
 	return -EINVAL;
 }
+EXPORT_SYMBOL_IF_KUNIT(sp_place_order);
