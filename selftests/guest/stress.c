@@ -376,7 +376,7 @@ static void st_rec_release(struct st_rec *r)
 	if (order == 0 && r->own_fd) {
 		close(r->fd);	/* the mapping and dma-buf hold it */
 		r->fd = -1;
-	} else if (order == 1 || (order == 0 && !r->own_fd)) {
+	} else if (r->fd >= 0 && (order == 1 || !r->own_fd)) {
 		ret = _test_cmd_free(r->fd, r->handle);
 		if (ret)
 			st_unexpected("FREE: %s", strerror(-ret));
@@ -389,7 +389,7 @@ static void st_rec_release(struct st_rec *r)
 		munmap(r->map, r->len);
 	if (r->dfd >= 0)
 		close(r->dfd);
-	if (order == 2 && r->fd >= 0) {
+	if (order == 2 && r->fd >= 0 && r->own_fd) {
 		ret = _test_cmd_free(r->fd, r->handle);
 		if (ret)
 			st_unexpected("FREE after munmap: %s", strerror(-ret));
@@ -709,6 +709,32 @@ static void st_op_fork(void)
 		st_unexpected("child ended with status 0x%x", status);
 }
 
+/*
+ * A new shared device fd.  Of what the old one holds, some is released
+ * first and the rest stays mapped (and exported) past its close, with
+ * no fd left to FREE it on.
+ */
+static void st_op_new_devfd(void)
+{
+	struct st_rec *r;
+	int fd = t_open();
+
+	if (fd < 0) {
+		st_unexpected("open: %s", strerror(errno));
+		return;
+	}
+	for (r = st_recs; r < st_recs + ST_MAX_RECS; r++) {
+		if (!r->used || r->fd != st_devfd)
+			continue;
+		if (st_rnd(2))
+			st_rec_release(r);
+		else
+			r->fd = -1;
+	}
+	close(st_devfd);
+	st_devfd = fd;
+}
+
 /* ---- the worker */
 
 static void st_worker_ops(unsigned int op)
@@ -732,16 +758,7 @@ static void st_worker_ops(unsigned int op)
 		if (r)
 			st_rec_release(r);
 	} else {
-		/* A new shared fd: the old one's allocations stay mapped. */
-		int fd = t_open();
-
-		if (fd < 0)
-			return;
-		for (r = st_recs; r < st_recs + ST_MAX_RECS; r++)
-			if (r->used && r->fd == st_devfd)
-				st_rec_release(r);
-		close(st_devfd);
-		st_devfd = fd;
+		st_op_new_devfd();
 	}
 }
 
