@@ -833,46 +833,13 @@ static int st_cxl_blocks(void)
 	return st_nr_blocks;
 }
 
-static void st_block_path(char *path, size_t len, long block)
-{
-	snprintf(path, len, "/sys/devices/system/memory/memory%ld/state",
-		 block);
-}
-
-static int st_write_state(void *arg)
-{
-	const char **a = arg;
-
-	return -t_write_file(a[0], a[1]);	/* 0 or a positive errno */
-}
-
-/* @state into block @block's state within @secs: 0, an errno, -ETIMEDOUT. */
-static int st_block_set(long block, const char *state, int secs)
-{
-	char path[128];
-	const char *a[2] = { path, state };
-	int res, ret;
-
-	st_block_path(path, sizeof(path), block);
-	ret = t_run_bounded(st_write_state, a, secs, &res);
-	return ret ? ret : res;
-}
-
-static bool st_block_online(long block)
-{
-	char path[128], buf[32];
-
-	st_block_path(path, sizeof(path), block);
-	return !t_read_line(path, buf, sizeof(buf)) && !strcmp(buf, "online");
-}
-
 /*
  * Offline of a block the pool holds pages of is EBUSY at once; one it
  * does not hold goes offline, and comes back as daxctl put it.
  */
 static void st_cxl_cycle(long block)
 {
-	int ret = st_block_set(block, "offline", 60);
+	int ret = t_block_set(block, "offline", 60);
 
 	if (ret == EBUSY) {
 		st_inc(C_OFF_BUSY);
@@ -888,7 +855,7 @@ static void st_cxl_cycle(long block)
 		st_inc(C_OFF_OK);
 	}
 	st_msleep(50 + st_rnd(200));
-	ret = st_block_set(block, "online_movable", 60);
+	ret = t_block_set(block, "online_movable", 60);
 	if (ret) {
 		st_inc(C_ON_FAIL);
 		st_unexpected("online of memory%ld: %s", block,
@@ -905,7 +872,7 @@ static void st_cxl_cycler(int unused)
 	while (!st_stopping()) {
 		long b = st_blocks[st_rnd(st_nr_blocks)];
 
-		if (st_block_online(b))
+		if (t_block_is(b, "online"))
 			st_cxl_cycle(b);
 		st_msleep(100 + st_rnd(400));
 	}
@@ -1140,7 +1107,7 @@ static void st_checks(void)
 		       "CXL blocks offlined and onlined: %lld offline, "
 		       "%lld EBUSY", st_c(C_OFF_OK), st_c(C_OFF_BUSY));
 		for (i = 0; i < st_nr_blocks; i++)
-			if (!st_block_online(st_blocks[i]))
+			if (!t_block_is(st_blocks[i], "online"))
 				break;
 		st_tap(i == st_nr_blocks, "every CXL block online after");
 	}
