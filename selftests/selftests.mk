@@ -45,7 +45,7 @@ $(BUILD)/selftests/guest/%: selftests/guest/%.c kernel/uapi/linux/scalepool.h \
 # mapping, exporting and passing fds, forks and kills, CXL blocks
 # offlined and onlined, a bar member removed and re-added, under
 # stress-ng's memory pressure; leak checks after) for MINUTES minutes on
-# STRESS_KERNEL in the peer topology.  The default suite runs 40 s of it.
+# STRESS_KERNEL in the peer topology.  The default suite runs 30 s of it.
 MINUTES ?= 10
 STRESS_KERNEL ?= debug
 .PHONY: stress

@@ -12,7 +12,7 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 prog=$top/build/selftests/guest/stress
 module=${SCALEPOOL_MODULE:-$(. /mnt/host/env && echo "$MODULE")}
-seconds=${STRESS_SECONDS:-40}
+seconds=${STRESS_SECONDS:-30}
 workers=${STRESS_WORKERS:-6}
 seed=${STRESS_SEED:-1}
 # Left free on the DRAM nodes for the workers (up to 8 allocations of
@@ -74,14 +74,14 @@ pressure0=$(vmstat_sum '^(allocstall|compact_stall|pgscan_)')
 cd /tmp || exit 1
 # Huge pages: a 4 KiB fault at a time takes minutes to fill a GiB in the
 # debug guest.
-nice -n 19 numactl --membind="$dram_nodes" stress-ng --vm 2 --vm-bytes "${hog_mib}m" \
+numactl --membind="$dram_nodes" stress-ng --vm 2 --vm-bytes "${hog_mib}m" \
 	--vm-keep --vm-madvise hugepage --timeout "$((seconds + 120))" \
 	--temp-path /tmp -q &
 hog=$!
 # Let the hog fill most of its memory before the stress starts (it goes
 # on filling during the stress if it is slower).
 min_free=$free0
-for ((i = 0; i < 30; i++)); do
+for ((i = 0; i < 20; i++)); do
 	sleep 1
 	f=$(node_free_kib)
 	[ "$f" -lt "$min_free" ] && min_free=$f
