@@ -40,3 +40,21 @@ $(BUILD)/selftests/guest/%: selftests/guest/%.c kernel/uapi/linux/scalepool.h \
 		echo "no kselftest harness in $(KSFT_DIR): run tools/setup" >&2; \
 		exit 1; }
 	$(CC) $(SELFTEST_CFLAGS) -o $@ $< $(GUEST_LDLIBS) -lpthread
+
+# Stress, minutes long: selftests/guest/stress.sh (workers allocating,
+# mapping, exporting and passing fds, forks and kills, CXL blocks
+# offlined and onlined, a bar member removed and re-added, under
+# stress-ng's memory pressure; leak checks after) for MINUTES minutes on
+# STRESS_KERNEL in the peer topology.  The default suite runs 30 s of it.
+MINUTES ?= 10
+STRESS_KERNEL ?= debug
+.PHONY: stress
+stress:
+	@case "$(MINUTES)" in ''|*[!0-9]*|0) \
+		echo "make stress: MINUTES must be a positive number" >&2; \
+		exit 2;; esac
+	+@$(MAKE) --no-print-directory -s all selftests-guest selftests-kmod
+	tools/vm/run --kernel $(STRESS_KERNEL) --topology peer \
+		--timeout $$(($(MINUTES) * 60 + 900)) -- \
+		env STRESS_SECONDS=$$(($(MINUTES) * 60)) \
+		selftests/lib/run-tests selftests/guest/stress.sh

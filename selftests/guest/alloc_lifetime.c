@@ -563,12 +563,6 @@ FIXTURE_SETUP(offline)
 	ASSERT_LT(0, self->block_size);
 }
 
-static void block_state_path(char *path, size_t len, long block)
-{
-	snprintf(path, len, "/sys/devices/system/memory/memory%ld/state",
-		 block);
-}
-
 FIXTURE_TEARDOWN(offline)
 {
 	char path[128];
@@ -576,37 +570,10 @@ FIXTURE_TEARDOWN(offline)
 
 	for (i = 0; i < self->nr_blocks; i++)
 		if (self->offlined[i]) {
-			block_state_path(path, sizeof(path), self->blocks[i]);
+			t_block_state_path(path, sizeof(path), self->blocks[i]);
 			EXPECT_EQ(0, t_write_file(path, "online_movable"));
 		}
 	close(self->fd);
-}
-
-static int write_state(void *arg)
-{
-	const char **a = arg;
-
-	return -t_write_file(a[0], a[1]);	/* 0 or a positive errno */
-}
-
-/* Writes @state to block @block's state within @secs; errno or -ETIMEDOUT. */
-static int set_block_state(long block, const char *state, int secs)
-{
-	char path[128];
-	const char *a[2] = { path, state };
-	int res, ret;
-
-	block_state_path(path, sizeof(path), block);
-	ret = t_run_bounded(write_state, a, secs, &res);
-	return ret ? ret : res;
-}
-
-static int block_is(long block, const char *state)
-{
-	char path[128], buf[32];
-
-	block_state_path(path, sizeof(path), block);
-	return !t_read_line(path, buf, sizeof(buf)) && !strcmp(buf, state);
 }
 
 /* The memory blocks of the pages at @map, from their page frames. */
@@ -643,10 +610,10 @@ static void offline_is_busy(struct __test_metadata *_metadata,
 	int i, ret;
 
 	for (i = 0; i < self->nr_blocks; i++) {
-		ASSERT_TRUE(block_is(self->blocks[i], "online")) {
+		ASSERT_TRUE(t_block_is(self->blocks[i], "online")) {
 			TH_LOG("memory%ld is not online", self->blocks[i]);
 		}
-		ret = set_block_state(self->blocks[i], "offline", 5);
+		ret = t_block_set(self->blocks[i], "offline", 5);
 		EXPECT_NE(-ETIMEDOUT, ret) {
 			TH_LOG("offline of memory%ld did not return within 5 s",
 			       self->blocks[i]);
@@ -657,7 +624,7 @@ static void offline_is_busy(struct __test_metadata *_metadata,
 		}
 		if (ret == 0)
 			self->offlined[i] = 1;
-		EXPECT_TRUE(block_is(self->blocks[i], "online"));
+		EXPECT_TRUE(t_block_is(self->blocks[i], "online"));
 	}
 }
 
@@ -674,7 +641,7 @@ static void move_blocks(struct __test_metadata *_metadata,
 	for (i = 0; i < self->nr_blocks; i++) {
 		if (self->offlined[i] == offline)
 			continue;
-		ret = set_block_state(self->blocks[i], to, 60);
+		ret = t_block_set(self->blocks[i], to, 60);
 		EXPECT_EQ(0, ret) {
 			TH_LOG("%s of memory%ld after FREE: %s", to,
 			       self->blocks[i],
@@ -683,7 +650,7 @@ static void move_blocks(struct __test_metadata *_metadata,
 		if (ret == 0)
 			self->offlined[i] = offline;
 		if (ret == 0 || !offline)
-			EXPECT_TRUE(block_is(self->blocks[i],
+			EXPECT_TRUE(t_block_is(self->blocks[i],
 					     offline ? "offline" : "online"));
 	}
 }

@@ -285,4 +285,27 @@ static inline int t_run_bounded(int (*fn)(void *), void *arg, int secs,
 	return ret;
 }
 
+static inline int t_block_write_state(void *arg)
+{
+	const char **a = arg;
+
+	return -t_write_file(a[0], a[1]);	/* 0 or a positive errno */
+}
+
+/*
+ * Writes @state to memory block @block's state in a child, waiting at
+ * most @secs: 0, a positive errno, or -ETIMEDOUT (the child is killed,
+ * which stops an offline in its migration retries).
+ */
+static inline int t_block_set(long block, const char *state, int secs)
+{
+	char path[128];
+	const char *a[2] = { path, state };
+	int res, ret;
+
+	t_block_state_path(path, sizeof(path), block);
+	ret = t_run_bounded(t_block_write_state, a, secs, &res);
+	return ret ? ret : res;
+}
+
 #endif /* _POOL_MEM_H_ */

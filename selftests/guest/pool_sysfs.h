@@ -414,6 +414,23 @@ static inline long long t_node_used(int node)
 	return kb * 1024 - t_node_pcp_pages(node) * (long long)T_PAGE;
 }
 
+/* ---- memory blocks (memory hotplug) */
+
+static inline void t_block_state_path(char *path, size_t len, long block)
+{
+	snprintf(path, len, "/sys/devices/system/memory/memory%ld/state",
+		 block);
+}
+
+/* Whether memory block @block's state reads @state ("online"). */
+static inline int t_block_is(long block, const char *state)
+{
+	char path[128], buf[32];
+
+	t_block_state_path(path, sizeof(path), block);
+	return !t_read_line(path, buf, sizeof(buf)) && !strcmp(buf, state);
+}
+
 /* /proc/vmstat counter @name, or -1. */
 static inline long long t_vmstat(const char *name)
 {
