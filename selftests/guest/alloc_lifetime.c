@@ -546,7 +546,6 @@ FIXTURE(offline) {
 
 FIXTURE_SETUP(offline)
 {
-	char buf[64];
 	int m;
 
 	self->nr_blocks = 0;
@@ -557,56 +556,23 @@ FIXTURE_SETUP(offline)
 	m = t_member_of_node(self->node);
 	ASSERT_LE(0, m);
 	self->member = m;
-	if (t_read_line("/sys/devices/system/memory/block_size_bytes", buf,
-			sizeof(buf)))
+	self->block_size = t_block_size();
+	if (!self->block_size)
 		SKIP(return, "no memory hotplug in sysfs");
-	self->block_size = strtoul(buf, NULL, 16);
-	ASSERT_LT(0, self->block_size);
-}
-
-static void block_state_path(char *path, size_t len, long block)
-{
-	snprintf(path, len, "/sys/devices/system/memory/memory%ld/state",
-		 block);
 }
 
 FIXTURE_TEARDOWN(offline)
 {
-	char path[128];
-	int i;
-
-	for (i = 0; i < self->nr_blocks; i++)
-		if (self->offlined[i]) {
-			block_state_path(path, sizeof(path), self->blocks[i]);
-			EXPECT_EQ(0, t_write_file(path, "online_movable"));
-		}
+	EXPECT_EQ(0, t_blocks_online(self->blocks, self->offlined,
+				     self->nr_blocks));
 	close(self->fd);
-}
-
-static int write_state(void *arg)
-{
-	const char **a = arg;
-
-	return -t_write_file(a[0], a[1]);	/* 0 or a positive errno */
-}
-
-/* Writes @state to block @block's state within @secs; errno or -ETIMEDOUT. */
-static int set_block_state(long block, const char *state, int secs)
-{
-	char path[128];
-	const char *a[2] = { path, state };
-	int res, ret;
-
-	block_state_path(path, sizeof(path), block);
-	ret = t_run_bounded(write_state, a, secs, &res);
-	return ret ? ret : res;
 }
 
 static int block_is(long block, const char *state)
 {
 	char path[128], buf[32];
 
-	block_state_path(path, sizeof(path), block);
+	t_block_path(path, sizeof(path), block);
 	return !t_read_line(path, buf, sizeof(buf)) && !strcmp(buf, state);
 }
 
@@ -647,7 +613,7 @@ static void offline_is_busy(struct __test_metadata *_metadata,
 		ASSERT_TRUE(block_is(self->blocks[i], "online")) {
 			TH_LOG("memory%ld is not online", self->blocks[i]);
 		}
-		ret = set_block_state(self->blocks[i], "offline", 5);
+		ret = t_block_set_state(self->blocks[i], "offline", 5);
 		EXPECT_NE(-ETIMEDOUT, ret) {
 			TH_LOG("offline of memory%ld did not return within 5 s",
 			       self->blocks[i]);
@@ -675,7 +641,7 @@ static void move_blocks(struct __test_metadata *_metadata,
 	for (i = 0; i < self->nr_blocks; i++) {
 		if (self->offlined[i] == offline)
 			continue;
-		ret = set_block_state(self->blocks[i], to, 60);
+		ret = t_block_set_state(self->blocks[i], to, 60);
 		EXPECT_EQ(0, ret) {
 			TH_LOG("%s of memory%ld after FREE: %s", to,
 			       self->blocks[i],

@@ -107,6 +107,21 @@ static int alloc_preferred(int fd, __u32 first, __u32 second, __u32 flags,
 	return ret;
 }
 
+/* alloc_preferred(), mapped and filled with @seed's pattern. */
+static char *map_preferred(int fd, __u32 first, __u32 second, __u32 flags,
+			   size_t len, uint64_t seed, __u32 *handle)
+{
+	__u64 offset;
+	char *map;
+
+	if (alloc_preferred(fd, first, second, flags, len, handle, &offset))
+		return MAP_FAILED;
+	map = t_map(fd, offset, len);
+	if (map != MAP_FAILED)
+		t_fill(map, len, seed);
+	return map;
+}
+
 /* A child (fork) sees the same bytes: 0 when it did. */
 static int child_checks(const void *p, size_t len, uint64_t seed)
 {
@@ -210,15 +225,12 @@ TEST_F(drain, refused_without_room)
 	size_t len = variant->len;
 	long long used0 = t_member_ll(self->m0, "used");
 	char why[160];
-	__u64 offset;
 	__u32 h;
 	char *map;
 
-	ASSERT_EQ(0, alloc_preferred(self->fd, self->m0, self->m1,
-				     variant->flags, len, &h, &offset));
-	map = t_map(self->fd, offset, len);
+	map = map_preferred(self->fd, self->m0, self->m1, variant->flags,
+			    len, 3, &h);
 	ASSERT_NE(MAP_FAILED, map);
-	t_fill(map, len, 3);
 
 	ASSERT_EQ(0, t_member_set_limit(self->m1,
 					t_member_ll(self->m1, "used") + 1));
@@ -249,15 +261,12 @@ TEST_F(drain, refused_while_pinned)
 	size_t len = variant->len;
 	struct io_uring ring;
 	struct iovec iov;
-	__u64 offset;
 	__u32 h;
 	char *map;
 
-	ASSERT_EQ(0, alloc_preferred(self->fd, self->m0, self->m1,
-				     variant->flags, len, &h, &offset));
-	map = t_map(self->fd, offset, len);
+	map = map_preferred(self->fd, self->m0, self->m1, variant->flags,
+			    len, 9, &h);
 	ASSERT_NE(MAP_FAILED, map);
-	t_fill(map, len, 9);
 	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
 	iov.iov_base = map;
 	iov.iov_len = len;
@@ -285,19 +294,16 @@ TEST_F(drain, refused_while_pinned)
 TEST_F(drain, refused_while_imported)
 {
 	size_t len = variant->len;
-	struct sp_import_check c;
 	char why[160];
-	__u64 offset;
+	struct sp_import_check c;
 	int dfd, ifd;
 	char *map, *d;
 	__u32 h;
 
 	ASSERT_EQ(0, t_import_module_load());
-	ASSERT_EQ(0, alloc_preferred(self->fd, self->m0, self->m1,
-				     variant->flags, len, &h, &offset));
-	map = t_map(self->fd, offset, len);
+	map = map_preferred(self->fd, self->m0, self->m1, variant->flags,
+			    len, 23, &h);
 	ASSERT_NE(MAP_FAILED, map);
-	t_fill(map, len, 23);
 	test_cmd_export(self->fd, h, 0, &dfd);
 	d = t_dmabuf_map(dfd, len, 0);
 	ASSERT_NE(MAP_FAILED, d);
@@ -375,7 +381,6 @@ FIXTURE(evacuate) {
 
 FIXTURE_SETUP(evacuate)
 {
-	char buf[64];
 	int m;
 
 	self->nr_blocks = 0;
@@ -390,51 +395,18 @@ FIXTURE_SETUP(evacuate)
 	ASSERT_LE(0, m);
 	self->m0 = m;
 	self->limit = t_member_ll(self->cxl, "limit");
-	if (t_read_line("/sys/devices/system/memory/block_size_bytes", buf,
-			sizeof(buf)))
+	self->block_size = t_block_size();
+	if (!self->block_size)
 		SKIP(return, "no memory hotplug in sysfs");
-	self->block_size = strtoul(buf, NULL, 16);
-	ASSERT_LT(0, self->block_size);
-}
-
-static void block_path(char *path, size_t len, long block)
-{
-	snprintf(path, len, "/sys/devices/system/memory/memory%ld/state",
-		 block);
 }
 
 FIXTURE_TEARDOWN(evacuate)
 {
-	char path[128];
-	int i;
-
-	for (i = 0; i < self->nr_blocks; i++)
-		if (self->offlined[i]) {
-			block_path(path, sizeof(path), self->blocks[i]);
-			EXPECT_EQ(0, t_write_file(path, "online_movable"));
-		}
+	EXPECT_EQ(0, t_blocks_online(self->blocks, self->offlined,
+				     self->nr_blocks));
 	if (self->node >= 0)
 		t_member_set_limit(self->cxl, self->limit);
 	close(self->fd);
-}
-
-static int write_state(void *arg)
-{
-	const char **a = arg;
-
-	return -t_write_file(a[0], a[1]);
-}
-
-/* Offlines @block within @secs: 0, a positive errno or -ETIMEDOUT. */
-static int offline_block(long block, int secs)
-{
-	char path[128];
-	const char *a[2] = { path, "offline" };
-	int res, ret;
-
-	block_path(path, sizeof(path), block);
-	ret = t_run_bounded(write_state, a, secs, &res);
-	return ret ? ret : res;
 }
 
 /* The memory blocks of the pages at @map (mapped 4 KiB: special PTEs). */
@@ -472,7 +444,7 @@ static int offline_all(struct __test_metadata *_metadata,
 	if (find_blocks(self, map, len) <= 0)
 		return -1;
 	for (i = 0; i < self->nr_blocks; i++) {
-		ret = offline_block(self->blocks[i], 120);
+		ret = t_block_set_state(self->blocks[i], "offline", 120);
 		EXPECT_EQ(0, ret) {
 			TH_LOG("offline of memory%ld: %s", self->blocks[i],
 			       ret > 0 ? strerror(ret) : "timeout");

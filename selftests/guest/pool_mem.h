@@ -285,4 +285,65 @@ static inline int t_run_bounded(int (*fn)(void *), void *arg, int secs,
 	return ret;
 }
 
+/* ---- memory blocks (hotplug) */
+
+/* The sysfs state file of memory block @block. */
+static inline void t_block_path(char *path, size_t len, long block)
+{
+	snprintf(path, len, "/sys/devices/system/memory/memory%ld/state",
+		 block);
+}
+
+/* The size of a memory block in bytes, 0 without memory hotplug. */
+static inline unsigned long t_block_size(void)
+{
+	char buf[64];
+
+	if (t_read_line("/sys/devices/system/memory/block_size_bytes", buf,
+			sizeof(buf)))
+		return 0;
+	return strtoul(buf, NULL, 16);
+}
+
+/* Brings back online (ZONE_MOVABLE) the blocks marked in @offlined. */
+static inline int t_blocks_online(const long *blocks, int *offlined, int n)
+{
+	char path[128];
+	int i, bad = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!offlined[i])
+			continue;
+		t_block_path(path, sizeof(path), blocks[i]);
+		if (t_write_file(path, "online_movable"))
+			bad++;
+		else
+			offlined[i] = 0;
+	}
+	return bad;
+}
+
+static inline int t_block_write_state(void *arg)
+{
+	const char **a = arg;
+
+	return -t_write_file(a[0], a[1]);	/* 0 or a positive errno */
+}
+
+/*
+ * Writes @state ("offline", "online_movable") to memory block @block's
+ * state within @secs: 0, a positive errno, or -ETIMEDOUT (the kernel's
+ * offline may retry unmovable pages until a signal).
+ */
+static inline int t_block_set_state(long block, const char *state, int secs)
+{
+	char path[128];
+	const char *a[2] = { path, state };
+	int res, ret;
+
+	t_block_path(path, sizeof(path), block);
+	ret = t_run_bounded(t_block_write_state, a, secs, &res);
+	return ret ? ret : res;
+}
+
 #endif /* _POOL_MEM_H_ */
