@@ -315,7 +315,7 @@ static int call_measured(struct sweep_state *s)
 	X(fdinfo, setup_alloc, call_fdinfo, ENOMEM, EFAULT)		\
 	X(sysfs_limit, setup_nothing, call_limit, ENOMEM, EFAULT)	\
 	X(sysfs_measured, setup_nothing, call_measured, ENOMEM, EFAULT)	\
-	X(sysfs_drain, setup_alloc_movable, call_drain, ENOMEM)
+	X(sysfs_drain, setup_alloc_movable, call_drain, ENOMEM, EFAULT)
 
 #define SWEEP_ROW_ENUM(name, ...)	SWEEP_##name,
 enum { SWEEP_ROWS(SWEEP_ROW_ENUM) SWEEP_NR_ROWS };
