@@ -10,6 +10,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kref.h>
+#include <linux/memcontrol.h>
 #include <linux/list.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -104,8 +105,14 @@ static int sp_alloc_peer_check(const struct sp_alloc *a,
 	return 0;
 }
 
-/* Candidates that got nothing are dropped; the rest sorted by member id. */
-static void sp_alloc_trim_parts(struct sp_alloc *a)
+/**
+ * sp_alloc_trim_parts() - drop the parts without bytes, sort the rest
+ * @a: an allocation being made, or one whose @move_lock is held
+ *
+ * Parts that hold nothing are dropped (with their member reference);
+ * the rest are sorted by member id, as INFO reports them.
+ */
+void sp_alloc_trim_parts(struct sp_alloc *a)
 {
 	unsigned int i, n = 0;
 
@@ -150,6 +157,32 @@ static void sp_alloc_uncharge_rss(struct sp_alloc *a)
 	mmdrop(a->rss_mm);
 }
 
+/*
+ * Where moves may put the pages (move.c): the request's set, or every
+ * node member when the policy may use them all; and the memory cgroup
+ * ALLOC charged, which moved pages are charged to as well (a move runs
+ * in the context of whoever asked for it: an admin, memory offlining).
+ */
+static int sp_alloc_keep_policy(struct sp_alloc *a,
+				const struct sp_alloc_req *req)
+{
+	a->allow_all = !req->nr_members ||
+		       (req->policy == SCALEPOOL_POLICY_PREFERRED &&
+			req->nr_members == 1);
+	if (!a->allow_all) {
+		a->allowed = kmemdup_array(req->ids, req->nr_members,
+					   sizeof(*req->ids), GFP_KERNEL);
+		if (!a->allowed)
+			return -ENOMEM;
+		a->nr_allowed = req->nr_members;
+	}
+#ifdef CONFIG_MEMCG
+	if (current->mm)
+		a->memcg = get_mem_cgroup_from_mm(current->mm);
+#endif
+	return 0;
+}
+
 static void sp_alloc_release(struct kref *ref)
 {
 	struct sp_alloc *a = container_of(ref, struct sp_alloc, ref);
@@ -169,6 +202,8 @@ static void sp_alloc_release(struct kref *ref)
 	}
 	kfree(a->parts);
 	kvfree(a->pages);
+	kfree(a->allowed);
+	mem_cgroup_put(a->memcg);
 	kfree(a);
 }
 
@@ -195,6 +230,8 @@ static struct sp_alloc *sp_alloc_new(const struct sp_alloc_req *req)
 	INIT_LIST_HEAD(&a->list);
 	INIT_LIST_HEAD(&a->peer_entry);
 	init_rwsem(&a->revoke_sem);
+	mutex_init(&a->move_lock);
+	atomic_set(&a->nr_dma_maps, 0);
 	mutex_init(&a->dmabufs_lock);
 	INIT_LIST_HEAD(&a->dmabufs);
 	sp_alloc_mapping_init(a);
@@ -231,7 +268,7 @@ struct sp_alloc *sp_alloc_create(const struct sp_alloc_req *req)
 		return ERR_PTR(-ENOMEM);
 	/* Any failure leaves only what sp_alloc_put() gives back. */
 	ret = sp_alloc_members(a, req) ?: sp_alloc_peer_check(a, req) ?:
-	      sp_place_order(&pl, a, req);
+	      sp_alloc_keep_policy(a, req) ?: sp_place_order(&pl, a, req);
 	/* A peer member is left alone, and holds it in one piece. */
 	peer = !ret && sp_member_is_peer(a->parts[0].m);
 	if (!ret)
@@ -244,6 +281,7 @@ struct sp_alloc *sp_alloc_create(const struct sp_alloc_req *req)
 	if (!peer) {
 		sp_alloc_trim_parts(a);
 		sp_alloc_charge_rss(a);
+		sp_pages_made(a);
 	}
 	return a;
 }

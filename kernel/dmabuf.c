@@ -155,7 +155,9 @@ static void sp_dmabuf_detach(struct dma_buf *dmabuf,
 
 /*
  * Pinning promises the importer that the memory stays where it is.
- * Placement is final, so page-backed memory pins for free.  Device
+ * Page-backed memory pins for free: a move of an allocation is refused
+ * while an importer holds a DMA mapping of it (move.c), and every
+ * pinned attachment has one.  Device
  * memory goes when its member goes, pinned or not: where the core lets
  * importers be invalidated (CONFIG_DMABUF_MOVE_NOTIFY), only an explicit
  * pin reaches here, from an importer that cannot be invalidated, and is
@@ -272,10 +274,16 @@ static struct sg_table *sp_dmabuf_map(struct dma_buf_attachment *attach,
 	if (!map)
 		return ERR_PTR(-ENOMEM);
 
-	if (a->backing == SP_BACKING_PAGES)
+	if (a->backing == SP_BACKING_PAGES) {
+		/* A move swaps @pages under @revoke_sem, and then sees us. */
+		down_read(&a->revoke_sem);
 		ret = sp_map_pages(a, &map->sgt, attach->dev, dir);
-	else
+		if (!ret)
+			atomic_inc(&a->nr_dma_maps);
+		up_read(&a->revoke_sem);
+	} else {
 		ret = sp_map_peer(a, map, attach->dev, dir);
+	}
 	if (ret) {
 		kfree(map);
 		return ERR_PTR(ret);
@@ -300,6 +308,8 @@ static void sp_dmabuf_unmap(struct dma_buf_attachment *attach,
 		dma_unmap_sgtable(attach->dev, sgt, dir, 0);
 		if (map->pages_held)
 			sp_p2pmem_ref_pages(a, false);
+		if (a->backing == SP_BACKING_PAGES)
+			atomic_dec(&a->nr_dma_maps);
 	}
 	sg_free_table(sgt);
 	kfree(map);

@@ -392,27 +392,38 @@ static int sp_ioctl_free(struct sp_ucmd *ucmd)
 	return 0;
 }
 
-/* One placement per part, in member id order, as far as there is room. */
-static int sp_info_placements(const struct sp_alloc *a,
-			      struct scalepool_info *cmd)
+/*
+ * One placement per part, in member id order, as far as there is room.
+ * The parts are copied first: a move may change them (move.c), and
+ * copy_to_user() may fault on the allocation's own pages.
+ */
+static int sp_info_placements(struct sp_alloc *a, struct scalepool_info *cmd)
 {
 	struct scalepool_placement __user *up;
 	struct scalepool_placement p;
-	unsigned int i, room;
+	struct sp_alloc_part *parts;
+	unsigned int i, nr, room;
+	int ret = 0;
 
-	room = min(cmd->nr_placements, a->nr_parts);
+	ret = sp_alloc_info_parts(a, &parts, &nr);
+	if (ret)
+		return ret;
+	room = min(cmd->nr_placements, nr);
 	up = u64_to_user_ptr(cmd->placements_ptr);
 	for (i = 0; i < room; i++) {
 		memset(&p, 0, sizeof(p));
-		p.member = a->parts[i].m->id;
-		p.node = a->parts[i].m->nid;
-		p.bytes = a->parts[i].bytes;
-		p.huge_bytes = a->parts[i].huge_bytes;
-		if (copy_to_user(&up[i], &p, sizeof(p)))
-			return -EFAULT;
+		p.member = parts[i].m->id;
+		p.node = parts[i].m->nid;
+		p.bytes = parts[i].bytes;
+		p.huge_bytes = parts[i].huge_bytes;
+		if (copy_to_user(&up[i], &p, sizeof(p))) {
+			ret = -EFAULT;
+			break;
+		}
 	}
-	cmd->nr_placements = a->nr_parts;
-	return 0;
+	kfree(parts);
+	cmd->nr_placements = nr;
+	return ret;
 }
 
 static int sp_ioctl_info(struct sp_ucmd *ucmd)

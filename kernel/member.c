@@ -541,8 +541,9 @@ void sp_members_exit(void)
  * so a failure is only reported, and retried at the next event.
  *
  * MEM_GOING_OFFLINE comes after offline_pages() has isolated the range
- * and before it starts migrating: a range that holds pool pages is
- * refused with EBUSY there (see Documentation/design-memory.rst).
+ * and before it starts migrating: the pool moves its pages out of the
+ * range there, or refuses with EBUSY when it cannot (see
+ * Documentation/design-memory.rst).
  */
 static int sp_memory_notify(struct notifier_block *nb, unsigned long action,
 			    void *data)
@@ -553,8 +554,9 @@ static int sp_memory_notify(struct notifier_block *nb, unsigned long action,
 	switch (action) {
 	case MEM_GOING_OFFLINE:
 		/*
-		 * The pool's pages cannot be migrated: refuse at once rather
-		 * than let offline_pages() retry them forever.
+		 * The kernel cannot migrate the pool's pages: the pool moves
+		 * them itself, or refuses at once rather than let
+		 * offline_pages() retry them forever.
 		 */
 		ret = sp_allocs_offline_check(arg->start_pfn, arg->nr_pages);
 		return notifier_from_errno(ret);

@@ -111,7 +111,7 @@ static struct page *sp_vma_page(struct sp_alloc *a, pgoff_t pgoff)
 {
 	if (pgoff >= a->nr_pages)
 		return NULL;
-	return a->pages[pgoff];
+	return READ_ONCE(a->pages[pgoff]);
 }
 
 /*
@@ -146,17 +146,25 @@ static vm_fault_t sp_p2pmem_fault(struct vm_fault *vmf, struct sp_alloc *a)
 	return ret;
 }
 
+/*
+ * A move (move.c) swaps pages under @revoke_sem held for writing, after
+ * zapping their mappings: a fault maps the page before the zap (which
+ * removes it) or the new page after the swap, never a page being copied.
+ */
 static vm_fault_t sp_vm_fault(struct vm_fault *vmf)
 {
 	struct sp_alloc *a = vmf->vma->vm_private_data;
 	struct page *page;
+	vm_fault_t ret;
 
 	if (a->backing == SP_BACKING_P2PMEM)
 		return sp_p2pmem_fault(vmf, a);
+	down_read(&a->revoke_sem);
 	page = sp_vma_page(a, vmf->pgoff);
-	if (!page)
-		return VM_FAULT_SIGBUS;
-	return sp_map_pte(vmf->vma, vmf->address, page);
+	ret = page ? sp_map_pte(vmf->vma, vmf->address, page) :
+		     VM_FAULT_SIGBUS;
+	up_read(&a->revoke_sem);
+	return ret;
 }
 
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
@@ -189,19 +197,24 @@ static struct page *sp_vma_huge_page(struct vm_area_struct *vma,
 	return page;
 }
 
+/* Under @revoke_sem, as sp_vm_fault(): a move may be swapping the page. */
 static vm_fault_t sp_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
 {
+	struct sp_alloc *a = vmf->vma->vm_private_data;
 	struct page *page;
+	vm_fault_t ret;
 
 	if (order != PMD_ORDER)
 		return VM_FAULT_FALLBACK;
-	if (sp_alloc_revoked(vmf->vma->vm_private_data))
+	if (sp_alloc_revoked(a))
 		return VM_FAULT_SIGBUS;
+	down_read(&a->revoke_sem);
 	page = sp_vma_huge_page(vmf->vma, vmf->address & PMD_MASK);
-	if (!page)
-		return VM_FAULT_FALLBACK;
-	return vmf_insert_pfn_pmd(vmf, page_to_pfn_t(page),
-				  vmf->flags & FAULT_FLAG_WRITE);
+	ret = page ? vmf_insert_pfn_pmd(vmf, page_to_pfn_t(page),
+					vmf->flags & FAULT_FLAG_WRITE) :
+		     VM_FAULT_FALLBACK;
+	up_read(&a->revoke_sem);
+	return ret;
 }
 #endif
 

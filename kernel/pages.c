@@ -9,12 +9,15 @@
  * same placement and a mapping never fails for lack of memory.
  *
  * Every allocation of pages is on one list, so that memory offlining can
- * refuse a range that holds pool pages (sp_allocs_offline_check()).
+ * find the pool pages in a range and have them moved out
+ * (sp_allocs_offline_check(), move.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <kunit/visibility.h>
+#include <linux/delay.h>
 #include <linux/gfp.h>
+#include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -49,17 +52,31 @@ static struct sp_node_pages *sp_nodes;
 static DEFINE_MUTEX(sp_allocs_lock);
 static LIST_HEAD(sp_allocs);
 
-/*
+/* The allocations on sp_allocs, for sp_allocs_collect(). */
+static unsigned int sp_nr_allocs;
+
+/**
+ * sp_page_alloc() - one page of a node member
+ * @nid: the member's node
+ * @order: 0 or SP_HUGE_ORDER (a compound page)
+ * @zero: zero it (a move copies over it instead)
+ *
  * Pages only from @nid: __GFP_THISNODE, or the allocator falls back to
  * other nodes without a word.  A node with no normal zone (CXL memory
  * onlined into ZONE_MOVABLE) only gives movable requests anything.
- * Zeroed here, charged to the caller's memory cgroup; neither the OOM
- * killer nor a warning when the node is full, just NULL.
+ * Charged to the current memory cgroup (the caller's, or the one a move
+ * made active); neither the OOM killer nor a warning when the node is
+ * full, just NULL.
+ *
+ * Return: the page, or NULL.
  */
-static struct page *sp_page_alloc(int nid, unsigned int order)
+struct page *sp_page_alloc(int nid, unsigned int order, bool zero)
 {
-	gfp_t gfp = __GFP_THISNODE | __GFP_NOWARN | __GFP_ZERO | __GFP_ACCOUNT;
+	gfp_t gfp = __GFP_THISNODE | __GFP_NOWARN | __GFP_ACCOUNT;
 	struct page *page;
+
+	if (zero)
+		gfp |= __GFP_ZERO;
 
 	if (!node_online(nid))
 		return NULL;
@@ -78,6 +95,45 @@ static struct page *sp_page_alloc(int nid, unsigned int order)
 		return NULL;
 	}
 	return page;
+}
+
+/**
+ * sp_node_inflight_begin() - a page of @nid is about to be taken
+ * @nid: the node
+ *
+ * Until sp_node_inflight_end(), the offline check of @nid waits: the
+ * page may come from a range being isolated and is not yet recorded in
+ * an allocation's @pages.  Full barrier after the count, before the
+ * page allocator looks at the free lists (pairs with the one in
+ * sp_allocs_offline_check()).
+ */
+void sp_node_inflight_begin(int nid)
+{
+	atomic_inc(&sp_nodes[nid].inflight);
+	/* Counted before the free lists are read: see the comment above. */
+	smp_mb__after_atomic();
+}
+
+/**
+ * sp_node_inflight_end() - the page is recorded (or was not taken)
+ * @nid: the node given to sp_node_inflight_begin()
+ */
+void sp_node_inflight_end(int nid)
+{
+	/* The page is recorded before it stops counting as in flight. */
+	smp_mb__before_atomic();
+	atomic_dec(&sp_nodes[nid].inflight);
+}
+
+/**
+ * sp_node_pages_add() - count pool pages of a node, for the offline check
+ * @nid: the node
+ * @nr: pages recorded in (positive) or taken out of (negative)
+ *      allocations' @pages
+ */
+void sp_node_pages_add(int nid, long nr)
+{
+	atomic_long_add(nr, &sp_nodes[nid].pages);
 }
 
 /*
@@ -99,23 +155,19 @@ static int sp_place_page(struct sp_placer *pl, struct sp_cand *c,
 		return -ENOSPC;
 	}
 
-	atomic_inc(&np->inflight);
 	/*
-	 * Inflight is visible before the allocator looks at the free lists:
-	 * pairs with the smp_mb() in sp_allocs_offline_check(), which comes
-	 * after the range was isolated.  Either offlining sees us in flight,
-	 * or we see the range isolated and take nothing from it.
+	 * Either offlining sees us in flight, or we see the range isolated
+	 * and take nothing from it; the page is recorded before we stop
+	 * counting as in flight.
 	 */
-	smp_mb__after_atomic();
-	page = sp_page_alloc(part->m->nid, order);
+	sp_node_inflight_begin(part->m->nid);
+	page = sp_page_alloc(part->m->nid, order, true);
 	if (page) {
 		for (i = 0; i < nr; i++)
 			WRITE_ONCE(pl->a->pages[pos + i], page + i);
 		atomic_long_add(nr, &np->pages);
 	}
-	/* The page is recorded before we stop counting as in flight. */
-	smp_mb__before_atomic();
-	atomic_dec(&np->inflight);
+	sp_node_inflight_end(part->m->nid);
 
 	if (!page) {
 		sp_member_uncharge(part->m, bytes);
@@ -325,7 +377,9 @@ static void sp_alloc_free_pages(struct sp_alloc *a)
 void sp_pages_release(struct sp_alloc *a)
 {
 	mutex_lock(&sp_allocs_lock);
-	list_del(&a->list);
+	if (!list_empty(&a->list))
+		sp_nr_allocs--;
+	list_del_init(&a->list);
 	mutex_unlock(&sp_allocs_lock);
 	if (a->backing == SP_BACKING_PAGES && a->pages)
 		sp_alloc_free_pages(a);
@@ -355,6 +409,7 @@ int sp_pages_place(struct sp_placer *pl)
 	/* Listed before the first page, for the offline check. */
 	mutex_lock(&sp_allocs_lock);
 	list_add_tail(&a->list, &sp_allocs);
+	sp_nr_allocs++;
 	mutex_unlock(&sp_allocs_lock);
 
 	switch (pl->fill) {
@@ -368,14 +423,29 @@ int sp_pages_place(struct sp_placer *pl)
 	return -EINVAL;
 }
 
-/*
- * Does @a hold a page in [@start, @end)?  1 if so, 0 if not, -EINTR on a
- * fatal signal.  A folio is looked at once, by its first entry, so that
- * a 2 MiB page costs one step, not 512; the walk of a big allocation
- * reschedules and stops when the task offlining the memory is killed.
+/**
+ * sp_pages_made() - an allocation of pages is whole
+ * @a: the allocation, placed and trimmed by sp_alloc_create()
+ *
+ * From now on moves may touch it (sp_allocs_collect() hands it out).
  */
-static int sp_alloc_in_range(const struct sp_alloc *a, unsigned long start,
-			     unsigned long end)
+void sp_pages_made(struct sp_alloc *a)
+{
+	mutex_lock(&sp_allocs_lock);
+	a->movable = true;
+	mutex_unlock(&sp_allocs_lock);
+}
+
+/*
+ * Does @a hold a page of node @nid (any node: NUMA_NO_NODE) in [@start,
+ * @end)?  1 if so, 0 if not, -EINTR on a fatal signal.  A folio is
+ * looked at once, by its first entry, so that a 2 MiB page costs one
+ * step, not 512; the walk of a big allocation reschedules and stops
+ * when the task offlining the memory is killed.  A move may swap pages
+ * meanwhile: what it puts in comes from outside an isolated range.
+ */
+static int sp_alloc_in_range(const struct sp_alloc *a, int nid,
+			     unsigned long start, unsigned long end)
 {
 	unsigned long i = 0, pfn, nr, steps = 0;
 	struct folio *folio;
@@ -399,7 +469,8 @@ static int sp_alloc_in_range(const struct sp_alloc *a, unsigned long start,
 		folio = page_folio(page);
 		nr = folio_nr_pages(folio);
 		pfn = folio_pfn(folio);
-		if (pfn < end && pfn + nr > start)
+		if (pfn < end && pfn + nr > start &&
+		    (nid == NUMA_NO_NODE || folio_nid(folio) == nid))
 			return 1;
 		i += nr - folio_page_idx(folio, page);
 	}
@@ -407,50 +478,151 @@ static int sp_alloc_in_range(const struct sp_alloc *a, unsigned long start,
 }
 
 /**
- * sp_allocs_offline_check() - may this range of memory go offline?
+ * sp_allocs_collect() - the whole allocations holding pages in a range
+ * @nid: only pages of this node (NUMA_NO_NODE: any)
+ * @start_pfn: first page frame of the range
+ * @end_pfn: its end (exclusive)
+ * @allocs: out: a kmalloc'ed array of the allocations, each with a
+ *          reference; give them back with sp_allocs_put()
+ * @nr: out: its length
+ *
+ * Allocations being made are left out (they cannot be moved yet), and so
+ * are those being freed (their pages go back by themselves).
+ *
+ * Return: 0, -ENOMEM, or -EINTR on a fatal signal.
+ */
+int sp_allocs_collect(int nid, unsigned long start_pfn, unsigned long end_pfn,
+		      struct sp_alloc ***allocs, unsigned int *nr)
+{
+	struct sp_alloc **array;
+	struct sp_alloc *a;
+	unsigned int n = 0;
+	int ret = 0;
+
+	mutex_lock(&sp_allocs_lock);
+	array = kmalloc_array(max(sp_nr_allocs, 1U), sizeof(*array),
+			      GFP_KERNEL);
+	if (!array) {
+		mutex_unlock(&sp_allocs_lock);
+		return -ENOMEM;
+	}
+	list_for_each_entry(a, &sp_allocs, list) {
+		if (!a->movable || a->backing != SP_BACKING_PAGES)
+			continue;
+		ret = sp_alloc_in_range(a, nid, start_pfn, end_pfn);
+		if (ret < 0)
+			break;
+		if (ret && kref_get_unless_zero(&a->ref))
+			array[n++] = a;
+		ret = 0;
+	}
+	mutex_unlock(&sp_allocs_lock);
+	*allocs = array;
+	*nr = n;
+	if (ret)
+		sp_allocs_put(array, n);
+	return ret;
+}
+
+/**
+ * sp_allocs_put() - give back what sp_allocs_collect() handed out
+ * @allocs: the array, freed here
+ * @nr: its length
+ */
+void sp_allocs_put(struct sp_alloc **allocs, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		sp_alloc_put(allocs[i]);
+	kfree(allocs);
+}
+
+/*
+ * Wait (about 10 s at most) until no page of @nid is in flight: one taken before
+ * the range was isolated is recorded by then and can be found.  Every
+ * page in flight is recorded within one page allocation, or one folio's
+ * move (a copy of 2 MiB), so this is short.
+ */
+static int sp_node_wait_inflight(int nid)
+{
+	unsigned int waited = 0;
+
+	/* Pairs with the barriers of sp_node_inflight_begin() and _end(). */
+	smp_mb();
+	while (atomic_read(&sp_nodes[nid].inflight)) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		if (++waited > 500)
+			return -EBUSY;
+		msleep(20);
+		/* Reread the count after the sleep, as above. */
+		smp_mb();
+	}
+	return 0;
+}
+
+/* Does any allocation (whole or not) still hold a page in the range? */
+static int sp_allocs_any_in_range(int nid, unsigned long start_pfn,
+				  unsigned long end_pfn)
+{
+	struct sp_alloc *a;
+	int ret = 0;
+
+	mutex_lock(&sp_allocs_lock);
+	list_for_each_entry(a, &sp_allocs, list) {
+		if (!a->pages || a->backing != SP_BACKING_PAGES)
+			continue;
+		ret = sp_alloc_in_range(a, nid, start_pfn, end_pfn);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&sp_allocs_lock);
+	return ret;
+}
+
+/**
+ * sp_allocs_offline_check() - let a range of memory go offline
  * @start_pfn: first page frame of the range (MEM_GOING_OFFLINE)
  * @nr_pages: its length
  *
- * The pool's pages are not movable, so offline_pages() would retry them
- * until a signal.  Called after the range has been isolated, so no new
- * pool page can come from it: a node with no pool page and no allocation
- * in flight passes at once; otherwise the allocations are searched.  An
- * allocation in flight on the node gets -EBUSY too (try again).
+ * The kernel cannot migrate the pool's pages, so offline_pages() would
+ * retry them until a signal.  Called after the range has been isolated,
+ * so no new pool page can come from it: a node with no pool page passes
+ * at once; otherwise the pool moves its pages out of the range
+ * (sp_allocs_evacuate()), to other memory the allocations' policies
+ * allow, and the pages freed stay isolated for the offline.  Refused
+ * (-EBUSY) when there is no room, a page is in use where it cannot be
+ * moved (a GUP pin, a dma-buf importer's mapping), or an allocation
+ * being made holds a page there (try again); the reason is logged and
+ * kept in the member's "refused" file.
  *
- * Return: 0, or -EBUSY when the pool holds (or may be taking) pages in
- * the range, -EINTR when the offlining task got a fatal signal.
+ * Return: 0, -EBUSY, or -EINTR when the offlining task got a fatal
+ * signal.
  */
 int sp_allocs_offline_check(unsigned long start_pfn, unsigned long nr_pages)
 {
 	unsigned long end_pfn = start_pfn + nr_pages;
-	struct sp_alloc *a;
-	int nid, ret = 0;
+	int nid, ret;
 
 	if (!nr_pages || !pfn_valid(start_pfn))
 		return 0;
 	nid = page_to_nid(pfn_to_page(start_pfn));
 
-	/* Pairs with the barriers around @inflight in sp_place_page(). */
-	smp_mb();
-	if (atomic_read(&sp_nodes[nid].inflight))
-		return -EBUSY;
+	ret = sp_node_wait_inflight(nid);
+	if (ret)
+		return ret;
 	if (!atomic_long_read(&sp_nodes[nid].pages))
 		return 0;
 
-	mutex_lock(&sp_allocs_lock);
-	list_for_each_entry(a, &sp_allocs, list) {
-		if (!a->pages)
-			continue;
-		ret = sp_alloc_in_range(a, start_pfn, end_pfn);
-		if (ret)
-			break;
-	}
-	mutex_unlock(&sp_allocs_lock);
-
+	ret = sp_allocs_evacuate(nid, start_pfn, end_pfn);
+	if (ret)
+		return ret;
+	ret = sp_allocs_any_in_range(nid, start_pfn, end_pfn);
 	if (ret < 0)
 		return ret;
 	if (ret) {
-		pr_info_ratelimited("offline of node %d pfn %#lx-%#lx refused: pool pages there\n",
+		pr_info_ratelimited("offline of node %d pfn %#lx-%#lx refused: an allocation being made holds pages there\n",
 				    nid, start_pfn, end_pfn - 1);
 		return -EBUSY;
 	}

@@ -91,6 +91,7 @@ int sp_place_order(struct sp_placer *pl, struct sp_alloc *a,
 
 /* pages.c */
 int sp_pages_place(struct sp_placer *pl);
+void sp_pages_made(struct sp_alloc *a);
 void sp_pages_release(struct sp_alloc *a);
 
 #endif /* _SP_PLACE_H */

@@ -18,6 +18,7 @@
 #include <linux/rwsem.h>
 #include <linux/seqlock.h>
 #include <linux/sizes.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 #include <asm/page.h>
@@ -27,6 +28,7 @@
 struct dma_buf;
 struct file;
 struct gen_pool;
+struct mem_cgroup;
 struct mm_struct;
 struct page;
 struct device;
@@ -86,6 +88,11 @@ struct sp_measured_fig {
  *            written to members/<id>/measured; allocated when the member
  *            is published, freed by its release
  * @peer: peer members only: the PCI side (pci.c), freed with the member
+ * @moved_in: bytes moves (move.c) brought to the member
+ * @moved_out: bytes moves took from it
+ * @refused_lock: guards @refused
+ * @refused: why the last evacuation or drain of the member's memory was
+ *           refused ("" when none was), for members/<id>/refused
  *
  * @id, @kind, @nid, @mem_type, @name and @peer never change once the
  * member is published, so sysfs reads them without locking.
@@ -104,6 +111,10 @@ struct sp_member {
 	seqlock_t measured_lock;
 	struct sp_measured_fig *measured;
 	struct sp_peer *peer;
+	atomic64_t moved_in;
+	atomic64_t moved_out;
+	spinlock_t refused_lock;	/* protects @refused */
+	char refused[128];
 };
 
 static inline bool sp_member_is_peer(const struct sp_member *m)
@@ -207,9 +218,24 @@ enum sp_backing {
  * @revoked: the peer member holding the memory went away: mappings are
  *           zapped and faults get SIGBUS; set once (under @revoke_sem),
  *           read with READ_ONCE
- * @revoke_sem: peer backings: held for reading by a fault while it maps,
- *              for writing by the revocation, so that no fault maps
- *              memory after the revocation zapped the mappings
+ * @revoke_sem: held for reading by a fault while it maps and by a DMA
+ *              mapping of a dma-buf while it reads @pages, for writing by
+ *              the revocation (peer backings), so that no fault maps
+ *              memory after the revocation zapped the mappings, and by a
+ *              move (move.c) while it zaps, copies and swaps @pages
+ * @move_lock: serialises the moves of the allocation (move.c) and
+ *             guards @parts and @nr_parts once the allocation is whole
+ * @movable: the allocation is whole (sp_alloc_create() returned it):
+ *           moves may touch it; set and read under the list lock of
+ *           pages.c
+ * @nr_dma_maps: DMA mappings of SP_BACKING_PAGES memory that importers
+ *               hold (dmabuf.c); a move is refused while there are any
+ * @allow_all: the policy may use every node member (no set, or
+ *             PREFERRED with one member): where moves may put pages
+ * @nr_allowed: entries in @allowed
+ * @allowed: the member ids of the request's set, for moves
+ * @memcg: the memory cgroup the pages are charged to, with a reference
+ *         (NULL without memcg): moved pages are charged there too
  * @mapping: the address space of every mapping of the allocation (each
  *           allocation file points its f_mapping here), so that one
  *           unmap_mapping_range() zaps them all, forks included
@@ -229,9 +255,11 @@ enum sp_backing {
  *          freed (alloc.c), or NULL
  *
  * Everything but @ref, @list, @revoked, @peer_entry, @dmabufs,
- * @nr_dmabufs, @handle and @pgoff is fixed once sp_alloc_create()
- * returns; @handle and @pgoff are fixed once the allocation is
- * published (sp_file_publish()).
+ * @nr_dmabufs, @handle, @pgoff, @movable, @nr_dma_maps, and what a move
+ * changes (@pages under @revoke_sem and @move_lock, @parts and
+ * @nr_parts under @move_lock) is fixed once sp_alloc_create() returns;
+ * @handle and @pgoff are fixed once the allocation is published
+ * (sp_file_publish()).
  */
 struct sp_alloc {
 	struct kref ref;
@@ -249,6 +277,13 @@ struct sp_alloc {
 	bool revoked;
 	u32 basis;
 	struct rw_semaphore revoke_sem;
+	struct mutex move_lock;		/* moves; @parts once whole */
+	bool movable;
+	atomic_t nr_dma_maps;
+	bool allow_all;
+	unsigned int nr_allowed;
+	u32 *allowed;
+	struct mem_cgroup *memcg;
 	struct address_space mapping;
 	struct list_head peer_entry;
 	struct mutex dmabufs_lock;	/* protects @dmabufs, @nr_dmabufs */
@@ -369,11 +404,27 @@ struct sp_alloc *sp_file_get_pgoff(struct sp_file *sf, unsigned long pgoff);
 /* alloc.c */
 struct sp_alloc *sp_alloc_create(const struct sp_alloc_req *req);
 void sp_alloc_put(struct sp_alloc *a);
+void sp_alloc_trim_parts(struct sp_alloc *a);
 
 /* pages.c (policy.c and the placement itself: place.h) */
 int sp_allocs_offline_check(unsigned long start_pfn, unsigned long nr_pages);
 int sp_pages_init(void);
 void sp_pages_exit(void);
+struct page *sp_page_alloc(int nid, unsigned int order, bool zero);
+void sp_node_inflight_begin(int nid);
+void sp_node_inflight_end(int nid);
+void sp_node_pages_add(int nid, long nr);
+int sp_allocs_collect(int nid, unsigned long start_pfn, unsigned long end_pfn,
+		      struct sp_alloc ***allocs, unsigned int *nr);
+void sp_allocs_put(struct sp_alloc **allocs, unsigned int nr);
+
+/* move.c */
+int sp_member_drain(struct sp_member *m);
+int sp_allocs_evacuate(int nid, unsigned long start_pfn,
+		       unsigned long end_pfn);
+void sp_member_set_refused(struct sp_member *m, const char *why);
+int sp_alloc_info_parts(struct sp_alloc *a, struct sp_alloc_part **parts,
+			unsigned int *nr);
 
 /* mmap.c */
 int sp_mmap_init(void);

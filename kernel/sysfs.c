@@ -30,6 +30,15 @@
  *				  "<node> <latency_ns> <bandwidth_mbps>";
  *				  writable (CAP_SYS_ADMIN): such a line sets
  *				  that node's figures, "clear" drops all
+ *			drain	  write-only (CAP_SYS_ADMIN): "1" moves every
+ *				  page of the member to other members the
+ *				  allocations' policies allow (move.c); the
+ *				  write fails with the reason's errno
+ *			moved_in  bytes moves brought to the member
+ *			moved_out bytes moves took from it
+ *			refused	  why the last evacuation (memory offline)
+ *				  or drain of the member was refused; an
+ *				  empty line when it succeeded or none ran
  *		peer members (kinds "bar" and "p2pmem") only:
  *			pci	  the device, "DDDD:BB:DD.F"
  *			bar	  the BAR index
@@ -176,6 +185,46 @@ static ssize_t free_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  sp_member_free_bytes(to_sp_member(kobj)));
 }
 
+static ssize_t drain_store(struct kobject *kobj, struct kobj_attribute *attr,
+			   const char *buf, size_t count)
+{
+	bool yes;
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (kstrtobool(buf, &yes) || !yes)
+		return -EINVAL;
+	ret = sp_member_drain(to_sp_member(kobj));
+	return ret ?: count;
+}
+
+static ssize_t moved_in_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  (s64)atomic64_read(&to_sp_member(kobj)->moved_in));
+}
+
+static ssize_t moved_out_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  (s64)atomic64_read(&to_sp_member(kobj)->moved_out));
+}
+
+static ssize_t refused_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	struct sp_member *m = to_sp_member(kobj);
+	ssize_t ret;
+
+	spin_lock(&m->refused_lock);
+	ret = sysfs_emit(buf, "%s\n", m->refused);
+	spin_unlock(&m->refused_lock);
+	return ret;
+}
+
 static ssize_t pci_show(struct kobject *kobj, struct kobj_attribute *attr,
 			char *buf)
 {
@@ -203,6 +252,10 @@ static struct kobj_attribute capacity_attr = __ATTR_RO(capacity);
 static struct kobj_attribute used_attr = __ATTR_RO(used);
 static struct kobj_attribute limit_attr = __ATTR_RW(limit);
 static struct kobj_attribute free_attr = __ATTR_RO(free);
+static struct kobj_attribute drain_attr = __ATTR_WO(drain);
+static struct kobj_attribute moved_in_attr = __ATTR_RO(moved_in);
+static struct kobj_attribute moved_out_attr = __ATTR_RO(moved_out);
+static struct kobj_attribute refused_attr = __ATTR_RO(refused);
 static struct kobj_attribute pci_attr = __ATTR_RO(pci);
 static struct kobj_attribute bar_attr = __ATTR_RO(bar);
 static struct kobj_attribute peer_distance_attr = __ATTR_RO(peer_distance);
@@ -218,6 +271,10 @@ static struct attribute *sp_member_attrs[] = {
 	&limit_attr.attr,
 	&free_attr.attr,
 	&sp_measured_attr.attr,
+	&drain_attr.attr,
+	&moved_in_attr.attr,
+	&moved_out_attr.attr,
+	&refused_attr.attr,
 	NULL,
 };
 
@@ -271,6 +328,7 @@ int sp_sysfs_member_add(struct sp_member *m)
 {
 	int ret;
 
+	spin_lock_init(&m->refused_lock);
 	m->kobj.kset = sp_members_kset;
 	kobject_init(&m->kobj, &sp_member_ktype);
 	ret = sp_measured_init(m);

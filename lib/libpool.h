@@ -666,6 +666,46 @@ int pool_member_set_limit(struct pool_member *member,
 
 /*
  * NAME
+ *	pool_member_drain - move every page of a member to other members
+ *
+ * DESCRIPTION
+ *	Writes "1" to /sys/kernel/scalepool/members/<id>/drain: the module
+ *	moves the pages each allocation holds on @member to the nearest
+ *	other members that allocation's policy allows, within their
+ *	limits, while they stay mapped and in use (see
+ *	Documentation/design-memory.rst).  New allocations may use the
+ *	member again afterwards.  Needs root (CAP_SYS_ADMIN).  On failure
+ *	the module's reason (pool_member_get_refused()) is logged.
+ *
+ * RETURN
+ *	0 when every page moved; -ENOSPC or -ENOMEM when the other members
+ *	had no room, -EBUSY when a page is pinned (GUP) or a dma-buf
+ *	importer maps an allocation, -EOPNOTSUPP for a bar or p2pmem member
+ *	(their allocations do not move), -EACCES or -EPERM without the
+ *	privilege, -ENOENT when the member is gone or the module cannot
+ *	drain.
+ */
+int pool_member_drain(struct pool_member *member);
+
+/*
+ * NAME
+ *	pool_member_get_refused - why the member's memory could not be emptied
+ *
+ * DESCRIPTION
+ *	Reads /sys/kernel/scalepool/members/<id>/refused now: why the last
+ *	evacuation of the member's memory (a memory offline) or drain was
+ *	refused, or "" when the last one succeeded or none ran.  At most
+ *	@len - 1 bytes, NUL-terminated, into @buf.
+ *
+ * RETURN
+ *	0, or the negative errno of open(2) or read(2) (-ENOENT for a module
+ *	that does not move pages).
+ */
+int pool_member_get_refused(struct pool_member *member, char *buf,
+			    size_t len);
+
+/*
+ * NAME
  *	pool_member_set_measured - record access figures measured from a node
  *
  * DESCRIPTION

@@ -493,3 +493,47 @@ int pool_member_set_limit(struct pool_member *member,
 	info(ctx, "member %u: limit %llu\n", member->id, member->limit);
 	return 0;
 }
+
+static int member_attr_path(struct pool_member *member, const char *attr,
+			    char *path, size_t len)
+{
+	if (snprintf(path, len, "%s/members/%u/%s", member->ctx->roots.sysfs,
+		     member->id, attr) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int pool_member_get_refused(struct pool_member *member, char *buf,
+			    size_t len)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	if (!member || !buf || !len)
+		return -EINVAL;
+	rc = member_attr_path(member, "refused", path, sizeof(path));
+	return rc ? rc : lp_read_attr(member->ctx, path, buf, len);
+}
+
+int pool_member_drain(struct pool_member *member)
+{
+	char path[PATH_MAX], why[256];
+	int rc;
+
+	if (!member)
+		return -EINVAL;
+	rc = member_attr_path(member, "drain", path, sizeof(path));
+	if (!rc)
+		rc = lp_write_attr(member->ctx, path, "1\n");
+	if (!rc) {
+		info(member->ctx, "member %u: drained\n", member->id);
+		return 0;
+	}
+	if (!pool_member_get_refused(member, why, sizeof(why)) && why[0])
+		err(member->ctx, "cannot drain member %u: %s\n", member->id,
+		    why);
+	else
+		err(member->ctx, "cannot drain member %u: %s\n", member->id,
+		    strerror(-rc));
+	return rc;
+}

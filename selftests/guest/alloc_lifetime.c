@@ -4,7 +4,7 @@
  * is zeroed; FREE and close(2) release it but a live mapping keeps it
  * until munmap; fork shares MAP_SHARED mappings; one fd serves many
  * threads; admin limits give ENOSPC; pool pages on the CXL node make
- * memory offline fail fast with EBUSY and long-term pins (io_uring) and
+ * memory offline fail fast with EBUSY when they cannot move, and long-term pins (io_uring) and
  * GUP fail fast, where DRAM 4 KiB pages work; rmmod is refused while a
  * mapping lives.  Member `used` is checked to come back after each.
  *
@@ -527,8 +527,9 @@ TEST_F(limits, unprivileged_write_fails)
 /* ---------------------------------------------------------------------- */
 
 /*
- * Memory offline of CXL blocks that hold pool pages: EBUSY within 5 s
- * (not the kernel's endless migration retries), data intact; after FREE
+ * Memory offline of CXL blocks that hold pool pages the pool cannot
+ * move (no room): EBUSY within 5 s (not the kernel's endless migration
+ * retries), data intact, the reason in the member's "refused"; after FREE
  * the block goes offline, and comes back online (ZONE_MOVABLE).
  */
 #define MAX_BLOCKS	16
@@ -545,7 +546,6 @@ FIXTURE(offline) {
 
 FIXTURE_SETUP(offline)
 {
-	char buf[64];
 	int m;
 
 	self->nr_blocks = 0;
@@ -556,23 +556,15 @@ FIXTURE_SETUP(offline)
 	m = t_member_of_node(self->node);
 	ASSERT_LE(0, m);
 	self->member = m;
-	if (t_read_line("/sys/devices/system/memory/block_size_bytes", buf,
-			sizeof(buf)))
+	self->block_size = t_block_size();
+	if (!self->block_size)
 		SKIP(return, "no memory hotplug in sysfs");
-	self->block_size = strtoul(buf, NULL, 16);
-	ASSERT_LT(0, self->block_size);
 }
 
 FIXTURE_TEARDOWN(offline)
 {
-	char path[128];
-	int i;
-
-	for (i = 0; i < self->nr_blocks; i++)
-		if (self->offlined[i]) {
-			t_block_state_path(path, sizeof(path), self->blocks[i]);
-			EXPECT_EQ(0, t_write_file(path, "online_movable"));
-		}
+	EXPECT_EQ(0, t_blocks_online(self->blocks, self->offlined,
+				     self->nr_blocks));
 	close(self->fd);
 }
 
@@ -662,15 +654,29 @@ TEST_F_TIMEOUT(offline, busy_while_the_pool_holds_pages, 180)
 	__u32 handle;
 	char *map;
 
+	long long limit = t_member_ll(self->member, "limit");
+	char why[160];
+
 	test_cmd_alloc_on(self->fd, self->member, 0, len, &handle, &offset);
 	map = t_map(self->fd, offset, len);
 	ASSERT_NE(MAP_FAILED, map);
 	t_fill(map, len, 0xc0ffee);
+	/*
+	 * BIND to the CXL member, which is full: the pool has nowhere to
+	 * move the pages (alloc_move tests the moves).
+	 */
+	ASSERT_EQ(0, t_member_set_limit(self->member,
+					t_member_ll(self->member, "used")));
 
 	find_blocks(_metadata, self, map, len);
 	offline_is_busy(_metadata, self);
+	EXPECT_EQ(0, t_member_set_limit(self->member, limit));
 	/* The pages were neither lost nor moved under us. */
 	EXPECT_EQ(-1, t_check(map, len, 0xc0ffee));
+	ASSERT_EQ(0, t_member_attr(self->member, "refused", why, sizeof(why)));
+	EXPECT_NE(NULL, strstr(why, "no room")) {
+		TH_LOG("refused: '%s'", why);
+	}
 
 	test_cmd_free(self->fd, handle);
 	EXPECT_EQ(0, munmap(map, len));

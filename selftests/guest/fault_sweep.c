@@ -405,6 +405,29 @@ static const char *measured_path(char *buf, size_t len, __u32 member)
 	return buf;
 }
 
+/* A 2 MiB page that members/<id>/drain may move to the next member. */
+static int setup_alloc_movable(struct sweep_state *s)
+{
+	__u32 ids[2] = { s->member, s->member + 1 };
+	struct scalepool_alloc a = T_ALLOC(.length = T_HUGE,
+		.policy = SCALEPOOL_POLICY_PREFERRED, .nr_members = 2,
+		.members_ptr = (uintptr_t)ids,
+		.initiator = SCALEPOOL_INITIATOR_LOCAL);
+	int ret = _test_cmd_alloc(s->fd, &a);
+
+	s->handle = a.handle;
+	s->offset = a.offset;
+	return ret;
+}
+
+static int call_drain(struct sweep_state *s)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), T_MEMBERS "/%u/drain", s->member);
+	return t_write_file(path, "1");
+}
+
 static int call_measured(struct sweep_state *s)
 {
 	char path[96];
@@ -451,6 +474,8 @@ static int call_measured(struct sweep_state *s)
 	X(sysfs_limit, DRAM, setup_nothing, call_limit, NULL, ENOMEM,	\
 	  EFAULT)							\
 	X(sysfs_measured, DRAM, setup_nothing, call_measured, NULL,	\
+	  ENOMEM, EFAULT)						\
+	X(sysfs_drain, DRAM, setup_alloc_movable, call_drain, NULL,	\
 	  ENOMEM, EFAULT)						\
 	X(add_bar, PEER_DEV, setup_peer_dev, call_add_bar, check_add_bar, \
 	  ENOMEM, EFAULT, EBUSY)						\

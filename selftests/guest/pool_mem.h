@@ -285,6 +285,37 @@ static inline int t_run_bounded(int (*fn)(void *), void *arg, int secs,
 	return ret;
 }
 
+/* ---- memory blocks (hotplug) */
+
+/* The size of a memory block in bytes, 0 without memory hotplug. */
+static inline unsigned long t_block_size(void)
+{
+	char buf[64];
+
+	if (t_read_line("/sys/devices/system/memory/block_size_bytes", buf,
+			sizeof(buf)))
+		return 0;
+	return strtoul(buf, NULL, 16);
+}
+
+/* Brings back online (ZONE_MOVABLE) the blocks marked in @offlined. */
+static inline int t_blocks_online(const long *blocks, int *offlined, int n)
+{
+	char path[128];
+	int i, bad = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!offlined[i])
+			continue;
+		t_block_state_path(path, sizeof(path), blocks[i]);
+		if (t_write_file(path, "online_movable"))
+			bad++;
+		else
+			offlined[i] = 0;
+	}
+	return bad;
+}
+
 static inline int t_block_write_state(void *arg)
 {
 	const char **a = arg;

@@ -3,7 +3,8 @@
 # poolctl alloc, stat and limit against the module: placement on each
 # node, an exact 3:1 interleave, the errors scripts rely on (one line,
 # status 1, ENOSPC for a limit), a held allocation seen by poolctl stat,
-# limits set, shown and removed, the placement's basis.  Runs in the
+# member drain refused for it (BIND: nowhere to go) and the reason in
+# stat, limits set, shown and removed, the placement's basis.  Runs in the
 # guest with the module loaded and a CXL region online as node 2 (after
 # poolctl-list.sh in the default suite; it onlines the first region
 # itself otherwise).  CXL memory runs at 2-3 MB/s under TCG: at most
@@ -12,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../lib/poolctl.sh"
 
-tap_plan 28
+tap_plan 32
 
 tmp=$(mktemp -d)
 limit_member=
@@ -128,7 +129,7 @@ tap_is "stat prints {members, processes} with the documented keys" \
 	"$(ok_run && jq -c '[keys, ([.members[] | keys] | unique)]' \
 		<<<"$out" 2>&1)" \
 	'[["members","processes"],[["capacity","free","id","limit",'\
-'"memory","name","node","used"]]]'
+'"memory","name","node","refused","used"]]]'
 used0=$(member_attr "$n0" used)
 
 # The holder holds until killed: a debug kernel's poolctl stat can take
@@ -148,6 +149,15 @@ tap_is "stat shows the holder: pid, comm, allocations, bytes" \
 tap_is "and node 0's member holds 8 MiB more" \
 	"$(jq -r --argjson m "$n0" '.members[] | select(.id == $m) | .used' \
 		<<<"$out" 2>&1)" "$((used0 + 8 * MiB))"
+# BIND to node 0: a drain of its member has nowhere to put the pages.
+run member drain "$n0"
+tap_ok "member drain with no room: one line with the module's reason" \
+	one_line "cannot drain member $n0: drain refused: no room"
+run stat
+tap_is "stat shows why the drain was refused" \
+	"$(ok_run && jq -r --argjson m "$n0" '.members[] |
+		select(.id == $m) | .refused' <<<"$out" 2>&1 | cut -c1-26)" \
+	"drain refused: no room in "
 kill "$pid" 2>/dev/null
 wait "$pid"
 # The module frees when the fd goes; give a deferred free a moment.
@@ -161,6 +171,15 @@ tap_is "when the holder is gone, so are its process entry and memory" \
 		'"\([.processes[] | select(.pid == $p)] | length)" +
 		 " \(.members[] | select(.id == $m) | .used)"' \
 		<<<"$out" 2>&1)" "0 $used0"
+run member drain "$n0"
+st2=$st
+run stat
+tap_is "member drain of an empty member succeeds; stat's refused is null" \
+	"$st2 $(ok_run && jq -r --argjson m "$n0" '.members[] |
+		select(.id == $m) | .refused' <<<"$out" 2>&1)" "0 null"
+run member drain 999
+tap_ok "member drain of a member that does not exist: one line, ENOENT" \
+	one_line "no member '999'"
 run alloc --size 1M --nodes 0 --hold 0.2
 tap_is "--hold 0.2 prints the placement, waits and exits 0" \
 	"$(ok_run && placement)" "$n0:0:$MiB"

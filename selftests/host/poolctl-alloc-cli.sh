@@ -61,7 +61,7 @@ bad=(
 	"alloc --size 4M --initiator-pci 0000:00:00.0|needs --policy nearest"
 	"alloc --size 4M -p nearest -i 0 --initiator-pci 0000:00:00.0|--initiator and --initiator-pci exclude each other"
 	"alloc --size 4M -p nearest --initiator-pci 0000:fe:1f.7|no PCI device '0000:fe:1f.7'"
-	"member|no subcommand (add or remove): Invalid argument"
+	"member|no subcommand (add, remove or drain): Invalid argument"
 	"member frob|unknown subcommand 'frob'"
 	"member add|no device given"
 	"member add 0000:00:04.0|bad device '0000:00:04.0' (expected pci:DDDD:BB:DD.F)"

@@ -34,6 +34,9 @@ FIXTURE_SETUP(pool)
 	put(sys, "members/0/free", "805306368");
 	put(sys, "members/2/free", "268435456");
 	put(sys, "members/2/limit", "2097152");
+	put(sys, "members/0/refused", "");
+	put(sys, "members/2/refused",
+	    "offline of pfn 0x10000-0x17fff refused: no room (-ENOSPC)");
 	ASSERT_EQ(0, fake_sysfs_load(&self->fs));
 }
 
@@ -65,7 +68,7 @@ TEST_F(pool, json)
 {
 	static const char *const mkeys[] = {
 		"id", "name", "node", "memory", "capacity", "used", "free",
-		"limit",
+		"limit", "refused",
 	};
 	struct json_object *root, *members, *procs, *m, *p;
 	size_t i, k;
@@ -96,7 +99,14 @@ TEST_F(pool, json)
 	/* Member 1's module published no free bytes. */
 	EXPECT_TRUE(has(json_object_array_get_idx(members, 1), "free",
 			json_type_null));
+	/* Nothing refused (empty), or no file (an older module): null. */
+	EXPECT_TRUE(has(json_object_array_get_idx(members, 0), "refused",
+			json_type_null));
+	EXPECT_TRUE(has(json_object_array_get_idx(members, 1), "refused",
+			json_type_null));
 	m = json_object_array_get_idx(members, 2);
+	EXPECT_STREQ("offline of pfn 0x10000-0x17fff refused: no room (-ENOSPC)",
+		     json_object_get_string(get(m, "refused")));
 	EXPECT_EQ(2097152, num(m, "limit"));
 	EXPECT_STREQ("cxl", json_object_get_string(get(m, "memory")));
 
@@ -152,6 +162,9 @@ TEST_F(pool, human)
 	EXPECT_NE(NULL, strstr(line[1], " none"));
 	EXPECT_NE(NULL, strstr(line[2], " ? "));	/* free unknown */
 	EXPECT_NE(NULL, strstr(line[3], "2.0 MiB"));	/* limit */
+	EXPECT_NE(NULL, strstr(line[0], "REFUSED"));
+	EXPECT_NE(NULL, strstr(line[3], "no room (-ENOSPC)"));
+	EXPECT_EQ('-', line[1][strlen(line[1]) - 1]);	/* none refused */
 	EXPECT_EQ(0, strncmp(line[4], "PID  COMM", 9));
 	EXPECT_NE(NULL, strstr(line[4], "EXPORTED  EXPORTED-BYTES"));
 	EXPECT_NE(NULL, strstr(line[6], "holder"));

@@ -224,8 +224,21 @@ static struct json_object *peer_json(struct pool_member *m, bool *ok)
 }
 
 /*
+ * Why the last memory offline or drain of the member was refused: null
+ * when it was not (or the module does not move pages).
+ */
+static struct json_object *refused_json(struct pool_member *m, bool *ok)
+{
+	char why[256];
+
+	if (pool_member_get_refused(m, why, sizeof(why)) || !why[0])
+		return NULL;
+	return pj_str(why, ok);
+}
+
+/*
  * The keys of a member that list and stat share, in their order; list
- * adds "kind", stat "free".
+ * adds "kind", stat "free" and "refused".
  */
 static struct json_object *member_json(struct pool_member *m, bool stat,
 				       bool *ok)
@@ -247,6 +260,8 @@ static struct json_object *member_json(struct pool_member *m, bool stat,
 		pj_add(j, "free", free_bytes < 0 ? NULL :
 		       pj_int(free_bytes, ok), ok);
 	pj_add(j, "limit", pj_u64(pool_member_get_limit(m), ok), ok);
+	if (stat)
+		pj_add(j, "refused", refused_json(m, ok), ok);
 	return j;
 }
 

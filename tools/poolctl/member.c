@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * poolctl member: add and remove peer members (PCI BARs).
+ * poolctl member: add and remove peer members (PCI BARs), drain members.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -45,6 +45,7 @@ const struct poolctl_usage usage_member = {
 	.text =
 "usage: poolctl member add pci:<DDDD:BB:DD.F> [--bar <N>]\n"
 "       poolctl member remove <id>|<name>\n"
+"       poolctl member drain <id>|<name>\n"
 "\n"
 "add: make a BAR of a PCI device a \"bar\" member of the pool.  The\n"
 "device must be unbound (it is bound to the scalepool PCI driver) or\n"
@@ -59,7 +60,13 @@ const struct poolctl_usage usage_member = {
 "has no other member.  Node members cannot be removed; p2pmem members\n"
 "come and go with the driver that publishes their memory.\n"
 "\n"
-"Both need root.  A refusal is the one line libpool logs for it.\n",
+"drain: move every page of a node member to the other members each\n"
+"allocation's policy allows, within their limits, while the memory\n"
+"stays mapped and in use.  Refused when there is no room, a page is\n"
+"pinned (GUP) or a dma-buf importer maps an allocation; bar and p2pmem\n"
+"allocations do not move.  New allocations may use the member again.\n"
+"\n"
+"All need root.  A refusal is the one line libpool logs for it.\n",
 	.options = member_options,
 	.permute = true,	/* pci:BDF --bar N */
 };
@@ -102,16 +109,21 @@ static int member_add(int argc, char **argv, struct pool_ctx **ctx)
 	return print_member(pool_member_get_by_id(*ctx, id));
 }
 
-static int member_remove(int argc, char **argv, struct pool_ctx **ctx)
+/*
+ * The one member argument of remove and drain, by id or name: 0 with
+ * *@m set, or poolctl's exit status (help printed, or an error).
+ */
+static int member_arg(int argc, char **argv, struct pool_ctx **ctx,
+		      struct pool_member **m)
 {
-	struct pool_member *m = NULL, *it;
+	struct pool_member *it;
 	unsigned int id;
 	const char *arg;
-	int rc;
 
+	*m = NULL;
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		poolctl_print_usage(&usage_member, stdout);
-		return 0;
+		return -1;
 	}
 	if (argc < 2)
 		return poolctl_err(CMD, EINVAL, "no member given");
@@ -122,13 +134,41 @@ static int member_remove(int argc, char **argv, struct pool_ctx **ctx)
 	if (poolctl_open(CMD, ctx))
 		return 1;
 	if (!poolctl_parse_uint(arg, &id))
-		m = pool_member_get_by_id(*ctx, id);
+		*m = pool_member_get_by_id(*ctx, id);
 	else
 		pool_member_foreach(*ctx, it)
 			if (!strcmp(pool_member_get_name(it), arg))
-				m = it;
-	if (!m)
+				*m = it;
+	if (!*m)
 		return poolctl_err(CMD, ENOENT, "no member '%s'", arg);
+	return 0;
+}
+
+static int member_drain(int argc, char **argv, struct pool_ctx **ctx)
+{
+	struct pool_member *m;
+	int rc;
+
+	rc = member_arg(argc, argv, ctx, &m);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	/* libpool logs the module's reason for a refusal. */
+	rc = pool_member_drain(m);
+	if (rc)
+		return poolctl_failed(CMD, -rc, "cannot drain member '%s'",
+				      argv[1]);
+	return 0;
+}
+
+static int member_remove(int argc, char **argv, struct pool_ctx **ctx)
+{
+	struct pool_member *m;
+	const char *arg = argc > 1 ? argv[1] : "";
+	int rc;
+
+	rc = member_arg(argc, argv, ctx, &m);
+	if (rc)
+		return rc < 0 ? 0 : rc;
 	if (strcmp(pool_member_get_kind(m), "bar"))
 		return poolctl_err(CMD, EINVAL, "member '%s' is a %s "
 			"member: only bar members can be removed", arg,
@@ -143,8 +183,8 @@ static int member_remove(int argc, char **argv, struct pool_ctx **ctx)
 int cmd_member(int argc, char **argv, struct pool_ctx **ctx)
 {
 	if (argc < 2)
-		return poolctl_err(CMD, EINVAL, "no subcommand (add or "
-				   "remove)");
+		return poolctl_err(CMD, EINVAL, "no subcommand (add, remove "
+				   "or drain)");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		poolctl_print_usage(&usage_member, stdout);
 		return 0;
@@ -153,6 +193,8 @@ int cmd_member(int argc, char **argv, struct pool_ctx **ctx)
 		return member_add(argc - 1, argv + 1, ctx);
 	if (!strcmp(argv[1], "remove"))
 		return member_remove(argc - 1, argv + 1, ctx);
-	return poolctl_err(CMD, EINVAL, "unknown subcommand '%s' (add "
-			   "or remove)", argv[1]);
+	if (!strcmp(argv[1], "drain"))
+		return member_drain(argc - 1, argv + 1, ctx);
+	return poolctl_err(CMD, EINVAL, "unknown subcommand '%s' (add, "
+			   "remove or drain)", argv[1]);
 }

@@ -46,7 +46,7 @@ static const struct poolctl_cmd commands[] = {
 	{ "limit", cmd_limit, "show or set a member's limit", &usage_limit },
 	{ "bench", cmd_bench, "measure latency and bandwidth of the members",
 	  &usage_bench },
-	{ "member", cmd_member, "add or remove a PCI BAR member",
+	{ "member", cmd_member, "add or remove a PCI BAR member, drain a member",
 	  &usage_member },
 	{ "help", cmd_help, "show the commands or a command's usage",
 	  &usage_help },

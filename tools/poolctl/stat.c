@@ -25,7 +25,9 @@ const struct poolctl_usage usage_stat = {
 "Show how the pool is used: capacity, used, free and limit bytes of\n"
 "every member, and the allocations and bytes of every process with\n"
 "/dev/scalepool open (other users' only for root), with how many of\n"
-"them are exported as dma-bufs.  JSON on stdout,\n"
+"them are exported as dma-bufs.  A member's \"refused\" says why the\n"
+"last memory offline or drain of its memory was refused (null when\n"
+"none was).  JSON on stdout,\n"
 "{\"members\": [...], \"processes\": [...]}.\n",
 	.options = poolctl_view_options,
 };
@@ -39,6 +41,13 @@ static void fmt_free(struct json_object *v, char *cell)
 		strcpy(cell, "?");
 }
 
+/* null: nothing was refused. */
+static void fmt_refused(struct json_object *v, char *cell)
+{
+	snprintf(cell, POOLCTL_CELL_MAX, "%s",
+		 v ? json_object_get_string(v) : "-");
+}
+
 static const struct poolctl_column member_columns[] = {
 	{ "ID", "id", true, NULL },
 	{ "NAME", "name", false, NULL },
@@ -48,6 +57,7 @@ static const struct poolctl_column member_columns[] = {
 	{ "USED", "used", true, poolctl_cell_size },
 	{ "FREE", "free", true, fmt_free },
 	{ "LIMIT", "limit", true, poolctl_cell_limit },
+	{ "REFUSED", "refused", false, fmt_refused },
 };
 
 static const struct poolctl_column process_columns[] = {
