@@ -122,6 +122,9 @@ union sp_ucmd_buffer {
  * @size: sizeof its struct in this kernel
  * @min_size: size of its struct as first released
  * @write: changes what the file holds: only on a file opened for writing
+ * @in_only: the struct has no output fields and is not written back, so
+ *           that a command that did its work never reports a failure
+ *           to write it (FREE in read-only memory freed, then said EFAULT)
  * @execute: the handler; 0 to write the struct back, or a negative errno
  * @finish: optional; called after a successful @execute with 0 when the
  *          struct was written back, -EFAULT when it could not be, and
@@ -132,6 +135,7 @@ struct sp_ioctl_op {
 	unsigned int size;
 	unsigned int min_size;
 	bool write;
+	bool in_only;
 	int (*execute)(struct sp_ucmd *ucmd);
 	int (*finish)(struct sp_ucmd *ucmd, int ret);
 };
@@ -495,18 +499,19 @@ static int sp_ioctl_export_finish(struct sp_ucmd *ucmd, int ret)
  * @_last is the last field of the struct as released with ABI version 2:
  * older programs may pass a struct that ends there, never a shorter one.
  */
-#define SP_IOCTL_OP_FULL(_nr, _fn, _finish, _struct, _last, _write)	\
+#define SP_IOCTL_OP_FULL(_nr, _fn, _finish, _struct, _last, _write, _in)\
 	[(_nr) - SCALEPOOL_CMD_BASE] = {				\
 		.size = sizeof(_struct) +				\
 			BUILD_BUG_ON_ZERO(sizeof(union sp_ucmd_buffer) <\
 					  sizeof(_struct)),		\
 		.min_size = offsetofend(_struct, _last),		\
 		.write = _write,					\
+		.in_only = _in,						\
 		.execute = _fn,						\
 		.finish = _finish,					\
 	}
 #define SP_IOCTL_OP_FINISH(_nr, _fn, _finish, _struct, _last)		\
-	SP_IOCTL_OP_FULL(_nr, _fn, _finish, _struct, _last, false)
+	SP_IOCTL_OP_FULL(_nr, _fn, _finish, _struct, _last, false, false)
 #define SP_IOCTL_OP(_nr, _fn, _struct, _last)				\
 	SP_IOCTL_OP_FINISH(_nr, _fn, NULL, _struct, _last)
 
@@ -515,9 +520,9 @@ static const struct sp_ioctl_op sp_ioctl_ops[] = {
 		    caps),
 	SP_IOCTL_OP_FULL(SCALEPOOL_CMD_ALLOC, sp_ioctl_alloc,
 			 sp_ioctl_alloc_finish, struct scalepool_alloc, offset,
-			 true),
+			 true, false),
 	SP_IOCTL_OP_FULL(SCALEPOOL_CMD_FREE, sp_ioctl_free, NULL,
-			 struct scalepool_free, __reserved, true),
+			 struct scalepool_free, __reserved, true, true),
 	SP_IOCTL_OP(SCALEPOOL_CMD_INFO, sp_ioctl_info, struct scalepool_info,
 		    state),
 	SP_IOCTL_OP_FINISH(SCALEPOOL_CMD_EXPORT, sp_ioctl_export,
@@ -562,6 +567,7 @@ EXPORT_SYMBOL_IF_KUNIT(sp_ioctl_lookup);
  * Return: 0, or -ENOTTY for an unknown command, -EBADF for a command that
  * changes what the file holds (ALLOC, FREE) on a file not opened for
  * writing, -EFAULT when the struct cannot be read or written, -EINVAL
+ * (written back only by commands with output fields), -EINVAL
  * when it is shorter than the first release of it, -E2BIG when it is
  * longer than this kernel knows and the extra bytes are not zero, or the
  * handler's error.
@@ -600,7 +606,8 @@ long sp_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 	if (ret)
 		return ret;
 
-	if (copy_to_user(ucmd.ubuf, &buf, min(ucmd.user_size, op->size)))
+	if (!op->in_only &&
+	    copy_to_user(ucmd.ubuf, &buf, min(ucmd.user_size, op->size)))
 		ret = -EFAULT;
 	if (op->finish)
 		ret = op->finish(&ucmd, ret);

@@ -59,3 +59,27 @@ stress:
 		--timeout $$(($(MINUTES) * 60 + 900)) -- \
 		env STRESS_SECONDS=$$(($(MINUTES) * 60)) \
 		selftests/lib/run-tests selftests/guest/stress.sh
+
+# The fuzzer (selftests/fuzz/), static so that it runs in any guest;
+# Documentation/testing.rst says how to run it and reproduce a seed.
+FUZZ := $(BUILD)/selftests/fuzz/fuzz
+FUZZ_SRCS := $(wildcard selftests/fuzz/*.c)
+selftests-guest: $(FUZZ)
+$(FUZZ): $(FUZZ_SRCS) selftests/fuzz/fuzz.h kernel/uapi/linux/scalepool.h \
+		$(wildcard selftests/guest/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(SELFTEST_CFLAGS) -static -o $@ $(FUZZ_SRCS) -lpthread
+
+# The long fuzzer run (not in make check): the debug kernel's guest on
+# the peer topology, ITERATIONS ops (default 10^6 calls' worth), SEED
+# to repeat a run, FUZZ_THREADS threads; the guest's timeout follows
+# from the iterations (about 1 ms per op under KASAN and TCG, doubled).
+ITERATIONS ?= 800000
+FUZZ_THREADS ?= 4
+FUZZ_TIMEOUT ?= $(shell echo $$(( 600 + $(ITERATIONS) / 500 )))
+.PHONY: fuzz-long
+fuzz-long: all selftests
+	@tools/kernel/build-debug >/dev/null
+	tools/vm/run --kernel debug --topology peer --timeout $(FUZZ_TIMEOUT) \
+		-- $(FUZZ) --iterations $(ITERATIONS) --threads $(FUZZ_THREADS) \
+		$(if $(SEED),--seed $(SEED))

@@ -27,7 +27,8 @@
  *   min(@size, kernel size) bytes.
  * - Unknown bits in @flags get EOPNOTSUPP.  Invalid field values get
  *   EINVAL, sizes that overflow get EOVERFLOW, an unknown command gets
- *   ENOTTY, an unreadable or unwritable struct gets EFAULT.
+ *   ENOTTY, an unreadable struct, or an unwritable one of a command with
+ *   output fields, gets EFAULT (FREE only reads its struct).
  * - Pointers and lengths are __aligned_u64; there are no enums, bools or
  *   raw pointers; padding is explicit, named __reserved, and must be 0
  *   (EINVAL otherwise).
@@ -325,7 +326,8 @@ struct scalepool_alloc {
  * @__reserved: must be 0
  *
  * The handle is gone at once; the memory is freed when no mapping uses it.
- * EBADF when the fd was not opened for writing.
+ * EBADF when the fd was not opened for writing.  The struct is only read
+ * (FREE has no output), so it may lie in read-only memory.
  */
 struct scalepool_free {
 	__u32 size;

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The fuzzer's members: the live list (sysfs), the baseline of each
+ * member's used bytes, the NUMA nodes with CPUs, and the admin's
+ * add_bar and remove_member on ivshmem devices the fuzzer binds to
+ * scalepool (and unbinds at the end), with their documented errnos
+ * (Documentation/admin-guide.rst).
+ */
+#include "fuzz.h"
+
+#define ERRS(...)	((const int[]){ __VA_ARGS__, -1 })
+#define F_MAX_ID	4096
+
+pthread_mutex_t f_members_lock = PTHREAD_MUTEX_INITIALIZER;
+struct f_member f_members[T_MAX_IDS];
+int f_nmembers;
+struct f_dev f_devs[F_NR_DEVS];
+int f_ndevs;
+char f_busy_bdf[32];
+int f_cpu_nodes[8], f_ncpu_nodes, f_cpuless_node = -1;
+/* Ids that were ever bar members: their memory can be revoked. */
+static unsigned char bar_ids[F_MAX_ID];
+
+/* Reloads the list; used0 kept by id, -1 for members new since start. */
+static void load_members(bool baseline)
+{
+	struct f_member old[T_MAX_IDS];
+	__u32 ids[T_MAX_IDS];
+	int n, i, j, nold = f_nmembers;
+
+	memcpy(old, f_members, sizeof(old));
+	n = t_members(ids, T_MAX_IDS);
+	for (i = 0; i < n; i++) {
+		struct f_member *m = &f_members[i];
+		char mem[16];
+
+		m->id = ids[i];
+		if (t_member_attr(ids[i], "kind", m->kind, sizeof(m->kind)))
+			snprintf(m->kind, sizeof(m->kind), "?");
+		m->cxl = !t_member_attr(ids[i], "memory", mem, sizeof(mem)) &&
+			 !strcmp(mem, "cxl");
+		m->used0 = baseline ? t_member_ll(ids[i], "used") : -1;
+		for (j = 0; !baseline && j < nold; j++)
+			if (old[j].id == ids[i])
+				m->used0 = old[j].used0;
+		if (!strcmp(m->kind, "bar") && ids[i] < F_MAX_ID)
+			bar_ids[ids[i]] = 1;
+	}
+	f_nmembers = n;
+}
+
+void f_members_refresh(void)
+{
+	pthread_mutex_lock(&f_members_lock);
+	load_members(false);
+	pthread_mutex_unlock(&f_members_lock);
+}
+
+bool f_member_is_bar(__u32 id)
+{
+	return id < F_MAX_ID && __atomic_load_n(&bar_ids[id], __ATOMIC_SEQ_CST);
+}
+
+/* "0-1,3" from a node list file into @out; how many. */
+static int node_list(const char *path, int *out, int max)
+{
+	char buf[128], *p;
+	int n = 0, a, b;
+
+	if (t_read_line(path, buf, sizeof(buf)))
+		return 0;
+	for (p = strtok(buf, ","); p; p = strtok(NULL, ",")) {
+		if (sscanf(p, "%d-%d", &a, &b) != 2)
+			b = a = atoi(p);
+		for (; a <= b && n < max; a++)
+			out[n++] = a;
+	}
+	return n;
+}
+
+static void nodes_setup(void)
+{
+	int mem[16], n, i, j, cpu;
+
+	f_ncpu_nodes = node_list("/sys/devices/system/node/has_cpu",
+				 f_cpu_nodes, 8);
+	n = node_list("/sys/devices/system/node/has_memory", mem, 16);
+	for (i = 0; i < n; i++) {
+		for (cpu = 0, j = 0; j < f_ncpu_nodes; j++)
+			cpu |= f_cpu_nodes[j] == mem[i];
+		if (!cpu)
+			f_cpuless_node = mem[i];
+	}
+}
+
+/* The fuzzer's ivshmem devices, bound to scalepool; 0 or -1. */
+static int devs_setup(void)
+{
+	struct t_pci_dev d[F_NR_DEVS];
+	int n, i, ret;
+
+	n = t_pci_find(T_IVSHMEM_VENDOR, T_IVSHMEM_DEVICE, 1, d, F_NR_DEVS);
+	for (i = 0; i < n; i++) {
+		ret = t_pci_bind(d[i].bdf, T_SP_DRIVER);
+		if (ret) {
+			printf("# %s: bind to scalepool: %s\n", d[i].bdf,
+			       strerror(-ret));
+			t_pci_unbind(d[i].bdf, T_SP_DRIVER);
+			continue;
+		}
+		snprintf(f_devs[f_ndevs].bdf, sizeof(f_devs[0].bdf), "%.31s",
+			 d[i].bdf);
+		f_devs[f_ndevs++].member = -1;
+	}
+	if (f_opt.members > 0 && !f_ndevs) {
+		printf("Bail out! --members on: no unbound ivshmem device to add\n");
+		return -1;
+	}
+	f_opt.members = f_ndevs > 0;
+	return 0;
+}
+
+/* The NVMe (bound to nvme): add_bar of it is EBUSY. */
+static void busy_setup(void)
+{
+	struct t_pci_dev d[4];
+	char drv[64];
+	int n, i;
+
+	/* QEMU's NVMe, 1b36:0010 */
+	n = t_pci_find(0x1b36, 0x0010, 0, d, 4);
+	for (i = 0; i < n; i++) {
+		t_pci_driver_of(d[i].bdf, drv, sizeof(drv));
+		if (!strcmp(drv, "nvme")) {
+			snprintf(f_busy_bdf, sizeof(f_busy_bdf), "%.31s",
+				 d[i].bdf);
+			return;
+		}
+	}
+}
+
+int f_members_setup(void)
+{
+	nodes_setup();
+	busy_setup();
+	load_members(true);
+	if (f_opt.members && geteuid()) {
+		if (f_opt.members > 0) {
+			printf("Bail out! --members on needs root\n");
+			return -1;
+		}
+		f_opt.members = 0;
+	}
+	return f_opt.members ? devs_setup() : 0;
+}
+
+static void set_errs(int *exp, const int *set)
+{
+	int i;
+
+	for (i = 0; i < F_MAX_ERRS; i++)
+		if ((exp[i] = set[i]) < 0)
+			break;
+}
+
+static int write_checked(const char *file, const char *arg, const int *exp)
+{
+	char what[96];
+	int ret;
+
+	f_note("write %s \"%s\"", file, arg);
+	ret = t_write_file(file, arg);
+	f_result(ret);
+	snprintf(what, sizeof(what), "write \"%s\" to %s", arg, file);
+	f_check(what, -ret, exp);
+	return ret;
+}
+
+void f_op_member_add(void)
+{
+	struct f_dev *d = &f_devs[f_below(f_ndevs)];
+	int exp[F_MAX_ERRS];
+	char arg[64];
+	bool valid = false;
+
+	pthread_mutex_lock(&f_members_lock);
+	switch (f_below(12)) {
+	case 0:		/* ivshmem's BAR 0: 256 bytes of registers */
+		snprintf(arg, sizeof(arg), "%s 0", d->bdf);
+		set_errs(exp, ERRS(ERANGE));
+		break;
+	case 1:
+		snprintf(arg, sizeof(arg), "%s %s", d->bdf,
+			 (const char *[]){ "6", "-1", "x", "2 3" }[f_below(4)]);
+		set_errs(exp, ERRS(EINVAL));
+		break;
+	case 2:		/* the upper half of BAR 2, an unused BAR */
+		snprintf(arg, sizeof(arg), "%s %d", d->bdf, 3 + f_below(3));
+		set_errs(exp, ERRS(ENXIO));
+		break;
+	case 3:
+		snprintf(arg, sizeof(arg), "0000:7f:1f.7");
+		set_errs(exp, ERRS(ENODEV));
+		break;
+	case 4:
+		snprintf(arg, sizeof(arg), "%s", f_busy_bdf[0] ? f_busy_bdf :
+			 "0000:7e:1f.7");
+		set_errs(exp, f_busy_bdf[0] ? ERRS(EBUSY) : ERRS(ENODEV));
+		break;
+	case 5:
+		snprintf(arg, sizeof(arg), "%s", (const char *[]){ "y", "x",
+			 "0000:zz:00.0", "00000:00:00.0:0" }[f_below(4)]);
+		set_errs(exp, ERRS(EINVAL, ENODEV));
+		break;
+	default:
+		snprintf(arg, sizeof(arg), f_chance(50) ? "%s" : "%s 2",
+			 d->bdf);
+		set_errs(exp, d->member >= 0 ? ERRS(EEXIST) : ERRS(0));
+		valid = true;
+		break;
+	}
+	if (!write_checked(T_SYSFS "/add_bar", arg, exp) && valid) {
+		d->member = t_member_of_pci("bar", d->bdf);
+		load_members(false);
+		if (d->member < 0)
+			f_fail("add_bar %s: 0, but no bar member of it", arg);
+	}
+	pthread_mutex_unlock(&f_members_lock);
+}
+
+/* Every live record on bar member @id: its member's removal completed. */
+static void mark_revoked(int id)
+{
+	int i;
+
+	for (i = 0; i < F_NR_RECS; i++)
+		if (__atomic_load_n(&f_sh->recs[i].refs, __ATOMIC_SEQ_CST) &&
+		    f_sh->recs[i].bar && f_sh->recs[i].member == id)
+			__atomic_store_n(&f_sh->recs[i].revoked, 1,
+					 __ATOMIC_SEQ_CST);
+}
+
+static int remove_one(struct f_dev *d, const int *exp)
+{
+	char arg[16];
+	int ret;
+
+	snprintf(arg, sizeof(arg), "%d", d->member);
+	/* Before and after: ALLOCs that overlap the removal see a change. */
+	__atomic_add_fetch(&f_sh->removes, 1, __ATOMIC_SEQ_CST);
+	ret = write_checked(T_SYSFS "/remove_member", arg, exp);
+	__atomic_add_fetch(&f_sh->removes, 1, __ATOMIC_SEQ_CST);
+	if (!ret) {
+		mark_revoked(d->member);
+		d->member = -1;
+		load_members(false);
+	}
+	return ret;
+}
+
+void f_op_member_remove(void)
+{
+	struct f_dev *d = &f_devs[f_below(f_ndevs)];
+	int i, r = f_below(10);
+	char arg[32];
+
+	pthread_mutex_lock(&f_members_lock);
+	if (r < 6 && d->member >= 0) {
+		remove_one(d, ERRS(0));
+	} else if (r < 8) {
+		/* Node and p2pmem members cannot be removed. */
+		for (i = f_below(f_nmembers); i < f_nmembers; i++)
+			if (strcmp(f_members[i].kind, "bar"))
+				break;
+		if (i < f_nmembers) {
+			snprintf(arg, sizeof(arg), "%u", f_members[i].id);
+			write_checked(T_SYSFS "/remove_member", arg,
+				      ERRS(EINVAL));
+		}
+	} else {
+		snprintf(arg, sizeof(arg), "%s", (const char *[]){ "100000",
+			 "4294967295", "-1", "x" }[f_below(4)]);
+		write_checked(T_SYSFS "/remove_member", arg, arg[0] == '1' ||
+			      arg[0] == '4' ? ERRS(ENOENT) : ERRS(EINVAL));
+	}
+	pthread_mutex_unlock(&f_members_lock);
+}
+
+/* Removes the fuzzer's bar members and unbinds its devices; problems. */
+int f_members_restore(void)
+{
+	char drv[64];
+	int i, bad = 0;
+
+	pthread_mutex_lock(&f_members_lock);
+	for (i = 0; i < f_ndevs; i++) {
+		if (f_devs[i].member >= 0) {
+			if (t_member_ll(f_devs[i].member, "used") != 0) {
+				printf("# bar member %d: used %lld after the run\n",
+				       f_devs[i].member,
+				       t_member_ll(f_devs[i].member, "used"));
+				bad++;
+			}
+			bad += !!remove_one(&f_devs[i], ERRS(0));
+		}
+		t_pci_unbind(f_devs[i].bdf, T_SP_DRIVER);
+		t_pci_driver_of(f_devs[i].bdf, drv, sizeof(drv));
+		if (drv[0] || t_member_of_pci("bar", f_devs[i].bdf) >= 0) {
+			printf("# %s: still bound (%s) or a member\n",
+			       f_devs[i].bdf, drv);
+			bad++;
+		}
+	}
+	pthread_mutex_unlock(&f_members_lock);
+	return bad;
+}
