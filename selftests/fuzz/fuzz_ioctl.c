@@ -617,6 +617,19 @@ static void gen_fault(struct gen_alloc *g)
 	g->faulty = true;
 }
 
+/*
+ * Whether member @id is a node member.  Node members never go during a
+ * run (remove_member refuses them), so a member that is gone was a peer.
+ */
+static bool member_is_node(__u32 id)
+{
+	char path[96], kind[16];
+
+	snprintf(path, sizeof(path), T_MEMBERS "/%u/kind", id);
+	return !t_read_line(path, kind, sizeof(kind)) &&
+	       !strcmp(kind, "node");
+}
+
 /* INFO right after a good ALLOC: what it says must match the request. */
 static void alloc_verify(int fd, struct gen_alloc *g, int *bar_member)
 {
@@ -627,7 +640,7 @@ static void alloc_verify(int fd, struct gen_alloc *g, int *bar_member)
 				       .placements_ptr = (uintptr_t)pl };
 	__u64 len = (g->a.length + 4095) & ~4095ULL, sum = 0;
 	unsigned int i, j;
-	bool in;
+	bool in, on_peer = false;
 
 	*bar_member = -1;
 	f_note("INFO fd%d handle=%u (after ALLOC)", fd, g->a.handle);
@@ -640,7 +653,7 @@ static void alloc_verify(int fd, struct gen_alloc *g, int *bar_member)
 	}
 	if (info.length != len || info.offset != g->a.offset ||
 	    info.policy != g->a.policy || info.alloc_flags != g->a.flags ||
-	    !info.nr_placements || info.nr_placements > 8 || info.state)
+	    !info.nr_placements || info.nr_placements > 8)
 		f_fail("INFO after ALLOC: length %llu/%llu offset %#llx/%#llx policy %u/%u flags %#x/%#x placements %u state %u",
 		       info.length, len, info.offset, g->a.offset, info.policy,
 		       g->a.policy, info.alloc_flags, g->a.flags,
@@ -659,9 +672,15 @@ static void alloc_verify(int fd, struct gen_alloc *g, int *bar_member)
 			       pl[i].member, pl[i].huge_bytes, pl[i].bytes);
 		if (f_member_is_bar(pl[i].member))
 			*bar_member = pl[i].member;
+		on_peer |= !member_is_node(pl[i].member);
 	}
 	if (sum != len)
 		f_fail("placements add up to %llu bytes, not %llu", sum, len);
+	/* Another thread may have removed the peer member since ALLOC. */
+	if (info.state && (info.state != SCALEPOOL_INFO_STATE_REVOKED ||
+			   !on_peer))
+		f_fail("INFO after ALLOC: state %u, placed on %s", info.state,
+		       on_peer ? "a peer member" : "node members only");
 }
 
 /* Records a new allocation of slot @s; FREEs it when there is no room. */
