@@ -65,6 +65,7 @@
 #define SCALEPOOL_CMD_FREE	0x82
 #define SCALEPOOL_CMD_INFO	0x83
 #define SCALEPOOL_CMD_EXPORT	0x84
+#define SCALEPOOL_CMD_MIGRATE	0x85
 
 /* Capability bits reported by SCALEPOOL_CMD_QUERY in @caps. */
 /* NUMA nodes with memory (DRAM and CXL-backed) are members. */
@@ -101,6 +102,8 @@
  * the placement policies), and SCALEPOOL_INFO reports @basis.
  */
 #define SCALEPOOL_CAP_MEASURED		_BITULL(8)
+/* SCALEPOOL_CMD_MIGRATE: allocations move between node members. */
+#define SCALEPOOL_CAP_MIGRATE		_BITULL(9)
 
 /**
  * struct scalepool_query - ioctl(SCALEPOOL_QUERY)
@@ -454,5 +457,70 @@ struct scalepool_export {
 };
 
 #define SCALEPOOL_EXPORT _IO(SCALEPOOL_TYPE, SCALEPOOL_CMD_EXPORT)
+
+/**
+ * struct scalepool_migrate - ioctl(SCALEPOOL_MIGRATE)
+ * @size: sizeof(struct scalepool_migrate)
+ * @flags: must be 0 (EOPNOTSUPP otherwise)
+ * @handle: an allocation of this fd (ENOENT otherwise)
+ * @policy: the new SCALEPOOL_POLICY_*; EINVAL for others
+ * @start: byte offset of the range to move in the allocation, a multiple
+ *         of the page size (EINVAL otherwise, and beyond the end)
+ * @length: bytes of the range, a multiple of the page size; 0 means from
+ *          @start to the end.  A range past the end gets EINVAL.  A 2 MiB
+ *          page partly in the range moves whole.
+ * @nr_members: as ALLOC's: entries in @members_ptr (and @weights_ptr)
+ * @initiator: as ALLOC's (no PCI initiator: there is no flag for it)
+ * @members_ptr: as ALLOC's; node members only: a peer member ("bar",
+ *               "p2pmem") gets EINVAL, since peer members hold an
+ *               allocation in one piece
+ * @weights_ptr: as ALLOC's (INTERLEAVE only)
+ * @granularity: as ALLOC's (INTERLEAVE only)
+ * @moved: output: bytes that moved to another member
+ *
+ * Moves the pages of the range that the new policy would not have put
+ * where they are, to where it puts them, while they are mapped and in
+ * use (the mechanism of member drain: mappings keep their addresses; a
+ * thread touching a page waits and continues with the data intact).  A
+ * page stays where it is when its member is one the policy accepts for
+ * it: BIND and TIERED any member of the set, PREFERRED members[0],
+ * NEAREST the member it picks, INTERLEAVE the member its chunk is dealt
+ * to (chunks counted from the start of the allocation).  Pages that move
+ * go where ALLOC would put them, spilling as the policy spills, within
+ * the members' limits and charged to the allocation's memory cgroup.
+ *
+ * When the range is the whole allocation, the allocation takes the new
+ * policy and set (INFO's @policy and @basis, and what later drains and
+ * evacuations of its members use); for part of it, the policy stays and
+ * the members later moves may use are those of both sets.
+ *
+ * On success @moved is written back.  On failure the pages moved before
+ * it stay moved (INFO shows the placement), and the first error is
+ * returned: ENOMEM or ENOSPC when the policy's members have no room
+ * (ENOSPC: an admin limit); EBUSY when a page is pinned (GUP) or a
+ * dma-buf importer maps the allocation; EOPNOTSUPP for an allocation on
+ * a peer member; ENODEV for a revoked one; EINTR on a fatal signal.
+ * EBADF when the fd was not opened for writing.
+ *
+ * Another process's allocation is moved through its fd
+ * (pidfd_getfd(2), as `poolctl migrate` does); handles are those its
+ * /proc/<pid>/fdinfo/<fd> lists.
+ */
+struct scalepool_migrate {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 policy;
+	__aligned_u64 start;
+	__aligned_u64 length;
+	__u32 nr_members;
+	__s32 initiator;
+	__aligned_u64 members_ptr;
+	__aligned_u64 weights_ptr;
+	__aligned_u64 granularity;
+	__aligned_u64 moved;
+};
+
+#define SCALEPOOL_MIGRATE _IO(SCALEPOOL_TYPE, SCALEPOOL_CMD_MIGRATE)
 
 #endif /* _UAPI_LINUX_SCALEPOOL_H */
