@@ -142,6 +142,41 @@ TEST_F(p2pmem, alloc_from_the_driver_pool)
 			  "capacity") + T_MIB, &h, NULL);
 }
 
+/*
+ * MADV_POPULATE_* cannot fill p2pmem mappings: GUP refuses P2PDMA pages
+ * without FOLL_PCI_P2PDMA (-EREMOTEIO, which 6.12's madvise turns into
+ * ENOMEM, logging "unhandled return value" once), as for the kernel's
+ * own p2pmem mmap.  SCALEPOOL_ALLOC_POPULATE maps them instead.
+ */
+TEST_F(p2pmem, madv_populate_refused_alloc_populate_works)
+{
+	unsigned char *p;
+	__u64 off;
+	__u32 h;
+
+	test_cmd_alloc_on(self->fd, self->id, 0, LEN, &h, &off);
+	p = t_map(self->fd, off, LEN);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, madvise(p, LEN, MADV_POPULATE_WRITE));
+	EXPECT_EQ(ENOMEM, errno);
+	EXPECT_EQ(-1, madvise(p, LEN, MADV_POPULATE_READ));
+	EXPECT_EQ(ENOMEM, errno);
+	/* Nothing lost: the pages fault in as usual. */
+	t_fill(p, LEN, 3);
+	EXPECT_EQ(-1, t_check(p, LEN, 3));
+	munmap(p, LEN);
+	test_cmd_free(self->fd, h);
+
+	test_cmd_alloc_on(self->fd, self->id, SCALEPOOL_ALLOC_POPULATE, LEN,
+			  &h, &off);
+	p = t_map(self->fd, off, LEN);
+	ASSERT_NE(MAP_FAILED, p);
+	/* Mapped at mmap: touching every page takes few faults. */
+	EXPECT_GT((long)(LEN / T_PAGE) / 8, t_touch_faults(p, LEN, 0x5a));
+	munmap(p, LEN);
+	test_cmd_free(self->fd, h);
+}
+
 /* A live mapping when nvme unbinds: SIGBUS, no report; then rebind. */
 TEST_F(p2pmem, driver_unbind_revokes)
 {

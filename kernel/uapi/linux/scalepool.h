@@ -297,7 +297,11 @@ struct scalepool_query {
  * not seen by move_pages (use SCALEPOOL_ALLOC_NO_HUGE for that).
  *
  * Memory of "bar" members is mapped write-combined as PFN mappings (no
- * struct page: GUP fails).  When a peer member goes (remove_member,
+ * struct page: GUP fails).  Memory of "p2pmem" members is P2PDMA pages,
+ * which GUP refuses without FOLL_PCI_P2PDMA: madvise(MADV_POPULATE_*)
+ * gets ENOMEM there (Linux 6.12 also logs "madvise_populate: unhandled
+ * return value: -121" once), as on the kernel's own p2pmem mappings;
+ * SCALEPOOL_ALLOC_POPULATE maps them.  When a peer member goes (remove_member,
  * driver unbind, hot unplug), every mapping of its allocations is
  * zapped and later accesses get SIGBUS; the handles stay until FREE,
  * and INFO reports SCALEPOOL_INFO_STATE_REVOKED.
