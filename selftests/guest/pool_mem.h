@@ -339,4 +339,36 @@ static inline int t_block_set(long block, const char *state, int secs)
 	return ret ? ret : res;
 }
 
+/*
+ * Adds the memory blocks (of @block_size bytes) holding the pages of
+ * @map to @blocks (at most @max, each with offlined[i] = 0), from their
+ * page frames; every page must be mapped.  Returns the number of blocks
+ * now in @blocks, or -1 when a page has no page frame in pagemap.
+ */
+static inline int t_blocks_find(long block_size, const char *map,
+				size_t len, long *blocks, int *offlined,
+				int *nr, int max)
+{
+	size_t off;
+	int i;
+
+	for (off = 0; off < len; off += T_PAGE) {
+		uint64_t pfn = t_pfn(map + off);
+		long block;
+
+		if (!pfn)
+			return -1;
+		block = pfn * T_PAGE / block_size;
+		for (i = 0; i < *nr; i++)
+			if (blocks[i] == block)
+				break;
+		if (i == *nr && i < max) {
+			blocks[i] = block;
+			offlined[i] = 0;
+			(*nr)++;
+		}
+	}
+	return *nr;
+}
+
 #endif /* _POOL_MEM_H_ */

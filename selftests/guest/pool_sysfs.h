@@ -46,6 +46,31 @@ static inline int t_write_file(const char *path, const char *val)
 	return ret;
 }
 
+/*
+ * t_write_file() as user and group nobody (65534), in a child: what it
+ * returned, or -ECHILD when the child could not drop its privileges or
+ * did not exit.  Refusals show as -EACCES (at open, the file's mode) or
+ * -EPERM (at write, a capability check).
+ */
+static inline int t_write_file_unprivileged(const char *path,
+					    const char *val)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (setgid(65534) || setuid(65534))
+			_exit(255);
+		_exit(-t_write_file(path, val) & 0xff);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) == 255)
+		return -ECHILD;
+	return -WEXITSTATUS(status);
+}
+
 static inline long long t_read_ll(const char *path)
 {
 	char buf[64];
