@@ -33,10 +33,23 @@ while [ $# -gt 0 ]; do
 done
 [[ "$seconds" =~ ^[1-9][0-9]*$ ]] || { echo "stress.sh: bad --seconds" >&2; exit 2; }
 
-tap_plan $((prog_tests + 7))
-
 # DRAM nodes: those with CPUs.
 dram_nodes=$(cat /sys/devices/system/node/has_cpu)
+# This script and everything it starts keep their memory on DRAM.  With
+# stress-ng holding DRAM, the kernel would put their page cache (the
+# programs they exec, read over 9p) and anonymous memory on the CXL
+# node, which QEMU cannot DMA into ("virtio: bogus descriptor or out of
+# resources", then a hung queue) nor, under TCG, run code from (QEMU
+# died with SIGSEGV while only the workers were bound):
+# ../shared/PLATFORM.md, Documentation/testing.rst.  Pool memory goes
+# where the pool puts it, whatever the task's policy.
+if [ -z "${STRESS_ON_DRAM:-}" ]; then
+	STRESS_ON_DRAM=1 exec numactl --membind="$dram_nodes" "$0" \
+		--seconds "$seconds" --workers "$workers" --seed "$seed"
+fi
+
+tap_plan $((prog_tests + 7))
+
 node_free_kib() {	# MemFree of the DRAM nodes, summed, in KiB
 	# Bash alone: a fork costs about 200 ms in the debug guest.
 	local d cpus line sum=0

@@ -8,7 +8,7 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 run="$top/tools/vm/run --kernel ${1:-stock} --cxl none"
 
-tap_plan 9
+tap_plan 11
 
 $run -- bash -c "test \"\$PWD\" = '$top' && grep -q '^scalepool ' /proc/modules && exit 7" >/dev/null 2>&1
 tap_is "the command's status, in the repository, module loaded" "$?" 7
@@ -34,6 +34,16 @@ rc=$?
 tap_is "a command that outlives --timeout fails the run" "$rc" 125
 tap_ok "soon after the timeout, saying so" \
 	test "$((SECONDS - start))" -lt 120 -a -n "$(grep timeout <<<"$out")"
+
+# QEMU that crashes (as Debian's 10.0 once did with SIGSEGV in the
+# stress suite): a QEMU of our own on PATH that kills itself.
+fake=$(mktemp -d)
+printf '#!/bin/sh\nkill -SEGV $$\n' >"$fake/qemu-system-x86_64"
+chmod +x "$fake/qemu-system-x86_64"
+out=$(PATH="$fake:$PATH" $run -- true 2>&1 >/dev/null)
+tap_is "a QEMU crash is status 123, not a guest verdict" "$?" 123
+tap_ok "and the runner says so" grep -q "QEMU crashed (SIGSEGV)" <<<"$out"
+rm -rf "$fake"
 
 $top/tools/vm/run --kernel nonsense -- true >/dev/null 2>&1
 rc1=$?
