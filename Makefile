@@ -86,8 +86,9 @@ $(BUILD)/$(LIB_SONAME): $(LIB_OBJS) lib/libpool.sym
 		-o $@ $(LIB_OBJS) $(LIBS_lib)
 	ln -sf $(LIB_SONAME) $(BUILD)/libpool.so
 
+# For the default PREFIX and LIBDIR (tools/install/install.mk).
 $(BUILD)/libpool.pc: lib/libpool.pc.in
-	sed -e 's|@VERSION@|$(LIB_VERSION)|' $< >$@
+	sed $(PC_SUBST) $< >$@
 
 $(BUILD)/poolctl: $(POOLCTL_OBJS) $(BUILD)/$(LIB_SONAME)
 	$(CC) $(LDFLAGS) -o $@ $(POOLCTL_OBJS) -L$(BUILD) -lpool -Wl,-rpath,'$$ORIGIN' \
@@ -163,5 +164,6 @@ clean:
 
 include selftests/selftests.mk
 include tools/bench/bench.mk
+include tools/install/install.mk
 
 -include $(LIB_OBJS:.o=.d) $(POOLCTL_OBJS:.o=.d) $(HOST_TEST_DEPS)

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make install and make uninstall in a DESTDIR (tools/install/install.mk):
+# exactly the expected files, the library's links and soname, libpool.pc
+# used through pkg-config to build Documentation/libpool.rst's example
+# against the installed copy, the installed poolctl without an rpath
+# into the build tree, uninstall leaving no file, and bad directories
+# refused.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/selftests/lib/host.sh"
+
+tap_plan 20
+
+mk() {
+	make -s --no-print-directory -C "$top" "$@"
+}
+
+version=$(mk print-version)
+ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
+root=$tmp/root
+lib=$root/usr/local/lib/$ma
+
+# What the default PREFIX installs: files and links, relative to DESTDIR.
+expected() {
+	local f
+	cat <<LIST
+usr/local/bin/poolctl
+usr/local/include/libpool.h
+usr/local/include/scalepool/linux/scalepool.h
+usr/local/lib/$ma/libpool.so
+usr/local/lib/$ma/libpool.so.1
+usr/local/lib/$ma/libpool.so.$version
+usr/local/lib/$ma/pkgconfig/libpool.pc
+usr/src/scalepool-$version/Kbuild
+usr/src/scalepool-$version/dkms.conf
+usr/src/scalepool-$version/kernel/uapi/linux/scalepool.h
+LIST
+	# The module source: every source and header of kernel/.
+	for f in "$top"/kernel/*.c "$top"/kernel/*.h; do
+		echo "usr/src/scalepool-$version/kernel/${f##*/}"
+	done
+}
+
+installed() {
+	(cd "$1" && find . ! -type d | sed 's|^\./||' | LC_ALL=C sort)
+}
+
+tap_ok "make install DESTDIR=..." mk install DESTDIR="$root"
+tap_is "exactly the expected files" \
+	"$(installed "$root")" "$(expected | LC_ALL=C sort)"
+
+tap_is "libpool.so.1 links to libpool.so.$version" \
+	"$(readlink "$lib/libpool.so.1")" "libpool.so.$version"
+tap_is "libpool.so links to libpool.so.1" \
+	"$(readlink "$lib/libpool.so")" "libpool.so.1"
+tap_is "the library's soname is libpool.so.1" \
+	"$(readelf -d "$lib/libpool.so.$version" |
+	   sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')" "libpool.so.1"
+tap_is "libpool.pc: prefix, libdir and version" \
+	"$(sed -n -e 's/^prefix=//p' -e 's/^libdir=//p' \
+	   -e 's/^Version: //p' "$lib/pkgconfig/libpool.pc" | paste -sd' ')" \
+	"/usr/local \${prefix}/lib/$ma $version"
+
+# pkg-config as a program's build would use it, with the DESTDIR as the
+# sysroot: only the installed copy's directories.
+export PKG_CONFIG_PATH=$lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$root
+flags=$(pkg-config --cflags --libs libpool)
+tap_diag "pkg-config --cflags --libs libpool: $flags"
+tap_ok "pkg-config names the DESTDIR's include and lib directories" \
+	grep -q -- "-I$root/usr/local/include .*-L$lib -lpool" <<<"$flags"
+
+# The example of Documentation/libpool.rst, as the page has it: the
+# literal block from its cc line to the end of the block.
+awk '/cc -o interleave interleave\.c/ { on = 1 }
+     on && /^[^ ]/ { exit }
+     on { sub(/^  /, ""); print }' \
+	"$top/Documentation/libpool.rst" >"$tmp/interleave.c"
+tap_ok "the example is in Documentation/libpool.rst" \
+	grep -q 'int main(void)' "$tmp/interleave.c"
+# shellcheck disable=SC2086 # the flags are words
+tap_ok "it compiles and links against the installed copy" \
+	gcc -Wall -Werror -o "$tmp/interleave" "$tmp/interleave.c" $flags
+ldd_pool=$(LD_LIBRARY_PATH=$lib ldd "$tmp/interleave" | awk '/libpool/ { print $3 }')
+tap_is "and loads the installed libpool" "$ldd_pool" "$lib/libpool.so.1"
+out=$(LD_LIBRARY_PATH=$lib "$tmp/interleave" 2>&1)
+st=$?
+tap_diag "the example said: $out"
+if [ -e /dev/scalepool ]; then
+	tap_skip "it reports that there is no device" "/dev/scalepool exists"
+else
+	tap_is "it reports that there is no device" "$st: $out" \
+		"1: pool_new: No such device"
+fi
+
+poolctl_i=$root/usr/local/bin/poolctl
+tap_is "installed poolctl has no RPATH or RUNPATH" \
+	"$(readelf -d "$poolctl_i" | grep -cE '\((RPATH|RUNPATH)\)')" 0
+tap_is "and loads the installed libpool" \
+	"$(LD_LIBRARY_PATH=$lib ldd "$poolctl_i" | awk '/libpool/ { print $3 }')" \
+	"$lib/libpool.so.1"
+out=$(LD_LIBRARY_PATH=$lib "$poolctl_i" --version 2>&1)
+tap_ok "installed poolctl --version" grep -q "^poolctl " <<<"$out"
+out=$(LD_LIBRARY_PATH=$lib "$poolctl_i" --help 2>&1)
+tap_ok "installed poolctl --help" grep -q "^usage: poolctl" <<<"$out"
+tap_is "dkms.conf carries the version" \
+	"$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' \
+	   "$root/usr/src/scalepool-$version/dkms.conf")" "$version"
+
+tap_ok "make uninstall DESTDIR=..." mk uninstall DESTDIR="$root"
+tap_is "uninstall leaves no file" "$(installed "$root")" ""
+
+# Another PREFIX: LIBDIR follows it; the module source stays in /usr/src.
+mk install DESTDIR="$tmp/opt" PREFIX=/opt/scalepool/ >/dev/null
+tap_is "PREFIX=/opt/scalepool/: libdir and prefix in libpool.pc" \
+	"$(sed -n -e 's/^prefix=//p' -e 's/^libdir=//p' \
+	   "$tmp/opt/opt/scalepool/lib/$ma/pkgconfig/libpool.pc" 2>&1 |
+	   paste -sd' ')" "/opt/scalepool \${prefix}/lib/$ma"
+
+# Relative directories are refused before anything is written.
+bad=0
+for args in "DESTDIR=rel/dir" "PREFIX=usr/local" "LIBDIR=lib" \
+	    "PREFIX=/usr/lo cal"; do
+	err=$(cd "$tmp" && mk install "$args" 2>&1 >/dev/null)
+	st=$?
+	if [ "$st" = 0 ] || ! grep -qE 'absolute|unsupported' <<<"$err" ||
+	   [ -e "$tmp/rel" ] || [ -e "$tmp/usr" ]; then
+		tap_diag "make install $args: status $st, said: $err"
+		bad=1
+	fi
+done
+tap_result "relative or odd DESTDIR, PREFIX and LIBDIR are refused" "$bad"

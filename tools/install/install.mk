@@ -1,0 +1,149 @@
+# SPDX-License-Identifier: GPL-2.0
+# make install / make uninstall: libpool, its headers and libpool.pc,
+# poolctl, and the module source with its dkms.conf for DKMS.  Included
+# from the top-level Makefile.  Documentation/admin-guide.rst, "Install
+# on a server", lists what goes where.
+#
+#   PREFIX      /usr/local
+#   LIBDIR      $(PREFIX)/lib/<multiarch triplet>, as Debian's own
+#               libraries (dpkg-architecture, else gcc -print-multiarch)
+#   BINDIR      $(PREFIX)/bin
+#   INCLUDEDIR  $(PREFIX)/include
+#   DKMSSRCDIR  /usr/src, whatever PREFIX is: DKMS looks for its
+#               sources there only
+#   DESTDIR     staging root prepended to all of them (absolute)
+#
+# The version of the release is the library's, LIB_VERSION in the
+# Makefile: libpool.so.$(LIB_VERSION), libpool.pc, scalepool/$(LIB_VERSION)
+# for DKMS.
+
+PREFIX ?= /usr/local
+MULTIARCH := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || \
+	$(CC) -print-multiarch 2>/dev/null)
+# Without a trailing slash, so that PREFIX=/usr/ gives /usr/lib/...
+prefix_ := $(patsubst %/,%,$(PREFIX))
+LIBDIR ?= $(prefix_)/lib$(if $(MULTIARCH),/$(MULTIARCH))
+BINDIR ?= $(prefix_)/bin
+INCLUDEDIR ?= $(prefix_)/include
+DKMSSRCDIR ?= /usr/src
+PKGCONFIGDIR := $(LIBDIR)/pkgconfig
+DKMS_NAME := scalepool-$(LIB_VERSION)
+# The UAPI header goes to <includedir>/scalepool/linux/scalepool.h and
+# libpool.pc adds -I<includedir>/scalepool: programs include it as
+# <linux/scalepool.h>, as in the tree, and /usr/include/linux (Debian's
+# linux-libc-dev) gets no foreign file.
+UAPI_INCLUDEDIR := $(INCLUDEDIR)/scalepool
+
+# libpool.pc.in's placeholders; libdir and includedir relative to
+# ${prefix} when they are under it (pkg-config --define-prefix works).
+pc_rel = $(patsubst $(prefix_)/%,$${prefix}/%,$(1))
+PC_SUBST := -e 's|@VERSION@|$(LIB_VERSION)|' \
+	-e 's|@PREFIX@|$(prefix_)|' \
+	-e 's|@LIBDIR@|$(call pc_rel,$(LIBDIR))|' \
+	-e 's|@INCLUDEDIR@|$(call pc_rel,$(INCLUDEDIR))|'
+
+# The module source DKMS builds: Kbuild and every source and header of
+# kernel/ (the KUnit tests too: Kbuild builds them against a kernel
+# with KUnit).
+DKMS_SRCS := Kbuild $(wildcard kernel/*.c kernel/*.h) \
+	kernel/uapi/linux/scalepool.h
+
+# build/poolctl finds libpool beside it through an $ORIGIN rpath; the
+# installed poolctl is linked again without one, for the library in
+# LIBDIR.
+INSTALL_POOLCTL := $(BUILD)/install/poolctl
+$(INSTALL_POOLCTL): $(POOLCTL_OBJS) $(BUILD)/$(LIB_SONAME)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(POOLCTL_OBJS) -L$(BUILD) -lpool $(LIBS_deps)
+
+$(BUILD)/install/dkms.conf: tools/install/dkms.conf.in Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|@VERSION@|$(LIB_VERSION)|g' $< >$@
+
+# Directories: absolute, no white space or shell/sed metacharacters
+# (they go into libpool.pc through sed); DESTDIR empty or absolute.
+install_dirs := $(prefix_) $(LIBDIR) $(BINDIR) $(INCLUDEDIR) $(DKMSSRCDIR)
+define install_check_dirs
+	@for d in $(foreach d,$(install_dirs),'$(d)'); do \
+		case "$$d" in \
+		/*) ;; \
+		*) echo "make: PREFIX, LIBDIR, BINDIR, INCLUDEDIR and" \
+			"DKMSSRCDIR must be absolute paths, not '$$d'" >&2; \
+			exit 2 ;; \
+		esac; \
+		case "$$d" in *[!A-Za-z0-9_./+@-]*) \
+			echo "make: unsupported character in '$$d'" >&2; \
+			exit 2 ;; \
+		esac; \
+	done
+	@case '$(DESTDIR)' in ''|/*) ;; \
+	*) echo "make: DESTDIR must be empty or an absolute path," \
+		"not '$(DESTDIR)'" >&2; exit 2 ;; esac
+endef
+
+.PHONY: install uninstall
+install: lib $(INSTALL_POOLCTL) $(BUILD)/install/dkms.conf
+	$(install_check_dirs)
+	install -d '$(DESTDIR)$(LIBDIR)' '$(DESTDIR)$(PKGCONFIGDIR)' \
+		'$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(UAPI_INCLUDEDIR)/linux'
+	install -m 0755 $(BUILD)/$(LIB_SONAME) \
+		'$(DESTDIR)$(LIBDIR)/libpool.so.$(LIB_VERSION)'
+	ln -sfn libpool.so.$(LIB_VERSION) '$(DESTDIR)$(LIBDIR)/$(LIB_SONAME)'
+	ln -sfn $(LIB_SONAME) '$(DESTDIR)$(LIBDIR)/libpool.so'
+	sed $(PC_SUBST) lib/libpool.pc.in >'$(DESTDIR)$(PKGCONFIGDIR)/libpool.pc'
+	chmod 0644 '$(DESTDIR)$(PKGCONFIGDIR)/libpool.pc'
+	install -m 0644 lib/libpool.h '$(DESTDIR)$(INCLUDEDIR)/libpool.h'
+	install -m 0644 kernel/uapi/linux/scalepool.h \
+		'$(DESTDIR)$(UAPI_INCLUDEDIR)/linux/scalepool.h'
+	install -m 0755 $(INSTALL_POOLCTL) '$(DESTDIR)$(BINDIR)/poolctl'
+	@for f in $(DKMS_SRCS); do \
+		install -D -m 0644 $$f \
+			'$(DESTDIR)$(DKMSSRCDIR)/$(DKMS_NAME)'/$$f || exit 1; \
+	done
+	install -m 0644 $(BUILD)/install/dkms.conf \
+		'$(DESTDIR)$(DKMSSRCDIR)/$(DKMS_NAME)/dkms.conf'
+	@if [ -z '$(DESTDIR)' ]; then ldconfig; \
+		echo "make install: now 'dkms install scalepool/$(LIB_VERSION)'" \
+		"builds and installs the module"; fi
+
+# Exactly what install put, and the directories that are only ours
+# (the UAPI header's and the module source's) when they are empty.
+# The module source stays while DKMS still has the module: dkms remove
+# first, or DKMS is left pointing at nothing.
+uninstall:
+	$(install_check_dirs)
+	@if [ -z '$(DESTDIR)' ] && command -v dkms >/dev/null && \
+		dkms status -m scalepool -v $(LIB_VERSION) 2>/dev/null | \
+		grep -q .; then \
+		echo "make uninstall: DKMS has scalepool/$(LIB_VERSION):" \
+			"run 'dkms remove scalepool/$(LIB_VERSION) --all'" \
+			"first" >&2; exit 1; fi
+	rm -f '$(DESTDIR)$(LIBDIR)/libpool.so.$(LIB_VERSION)' \
+		'$(DESTDIR)$(LIBDIR)/$(LIB_SONAME)' \
+		'$(DESTDIR)$(LIBDIR)/libpool.so' \
+		'$(DESTDIR)$(PKGCONFIGDIR)/libpool.pc' \
+		'$(DESTDIR)$(INCLUDEDIR)/libpool.h' \
+		'$(DESTDIR)$(UAPI_INCLUDEDIR)/linux/scalepool.h' \
+		'$(DESTDIR)$(BINDIR)/poolctl'
+	@for f in $(DKMS_SRCS) dkms.conf; do \
+		rm -f '$(DESTDIR)$(DKMSSRCDIR)/$(DKMS_NAME)'/$$f || exit 1; \
+	done
+	@for d in '$(DESTDIR)$(UAPI_INCLUDEDIR)/linux' \
+		'$(DESTDIR)$(UAPI_INCLUDEDIR)' \
+		$(foreach d,/kernel/uapi/linux /kernel/uapi /kernel /,\
+		'$(DESTDIR)$(DKMSSRCDIR)/$(DKMS_NAME)$(patsubst %/,%,$(d))'); do \
+		[ ! -d "$$d" ] || rmdir "$$d" || exit 1; \
+	done
+	@if [ -z '$(DESTDIR)' ]; then ldconfig; fi
+
+# The release version, for scripts (tools/install/dkms-build).
+.PHONY: print-version dkms-module
+print-version:
+	@echo $(LIB_VERSION)
+
+# scalepool.ko built by DKMS from the installed source for Debian's 6.12
+# kernel, in build/dkms/ (tools/install/dkms-build; about a minute).  The
+# host test install-dkms.sh does this; the guest test dkms-load.sh loads
+# the module it built.
+dkms-module:
+	@tools/install/dkms-build
