@@ -160,6 +160,7 @@ static vm_fault_t sp_vm_fault(struct vm_fault *vmf)
 	if (a->backing == SP_BACKING_P2PMEM)
 		return sp_p2pmem_fault(vmf, a);
 	down_read(&a->revoke_sem);
+	atomic_long_inc(&a->map_seq);
 	page = sp_vma_page(a, vmf->pgoff);
 	ret = page ? sp_map_pte(vmf->vma, vmf->address, page) :
 		     VM_FAULT_SIGBUS;
@@ -209,6 +210,7 @@ static vm_fault_t sp_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
 	if (sp_alloc_revoked(a))
 		return VM_FAULT_SIGBUS;
 	down_read(&a->revoke_sem);
+	atomic_long_inc(&a->map_seq);
 	page = sp_vma_huge_page(vmf->vma, vmf->address & PMD_MASK);
 	ret = page ? vmf_insert_pfn_pmd(vmf, page_to_pfn_t(page),
 					vmf->flags & FAULT_FLAG_WRITE) :

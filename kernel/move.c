@@ -62,6 +62,11 @@
  * @moved: bytes moved so far
  * @hit_limit: a target's limit stopped a page
  * @why: what refused the move, for the log and members/<id>/refused
+ * @zap_a: the allocation whose pages [@zap_start, @zap_end) the last
+ *         unmap zapped, when @zap_a->map_seq was @zap_seq; NULL: none
+ * @zap_start: first page index of that window
+ * @zap_end: index after it
+ * @zap_seq: @map_seq after the zap
  */
 struct sp_mover {
 	struct sp_alloc *a;
@@ -75,6 +80,10 @@ struct sp_mover {
 	u64 moved;
 	bool hit_limit;
 	const char *why;
+	struct sp_alloc *zap_a;
+	unsigned long zap_start;
+	unsigned long zap_end;
+	long zap_seq;
 };
 
 /**
@@ -244,6 +253,35 @@ static bool sp_folio_idle(struct folio *folio)
 }
 
 /*
+ * Zap the mappings of the folio at @head (@nr pages), under @revoke_sem
+ * held for writing.  One unmap_mapping_range() per 4 KiB page costs a
+ * TLB flush (an IPI to every CPU running the mm) per page; the walks
+ * move runs of pages, so the first page of a 2 MiB window zaps the whole
+ * window, and the later pages of it need no zap of their own as long as
+ * no fault mapped anything since (@map_seq unchanged: faults count it
+ * under @revoke_sem held for reading, before they map).  Pages of the
+ * window that do not move just fault again.
+ */
+static void sp_move_unmap(struct sp_mover *mv, unsigned long head,
+			  unsigned long nr)
+{
+	struct sp_alloc *a = mv->a;
+	long seq = atomic_long_read(&a->map_seq);
+
+	lockdep_assert_held_write(&a->revoke_sem);
+	if (mv->zap_a == a && mv->zap_seq == seq && head >= mv->zap_start &&
+	    head + nr <= mv->zap_end)
+		return;
+	mv->zap_a = a;
+	mv->zap_start = head;
+	mv->zap_end = max(head + nr, min(ALIGN(head + 1, SP_HUGE_NR),
+					 a->nr_pages));
+	mv->zap_seq = seq;
+	unmap_mapping_range(&a->mapping, (loff_t)head << PAGE_SHIFT,
+			    (loff_t)(mv->zap_end - head) << PAGE_SHIFT, 1);
+}
+
+/*
  * Steps 2 of the top comment, for the folio at @head: unmap, check,
  * copy, swap.  Holds @revoke_sem for writing while it does, so faults
  * wait and then map the new page.
@@ -262,8 +300,7 @@ static int sp_move_swap(struct sp_mover *mv, unsigned long head,
 			mv->why = "a dma-buf importer maps the allocation";
 			return -EBUSY;
 		}
-		unmap_mapping_range(&a->mapping, (loff_t)head << PAGE_SHIFT,
-				    (loff_t)nr << PAGE_SHIFT, 1);
+		sp_move_unmap(mv, head, nr);
 		if (sp_folio_idle(src))
 			break;
 		up_write(&a->revoke_sem);

@@ -230,6 +230,10 @@ enum sp_backing {
  *           pages.c
  * @nr_dma_maps: DMA mappings of SP_BACKING_PAGES memory that importers
  *               hold (dmabuf.c); a move is refused while there are any
+ * @map_seq: SP_BACKING_PAGES: counts the faults that map its pages, each
+ *           taken under @revoke_sem held for reading before it maps; a
+ *           move that zapped a window of pages and finds it unchanged
+ *           knows that nothing was mapped there since (move.c)
  * @allow_all: the policy may use every node member (no set, or
  *             PREFERRED with one member): where moves may put pages
  * @nr_allowed: entries in @allowed
@@ -255,7 +259,7 @@ enum sp_backing {
  *          freed (alloc.c), or NULL
  *
  * Everything but @ref, @list, @revoked, @peer_entry, @dmabufs,
- * @nr_dmabufs, @handle, @pgoff, @movable, @nr_dma_maps, and what a move
+ * @nr_dmabufs, @handle, @pgoff, @movable, @nr_dma_maps, @map_seq, and what a move
  * changes (@pages under @revoke_sem and @move_lock, @parts and
  * @nr_parts under @move_lock) is fixed once sp_alloc_create() returns;
  * @handle and @pgoff are fixed once the allocation is published
@@ -280,6 +284,7 @@ struct sp_alloc {
 	struct mutex move_lock;		/* moves; @parts once whole */
 	bool movable;
 	atomic_t nr_dma_maps;
+	atomic_long_t map_seq;
 	bool allow_all;
 	unsigned int nr_allowed;
 	u32 *allowed;
