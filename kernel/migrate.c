@@ -61,9 +61,11 @@ struct sp_migration {
 };
 
 /*
- * INTERLEAVE: start dealing at the round that holds index @first, so
- * that a range far into a big allocation does not deal every chunk
- * before it.  A round gives each candidate its weight in chunks.
+ * INTERLEAVE: start dealing at the round that holds index @first, the
+ * first folio's first page (not the range's start: a 2 MiB page may
+ * begin rounds before it), so that a range far into a big allocation
+ * does not deal every chunk before it.  A round gives each candidate
+ * its weight in chunks.
  */
 static void sp_migrate_deal_start(struct sp_migration *mg, unsigned long first)
 {
@@ -141,6 +143,8 @@ static int sp_migrate_walk(struct sp_migration *mg, unsigned long first,
 	/* A 2 MiB page partly in the range moves whole. */
 	i = first - folio_page_idx(page_folio(a->pages[first]),
 				   a->pages[first]);
+	if (mg->pl.fill == SP_FILL_INTERLEAVE)
+		sp_migrate_deal_start(mg, i);
 	for (; i < end; i += nr) {
 		if (fatal_signal_pending(current))
 			return -EINTR;
@@ -272,8 +276,6 @@ static int sp_migrate_locked(struct sp_migration *mg, unsigned long first,
 	ret = sp_migrate_union(a, mg->plan, &ids, &nr);
 	if (ret)
 		return ret;
-	if (mg->pl.fill == SP_FILL_INTERLEAVE)
-		sp_migrate_deal_start(mg, first);
 	ret = sp_migrate_walk(mg, first, end);
 	/* Parts emptied by the moves go, as ALLOC drops empty ones. */
 	sp_alloc_trim_parts(a);

@@ -333,6 +333,45 @@ TEST_F_TIMEOUT(migrate, range, 120)
 	EXPECT_EQ(0, munmap(map, len));
 }
 
+/*
+ * INTERLEAVE over a range starting inside a 2 MiB page, with a round of
+ * chunks (weights 1 and 2, 4 KiB chunks: 3 pages) that does not divide
+ * 512: the page goes to the member of its first chunk (index 512: the
+ * third of its round, @b's), wherever in it the range starts.  The
+ * dealing once started at the round of the range's start, past the
+ * page's first chunk, and left the page on @a.
+ */
+TEST_F(migrate, interleave_range_in_huge_page)
+{
+	size_t len = 2 * T_HUGE;
+	__u32 ids[2] = { self->a, self->b }, w[2] = { 1, 2 };
+	struct scalepool_migrate m;
+	long long huge;
+	__u32 h;
+	char *map;
+
+	if (variant->flags)
+		SKIP(return, "2 MiB pages only");
+	map = setup_alloc(_metadata, self, 0, len, 71, &h);
+	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_EQ((long long)len, t_placed_on(self->fd, h, self->a, &huge));
+	if (huge != (long long)len)
+		SKIP(return, "no 2 MiB pages on node 0 (%lld huge bytes)",
+		     huge);
+	m = mig_cmd(h, SCALEPOOL_POLICY_INTERLEAVE, ids, 2);
+	m.weights_ptr = (uintptr_t)w;
+	m.granularity = T_PAGE;
+	m.start = T_HUGE + 3 * T_PAGE;
+	m.length = T_PAGE;
+	ASSERT_EQ(0, mig(self->fd, &m));
+	EXPECT_EQ((long long)T_HUGE, (long long)m.moved);
+	EXPECT_EQ((long long)T_HUGE, t_placed_on(self->fd, h, self->b, NULL));
+	EXPECT_EQ(-1, t_check(map, len, 71));
+	EXPECT_TRUE(used_exact(self));
+	EXPECT_TRUE(moved_exact(self, T_HUGE, 0));
+	EXPECT_EQ(0, munmap(map, len));
+}
+
 /* @b's limit: the pages that fit move and stay moved, then ENOSPC. */
 TEST_F(migrate, limit)
 {
