@@ -222,7 +222,7 @@ enum f_op {
 	OP_ALLOC, OP_FREE, OP_INFO, OP_EXPORT, OP_QUERY, OP_BADCMD, OP_MMAP,
 	OP_MUNMAP, OP_MREMAP, OP_MADVISE, OP_TOUCH, OP_BUF_MMAP, OP_BUF_SYNC,
 	OP_BUF_CLOSE, OP_OPEN, OP_CLOSE, OP_FORK, OP_MEMBER_ADD,
-	OP_MEMBER_REMOVE, OP_COUNT,
+	OP_MEMBER_REMOVE, OP_MIGRATE, OP_COUNT,
 };
 
 static const struct {
@@ -249,6 +249,7 @@ static const struct {
 	[OP_FORK] = { op_fork, 0, false },
 	[OP_MEMBER_ADD] = { f_op_member_add, 0, false },
 	[OP_MEMBER_REMOVE] = { f_op_member_remove, 0, false },
+	[OP_MIGRATE] = { f_op_migrate, 3, true },
 };
 
 static unsigned int op_weight(int op)

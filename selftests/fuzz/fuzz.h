@@ -182,6 +182,7 @@ void f_op_free(void);
 void f_op_info(void);
 void f_op_export(void);
 void f_op_query(void);
+void f_op_migrate(void);
 void f_op_badcmd(void);
 void f_op_open(void);
 void f_op_close(void);

@@ -724,6 +724,18 @@ static void alloc_record(struct f_fd *s, struct gen_alloc *g,
 		.policy = g->a.policy, .rec = rec };
 }
 
+/* A writable fd, write-locked, and @g's arrays cleared; NULL: none. */
+static struct f_fd *gen_start(struct gen_alloc *g)
+{
+	int si = f_fd_pick(true);
+
+	if (si < 0)
+		return NULL;
+	memset(g->ids, 0, 2 * 512 * 4);
+	g->a.members_ptr = (uintptr_t)g->ids;
+	return &f_fds[si];
+}
+
 void f_op_alloc(void)
 {
 	__u32 *ids = (__u32 *)(self->arena + PG);
@@ -732,15 +744,12 @@ void f_op_alloc(void)
 			    .st = &g.a, .known = sizeof(g.a), .write = true,
 			    .out = true };
 	unsigned long removes0;
-	int si, ret;
 	struct f_fd *s;
+	int ret;
 
-	si = f_fd_pick(true);
-	if (si < 0)
+	s = gen_start(&g);
+	if (!s)
 		return;
-	s = &f_fds[si];
-	memset(ids, 0, 2 * 512 * 4);
-	g.a.members_ptr = (uintptr_t)ids;
 	gen_valid(&g);
 	if (f_chance(30))
 		gen_fault(&g);
@@ -944,6 +953,166 @@ void f_op_export(void)
 	pthread_rwlock_unlock(&s->lock);
 }
 
+/* ---- MIGRATE */
+
+/* Does the set name a peer member (one that exists and is no node)? */
+static bool set_has_peer(const __u32 *ids, unsigned int n)
+{
+	char path[96], kind[16];
+
+	while (n--) {
+		snprintf(path, sizeof(path), T_MEMBERS "/%u/kind", ids[n]);
+		if (!t_read_line(path, kind, sizeof(kind)) &&
+		    strcmp(kind, "node"))
+			return true;
+	}
+	return false;
+}
+
+/* Is the allocation @h of @fd on a peer member (INFO)?  -1: unknown. */
+static int migrate_on_peer(int fd, __u32 h, __u32 *policy)
+{
+	struct scalepool_placement pl[8];
+	struct scalepool_info info = { .size = sizeof(info), .handle = h,
+				       .nr_placements = 8,
+				       .placements_ptr = (uintptr_t)pl };
+
+	if (ioctl(fd, SCALEPOOL_INFO, &info) || !info.nr_placements)
+		return -1;
+	*policy = info.policy;
+	return !member_is_node(pl[0].member);
+}
+
+/*
+ * A valid range of an allocation of @len bytes: small (moves of CXL
+ * memory are slow under TCG), the whole of a small one, length 0 (to
+ * the end) now and then.
+ */
+static void migrate_range(struct scalepool_migrate *m, __u64 len)
+{
+	__u64 pages = len / 4096, first = f_below(pages);
+
+	if (len <= 2 * T_MIB && f_chance(40))
+		return;
+	m->start = first * 4096;
+	m->length = (1 + f_below(pages - first < 64 ? pages - first : 64)) *
+		    4096;
+	if (pages - first <= 64 && f_chance(30))
+		m->length = 0;
+}
+
+/* One wrong field of the range or flags: its errno. */
+static int migrate_fault(struct scalepool_migrate *m, __u64 len,
+			 const char **fault)
+{
+	switch (f_below(5)) {
+	case 0:
+		*fault = "flag";
+		m->flags = 1U << f_below(32);
+		return EOPNOTSUPP;
+	case 1:
+		*fault = "start unaligned";
+		m->start = m->start + 1 + f_below(4095);
+		break;
+	case 2:
+		*fault = "start past the end";
+		m->start = len + 4096 * f_below(4);
+		break;
+	case 3:
+		*fault = "range past the end";
+		m->length = len - m->start + 4096 * (1 + f_below(4));
+		break;
+	default:
+		*fault = "range wraps";
+		m->length = -4096ULL * (1 + f_below(4));
+		break;
+	}
+	return EINVAL;
+}
+
+/*
+ * The policy and set of @g (a valid ALLOC's, or one with a wrong field
+ * MIGRATE shares with ALLOC), then the range; the errnos it may get.
+ */
+static void gen_migrate(struct gen_alloc *g, struct scalepool_migrate *m,
+			__u64 len, int on_peer)
+{
+	static const unsigned int shared[] = { 3, 4, 5, 6, 7, 8, 9, 14, 15,
+					       16, 17 };
+	unsigned int f;
+	int err = 0;
+
+	gen_valid(g);
+	/* gen_valid()'s peer also means a PCI initiator: MIGRATE has none. */
+	g->peer = set_has_peer(g->ids, g->a.nr_members);
+	/* A peer member removed meanwhile names nothing: ENOENT. */
+	set_exp(g->exp, g->peer ? ERRS(EINVAL, ENOENT) :
+		ERRS(0, ENOMEM, ENOSPC, EBUSY));
+	if (f_chance(25)) {
+		f = shared[f_below(T_ARRAY_SIZE(shared))];
+		err = f < 10 ? fault_scalar(g, f) : fault_set(g, f);
+		/* A peer member in the set is EINVAL too, after the ids. */
+		set_exp(g->exp, g->peer ? ERRS(err, EINVAL) : ERRS(err));
+	}
+	m->policy = g->a.policy;
+	m->nr_members = g->a.nr_members;
+	m->initiator = g->a.initiator;
+	m->members_ptr = g->a.members_ptr;
+	m->weights_ptr = g->a.weights_ptr;
+	m->granularity = g->a.granularity;
+	migrate_range(m, len);
+	if (!err && f_chance(15))
+		set_exp(g->exp, ERRS(migrate_fault(m, len, &g->fault)));
+	/*
+	 * The allocation's own checks (peer, revoked) come after the
+	 * fields' and before the members' (ENOENT, a peer in the set).
+	 */
+	else if (on_peer > 0 && (!err || err == ENOENT))
+		set_exp(g->exp, ERRS(EOPNOTSUPP, ENODEV));
+}
+
+void f_op_migrate(void)
+{
+	__u32 *ids = (__u32 *)(self->arena + PG), before = 0, after = 0;
+	struct gen_alloc g = { .ids = ids, .w = ids + 512 };
+	struct scalepool_migrate m = {};
+	struct f_call c = { .cmd = SCALEPOOL_MIGRATE, .name = "MIGRATE",
+			    .st = &m, .known = sizeof(m), .write = true,
+			    .out = true };
+	int idx, on_peer = 0, ret;
+	const char *kind;
+	struct f_fd *s;
+
+	s = gen_start(&g);
+	if (!s)
+		return;
+	m.handle = pick_handle(s, &idx, &kind);
+	if (idx >= 0)
+		on_peer = migrate_on_peer(s->fd, m.handle, &before);
+	gen_migrate(&g, &m, idx >= 0 ? s->a[idx].length : 4096, on_peer);
+	memcpy(c.exp, g.exp, sizeof(c.exp));
+	if (idx < 0)
+		set_exp(c.exp, ERRS(ENOENT));
+	snprintf(c.desc, sizeof(c.desc), "handle=%u (%s) pol=%u n=%u %#llx+%#llx%s%s",
+		 m.handle, kind, m.policy, m.nr_members, m.start, m.length,
+		 g.fault ? " fault=" : "", g.fault ?: "");
+	ret = f_ioctl(s->fd, s->mode, &c);
+	if (!ret && idx >= 0 && m.moved > s->a[idx].length)
+		f_fail("MIGRATE moved %llu bytes of %llu", m.moved,
+		       s->a[idx].length);
+	/*
+	 * A whole MIGRATE changes the policy, even when the struct's write
+	 * back failed: INFO says which, one of the two.
+	 */
+	if (idx >= 0 && migrate_on_peer(s->fd, m.handle, &after) >= 0) {
+		if (after != before && after != m.policy)
+			f_fail("MIGRATE to policy %u: INFO says %u, was %u",
+			       m.policy, after, before);
+		s->a[idx].policy = after;
+	}
+	pthread_rwlock_unlock(&s->lock);
+}
+
 void f_op_query(void)
 {
 	struct scalepool_query q = {};
@@ -980,19 +1149,20 @@ void f_op_badcmd(void)
 	si = f_fd_pick(false);
 	if (si < 0)
 		return;
-	if (nr >= SCALEPOOL_CMD_BASE && nr <= SCALEPOOL_CMD_EXPORT)
-		nr = SCALEPOOL_CMD_EXPORT + 1 + f_below(0x7a);
+	if (nr >= SCALEPOOL_CMD_BASE && nr <= SCALEPOOL_CMD_MIGRATE)
+		nr = SCALEPOOL_CMD_MIGRATE + 1 +
+		     f_below(0xff - SCALEPOOL_CMD_MIGRATE);
 	switch (f_below(4)) {
 	case 0:
 		cmd = _IO(SCALEPOOL_TYPE, nr);
 		break;
 	case 1:
-		cmd = _IOWR(SCALEPOOL_TYPE, SCALEPOOL_CMD_BASE + f_below(5),
+		cmd = _IOWR(SCALEPOOL_TYPE, SCALEPOOL_CMD_BASE + f_below(6),
 			    struct scalepool_alloc);
 		break;
 	case 2:
 		cmd = _IO(SCALEPOOL_TYPE + 1 + f_below(0x30),
-			  SCALEPOOL_CMD_BASE + f_below(5));
+			  SCALEPOOL_CMD_BASE + f_below(6));
 		break;
 	default:
 		cmd = (unsigned int)f_rand();
