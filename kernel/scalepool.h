@@ -260,8 +260,7 @@ enum sp_backing {
  *
  * Everything but @ref, @list, @revoked, @peer_entry, @dmabufs,
  * @nr_dmabufs, @handle, @pgoff, @movable, @nr_dma_maps, @map_seq, what
- * a move
- * changes (@pages under @revoke_sem and @move_lock, @parts and
+ * a move changes (@pages under @revoke_sem and @move_lock, @parts and
  * @nr_parts under @move_lock) and what MIGRATE changes (migrate.c:
  * @policy, @basis, @allow_all, @nr_allowed, @allowed under @move_lock;
  * @policy and @basis read elsewhere with READ_ONCE) is fixed once
