@@ -48,7 +48,7 @@ HOST_TEST_SRCS := $(wildcard selftests/host/*.c)
 HOST_TESTS := $(HOST_TEST_SRCS:%.c=$(BUILD)/%)
 HOST_TESTS_INTERNAL := test_members test_list_output test_alloc_opts \
 	test_measured test_bench_engine \
-	test_usage test_stat_output
+	test_usage test_stat_output test_process_buf
 # ... and these test poolctl's output, with the poolctl objects named in
 # POOLCTL_OBJS_<test>.
 HOST_TESTS_POOLCTL := test_list_output test_stat_output test_options
