@@ -31,7 +31,7 @@ LIBS_lib := $(shell $(PKG_CONFIG) --libs libcxl libdaxctl 2>/dev/null) \
 LIBS_deps := $(shell $(PKG_CONFIG) --libs json-c libcxl libdaxctl \
 	2>/dev/null) -lnuma -lm
 
-LIB_VERSION := 1.5.0
+LIB_VERSION := 1.6.0
 LIB_SONAME := libpool.so.1
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
