@@ -9,12 +9,14 @@
 # process, fd, handle, an fd that is not /dev/scalepool, and another
 # user without ptrace rights over the holder (EPERM).  Needs two DRAM
 # nodes with members (0 and 1); SKIPs otherwise, and SKIPs all when the
-# module cannot migrate (no SCALEPOOL_CAP_MIGRATE).
+# module cannot migrate (no SCALEPOOL_CAP_MIGRATE).  Last, a smoke run
+# of tools/bench/migrate-bench (4 MiB, one round: every method moves
+# every page; no figure is judged).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../lib/poolctl.sh"
 
-nr_tests=13
+nr_tests=14
 tap_plan $nr_tests
 
 MiB=$((1024 * 1024))
@@ -135,4 +137,15 @@ tap_is "the holder found every word intact while it moved" \
 tap_is "its own INFO: 2 MiB on node 0, 6 MiB on node 1" \
 	"$(sed -n 3p "$tmp/holder")" \
 	"placement 0:$((2 * MiB)) 1:$((6 * MiB))"
+
+bench=build/bench/migrate-bench
+if [ -x "$bench" ]; then
+	st=0
+	"$bench" --size 4M --rounds 1 >"$tmp/bench" 2>&1 || st=$?
+	[ "$st" = 0 ] || sed 's/^/# /' "$tmp/bench"
+	tap_ok "migrate-bench --size 4M --rounds 1: every method moves" \
+		test "$st:$(grep -cE '^ *(4K|2M) ' "$tmp/bench")" = 0:2
+else
+	tap_skip "migrate-bench smoke run" "no $bench (make bench)"
+fi
 tap_done

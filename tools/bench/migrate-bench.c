@@ -24,7 +24,8 @@
  * really in 2 MiB pages are printed under the table.  migrate_pages
  * also moves the child's few other pages (stack, data), which are
  * not counted.  A benchmark, not a test: it prints figures and never
- * fails on them.
+ * fails on them; it exits 1 when a method could not do its moves (the
+ * reason is printed under the table), 2 for bad arguments.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -553,5 +554,9 @@ int main(int argc, char **argv)
 	printf("# the last columns are ratios of times for the same move: "
 	       "peer / scalepool\n#   (above 1: scalepool was faster)\n");
 	pool_unref(b.ctx);
+	for (k = 0; k < 2; k++)
+		for (m = 0; m < NR_METHODS; m++)
+			if (t[k][m] < 0)
+				return 1;
 	return 0;
 }
