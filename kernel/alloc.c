@@ -243,6 +243,43 @@ static struct sp_alloc *sp_alloc_new(const struct sp_alloc_req *req)
 }
 
 /**
+ * sp_alloc_plan() - an allocation with its candidates ordered, no memory
+ * @req: a request checked against the UAPI rules (see ioctl.c)
+ * @pl: out: the placement, its candidates in the policy's order; the
+ *      caller kfree()s @pl->cands (NULL on failure)
+ *
+ * What ALLOC does before it takes memory: the candidate members (a
+ * reference on each, in the allocation's @parts), the set moves may
+ * use, the basis.  MIGRATE (migrate.c) orders its new policy's members
+ * with it, without taking any memory.
+ *
+ * Return: the allocation with one reference, or ERR_PTR(-ENOENT) for a
+ * member id that names no member, -EINVAL for a set that names a peer
+ * member with others or with another policy than BIND or NEAREST,
+ * -ENOMEM.
+ */
+struct sp_alloc *sp_alloc_plan(const struct sp_alloc_req *req,
+			       struct sp_placer *pl)
+{
+	struct sp_alloc *a;
+	int ret;
+
+	a = sp_alloc_new(req);
+	if (!a)
+		return ERR_PTR(-ENOMEM);
+	/* Any failure leaves only what sp_alloc_put() gives back. */
+	ret = sp_alloc_members(a, req) ?: sp_alloc_peer_check(a, req) ?:
+	      sp_alloc_keep_policy(a, req) ?: sp_place_order(pl, a, req);
+	if (ret) {
+		kfree(pl->cands);
+		pl->cands = NULL;
+		sp_alloc_put(a);
+		return ERR_PTR(ret);
+	}
+	return a;
+}
+
+/**
  * sp_alloc_create() - make an allocation as a request says
  * @req: a request checked against the UAPI rules (see ioctl.c)
  *
@@ -263,16 +300,12 @@ struct sp_alloc *sp_alloc_create(const struct sp_alloc_req *req)
 	bool peer;
 	int ret;
 
-	a = sp_alloc_new(req);
-	if (!a)
-		return ERR_PTR(-ENOMEM);
-	/* Any failure leaves only what sp_alloc_put() gives back. */
-	ret = sp_alloc_members(a, req) ?: sp_alloc_peer_check(a, req) ?:
-	      sp_alloc_keep_policy(a, req) ?: sp_place_order(&pl, a, req);
+	a = sp_alloc_plan(req, &pl);
+	if (IS_ERR(a))
+		return a;
 	/* A peer member is left alone, and holds it in one piece. */
-	peer = !ret && sp_member_is_peer(a->parts[0].m);
-	if (!ret)
-		ret = peer ? sp_peer_alloc(a) : sp_pages_place(&pl);
+	peer = sp_member_is_peer(a->parts[0].m);
+	ret = peer ? sp_peer_alloc(a) : sp_pages_place(&pl);
 	kfree(pl.cands);
 	if (ret) {
 		sp_alloc_put(a);

@@ -115,6 +115,7 @@ union sp_ucmd_buffer {
 	struct scalepool_free free;
 	struct scalepool_info info;
 	struct scalepool_export export;
+	struct scalepool_migrate migrate;
 };
 
 /**
@@ -150,7 +151,7 @@ static int sp_query(struct sp_ucmd *ucmd)
 	query->abi_version = SCALEPOOL_ABI_VERSION;
 	query->nr_members = sp_members_count();
 	query->caps = SCALEPOOL_CAP_NODE_MEMBERS | SCALEPOOL_CAP_ALLOC |
-		      SCALEPOOL_CAP_EXPORT;
+		      SCALEPOOL_CAP_EXPORT | SCALEPOOL_CAP_MIGRATE;
 	/* Without memory hotplug there is nothing to follow. */
 	if (IS_ENABLED(CONFIG_MEMORY_HOTPLUG))
 		query->caps |= SCALEPOOL_CAP_MEMORY_HOTPLUG;
@@ -444,11 +445,12 @@ static int sp_ioctl_info(struct sp_ucmd *ucmd)
 
 	ret = sp_info_placements(a, cmd);
 	if (!ret) {
-		cmd->policy = a->policy;
+		/* MIGRATE changes them under @move_lock. */
+		cmd->policy = READ_ONCE(a->policy);
 		cmd->length = a->length;
 		cmd->offset = (u64)a->pgoff << PAGE_SHIFT;
 		cmd->alloc_flags = a->flags;
-		cmd->basis = a->basis;
+		cmd->basis = READ_ONCE(a->basis);
 		cmd->state = sp_alloc_revoked(a) ?
 			     SCALEPOOL_INFO_STATE_REVOKED : 0;
 	}
@@ -496,6 +498,91 @@ static int sp_ioctl_export_finish(struct sp_ucmd *ucmd, int ret)
 }
 
 /*
+ * The fields MIGRATE shares with ALLOC, as an ALLOC of @length bytes
+ * (the allocation's, already valid), so that one set of checks rules
+ * both.  MIGRATE has no flag for a PCI initiator.
+ */
+static void sp_migrate_as_alloc(const struct scalepool_migrate *cmd,
+				u64 length, struct scalepool_alloc *ac)
+{
+	*ac = (struct scalepool_alloc){
+		.size = sizeof(*ac),
+		.length = length,
+		.policy = cmd->policy,
+		.nr_members = cmd->nr_members,
+		.initiator = cmd->initiator,
+		.members_ptr = cmd->members_ptr,
+		.weights_ptr = cmd->weights_ptr,
+		.granularity = cmd->granularity,
+	};
+}
+
+/**
+ * sp_migrate_check() - the scalar fields of MIGRATE
+ * @cmd: the kernel copy of the user's struct
+ * @length: the length of the allocation it names
+ * @req: out: the new policy as an ALLOC request of @length bytes
+ *
+ * Flags, then the range, then the policy's fields through
+ * sp_alloc_check(), as ALLOC's.
+ *
+ * Return: 0, -EOPNOTSUPP for a flag, -EINVAL for a range that is not
+ * page aligned or not inside the allocation, or sp_alloc_check()'s.
+ */
+VISIBLE_IF_KUNIT int sp_migrate_check(const struct scalepool_migrate *cmd,
+				      u64 length, struct sp_alloc_req *req)
+{
+	struct scalepool_alloc ac;
+	u64 end;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (!PAGE_ALIGNED(cmd->start) || !PAGE_ALIGNED(cmd->length) ||
+	    cmd->start >= length ||
+	    check_add_overflow(cmd->start, cmd->length, &end) || end > length)
+		return -EINVAL;
+	sp_migrate_as_alloc(cmd, length, &ac);
+	return sp_alloc_check(&ac, req);
+}
+EXPORT_SYMBOL_IF_KUNIT(sp_migrate_check);
+
+static int sp_ioctl_migrate(struct sp_ucmd *ucmd)
+{
+	struct scalepool_migrate *cmd = ucmd->cmd;
+	struct sp_alloc_req *req;
+	struct scalepool_alloc ac;
+	struct sp_alloc *a;
+	u64 end;
+	int ret;
+
+	a = sp_file_get(ucmd->sf, cmd->handle);
+	if (!a)
+		return -ENOENT;
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (!req) {
+		ret = -ENOMEM;
+		goto out_put;
+	}
+	ret = sp_migrate_check(cmd, a->length, req);
+	if (ret)
+		goto out_free;
+	sp_migrate_as_alloc(cmd, a->length, &ac);
+	ret = sp_alloc_copy_arrays(&ac, req);
+	if (ret)
+		goto out_free;
+	/* The pages moved keep the allocation's page size rule. */
+	req->flags = a->flags & SCALEPOOL_ALLOC_NO_HUGE;
+	end = cmd->length ? cmd->start + cmd->length : a->length;
+	ret = sp_alloc_migrate(a, req, cmd->start >> PAGE_SHIFT,
+			       end >> PAGE_SHIFT, &cmd->moved);
+out_free:
+	kfree(req);
+out_put:
+	sp_alloc_put(a);
+	return ret;
+}
+
+/*
  * @_last is the last field of the struct as released with ABI version 2:
  * older programs may pass a struct that ends there, never a shorter one.
  */
@@ -527,6 +614,8 @@ static const struct sp_ioctl_op sp_ioctl_ops[] = {
 		    state),
 	SP_IOCTL_OP_FINISH(SCALEPOOL_CMD_EXPORT, sp_ioctl_export,
 			   sp_ioctl_export_finish, struct scalepool_export, fd),
+	SP_IOCTL_OP_FULL(SCALEPOOL_CMD_MIGRATE, sp_ioctl_migrate, NULL,
+			 struct scalepool_migrate, moved, true, false),
 };
 
 /**
@@ -565,7 +654,7 @@ EXPORT_SYMBOL_IF_KUNIT(sp_ioctl_lookup);
  * @arg: user address of the command's struct
  *
  * Return: 0, or -ENOTTY for an unknown command, -EBADF for a command that
- * changes what the file holds (ALLOC, FREE) on a file not opened for
+ * changes what the file holds (ALLOC, FREE, MIGRATE) on a file not opened for
  * writing, -EFAULT when the struct cannot be read or written, -EINVAL
  * (written back only by commands with output fields), -EINVAL
  * when it is shorter than the first release of it, -E2BIG when it is

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests of scalepool's request checks: the scalar fields of ALLOC
- * (sizes, overflow, granularity, policies, initiators), the member ids
+ * (sizes, overflow, granularity, policies, initiators) and of MIGRATE
+ * (flags, range, layout, the policy's fields), the member ids
  * and weights, the per-file cap, the ioctl table and the measured
  * figures an admin writes.  Each check runs on a struct made up here;
  * nothing is allocated from the pool.
@@ -311,7 +312,7 @@ static void sp_test_ioctl_lookup(struct kunit *test)
 {
 	static const unsigned int cmds[] = {
 		SCALEPOOL_QUERY, SCALEPOOL_ALLOC, SCALEPOOL_FREE,
-		SCALEPOOL_INFO, SCALEPOOL_EXPORT,
+		SCALEPOOL_INFO, SCALEPOOL_EXPORT, SCALEPOOL_MIGRATE,
 	};
 	unsigned int i;
 
@@ -321,7 +322,7 @@ static void sp_test_ioctl_lookup(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, sp_ioctl_lookup(_IO(SCALEPOOL_TYPE,
 						    SCALEPOOL_CMD_BASE - 1)));
 	KUNIT_EXPECT_NULL(test, sp_ioctl_lookup(_IO(SCALEPOOL_TYPE,
-						    SCALEPOOL_CMD_EXPORT + 1)));
+						    SCALEPOOL_CMD_MIGRATE + 1)));
 	KUNIT_EXPECT_NULL(test, sp_ioctl_lookup(_IO(SCALEPOOL_TYPE, 0xff)));
 	KUNIT_EXPECT_NULL(test, sp_ioctl_lookup(_IO(SCALEPOOL_TYPE + 1,
 						    SCALEPOOL_CMD_ALLOC)));
@@ -332,6 +333,135 @@ static void sp_test_ioctl_lookup(struct kunit *test)
 						     SCALEPOOL_CMD_QUERY,
 						     u32)));
 	KUNIT_EXPECT_NULL(test, sp_ioctl_lookup(0));
+}
+
+/* A valid MIGRATE of a whole allocation: NEAREST, from the caller's node. */
+static struct scalepool_migrate sp_test_migrate(void)
+{
+	return (struct scalepool_migrate){
+		.size = sizeof(struct scalepool_migrate),
+		.policy = SCALEPOOL_POLICY_NEAREST,
+		.initiator = SCALEPOOL_INITIATOR_LOCAL,
+	};
+}
+
+static int sp_test_mcheck(const struct scalepool_migrate *cmd, u64 length)
+{
+	struct sp_alloc_req req = {};
+
+	return sp_migrate_check(cmd, length, &req);
+}
+
+/*
+ * The struct has no hole and no reserved field: every byte is a field,
+ * each 64-bit one aligned, so that 32-bit user space lays it out alike
+ * and copy_struct_from_user()'s zero tail is the only extension rule.
+ */
+static void sp_test_migrate_layout(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, sizeof(struct scalepool_migrate),
+			offsetofend(struct scalepool_migrate, moved));
+	KUNIT_EXPECT_EQ(test, offsetof(struct scalepool_migrate, start), 16);
+	KUNIT_EXPECT_EQ(test, offsetof(struct scalepool_migrate, nr_members),
+			offsetofend(struct scalepool_migrate, length));
+	KUNIT_EXPECT_EQ(test, offsetof(struct scalepool_migrate, members_ptr),
+			offsetofend(struct scalepool_migrate, initiator));
+	KUNIT_EXPECT_EQ(test, sizeof(struct scalepool_migrate), 72);
+	KUNIT_EXPECT_NOT_NULL(test, sp_ioctl_lookup(SCALEPOOL_MIGRATE));
+}
+
+/* Flags: none defined, any bit is EOPNOTSUPP, before every other check. */
+static void sp_test_migrate_flags(struct kunit *test)
+{
+	struct scalepool_migrate cmd = sp_test_migrate();
+	unsigned int bit;
+
+	KUNIT_EXPECT_EQ(test, sp_test_mcheck(&cmd, SZ_2M), 0);
+	for (bit = 0; bit < 32; bit++) {
+		cmd.flags = BIT(bit);
+		KUNIT_EXPECT_EQ(test, sp_test_mcheck(&cmd, SZ_2M), -EOPNOTSUPP);
+	}
+	cmd.policy = U32_MAX;
+	KUNIT_EXPECT_EQ(test, sp_test_mcheck(&cmd, SZ_2M), -EOPNOTSUPP);
+}
+
+/*
+ * The range: page aligned, inside the allocation; length 0 is to the
+ * end; a range that wraps past 2^64 is EINVAL, not a short one.
+ */
+static void sp_test_migrate_range(struct kunit *test)
+{
+	static const struct { u64 start, length; int ret; } r[] = {
+		{ 0, 0, 0 },
+		{ 0, SZ_2M, 0 },
+		{ PAGE_SIZE, 0, 0 },
+		{ SZ_2M - PAGE_SIZE, PAGE_SIZE, 0 },
+		{ SZ_2M - PAGE_SIZE, 2 * PAGE_SIZE, -EINVAL },
+		{ SZ_2M, 0, -EINVAL },
+		{ 1, 0, -EINVAL },
+		{ 0, 1, -EINVAL },
+		{ 0, PAGE_SIZE + 1, -EINVAL },
+		{ PAGE_SIZE, SZ_2M, -EINVAL },
+		{ PAGE_SIZE, -(u64)PAGE_SIZE, -EINVAL },
+		{ U64_MAX & PAGE_MASK, PAGE_SIZE, -EINVAL },
+		{ 0, U64_MAX & PAGE_MASK, -EINVAL },
+	};
+	struct scalepool_migrate cmd = sp_test_migrate();
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(r); i++) {
+		cmd.start = r[i].start;
+		cmd.length = r[i].length;
+		KUNIT_EXPECT_EQ_MSG(test, sp_test_mcheck(&cmd, SZ_2M), r[i].ret,
+				    "start %#llx length %#llx", r[i].start,
+				    r[i].length);
+	}
+}
+
+/*
+ * The policy's fields go through ALLOC's checks: policy range, members
+ * for BIND/PREFERRED/INTERLEAVE, weights and granularity for INTERLEAVE
+ * only, the initiator; the request has the allocation's length.
+ */
+static void sp_test_migrate_policy(struct kunit *test)
+{
+	struct scalepool_migrate cmd = sp_test_migrate();
+	struct sp_alloc_req req = {};
+	u32 p;
+
+	for (p = SCALEPOOL_POLICY_BIND; p <= SCALEPOOL_POLICY_TIERED; p++) {
+		cmd = sp_test_migrate();
+		cmd.policy = p;
+		cmd.nr_members = 1;
+		KUNIT_EXPECT_EQ_MSG(test, sp_test_mcheck(&cmd, SZ_2M), 0,
+				    "policy %u", p);
+	}
+	cmd.policy = SCALEPOOL_POLICY_TIERED + 1;
+	KUNIT_EXPECT_EQ(test, sp_test_mcheck(&cmd, SZ_2M), -EINVAL);
+	cmd = sp_test_migrate();
+	cmd.policy = SCALEPOOL_POLICY_BIND;
+	KUNIT_EXPECT_EQ(test, sp_test_mcheck(&cmd, SZ_2M), -EINVAL);
+	cmd.nr_members = SCALEPOOL_MAX_MEMBERS + 1;
+	KUNIT_EXPECT_EQ(test, sp_test_mcheck(&cmd, SZ_2M), -EINVAL);
+	cmd.nr_members = 1;
+	cmd.granularity = PAGE_SIZE;
+	KUNIT_EXPECT_EQ(test, sp_test_mcheck(&cmd, SZ_2M), -EINVAL);
+	cmd.granularity = 0;
+	cmd.weights_ptr = 0x1000;
+	KUNIT_EXPECT_EQ(test, sp_test_mcheck(&cmd, SZ_2M), -EINVAL);
+	cmd.policy = SCALEPOOL_POLICY_INTERLEAVE;
+	cmd.granularity = PAGE_SIZE + 1;
+	KUNIT_EXPECT_EQ(test, sp_test_mcheck(&cmd, SZ_2M), -EINVAL);
+	cmd.granularity = SZ_2M;
+	KUNIT_EXPECT_EQ(test, sp_migrate_check(&cmd, SZ_4M, &req), 0);
+	KUNIT_EXPECT_EQ(test, req.length, SZ_4M);
+	KUNIT_EXPECT_EQ(test, req.granularity, SZ_2M);
+	KUNIT_EXPECT_EQ(test, req.flags, 0);
+	KUNIT_EXPECT_NULL(test, req.initiator_pci);
+	cmd.initiator = nr_node_ids;
+	KUNIT_EXPECT_EQ(test, sp_test_mcheck(&cmd, SZ_2M), -EINVAL);
+	cmd.initiator = -2;
+	KUNIT_EXPECT_EQ(test, sp_test_mcheck(&cmd, SZ_2M), -EINVAL);
 }
 
 /* sp_measured_parse() of a copy of @s (it cuts its input up). */
@@ -419,6 +549,10 @@ static struct kunit_case sp_alloc_check_cases[] = {
 	KUNIT_CASE(sp_test_weights_valid),
 	KUNIT_CASE(sp_test_charge_fits),
 	KUNIT_CASE(sp_test_ioctl_lookup),
+	KUNIT_CASE(sp_test_migrate_layout),
+	KUNIT_CASE(sp_test_migrate_flags),
+	KUNIT_CASE(sp_test_migrate_range),
+	KUNIT_CASE(sp_test_migrate_policy),
 	{}
 };
 

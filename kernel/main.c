@@ -340,6 +340,29 @@ static void sp_file_count_exported(struct sp_file *sf, unsigned long *nr,
 	xas_unlock(&xas);
 }
 
+/*
+ * One line per live allocation of @sf: its handle (what MIGRATE of
+ * another process's allocation names, through pidfd_getfd()), length,
+ * mmap offset and policy.  Under the lock FREE erases with, as above:
+ * a spinlock, fine for seq_printf() into the seq_file's kernel buffer.
+ * Reserved entries (ALLOCs in progress) name nothing yet.
+ */
+static void sp_show_fdinfo_allocs(struct seq_file *m, struct sp_file *sf)
+{
+	XA_STATE(xas, &sf->allocs, 0);
+	struct sp_alloc *a;
+
+	xas_lock(&xas);
+	xas_for_each(&xas, a, ULONG_MAX) {
+		if (xa_is_zero(a))
+			continue;
+		seq_printf(m, "scalepool-allocation:\thandle=%u length=%llu offset=%llu policy=%u\n",
+			   a->handle, a->length, (u64)a->pgoff << PAGE_SHIFT,
+			   READ_ONCE(a->policy));
+	}
+	xas_unlock(&xas);
+}
+
 /* Read by libpool's pool_fd_stat() and poolctl stat: keep the keys. */
 static void sp_show_fdinfo(struct seq_file *m, struct file *filp)
 {
@@ -354,6 +377,7 @@ static void sp_show_fdinfo(struct seq_file *m, struct file *filp)
 		   (long long)atomic64_read(&sf->bytes));
 	seq_printf(m, "scalepool-exported:\t%lu\n", exported);
 	seq_printf(m, "scalepool-exported-bytes:\t%llu\n", exported_bytes);
+	sp_show_fdinfo_allocs(m, sf);
 }
 
 static const struct file_operations sp_fops = {

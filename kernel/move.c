@@ -42,40 +42,11 @@
 #include <linux/sort.h>
 #include <linux/topology.h>
 
-#include "place.h"
+#include "move.h"
 
 /* Transient references (GUP-fast backing off, ptrace) go within this. */
 #define SP_MOVE_BUSY_TRIES	20
 #define SP_MOVE_BUSY_WAIT_MS	5
-
-/**
- * struct sp_mover - one move of (some of) an allocation's pages
- * @a: the allocation, @move_lock held
- * @from: the member whose pages move; NULL: any member's
- * @start_pfn: only pages in [@start_pfn, @end_pfn) move
- * @end_pfn: end of that range
- * @stay: @from may take the pages itself (from memory outside the range)
- * @targets: the members pages may go to, nearest to @from's node first,
- *           each with a reference
- * @nr_targets: entries in @targets
- * @dst: room for the destination pages of one folio
- * @moved: bytes moved so far
- * @hit_limit: a target's limit stopped a page
- * @why: what refused the move, for the log and members/<id>/refused
- */
-struct sp_mover {
-	struct sp_alloc *a;
-	struct sp_member *from;
-	unsigned long start_pfn;
-	unsigned long end_pfn;
-	bool stay;
-	struct sp_member **targets;
-	unsigned int nr_targets;
-	struct page **dst;
-	u64 moved;
-	bool hit_limit;
-	const char *why;
-};
 
 /**
  * sp_member_set_refused() - say why an evacuation or drain was refused
@@ -174,8 +145,14 @@ static struct sp_alloc_part *sp_move_part(struct sp_alloc *a,
 	return &parts[a->nr_parts++];
 }
 
-/* The part holding pages of node @nid (node members: one per node). */
-static struct sp_alloc_part *sp_move_node_part(struct sp_alloc *a, int nid)
+/**
+ * sp_move_node_part() - the part of an allocation holding a node's pages
+ * @a: the allocation, @move_lock held
+ * @nid: the node (node members: one per node)
+ *
+ * Return: the part, or NULL when no part with bytes is on @nid.
+ */
+struct sp_alloc_part *sp_move_node_part(struct sp_alloc *a, int nid)
 {
 	unsigned int i;
 
@@ -288,13 +265,20 @@ static int sp_move_swap(struct sp_mover *mv, unsigned long head,
 	return 0;
 }
 
-/*
- * Move the folio at index @head of the allocation to the first target
- * with room.  Return: 0, -ENOSPC/-ENOMEM (no target had room), -EBUSY
- * (in use), -ENOMEM.
+/**
+ * sp_move_folio() - move one folio of an allocation to the first target
+ * with room
+ * @mv: the move, with @a's @move_lock held and @targets in the order to
+ *      try them
+ * @head: the folio's first index in the allocation
+ * @src: the folio
+ * @sp: the part holding it
+ *
+ * Return: 0, -ENOSPC/-ENOMEM (no target had room), -EBUSY (in use),
+ * -ENOMEM.
  */
-static int sp_move_folio(struct sp_mover *mv, unsigned long head,
-			 struct folio *src, struct sp_alloc_part *sp)
+int sp_move_folio(struct sp_mover *mv, unsigned long head,
+		  struct folio *src, struct sp_alloc_part *sp)
 {
 	unsigned long nr = folio_nr_pages(src);
 	u64 bytes = (u64)nr << PAGE_SHIFT;

@@ -257,8 +257,7 @@ static int sp_place_one(struct sp_placer *pl)
  * @pl: the placement, with at least one candidate and no weight of 0
  *      (the ioctl refuses 0, measured weights are at least 1)
  */
-VISIBLE_IF_KUNIT void sp_deal_start(struct sp_deal *d,
-				    const struct sp_placer *pl)
+void sp_deal_start(struct sp_deal *d, const struct sp_placer *pl)
 {
 	d->i = 0;
 	d->left = pl->cands[0].weight;
@@ -275,14 +274,13 @@ EXPORT_SYMBOL_IF_KUNIT(sp_deal_start);
  *       the end of the allocation
  *
  * Pure arithmetic, apart from the page allocator, so that KUnit checks
- * the order in which chunks are dealt.
+ * the order in which chunks are dealt, and MIGRATE (migrate.c) finds
+ * the member ALLOC would deal a chunk to.
  *
  * Return: the index in @pl->cands of the candidate the chunk goes to.
  */
-VISIBLE_IF_KUNIT unsigned int sp_deal_next(struct sp_deal *d,
-					   const struct sp_placer *pl,
-					   unsigned long pos,
-					   unsigned long *end)
+unsigned int sp_deal_next(struct sp_deal *d, const struct sp_placer *pl,
+			  unsigned long pos, unsigned long *end)
 {
 	unsigned int i = d->i;
 

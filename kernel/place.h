@@ -89,9 +89,16 @@ struct sp_deal {
 int sp_place_order(struct sp_placer *pl, struct sp_alloc *a,
 		   const struct sp_alloc_req *req);
 
+/* alloc.c */
+struct sp_alloc *sp_alloc_plan(const struct sp_alloc_req *req,
+			       struct sp_placer *pl);
+
 /* pages.c */
 int sp_pages_place(struct sp_placer *pl);
 void sp_pages_made(struct sp_alloc *a);
 void sp_pages_release(struct sp_alloc *a);
+void sp_deal_start(struct sp_deal *d, const struct sp_placer *pl);
+unsigned int sp_deal_next(struct sp_deal *d, const struct sp_placer *pl,
+			  unsigned long pos, unsigned long *end);
 
 #endif /* _SP_PLACE_H */

@@ -255,9 +255,12 @@ enum sp_backing {
  *          freed (alloc.c), or NULL
  *
  * Everything but @ref, @list, @revoked, @peer_entry, @dmabufs,
- * @nr_dmabufs, @handle, @pgoff, @movable, @nr_dma_maps, and what a move
+ * @nr_dmabufs, @handle, @pgoff, @movable, @nr_dma_maps, what a move
  * changes (@pages under @revoke_sem and @move_lock, @parts and
- * @nr_parts under @move_lock) is fixed once sp_alloc_create() returns;
+ * @nr_parts under @move_lock) and what MIGRATE changes (migrate.c:
+ * @policy, @basis, @allow_all, @nr_allowed, @allowed under @move_lock;
+ * @policy and @basis read elsewhere with READ_ONCE) is fixed once
+ * sp_alloc_create() returns;
  * @handle and @pgoff are fixed once the allocation is published
  * (sp_file_publish()).
  */
@@ -425,6 +428,10 @@ int sp_allocs_evacuate(int nid, unsigned long start_pfn,
 void sp_member_set_refused(struct sp_member *m, const char *why);
 int sp_alloc_info_parts(struct sp_alloc *a, struct sp_alloc_part **parts,
 			unsigned int *nr);
+
+/* migrate.c */
+int sp_alloc_migrate(struct sp_alloc *a, const struct sp_alloc_req *req,
+		     unsigned long first, unsigned long end, u64 *moved);
 
 /* mmap.c */
 int sp_mmap_init(void);

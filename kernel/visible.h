@@ -16,6 +16,7 @@
 #include "place.h"
 
 struct scalepool_alloc;
+struct scalepool_migrate;
 struct sp_ioctl_op;
 
 /* policy.c */
@@ -28,15 +29,14 @@ void sp_cands_sort(struct sp_placer *pl, unsigned int first,
 void sp_cands_weigh_by_bandwidth(struct sp_placer *pl);
 
 /* pages.c */
-void sp_deal_start(struct sp_deal *d, const struct sp_placer *pl);
-unsigned int sp_deal_next(struct sp_deal *d, const struct sp_placer *pl,
-			  unsigned long pos, unsigned long *end);
 bool sp_alloc_may_fit(const struct sp_alloc *a);
 
 /* ioctl.c */
 bool sp_charge_fits(u64 charged, u64 bytes, u64 cap, u64 *sum);
 int sp_alloc_check(const struct scalepool_alloc *cmd,
 		   struct sp_alloc_req *req);
+int sp_migrate_check(const struct scalepool_migrate *cmd, u64 length,
+		     struct sp_alloc_req *req);
 bool sp_ids_unique(const u32 *ids, unsigned int nr);
 bool sp_weights_valid(const u32 *weights, unsigned int nr);
 const struct sp_ioctl_op *sp_ioctl_lookup(unsigned int cmd);

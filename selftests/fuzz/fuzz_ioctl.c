@@ -980,19 +980,20 @@ void f_op_badcmd(void)
 	si = f_fd_pick(false);
 	if (si < 0)
 		return;
-	if (nr >= SCALEPOOL_CMD_BASE && nr <= SCALEPOOL_CMD_EXPORT)
-		nr = SCALEPOOL_CMD_EXPORT + 1 + f_below(0x7a);
+	if (nr >= SCALEPOOL_CMD_BASE && nr <= SCALEPOOL_CMD_MIGRATE)
+		nr = SCALEPOOL_CMD_MIGRATE + 1 +
+		     f_below(0xff - SCALEPOOL_CMD_MIGRATE);
 	switch (f_below(4)) {
 	case 0:
 		cmd = _IO(SCALEPOOL_TYPE, nr);
 		break;
 	case 1:
-		cmd = _IOWR(SCALEPOOL_TYPE, SCALEPOOL_CMD_BASE + f_below(5),
+		cmd = _IOWR(SCALEPOOL_TYPE, SCALEPOOL_CMD_BASE + f_below(6),
 			    struct scalepool_alloc);
 		break;
 	case 2:
 		cmd = _IO(SCALEPOOL_TYPE + 1 + f_below(0x30),
-			  SCALEPOOL_CMD_BASE + f_below(5));
+			  SCALEPOOL_CMD_BASE + f_below(6));
 		break;
 	default:
 		cmd = (unsigned int)f_rand();

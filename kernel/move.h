@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * scalepool: the move of an allocation's pages between members (move.c),
+ * shared with MIGRATE (migrate.c), which picks the targets folio by
+ * folio.
+ */
+#ifndef _SP_MOVE_H
+#define _SP_MOVE_H
+
+#include "place.h"
+
+struct folio;
+
+/**
+ * struct sp_mover - one move of (some of) an allocation's pages
+ * @a: the allocation, @move_lock held
+ * @from: the member whose pages move; NULL: any member's
+ * @start_pfn: only pages in [@start_pfn, @end_pfn) move
+ * @end_pfn: end of that range
+ * @stay: @from may take the pages itself (from memory outside the range)
+ * @targets: the members pages may go to, nearest to @from's node first,
+ *           each with a reference
+ * @nr_targets: entries in @targets
+ * @dst: room for the destination pages of one folio
+ * @moved: bytes moved so far
+ * @hit_limit: a target's limit stopped a page
+ * @why: what refused the move, for the log and members/<id>/refused
+ */
+struct sp_mover {
+	struct sp_alloc *a;
+	struct sp_member *from;
+	unsigned long start_pfn;
+	unsigned long end_pfn;
+	bool stay;
+	struct sp_member **targets;
+	unsigned int nr_targets;
+	struct page **dst;
+	u64 moved;
+	bool hit_limit;
+	const char *why;
+};
+
+struct sp_alloc_part *sp_move_node_part(struct sp_alloc *a, int nid);
+int sp_move_folio(struct sp_mover *mv, unsigned long head, struct folio *src,
+		  struct sp_alloc_part *sp);
+
+#endif /* _SP_MOVE_H */
