@@ -8,8 +8,8 @@
  * Opens /dev/scalepool, allocates BYTES bound to NODE's member (through
  * the UAPI, so that it knows its fd), maps it and writes a word pattern
  * unique to each 8-byte word, prints "PID FD HANDLE" on stdout, then
- * keeps a thread reading and rewriting every word (checking each) while
- * it waits for SIGUSR1 or SIGTERM.  On SIGUSR1 it stops the thread,
+ * keeps a thread reading and rewriting words all over it (checking
+ * each) while it waits for SIGUSR1 or SIGTERM.  On SIGUSR1 it stops the thread,
  * checks every word again, prints "intact" or "corrupt at OFFSET" and its
  * placement as INFO reports it to its own fd ("placement NODE:BYTES
  * ..."), and exits 0 when intact, 1 otherwise.
@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,19 +41,24 @@ static uint64_t want(size_t i)
 	return MAGIC ^ (i * 0x9e3779b97f4a7c15ULL);
 }
 
-/* Reads and rewrites every word until told to stop. */
+/*
+ * Reads and rewrites one word in every 512 bytes (every page, many
+ * times a pass) until told to stop, yielding between passes: the moves
+ * meet accesses without the thread taking a whole vCPU of the guest.
+ */
 static void *toucher(void *arg)
 {
 	size_t i;
 
 	while (!stop) {
-		for (i = 0; i < nr_words && !stop; i++) {
+		for (i = 0; i < nr_words && !stop; i += 64) {
 			uint64_t v = words[i];
 
 			if (v != want(i) && bad == SIZE_MAX)
 				bad = i;
 			words[i] = v;
 		}
+		sched_yield();
 	}
 	return NULL;
 }
