@@ -7,82 +7,12 @@
  * (a limit, no other member allowed), a GUP pin (io_uring), a dma-buf
  * importer's DMA mapping (scalepool_import_test.ko).
  */
-#include <pthread.h>
 #include <sys/uio.h>
 
 #include <liburing.h>
 
 #include "pool_test.h"
 #include "kselftest_harness.h"
-
-/* ---- a thread that writes and reads back while pages move */
-
-struct t_worker {
-	pthread_t thread;
-	volatile uint64_t *p;
-	size_t words;
-	volatile int stop;
-	long rounds;
-	long bad;
-};
-
-static void *worker_fn(void *arg)
-{
-	struct t_worker *w = arg;
-	uint64_t r, i;
-
-	for (r = 1; !w->stop; r++) {
-		for (i = 0; i < w->words; i++)
-			w->p[i] = r << 32 | i;
-		for (i = 0; i < w->words; i++)
-			if (w->p[i] != (r << 32 | i)) {
-				w->bad++;
-				break;
-			}
-		w->rounds++;
-	}
-	return NULL;
-}
-
-static int worker_start(struct t_worker *w, void *p, size_t len)
-{
-	memset(w, 0, sizeof(*w));
-	w->p = p;
-	w->words = len / sizeof(uint64_t);
-	return pthread_create(&w->thread, NULL, worker_fn, w);
-}
-
-/* Stops it after at least one more round; the rounds with a bad word. */
-static long worker_stop(struct t_worker *w)
-{
-	long seen = w->rounds;
-
-	while (w->rounds < seen + 2)
-		usleep(1000);
-	w->stop = 1;
-	pthread_join(w->thread, NULL);
-	return w->bad;
-}
-
-/* INFO's bytes (and huge bytes) on member @id, -1 on error. */
-static long long placed_on(int fd, __u32 handle, __u32 id, long long *huge)
-{
-	struct scalepool_placement pl[8];
-	struct scalepool_info info;
-	__u32 i;
-
-	if (_test_cmd_info(fd, handle, &info, pl, 8))
-		return -1;
-	for (i = 0; i < info.nr_placements && i < 8; i++)
-		if (pl[i].member == id) {
-			if (huge)
-				*huge = pl[i].huge_bytes;
-			return pl[i].bytes;
-		}
-	if (huge)
-		*huge = 0;
-	return 0;
-}
 
 static int drain(__u32 id)
 {
@@ -120,21 +50,6 @@ static char *map_preferred(int fd, __u32 first, __u32 second, __u32 flags,
 	if (map != MAP_FAILED)
 		t_fill(map, len, seed);
 	return map;
-}
-
-/* A child (fork) sees the same bytes: 0 when it did. */
-static int child_checks(const void *p, size_t len, uint64_t seed)
-{
-	int status;
-	pid_t pid;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0)
-		_exit(t_check(p, len, seed) == -1 ? 0 : 1);
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -193,20 +108,20 @@ TEST_F(drain, moves_pages_in_use)
 
 	ASSERT_EQ(0, alloc_preferred(self->fd, self->m0, self->m1,
 				     variant->flags, len, &h, &offset));
-	ASSERT_EQ((long long)len, placed_on(self->fd, h, self->m0, NULL));
+	ASSERT_EQ((long long)len, t_placed_on(self->fd, h, self->m0, NULL));
 	map = t_map(self->fd, offset, len);
 	ASSERT_NE(MAP_FAILED, map);
 	t_fill(map + half, half, 77);
-	ASSERT_EQ(0, worker_start(&w, map, half));
+	ASSERT_EQ(0, t_worker_start(&w, map, half));
 
 	EXPECT_EQ(0, drain(self->m0));
-	EXPECT_EQ(0, worker_stop(&w));
+	EXPECT_EQ(0, t_worker_stop(&w));
 	EXPECT_LT(0, w.rounds);
 	EXPECT_EQ(-1, t_check(map + half, half, 77));
-	EXPECT_EQ(0, child_checks(map + half, half, 77));
+	EXPECT_EQ(0, t_child_checks(map + half, half, 77));
 
-	EXPECT_EQ(0, placed_on(self->fd, h, self->m0, NULL));
-	EXPECT_EQ((long long)len, placed_on(self->fd, h, self->m1, &huge));
+	EXPECT_EQ(0, t_placed_on(self->fd, h, self->m0, NULL));
+	EXPECT_EQ((long long)len, t_placed_on(self->fd, h, self->m1, &huge));
 	EXPECT_EQ(variant->huge ? (long long)len : 0, huge);
 	EXPECT_EQ(used0, t_member_ll(self->m0, "used"));
 	EXPECT_EQ(used1 + (long long)len, t_member_ll(self->m1, "used"));
@@ -240,7 +155,7 @@ TEST_F(drain, refused_without_room)
 		TH_LOG("refused: '%s'", why);
 	}
 	EXPECT_EQ(-1, t_check(map, len, 3));
-	EXPECT_EQ((long long)len, placed_on(self->fd, h, self->m0, NULL));
+	EXPECT_EQ((long long)len, t_placed_on(self->fd, h, self->m0, NULL));
 	EXPECT_EQ(used0 + (long long)len, t_member_ll(self->m0, "used"));
 	ASSERT_EQ(0, t_member_set_limit(self->m1, self->limit1));
 
@@ -250,7 +165,7 @@ TEST_F(drain, refused_without_room)
 	/* BIND to the drained member alone: nowhere to go. */
 	test_cmd_alloc_on(self->fd, self->m0, variant->flags, len, &h, NULL);
 	EXPECT_EQ(-ENOMEM, drain(self->m0));
-	EXPECT_EQ((long long)len, placed_on(self->fd, h, self->m0, NULL));
+	EXPECT_EQ((long long)len, t_placed_on(self->fd, h, self->m0, NULL));
 	test_cmd_free(self->fd, h);
 	EXPECT_EQ(used0, t_member_ll(self->m0, "used"));
 }
@@ -279,7 +194,7 @@ TEST_F(drain, refused_while_pinned)
 	io_uring_unregister_buffers(&ring);
 	io_uring_queue_exit(&ring);
 	EXPECT_EQ(0, drain(self->m0));
-	EXPECT_EQ((long long)len, placed_on(self->fd, h, self->m1, NULL));
+	EXPECT_EQ((long long)len, t_placed_on(self->fd, h, self->m1, NULL));
 	EXPECT_EQ(-1, t_check(map, len, 9));
 	EXPECT_EQ(0, munmap(map, len));
 	test_cmd_free(self->fd, h);
@@ -316,12 +231,12 @@ TEST_F(drain, refused_while_imported)
 	EXPECT_NE(NULL, strstr(why, "dma-buf importer")) {
 		TH_LOG("refused: '%s'", why);
 	}
-	EXPECT_EQ((long long)len, placed_on(self->fd, h, self->m0, NULL));
+	EXPECT_EQ((long long)len, t_placed_on(self->fd, h, self->m0, NULL));
 
 	EXPECT_EQ(0, ioctl(ifd, SP_IMPORT_DETACH));
 	close(ifd);
 	EXPECT_EQ(0, drain(self->m0));
-	EXPECT_EQ((long long)len, placed_on(self->fd, h, self->m1, NULL));
+	EXPECT_EQ((long long)len, t_placed_on(self->fd, h, self->m1, NULL));
 	EXPECT_EQ(-1, t_check(map, len, 23));
 	EXPECT_EQ(-1, t_check(d, len, 23));
 	ASSERT_EQ(0, t_import_check(dfd, 0, &c));
@@ -469,7 +384,7 @@ TEST_F_TIMEOUT(evacuate, to_dram_while_in_use, 300)
 
 	ASSERT_EQ(0, alloc_preferred(self->fd, self->cxl, self->m0, 0, len,
 				     &h, &offset));
-	ASSERT_EQ((long long)len, placed_on(self->fd, h, self->cxl, NULL));
+	ASSERT_EQ((long long)len, t_placed_on(self->fd, h, self->cxl, NULL));
 	map = t_map(self->fd, offset, len);
 	ASSERT_NE(MAP_FAILED, map);
 	/* Every page mapped, for the page frames of find_blocks(). */
@@ -477,14 +392,14 @@ TEST_F_TIMEOUT(evacuate, to_dram_while_in_use, 300)
 	t_fill(map + busy, len - busy, 41);
 	/* The CXL member is full: its other blocks cannot take the pages. */
 	ASSERT_EQ(0, t_member_set_limit(self->cxl, used_cxl + len));
-	ASSERT_EQ(0, worker_start(&w, map, busy));
+	ASSERT_EQ(0, t_worker_start(&w, map, busy));
 
 	EXPECT_EQ(0, offline_all(_metadata, self, map, len));
-	EXPECT_EQ(0, worker_stop(&w));
+	EXPECT_EQ(0, t_worker_stop(&w));
 	EXPECT_EQ(-1, t_check(map + busy, len - busy, 41));
-	EXPECT_EQ(0, child_checks(map + busy, len - busy, 41));
-	EXPECT_EQ(0, placed_on(self->fd, h, self->cxl, NULL));
-	EXPECT_EQ((long long)len, placed_on(self->fd, h, self->m0, NULL));
+	EXPECT_EQ(0, t_child_checks(map + busy, len - busy, 41));
+	EXPECT_EQ(0, t_placed_on(self->fd, h, self->cxl, NULL));
+	EXPECT_EQ((long long)len, t_placed_on(self->fd, h, self->m0, NULL));
 	EXPECT_EQ(used_cxl, t_member_ll(self->cxl, "used"));
 	EXPECT_EQ(used0 + (long long)len, t_member_ll(self->m0, "used"));
 
@@ -514,7 +429,7 @@ TEST_F_TIMEOUT(evacuate, within_the_member, 300)
 	EXPECT_EQ(-1, t_check(map, len, 17));
 	after = t_pfn(map);
 	EXPECT_NE(before, after);
-	EXPECT_EQ((long long)len, placed_on(self->fd, h, self->cxl, NULL));
+	EXPECT_EQ((long long)len, t_placed_on(self->fd, h, self->cxl, NULL));
 	EXPECT_EQ(used_cxl + (long long)len, t_member_ll(self->cxl, "used"));
 
 	EXPECT_EQ(0, munmap(map, len));

@@ -45,6 +45,7 @@ struct sweep_state {
 	int zero_fd;		/* /dev/zero for call_fault, or -1 */
 	void *map;		/* a mapping the call made, or MAP_FAILED */
 	size_t map_len;
+	long long used[2];	/* migrate: member's and member + 1's used */
 };
 
 /* Where a row's calls place memory, or what else they need. */
@@ -428,6 +429,62 @@ static int call_drain(struct sweep_state *s)
 	return t_write_file(path, "1");
 }
 
+/*
+ * MIGRATE: a 2 MiB page and two 4 KiB pages on the member, mapped and
+ * filled, moved whole to the next member (BIND).
+ */
+#define SWEEP_MIGRATE_LEN	(T_HUGE + 2 * T_PAGE)
+#define SWEEP_MIGRATE_SEED	61
+
+static int setup_migrate(struct sweep_state *s)
+{
+	int ret = alloc_bind(s, SWEEP_MIGRATE_LEN, 0);
+
+	if (ret)
+		return ret;
+	ret = map_fd(s, s->fd, s->offset, SWEEP_MIGRATE_LEN);
+	if (ret)
+		return ret;
+	t_fill(s->map, SWEEP_MIGRATE_LEN, SWEEP_MIGRATE_SEED);
+	s->used[0] = t_member_ll(s->member, "used");
+	s->used[1] = t_member_ll(s->member + 1, "used");
+	return 0;
+}
+
+static int call_migrate(struct sweep_state *s)
+{
+	__u32 id = s->member + 1;
+	struct scalepool_migrate m = {
+		.size = sizeof(m), .handle = s->handle,
+		.policy = SCALEPOOL_POLICY_BIND, .nr_members = 1,
+		.members_ptr = (uintptr_t)&id,
+		.initiator = SCALEPOOL_INITIATOR_LOCAL,
+	};
+
+	return t_ioctl(s->fd, SCALEPOOL_MIGRATE, &m);
+}
+
+/*
+ * Pages moved before a failure stay moved: INFO's placement covers the
+ * allocation, each member's used moved by what INFO says moved, all of
+ * it after a success, and the data is intact.
+ */
+static int check_migrate(struct sweep_state *s, int ret)
+{
+	long long on0 = t_placed_on(s->fd, s->handle, s->member, NULL);
+	long long on1 = t_placed_on(s->fd, s->handle, s->member + 1, NULL);
+
+	if (on0 < 0 || on1 < 0 || on0 + on1 != (long long)SWEEP_MIGRATE_LEN)
+		return -1;
+	if (!ret && on1 != (long long)SWEEP_MIGRATE_LEN)
+		return -1;
+	if (t_member_ll(s->member, "used") != s->used[0] - on1 ||
+	    t_member_ll(s->member + 1, "used") != s->used[1] + on1)
+		return -1;
+	return t_check(s->map, SWEEP_MIGRATE_LEN, SWEEP_MIGRATE_SEED) == -1 ?
+	       0 : -1;
+}
+
 static int call_measured(struct sweep_state *s)
 {
 	char path[96];
@@ -476,6 +533,8 @@ static int call_measured(struct sweep_state *s)
 	X(sysfs_measured, DRAM, setup_nothing, call_measured, NULL,	\
 	  ENOMEM, EFAULT)						\
 	X(sysfs_drain, DRAM, setup_alloc_movable, call_drain, NULL,	\
+	  ENOMEM, EFAULT)						\
+	X(migrate, DRAM, setup_migrate, call_migrate, check_migrate,	\
 	  ENOMEM, EFAULT)						\
 	X(add_bar, PEER_DEV, setup_peer_dev, call_add_bar, check_add_bar, \
 	  ENOMEM, EFAULT, EBUSY)						\

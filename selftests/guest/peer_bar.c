@@ -301,6 +301,63 @@ TEST_F(bar, placement_rules)
 }
 
 /*
+ * MIGRATE and peer members: an allocation on a bar member is one extent
+ * of device memory and does not move (EOPNOTSUPP), a revoked one gets
+ * ENODEV, and a bar member in the new set is EINVAL, alone or with a
+ * node member; nothing moved by any of them.
+ */
+TEST_F(bar, migrate_rules)
+{
+	struct scalepool_migrate m = {
+		.size = sizeof(m),
+		.policy = SCALEPOOL_POLICY_BIND,
+		.nr_members = 1,
+		.initiator = SCALEPOOL_INITIATOR_LOCAL,
+	};
+	long long used;
+	__u32 ids[2], h;
+	int id, node;
+
+	if (!(t_query_caps() & SCALEPOOL_CAP_MIGRATE))
+		SKIP(return, "QUERY has no SCALEPOOL_CAP_MIGRATE");
+	id = t_bar_member_add(self->bdf);
+	ASSERT_LE(0, id);
+	node = t_member_of_node(0);
+	ASSERT_LE(0, node);
+
+	/* On the bar member, to a node member: it does not move. */
+	test_cmd_alloc_on(self->fd, id, 0, T_MIB, &h, NULL);
+	ids[0] = node;
+	m.handle = h;
+	m.members_ptr = (uintptr_t)ids;
+	EXPECT_EQ(-EOPNOTSUPP, t_ioctl(self->fd, SCALEPOOL_MIGRATE, &m));
+	EXPECT_EQ((long long)T_MIB, t_member_ll(id, "used"));
+	/* Revoked: ENODEV. */
+	ASSERT_EQ(0, t_remove_member(id));
+	EXPECT_EQ(-ENODEV, t_ioctl(self->fd, SCALEPOOL_MIGRATE, &m));
+	test_cmd_free(self->fd, h);
+
+	/* On a node member, to a set naming a bar member: EINVAL. */
+	id = t_bar_member_add(self->bdf);
+	ASSERT_LE(0, id);
+	test_cmd_alloc_on(self->fd, node, 0, T_MIB, &h, NULL);
+	used = t_member_ll(node, "used");
+	m.handle = h;
+	ids[0] = id;
+	EXPECT_EQ(-EINVAL, t_ioctl(self->fd, SCALEPOOL_MIGRATE, &m));
+	m.policy = SCALEPOOL_POLICY_NEAREST;
+	EXPECT_EQ(-EINVAL, t_ioctl(self->fd, SCALEPOOL_MIGRATE, &m));
+	ids[1] = node;
+	m.nr_members = 2;
+	m.policy = SCALEPOOL_POLICY_PREFERRED;
+	EXPECT_EQ(-EINVAL, t_ioctl(self->fd, SCALEPOOL_MIGRATE, &m));
+	EXPECT_EQ(0, t_member_ll(id, "used"));
+	EXPECT_EQ(used, t_member_ll(node, "used"));
+	EXPECT_EQ(0, t_member_ll(id, "moved_in"));
+	test_cmd_free(self->fd, h);
+}
+
+/*
  * Hot removal (/sys/bus/pci/devices/<dev>/remove, then a rescan) takes
  * the same driver remove path as unbind, but under QEMU TCG the rescan
  * sometimes loses the device or aborts QEMU: not tested here.

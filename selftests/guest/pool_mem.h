@@ -285,6 +285,72 @@ static inline int t_run_bounded(int (*fn)(void *), void *arg, int secs,
 	return ret;
 }
 
+/* ---- pages that move (alloc_move.c, alloc_migrate.c) */
+
+/* A thread that writes and reads back while pages move. */
+
+struct t_worker {
+	pthread_t thread;
+	volatile uint64_t *p;
+	size_t words;
+	volatile int stop;
+	long rounds;
+	long bad;
+};
+
+static inline void *t_worker_fn(void *arg)
+{
+	struct t_worker *w = arg;
+	uint64_t r, i;
+
+	for (r = 1; !w->stop; r++) {
+		for (i = 0; i < w->words; i++)
+			w->p[i] = r << 32 | i;
+		for (i = 0; i < w->words; i++)
+			if (w->p[i] != (r << 32 | i)) {
+				w->bad++;
+				break;
+			}
+		w->rounds++;
+	}
+	return NULL;
+}
+
+static inline int t_worker_start(struct t_worker *w, void *p, size_t len)
+{
+	memset(w, 0, sizeof(*w));
+	w->p = p;
+	w->words = len / sizeof(uint64_t);
+	return pthread_create(&w->thread, NULL, t_worker_fn, w);
+}
+
+/* Stops it after at least one more round; the rounds with a bad word. */
+static inline long t_worker_stop(struct t_worker *w)
+{
+	long seen = w->rounds;
+
+	while (w->rounds < seen + 2)
+		usleep(1000);
+	w->stop = 1;
+	pthread_join(w->thread, NULL);
+	return w->bad;
+}
+
+/* A child (fork) sees the same bytes: 0 when it did. */
+static inline int t_child_checks(const void *p, size_t len, uint64_t seed)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		_exit(t_check(p, len, seed) == -1 ? 0 : 1);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 /* ---- memory blocks (hotplug) */
 
 /* The size of a memory block in bytes, 0 without memory hotplug. */

@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -215,6 +216,27 @@ static inline int t_alloc_where(int fd, struct scalepool_alloc *a,
 		ret = info.nr_placements == 1 ? (int)pl[0].member : -EMLINK;
 	_test_cmd_free(fd, a->handle);
 	return ret;
+}
+
+/* INFO's bytes (and huge bytes) on member @id, -1 on error. */
+static inline long long t_placed_on(int fd, __u32 handle, __u32 id,
+				    long long *huge)
+{
+	struct scalepool_placement pl[8];
+	struct scalepool_info info;
+	__u32 i;
+
+	if (huge)
+		*huge = 0;
+	if (_test_cmd_info(fd, handle, &info, pl, 8))
+		return -1;
+	for (i = 0; i < info.nr_placements && i < 8; i++)
+		if (pl[i].member == id) {
+			if (huge)
+				*huge = pl[i].huge_bytes;
+			return pl[i].bytes;
+		}
+	return 0;
 }
 
 /* mmap(MAP_SHARED) of @len bytes at @offset; MAP_FAILED on error. */

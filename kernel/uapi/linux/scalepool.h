@@ -487,12 +487,17 @@ struct scalepool_export {
  * NEAREST the member it picks, INTERLEAVE the member its chunk is dealt
  * to (chunks counted from the start of the allocation).  Pages that move
  * go where ALLOC would put them, spilling as the policy spills, within
- * the members' limits and charged to the allocation's memory cgroup.
+ * the members' limits and charged to the allocation's memory cgroup (a
+ * PREFERRED page on a later member of the set stays there when the
+ * members before it have no room, as ALLOC would have spilled to it).
+ * A 2 MiB page moves whole: under INTERLEAVE, one spanning chunks dealt
+ * to several members goes to the member of its first chunk.
  *
- * When the range is the whole allocation, the allocation takes the new
- * policy and set (INFO's @policy and @basis, and what later drains and
- * evacuations of its members use); for part of it, the policy stays and
- * the members later moves may use are those of both sets.
+ * When the range is the whole allocation and the call succeeds, the
+ * allocation takes the new policy and set (INFO's @policy and @basis,
+ * and what later drains and evacuations of its members use); for part
+ * of it, or when the call fails, the policy stays and the members later
+ * moves may use are those of both sets.
  *
  * On success @moved is written back.  On failure the pages moved before
  * it stay moved (INFO shows the placement), and the first error is
