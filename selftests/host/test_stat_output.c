@@ -148,7 +148,7 @@ TEST_F(pool, json_allocations)
 	EXPECT_EQ(ARRAY_SIZE(keys), (size_t)json_object_object_length(a));
 	for (k = 0; k < ARRAY_SIZE(keys); k++)
 		EXPECT_TRUE(json_object_object_get_ex(a, keys[k], NULL)) {
-			TH_LOG("allocation lacks key %s", keys[k]);
+			TH_LOG("allocation lacks key %zu", k);
 		}
 	EXPECT_EQ(100, num(a, "pid"));
 	EXPECT_STREQ("holder", json_object_get_string(get(a, "comm")));
