@@ -31,7 +31,7 @@ LIBS_lib := $(shell $(PKG_CONFIG) --libs libcxl libdaxctl 2>/dev/null) \
 LIBS_deps := $(shell $(PKG_CONFIG) --libs json-c libcxl libdaxctl \
 	2>/dev/null) -lnuma -lm
 
-LIB_VERSION := 1.5.0
+LIB_VERSION := 1.6.0
 LIB_SONAME := libpool.so.1
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
@@ -48,7 +48,7 @@ HOST_TEST_SRCS := $(wildcard selftests/host/*.c)
 HOST_TESTS := $(HOST_TEST_SRCS:%.c=$(BUILD)/%)
 HOST_TESTS_INTERNAL := test_members test_list_output test_alloc_opts \
 	test_measured test_bench_engine \
-	test_usage test_stat_output
+	test_usage test_stat_output test_process_buf
 # ... and these test poolctl's output, with the poolctl objects named in
 # POOLCTL_OBJS_<test>.
 HOST_TESTS_POOLCTL := test_list_output test_stat_output test_options

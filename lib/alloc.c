@@ -109,45 +109,34 @@ static int resolve_nodes(struct pool_ctx *ctx, const char *str,
 	return rc;
 }
 
-int lp_alloc_request(struct pool_ctx *ctx, size_t size,
+int lp_place_request(struct pool_ctx *ctx,
 		     const struct pool_alloc_opts *opts,
-		     struct scalepool_alloc *req, unsigned int **ids)
+		     struct lp_place *place, unsigned int **ids)
 {
 	const unsigned int *members = NULL;
 	unsigned int nr = 0;
-	const char *nodes = NULL, *pci = NULL;
+	const char *nodes = NULL;
 	int rc, policy = POOL_POLICY_TIERED;
 
 	*ids = NULL;
-	memset(req, 0, sizeof(*req));
-	req->size = sizeof(*req);
-	req->initiator = SCALEPOOL_INITIATOR_LOCAL;
-	if (!ctx || !size)
+	memset(place, 0, sizeof(*place));
+	place->initiator = SCALEPOOL_INITIATOR_LOCAL;
+	if (!ctx)
 		return -EINVAL;
 	if (opts) {
 		rc = lp_opts_check(opts, opts->sz, sizeof(*opts));
 		if (rc)
 			return rc;
 		policy = LP_OPTS_GET(opts, policy, 0);
-		req->flags = LP_OPTS_GET(opts, flags, 0);
 		members = LP_OPTS_GET(opts, members, NULL);
 		nr = LP_OPTS_GET(opts, nr_members, 0);
 		nodes = LP_OPTS_GET(opts, nodes, NULL);
-		req->weights_ptr =
+		place->weights_ptr =
 			(uintptr_t)LP_OPTS_GET(opts, weights, NULL);
-		req->granularity = LP_OPTS_GET(opts, granularity, 0);
+		place->granularity = LP_OPTS_GET(opts, granularity, 0);
 		if (LP_OPTS_GET(opts, initiator_set, false))
-			req->initiator = LP_OPTS_GET(opts, initiator,
-						     POOL_INITIATOR_LOCAL);
-		pci = LP_OPTS_GET(opts, initiator_pci, NULL);
-	}
-	if (pci) {
-		if (LP_OPTS_GET(opts, initiator_set, false) ||
-		    policy != POOL_POLICY_NEAREST ||
-		    lp_parse_bdf(pci, &req->initiator_pci_domain,
-				 &req->initiator_pci_bdf))
-			return -EINVAL;
-		req->flags |= SCALEPOOL_ALLOC_PCI_INITIATOR;
+			place->initiator = LP_OPTS_GET(opts, initiator,
+						       POOL_INITIATOR_LOCAL);
 	}
 	if (policy < 0 || (nr && !members) || ((members || nr) && nodes))
 		return -EINVAL;
@@ -157,10 +146,42 @@ int lp_alloc_request(struct pool_ctx *ctx, size_t size,
 			return rc;
 		members = *ids;
 	}
+	place->policy = (unsigned int)policy;
+	place->nr_members = nr;
+	place->members_ptr = (uintptr_t)members;
+	return 0;
+}
+
+int lp_alloc_request(struct pool_ctx *ctx, size_t size,
+		     const struct pool_alloc_opts *opts,
+		     struct scalepool_alloc *req, unsigned int **ids)
+{
+	const char *pci = LP_OPTS_GET(opts, initiator_pci, NULL);
+	struct lp_place place;
+	int rc;
+
+	*ids = NULL;
+	memset(req, 0, sizeof(*req));
+	req->size = sizeof(*req);
+	if (!size)
+		return -EINVAL;
+	rc = lp_place_request(ctx, opts, &place, ids);
+	if (rc)
+		return rc;
+	req->flags = LP_OPTS_GET(opts, flags, 0);
+	if (pci) {
+		if (LP_OPTS_GET(opts, initiator_set, false) ||
+		    place.policy != POOL_POLICY_NEAREST ||
+		    lp_parse_bdf(pci, &req->initiator_pci_domain,
+				 &req->initiator_pci_bdf)) {
+			free(*ids);
+			*ids = NULL;
+			return -EINVAL;
+		}
+		req->flags |= SCALEPOOL_ALLOC_PCI_INITIATOR;
+	}
 	req->length = size;
-	req->policy = (unsigned int)policy;
-	req->nr_members = nr;
-	req->members_ptr = (uintptr_t)members;
+	LP_PLACE_SET(req, &place);
 	return 0;
 }
 
@@ -229,6 +250,7 @@ int pool_alloc(struct pool_ctx *ctx, size_t size,
 		goto err_free;
 	}
 	buf->addr = addr;
+	buf->fd = ctx->fd;
 	buf->handle = req.handle;
 	buf->policy = (int)req.policy;
 	buf->ctx = pool_ref(ctx);
@@ -251,11 +273,17 @@ int pool_buf_free(struct pool_buf *buf)
 
 	if (!buf)
 		return 0;
-	if (munmap(buf->addr, buf->size) < 0)
-		rc = -errno;
-	rc2 = free_handle(buf->ctx, buf->handle);
-	if (!rc)
-		rc = rc2;
+	if (buf->borrowed) {
+		/* The owner's allocation stays; only our fd goes. */
+		if (close(buf->fd) < 0)
+			rc = -errno;
+	} else {
+		if (munmap(buf->addr, buf->size) < 0)
+			rc = -errno;
+		rc2 = free_handle(buf->ctx, buf->handle);
+		if (!rc)
+			rc = rc2;
+	}
 	pool_unref(buf->ctx);
 	free(buf);
 	return rc;
@@ -299,7 +327,7 @@ int pool_buf_get_placement(struct pool_buf *buf, struct pool_placement *out,
 	info.handle = buf->handle;
 	info.nr_placements = nr;
 	info.placements_ptr = (uintptr_t)p;
-	if (ioctl(buf->ctx->fd, SCALEPOOL_INFO, &info) < 0) {
+	if (ioctl(buf->fd, SCALEPOOL_INFO, &info) < 0) {
 		rc = -errno;
 		dbg(buf->ctx, "SCALEPOOL_INFO %u: %s\n", buf->handle,
 		    strerror(-rc));

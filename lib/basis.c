@@ -41,7 +41,7 @@ static int lp_buf_info(struct pool_buf *buf, struct scalepool_info *info)
 	memset(info, 0, sizeof(*info));
 	info->size = sizeof(*info);
 	info->handle = buf->handle;
-	if (ioctl(buf->ctx->fd, SCALEPOOL_INFO, info) < 0) {
+	if (ioctl(buf->fd, SCALEPOOL_INFO, info) < 0) {
 		rc = -errno;
 		dbg(buf->ctx, "SCALEPOOL_INFO %u: %s\n", buf->handle,
 		    strerror(-rc));

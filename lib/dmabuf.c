@@ -35,7 +35,7 @@ int pool_buf_export(struct pool_buf *buf, int flags)
 	}
 	e.flags = (unsigned int)flags;
 	e.handle = buf->handle;
-	if (ioctl(ctx->fd, SCALEPOOL_EXPORT, &e) < 0) {
+	if (ioctl(buf->fd, SCALEPOOL_EXPORT, &e) < 0) {
 		int rc = -errno;
 
 		dbg(ctx, "SCALEPOOL_EXPORT %u: %s\n", buf->handle,

@@ -1168,6 +1168,151 @@ int pool_for_each_process_usage(struct pool_ctx *ctx,
 				void *arg);
 
 /*
+ * struct pool_process_allocation - one allocation of a process
+ * @pid:    process id
+ * @comm:   its command name (/proc/<pid>/comm), valid during the
+ *          callback only
+ * @fd:     the /dev/scalepool descriptor (in that process) owning it
+ * @handle: its handle on that descriptor
+ * @length: its size in bytes
+ * @offset: its mmap offset on that descriptor
+ * @policy: its POOL_POLICY_*
+ *
+ * Since LIBPOOL_1.6.  The library fills this struct in; later versions
+ * may add fields at the end.
+ */
+struct pool_process_allocation {
+	int pid;
+	const char *comm;
+	int fd;
+	unsigned int handle;
+	unsigned long long length;
+	unsigned long long offset;
+	int policy;
+};
+
+/*
+ * NAME
+ *	pool_for_each_process_allocation - every allocation of every process
+ *
+ * DESCRIPTION
+ *	Scans /proc as pool_for_each_process_usage() does and calls @fn
+ *	once per allocation, from the "scalepool-allocation:" lines the
+ *	module writes in /proc/<pid>/fdinfo/<fd> (one per live
+ *	allocation of the descriptor, since SCALEPOOL_CAP_MIGRATE; older
+ *	modules write none, and then @fn is never called): in ascending
+ *	pid order, then ascending fd, then the module's order.  The
+ *	pid, fd and handle are what pool_process_buf_open() and
+ *	pool_process_migrate() take.  Processes that exit during the
+ *	scan, and those whose descriptors the caller may not inspect,
+ *	are skipped.  Since LIBPOOL_1.6.
+ *
+ * RETURN
+ *	0 after the last allocation, the first non-zero value @fn
+ *	returned (which stops the scan), or a negative errno: -EINVAL for
+ *	a NULL @ctx or @fn, -ENOMEM, -EPROTO for a line this library
+ *	cannot read (logged at LOG_ERR), or the error of reading /proc.
+ */
+int pool_for_each_process_allocation(struct pool_ctx *ctx,
+		int (*fn)(const struct pool_process_allocation *a, void *arg),
+		void *arg);
+
+/*
+ * NAME
+ *	pool_buf_migrate - move an allocation, or part of it, to other members
+ *
+ * DESCRIPTION
+ *	Moves the pages of the range [@offset, @offset + @length) of the
+ *	allocation (@length 0: to its end) that the placement @opts
+ *	describes would not have put where they are, to where it puts
+ *	them (SCALEPOOL_MIGRATE), while they stay mapped and in use: the
+ *	mapping keeps its address and a thread touching a page meanwhile
+ *	waits and sees its data.  @opts is read as pool_alloc() reads it
+ *	(policy, @members or @nodes, @weights, @granularity, @initiator;
+ *	NULL: TIERED over every node member); @flags and @initiator_pci
+ *	mean nothing here and must be zero.  When the range is the whole
+ *	allocation, it takes the new policy (pool_buf_get_policy() and
+ *	INFO report it).  Bytes of a 2 MiB page partly in the range move
+ *	with the whole page.  pool_buf_get_placement() shows where the
+ *	allocation is afterwards, also after a failure (pages moved
+ *	before it stay moved).  Since LIBPOOL_1.6.
+ *
+ * RETURN
+ *	0 with *@moved (when not NULL) set to the bytes that moved to
+ *	another member, or a negative errno: -EINVAL for a NULL @buf,
+ *	non-zero @flags or @initiator_pci, an @offset or @length that is
+ *	not a multiple of the page size or lies past the end, a peer
+ *	member in the set, and what pool_alloc() refuses of @opts;
+ *	-E2BIG as pool_alloc(); -ENOENT for an unknown member or a node
+ *	without one; -EOPNOTSUPP when the module cannot migrate (no
+ *	SCALEPOOL_CAP_MIGRATE) or the allocation is on a peer member;
+ *	-ENOMEM or -ENOSPC (a member's limit) when the new members lack
+ *	room; -EBUSY when a page is pinned or a dma-buf importer maps
+ *	the allocation; -ENODEV for a revoked allocation; -EINTR on a
+ *	fatal signal; -EBADF when the descriptor is read-only.
+ */
+int pool_buf_migrate(struct pool_buf *buf, size_t offset, size_t length,
+		     const struct pool_alloc_opts *opts,
+		     unsigned long long *moved);
+
+/*
+ * NAME
+ *	pool_process_buf_open - reach another process's allocation
+ *
+ * DESCRIPTION
+ *	Takes a duplicate of descriptor @fd of process @pid
+ *	(pidfd_open(2), pidfd_getfd(2)) and returns a pool_buf for its
+ *	allocation @handle, as pool_for_each_process_allocation() lists
+ *	them.  @fd -1 means the one /dev/scalepool descriptor the
+ *	process has.  The object works with pool_buf_migrate(),
+ *	pool_buf_get_placement(), pool_buf_get_policy(),
+ *	pool_buf_get_size(), pool_buf_get_basis() and
+ *	pool_buf_get_state(); it maps nothing (pool_buf_get_addr() is
+ *	NULL), and pool_buf_free() closes the duplicate and leaves the
+ *	allocation to its owner.  It holds a reference on @ctx.
+ *
+ *	Permission is that of pidfd_getfd(2): ptrace attach
+ *	(PTRACE_MODE_ATTACH_REALCREDS), so root with CAP_SYS_PTRACE, or
+ *	the same user where Yama's kernel.yama.ptrace_scope allows it (0;
+ *	1 allows only a parent).  That is stricter than migratepages(8),
+ *	whose migrate_pages(2) needs only PTRACE_MODE_READ, because the
+ *	module cannot make that check itself (ptrace_may_access() is not
+ *	exported to modules), and a descriptor is what names an
+ *	allocation.  Since LIBPOOL_1.6.
+ *
+ * RETURN
+ *	0 with *@buf set, or a negative errno: -EINVAL for a NULL @ctx or
+ *	@buf, a @pid of 0 or less, an @fd below -1, or a descriptor that
+ *	is not /dev/scalepool; -ESRCH when there is no such process;
+ *	-EPERM when the caller may not take its descriptors; -ENOENT when
+ *	it has no such descriptor (with @fd -1: none on /dev/scalepool)
+ *	or the descriptor no such handle; -ENOTUNIQ for @fd -1 when the
+ *	process has several /dev/scalepool descriptors; -ENOMEM.
+ */
+int pool_process_buf_open(struct pool_ctx *ctx, int pid, int fd,
+			  unsigned int handle, struct pool_buf **buf);
+
+/*
+ * NAME
+ *	pool_process_migrate - move another process's allocation
+ *
+ * DESCRIPTION
+ *	pool_process_buf_open(), pool_buf_migrate() and pool_buf_free()
+ *	in one call: moves the range of allocation @handle of descriptor
+ *	@fd (-1: the only one) of process @pid as @opts says, with the
+ *	permission rules of pool_process_buf_open().  The process keeps
+ *	using the memory meanwhile.  Since LIBPOOL_1.6.
+ *
+ * RETURN
+ *	0 with *@moved set as pool_buf_migrate() sets it, or a negative
+ *	errno of pool_process_buf_open() or pool_buf_migrate().
+ */
+int pool_process_migrate(struct pool_ctx *ctx, int pid, int fd,
+			 unsigned int handle, size_t offset, size_t length,
+			 const struct pool_alloc_opts *opts,
+			 unsigned long long *moved);
+
+/*
  * Measurement engine (lib/bench*.c): idle latency and bandwidth of a member
  * (or of a plain NUMA node) as seen from the CPUs of an initiator node.
  */

@@ -155,7 +155,9 @@ int lp_parse_bdf(const char *bdf, unsigned int *domain, unsigned int *bdf16);
 
 struct pool_buf {
 	struct pool_ctx *ctx;		/* holds a reference */
-	void *addr;
+	int fd;				/* the handle's: ctx->fd or borrowed */
+	bool borrowed;			/* another process's (migrate.c) */
+	void *addr;			/* NULL when borrowed */
 	size_t size;			/* page-rounded */
 	unsigned int handle;
 	int policy;
@@ -183,10 +185,56 @@ struct scalepool_alloc;
 int lp_alloc_request(struct pool_ctx *ctx, size_t size,
 		     const struct pool_alloc_opts *opts,
 		     struct scalepool_alloc *req, unsigned int **ids);
+/*
+ * The placement fields that ALLOC and MIGRATE share, from a
+ * pool_alloc_opts (alloc.c): one conversion for pool_alloc() and
+ * pool_buf_migrate().  Checks the opts' size and tail, the policy and
+ * the member/node exclusion, resolves @nodes; *ids as above.  Fields
+ * only ALLOC has (flags, initiator_pci) are the caller's business.
+ */
+struct lp_place {
+	unsigned int policy;
+	unsigned int nr_members;
+	uint64_t members_ptr;
+	uint64_t weights_ptr;
+	uint64_t granularity;
+	int initiator;
+};
+int lp_place_request(struct pool_ctx *ctx,
+		     const struct pool_alloc_opts *opts,
+		     struct lp_place *place, unsigned int **ids);
+/* Into a struct scalepool_alloc or _migrate: their fields share names. */
+#define LP_PLACE_SET(req, place)					\
+	do {								\
+		(req)->policy = (place)->policy;			\
+		(req)->nr_members = (place)->nr_members;		\
+		(req)->members_ptr = (place)->members_ptr;		\
+		(req)->weights_ptr = (place)->weights_ptr;		\
+		(req)->granularity = (place)->granularity;		\
+		(req)->initiator = (place)->initiator;			\
+	} while (0)
+/*
+ * A SCALEPOOL_MIGRATE request for @handle built from pool_buf_migrate()'s
+ * arguments (migrate.c), without the ioctl; *ids as above.
+ */
+struct scalepool_migrate;
+int lp_migrate_request(struct pool_ctx *ctx, unsigned int handle,
+		       size_t offset, size_t length,
+		       const struct pool_alloc_opts *opts,
+		       struct scalepool_migrate *req, unsigned int **ids);
 /* The node members of the nodes set in @nodes, ascending (alloc.c). */
 struct bitmask;
 int lp_nodes_to_members(struct pool_ctx *ctx, struct bitmask *nodes,
 			unsigned int **ids, unsigned int *nr);
+
+/*
+ * usage.c: the /dev/scalepool fds of process @pid under the context's
+ * proc root, ascending, in a malloc'ed array (*nr 0 and *fds NULL when
+ * none); the errno of opendir(3) when the process is gone (-ENOENT) or
+ * hidden (-EACCES).
+ */
+int lp_process_pool_fds(struct pool_ctx *ctx, int pid, int **fds,
+			size_t *nr);
 
 /* measured.c */
 int lp_member_load_measured(struct pool_member *m);

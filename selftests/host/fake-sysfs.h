@@ -113,7 +113,9 @@ static inline void fake_pool(const char *sys, const char *nodes)
 
 /*
  * A fake /proc: pid 100 "holder" has two fds on /dev/scalepool (3
- * allocations, 6 MiB + 4 KiB in all) and one on /dev/null; pid 20
+ * allocations, 6 MiB + 4 KiB in all, with a "scalepool-allocation:"
+ * line each: fd 3 handles 1 and 3, fd 12 handle 7) and one on
+ * /dev/null; pid 20
  * "idle" has the device open without allocations (and an fdinfo
  * without scalepool lines, as an older module shows it); pid 7 has
  * other files only; pid 8 hides its fds (another user's process); pid
@@ -146,11 +148,17 @@ static inline void fake_proc(const char *proc)
 	put_fd(proc, 100, 3, "/dev/scalepool",
 	       "pos:\t0\nflags:\t02100002\nmnt_id:\t25\nino:\t42\n"
 	       "scalepool-allocations:\t2\nscalepool-bytes:\t6291456\n"
-	       "scalepool-exported:\t1\nscalepool-exported-bytes:\t2097152");
+	       "scalepool-exported:\t1\nscalepool-exported-bytes:\t2097152\n"
+	       "scalepool-allocation:\thandle=1 length=2097152 offset=0 "
+	       "policy=4\n"
+	       "scalepool-allocation:\thandle=3 length=4194304 "
+	       "offset=4194304 policy=2\n");
 	put_fd(proc, 100, 12, "/dev/scalepool",
 	       "pos:\t0\nscalepool-allocations:\t1\n"
 	       "scalepool-bytes:\t4096\nflags:\t02\n"
-	       "scalepool-exported-bytes:\t4096\nscalepool-exported:\t1");
+	       "scalepool-exported-bytes:\t4096\nscalepool-exported:\t1\n"
+	       "scalepool-allocation:\thandle=7 length=4096 offset=8192 "
+	       "policy=0");
 	put(proc, "20/comm", "idle");
 	put_fd(proc, 20, 5, "/dev/scalepool", "pos:\t0\nflags:\t02");
 	put(proc, "7/comm", "other");

@@ -398,4 +398,102 @@ TEST_F(pool, alloc_checks_before_the_device)
 	EXPECT_EQ(-EINVAL, pool_buf_get_placement(NULL, NULL, 0));
 }
 
+/*
+ * MIGRATE takes the placement fields from the same conversion as ALLOC
+ * (lp_place_request()); flags and a PCI initiator mean nothing there.
+ */
+TEST_F(pool, migrate_request_is_alloc_s_placement)
+{
+	static const unsigned int w[] = { 3 };
+	struct scalepool_migrate m;
+	unsigned int *ids = NULL;
+	POOL_OPTS(pool_alloc_opts, opts,
+		.policy = POOL_POLICY_INTERLEAVE,
+		.nodes = "0",
+		.weights = w,
+		.granularity = 8192,
+		.initiator = 1,
+		.initiator_set = true,
+	);
+
+	ASSERT_EQ(0, request(self, 4096, &opts));
+	ASSERT_EQ(0, lp_migrate_request(self->fs.ctx, 9, 4096, 8192, &opts,
+					&m, &ids));
+	EXPECT_EQ(sizeof(m), m.size);
+	EXPECT_EQ(0U, m.flags);
+	EXPECT_EQ(9U, m.handle);
+	EXPECT_EQ(4096ULL, m.start);
+	EXPECT_EQ(8192ULL, m.length);
+	EXPECT_EQ(self->req.policy, m.policy);
+	EXPECT_EQ(self->req.nr_members, m.nr_members);
+	EXPECT_EQ(1U, m.nr_members);
+	EXPECT_EQ(0U, ids[0]);		/* node 0's member */
+	EXPECT_EQ((uintptr_t)ids, m.members_ptr);
+	EXPECT_EQ((uintptr_t)w, m.weights_ptr);
+	EXPECT_EQ(8192ULL, m.granularity);
+	EXPECT_EQ(1, m.initiator);
+	EXPECT_EQ(0ULL, m.moved);
+	free(ids);
+
+	/* NULL: tiered over every member, from the calling thread. */
+	ASSERT_EQ(0, lp_migrate_request(self->fs.ctx, 1, 0, 0, NULL, &m,
+					&ids));
+	EXPECT_EQ(NULL, ids);
+	EXPECT_EQ((unsigned int)SCALEPOOL_POLICY_TIERED, m.policy);
+	EXPECT_EQ(0U, m.nr_members);
+	EXPECT_EQ(SCALEPOOL_INITIATOR_LOCAL, m.initiator);
+}
+
+TEST_F(pool, migrate_refuses_alloc_only_fields)
+{
+	struct scalepool_migrate m;
+	unsigned int *ids = (unsigned int *)0x1;
+	struct {
+		struct pool_alloc_opts o;
+		int extra;
+	} big;
+	POOL_OPTS(pool_alloc_opts, opts, .policy = POOL_POLICY_NEAREST,
+		.nodes = "0");
+
+	opts.flags = POOL_ALLOC_NO_HUGE;
+	EXPECT_EQ(-EINVAL, lp_migrate_request(self->fs.ctx, 1, 0, 0, &opts,
+					      &m, &ids));
+	EXPECT_EQ(NULL, ids);		/* freed, not leaked */
+	opts.flags = 0;
+	opts.initiator_pci = "0000:00:04.0";
+	EXPECT_EQ(-EINVAL, lp_migrate_request(self->fs.ctx, 1, 0, 0, &opts,
+					      &m, &ids));
+	opts.initiator_pci = NULL;
+	opts.nodes = NULL;
+	opts.members = (const unsigned int[]){ 0 };
+	opts.nr_members = 1;
+	opts.nodes = "0";		/* both */
+	EXPECT_EQ(-EINVAL, lp_migrate_request(self->fs.ctx, 1, 0, 0, &opts,
+					      &m, &ids));
+	opts.nodes = NULL;
+	opts.members = NULL;
+	opts.nr_members = 0;
+	opts.policy = -1;
+	EXPECT_EQ(-EINVAL, lp_migrate_request(self->fs.ctx, 1, 0, 0, &opts,
+					      &m, &ids));
+	memset(&big, 0, sizeof(big));
+	big.o.sz = sizeof(big);
+	big.extra = 1;
+	EXPECT_EQ(-E2BIG, lp_migrate_request(self->fs.ctx, 1, 0, 0, &big.o,
+					     &m, &ids));
+	EXPECT_EQ(-EINVAL, lp_migrate_request(NULL, 1, 0, 0, NULL, &m, &ids));
+}
+
+/* Checked before the capability, which the fake context lacks. */
+TEST_F(pool, migrate_without_the_capability)
+{
+	struct pool_buf buf = { .ctx = self->fs.ctx, .fd = -1, .handle = 1 };
+	POOL_OPTS(pool_alloc_opts, opts, .flags = POOL_ALLOC_POPULATE);
+	unsigned long long moved = 77;
+
+	EXPECT_EQ(-EINVAL, pool_buf_migrate(&buf, 0, 0, &opts, &moved));
+	EXPECT_EQ(-EOPNOTSUPP, pool_buf_migrate(&buf, 0, 0, NULL, &moved));
+	EXPECT_EQ(77ULL, moved);
+}
+
 TEST_HARNESS_MAIN

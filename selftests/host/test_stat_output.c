@@ -47,7 +47,8 @@ FIXTURE_TEARDOWN(pool)
 }
 
 static const char *output(struct __test_metadata *_metadata,
-			  FIXTURE_DATA(pool) *self, bool human, int self_pid)
+			  FIXTURE_DATA(pool) *self, bool human, int self_pid,
+			  bool allocations)
 {
 	FILE *f;
 
@@ -56,7 +57,8 @@ static const char *output(struct __test_metadata *_metadata,
 	f = open_memstream(&self->text, &self->len);
 	ASSERT_NE(NULL, f);
 	if (human) {
-		ASSERT_EQ(0, poolctl_stat_human(self->fs.ctx, self_pid, f));
+		ASSERT_EQ(0, poolctl_stat_human(self->fs.ctx, self_pid,
+						allocations, f));
 	} else {
 		ASSERT_EQ(0, poolctl_stat_json(self->fs.ctx, self_pid, f));
 	}
@@ -73,11 +75,12 @@ TEST_F(pool, json)
 	struct json_object *root, *members, *procs, *m, *p;
 	size_t i, k;
 
-	root = json_tokener_parse(output(_metadata, self, false, 1));
+	root = json_tokener_parse(output(_metadata, self, false, 1, false));
 	ASSERT_NE(NULL, root);
-	EXPECT_EQ(2, json_object_object_length(root));
+	EXPECT_EQ(3, json_object_object_length(root));
 	ASSERT_TRUE(has(root, "members", json_type_array));
 	ASSERT_TRUE(has(root, "processes", json_type_array));
+	ASSERT_TRUE(has(root, "allocations", json_type_array));
 	members = get(root, "members");
 	ASSERT_EQ(3, json_object_array_length(members));
 	for (i = 0; i < 3; i++) {
@@ -128,11 +131,75 @@ TEST_F(pool, json)
 	json_object_put(root);
 }
 
+/* What 'poolctl migrate' takes: pid, fd and handle per allocation. */
+TEST_F(pool, json_allocations)
+{
+	static const char *const keys[] = {
+		"pid", "comm", "fd", "handle", "length", "offset", "policy",
+	};
+	struct json_object *root, *allocs, *a;
+	size_t k;
+
+	root = json_tokener_parse(output(_metadata, self, false, 1, false));
+	ASSERT_NE(NULL, root);
+	allocs = get(root, "allocations");
+	ASSERT_EQ(3, json_object_array_length(allocs));
+	a = json_object_array_get_idx(allocs, 0);
+	EXPECT_EQ(ARRAY_SIZE(keys), (size_t)json_object_object_length(a));
+	for (k = 0; k < ARRAY_SIZE(keys); k++)
+		EXPECT_TRUE(json_object_object_get_ex(a, keys[k], NULL)) {
+			TH_LOG("allocation lacks key %zu", k);
+		}
+	EXPECT_EQ(100, num(a, "pid"));
+	EXPECT_STREQ("holder", json_object_get_string(get(a, "comm")));
+	EXPECT_EQ(3, num(a, "fd"));
+	EXPECT_EQ(1, num(a, "handle"));
+	EXPECT_EQ(2097152, num(a, "length"));
+	EXPECT_EQ(0, num(a, "offset"));
+	EXPECT_STREQ("tiered", json_object_get_string(get(a, "policy")));
+	a = json_object_array_get_idx(allocs, 1);
+	EXPECT_EQ(3, num(a, "fd"));
+	EXPECT_EQ(3, num(a, "handle"));
+	EXPECT_EQ(4194304, num(a, "offset"));
+	EXPECT_STREQ("interleave", json_object_get_string(get(a, "policy")));
+	a = json_object_array_get_idx(allocs, 2);
+	EXPECT_EQ(12, num(a, "fd"));
+	EXPECT_EQ(7, num(a, "handle"));
+	EXPECT_EQ(4096, num(a, "length"));
+	EXPECT_STREQ("bind", json_object_get_string(get(a, "policy")));
+	json_object_put(root);
+
+	/* poolctl's own allocations are left out as its process is. */
+	root = json_tokener_parse(output(_metadata, self, false, 100, false));
+	ASSERT_NE(NULL, root);
+	EXPECT_EQ(0, json_object_array_length(get(root, "allocations")));
+	json_object_put(root);
+}
+
+TEST_F(pool, human_allocations)
+{
+	const char *text = output(_metadata, self, true, 1, true);
+	const char *t;
+
+	/* The third table, after the processes'. */
+	t = strstr(text, "EXPORTED-BYTES\n");
+	ASSERT_NE(NULL, t);
+	t = strstr(t, "\n\nPID  COMM    FD  HANDLE   LENGTH  POLICY\n");
+	ASSERT_NE(NULL, t) {
+		TH_LOG("no allocation table in '%s'", text);
+	}
+	EXPECT_NE(NULL, strstr(t, "100  holder   3       1  2.0 MiB  tiered\n"));
+	EXPECT_NE(NULL, strstr(t, "100  holder  12       7  4.0 KiB  bind\n"));
+	/* Without --allocations, no third table. */
+	text = output(_metadata, self, true, 1, false);
+	EXPECT_EQ(NULL, strstr(text, "HANDLE"));
+}
+
 TEST_F(pool, json_leaves_poolctl_out)
 {
 	struct json_object *root, *procs;
 
-	root = json_tokener_parse(output(_metadata, self, false, 20));
+	root = json_tokener_parse(output(_metadata, self, false, 20, false));
 	ASSERT_NE(NULL, root);
 	procs = get(root, "processes");
 	ASSERT_EQ(1, json_object_array_length(procs));
@@ -142,7 +209,7 @@ TEST_F(pool, json_leaves_poolctl_out)
 
 TEST_F(pool, human)
 {
-	const char *text = output(_metadata, self, true, 1);
+	const char *text = output(_metadata, self, true, 1, false);
 	char *copy = strdup(text), *save = NULL, *line[10];
 	int n = 0;
 

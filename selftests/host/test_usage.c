@@ -157,6 +157,132 @@ TEST_F(fake, free_is_optional)
 		pool_member_get_by_id(self->fs.ctx, 2)));
 }
 
+#define MAX_ALLOCS 600
+
+struct allocs {
+	int nr;
+	int stop_after;		/* 0: never */
+	struct pool_process_allocation a[MAX_ALLOCS];
+	char comm[MAX_ALLOCS][16];
+};
+
+static int record_alloc(const struct pool_process_allocation *a, void *arg)
+{
+	struct allocs *s = arg;
+
+	if (s->nr < MAX_ALLOCS) {
+		s->a[s->nr] = *a;
+		snprintf(s->comm[s->nr], sizeof(s->comm[0]), "%s", a->comm);
+		s->a[s->nr].comm = NULL;
+	}
+	s->nr++;
+	return s->stop_after && s->nr == s->stop_after ? 42 : 0;
+}
+
+TEST_F(fake, allocations_from_fdinfo)
+{
+	static struct allocs s;
+
+	memset(&s, 0, sizeof(s));
+	ASSERT_EQ(0, pool_for_each_process_allocation(self->fs.ctx,
+						      record_alloc, &s));
+	ASSERT_EQ(3, s.nr);
+	/* Ascending fds (3 before 12), then the module's order. */
+	EXPECT_EQ(100, s.a[0].pid);
+	EXPECT_STREQ("holder", s.comm[0]);
+	EXPECT_EQ(3, s.a[0].fd);
+	EXPECT_EQ(1U, s.a[0].handle);
+	EXPECT_EQ(2097152ULL, s.a[0].length);
+	EXPECT_EQ(0ULL, s.a[0].offset);
+	EXPECT_EQ(POOL_POLICY_TIERED, s.a[0].policy);
+	EXPECT_EQ(3, s.a[1].fd);
+	EXPECT_EQ(3U, s.a[1].handle);
+	EXPECT_EQ(4194304ULL, s.a[1].length);
+	EXPECT_EQ(4194304ULL, s.a[1].offset);
+	EXPECT_EQ(POOL_POLICY_INTERLEAVE, s.a[1].policy);
+	EXPECT_EQ(12, s.a[2].fd);
+	EXPECT_EQ(7U, s.a[2].handle);
+	EXPECT_EQ(4096ULL, s.a[2].length);
+	EXPECT_EQ(8192ULL, s.a[2].offset);
+	EXPECT_EQ(POOL_POLICY_BIND, s.a[2].policy);
+
+	memset(&s, 0, sizeof(s));
+	s.stop_after = 2;
+	EXPECT_EQ(42, pool_for_each_process_allocation(self->fs.ctx,
+						       record_alloc, &s));
+	EXPECT_EQ(2, s.nr);
+	EXPECT_EQ(-EINVAL, pool_for_each_process_allocation(NULL,
+							    record_alloc, &s));
+	EXPECT_EQ(-EINVAL, pool_for_each_process_allocation(self->fs.ctx,
+							    NULL, &s));
+}
+
+/* 500 allocations make an fdinfo of several pages: all are read. */
+TEST_F(fake, allocations_beyond_a_page)
+{
+	static struct allocs s;
+	static char text[64 * 1024];
+	size_t len = 0;
+	int i;
+
+	len += snprintf(text, sizeof(text), "pos:\t0\n"
+			"scalepool-allocations:\t500\n");
+	for (i = 1; i <= 500; i++)
+		len += snprintf(text + len, sizeof(text) - len,
+				"scalepool-allocation:\thandle=%d "
+				"length=4096 offset=%d policy=3\n", i,
+				i * 4096);
+	ASSERT_LT(3 * 4096, (int)len);
+	put(self->fs.proc, "100/fdinfo/12", text);
+	memset(&s, 0, sizeof(s));
+	ASSERT_EQ(0, pool_for_each_process_allocation(self->fs.ctx,
+						      record_alloc, &s));
+	ASSERT_EQ(502, s.nr);
+	EXPECT_EQ(500U, s.a[501].handle);
+	EXPECT_EQ(500ULL * 4096, s.a[501].offset);
+	EXPECT_EQ(POOL_POLICY_NEAREST, s.a[501].policy);
+	/* The sums still come from their own lines. */
+	{
+		struct seen u = { 0 };
+
+		ASSERT_EQ(0, pool_for_each_process_usage(self->fs.ctx, record,
+							 &u));
+		EXPECT_EQ(2ULL + 500, u.p[1].allocations);
+	}
+}
+
+/* A line this library cannot read stops the scan with EPROTO. */
+TEST_F(fake, allocation_line_malformed)
+{
+	static const char *const bad[] = {
+		"scalepool-allocation:\thandle=1 length=4096 offset=0",
+		"scalepool-allocation:\thandle=x length=4096 offset=0 policy=0",
+		"scalepool-allocation:\thandle=1 length=4096 offset=0 policy=0 more",
+		"scalepool-allocation:\tlength=4096 handle=1 offset=0 policy=0",
+		"scalepool-allocation:\thandle=1 length=4096 offset=0 policy=4294967295",
+	};
+	static struct allocs s;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		put(self->fs.proc, "100/fdinfo/12", bad[i]);
+		memset(&s, 0, sizeof(s));
+		EXPECT_EQ(-EPROTO, pool_for_each_process_allocation(
+			self->fs.ctx, record_alloc, &s)) {
+			TH_LOG("line '%s'", bad[i]);
+		}
+		/* fd 3's two came first. */
+		EXPECT_EQ(2, s.nr);
+	}
+	/* Without the lines (an older module): no allocations, no error. */
+	put(self->fs.proc, "100/fdinfo/3", "scalepool-allocations:\t2");
+	put(self->fs.proc, "100/fdinfo/12", "scalepool-allocations:\t1");
+	memset(&s, 0, sizeof(s));
+	EXPECT_EQ(0, pool_for_each_process_allocation(self->fs.ctx,
+						      record_alloc, &s));
+	EXPECT_EQ(0, s.nr);
+}
+
 static unsigned long long read_limit(const char *sys, unsigned int id)
 {
 	char path[256];

@@ -27,126 +27,23 @@
 #define MAX_HOLD	(366.0 * 24 * 3600)
 
 struct alloc_args {
+	struct poolctl_place place;	/* first: the options reach it */
 	unsigned long long size;
 	bool have_size;
-	int policy;			/* -1: the default */
-	unsigned int members[SCALEPOOL_MAX_MEMBERS];
-	unsigned int nr_members;	/* --members, or the nodes' count */
-	const char *members_arg;
-	const char *nodes;
-	struct bitmask *node_mask;
-	unsigned int weights[SCALEPOOL_MAX_MEMBERS];
-	unsigned int nr_weights;
-	bool have_weights;
-	unsigned long long granularity;
-	bool have_granularity;
-	int initiator;
-	bool have_initiator;
 	const char *initiator_pci;
 	unsigned int flags;
 	bool touch;
 	double hold;
 };
 
-static int parse_size_arg(const char *what, const char *arg,
-			  unsigned long long max, unsigned long long *val)
-{
-	int rc = pool_parse_size(arg, val);
-	char text[32];
-
-	if (rc == -EOVERFLOW)
-		return poolctl_err(CMD, EOVERFLOW, "%s '%s' is too large",
-				   what, arg);
-	if (!rc && *val > max) {
-		pool_format_size(max, text, sizeof(text));
-		return poolctl_err(CMD, EOVERFLOW, "%s '%s' is above the "
-				   "maximum of %s", what, arg, text);
-	}
-	if (rc)
-		return poolctl_err(CMD, -rc, "bad %s '%s'", what, arg);
-	if (!*val)
-		return poolctl_err(CMD, EINVAL, "%s must not be 0", what);
-	return 0;
-}
-
 static int opt_size(void *args, const char *arg)
 {
 	struct alloc_args *a = args;
 
 	a->have_size = true;
-	return parse_size_arg("size", arg, SCALEPOOL_MAX_ALLOC_SIZE,
-			      &a->size);
-}
-
-static int opt_policy(void *args, const char *arg)
-{
-	struct alloc_args *a = args;
-
-	a->policy = pool_policy_from_name(arg);
-	if (a->policy < 0)
-		return poolctl_err(CMD, EINVAL, "unknown policy '%s' (bind, "
-				   "preferred, interleave, nearest or tiered)",
-				   arg);
-	return 0;
-}
-
-static int opt_members(void *args, const char *arg)
-{
-	struct alloc_args *a = args;
-
-	a->members_arg = arg;
-	return poolctl_parse_list_arg(CMD, "member", arg, true, a->members,
-				      &a->nr_members);
-}
-
-static int opt_weights(void *args, const char *arg)
-{
-	struct alloc_args *a = args;
-	unsigned int i;
-
-	if (poolctl_parse_list_arg(CMD, "weight", arg, false, a->weights,
-				   &a->nr_weights))
-		return 1;
-	for (i = 0; i < a->nr_weights; i++)
-		if (a->weights[i] < 1 || a->weights[i] > SCALEPOOL_MAX_WEIGHT)
-			return poolctl_err(CMD, EINVAL, "weight %u is not "
-					   "between 1 and %d", a->weights[i],
-					   SCALEPOOL_MAX_WEIGHT);
-	a->have_weights = true;
-	return 0;
-}
-
-static int opt_granularity(void *args, const char *arg)
-{
-	struct alloc_args *a = args;
-	long page = sysconf(_SC_PAGESIZE);
-
-	a->have_granularity = true;
-	if (parse_size_arg("granularity", arg, SCALEPOOL_MAX_GRANULARITY,
-			   &a->granularity))
-		return 1;
-	if (a->granularity % (unsigned long)page)
-		return poolctl_err(CMD, EINVAL, "granularity '%s' is not a "
-				   "multiple of the page size (%ld)", arg,
-				   page);
-	return 0;
-}
-
-static int opt_initiator(void *args, const char *arg)
-{
-	struct alloc_args *a = args;
-	unsigned int node;
-
-	a->have_initiator = true;
-	if (strcmp(arg, "local") == 0) {
-		a->initiator = POOL_INITIATOR_LOCAL;
-		return 0;
-	}
-	if (poolctl_parse_uint(arg, &node) || node > INT_MAX)
-		return poolctl_err(CMD, EINVAL, "bad initiator '%s' (a node "
-				   "number or local)", arg);
-	a->initiator = (int)node;
-	return 0;
+	return poolctl_parse_size_arg(CMD, "size", arg,
+				      SCALEPOOL_MAX_ALLOC_SIZE, false,
+				      &a->size);
 }
 
 static int opt_hold(void *args, const char *arg)
@@ -163,24 +60,12 @@ static int opt_hold(void *args, const char *arg)
 }
 
 #define ARG(field) offsetof(struct alloc_args, field)
+_Static_assert(ARG(place) == 0, "the placement options reach it");
 
 static const struct poolctl_option alloc_options[] = {
 	POOLCTL_OPT_CALLBACK('s', "size", "<size>", opt_size,
 		"bytes, with a K, M, G or T suffix"),
-	POOLCTL_OPT_CALLBACK('p', "policy", "<policy>", opt_policy,
-		"bind, preferred, interleave, nearest or\n"
-		"tiered; default: bind with --members or\n"
-		"--nodes, else tiered over every member"),
-	POOLCTL_OPT_CALLBACK('m', "members", "<ids>", opt_members,
-		"member ids in order, as 2,0 or 0-1"),
-	POOLCTL_OPT_STRING('n', "nodes", "<nodes>", ARG(nodes),
-		"the members of these NUMA nodes, as 0-1,2"),
-	POOLCTL_OPT_CALLBACK('w', "weights", "<list>", opt_weights,
-		"interleave weights, one per member: 3,1"),
-	POOLCTL_OPT_CALLBACK('g', "granularity", "<size>", opt_granularity,
-		"interleave chunk size (default: a page)"),
-	POOLCTL_OPT_CALLBACK('i', "initiator", "<node>", opt_initiator,
-		"CPU node to place for, or local (default)"),
+	POOLCTL_PLACE_OPTIONS,
 	POOLCTL_OPT_STRING(0, "initiator-pci", "<BDF>", ARG(initiator_pci),
 		"nearest only: place for PCI device\n"
 		"DDDD:BB:DD.F (peer memory it reaches\n"
@@ -239,86 +124,24 @@ static bool pci_exists(const char *bdf)
 	return access(path, F_OK) == 0;
 }
 
-/* The rules between options, and the node list: still no module. */
+/* The rules of alloc's own options, after the placement's. */
 static int check_options(struct alloc_args *a)
 {
-	bool have_set = a->members_arg || a->nodes;
 	const char *name;
 
-	if (a->members_arg && a->nodes)
-		return poolctl_err(CMD, EINVAL, "--members and --nodes "
-				   "exclude each other");
-	if (a->policy < 0)
-		a->policy = have_set ? POOL_POLICY_BIND : POOL_POLICY_TIERED;
-	name = pool_policy_name(a->policy);
-	if (!have_set && (a->policy == POOL_POLICY_BIND ||
-			  a->policy == POOL_POLICY_PREFERRED ||
-			  a->policy == POOL_POLICY_INTERLEAVE))
-		return poolctl_err(CMD, EINVAL, "policy %s needs "
-				   "--members or --nodes", name);
-	if (a->have_weights && a->policy != POOL_POLICY_INTERLEAVE)
-		return poolctl_err(CMD, EINVAL, "--weights needs "
-				   "--policy interleave, not %s", name);
-	if (a->have_granularity && a->policy != POOL_POLICY_INTERLEAVE)
-		return poolctl_err(CMD, EINVAL, "--granularity needs "
-				   "--policy interleave, not %s", name);
-	if (a->nodes) {
-		a->node_mask = poolctl_parse_nodes(a->nodes);
-		if (!a->node_mask)
-			return poolctl_err(CMD, EINVAL, "bad node list "
-				"'%s' (or a node that does not exist)",
-				a->nodes);
-		a->nr_members = numa_bitmask_weight(a->node_mask);
-		if (!a->nr_members)
-			return poolctl_err(CMD, EINVAL, "no nodes in "
-					   "'%s'", a->nodes);
-		if (a->nr_members > SCALEPOOL_MAX_MEMBERS)
-			return poolctl_err(CMD, E2BIG, "more than %d "
-				"nodes in '%s'", SCALEPOOL_MAX_MEMBERS,
-				a->nodes);
-	}
-	if (a->have_initiator && a->initiator >= 0 &&
-	    !poolctl_node_has_cpus(a->initiator))
-		return poolctl_err(CMD, EINVAL, "initiator %d is not a "
-				   "node with CPUs", a->initiator);
-	if (a->have_weights && a->nr_weights != a->nr_members)
-		return poolctl_err(CMD, EINVAL, "%u weights for %u "
-			"members", a->nr_weights, a->nr_members);
-	if (a->initiator_pci && a->policy != POOL_POLICY_NEAREST)
+	if (poolctl_place_check(&a->place))
+		return 1;
+	name = pool_policy_name(a->place.policy);
+	if (a->initiator_pci && a->place.policy != POOL_POLICY_NEAREST)
 		return poolctl_err(CMD, EINVAL, "--initiator-pci needs "
 				   "--policy nearest, not %s", name);
-	if (a->initiator_pci && a->have_initiator)
+	if (a->initiator_pci && a->place.have_initiator)
 		return poolctl_err(CMD, EINVAL, "--initiator and "
 				   "--initiator-pci exclude each other");
 	if (a->initiator_pci && !pci_exists(a->initiator_pci))
 		return poolctl_err(CMD, ENODEV, "no PCI device '%s' "
 				   "(expected DDDD:BB:DD.F)",
 				   a->initiator_pci);
-	return 0;
-}
-
-/* Members and nodes against the pool, to name what is missing. */
-static int check_pool(struct alloc_args *a, struct pool_ctx *ctx)
-{
-	struct pool_member *m;
-	unsigned long node;
-	unsigned int i;
-
-	for (i = 0; a->members_arg && i < a->nr_members; i++)
-		if (!pool_member_get_by_id(ctx, a->members[i]))
-			return poolctl_err(CMD, ENOENT, "no member %u",
-					   a->members[i]);
-	for (node = 0; a->node_mask && node < a->node_mask->size; node++) {
-		if (!numa_bitmask_isbitset(a->node_mask, (unsigned int)node))
-			continue;
-		pool_member_foreach(ctx, m)
-			if (strcmp(pool_member_get_kind(m), "node") == 0 &&
-			    pool_member_get_node(m) == (int)node)
-				break;
-		if (!m)
-			return poolctl_err(CMD, ENOENT, "no member for "
-					   "node %lu", node);
-	}
 	return 0;
 }
 
@@ -360,18 +183,9 @@ static int print_result(struct pool_buf *buf)
 	if (state < 0)
 		return poolctl_err(CMD, -state, "cannot read the state");
 
-	n = pool_buf_get_placement(buf, NULL, 0);
-	if (n > 0) {
-		pl = calloc((size_t)n, sizeof(*pl));
-		if (!pl)
-			return poolctl_err(CMD, ENOMEM, "cannot read "
-					   "the placement");
-		n = pool_buf_get_placement(buf, pl, (unsigned int)n);
-	}
-	if (n < 0) {
-		free(pl);
+	n = poolctl_buf_placement(buf, &pl);
+	if (n < 0)
 		return poolctl_err(CMD, -n, "cannot read the placement");
-	}
 	root = poolctl_json_alloc(buf, pl, n, basis, state, &ok);
 	free(pl);
 	return poolctl_print_json(CMD, root, ok, stdout);
@@ -379,7 +193,8 @@ static int print_result(struct pool_buf *buf)
 
 int cmd_alloc(int argc, char **argv, struct pool_ctx **ctx)
 {
-	struct alloc_args a = { .policy = -1 };
+	struct alloc_args a = { .place = { .cmd = CMD, .policy = -1 } };
+	struct pool_alloc_opts opts;
 	struct pool_buf *buf = NULL;
 	int rc, err;
 
@@ -392,22 +207,13 @@ int cmd_alloc(int argc, char **argv, struct pool_ctx **ctx)
 	rc = poolctl_open(CMD, ctx);
 	if (rc)
 		goto out;
-	rc = check_pool(&a, *ctx);
+	rc = poolctl_place_check_pool(&a.place, *ctx);
 	if (rc)
 		goto out;
 
-	POOL_OPTS(pool_alloc_opts, opts,
-		.policy = a.policy,
-		.flags = a.flags,
-		.members = a.members_arg ? a.members : NULL,
-		.nr_members = a.members_arg ? a.nr_members : 0,
-		.nodes = a.nodes,
-		.weights = a.have_weights ? a.weights : NULL,
-		.granularity = a.granularity,
-		.initiator = a.initiator,
-		.initiator_set = a.have_initiator,
-		.initiator_pci = a.initiator_pci,
-	);
+	poolctl_place_opts(&a.place, &opts);
+	opts.flags = a.flags;
+	opts.initiator_pci = a.initiator_pci;
 	rc = pool_alloc(*ctx, a.size, &opts, &buf);
 	if (rc) {
 		rc = poolctl_err(CMD, -rc, "cannot allocate %llu bytes",
@@ -425,7 +231,6 @@ int cmd_alloc(int argc, char **argv, struct pool_ctx **ctx)
 	if (err && !rc)
 		rc = poolctl_err(CMD, -err, "cannot free the memory");
 out:
-	if (a.node_mask)
-		numa_bitmask_free(a.node_mask);
+	poolctl_place_release(&a.place);
 	return rc;
 }

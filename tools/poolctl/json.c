@@ -283,15 +283,26 @@ static struct json_object *list_member_json(struct pool_member *m, bool *ok)
 	return jm;
 }
 
-struct json_object *poolctl_json_process(const struct pool_process_usage *r,
+/* {"pid", "comm"}: a process and an allocation put theirs after. */
+static struct json_object *pid_comm_json(int pid, const char *comm,
 					 bool *ok)
 {
 	struct json_object *j = pj_object(ok);
 
+	if (j) {
+		pj_add(j, "pid", pj_int(pid, ok), ok);
+		pj_add(j, "comm", pj_str(comm, ok), ok);
+	}
+	return j;
+}
+
+struct json_object *poolctl_json_process(const struct pool_process_usage *r,
+					 bool *ok)
+{
+	struct json_object *j = pid_comm_json(r->pid, r->comm, ok);
+
 	if (!j)
 		return NULL;
-	pj_add(j, "pid", pj_int(r->pid, ok), ok);
-	pj_add(j, "comm", pj_str(r->comm, ok), ok);
 	pj_add(j, "allocations", pj_u64(r->allocations, ok), ok);
 	pj_add(j, "bytes", pj_u64(r->bytes, ok), ok);
 	pj_add(j, "exported", pj_u64(r->exported, ok), ok);
@@ -337,23 +348,51 @@ static int process_row(const struct pool_process_usage *u, void *arg)
 	return *p->ok ? 0 : -ENOMEM;
 }
 
+struct json_object *poolctl_json_allocation(
+	const struct pool_process_allocation *a, bool *ok)
+{
+	struct json_object *j = pid_comm_json(a->pid, a->comm, ok);
+
+	if (!j)
+		return NULL;
+	pj_add(j, "fd", pj_int(a->fd, ok), ok);
+	pj_add(j, "handle", pj_u64(a->handle, ok), ok);
+	pj_add(j, "length", pj_u64(a->length, ok), ok);
+	pj_add(j, "offset", pj_u64(a->offset, ok), ok);
+	pj_add(j, "policy", pj_str(pool_policy_name(a->policy), ok), ok);
+	return j;
+}
+
+static int allocation_row(const struct pool_process_allocation *a,
+			  void *arg)
+{
+	struct process_rows *p = arg;
+
+	if (a->pid != p->self_pid)
+		pj_append(p->arr, poolctl_json_allocation(a, p->ok), p->ok);
+	return *p->ok ? 0 : -ENOMEM;
+}
+
 /*
- * poolctl stat: {"members": [...], "processes": [...]}, @self_pid left
- * out of the processes.  *@root is NULL (and *@ok false) when out of
+ * poolctl stat: {"members": [...], "processes": [...],
+ * "allocations": [...]}, @self_pid left out of the processes and
+ * allocations.  *@root is NULL (and *@ok false) when out of
  * memory; the return value is 0 or the error of the /proc scan.
  */
 int poolctl_json_stat(struct pool_ctx *ctx, int self_pid,
 		      struct json_object **root, bool *ok)
 {
 	struct process_rows p = { self_pid, pj_array(ok), ok };
+	struct process_rows al = { self_pid, pj_array(ok), ok };
 	struct json_object *members = pj_array(ok);
 	struct pool_member *m;
 	int rc = 0;
 
 	*root = pj_object(ok);
-	if (!*root || !members || !p.arr) {
+	if (!*root || !members || !p.arr || !al.arr) {
 		json_object_put(members);
 		json_object_put(p.arr);
+		json_object_put(al.arr);
 		json_object_put(*root);
 		*root = NULL;
 		return 0;
@@ -361,8 +400,12 @@ int poolctl_json_stat(struct pool_ctx *ctx, int self_pid,
 	pool_member_foreach(ctx, m)
 		pj_append(members, member_json(m, true, ok), ok);
 	rc = pool_for_each_process_usage(ctx, process_row, &p);
+	if (!rc)
+		rc = pool_for_each_process_allocation(ctx, allocation_row,
+						      &al);
 	pj_add(*root, "members", members, ok);
 	pj_add(*root, "processes", p.arr, ok);
+	pj_add(*root, "allocations", al.arr, ok);
 	return rc < 0 && *ok ? rc : 0;
 }
 
@@ -402,8 +445,8 @@ struct json_object *poolctl_json_bar_member(struct pool_member *m, bool *ok)
 	return root;
 }
 
-static struct json_object *placement_json(const struct pool_placement *pl,
-					  int n, bool *ok)
+struct json_object *poolctl_json_placement(const struct pool_placement *pl,
+					   int n, bool *ok)
 {
 	struct json_object *arr = pj_array(ok), *p;
 	int i;
@@ -438,7 +481,7 @@ struct json_object *poolctl_json_alloc(struct pool_buf *buf,
 		return NULL;
 	pj_add(root, "size", pj_u64(pool_buf_get_size(buf), ok), ok);
 	pj_add(root, "policy", pj_str(pool_policy_name(policy), ok), ok);
-	pj_add(root, "placement", placement_json(pl, n, ok), ok);
+	pj_add(root, "placement", poolctl_json_placement(pl, n, ok), ok);
 	pj_add(root, "basis", pj_str(basis, ok), ok);
 	pj_add(root, "revoked", pj_bool(state & POOL_BUF_REVOKED, ok), ok);
 	return root;

@@ -48,6 +48,8 @@ static const struct poolctl_cmd commands[] = {
 	  &usage_bench },
 	{ "member", cmd_member, "add or remove a PCI BAR member, drain a member",
 	  &usage_member },
+	{ "migrate", cmd_migrate, "move a process's allocation to other "
+	  "members", &usage_migrate },
 	{ "help", cmd_help, "show the commands or a command's usage",
 	  &usage_help },
 	{ "version", cmd_version, "print the version", &usage_version },

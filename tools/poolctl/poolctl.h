@@ -6,7 +6,10 @@
 #define _POOLCTL_H_
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
+
+#include <linux/scalepool.h>
 
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -114,6 +117,7 @@ int cmd_stat(int argc, char **argv, struct pool_ctx **ctx);
 int cmd_limit(int argc, char **argv, struct pool_ctx **ctx);
 int cmd_bench(int argc, char **argv, struct pool_ctx **ctx);
 int cmd_member(int argc, char **argv, struct pool_ctx **ctx);
+int cmd_migrate(int argc, char **argv, struct pool_ctx **ctx);
 
 extern const struct poolctl_usage usage_list;
 extern const struct poolctl_usage usage_alloc;
@@ -121,6 +125,7 @@ extern const struct poolctl_usage usage_stat;
 extern const struct poolctl_usage usage_limit;
 extern const struct poolctl_usage usage_bench;
 extern const struct poolctl_usage usage_member;
+extern const struct poolctl_usage usage_migrate;
 
 /* --human, the only option of list, stat and limit besides --help. */
 struct poolctl_view_args {
@@ -154,6 +159,75 @@ int poolctl_parse_list_arg(const char *cmd, const char *what,
 int poolctl_parse_seconds(const char *s, double *val);
 
 /*
+ * A size option (pool_parse_size()) of at most @max, 0 only when
+ * @zero_ok (place.c): 0, or 1 after printing @cmd's error.
+ */
+int poolctl_parse_size_arg(const char *cmd, const char *what,
+			   const char *arg, unsigned long long max,
+			   bool zero_ok, unsigned long long *val);
+
+/*
+ * The placement options of alloc and migrate (place.c).  The struct is
+ * the first field of the command's argument struct, so that the
+ * options' callbacks and offsets reach it through the args pointer.
+ */
+struct pool_alloc_opts;
+struct bitmask;
+struct poolctl_place {
+	const char *cmd;		/* for the errors */
+	int policy;			/* -1: the default */
+	unsigned int members[SCALEPOOL_MAX_MEMBERS];
+	unsigned int nr_members;	/* --members, or the nodes' count */
+	const char *members_arg;
+	const char *nodes;
+	struct bitmask *node_mask;
+	unsigned int weights[SCALEPOOL_MAX_MEMBERS];
+	unsigned int nr_weights;
+	bool have_weights;
+	unsigned long long granularity;
+	bool have_granularity;
+	int initiator;
+	bool have_initiator;
+};
+int poolctl_place_opt_policy(void *args, const char *arg);
+int poolctl_place_opt_members(void *args, const char *arg);
+int poolctl_place_opt_weights(void *args, const char *arg);
+int poolctl_place_opt_granularity(void *args, const char *arg);
+int poolctl_place_opt_initiator(void *args, const char *arg);
+#define POOLCTL_PLACE_OPTIONS						\
+	POOLCTL_OPT_CALLBACK('p', "policy", "<policy>",			\
+		poolctl_place_opt_policy,				\
+		"bind, preferred, interleave, nearest or\n"		\
+		"tiered; default: bind with --members or\n"		\
+		"--nodes, else tiered over every member"),		\
+	POOLCTL_OPT_CALLBACK('m', "members", "<ids>",			\
+		poolctl_place_opt_members,				\
+		"member ids in order, as 2,0 or 0-1"),			\
+	POOLCTL_OPT_STRING('n', "nodes", "<nodes>",			\
+		offsetof(struct poolctl_place, nodes),			\
+		"the members of these NUMA nodes, as 0-1,2"),		\
+	POOLCTL_OPT_CALLBACK('w', "weights", "<list>",			\
+		poolctl_place_opt_weights,				\
+		"interleave weights, one per member: 3,1"),		\
+	POOLCTL_OPT_CALLBACK('g', "granularity", "<size>",		\
+		poolctl_place_opt_granularity,				\
+		"interleave chunk size (default: a page)"),		\
+	POOLCTL_OPT_CALLBACK('i', "initiator", "<node>",		\
+		poolctl_place_opt_initiator,				\
+		"CPU node to place for, or local (default)")
+/*
+ * The rules between the options and the node list, without the module
+ * (the default policy is set here); then the members and nodes against
+ * the pool.  0, or 1 after printing the error.
+ */
+int poolctl_place_check(struct poolctl_place *p);
+int poolctl_place_check_pool(struct poolctl_place *p, struct pool_ctx *ctx);
+/* The libpool options the placement options say. */
+void poolctl_place_opts(const struct poolctl_place *p,
+			struct pool_alloc_opts *opts);
+void poolctl_place_release(struct poolctl_place *p);
+
+/*
  * JSON (json.c).  The builders take @ok, which turns false when json-c
  * runs out of memory; a NULL value is JSON null.
  */
@@ -184,8 +258,18 @@ int poolctl_json_stat(struct pool_ctx *ctx, int self_pid,
 		      struct json_object **root, bool *ok);
 struct json_object *poolctl_json_process(const struct pool_process_usage *r,
 					 bool *ok);
+struct pool_process_allocation;
+struct json_object *poolctl_json_allocation(
+	const struct pool_process_allocation *a, bool *ok);
 struct json_object *poolctl_json_limit(struct pool_member *m, bool *ok);
 struct json_object *poolctl_json_bar_member(struct pool_member *m, bool *ok);
+struct json_object *poolctl_json_placement(const struct pool_placement *pl,
+					   int n, bool *ok);
+/*
+ * The placement of @buf (pool_buf_get_placement()) in a malloc'ed array
+ * (NULL when empty): its entries, or -errno (util.c).
+ */
+int poolctl_buf_placement(struct pool_buf *buf, struct pool_placement **pl);
 struct json_object *poolctl_json_alloc(struct pool_buf *buf,
 				       const struct pool_placement *pl, int n,
 				       const char *basis, int state, bool *ok);
@@ -218,6 +302,8 @@ void poolctl_cell_limit(struct json_object *v, char *cell);	/* or none */
 int poolctl_list_json(struct pool_ctx *ctx, FILE *f);
 int poolctl_list_human(struct pool_ctx *ctx, FILE *f);
 int poolctl_stat_json(struct pool_ctx *ctx, int self_pid, FILE *f);
-int poolctl_stat_human(struct pool_ctx *ctx, int self_pid, FILE *f);
+/* @allocations: a third table, of the allocations (--allocations). */
+int poolctl_stat_human(struct pool_ctx *ctx, int self_pid, bool allocations,
+		       FILE *f);
 
 #endif /* _POOLCTL_H_ */

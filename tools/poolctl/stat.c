@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +18,21 @@
 
 #define CMD "stat"
 
+struct stat_args {
+	bool human;
+	bool allocations;
+};
+
+static const struct poolctl_option stat_options[] = {
+	POOLCTL_OPT_FLAG('u', "human", offsetof(struct stat_args, human),
+			 "aligned tables, sizes in KiB/MiB/GiB"),
+	POOLCTL_OPT_FLAG('a', "allocations",
+			 offsetof(struct stat_args, allocations),
+			 "with --human, a table of the allocations\n"
+			 "too (JSON always has them)"),
+	POOLCTL_OPT_END,
+};
+
 const struct poolctl_usage usage_stat = {
 	.cmd = CMD,
 	.text =
@@ -27,9 +43,12 @@ const struct poolctl_usage usage_stat = {
 "/dev/scalepool open (other users' only for root), with how many of\n"
 "them are exported as dma-bufs.  A member's \"refused\" says why the\n"
 "last memory offline or drain of its memory was refused (null when\n"
-"none was).  JSON on stdout,\n"
-"{\"members\": [...], \"processes\": [...]}.\n",
-	.options = poolctl_view_options,
+"none was).  \"allocations\" lists every allocation of those\n"
+"processes, {\"pid\", \"comm\", \"fd\", \"handle\", \"length\",\n"
+"\"offset\", \"policy\"}: what 'poolctl migrate' takes (empty with a\n"
+"module before SCALEPOOL_CAP_MIGRATE).  JSON on stdout,\n"
+"{\"members\": [...], \"processes\": [...], \"allocations\": [...]}.\n",
+	.options = stat_options,
 };
 
 /* null: the module does not say. */
@@ -41,8 +60,8 @@ static void fmt_free(struct json_object *v, char *cell)
 		strcpy(cell, "?");
 }
 
-/* null: nothing was refused. */
-static void fmt_refused(struct json_object *v, char *cell)
+/* A string; null (nothing refused, an unknown policy): "-". */
+static void fmt_string(struct json_object *v, char *cell)
 {
 	snprintf(cell, POOLCTL_CELL_MAX, "%s",
 		 v ? json_object_get_string(v) : "-");
@@ -57,7 +76,7 @@ static const struct poolctl_column member_columns[] = {
 	{ "USED", "used", true, poolctl_cell_size },
 	{ "FREE", "free", true, fmt_free },
 	{ "LIMIT", "limit", true, poolctl_cell_limit },
-	{ "REFUSED", "refused", false, fmt_refused },
+	{ "REFUSED", "refused", false, fmt_string },
 };
 
 static const struct poolctl_column process_columns[] = {
@@ -69,13 +88,24 @@ static const struct poolctl_column process_columns[] = {
 	{ "EXPORTED-BYTES", "exported_bytes", true, poolctl_cell_size },
 };
 
-static int print_human(struct json_object *root, FILE *f)
+static const struct poolctl_column allocation_columns[] = {
+	{ "PID", "pid", true, NULL },
+	{ "COMM", "comm", false, NULL },
+	{ "FD", "fd", true, NULL },
+	{ "HANDLE", "handle", true, NULL },
+	{ "LENGTH", "length", true, poolctl_cell_size },
+	{ "POLICY", "policy", false, fmt_string },
+};
+
+static int print_human(struct json_object *root, bool allocations,
+		       FILE *f)
 {
-	struct json_object *members, *processes;
+	struct json_object *members, *processes, *allocs;
 	int rc;
 
 	json_object_object_get_ex(root, "members", &members);
 	json_object_object_get_ex(root, "processes", &processes);
+	json_object_object_get_ex(root, "allocations", &allocs);
 	rc = poolctl_print_rows(f, members, member_columns,
 				ARRAY_SIZE(member_columns));
 	if (!rc) {
@@ -83,14 +113,19 @@ static int print_human(struct json_object *root, FILE *f)
 		rc = poolctl_print_rows(f, processes, process_columns,
 					ARRAY_SIZE(process_columns));
 	}
+	if (!rc && allocations) {
+		fputc('\n', f);
+		rc = poolctl_print_rows(f, allocs, allocation_columns,
+					ARRAY_SIZE(allocation_columns));
+	}
 	json_object_put(root);
 	if (rc)
 		return poolctl_err(CMD, -rc, "cannot build the output");
 	return 0;
 }
 
-static int print_stat(struct pool_ctx *ctx, int self_pid, bool human,
-		      FILE *f)
+static int print_stat(struct pool_ctx *ctx, int self_pid,
+		      const struct stat_args *a, FILE *f)
 {
 	struct json_object *root;
 	bool ok = true;
@@ -101,24 +136,29 @@ static int print_stat(struct pool_ctx *ctx, int self_pid, bool human,
 		json_object_put(root);
 		return poolctl_err(CMD, -rc, "cannot scan the processes");
 	}
-	if (!human || !ok)
+	if (!a->human || !ok)
 		return poolctl_print_json(CMD, root, ok, f);
-	return print_human(root, f);
+	return print_human(root, a->allocations, f);
 }
 
 int poolctl_stat_json(struct pool_ctx *ctx, int self_pid, FILE *f)
 {
-	return print_stat(ctx, self_pid, false, f);
+	const struct stat_args a = { 0 };
+
+	return print_stat(ctx, self_pid, &a, f);
 }
 
-int poolctl_stat_human(struct pool_ctx *ctx, int self_pid, FILE *f)
+int poolctl_stat_human(struct pool_ctx *ctx, int self_pid, bool allocations,
+		       FILE *f)
 {
-	return print_stat(ctx, self_pid, true, f);
+	const struct stat_args a = { true, allocations };
+
+	return print_stat(ctx, self_pid, &a, f);
 }
 
 int cmd_stat(int argc, char **argv, struct pool_ctx **ctx)
 {
-	struct poolctl_view_args a = { 0 };
+	struct stat_args a = { 0 };
 	int rc;
 
 	rc = poolctl_parse_options(&usage_stat, &a, argc, argv);
@@ -129,5 +169,5 @@ int cmd_stat(int argc, char **argv, struct pool_ctx **ctx)
 				   argv[optind]);
 	if (poolctl_open(CMD, ctx))
 		return 1;
-	return print_stat(*ctx, getpid(), a.human, stdout);
+	return print_stat(*ctx, getpid(), &a, stdout);
 }

@@ -311,3 +311,23 @@ int poolctl_parse_seconds(const char *s, double *val)
 	*val = v;
 	return 0;
 }
+
+int poolctl_buf_placement(struct pool_buf *buf, struct pool_placement **plp)
+{
+	struct pool_placement *pl = NULL;
+	int n;
+
+	n = pool_buf_get_placement(buf, NULL, 0);
+	if (n > 0) {
+		pl = calloc((size_t)n, sizeof(*pl));
+		if (!pl)
+			return -ENOMEM;
+		n = pool_buf_get_placement(buf, pl, (unsigned int)n);
+	}
+	if (n < 0) {
+		free(pl);
+		return n;
+	}
+	*plp = pl;
+	return n;
+}
