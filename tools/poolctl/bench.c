@@ -50,32 +50,51 @@ struct bench_args {
 	bool no_module;
 };
 
-static int opt_kinds(void *args, const char *arg)
+/*
+ * @fn(@a, NULL) to forget an earlier list, then @fn(@a, entry) for each
+ * entry of the comma-separated list @arg, which must have one at least
+ * (of @what).
+ */
+static int each_entry(struct bench_args *a, const char *arg,
+		      const char *what,
+		      int (*fn)(struct bench_args *a, const char *entry))
 {
-	struct bench_args *a = args;
 	char *copy = strdup(arg), *tok, *save = NULL;
-	unsigned int k;
-	int rc = 0;
+	int rc = 0, n = 0;
 
 	if (!copy)
-		return poolctl_err(CMD, ENOMEM, "cannot parse --kinds");
-	a->kinds = 0;
-	for (tok = strtok_r(copy, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		for (k = 1; k <= POOL_BENCH_TRIAD; k <<= 1)
-			if (strcmp(tok, pool_bench_kind_name(k)) == 0)
-				break;
-		if (k > POOL_BENCH_TRIAD) {
-			rc = poolctl_err(CMD, EINVAL, "unknown kind '%s' "
-				"(latency, read, write, copy or triad)", tok);
-			break;
-		}
-		a->kinds |= k;
-	}
-	if (!rc && !a->kinds)
-		rc = poolctl_err(CMD, EINVAL, "no kinds in '%s'", arg);
+		return poolctl_err(CMD, ENOMEM, "cannot parse '%s'", arg);
+	fn(a, NULL);
+	for (tok = strtok_r(copy, ",", &save); tok && !rc;
+	     tok = strtok_r(NULL, ",", &save), n++)
+		rc = fn(a, tok);
 	free(copy);
+	if (!rc && !n)
+		rc = poolctl_err(CMD, EINVAL, "no %s in '%s'", what, arg);
 	return rc;
+}
+
+static int add_kind(struct bench_args *a, const char *tok)
+{
+	unsigned int k;
+
+	if (!tok) {
+		a->kinds = 0;
+		return 0;
+	}
+	for (k = 1; k <= POOL_BENCH_TRIAD; k <<= 1)
+		if (strcmp(tok, pool_bench_kind_name(k)) == 0)
+			break;
+	if (k > POOL_BENCH_TRIAD)
+		return poolctl_err(CMD, EINVAL, "unknown kind '%s' "
+				   "(latency, read, write, copy or triad)", tok);
+	a->kinds |= k;
+	return 0;
+}
+
+static int opt_kinds(void *args, const char *arg)
+{
+	return each_entry(args, arg, "kinds", add_kind);
 }
 
 static int opt_time(void *args, const char *arg)
@@ -122,6 +141,10 @@ static int add_threads(struct bench_args *a, const char *tok)
 	unsigned int n = THREADS_ALL, i;
 	int rc;
 
+	if (!tok) {
+		a->nr_threads = 0;
+		return 0;
+	}
 	if (strcmp(tok, "all")) {
 		rc = poolctl_parse_uint(tok, &n);
 		if (rc)
@@ -147,20 +170,7 @@ static int add_threads(struct bench_args *a, const char *tok)
 
 static int opt_threads(void *args, const char *arg)
 {
-	struct bench_args *a = args;
-	char *copy = strdup(arg), *tok, *save = NULL;
-	int rc = 0;
-
-	if (!copy)
-		return poolctl_err(CMD, ENOMEM, "cannot parse --threads");
-	a->nr_threads = 0;
-	for (tok = strtok_r(copy, ",", &save); tok && !rc;
-	     tok = strtok_r(NULL, ",", &save))
-		rc = add_threads(a, tok);
-	if (!rc && !a->nr_threads)
-		rc = poolctl_err(CMD, EINVAL, "no thread counts in '%s'", arg);
-	free(copy);
-	return rc;
+	return each_entry(args, arg, "thread counts", add_threads);
 }
 
 static int opt_stores(void *args, const char *arg)
