@@ -1358,8 +1358,7 @@ struct pool_bench_result {
  *	0 with @res filled in, or a negative errno: -EINVAL for NULL
  *	arguments, a @res->sz too small for the fields before @stores,
  *	unknown @kinds bits or @stores, a negative or non-finite @time,
- *	an unknown @isa, an
- *	@initiator that is not a node with CPUs; -E2BIG for non-zero
+ *	an unknown @isa, an @initiator that is not a node with CPUs; -E2BIG for non-zero
  *	option bytes this library does not know, or more than
  *	POOL_BENCH_MAX_THREADS threads;
  *	-EOPNOTSUPP for an @opts->isa the CPU lacks; pool_alloc()'s errors;
@@ -1377,7 +1376,8 @@ int pool_bench_member(struct pool_member *member, int initiator,
  * DESCRIPTION
  *	As pool_bench_member(), with the memory from libnuma
  *	(numa_alloc_onnode(), transparent huge pages asked for with
- *	madvise(), every page touched) instead of the pool, so that the
+ *	madvise(), every page touched: the bandwidth arrays' by the worker
+ *	whose slice holds it) instead of the pool, so that the
  *	engine runs on any NUMA machine and can be compared with other
  *	tools.  @res->member is -1.
  *
