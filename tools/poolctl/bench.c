@@ -470,6 +470,17 @@ static int check_applicable(const struct bench_matrix *mx)
 
 	for (i = 0; i < mx->nr_cells; i++) {
 		c = &mx->cells[i];
+		if (c->res.figures[0].cache_bound) {
+			pool_format_size(c->res.latency_size, size,
+					 sizeof(size));
+			pool_format_size(c->res.llc_size, llc, sizeof(llc));
+			return poolctl_err(CMD, EINVAL, "will not apply: the "
+				"latency of member %d from node %d is "
+				"cache-bound (a %s chase, under the %s "
+				"last-level cache); nothing written, measure "
+				"without --size or with a larger one",
+				c->member, c->initiator, size, llc);
+		}
 		for (k = 0; k < 2; k++)		/* the two applied: latency, read */
 			if (poolctl_bench_noisy(&c->res.figures[k],
 						mx->max_spread))
@@ -482,15 +493,6 @@ static int check_applicable(const struct bench_matrix *mx)
 					c->member, c->initiator,
 					100 * poolctl_bench_spread(&c->res.figures[k]),
 					100 * mx->max_spread);
-		if (!c->res.figures[0].cache_bound)
-			continue;
-		pool_format_size(c->res.latency_size, size, sizeof(size));
-		pool_format_size(c->res.llc_size, llc, sizeof(llc));
-		return poolctl_err(CMD, EINVAL, "will not apply: the "
-			"latency of member %d from node %d is cache-bound "
-			"(a %s chase, under the %s last-level cache); "
-			"nothing written, measure without --size or with a "
-			"larger one", c->member, c->initiator, size, llc);
 	}
 	return 0;
 }
