@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <immintrin.h>
 
 #include "bench-private.h"
@@ -134,54 +135,97 @@ static uint64_t read_scalar(const void *src, size_t bytes)
 	return 0;
 }
 
-static void write_scalar(void *dst, size_t bytes)
-{
-	char *d = dst;
-	size_t i;
-
-	for (i = 0; i < bytes; i += 32)
-		__asm__ volatile("mov %2, (%0,%1)\n\t"
-				 "mov %2, 8(%0,%1)\n\t"
-				 "mov %2, 16(%0,%1)\n\t"
-				 "mov %2, 24(%0,%1)"
-				 : : "r"(d), "r"(i), "r"((uint64_t)1)
-				 : "memory");
+/*
+ * Scalar write and copy: 8-byte moves, with @store "mov" or "movnti"
+ * (the non-temporal store of a general-purpose register, SSE2, so part
+ * of x86-64) and @fence after the loop.
+ */
+#define LOOP_WRITE_SCALAR(name, store, fence)				\
+static void name(void *dst, size_t bytes)				\
+{									\
+	char *d = dst;							\
+	size_t i;							\
+									\
+	for (i = 0; i < bytes; i += 32)					\
+		__asm__ volatile(store " %2, (%0,%1)\n\t"			\
+				 store " %2, 8(%0,%1)\n\t"		\
+				 store " %2, 16(%0,%1)\n\t"		\
+				 store " %2, 24(%0,%1)"			\
+				 : : "r"(d), "r"(i), "r"((uint64_t)1)	\
+				 : "memory");				\
+	fence();							\
 }
 
-static void copy_scalar(void *dst, const void *src, size_t bytes)
-{
-	const char *s = src;
-	char *d = dst;
-	size_t i;
-
-	for (i = 0; i < bytes; i += 32)
-		__asm__ volatile("mov (%1,%2), %%r8\n\t"
-				 "mov 8(%1,%2), %%r9\n\t"
-				 "mov 16(%1,%2), %%r10\n\t"
-				 "mov 24(%1,%2), %%r11\n\t"
-				 "mov %%r8, (%0,%2)\n\t"
-				 "mov %%r9, 8(%0,%2)\n\t"
-				 "mov %%r10, 16(%0,%2)\n\t"
-				 "mov %%r11, 24(%0,%2)"
-				 : : "r"(d), "r"(s), "r"(i)
-				 : "r8", "r9", "r10", "r11", "memory");
+#define LOOP_COPY_SCALAR(name, store, fence)				\
+static void name(void *dst, const void *src, size_t bytes)		\
+{									\
+	const char *s = src;						\
+	char *d = dst;							\
+	size_t i;							\
+									\
+	for (i = 0; i < bytes; i += 32)					\
+		__asm__ volatile("mov (%1,%2), %%r8\n\t"			\
+				 "mov 8(%1,%2), %%r9\n\t"		\
+				 "mov 16(%1,%2), %%r10\n\t"		\
+				 "mov 24(%1,%2), %%r11\n\t"		\
+				 store " %%r8, (%0,%2)\n\t"		\
+				 store " %%r9, 8(%0,%2)\n\t"		\
+				 store " %%r10, 16(%0,%2)\n\t"		\
+				 store " %%r11, 24(%0,%2)"		\
+				 : : "r"(d), "r"(s), "r"(i)		\
+				 : "r8", "r9", "r10", "r11", "memory");	\
+	fence();							\
 }
 
-/* Scalar: one double at a time (mulsd/addsd), not left to the vectoriser. */
-__attribute__((optimize("no-tree-vectorize")))
-static void triad_scalar(void *dst, const void *b, const void *c,
-			 size_t bytes)
-{
-	volatile double *a = dst;
-	const double *x = b, *y = c;
-	const double s = LP_BENCH_SCALAR;
-	size_t i, n = bytes / 8;
+/* Ordinary stores need no fence: they are ordered already. */
+#define NO_FENCE()	do { } while (0)
 
-	for (i = 0; i < n; i += 2) {
-		a[i] = x[i] + s * y[i];
-		a[i + 1] = x[i + 1] + s * y[i + 1];
-	}
+LOOP_WRITE_SCALAR(write_scalar, "mov", NO_FENCE)
+LOOP_COPY_SCALAR(copy_scalar, "mov", NO_FENCE)
+
+/*
+ * Scalar triad: one double at a time (mulsd/addsd), not left to the
+ * vectoriser; @store puts a double: through a volatile pointer, or its
+ * bits through a general-purpose register to movnti.
+ */
+#define LOOP_TRIAD_SCALAR(name, store, fence)				\
+__attribute__((optimize("no-tree-vectorize")))				\
+static void name(void *dst, const void *b, const void *c, size_t bytes)	\
+{									\
+	const double *x = b, *y = c;					\
+	const double s = LP_BENCH_SCALAR;				\
+	size_t i, n = bytes / 8;					\
+									\
+	for (i = 0; i < n; i += 2) {					\
+		store(dst, i, x[i] + s * y[i]);				\
+		store(dst, i + 1, x[i + 1] + s * y[i + 1]);		\
+	}								\
+	fence();							\
 }
+
+static inline void store_double(void *a, size_t i, double v)
+{
+	((volatile double *)a)[i] = v;
+}
+
+static inline void store_nt_double(void *a, size_t i, double v)
+{
+	long long w;
+
+	memcpy(&w, &v, sizeof(w));
+	_mm_stream_si64((long long *)a + i, w);
+}
+
+LOOP_TRIAD_SCALAR(triad_scalar, store_double, NO_FENCE)
+
+/*
+ * Scalar with non-temporal stores.  Every non-temporal loop ends with an sfence, so that its weakly
+ * ordered stores are done before the pass's clock stops.
+ */
+LOOP_WRITE_SCALAR(write_nt_scalar, "movnti", _mm_sfence)
+LOOP_COPY_SCALAR(copy_nt_scalar, "movnti", _mm_sfence)
+
+LOOP_TRIAD_SCALAR(triad_nt_scalar, store_nt_double, _mm_sfence)
 
 static uint64_t read_sse2(const void *src, size_t bytes)
 {
@@ -228,8 +272,8 @@ AVX2 static uint64_t read_avx2(const void *src, size_t bytes)
  * that the two differ in nothing but the width.  Intrinsics, not the
  * vectoriser, so that the instructions are known.
  */
-#define LOOP_WRITE(isa, attr, vec, set1, store)				\
-static attr void write_##isa(void *dst, size_t bytes)			\
+#define LOOP_WRITE(name, attr, vec, set1, store, fence)			\
+static attr void name(void *dst, size_t bytes)				\
 {									\
 	const vec v = set1(1);						\
 	char *d = dst;							\
@@ -243,8 +287,8 @@ static attr void write_##isa(void *dst, size_t bytes)			\
 	}								\
 }
 
-#define LOOP_COPY(isa, attr, vec, load, store)				\
-static attr void copy_##isa(void *dst, const void *src, size_t bytes)	\
+#define LOOP_COPY(name, attr, vec, load, store, fence)			\
+static attr void name(void *dst, const void *src, size_t bytes)		\
 {									\
 	const char *s = src;						\
 	char *d = dst;							\
@@ -261,15 +305,16 @@ static attr void copy_##isa(void *dst, const void *src, size_t bytes)	\
 		store((vec *)(d + i + 2 * sizeof(vec)), v2);		\
 		store((vec *)(d + i + 3 * sizeof(vec)), v3);		\
 	}								\
+	fence();							\
 }
 
 /* a = b + s * c: mul + add, not FMA, the two roundings of STREAM's C. */
 #define TRIAD_STEP(a, x, y, k, s, load, store, mul, add)		\
 	store((a) + (k), add(mul(s, load((y) + (k))), load((x) + (k))))
 
-#define LOOP_TRIAD(isa, attr, vec, set1, load, store, mul, add)		\
-static attr void triad_##isa(void *dst, const void *b, const void *c,	\
-			     size_t bytes)				\
+#define LOOP_TRIAD(name, attr, vec, set1, load, store, mul, add, fence)	\
+static attr void name(void *dst, const void *b, const void *c,		\
+		      size_t bytes)					\
 {									\
 	const size_t w = sizeof(vec) / sizeof(double);			\
 	const vec s = set1(LP_BENCH_SCALAR);				\
@@ -283,26 +328,43 @@ static attr void triad_##isa(void *dst, const void *b, const void *c,	\
 		TRIAD_STEP(a, x, y, i + 2 * w, s, load, store, mul, add); \
 		TRIAD_STEP(a, x, y, i + 3 * w, s, load, store, mul, add); \
 	}								\
+	fence();							\
 }
 
-LOOP_WRITE(sse2, SSE2, __m128i, _mm_set1_epi64x, _mm_store_si128)
-LOOP_COPY(sse2, SSE2, __m128i, _mm_load_si128, _mm_store_si128)
-LOOP_TRIAD(sse2, SSE2, __m128d, _mm_set1_pd, _mm_load_pd, _mm_store_pd,
-	   _mm_mul_pd, _mm_add_pd)
-LOOP_WRITE(avx2, AVX2, __m256i, _mm256_set1_epi64x, _mm256_store_si256)
-LOOP_COPY(avx2, AVX2, __m256i, _mm256_load_si256, _mm256_store_si256)
-LOOP_TRIAD(avx2, AVX2, __m256d, _mm256_set1_pd, _mm256_load_pd,
-	   _mm256_store_pd, _mm256_mul_pd, _mm256_add_pd)
+/*
+ * write, copy and triad of one ISA (intrinsics' prefix @pfx, vectors of
+ * @bits) with one kind of stores: @st for integer vectors, @stpd for
+ * doubles; @fence after the loop.
+ */
+#define LOOPS_ISA(sfx, attr, pfx, bits, st, stpd, fence)		\
+	LOOP_WRITE(write_##sfx, attr, __m##bits##i, pfx##_set1_epi64x,	\
+		   st, fence)						\
+	LOOP_COPY(copy_##sfx, attr, __m##bits##i, pfx##_load_si##bits,	\
+		  st, fence)						\
+	LOOP_TRIAD(triad_##sfx, attr, __m##bits##d, pfx##_set1_pd,	\
+		   pfx##_load_pd, stpd, pfx##_mul_pd, pfx##_add_pd, fence)
+
+LOOPS_ISA(sse2, SSE2, _mm, 128, _mm_store_si128, _mm_store_pd, NO_FENCE)
+LOOPS_ISA(avx2, AVX2, _mm256, 256, _mm256_store_si256, _mm256_store_pd,
+	  NO_FENCE)
+/* Non-temporal: movntdq/movntpd, vmovntdq/vmovntpd, then sfence. */
+LOOPS_ISA(nt_sse2, SSE2, _mm, 128, _mm_stream_si128, _mm_stream_pd,
+	  _mm_sfence)
+LOOPS_ISA(nt_avx2, AVX2, _mm256, 256, _mm256_stream_si256,
+	  _mm256_stream_pd, _mm_sfence)
 
 static const struct lp_bench_loops loops[] = {
 	[POOL_BENCH_ISA_SCALAR] = {
 		read_scalar, write_scalar, copy_scalar, triad_scalar,
+		write_nt_scalar, copy_nt_scalar, triad_nt_scalar,
 	},
 	[POOL_BENCH_ISA_SSE2] = {
 		read_sse2, write_sse2, copy_sse2, triad_sse2,
+		write_nt_sse2, copy_nt_sse2, triad_nt_sse2,
 	},
 	[POOL_BENCH_ISA_AVX2] = {
 		read_avx2, write_avx2, copy_avx2, triad_avx2,
+		write_nt_avx2, copy_nt_avx2, triad_nt_avx2,
 	},
 };
 

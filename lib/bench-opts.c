@@ -13,6 +13,8 @@
 #define DEFAULT_TIME		5.0		/* seconds per call */
 #define DEFAULT_REPETITIONS	10
 #define DEFAULT_SEED		0x5ca1ab1e5eedULL
+/* Auto's non-temporal threshold when the LLC is unknown. */
+#define NT_UNKNOWN_LLC		(32ULL << 20)
 
 static const char *const kind_names[POOL_BENCH_NR_KINDS] = {
 	"latency", "read", "write", "copy", "triad",
@@ -64,6 +66,7 @@ static int copy_opts(const struct pool_bench_opts *o, struct lp_bench_args *a)
 	a->seed = LP_OPTS_GET(o, seed, 0);
 	a->progress = LP_OPTS_GET(o, progress, NULL);
 	a->progress_arg = LP_OPTS_GET(o, progress_arg, NULL);
+	a->stores = LP_OPTS_GET(o, stores, POOL_BENCH_STORES_AUTO);
 	return 0;
 }
 
@@ -75,7 +78,9 @@ int lp_bench_read_opts(const struct pool_bench_opts *o,
 	if (rc)
 		return rc;
 	if (a->kinds & ~POOL_BENCH_ALL || !isfinite(a->time) || a->time < 0 ||
-	    !pool_bench_isa_name(a->isa))
+	    !pool_bench_isa_name(a->isa) ||
+	    a->stores < POOL_BENCH_STORES_AUTO ||
+	    a->stores > POOL_BENCH_STORES_NT)
 		return -EINVAL;
 	if (a->threads > POOL_BENCH_MAX_THREADS)
 		return -E2BIG;
@@ -90,4 +95,29 @@ int lp_bench_read_opts(const struct pool_bench_opts *o,
 	if (!a->seed)
 		a->seed = DEFAULT_SEED;
 	return 0;
+}
+
+/*
+ * Non-temporal stores win once the array cannot stay in the cache: an
+ * ordinary store first reads the line (read for ownership), which costs
+ * a third of copy's traffic, and evicts lines still to be read.  glibc's
+ * memcpy switches at 3/4 of the shared cache per call; the engine's
+ * arrays are split between threads that share the LLC, so it switches
+ * at the LLC itself for the whole array.
+ */
+unsigned int lp_bench_nt_kinds(int stores, unsigned int kinds, size_t size,
+			       unsigned long long llc)
+{
+	bool large = llc ? size > llc : size >= NT_UNKNOWN_LLC;
+
+	switch (stores) {
+	case POOL_BENCH_STORES_NT:
+		return kinds & POOL_BENCH_STORING;
+	case POOL_BENCH_STORES_AUTO:
+		if (large)
+			return kinds & POOL_BENCH_STORING;
+		return 0;
+	default:
+		return 0;
+	}
 }

@@ -41,11 +41,18 @@ struct lp_bench_args {
 	unsigned long long seed;
 	void (*progress)(unsigned int kind, void *arg);
 	void *progress_arg;
+	int stores;
 };
 
 /* -EINVAL, -E2BIG (lp_opts_check() and threads), -EOPNOTSUPP or 0. */
 int lp_bench_read_opts(const struct pool_bench_opts *opts,
 		       struct lp_bench_args *args);
+/*
+ * The kinds of @kinds that use non-temporal stores for arrays of @size
+ * bytes and an LLC of @llc bytes (0: unknown), as @stores says.
+ */
+unsigned int lp_bench_nt_kinds(int stores, unsigned int kinds, size_t size,
+			       unsigned long long llc);
 
 /* ---- bench-loops.c */
 
@@ -54,6 +61,11 @@ struct lp_bench_loops {
 	void (*write)(void *dst, size_t bytes);
 	void (*copy)(void *dst, const void *src, size_t bytes);
 	void (*triad)(void *dst, const void *b, const void *c, size_t bytes);
+	/* The same with non-temporal stores and an sfence at the end. */
+	void (*write_nt)(void *dst, size_t bytes);
+	void (*copy_nt)(void *dst, const void *src, size_t bytes);
+	void (*triad_nt)(void *dst, const void *b, const void *c,
+			 size_t bytes);
 };
 
 bool lp_bench_isa_supported(int isa);

@@ -8,6 +8,7 @@
  * bench-loops.c, the options in bench-opts.c.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -36,11 +37,14 @@
  * arrays for the same reason).
  */
 #define ARRAY_GAP		(4096 + 64)
+/* struct pool_bench_result before LIBPOOL_1.7 added @stores. */
+#define RESULT_MIN_SIZE		offsetof(struct pool_bench_result, stores)
 
 struct bench_state {
 	char *a, *b, *c;		/* the arrays, @size bytes each */
 	size_t size;
 	const struct lp_bench_loops *loops;
+	unsigned int nt_kinds;		/* kinds with non-temporal stores */
 	struct lp_bench_team *team;
 	unsigned int nr_threads;
 	void *chase_pos;
@@ -81,11 +85,34 @@ static unsigned int bytes_factor(unsigned int kind)
 	}
 }
 
+/* One chunk of @n bytes at @pos of each array; returns what read summed. */
+static uint64_t run_chunk(const struct bench_state *st, unsigned int kind,
+			  size_t pos, size_t n)
+{
+	const struct lp_bench_loops *l = st->loops;
+	bool nt = st->nt_kinds & kind;
+
+	switch (kind) {
+	case POOL_BENCH_READ:
+		return l->read(st->a + pos, n);
+	case POOL_BENCH_WRITE:
+		(nt ? l->write_nt : l->write)(st->a + pos, n);
+		break;
+	case POOL_BENCH_COPY:
+		(nt ? l->copy_nt : l->copy)(st->a + pos, st->b + pos, n);
+		break;
+	case POOL_BENCH_TRIAD:
+		(nt ? l->triad_nt : l->triad)(st->a + pos, st->b + pos,
+					      st->c + pos, n);
+		break;
+	}
+	return 0;
+}
+
 static void pass_worker(void *arg, unsigned int i)
 {
 	struct pass *p = arg;
 	struct bench_state *st = p->st;
-	const struct lp_bench_loops *l = st->loops;
 	size_t off, len, pos, n;
 	unsigned long long done = 0;
 	uint64_t sum = 0;
@@ -106,26 +133,35 @@ static void pass_worker(void *arg, unsigned int i)
 		    atomic_load_explicit(&p->stop, memory_order_relaxed))
 			break;
 		n = off + len - pos < CHUNK ? off + len - pos : CHUNK;
-		switch (p->kind) {
-		case POOL_BENCH_READ:
-			sum += l->read(st->a + pos, n);
-			break;
-		case POOL_BENCH_WRITE:
-			l->write(st->a + pos, n);
-			break;
-		case POOL_BENCH_COPY:
-			l->copy(st->a + pos, st->b + pos, n);
-			break;
-		case POOL_BENCH_TRIAD:
-			l->triad(st->a + pos, st->b + pos, st->c + pos, n);
-			break;
-		}
+		sum += run_chunk(st, p->kind, pos, n);
 		done += n;
 	}
 	p->t1[i] = lp_bench_now();
 	p->done[i] = done * bytes_factor(p->kind);
 	if (sum == 42)	/* keeps the loads; any value would do */
 		p->sink = sum;
+}
+
+/*
+ * Worker @i touches first the pages of its own slices of the arrays, so
+ * that the kernel zeroes (and, without a binding, places) them from the
+ * CPU that will use them, as STREAM's OpenMP initialisation does.  Only
+ * for libnuma's memory: the pool's is populated by pool_alloc().
+ */
+static void touch_worker(void *arg, unsigned int i)
+{
+	struct bench_state *st = arg;
+	char *arrays[3] = { st->a, st->b, st->c };
+	size_t off, len, pos;
+	unsigned int k;
+
+	slice(st->size, st->nr_threads, i, &off, &len);
+	for (k = 0; k < 3; k++) {
+		if (k && arrays[k] == arrays[k - 1])
+			break;
+		for (pos = off; pos < off + len; pos += LP_BENCH_CHUNK_ALIGN)
+			((volatile char *)arrays[k])[pos] = 0;
+	}
 }
 
 /* Seconds from the first worker's start to the last one's end. */
@@ -261,7 +297,8 @@ struct bench_mem {
 	size_t len;
 };
 
-static int mem_get(struct pool_member *m, int node, size_t len,
+/* @touch: libnuma's pages are touched here, else by the caller. */
+static int mem_get(struct pool_member *m, int node, size_t len, bool touch,
 		   struct bench_mem *mem)
 {
 	unsigned int id;
@@ -290,7 +327,7 @@ static int mem_get(struct pool_member *m, int node, size_t len,
 	/* 2 MiB pages where the kernel can: fewer TLB misses in the chase. */
 	if (len >= TWO_MIB)
 		madvise(mem->addr, len, MADV_HUGEPAGE);
-	for (off = 0; off < len; off += LP_BENCH_CHUNK_ALIGN)
+	for (off = 0; touch && off < len; off += LP_BENCH_CHUNK_ALIGN)
 		((volatile char *)mem->addr)[off] = 0;
 	return 0;
 }
@@ -342,7 +379,7 @@ static int probe_speed(struct pool_member *m, int node,
 	struct bench_mem mem;
 	int rc;
 
-	rc = mem_get(m, node, PROBE_SIZE, &mem);
+	rc = mem_get(m, node, PROBE_SIZE, true, &mem);
 	if (rc)
 		return rc;
 	p.addr = mem.addr;
@@ -420,7 +457,7 @@ static int run_latency(struct pool_member *m, int node,
 					     clk->deadline - lp_bench_now());
 	size = (size + LP_BENCH_CHUNK_ALIGN - 1) / LP_BENCH_CHUNK_ALIGN *
 	       LP_BENCH_CHUNK_ALIGN;
-	rc = mem_get(m, node, size, &mem);
+	rc = mem_get(m, node, size, true, &mem);
 	if (rc)
 		return rc;
 	r->latency_size = size;
@@ -461,13 +498,19 @@ static int run_bandwidth(struct pool_member *m, int node,
 	if (size > (SIZE_MAX - arrays * ARRAY_GAP) / arrays)
 		return -EOVERFLOW;
 	r->size = size;
-	rc = mem_get(m, node, size * arrays + (arrays - 1) * ARRAY_GAP, &mem);
+	rc = mem_get(m, node, size * arrays + (arrays - 1) * ARRAY_GAP, false,
+		     &mem);
 	if (rc)
 		return rc;
 	st->size = size;
 	st->a = mem.addr;
 	st->b = arrays > 1 ? st->a + size + ARRAY_GAP : st->a;
 	st->c = arrays > 2 ? st->b + size + ARRAY_GAP : st->b;
+	if (!m)
+		lp_bench_team_run(st->team, touch_worker, st);
+	st->nt_kinds = lp_bench_nt_kinds(a->stores, a->kinds, size,
+					 r->llc_size);
+	r->nt_kinds = st->nt_kinds;
 
 	for (i = 1; i < POOL_BENCH_NR_KINDS; i++) {
 		unsigned int kind = 1U << i;
@@ -496,7 +539,7 @@ static int bench_run(struct pool_member *m, int node, int initiator,
 	unsigned int i;
 	int rc;
 
-	if (!out || out->sz < sizeof(r))
+	if (!out || out->sz < RESULT_MIN_SIZE)
 		return -EINVAL;
 	rc = lp_bench_read_opts(opts, &a);
 	if (rc)
@@ -518,6 +561,7 @@ static int bench_run(struct pool_member *m, int node, int initiator,
 	r.kinds = a.kinds;
 	r.threads = a.threads;
 	r.isa = lp_bench_resolve_isa(a.isa);
+	r.stores = a.stores;
 	llc = pool_bench_llc_size(initiator);
 	r.llc_size = llc > 0 ? (unsigned long long)llc : 0;
 	st.loops = lp_bench_get_loops(r.isa);
@@ -539,8 +583,9 @@ static int bench_run(struct pool_member *m, int node, int initiator,
 		goto out;
 	for (i = 0; i < POOL_BENCH_NR_KINDS; i++)
 		r.cache_bound |= r.figures[i].cache_bound;
+	/* No more than the caller's struct holds: an older one is smaller. */
 	memcpy((char *)out + sizeof(out->sz), (char *)&r + sizeof(r.sz),
-	       sizeof(r) - sizeof(r.sz));
+	       (out->sz < sizeof(r) ? out->sz : sizeof(r)) - sizeof(r.sz));
 out:
 	lp_bench_team_stop(st.team);
 	return rc;

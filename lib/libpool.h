@@ -1333,6 +1333,14 @@ int pool_process_migrate(struct pool_ctx *ctx, int pid, int fd,
 #define POOL_BENCH_ISA_SSE2	2	/* 128-bit movdqa/movaps, mulpd/addpd */
 #define POOL_BENCH_ISA_AVX2	3	/* 256-bit vmovdqa, vmulpd/vaddpd */
 
+/* Stores of write, copy and triad: struct pool_bench_opts @stores. */
+#define POOL_BENCH_STORES_AUTO	0	/* non-temporal above the LLC */
+#define POOL_BENCH_STORES_NORMAL 1	/* ordinary stores (mov, movdqa) */
+#define POOL_BENCH_STORES_NT	2	/* non-temporal (movnti, movntdq) */
+/* The kinds that store, and so can use non-temporal stores. */
+#define POOL_BENCH_STORING	(POOL_BENCH_WRITE | POOL_BENCH_COPY | \
+				 POOL_BENCH_TRIAD)
+
 /*
  * struct pool_bench_opts - how pool_bench_member() and pool_bench_node()
  * measure; declare with POOL_OPTS().  Every field is optional, zero
@@ -1363,6 +1371,16 @@ int pool_process_migrate(struct pool_ctx *ctx, int pid, int fd,
  * @seed:        seed of the chase's random permutation; 0: a fixed one
  * @progress:    called before each kind starts, with the kind's bit
  * @progress_arg: passed to @progress
+ * @stores:      POOL_BENCH_STORES_*: the stores of write, copy and
+ *               triad.  Non-temporal stores (movnti, movntdq, movntpd
+ *               and their AVX forms) bypass the caches and save the
+ *               read for ownership of every line written, which is
+ *               what STREAM's copy gets from glibc's memcpy on large
+ *               arrays.  AUTO (the default) uses them when each array
+ *               is larger than the initiator's LLC, or, the LLC
+ *               unknown, at least 32 MiB; below that ordinary stores,
+ *               which keep the lines in the cache, win.  (Since
+ *               LIBPOOL_1.7; older callers get AUTO.)
  */
 struct pool_bench_opts {
 	size_t sz;
@@ -1375,6 +1393,7 @@ struct pool_bench_opts {
 	unsigned long long seed;
 	void (*progress)(unsigned int kind, void *arg);
 	void *progress_arg;
+	int stores;
 	size_t :0;
 };
 
@@ -1429,6 +1448,12 @@ struct pool_bench_figure {
  * @latency_size: bytes of the chase's buffer, its own (see @size in
  *               struct pool_bench_opts); 0 when latency was not measured
  * @figures:     by kind, in bit order: latency, read, write, copy, triad
+ * @stores:      the POOL_BENCH_STORES_* asked for (since LIBPOOL_1.7)
+ * @nt_kinds:    the POOL_BENCH_* bits measured with non-temporal
+ *               stores (some of POOL_BENCH_STORING; since LIBPOOL_1.7)
+ *
+ * A caller built before LIBPOOL_1.7 passes the smaller @sz of its
+ * struct, without @stores and @nt_kinds; it gets the fields it knows.
  */
 struct pool_bench_result {
 	size_t sz;
@@ -1446,6 +1471,8 @@ struct pool_bench_result {
 	unsigned long long lines;
 	unsigned long long latency_size;
 	struct pool_bench_figure figures[POOL_BENCH_NR_KINDS];
+	int stores;
+	unsigned int nt_kinds;
 	size_t :0;
 };
 
@@ -1474,9 +1501,9 @@ struct pool_bench_result {
  *
  * RETURN
  *	0 with @res filled in, or a negative errno: -EINVAL for NULL
- *	arguments, a @res->sz smaller than this version's struct, unknown
- *	@kinds bits, a negative or non-finite @time, an unknown @isa, an
- *	@initiator that is not a node with CPUs; -E2BIG for non-zero
+ *	arguments, a @res->sz too small for the fields before @stores,
+ *	unknown @kinds bits or @stores, a negative or non-finite @time,
+ *	an unknown @isa, an @initiator that is not a node with CPUs; -E2BIG for non-zero
  *	option bytes this library does not know, or more than
  *	POOL_BENCH_MAX_THREADS threads;
  *	-EOPNOTSUPP for an @opts->isa the CPU lacks; pool_alloc()'s errors;
@@ -1494,7 +1521,8 @@ int pool_bench_member(struct pool_member *member, int initiator,
  * DESCRIPTION
  *	As pool_bench_member(), with the memory from libnuma
  *	(numa_alloc_onnode(), transparent huge pages asked for with
- *	madvise(), every page touched) instead of the pool, so that the
+ *	madvise(), every page touched: the bandwidth arrays' by the worker
+ *	whose slice holds it) instead of the pool, so that the
  *	engine runs on any NUMA machine and can be compared with other
  *	tools.  @res->member is -1.
  *

@@ -42,7 +42,9 @@ st=0
 # Default sizes: the chase's buffer stays well above the LLC even on
 # the CXL member, where the bandwidth arrays shrink (a chase within the
 # cache ran faster over CXL than over DRAM under TCG).
-poolctl bench --apply --kinds latency,read \
+# TCG's figures on a shared machine spread widely: noise is not what
+# this checks (poolctl-bench.sh checks that --apply refuses it).
+poolctl bench --apply --kinds latency,read --max-spread 1000 \
 	--initiators 0 --members "$m1,$cxl" >"$tmp/out" 2>"$tmp/err" || st=$?
 # stderr holds bench's progress lines: only worth showing on failure.
 [ "$st" = 0 ] || tap_diag "bench stderr: $(tail -c 300 "$tmp/err")"

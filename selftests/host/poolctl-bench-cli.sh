@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # poolctl bench on a host without the module (--no-module, plain NUMA
 # nodes): the JSON schema of the matrix, --human, --plot's SVG, and the
-# bad arguments (one line on stderr, status 1, nothing on stdout).
+# bad arguments (one line on stderr, status 1, nothing on stdout); the
+# stores, thread lists and spreads of issue 15.
 # Never checks a figure's size, only that it is a positive number.
 # POOLCTL overrides build/poolctl.
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -11,11 +12,11 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck disable=SC2034 # read by one_line (lib/poolctl.sh)
 one_line_prefix="poolctl bench: "
 
-tap_plan 17
+tap_plan 38
 
 if ! command -v jq >/dev/null || [ ! -x "$poolctl" ] ||
    ! numactl --hardware >/dev/null 2>&1; then
-	for _ in $(seq 17); do
+	for _ in $(seq 38); do
 		tap_skip "poolctl bench --no-module" \
 			"needs jq, numactl and build/poolctl on a NUMA host"
 	done
@@ -45,7 +46,14 @@ schema='
 		(.detail | keys == ["copy", "latency", "read", "triad", "write"])
 		and (.detail | to_entries | all(.value |
 			(.repetitions + (if .partial then 1 else 0 end) >= 1)
-			and .min <= .max and .seconds >= 0))))'
+			and .min <= .max and .seconds >= 0 and
+			(.spread >= 0) and (.noisy | type == "boolean")))
+		and (.threads_asked == "all") and (.stores == "auto") and
+		(.noisy == ([.detail[].noisy] | any)) and
+		([.detail.write, .detail.copy, .detail.triad] |
+		 all(.stores | IN("normal", "nt"))) and
+		(.detail.read.stores == null) and
+		(.detail.latency.stores == null))) and (.max_spread == 0.1)'
 tap_is "the JSON has the documented schema" \
 	"$(jq "$schema" <<<"$out" 2>&1)" true
 
@@ -73,6 +81,52 @@ fi
 tap_ok "with one heatmap panel per kind" \
 	test "$(grep -c 'class="title"' "$tmp/m.svg")" = 5
 
+# --stores: the asked kind per cell, the used stores per storing kind.
+for k in nt normal; do
+	run bench "${quick[@]}" --kinds read,write,copy,triad --stores "$k"
+	tap_is "--stores $k is used by write, copy and triad" \
+		"$(jq -c '.results[0] | [.stores, .detail.write.stores,
+			.detail.copy.stores, .detail.triad.stores,
+			.detail.read.stores]' <<<"$out" 2>&1)" \
+		"[\"$k\",\"$k\",\"$k\",\"$k\",null]"
+done
+# auto: nt above the LLC, or from 32 MiB when sysfs does not say.
+run bench "${quick[@]}" --kinds copy --stores auto
+tap_is "--stores auto picks nt only above the LLC" \
+	"$(jq -r '.results[0] | (if .llc_size > 0 then .size > .llc_size
+		else .size >= 33554432 end) as $nt |
+		.detail.copy.stores == (if $nt then "nt" else "normal" end)' \
+		<<<"$out" 2>&1)" true
+run bench "${quick[@]}" --kinds copy --stores nt --human
+tap_ok "--human names nt stores in the notes" \
+	eval '[ "$st" = 0 ] && grep -q "avx2 nt\|sse2 nt\|scalar nt" <<<"$out"'
+
+# --threads as a list: a row per count, "all" once per distinct count.
+ncpu=$(numactl --hardware | awk '/^node 0 cpus:/ { print NF - 3 }')
+want=$(printf '%s\n' 1 2 "$ncpu" | awk '!seen[$1]++' | paste -sd, -)
+run bench "${quick[@]}" --kinds read --threads 1,2,all
+tap_is "--threads 1,2,all measures each distinct count once, in order" \
+	"$(jq -r '[.results[].threads] | map(tostring) | join(",")' \
+		<<<"$out" 2>&1)" "$want"
+tap_is "each row says the count asked for" \
+	"$(jq -c '[.results[] | .threads_asked] | .[0:2]' <<<"$out" 2>&1)" \
+	"[1,2]"
+run bench "${quick[@]}" --kinds read --threads 2,1 --human
+tap_ok "--human has a THR column, a row per count" \
+	eval '[ "$st" = 0 ] && grep -q "^INITIATOR .* THR " <<<"$out" &&
+	[ "$(grep -c "^ *0  *0  *numa" <<<"$out")" = 2 ]'
+
+# noisy: spread above --max-spread; at 0 any repetitions that differ.
+run bench "${quick[@]}" --kinds latency,read --max-spread 0
+tap_is "--max-spread 0 flags every figure whose repetitions differ" \
+	"$(jq '.max_spread == 0 and (.results[0].detail | to_entries |
+		all(.value | .noisy == (.repetitions >= 2 and .max > .min)))' \
+		<<<"$out" 2>&1)" true
+run bench "${quick[@]}" --kinds read --max-spread 0 --human
+tap_ok "--human marks noisy figures with ~ and says why" \
+	eval '[ "$st" = 0 ] && grep -q "[0-9]~ " <<<"$out" &&
+	grep -q "^~: noisy" <<<"$out" && grep -q " noisy " <<<"$out"'
+
 run bench "${quick[@]}" --size 0
 tap_ok "--size 0 is refused" one_line "size must not be 0"
 run bench "${quick[@]}" --threads 0
@@ -99,6 +153,31 @@ run bench "${quick[@]}" --isa avx512
 tap_ok "an unknown isa is refused" one_line "unknown isa 'avx512'"
 run bench "${quick[@]}" --plot "$tmp/m.png"
 tap_ok "a PNG plot is refused (SVG only)" one_line "only SVG"
+run bench "${quick[@]}" --stores streaming
+tap_ok "an unknown store kind is refused" one_line "unknown stores 'streaming'"
+run bench "${quick[@]}" --threads 1,0
+tap_ok "a thread count of 0 in a list is refused" one_line "threads must not be 0"
+run bench "${quick[@]}" --threads 1,two
+tap_ok "a thread count that is not a number is refused" \
+	one_line "bad number of threads 'two'"
+run bench "${quick[@]}" --threads 1,-2
+tap_ok "a negative thread count is refused" one_line "bad number of threads '-2'"
+run bench "${quick[@]}" --threads 2,4096
+tap_ok "a thread count out of range is refused" one_line "more than 1024 threads"
+run bench "${quick[@]}" --threads 1,2,1
+tap_ok "a thread count given twice is refused" one_line "threads '1' given twice"
+run bench "${quick[@]}" --threads all,all
+tap_ok "all given twice is refused" one_line "threads 'all' given twice"
+run bench "${quick[@]}" --threads ,
+tap_ok "an empty thread list is refused" one_line "no thread counts in ','"
+run bench "${quick[@]}" --threads 1,2 --plot "$tmp/x.svg"
+tap_ok "--plot with two thread counts is refused" one_line "--plot draws one thread count"
+run bench --apply --threads 1,2
+tap_ok "--apply with two thread counts is refused" one_line "--apply needs one thread count"
+run bench "${quick[@]}" --max-spread -1
+tap_ok "a negative spread is refused" one_line "bad spread '-1'"
+run bench "${quick[@]}" --max-spread 10x
+tap_ok "a spread that is not a number is refused" one_line "bad spread '10x'"
 run bench "${quick[@]}" extra
 tap_ok "an extra argument is refused" one_line "unexpected argument 'extra'"
 tap_done

@@ -8,6 +8,7 @@
  * library's objects for lp_bench_*.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -320,6 +321,117 @@ TEST(small_size_is_cache_bound)
 	EXPECT_TRUE(res.cache_bound);
 }
 
+/*
+ * Each ISA's non-temporal loops store what its ordinary ones store:
+ * the same bytes for write, copy and triad (movnti, movntdq, movntpd
+ * and their AVX forms only change how the lines reach memory).
+ */
+TEST(nt_loops_store_what_normal_loops_store)
+{
+	const size_t bytes = 64 << 10;
+	char *b = aligned_alloc(64, bytes), *c = aligned_alloc(64, bytes);
+	char *x = aligned_alloc(64, bytes), *y = aligned_alloc(64, bytes);
+	const struct lp_bench_loops *l;
+	double *db, *dc;
+	size_t i;
+	int isa;
+
+	ASSERT_TRUE(b && c && x && y);
+	db = (double *)b;
+	dc = (double *)c;
+	for (i = 0; i < bytes / 8; i++) {
+		db[i] = (double)i * 0.5;
+		dc[i] = (double)(i % 977) - 3.25;
+	}
+	for (isa = POOL_BENCH_ISA_SCALAR; isa <= POOL_BENCH_ISA_AVX2; isa++) {
+		l = lp_bench_get_loops(isa);
+		if (!l)
+			continue;	/* the CPU lacks it */
+		memset(x, 0x55, bytes);
+		memset(y, 0xaa, bytes);
+		l->write(x, bytes);
+		l->write_nt(y, bytes);
+		EXPECT_EQ(0, memcmp(x, y, bytes)) TH_LOG("write isa %d", isa);
+		l->copy(x, b, bytes);
+		l->copy_nt(y, b, bytes);
+		EXPECT_EQ(0, memcmp(x, b, bytes)) TH_LOG("copy isa %d", isa);
+		EXPECT_EQ(0, memcmp(y, b, bytes)) TH_LOG("copy nt isa %d", isa);
+		l->triad(x, b, c, bytes);
+		l->triad_nt(y, b, c, bytes);
+		EXPECT_EQ(0, memcmp(x, y, bytes)) TH_LOG("triad isa %d", isa);
+		EXPECT_EQ(db[5] + LP_BENCH_SCALAR * dc[5], ((double *)y)[5]);
+	}
+	free(b);
+	free(c);
+	free(x);
+	free(y);
+}
+
+/* auto: non-temporal above the LLC, or from 32 MiB with it unknown. */
+TEST(nt_kinds_follow_the_stores_option)
+{
+	const unsigned int all = POOL_BENCH_ALL, st = POOL_BENCH_STORING;
+
+	EXPECT_EQ(0, lp_bench_nt_kinds(POOL_BENCH_STORES_NORMAL, all,
+				       1ULL << 30, 1 << 20));
+	EXPECT_EQ(st, lp_bench_nt_kinds(POOL_BENCH_STORES_NT, all, 4096,
+					1 << 20));
+	EXPECT_EQ(POOL_BENCH_COPY,
+		  lp_bench_nt_kinds(POOL_BENCH_STORES_NT,
+				    POOL_BENCH_READ | POOL_BENCH_COPY, 4096, 0));
+	EXPECT_EQ(0, lp_bench_nt_kinds(POOL_BENCH_STORES_AUTO, all, 1 << 20,
+				       1 << 20));
+	EXPECT_EQ(st, lp_bench_nt_kinds(POOL_BENCH_STORES_AUTO, all,
+					(1 << 20) + 4096, 1 << 20));
+	EXPECT_EQ(0, lp_bench_nt_kinds(POOL_BENCH_STORES_AUTO, all,
+				       (32 << 20) - 4096, 0));
+	EXPECT_EQ(st, lp_bench_nt_kinds(POOL_BENCH_STORES_AUTO, all,
+					32 << 20, 0));
+}
+
+/* The result says which stores were asked for and which kinds used nt. */
+TEST(result_names_the_stores)
+{
+	struct pool_bench_result res = { .sz = sizeof(res) };
+	const unsigned int kinds = POOL_BENCH_READ | POOL_BENCH_COPY;
+
+	if (numa_available() < 0)
+		SKIP(return, "no NUMA support on this host");
+	POOL_OPTS(pool_bench_opts, nt, .kinds = kinds, .size = 1 << 20,
+		  .time = 0.1, .threads = 1, .stores = POOL_BENCH_STORES_NT);
+	POOL_OPTS(pool_bench_opts, normal, .kinds = kinds, .size = 1 << 20,
+		  .time = 0.1, .threads = 1,
+		  .stores = POOL_BENCH_STORES_NORMAL);
+	ASSERT_EQ(0, pool_bench_node(0, 0, &nt, &res));
+	EXPECT_EQ(POOL_BENCH_STORES_NT, res.stores);
+	EXPECT_EQ(POOL_BENCH_COPY, res.nt_kinds);
+	EXPECT_GT(res.figures[3].value, 0);
+	ASSERT_EQ(0, pool_bench_node(0, 0, &normal, &res));
+	EXPECT_EQ(POOL_BENCH_STORES_NORMAL, res.stores);
+	EXPECT_EQ(0, res.nt_kinds);
+}
+
+/* A caller built before @stores: its smaller struct, nothing past it. */
+TEST(older_result_struct_is_filled_up_to_its_size)
+{
+	struct pool_bench_result res;
+	const size_t old = offsetof(struct pool_bench_result, stores);
+
+	if (numa_available() < 0)
+		SKIP(return, "no NUMA support on this host");
+	POOL_OPTS(pool_bench_opts, opts, .kinds = POOL_BENCH_WRITE,
+		  .size = 1 << 20, .time = 0.1, .threads = 1,
+		  .stores = POOL_BENCH_STORES_NT);
+	memset(&res, 0x5a, sizeof(res));
+	res.sz = old;
+	ASSERT_EQ(0, pool_bench_node(0, 0, &opts, &res));
+	EXPECT_GT(res.figures[2].value, 0);
+	EXPECT_EQ(0x5a5a5a5a, res.stores);
+	EXPECT_EQ(0x5a5a5a5aU, res.nt_kinds);
+	res.sz = old - 1;
+	EXPECT_EQ(-EINVAL, pool_bench_node(0, 0, &opts, &res));
+}
+
 TEST(bad_options)
 {
 	struct pool_bench_result res = { .sz = sizeof(res) };
@@ -333,12 +445,16 @@ TEST(bad_options)
 	POOL_OPTS(pool_bench_opts, kinds, .kinds = 1U << 5);
 	POOL_OPTS(pool_bench_opts, isa, .isa = 9);
 	POOL_OPTS(pool_bench_opts, time, .time = -1);
+	POOL_OPTS(pool_bench_opts, stores, .stores = POOL_BENCH_STORES_NT + 1);
+	POOL_OPTS(pool_bench_opts, stores_neg, .stores = -1);
 	POOL_OPTS(pool_bench_opts, threads,
 		  .threads = POOL_BENCH_MAX_THREADS + 1);
 
 	EXPECT_EQ(-EINVAL, pool_bench_node(0, 0, &kinds, &res));
 	EXPECT_EQ(-EINVAL, pool_bench_node(0, 0, &isa, &res));
 	EXPECT_EQ(-EINVAL, pool_bench_node(0, 0, &time, &res));
+	EXPECT_EQ(-EINVAL, pool_bench_node(0, 0, &stores, &res));
+	EXPECT_EQ(-EINVAL, pool_bench_node(0, 0, &stores_neg, &res));
 	EXPECT_EQ(-E2BIG, pool_bench_node(0, 0, &threads, &res));
 	/* No node with CPUs there, no memory node there. */
 	EXPECT_EQ(-EINVAL, pool_bench_node(0, numa_max_node() + 1, NULL,

@@ -27,6 +27,9 @@
 #define CMD "bench"
 #define MAX_TIME	3600.0
 #define CAP_SYS_ADMIN_BIT	21
+#define MAX_THREAD_COUNTS	16
+#define THREADS_ALL		0	/* in --threads: one per CPU */
+#define DEFAULT_MAX_SPREAD	0.10	/* noisy above 10% */
 
 struct bench_args {
 	const char *initiators;
@@ -35,41 +38,63 @@ struct bench_args {
 	bool have_members;
 	unsigned long long size;
 	double time;
-	unsigned int threads;
+	unsigned int threads[MAX_THREAD_COUNTS];	/* THREADS_ALL: all */
+	unsigned int nr_threads;
 	unsigned int kinds;
 	int isa;
+	int stores;
+	double max_spread;
 	bool human;
 	const char *plot;
 	bool apply;
 	bool no_module;
 };
 
-static int opt_kinds(void *args, const char *arg)
+/*
+ * @fn(@a, NULL) to forget an earlier list, then @fn(@a, entry) for each
+ * entry of the comma-separated list @arg, which must have one at least
+ * (of @what).
+ */
+static int each_entry(struct bench_args *a, const char *arg,
+		      const char *what,
+		      int (*fn)(struct bench_args *a, const char *entry))
 {
-	struct bench_args *a = args;
 	char *copy = strdup(arg), *tok, *save = NULL;
-	unsigned int k;
-	int rc = 0;
+	int rc = 0, n = 0;
 
 	if (!copy)
-		return poolctl_err(CMD, ENOMEM, "cannot parse --kinds");
-	a->kinds = 0;
-	for (tok = strtok_r(copy, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		for (k = 1; k <= POOL_BENCH_TRIAD; k <<= 1)
-			if (strcmp(tok, pool_bench_kind_name(k)) == 0)
-				break;
-		if (k > POOL_BENCH_TRIAD) {
-			rc = poolctl_err(CMD, EINVAL, "unknown kind '%s' "
-				"(latency, read, write, copy or triad)", tok);
-			break;
-		}
-		a->kinds |= k;
-	}
-	if (!rc && !a->kinds)
-		rc = poolctl_err(CMD, EINVAL, "no kinds in '%s'", arg);
+		return poolctl_err(CMD, ENOMEM, "cannot parse '%s'", arg);
+	fn(a, NULL);
+	for (tok = strtok_r(copy, ",", &save); tok && !rc;
+	     tok = strtok_r(NULL, ",", &save), n++)
+		rc = fn(a, tok);
 	free(copy);
+	if (!rc && !n)
+		rc = poolctl_err(CMD, EINVAL, "no %s in '%s'", what, arg);
 	return rc;
+}
+
+static int add_kind(struct bench_args *a, const char *tok)
+{
+	unsigned int k;
+
+	if (!tok) {
+		a->kinds = 0;
+		return 0;
+	}
+	for (k = 1; k <= POOL_BENCH_TRIAD; k <<= 1)
+		if (strcmp(tok, pool_bench_kind_name(k)) == 0)
+			break;
+	if (k > POOL_BENCH_TRIAD)
+		return poolctl_err(CMD, EINVAL, "unknown kind '%s' "
+				   "(latency, read, write, copy or triad)", tok);
+	a->kinds |= k;
+	return 0;
+}
+
+static int opt_kinds(void *args, const char *arg)
+{
+	return each_entry(args, arg, "kinds", add_kind);
 }
 
 static int opt_time(void *args, const char *arg)
@@ -110,19 +135,66 @@ static int opt_size(void *args, const char *arg)
 	return 0;
 }
 
+/* One entry of --threads: a count or "all", each at most once. */
+static int add_threads(struct bench_args *a, const char *tok)
+{
+	unsigned int n = THREADS_ALL, i;
+	int rc;
+
+	if (!tok) {
+		a->nr_threads = 0;
+		return 0;
+	}
+	if (strcmp(tok, "all")) {
+		rc = poolctl_parse_uint(tok, &n);
+		if (rc)
+			return poolctl_err(CMD, -rc, "bad number of threads "
+					   "'%s' (a number or all)", tok);
+		if (!n)
+			return poolctl_err(CMD, EINVAL, "threads must not "
+					   "be 0");
+		if (n > POOL_BENCH_MAX_THREADS)
+			return poolctl_err(CMD, E2BIG, "more than %d threads",
+					   POOL_BENCH_MAX_THREADS);
+	}
+	for (i = 0; i < a->nr_threads; i++)
+		if (a->threads[i] == n)
+			return poolctl_err(CMD, EINVAL, "threads '%s' given "
+					   "twice", tok);
+	if (a->nr_threads == MAX_THREAD_COUNTS)
+		return poolctl_err(CMD, E2BIG, "more than %d thread counts",
+				   MAX_THREAD_COUNTS);
+	a->threads[a->nr_threads++] = n;
+	return 0;
+}
+
 static int opt_threads(void *args, const char *arg)
 {
-	struct bench_args *a = args;
-	int rc = poolctl_parse_uint(arg, &a->threads);
+	return each_entry(args, arg, "thread counts", add_threads);
+}
 
-	if (rc)
-		return poolctl_err(CMD, -rc, "bad number of threads '%s'",
-				   arg);
-	if (!a->threads)
-		return poolctl_err(CMD, EINVAL, "threads must not be 0");
-	if (a->threads > POOL_BENCH_MAX_THREADS)
-		return poolctl_err(CMD, E2BIG, "more than %d threads",
-				   POOL_BENCH_MAX_THREADS);
+static int opt_stores(void *args, const char *arg)
+{
+	struct bench_args *a = args;
+
+	a->stores = poolctl_bench_stores_from_name(arg);
+	if (a->stores < 0)
+		return poolctl_err(CMD, EINVAL, "unknown stores '%s' "
+				   "(normal, nt or auto)", arg);
+	return 0;
+}
+
+static int opt_max_spread(void *args, const char *arg)
+{
+	struct bench_args *a = args;
+	char *end;
+
+	errno = 0;
+	a->max_spread = strtod(arg, &end) / 100;
+	if (end == arg || *end || errno || !isfinite(a->max_spread) ||
+	    a->max_spread < 0)
+		return poolctl_err(CMD, EINVAL, "bad spread '%s' (a "
+				   "percentage, 0 or more)", arg);
 	return 0;
 }
 
@@ -154,13 +226,22 @@ static const struct poolctl_option bench_options[] = {
 		"and a chase of at least 2 x the LLC)"),
 	POOLCTL_OPT_CALLBACK('t', "time", "<seconds>", opt_time,
 		"time budget of one cell (default: 5)"),
-	POOLCTL_OPT_CALLBACK('T', "threads", "<n>", opt_threads,
-		"bandwidth threads, pinned to the\n"
-		"initiator's CPUs (default: one per CPU)"),
+	POOLCTL_OPT_CALLBACK('T', "threads", "<list>", opt_threads,
+		"bandwidth threads, pinned one per CPU of\n"
+		"the initiator in turn, as 4 or 1,2,4,all:\n"
+		"a row per count (default: all, one per CPU)"),
 	POOLCTL_OPT_CALLBACK('k', "kinds", "<list>", opt_kinds,
 		"latency,read,write,copy,triad (default: all)"),
 	POOLCTL_OPT_CALLBACK(0, "isa", "<isa>", opt_isa,
 		"loops: auto, scalar, sse2 or avx2"),
+	POOLCTL_OPT_CALLBACK(0, "stores", "<kind>", opt_stores,
+		"stores of write, copy and triad: normal,\n"
+		"nt (non-temporal) or auto (default: nt for\n"
+		"arrays above the last-level cache)"),
+	POOLCTL_OPT_CALLBACK(0, "max-spread", "<percent>", opt_max_spread,
+		"a figure whose (max - min) / median over\n"
+		"its repetitions is above this is noisy\n"
+		"(default: 10)"),
 	POOLCTL_OPT_FLAG('u', "human", ARG(human),
 		"a table, measured beside firmware figures"),
 	POOLCTL_OPT_STRING('p', "plot", "<file.svg>", ARG(plot),
@@ -169,7 +250,8 @@ static const struct poolctl_option bench_options[] = {
 		"write each cell's latency and read bandwidth\n"
 		"into the module (needs CAP_SYS_ADMIN), where\n"
 		"nearest and interleave weights use them;\n"
-		"refused when a latency is cache-bound"),
+		"refused when a latency is cache-bound or a\n"
+		"figure noisy; needs one thread count"),
 	POOLCTL_OPT_FLAG(0, "no-module", ARG(no_module),
 		"plain NUMA nodes through libnuma instead\n"
 		"of pool members, on any machine"),
@@ -209,6 +291,12 @@ static int parse_options(struct bench_args *a, int argc, char **argv)
 	    (POOL_BENCH_LATENCY | POOL_BENCH_READ))
 		return poolctl_err(CMD, EINVAL, "--apply needs the "
 				   "latency and read kinds");
+	if (a->apply && a->nr_threads > 1)
+		return poolctl_err(CMD, EINVAL, "--apply needs one "
+				   "thread count");
+	if (a->plot && a->nr_threads > 1)
+		return poolctl_err(CMD, EINVAL, "--plot draws one thread "
+				   "count, not %u", a->nr_threads);
 	if (a->plot && strlen(a->plot) > 4 &&
 	    strcasecmp(a->plot + strlen(a->plot) - 4, ".png") == 0)
 		return poolctl_err(CMD, EOPNOTSUPP, "cannot write PNG "
@@ -371,25 +459,40 @@ static unsigned long long whole(double v)
 /*
  * A chase within the last-level cache measures the cache: nearest would
  * then rank that member above faster memory.  Only a --size below the
- * LLC makes one; refused before anything is written.
+ * LLC makes one.  A noisy figure (the machine was busy) could rank
+ * members either way.  Both refused before anything is written.
  */
 static int check_applicable(const struct bench_matrix *mx)
 {
 	const struct bench_cell *c;
 	char size[32], llc[32];
-	int i;
+	int i, k;
 
 	for (i = 0; i < mx->nr_cells; i++) {
 		c = &mx->cells[i];
-		if (!c->res.figures[0].cache_bound)
-			continue;
-		pool_format_size(c->res.latency_size, size, sizeof(size));
-		pool_format_size(c->res.llc_size, llc, sizeof(llc));
-		return poolctl_err(CMD, EINVAL, "will not apply: the "
-			"latency of member %d from node %d is cache-bound "
-			"(a %s chase, under the %s last-level cache); "
-			"nothing written, measure without --size or with a "
-			"larger one", c->member, c->initiator, size, llc);
+		if (c->res.figures[0].cache_bound) {
+			pool_format_size(c->res.latency_size, size,
+					 sizeof(size));
+			pool_format_size(c->res.llc_size, llc, sizeof(llc));
+			return poolctl_err(CMD, EINVAL, "will not apply: the "
+				"latency of member %d from node %d is "
+				"cache-bound (a %s chase, under the %s "
+				"last-level cache); nothing written, measure "
+				"without --size or with a larger one",
+				c->member, c->initiator, size, llc);
+		}
+		for (k = 0; k < 2; k++)		/* the two applied: latency, read */
+			if (poolctl_bench_noisy(&c->res.figures[k],
+						mx->max_spread))
+				return poolctl_err(CMD, EINVAL, "will not "
+					"apply: the %s of member %d from node "
+					"%d is noisy (spread %.0f%% over %.0f%%);"
+					" nothing written, measure on a quieter "
+					"machine, longer or with --max-spread",
+					pool_bench_kind_name(1U << k),
+					c->member, c->initiator,
+					100 * poolctl_bench_spread(&c->res.figures[k]),
+					100 * mx->max_spread);
 	}
 	return 0;
 }
@@ -448,50 +551,94 @@ static void show_progress(unsigned int kind, void *arg)
 	fflush(stderr);
 }
 
+/* CPUs of @node: what "all" in --threads stands for. */
+static unsigned int node_cpus(int node)
+{
+	struct bitmask *cpus = numa_allocate_cpumask();
+	unsigned int n = 0;
+
+	if (cpus && !numa_node_to_cpus(node, cpus))
+		n = numa_bitmask_weight(cpus);
+	if (cpus)
+		numa_free_cpumask(cpus);
+	return n;
+}
+
+/*
+ * Entry @k of --threads for @initiator, or -1 when it repeats an
+ * earlier one there ("all" on a node of that many CPUs).
+ */
+static int thread_count(const struct bench_args *a, unsigned int k,
+			int initiator)
+{
+	unsigned int all = node_cpus(initiator), n, i;
+
+	n = a->threads[k] == THREADS_ALL ? all : a->threads[k];
+	for (i = 0; i < k; i++)
+		if (n == (a->threads[i] == THREADS_ALL ? all : a->threads[i]))
+			return -1;
+	return (int)a->threads[k];
+}
+
+/* One cell: @t measured from @initiator with @threads (0: all). */
+static int measure_cell(const struct bench_args *a, const struct target *t,
+			int initiator, int threads, struct progress *prog,
+			struct bench_cell *c)
+{
+	int rc;
+
+	c->initiator = initiator;
+	c->member = t->id;
+	c->node = t->node;
+	c->memory = t->memory;
+	c->threads_asked = threads;
+	c->res.sz = sizeof(c->res);
+	firmware_figures(c, t->m);
+	prog->c = c;
+	POOL_OPTS(pool_bench_opts, opts,
+		.kinds = a->kinds,
+		.size = a->size,
+		.time = a->time,
+		.threads = (unsigned int)threads,
+		.isa = a->isa,
+		.stores = a->stores,
+		.progress = show_progress,
+		.progress_arg = prog,
+	);
+	if (t->m)
+		rc = pool_bench_member(t->m, initiator, &opts, &c->res);
+	else
+		rc = pool_bench_node(t->node, initiator, &opts, &c->res);
+	if (rc)
+		return poolctl_err(CMD, -rc, "cannot measure %s %d from node %d",
+				   t->m ? "member" : "node", t->id, initiator);
+	return 0;
+}
+
+/* Initiator-major, then target, then thread count, as given. */
 static int measure(const struct bench_args *a, struct target *t, int nr_tg,
 		   const int *inits, int nr_i, struct bench_matrix *mx)
 {
 	struct progress prog = { .on = isatty(STDERR_FILENO) };
-	struct bench_cell *c;
-	int i, j, rc = 0;
+	unsigned int k;
+	int i, j, n, rc = 0;
 
-	mx->cells = calloc((size_t)nr_tg * nr_i, sizeof(*mx->cells));
+	prog.nr_cells = nr_tg * nr_i * (int)a->nr_threads;
+	mx->cells = calloc((size_t)prog.nr_cells, sizeof(*mx->cells));
 	if (!mx->cells)
 		return poolctl_err(CMD, ENOMEM, "cannot measure");
-	prog.nr_cells = nr_tg * nr_i;
 	for (i = 0; i < nr_i && !rc; i++) {
 		for (j = 0; j < nr_tg && !rc; j++) {
-			c = &mx->cells[mx->nr_cells];
-			c->initiator = inits[i];
-			c->member = t[j].id;
-			c->node = t[j].node;
-			c->memory = t[j].memory;
-			c->res.sz = sizeof(c->res);
-			firmware_figures(c, t[j].m);
-			prog.cell = mx->nr_cells;
-			prog.c = c;
-			POOL_OPTS(pool_bench_opts, opts,
-				.kinds = a->kinds,
-				.size = a->size,
-				.time = a->time,
-				.threads = a->threads,
-				.isa = a->isa,
-				.progress = show_progress,
-				.progress_arg = &prog,
-			);
-			if (t[j].m)
-				rc = pool_bench_member(t[j].m, inits[i], &opts,
-						       &c->res);
-			else
-				rc = pool_bench_node(t[j].node, inits[i],
-						     &opts, &c->res);
-			if (rc)
-				rc = poolctl_err(CMD, -rc, "cannot "
-					"measure %s %d from node %d",
-					t[j].m ? "member" : "node", t[j].id,
-					inits[i]);
-			else
-				mx->nr_cells++;
+			for (k = 0; k < a->nr_threads && !rc; k++) {
+				n = thread_count(a, k, inits[i]);
+				if (n < 0)
+					continue;
+				prog.cell = mx->nr_cells;
+				rc = measure_cell(a, &t[j], inits[i], n, &prog,
+						  &mx->cells[mx->nr_cells]);
+				if (!rc)
+					mx->nr_cells++;
+			}
 		}
 	}
 	if (prog.on)
@@ -525,14 +672,18 @@ static struct json_object *key(struct json_object *obj, const char *k)
 	return v;
 }
 
-/* Did the time run out within the first repetition of @kind? */
-static bool partial(struct json_object *cell, const char *kind)
+/* A flag of @kind's detail: "partial", "noisy". */
+static bool detail_flag(struct json_object *cell, const char *kind,
+			const char *flag)
 {
 	return json_object_get_boolean(key(key(key(cell, "detail"), kind),
-					   "partial"));
+					   flag));
 }
 
-/* "95.3", "18000", with "*" when partial; "-" when not measured. */
+/*
+ * "95.3", "18000", with "*" when partial and "~" when noisy; "-" when
+ * not measured.
+ */
 static void fmt_figure(struct json_object *cell, const char *k,
 		       const char *kind, char *buf)
 {
@@ -543,8 +694,9 @@ static void fmt_figure(struct json_object *cell, const char *k,
 		strcpy(buf, "-");
 		return;
 	}
-	snprintf(buf, POOLCTL_CELL_MAX, "%.*f%s", d < 100 ? 1 : 0, d,
-		 partial(cell, kind) ? "*" : "");
+	snprintf(buf, POOLCTL_CELL_MAX, "%.*f%s%s", d < 100 ? 1 : 0, d,
+		 detail_flag(cell, kind, "partial") ? "*" : "",
+		 detail_flag(cell, kind, "noisy") ? "~" : "");
 }
 
 static void fmt_latency(struct json_object *c, char *buf)
@@ -581,19 +733,37 @@ static void fmt_size(struct json_object *v, char *buf)
 		strcpy(buf, "-");
 }
 
+/* Did any storing kind of the cell use non-temporal stores? */
+static bool used_nt(struct json_object *c)
+{
+	static const char *const storing[] = { "write", "copy", "triad" };
+	struct json_object *v;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(storing); i++) {
+		v = key(key(key(c, "detail"), storing[i]), "stores");
+		if (v && !strcmp(json_object_get_string(v), "nt"))
+			return true;
+	}
+	return false;
+}
+
 static void fmt_notes(struct json_object *c, char *buf)
 {
-	snprintf(buf, POOLCTL_CELL_MAX, "%s%s%s",
+	snprintf(buf, POOLCTL_CELL_MAX, "%s%s%s%s%s",
 		 json_object_get_boolean(key(c, "cache_bound")) ?
 		 "cache-bound " : "",
 		 json_object_get_boolean(key(c, "shrunk")) ? "shrunk " : "",
-		 json_object_get_string(key(c, "isa")));
+		 json_object_get_boolean(key(c, "noisy")) ? "noisy " : "",
+		 json_object_get_string(key(c, "isa")),
+		 used_nt(c) ? " nt" : "");
 }
 
 static const struct poolctl_column bench_columns[] = {
 	{ "INITIATOR", "initiator", true, NULL },
 	{ "MEMBER", "member", true, NULL },
 	{ "MEMORY", "memory", false, NULL },
+	{ "THR", "threads", true, NULL },
 	{ "CHASE", "latency_size", true, fmt_size },
 	{ "LAT ns", NULL, true, fmt_latency },
 	{ "FW LAT", "fw_latency_ns", true, NULL },
@@ -608,14 +778,15 @@ static const struct poolctl_column bench_columns[] = {
 
 #define NR_COLUMNS ARRAY_SIZE(bench_columns)
 
-static bool any_partial(struct json_object *results)
+/* Does any figure of @results have @flag in its detail? */
+static bool any_flag(struct json_object *results, const char *flag)
 {
 	size_t i, k;
 
 	for (i = 0; i < json_object_array_length(results); i++)
 		for (k = 0; k < POOL_BENCH_NR_KINDS; k++)
-			if (partial(json_object_array_get_idx(results, i),
-				    pool_bench_kind_name(1U << k)))
+			if (detail_flag(json_object_array_get_idx(results, i),
+					pool_bench_kind_name(1U << k), flag))
 				return true;
 	return false;
 }
@@ -637,9 +808,15 @@ static int print_human(struct json_object *root, bool no_module, FILE *f)
 	      "initiators only; CHASE: the latency's buffer, SIZE:\neach "
 	      "bandwidth array's; cache-bound: a buffer smaller than the "
 	      "last-level cache\n(--apply refuses a cache-bound latency); "
-	      "shrunk: smaller arrays on slow memory.\n", f);
-	if (any_partial(results))
+	      "shrunk: smaller arrays on slow memory;\nTHR: bandwidth threads; "
+	      "nt: write, copy and triad with non-temporal stores.\n", f);
+	if (any_flag(results, "partial"))
 		fputs("*: the time ran out within the first repetition.\n", f);
+	if (any_flag(results, "noisy"))
+		fprintf(f, "~: noisy, (max - min) / median over the repetitions "
+			"above %.0f%% (--apply\nrefuses a noisy latency or "
+			"read figure).\n",
+			100 * json_object_get_double(key(root, "max_spread")));
 	return 0;
 }
 
@@ -658,7 +835,11 @@ static int print_matrix(const struct bench_matrix *mx, bool human, FILE *f)
 
 int cmd_bench(int argc, char **argv, struct pool_ctx **ctx)
 {
-	struct bench_args a = { .kinds = POOL_BENCH_ALL, .time = 5.0 };
+	struct bench_args a = {
+		.kinds = POOL_BENCH_ALL, .time = 5.0,
+		.nr_threads = 1, .threads = { THREADS_ALL },
+		.max_spread = DEFAULT_MAX_SPREAD,
+	};
 	struct bench_matrix mx = { 0 };
 	struct target t[SCALEPOOL_MAX_MEMBERS];
 	int inits[SCALEPOOL_MAX_MEMBERS * 4];
@@ -687,6 +868,7 @@ int cmd_bench(int argc, char **argv, struct pool_ctx **ctx)
 		return rc;
 	mx.no_module = a.no_module;
 	mx.time = a.time;
+	mx.max_spread = a.max_spread;
 	rc = measure(&a, t, nr_tg, inits, nr_i, &mx);
 	if (!rc && a.plot)
 		rc = write_plot(&mx, a.plot);

@@ -21,6 +21,7 @@ struct bench_cell {
 	const char *memory;		/* "dram", "cxl"; "numa" without module */
 	long long fw_latency_ns;	/* -1: firmware says nothing */
 	long long fw_read_mbps;		/* for this initiator */
+	int threads_asked;		/* 0: one per CPU ("all") */
 	struct pool_bench_result res;
 };
 
@@ -28,9 +29,21 @@ struct bench_matrix {
 	bool no_module;
 	double time;			/* budget per cell, seconds */
 	bool applied;			/* --apply wrote the figures */
+	double max_spread;		/* --max-spread, a fraction */
 	int nr_cells;
 	struct bench_cell *cells;	/* initiator-major */
 };
+
+/*
+ * A figure's spread, (max - min) / median over its repetitions (0 with
+ * fewer than two), and whether it is above @max_spread: noisy (json.c).
+ */
+double poolctl_bench_spread(const struct pool_bench_figure *f);
+bool poolctl_bench_noisy(const struct pool_bench_figure *f,
+			 double max_spread);
+/* "normal", "nt" or "auto" for a POOL_BENCH_STORES_*; the inverse. */
+const char *poolctl_bench_stores_name(int stores);
+int poolctl_bench_stores_from_name(const char *name);
 
 /* The matrix's JSON (json.c). */
 struct json_object *poolctl_json_bench(const struct bench_matrix *mx,

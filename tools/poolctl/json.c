@@ -493,6 +493,42 @@ static const char *const json_keys[POOL_BENCH_NR_KINDS] = {
 	"latency_ns", "read_mbps", "write_mbps", "copy_mbps", "triad_mbps",
 };
 
+static const char *const stores_names[] = {
+	[POOL_BENCH_STORES_AUTO] = "auto",
+	[POOL_BENCH_STORES_NORMAL] = "normal",
+	[POOL_BENCH_STORES_NT] = "nt",
+};
+
+const char *poolctl_bench_stores_name(int stores)
+{
+	if (stores < 0 || stores >= (int)ARRAY_SIZE(stores_names))
+		return NULL;
+	return stores_names[stores];
+}
+
+int poolctl_bench_stores_from_name(const char *name)
+{
+	int i;
+
+	for (i = 0; i < (int)ARRAY_SIZE(stores_names); i++)
+		if (strcmp(name, stores_names[i]) == 0)
+			return i;
+	return -EINVAL;
+}
+
+double poolctl_bench_spread(const struct pool_bench_figure *f)
+{
+	if (f->repetitions < 2 || f->value <= 0)
+		return 0;
+	return (f->max - f->min) / f->value;
+}
+
+bool poolctl_bench_noisy(const struct pool_bench_figure *f,
+			 double max_spread)
+{
+	return poolctl_bench_spread(f) > max_spread;
+}
+
 /* A figure with one decimal, or null when not measured. */
 static struct json_object *figure_json(const struct pool_bench_result *r,
 				       int i, bool *ok)
@@ -503,7 +539,7 @@ static struct json_object *figure_json(const struct pool_bench_result *r,
 }
 
 static struct json_object *detail_json(const struct pool_bench_result *r,
-				       bool *ok)
+				       double max_spread, bool *ok)
 {
 	struct json_object *d = pj_object(ok), *k;
 	const struct pool_bench_figure *f;
@@ -525,12 +561,31 @@ static struct json_object *detail_json(const struct pool_bench_result *r,
 		pj_add(k, i ? "bytes" : "loads", pj_u64(f->bytes, ok), ok);
 		pj_add(k, "cache_bound", pj_bool(f->cache_bound, ok), ok);
 		pj_add(k, "seconds", pj_double(f->seconds, 3, ok), ok);
+		pj_add(k, "spread", pj_double(poolctl_bench_spread(f), 3, ok),
+		       ok);
+		pj_add(k, "noisy", pj_bool(poolctl_bench_noisy(f, max_spread),
+					   ok), ok);
+		if ((1U << i) & POOL_BENCH_STORING)
+			pj_add(k, "stores", pj_str(r->nt_kinds & (1U << i) ?
+						   "nt" : "normal", ok), ok);
 		pj_add(d, pool_bench_kind_name(1U << i), k, ok);
 	}
 	return d;
 }
 
-static struct json_object *cell_json(const struct bench_cell *c, bool *ok)
+static bool any_noisy(const struct pool_bench_result *r, double max_spread)
+{
+	int i;
+
+	for (i = 0; i < POOL_BENCH_NR_KINDS; i++)
+		if ((r->kinds & (1U << i)) &&
+		    poolctl_bench_noisy(&r->figures[i], max_spread))
+			return true;
+	return false;
+}
+
+static struct json_object *cell_json(const struct bench_cell *c,
+				     double max_spread, bool *ok)
 {
 	const struct pool_bench_result *r = &c->res;
 	struct json_object *o = pj_object(ok);
@@ -552,14 +607,23 @@ static struct json_object *cell_json(const struct bench_cell *c, bool *ok)
 	pj_add(o, "llc_size", pj_u64(r->llc_size, ok), ok);
 	pj_add(o, "cache_bound", pj_bool(r->cache_bound, ok), ok);
 	pj_add(o, "threads", pj_u64(r->threads, ok), ok);
+	pj_add(o, "threads_asked", c->threads_asked ?
+	       pj_u64((unsigned int)c->threads_asked, ok) : pj_str("all", ok),
+	       ok);
 	pj_add(o, "isa", pj_str(pool_bench_isa_name(r->isa), ok), ok);
+	pj_add(o, "stores", pj_str(poolctl_bench_stores_name(r->stores), ok),
+	       ok);
+	pj_add(o, "noisy", pj_bool(any_noisy(r, max_spread), ok), ok);
 	pj_add(o, "lines", pj_u64(r->lines, ok), ok);
 	pj_add(o, "latency_size", pj_u64(r->latency_size, ok), ok);
-	pj_add(o, "detail", detail_json(r, ok), ok);
+	pj_add(o, "detail", detail_json(r, max_spread, ok), ok);
 	return o;
 }
 
-/* poolctl bench: {"source", "time_s", "applied", "results": [...]}. */
+/*
+ * poolctl bench: {"source", "time_s", "applied", "max_spread",
+ * "results": [...]}.
+ */
 struct json_object *poolctl_json_bench(const struct bench_matrix *mx,
 				       bool *ok)
 {
@@ -573,11 +637,13 @@ struct json_object *poolctl_json_bench(const struct bench_matrix *mx,
 		return NULL;
 	}
 	for (i = 0; *ok && i < mx->nr_cells; i++)
-		pj_append(results, cell_json(&mx->cells[i], ok), ok);
+		pj_append(results, cell_json(&mx->cells[i], mx->max_spread,
+					     ok), ok);
 	pj_add(root, "source", pj_str(mx->no_module ? "numa" : "pool", ok),
 	       ok);
 	pj_add(root, "time_s", pj_double(mx->time, 3, ok), ok);
 	pj_add(root, "applied", pj_bool(mx->applied, ok), ok);
+	pj_add(root, "max_spread", pj_double(mx->max_spread, 3, ok), ok);
 	pj_add(root, "results", results, ok);
 	return root;
 }
