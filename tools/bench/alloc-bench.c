@@ -30,6 +30,8 @@
 
 #include <libpool.h>
 
+#include "bench-util.h"
+
 #define PAGE		4096UL
 #define BATCHES		5
 #define BATCH_BYTES	(64UL << 20)	/* bytes allocated per batch, at least */
@@ -48,27 +50,12 @@ struct bench {
 	size_t limit_size;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void touch_pages(char *p, size_t size)
 {
 	size_t off;
 
 	for (off = 0; off < size; off += PAGE)
 		((volatile char *)p)[off] = 1;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* One allocate + first touch; returns seconds, or < 0 on failure. */
@@ -84,11 +71,11 @@ static double run_pool(struct bench *b, size_t size, void **keep)
 
 	snprintf(nodes, sizeof(nodes), "%d", b->node);
 	opts.nodes = nodes;
-	t0 = now_s();
+	t0 = bench_now_s();
 	if (pool_alloc(b->ctx, size, &opts, &buf))
 		return -1;
 	touch_pages(pool_buf_get_addr(buf), size);
-	t1 = now_s();
+	t1 = bench_now_s();
 	*keep = buf;
 	return t1 - t0;
 }
@@ -98,12 +85,12 @@ static double run_libnuma(struct bench *b, size_t size, void **keep)
 	double t0, t1;
 	void *p;
 
-	t0 = now_s();
+	t0 = bench_now_s();
 	p = numa_alloc_onnode(size, b->node);
 	if (!p)
 		return -1;
 	memset(p, 0, size);
-	t1 = now_s();
+	t1 = bench_now_s();
 	*keep = p;
 	return t1 - t0;
 }
@@ -114,7 +101,7 @@ static double run_mbind(struct bench *b, size_t size, void **keep)
 	double t0, t1;
 	void *p;
 
-	t0 = now_s();
+	t0 = bench_now_s();
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
@@ -125,7 +112,7 @@ static double run_mbind(struct bench *b, size_t size, void **keep)
 		return -1;
 	}
 	touch_pages(p, size);
-	t1 = now_s();
+	t1 = bench_now_s();
 	*keep = p;
 	return t1 - t0;
 }
@@ -134,9 +121,9 @@ static double run_memset(struct bench *b, size_t size, void **keep)
 {
 	double t0, t1;
 
-	t0 = now_s();
+	t0 = bench_now_s();
 	memset(b->limit_buf, 2, size);
-	t1 = now_s();
+	t1 = bench_now_s();
 	*keep = NULL;
 	return t1 - t0;
 }
@@ -196,7 +183,7 @@ static double measure(struct bench *b, enum method m, size_t size)
 			release(m, keep[j], size);
 		batch[i] = total / per_batch;
 	}
-	qsort(batch, BATCHES, sizeof(batch[0]), cmp_double);
+	qsort(batch, BATCHES, sizeof(batch[0]), bench_cmp_double);
 	return batch[BATCHES / 2];
 }
 

@@ -8,7 +8,7 @@ BENCHES := $(patsubst tools/bench/%.c,$(BUILD)/bench/%,\
 .PHONY: bench
 bench: $(BENCHES)
 
-$(BUILD)/bench/%: tools/bench/%.c $(BUILD)/$(LIB_SONAME)
+$(BUILD)/bench/%: tools/bench/%.c tools/bench/bench-util.h $(BUILD)/$(LIB_SONAME)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< -L$(BUILD) -lpool \
 		-Wl,-rpath,'$$ORIGIN/..' -lnuma

@@ -20,23 +20,10 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "bench-util.h"
+
 #define LINE	64
 #define REPS	7
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* Links the lines of @buf in a random order into one cycle. */
 static int build(char *buf, size_t lines)
@@ -125,11 +112,11 @@ int main(int argc, char **argv)
 	}
 	p = walk((char **)buf, lines);		/* warm-up: one cycle */
 	for (i = 0; i < REPS; i++) {
-		t0 = now_s();
+		t0 = bench_now_s();
 		p = walk(p, loads);
-		t[i] = (now_s() - t0) * 1e9 / (double)loads;
+		t[i] = (bench_now_s() - t0) * 1e9 / (double)loads;
 	}
-	qsort(t, REPS, sizeof(t[0]), cmp_double);
+	qsort(t, REPS, sizeof(t[0]), bench_cmp_double);
 	printf("ns_per_load %.1f\nlast %p\n", t[REPS / 2], (void *)p);
 	numa_free(buf, size);
 	return 0;

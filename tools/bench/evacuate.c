@@ -37,6 +37,8 @@
 
 #include <libpool.h>
 
+#include "bench-util.h"
+
 #define PAGE		4096UL
 #define MAX_BLOCKS	32
 #define MAX_ROUNDS	15
@@ -61,21 +63,6 @@ struct evac_result {
 	long blocks[MAX_BLOCKS];
 	double seconds;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static void fill(unsigned char *p, size_t size, unsigned char seed)
 {
@@ -155,12 +142,12 @@ static int find_blocks(const struct evac *e, const void *p,
 /* Offline @r's blocks, timed; every block is onlined again after. */
 static int offline_timed(struct evac_result *r)
 {
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	int i, ret = 0, done;
 
 	for (done = 0; done < r->nr_blocks && !ret; done++)
 		ret = block_set(r->blocks[done], "offline");
-	r->seconds = now_s() - t0;
+	r->seconds = bench_now_s() - t0;
 	if (ret)
 		done--;
 	for (i = 0; i < done; i++)
@@ -332,12 +319,6 @@ static int parse_args(int argc, char **argv, size_t *mib, int *rounds)
 	return optind == argc ? 0 : -1;
 }
 
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static int run_rounds(struct evac *e, int rounds)
 {
 	static int (*const round_fn[NR_METHODS])(struct evac *, unsigned char,
@@ -365,7 +346,7 @@ static int run_rounds(struct evac *e, int rounds)
 		}
 	}
 	for (k = 0; k < NR_METHODS; k++)
-		med[k] = median(secs[k], rounds);
+		med[k] = bench_median(secs[k], rounds);
 	printf("median: scalepool %.3f s, kernel %.3f s; "
 	       "scalepool/kernel time %.2f\n", med[M_POOL], med[M_KERNEL],
 	       med[M_POOL] / med[M_KERNEL]);

@@ -22,6 +22,8 @@
 
 #include <numa.h>
 
+#include "bench-util.h"
+
 #define MAX_THREADS	256
 #define MAX_REPS	100
 
@@ -39,14 +41,6 @@ struct worker {
 	unsigned int index;
 };
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void *copier(void *arg)
 {
 	struct worker *w = arg;
@@ -61,20 +55,13 @@ static void *copier(void *arg)
 	for (r = 0; r <= j->reps; r++) {	/* pass 0: warm-up */
 		pthread_barrier_wait(&j->barrier);
 		if (!w->index)
-			j->t0[r] = now();
+			j->t0[r] = bench_now_s();
 		memcpy(j->a + off, j->b + off, len);
 		pthread_barrier_wait(&j->barrier);
 		if (!w->index)
-			j->t1[r] = now();
+			j->t1[r] = bench_now_s();
 	}
 	return NULL;
-}
-
-static int cmp_double(const void *x, const void *y)
-{
-	double a = *(const double *)x, b = *(const double *)y;
-
-	return a < b ? -1 : a > b;
 }
 
 static int pin_cpu(int node, unsigned int i)
@@ -162,7 +149,7 @@ int main(int argc, char **argv)
 	for (r = 0; r < j.reps; r++)
 		mbps[r] = 2.0 * (double)j.size /
 			  (j.t1[r + 1] - j.t0[r + 1]) / 1e6;
-	qsort(mbps, j.reps, sizeof(*mbps), cmp_double);
+	qsort(mbps, j.reps, sizeof(*mbps), bench_cmp_double);
 	printf("%.1f\n", mbps[j.reps / 2]);
 	numa_free(j.a, j.size);
 	numa_free(j.b, j.size);

@@ -43,6 +43,8 @@
 
 #include <libpool.h>
 
+#include "bench-util.h"
+
 #define PAGE		4096UL
 #define HUGE		(2UL << 20)
 #define MAX_ROUNDS	20
@@ -63,21 +65,6 @@ struct bench {
 	unsigned long long huge_bytes[NR_METHODS];
 	const char *error[NR_METHODS];
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 static void fill(unsigned char *p, size_t size)
 {
@@ -133,9 +120,9 @@ static int run_pool(struct bench *b, double *t)
 	for (i = 0; i < 2 * b->rounds && !rc; i++) {
 		opts.nodes = nodes[(i + 1) % 2];
 		opts.flags = 0;
-		t[i] = now_s();
+		t[i] = bench_now_s();
 		rc = pool_buf_migrate(buf, 0, 0, &opts, &moved);
-		t[i] = now_s() - t[i];
+		t[i] = bench_now_s() - t[i];
 		if (rc)
 			b->error[M_POOL] = strerror(-rc);
 		else if (moved != b->size ||
@@ -254,10 +241,10 @@ static int run_move_pages(struct bench *b, double *t)
 		b->error[M_MOVE_PAGES] = "not on the source", rc = -1;
 	for (i = 0; i < 2 * b->rounds && !rc; i++) {
 		to = (i + 1) % 2;
-		t[i] = now_s();
+		t[i] = bench_now_s();
 		rc = (int)move_pages(0, a.nr, a.pages, a.nodes[to], a.status,
 				     MPOL_MF_MOVE);
-		t[i] = now_s() - t[i];
+		t[i] = bench_now_s() - t[i];
 		if (rc)
 			b->error[M_MOVE_PAGES] = strerror(errno);
 		else if (!anon_on(0, a.pages, a.status, a.nr, b->node[to]))
@@ -365,9 +352,9 @@ static int run_child(struct bench *b, enum method m, double *t)
 		b->error[m] = "not on the source", rc = -1;
 	for (i = 0; i < 2 * b->rounds && !rc; i++) {
 		to = (i + 1) % 2;
-		t[i] = now_s();
+		t[i] = bench_now_s();
 		rc = move_child(m, pid, b->node[1 - to], b->node[to]);
-		t[i] = now_s() - t[i];
+		t[i] = bench_now_s() - t[i];
 		if (rc)
 			b->error[m] = m == M_MIGRATEPAGES ?
 				"migratepages failed" : strerror(errno);
@@ -404,7 +391,7 @@ static double measure(struct bench *b, enum method m)
 	}
 	if (rc)
 		return -1;
-	qsort(t, (size_t)n, sizeof(t[0]), cmp_double);
+	qsort(t, (size_t)n, sizeof(t[0]), bench_cmp_double);
 	return t[n / 2];
 }
 
