@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../lib/poolctl.sh"
 
-tap_plan 32
+tap_plan 33
 
 tmp=$(mktemp -d)
 limit_member=
@@ -125,11 +125,11 @@ tap_ok "more than the per-fd cap: one line, ENOSPC" \
 
 # ---- a held allocation, seen by poolctl stat
 run stat
-tap_is "stat prints {members, processes} with the documented keys" \
+tap_is "stat prints {allocations, members, processes} with the documented keys" \
 	"$(ok_run && jq -c '[keys, ([.members[] | keys] | unique)]' \
 		<<<"$out" 2>&1)" \
-	'[["members","processes"],[["capacity","free","id","limit",'\
-'"memory","name","node","refused","used"]]]'
+	'[["allocations","members","processes"],[["capacity","free","id",'\
+'"limit","memory","name","node","refused","used"]]]'
 used0=$(member_attr "$n0" used)
 
 # The holder holds until killed: a debug kernel's poolctl stat can take
@@ -146,6 +146,10 @@ tap_is "stat shows the holder: pid, comm, allocations, bytes" \
 	"$(ok_run && jq -r --argjson p "$pid" '.processes[] |
 		select(.pid == $p) | "\(.comm) \(.allocations) \(.bytes)"' \
 		<<<"$out" 2>&1)" "poolctl 1 $((8 * MiB))"
+tap_is "and its allocation: length and policy, a handle" \
+	"$(jq -r --argjson p "$pid" '.allocations[] | select(.pid == $p) |
+		"\(.length) \(.policy) \(.handle > 0)"' <<<"$out" 2>&1)" \
+	"$((8 * MiB)) bind true"
 tap_is "and node 0's member holds 8 MiB more" \
 	"$(jq -r --argjson m "$n0" '.members[] | select(.id == $m) | .used' \
 		<<<"$out" 2>&1)" "$((used0 + 8 * MiB))"
