@@ -204,55 +204,68 @@ static void add_line(const char *text, const char *key,
 	}
 }
 
+/* A process with /dev/scalepool open: its pid, command name and those fds. */
+struct pool_proc {
+	int pid;
+	const char *comm;
+	const int *fds;
+	size_t nr_fds;
+};
+
 /*
  * Calls @fn with the number and fdinfo text of each /dev/scalepool fd of
- * process @pid, ascending; 0, @fn's value or -ENOMEM.  A process gone or
- * hidden has no fds; an fd closed meanwhile is skipped.
+ * @p, ascending; 0, @fn's value or -ENOMEM.  An fd closed meanwhile is
+ * skipped.
  */
-static int each_pool_fd(struct pool_ctx *ctx, int pid,
+static int each_pool_fd(struct pool_ctx *ctx, const struct pool_proc *p,
 			int (*fn)(int fd, const char *text, void *arg),
 			void *arg)
 {
-	size_t i, nr;
+	size_t i;
 	char *text;
-	int *fds, rc;
+	int rc = 0;
 
-	rc = lp_process_pool_fds(ctx, pid, &fds, &nr);
-	if (rc)
-		return rc == -ENOMEM ? rc : 0;
-	for (i = 0; i < nr && !rc; i++) {
-		rc = read_fdinfo(ctx, pid, fds[i], &text);
+	for (i = 0; i < p->nr_fds && !rc; i++) {
+		rc = read_fdinfo(ctx, p->pid, p->fds[i], &text);
 		if (rc) {
 			rc = rc == -ENOMEM ? rc : 0;
 			continue;
 		}
-		rc = fn(fds[i], text, arg);
+		rc = fn(p->fds[i], text, arg);
 		free(text);
 	}
-	free(fds);
 	return rc;
 }
 
 /*
- * Calls @fn for each process under the proc root, ascending, with its
- * command name; 0, @fn's value or -errno.  A process that exits meanwhile
- * (no comm) is skipped.
+ * Calls @fn for each process under the proc root that has the device
+ * open, ascending; 0, @fn's value or -errno.  Only those processes'
+ * command names are read; a process gone or hidden meanwhile (no fd
+ * directory, no comm) is skipped.
  */
 static int each_process(struct pool_ctx *ctx,
-			int (*fn)(int pid, const char *comm, void *arg),
+			int (*fn)(const struct pool_proc *p, void *arg),
 			void *arg)
 {
 	char path[PATH_MAX], comm[LP_ATTR_MAX];
+	struct pool_proc p = { .comm = comm };
 	size_t i, nr = 0;
-	int *pids = NULL, rc;
+	int *pids = NULL, *fds, rc;
 
 	rc = list_pids(ctx, &pids, &nr);
 	for (i = 0; i < nr && !rc; i++) {
+		p.pid = pids[i];
+		rc = lp_process_pool_fds(ctx, p.pid, &fds, &p.nr_fds);
+		if (rc) {
+			rc = rc == -ENOMEM ? rc : 0;
+			continue;
+		}
+		p.fds = fds;
 		snprintf(path, sizeof(path), "%s/%d/comm", ctx->roots.proc,
-			 pids[i]);
-		if (lp_read_attr(ctx, path, comm, sizeof(comm)))
-			continue;	/* exited */
-		rc = fn(pids[i], comm, arg);
+			 p.pid);
+		if (p.nr_fds && !lp_read_attr(ctx, path, comm, sizeof(comm)))
+			rc = fn(&p, arg);
+		free(fds);
 	}
 	free(pids);
 	return rc;
@@ -278,13 +291,13 @@ struct usage_scan {
 };
 
 /* One process's sums, for @fn when it has the device open. */
-static int usage_of(int pid, const char *comm, void *arg)
+static int usage_of(const struct pool_proc *p, void *arg)
 {
 	struct usage_scan *scan = arg;
-	struct pool_process_usage u = { .pid = pid, .comm = comm };
+	struct pool_process_usage u = { .pid = p->pid, .comm = p->comm };
 	int rc;
 
-	rc = each_pool_fd(scan->ctx, pid, sum_fd, &u);
+	rc = each_pool_fd(scan->ctx, p, sum_fd, &u);
 	if (rc || !u.nr_fds)
 		return rc;
 	dbg(scan->ctx, "pid %d (%s): %u fds, %llu allocations, %llu bytes, %llu exported\n",
@@ -355,14 +368,14 @@ static int fd_allocations(int fd, const char *text, void *arg)
 	return 0;
 }
 
-static int process_allocations(int pid, const char *comm, void *arg)
+static int process_allocations(const struct pool_proc *p, void *arg)
 {
 	struct allocation_scan *scan = arg;
 
 	memset(&scan->a, 0, sizeof(scan->a));
-	scan->a.pid = pid;
-	scan->a.comm = comm;
-	return each_pool_fd(scan->ctx, pid, fd_allocations, scan);
+	scan->a.pid = p->pid;
+	scan->a.comm = p->comm;
+	return each_pool_fd(scan->ctx, p, fd_allocations, scan);
 }
 
 int pool_for_each_process_allocation(struct pool_ctx *ctx,
