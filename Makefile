@@ -168,12 +168,14 @@ clean:
 # malformed page, and the rule then fails and leaves no page behind.
 # The date in a page is SOURCE_DATE_EPOCH when set (Debian's builds),
 # else that of the source's last commit, so that builds are repeatable.
+# (MAN_SRCDIR: the host test man-pages.sh builds a copy with a bad page.)
 SCDOC ?= scdoc
-MAN_SRCS := $(wildcard Documentation/man/*.scd)
-MAN_PAGES := $(MAN_SRCS:Documentation/man/%.scd=$(BUILD)/man/%)
+MAN_SRCDIR ?= Documentation/man
+MAN_SRCS := $(wildcard $(MAN_SRCDIR)/*.scd)
+MAN_PAGES := $(MAN_SRCS:$(MAN_SRCDIR)/%.scd=$(BUILD)/man/%)
 .PHONY: man
 man: $(MAN_PAGES)
-$(BUILD)/man/%: Documentation/man/%.scd
+$(BUILD)/man/%: $(MAN_SRCDIR)/%.scd
 	@command -v $(SCDOC) >/dev/null || { echo "make: no $(SCDOC) to" \
 		"build the manual pages: run tools/setup" >&2; exit 1; }
 	@mkdir -p $(dir $@)

@@ -134,6 +134,7 @@ tap_ok "the pages are installed uncompressed, mode 0644" \
 out=$(MANWIDTH=80 man -l "$man/man3/pool_ref.3" 2>&1)
 tap_ok "man -l on an installed link shows the page of pool_ref()" \
 	grep -q '^ *pool_ref()' <<<"$out"
+# shellcheck disable=SC2016 # $1 is the inner bash's
 tap_ok "the bash completion defines _poolctl for poolctl" \
 	bash -c '. "$1" && complete -p poolctl | grep -q "_poolctl poolctl$"' \
 	_ "$root/usr/local/share/bash-completion/completions/poolctl"
