@@ -546,9 +546,9 @@ int main(int argc, char **argv)
 	bad = check_used();
 	printf("%s %d - every member's used back to its start\n",
 	       bad ? "not ok" : "ok", ++i);
-	printf("# fuzz: seed %llu: %lld ops, %lld calls in %.1f s (%.0f calls/s)\n",
+	printf("# fuzz: seed %llu: %lld ops, %lld calls in %.1f s (%.0f calls/s), member ids up to %u\n",
 	       f_opt.seed, f_sh->ops, f_sh->calls, now() - t0,
-	       f_sh->calls / (now() - t0));
+	       f_sh->calls / (now() - t0), f_max_member_id);
 	if (f_sh->failed)
 		print_repro();
 	return f_sh->failed || bad || fds1 != fds0 || members_bad;

@@ -51,7 +51,7 @@ struct f_call {
 	bool write;		/* needs an fd opened for writing */
 	bool out;		/* has output fields, written back */
 	int exp[F_MAX_ERRS];	/* what the handler may answer */
-	char desc[96];
+	char desc[160];
 };
 
 enum { SZ_NORMAL, SZ_SHORT, SZ_LONG0, SZ_LONGX, SZ_TAILFAULT, SZ_BADPTR,
@@ -110,7 +110,7 @@ static int f_ioctl(int fd, int fmode, struct f_call *c)
 	int mode = pick_size_mode(), exp[F_MAX_ERRS], ret, i;
 	char *buf = self->arena;
 	size_t size = c->known, extra = 0;
-	char what[160];
+	char what[200];
 
 	if (mode == SZ_SHORT)
 		size = f_below(c->known);
@@ -587,8 +587,7 @@ static int fault_set(struct gen_alloc *g, unsigned int f)
 		a->initiator_pci_bdf = 0;
 		if (g->peer || !a->nr_members)
 			a->policy = SCALEPOOL_POLICY_BIND;
-		g->ids[a->nr_members] = (__u32[]){ 100000, 0xffffffff,
-			T_MAX_IDS + f_below(1000) }[f_below(3)];
+		g->ids[a->nr_members] = f_not_a_member_id();
 		a->nr_members++;
 		a->weights_ptr = 0;
 		err = ENOENT;
@@ -736,6 +735,20 @@ static struct f_fd *gen_start(struct gen_alloc *g)
 	return &f_fds[si];
 }
 
+/* " ids=0,2,7" for a call's note (the first few: a failure names them). */
+static const char *ids_text(char *buf, size_t size, const __u32 *ids,
+			    unsigned int n)
+{
+	size_t len = 0;
+	unsigned int i;
+
+	buf[0] = 0;
+	for (i = 0; i < n && i < 5 && len < size; i++)
+		len += snprintf(buf + len, size - len, "%s%u",
+				i ? "," : " ids=", ids[i]);
+	return buf;
+}
+
 void f_op_alloc(void)
 {
 	__u32 *ids = (__u32 *)(self->arena + PG);
@@ -745,6 +758,7 @@ void f_op_alloc(void)
 			    .out = true };
 	unsigned long removes0;
 	struct f_fd *s;
+	char ids_note[64];
 	int ret;
 
 	s = gen_start(&g);
@@ -754,8 +768,9 @@ void f_op_alloc(void)
 	if (f_chance(30))
 		gen_fault(&g);
 	memcpy(c.exp, g.exp, sizeof(c.exp));
-	snprintf(c.desc, sizeof(c.desc), "len=%llu pol=%u n=%u flags=%#x%s%s",
-		 g.a.length, g.a.policy, g.a.nr_members, g.a.flags,
+	snprintf(c.desc, sizeof(c.desc), "len=%llu pol=%u n=%u%s flags=%#x%s%s",
+		 g.a.length, g.a.policy, g.a.nr_members,
+		 ids_text(ids_note, sizeof(ids_note), g.ids, g.a.nr_members), g.a.flags,
 		 g.fault ? " fault=" : "", g.fault ?: "");
 	removes0 = __atomic_load_n(&f_sh->removes, __ATOMIC_SEQ_CST);
 	ret = f_ioctl(s->fd, s->mode, &c);
@@ -955,14 +970,19 @@ void f_op_export(void)
 
 /* ---- MIGRATE */
 
-/* Does the set name a peer member (one that exists and is no node)? */
+/*
+ * Does the set name a peer member?  An id whose member is gone counts:
+ * the set came from the live list, node members stay, so it was a bar
+ * member another thread removed since (seed 1796463663374669, a forked
+ * child: its MIGRATE got ENOENT where 0 was expected).
+ */
 static bool set_has_peer(const __u32 *ids, unsigned int n)
 {
 	char path[96], kind[16];
 
 	while (n--) {
 		snprintf(path, sizeof(path), T_MEMBERS "/%u/kind", ids[n]);
-		if (!t_read_line(path, kind, sizeof(kind)) &&
+		if (t_read_line(path, kind, sizeof(kind)) ||
 		    strcmp(kind, "node"))
 			return true;
 	}
@@ -1081,6 +1101,7 @@ void f_op_migrate(void)
 			    .out = true };
 	int idx, on_peer = 0, ret;
 	const char *kind;
+	char ids_note[64];
 	struct f_fd *s;
 
 	s = gen_start(&g);
@@ -1093,9 +1114,10 @@ void f_op_migrate(void)
 	memcpy(c.exp, g.exp, sizeof(c.exp));
 	if (idx < 0)
 		set_exp(c.exp, ERRS(ENOENT));
-	snprintf(c.desc, sizeof(c.desc), "handle=%u (%s) pol=%u n=%u %#llx+%#llx%s%s",
-		 m.handle, kind, m.policy, m.nr_members, m.start, m.length,
-		 g.fault ? " fault=" : "", g.fault ?: "");
+	snprintf(c.desc, sizeof(c.desc), "handle=%u (%s) pol=%u n=%u%s %#llx+%#llx%s%s",
+		 m.handle, kind, m.policy, m.nr_members,
+		 ids_text(ids_note, sizeof(ids_note), ids, m.nr_members),
+		 m.start, m.length, g.fault ? " fault=" : "", g.fault ?: "");
 	ret = f_ioctl(s->fd, s->mode, &c);
 	if (!ret && idx >= 0 && m.moved > s->a[idx].length)
 		f_fail("MIGRATE moved %llu bytes of %llu", m.moved,

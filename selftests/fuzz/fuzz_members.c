@@ -6,14 +6,26 @@
  * scalepool (and unbinds at the end), with their documented errnos
  * (Documentation/admin-guide.rst).
  */
+#include <ctype.h>
+
 #include "fuzz.h"
 
 #define ERRS(...)	((const int[]){ __VA_ARGS__, -1 })
-#define F_MAX_ID	4096
+/*
+ * Member ids come from a counter in the module that only counts up, one
+ * per member added; a long run adds thousands of bar members (about one
+ * call in 200 is a successful add_bar), so the ids of bar members are
+ * remembered up to this bound, and a run that passes it stops.
+ */
+#define F_MAX_ID	(1U << 20)
+/* No run adds this many members: ids from here on name no member. */
+#define F_NOT_A_MEMBER	0x80000000U
 
 pthread_mutex_t f_members_lock = PTHREAD_MUTEX_INITIALIZER;
 struct f_member f_members[T_MAX_IDS];
 int f_nmembers;
+/* The highest member id the run saw (ids past T_MAX_IDS: a long run). */
+__u32 f_max_member_id;
 struct f_dev f_devs[F_NR_DEVS];
 int f_ndevs;
 char f_busy_bdf[32];
@@ -43,10 +55,25 @@ static void load_members(bool baseline)
 		for (j = 0; !baseline && j < nold; j++)
 			if (old[j].id == ids[i])
 				m->used0 = old[j].used0;
-		if (!strcmp(m->kind, "bar") && ids[i] < F_MAX_ID)
+		if (ids[i] > f_max_member_id)
+			f_max_member_id = ids[i];
+		if (ids[i] >= F_MAX_ID)
+			f_fail("member id %u: past the ids the fuzzer tracks (%u)",
+			       ids[i], F_MAX_ID);
+		else if (!strcmp(m->kind, "bar"))
 			bar_ids[ids[i]] = 1;
 	}
 	f_nmembers = n;
+}
+
+/*
+ * An id that names no member, whatever the run has added: never one
+ * from the counter's range a run can reach (ids past T_MAX_IDS are live
+ * bar members after a few hundred adds).
+ */
+__u32 f_not_a_member_id(void)
+{
+	return f_chance(50) ? 0xffffffffU : F_NOT_A_MEMBER + f_below(1000);
 }
 
 void f_members_refresh(void)
@@ -278,10 +305,13 @@ void f_op_member_remove(void)
 				      ERRS(EINVAL));
 		}
 	} else {
-		snprintf(arg, sizeof(arg), "%s", (const char *[]){ "100000",
-			 "4294967295", "-1", "x" }[f_below(4)]);
-		write_checked(T_SYSFS "/remove_member", arg, arg[0] == '1' ||
-			      arg[0] == '4' ? ERRS(ENOENT) : ERRS(EINVAL));
+		if (f_chance(50))
+			snprintf(arg, sizeof(arg), "%u", f_not_a_member_id());
+		else
+			snprintf(arg, sizeof(arg), "%s", f_chance(50) ? "-1" :
+				 "x");
+		write_checked(T_SYSFS "/remove_member", arg, isdigit(arg[0]) ?
+			      ERRS(ENOENT) : ERRS(EINVAL));
 	}
 	pthread_mutex_unlock(&f_members_lock);
 }
