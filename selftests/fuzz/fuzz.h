@@ -197,6 +197,7 @@ __u32 f_not_a_member_id(void);
 int f_members_restore(void);
 void f_op_member_add(void);
 void f_op_member_remove(void);
+void f_op_member_write(void);
 bool f_member_is_bar(__u32 id);
 
 #endif /* _SCALEPOOL_FUZZ_H_ */

@@ -639,7 +639,7 @@ static void alloc_verify(int fd, struct gen_alloc *g, int *bar_member)
 				       .placements_ptr = (uintptr_t)pl };
 	__u64 len = (g->a.length + 4095) & ~4095ULL, sum = 0;
 	unsigned int i, j;
-	bool in, on_peer = false;
+	bool in, any, on_peer = false;
 
 	*bar_member = -1;
 	f_note("INFO fd%d handle=%u (after ALLOC)", fd, g->a.handle);
@@ -657,9 +657,16 @@ static void alloc_verify(int fd, struct gen_alloc *g, int *bar_member)
 		       info.length, len, info.offset, g->a.offset, info.policy,
 		       g->a.policy, info.alloc_flags, g->a.flags,
 		       info.nr_placements, info.state);
+	/*
+	 * No set, or PREFERRED naming one member: every node member may
+	 * hold bytes (the preferred one spills to the others when full or
+	 * at its limit, which the admin's writes of the run set).
+	 */
+	any = !g->a.nr_members || (g->a.policy == SCALEPOOL_POLICY_PREFERRED &&
+				   g->a.nr_members == 1);
 	for (i = 0; i < info.nr_placements && i < 8; i++) {
 		sum += pl[i].bytes;
-		for (in = !g->a.nr_members, j = 0; j < g->a.nr_members; j++)
+		for (in = any, j = 0; j < g->a.nr_members; j++)
 			in |= pl[i].member == g->ids[j];
 		if (!in && !(g->a.flags & SCALEPOOL_ALLOC_PCI_INITIATOR))
 			f_fail("ALLOC placed bytes on member %u, not in its set",
