@@ -222,7 +222,7 @@ enum f_op {
 	OP_ALLOC, OP_FREE, OP_INFO, OP_EXPORT, OP_QUERY, OP_BADCMD, OP_MMAP,
 	OP_MUNMAP, OP_MREMAP, OP_MADVISE, OP_TOUCH, OP_BUF_MMAP, OP_BUF_SYNC,
 	OP_BUF_CLOSE, OP_OPEN, OP_CLOSE, OP_FORK, OP_MEMBER_ADD,
-	OP_MEMBER_REMOVE, OP_MIGRATE, OP_COUNT,
+	OP_MEMBER_REMOVE, OP_MIGRATE, OP_MEMBER_WRITE, OP_COUNT,
 };
 
 static const struct {
@@ -250,6 +250,7 @@ static const struct {
 	[OP_MEMBER_ADD] = { f_op_member_add, 0, false },
 	[OP_MEMBER_REMOVE] = { f_op_member_remove, 0, false },
 	[OP_MIGRATE] = { f_op_migrate, 3, true },
+	[OP_MEMBER_WRITE] = { f_op_member_write, 0, false },
 };
 
 static unsigned int op_weight(int op)
@@ -258,7 +259,8 @@ static unsigned int op_weight(int op)
 		return 0;
 	if (op == OP_FORK)
 		return f_opt.forks && f_opt.threads > 0 ? 1 : 0;
-	if (op == OP_MEMBER_ADD || op == OP_MEMBER_REMOVE)
+	if (op == OP_MEMBER_ADD || op == OP_MEMBER_REMOVE ||
+	    op == OP_MEMBER_WRITE)
 		return f_opt.members > 0 ? 1 : 0;
 	return ops[op].weight;
 }
@@ -546,9 +548,9 @@ int main(int argc, char **argv)
 	bad = check_used();
 	printf("%s %d - every member's used back to its start\n",
 	       bad ? "not ok" : "ok", ++i);
-	printf("# fuzz: seed %llu: %lld ops, %lld calls in %.1f s (%.0f calls/s)\n",
+	printf("# fuzz: seed %llu: %lld ops, %lld calls in %.1f s (%.0f calls/s), member ids up to %u\n",
 	       f_opt.seed, f_sh->ops, f_sh->calls, now() - t0,
-	       f_sh->calls / (now() - t0));
+	       f_sh->calls / (now() - t0), f_max_member_id);
 	if (f_sh->failed)
 		print_repro();
 	return f_sh->failed || bad || fds1 != fds0 || members_bad;

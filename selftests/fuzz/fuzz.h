@@ -141,6 +141,7 @@ extern struct f_buf f_bufs[F_NR_BUFS];
 extern pthread_mutex_t f_members_lock;
 extern struct f_member f_members[T_MAX_IDS];
 extern int f_nmembers;
+extern __u32 f_max_member_id;
 extern struct f_dev f_devs[F_NR_DEVS];
 extern int f_ndevs;
 extern char f_busy_bdf[32];
@@ -192,9 +193,11 @@ int f_fd_pick(bool open_needed);
 /* fuzz_members.c: member add and remove */
 int f_members_setup(void);
 void f_members_refresh(void);
+__u32 f_not_a_member_id(void);
 int f_members_restore(void);
 void f_op_member_add(void);
 void f_op_member_remove(void);
+void f_op_member_write(void);
 bool f_member_is_bar(__u32 id);
 
 #endif /* _SCALEPOOL_FUZZ_H_ */

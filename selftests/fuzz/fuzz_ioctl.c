@@ -51,7 +51,7 @@ struct f_call {
 	bool write;		/* needs an fd opened for writing */
 	bool out;		/* has output fields, written back */
 	int exp[F_MAX_ERRS];	/* what the handler may answer */
-	char desc[96];
+	char desc[160];
 };
 
 enum { SZ_NORMAL, SZ_SHORT, SZ_LONG0, SZ_LONGX, SZ_TAILFAULT, SZ_BADPTR,
@@ -110,7 +110,7 @@ static int f_ioctl(int fd, int fmode, struct f_call *c)
 	int mode = pick_size_mode(), exp[F_MAX_ERRS], ret, i;
 	char *buf = self->arena;
 	size_t size = c->known, extra = 0;
-	char what[160];
+	char what[200];
 
 	if (mode == SZ_SHORT)
 		size = f_below(c->known);
@@ -587,8 +587,7 @@ static int fault_set(struct gen_alloc *g, unsigned int f)
 		a->initiator_pci_bdf = 0;
 		if (g->peer || !a->nr_members)
 			a->policy = SCALEPOOL_POLICY_BIND;
-		g->ids[a->nr_members] = (__u32[]){ 100000, 0xffffffff,
-			T_MAX_IDS + f_below(1000) }[f_below(3)];
+		g->ids[a->nr_members] = f_not_a_member_id();
 		a->nr_members++;
 		a->weights_ptr = 0;
 		err = ENOENT;
@@ -640,7 +639,7 @@ static void alloc_verify(int fd, struct gen_alloc *g, int *bar_member)
 				       .placements_ptr = (uintptr_t)pl };
 	__u64 len = (g->a.length + 4095) & ~4095ULL, sum = 0;
 	unsigned int i, j;
-	bool in, on_peer = false;
+	bool in, any, on_peer = false;
 
 	*bar_member = -1;
 	f_note("INFO fd%d handle=%u (after ALLOC)", fd, g->a.handle);
@@ -658,9 +657,16 @@ static void alloc_verify(int fd, struct gen_alloc *g, int *bar_member)
 		       info.length, len, info.offset, g->a.offset, info.policy,
 		       g->a.policy, info.alloc_flags, g->a.flags,
 		       info.nr_placements, info.state);
+	/*
+	 * No set, or PREFERRED naming one member: every node member may
+	 * hold bytes (the preferred one spills to the others when full or
+	 * at its limit, which the admin's writes of the run set).
+	 */
+	any = !g->a.nr_members || (g->a.policy == SCALEPOOL_POLICY_PREFERRED &&
+				   g->a.nr_members == 1);
 	for (i = 0; i < info.nr_placements && i < 8; i++) {
 		sum += pl[i].bytes;
-		for (in = !g->a.nr_members, j = 0; j < g->a.nr_members; j++)
+		for (in = any, j = 0; j < g->a.nr_members; j++)
 			in |= pl[i].member == g->ids[j];
 		if (!in && !(g->a.flags & SCALEPOOL_ALLOC_PCI_INITIATOR))
 			f_fail("ALLOC placed bytes on member %u, not in its set",
@@ -736,6 +742,20 @@ static struct f_fd *gen_start(struct gen_alloc *g)
 	return &f_fds[si];
 }
 
+/* " ids=0,2,7" for a call's note (the first few: a failure names them). */
+static const char *ids_text(char *buf, size_t size, const __u32 *ids,
+			    unsigned int n)
+{
+	size_t len = 0;
+	unsigned int i;
+
+	buf[0] = 0;
+	for (i = 0; i < n && i < 5 && len < size; i++)
+		len += snprintf(buf + len, size - len, "%s%u",
+				i ? "," : " ids=", ids[i]);
+	return buf;
+}
+
 void f_op_alloc(void)
 {
 	__u32 *ids = (__u32 *)(self->arena + PG);
@@ -745,6 +765,7 @@ void f_op_alloc(void)
 			    .out = true };
 	unsigned long removes0;
 	struct f_fd *s;
+	char ids_note[64];
 	int ret;
 
 	s = gen_start(&g);
@@ -754,8 +775,9 @@ void f_op_alloc(void)
 	if (f_chance(30))
 		gen_fault(&g);
 	memcpy(c.exp, g.exp, sizeof(c.exp));
-	snprintf(c.desc, sizeof(c.desc), "len=%llu pol=%u n=%u flags=%#x%s%s",
-		 g.a.length, g.a.policy, g.a.nr_members, g.a.flags,
+	snprintf(c.desc, sizeof(c.desc), "len=%llu pol=%u n=%u%s flags=%#x%s%s",
+		 g.a.length, g.a.policy, g.a.nr_members,
+		 ids_text(ids_note, sizeof(ids_note), g.ids, g.a.nr_members), g.a.flags,
 		 g.fault ? " fault=" : "", g.fault ?: "");
 	removes0 = __atomic_load_n(&f_sh->removes, __ATOMIC_SEQ_CST);
 	ret = f_ioctl(s->fd, s->mode, &c);
@@ -955,14 +977,19 @@ void f_op_export(void)
 
 /* ---- MIGRATE */
 
-/* Does the set name a peer member (one that exists and is no node)? */
+/*
+ * Does the set name a peer member?  An id whose member is gone counts:
+ * the set came from the live list, node members stay, so it was a bar
+ * member another thread removed since (seed 1796463663374669, a forked
+ * child: its MIGRATE got ENOENT where 0 was expected).
+ */
 static bool set_has_peer(const __u32 *ids, unsigned int n)
 {
 	char path[96], kind[16];
 
 	while (n--) {
 		snprintf(path, sizeof(path), T_MEMBERS "/%u/kind", ids[n]);
-		if (!t_read_line(path, kind, sizeof(kind)) &&
+		if (t_read_line(path, kind, sizeof(kind)) ||
 		    strcmp(kind, "node"))
 			return true;
 	}
@@ -1081,6 +1108,7 @@ void f_op_migrate(void)
 			    .out = true };
 	int idx, on_peer = 0, ret;
 	const char *kind;
+	char ids_note[64];
 	struct f_fd *s;
 
 	s = gen_start(&g);
@@ -1093,9 +1121,10 @@ void f_op_migrate(void)
 	memcpy(c.exp, g.exp, sizeof(c.exp));
 	if (idx < 0)
 		set_exp(c.exp, ERRS(ENOENT));
-	snprintf(c.desc, sizeof(c.desc), "handle=%u (%s) pol=%u n=%u %#llx+%#llx%s%s",
-		 m.handle, kind, m.policy, m.nr_members, m.start, m.length,
-		 g.fault ? " fault=" : "", g.fault ?: "");
+	snprintf(c.desc, sizeof(c.desc), "handle=%u (%s) pol=%u n=%u%s %#llx+%#llx%s%s",
+		 m.handle, kind, m.policy, m.nr_members,
+		 ids_text(ids_note, sizeof(ids_note), ids, m.nr_members),
+		 m.start, m.length, g.fault ? " fault=" : "", g.fault ?: "");
 	ret = f_ioctl(s->fd, s->mode, &c);
 	if (!ret && idx >= 0 && m.moved > s->a[idx].length)
 		f_fail("MIGRATE moved %llu bytes of %llu", m.moved,

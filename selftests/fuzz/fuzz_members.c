@@ -6,18 +6,37 @@
  * scalepool (and unbinds at the end), with their documented errnos
  * (Documentation/admin-guide.rst).
  */
+#include <ctype.h>
+
 #include "fuzz.h"
 
 #define ERRS(...)	((const int[]){ __VA_ARGS__, -1 })
-#define F_MAX_ID	4096
+/*
+ * Member ids come from a counter in the module that only counts up, one
+ * per member added; a long run adds thousands of bar members (about one
+ * call in 200 is a successful add_bar), so the ids of bar members are
+ * remembered up to this bound, and a run that passes it stops.
+ */
+#define F_MAX_ID	(1U << 20)
+/* No run adds this many members: ids from here on name no member. */
+#define F_NOT_A_MEMBER	0x80000000U
 
 pthread_mutex_t f_members_lock = PTHREAD_MUTEX_INITIALIZER;
 struct f_member f_members[T_MAX_IDS];
 int f_nmembers;
+/* The highest member id the run saw (ids past T_MAX_IDS: a long run). */
+__u32 f_max_member_id;
 struct f_dev f_devs[F_NR_DEVS];
 int f_ndevs;
 char f_busy_bdf[32];
 int f_cpu_nodes[8], f_ncpu_nodes, f_cpuless_node = -1;
+/* The limit and measured figures of the members at the start, to put back. */
+static struct {
+	__u32 id;
+	unsigned long long limit;
+	char measured[256];
+} saved[T_MAX_IDS];
+static int nsaved;
 /* Ids that were ever bar members: their memory can be revoked. */
 static unsigned char bar_ids[F_MAX_ID];
 
@@ -43,10 +62,25 @@ static void load_members(bool baseline)
 		for (j = 0; !baseline && j < nold; j++)
 			if (old[j].id == ids[i])
 				m->used0 = old[j].used0;
-		if (!strcmp(m->kind, "bar") && ids[i] < F_MAX_ID)
+		if (ids[i] > f_max_member_id)
+			f_max_member_id = ids[i];
+		if (ids[i] >= F_MAX_ID)
+			f_fail("member id %u: past the ids the fuzzer tracks (%u)",
+			       ids[i], F_MAX_ID);
+		else if (!strcmp(m->kind, "bar"))
 			bar_ids[ids[i]] = 1;
 	}
 	f_nmembers = n;
+}
+
+/*
+ * An id that names no member, whatever the run has added: never one
+ * from the counter's range a run can reach (ids past T_MAX_IDS are live
+ * bar members after a few hundred adds).
+ */
+__u32 f_not_a_member_id(void)
+{
+	return f_chance(50) ? 0xffffffffU : F_NOT_A_MEMBER + f_below(1000);
 }
 
 void f_members_refresh(void)
@@ -139,11 +173,43 @@ static void busy_setup(void)
 	}
 }
 
+/* The whole of a member's file @name (lines and all) into @buf. */
+static void member_file_read(__u32 id, const char *name, char *buf,
+			     size_t size)
+{
+	char path[96];
+	ssize_t n = -1;
+	int fd;
+
+	snprintf(path, sizeof(path), T_MEMBERS "/%u/%s", id, name);
+	fd = open(path, O_RDONLY);
+	if (fd >= 0) {
+		n = read(fd, buf, size - 1);
+		close(fd);
+	}
+	buf[n > 0 ? n : 0] = 0;
+}
+
+/* Each member's limit and measured figures, as the run found them. */
+static void admin_save(void)
+{
+	int i;
+
+	for (i = 0; i < f_nmembers; i++) {
+		saved[i].id = f_members[i].id;
+		saved[i].limit = t_member_ll(f_members[i].id, "limit");
+		member_file_read(f_members[i].id, "measured",
+				 saved[i].measured, sizeof(saved[i].measured));
+	}
+	nsaved = f_nmembers;
+}
+
 int f_members_setup(void)
 {
 	nodes_setup();
 	busy_setup();
 	load_members(true);
+	admin_save();
 	if (f_opt.members && geteuid()) {
 		if (f_opt.members > 0) {
 			printf("Bail out! --members on needs root\n");
@@ -161,6 +227,18 @@ static void set_errs(int *exp, const int *set)
 	for (i = 0; i < F_MAX_ERRS; i++)
 		if ((exp[i] = set[i]) < 0)
 			break;
+}
+
+/* Appends the errnos of @more to the list @exp (room permitting). */
+static void add_errs(int *exp, const int *more)
+{
+	int i = 0;
+
+	while (i < F_MAX_ERRS - 1 && exp[i] >= 0)
+		i++;
+	for (; i < F_MAX_ERRS - 1 && *more >= 0; i++)
+		exp[i] = *more++;
+	exp[i] = -1;
 }
 
 static int write_checked(const char *file, const char *arg, const int *exp)
@@ -278,15 +356,155 @@ void f_op_member_remove(void)
 				      ERRS(EINVAL));
 		}
 	} else {
-		snprintf(arg, sizeof(arg), "%s", (const char *[]){ "100000",
-			 "4294967295", "-1", "x" }[f_below(4)]);
-		write_checked(T_SYSFS "/remove_member", arg, arg[0] == '1' ||
-			      arg[0] == '4' ? ERRS(ENOENT) : ERRS(EINVAL));
+		if (f_chance(50))
+			snprintf(arg, sizeof(arg), "%u", f_not_a_member_id());
+		else
+			snprintf(arg, sizeof(arg), "%s", f_chance(50) ? "-1" :
+				 "x");
+		write_checked(T_SYSFS "/remove_member", arg, isdigit(arg[0]) ?
+			      ERRS(ENOENT) : ERRS(EINVAL));
 	}
 	pthread_mutex_unlock(&f_members_lock);
 }
 
-/* Removes the fuzzer's bar members and unbinds its devices; problems. */
+/* ---- the admin's writes to a member's files: limit, drain, measured */
+
+/* limit: bytes (0: none) or something kstrtou64() refuses. */
+static void limit_arg(char *arg, size_t size, int *exp)
+{
+	static const char *const bad[] = { "-1", "x", "1 2", "0x10",
+					   "18446744073709551616" };
+
+	if (f_chance(25)) {
+		snprintf(arg, size, "%s", bad[f_below(T_ARRAY_SIZE(bad))]);
+		set_errs(exp, ERRS(EINVAL));
+		return;
+	}
+	/*
+	 * Mostly none or more than any member has; one in ten binds (a
+	 * page to 2 GiB), and while it does, ALLOCs spill to the other
+	 * members, the CXL one too, which is slow under TCG.
+	 */
+	if (f_chance(10))
+		snprintf(arg, size, "%llu", 4096ULL << f_below(20));
+	else
+		snprintf(arg, size, "%llu", f_chance(50) ? 0ULL :
+			 (1ULL << 40) << f_below(20));
+	set_errs(exp, ERRS(0));
+}
+
+/*
+ * drain: every page the pool holds there moves to the other members
+ * each policy allows, or the write says why not (admin-guide.rst).
+ */
+static void drain_arg(char *arg, size_t size, bool peer, int *exp)
+{
+	if (f_chance(40)) {
+		/* kstrtobool() reads the first character: "yes" is yes. */
+		snprintf(arg, size, "%s", (const char *[]){ "0", "n", "2",
+			 "x", "off" }[f_below(5)]);
+		set_errs(exp, ERRS(EINVAL));
+		return;
+	}
+	snprintf(arg, size, "%s", f_chance(50) ? "1" : "y");
+	set_errs(exp, peer ? ERRS(EOPNOTSUPP) : ERRS(0, ENOSPC, ENOMEM, EBUSY));
+}
+
+/* measured: "NODE LATENCY_NS BANDWIDTH_MBPS" from a CPU node, or clear. */
+static void measured_arg(char *arg, size_t size, int *exp)
+{
+	int node = f_ncpu_nodes ? f_cpu_nodes[f_below(f_ncpu_nodes)] : 0;
+
+	switch (f_below(4)) {
+	case 0:
+		snprintf(arg, size, "clear");
+		set_errs(exp, ERRS(0));
+		break;
+	case 1:
+		snprintf(arg, size, "%d %u %u", node, 1 + f_below(1000),
+			 1 + f_below(100000));
+		set_errs(exp, ERRS(0));
+		break;
+	case 2:
+		snprintf(arg, size, "%d %u %u", f_cpuless_node >= 0 ?
+			 f_cpuless_node : 64, 1 + f_below(1000), 100);
+		set_errs(exp, ERRS(EINVAL));
+		break;
+	default:
+		snprintf(arg, size, "%s", (const char *[]){ "0 0 100",
+			 "0 100 0", "0 1 2 3", "0 1", "-1 1 1", "x y z",
+			 "0 18446744073709551616 1" }[f_below(7)]);
+		set_errs(exp, ERRS(EINVAL));
+		break;
+	}
+}
+
+/*
+ * Drains are rare (one write in 50): one moves every pool page of the
+ * member, to the CXL one too.
+ */
+void f_op_member_write(void)
+{
+	char file[96], arg[64], kind[16];
+	const char *name;
+	int errs[F_MAX_ERRS], i;
+	bool peer;
+	__u32 id;
+
+	pthread_mutex_lock(&f_members_lock);
+	if (!f_nmembers) {
+		pthread_mutex_unlock(&f_members_lock);
+		return;
+	}
+	i = f_below(f_nmembers);
+	id = f_members[i].id;
+	snprintf(kind, sizeof(kind), "%s", f_members[i].kind);
+	pthread_mutex_unlock(&f_members_lock);
+	peer = strcmp(kind, "node");
+	if (f_chance(2)) {
+		name = "drain";
+		drain_arg(arg, sizeof(arg), peer, errs);
+	} else if (f_chance(50)) {
+		name = "limit";
+		limit_arg(arg, sizeof(arg), errs);
+	} else {
+		name = "measured";
+		measured_arg(arg, sizeof(arg), errs);
+	}
+	if (peer)	/* a bar member removed since: its files are gone */
+		add_errs(errs, ERRS(ENOENT, ENODEV));
+	snprintf(file, sizeof(file), T_MEMBERS "/%u/%s", id, name);
+	write_checked(file, arg, errs);
+}
+
+/* The limits and measured figures of the members the run started with. */
+static int admin_restore(void)
+{
+	char file[96], arg[32], *line, *save;
+	int i, bad = 0;
+
+	for (i = 0; i < nsaved; i++) {
+		snprintf(file, sizeof(file), T_MEMBERS "/%u/limit",
+			 saved[i].id);
+		snprintf(arg, sizeof(arg), "%llu", saved[i].limit);
+		bad += !!t_write_file(file, arg);
+		snprintf(file, sizeof(file), T_MEMBERS "/%u/measured",
+			 saved[i].id);
+		bad += !!t_write_file(file, "clear");
+		for (line = strtok_r(saved[i].measured, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save))
+			bad += !!t_write_file(file, line);
+	}
+	if (bad)
+		printf("# %d writes putting limits and figures back failed\n",
+		       bad);
+	return bad;
+}
+
+/*
+ * Removes the fuzzer's bar members and unbinds its devices, and puts
+ * the members' limits and measured figures back; problems.
+ */
 int f_members_restore(void)
 {
 	char drv[64];
@@ -312,5 +530,5 @@ int f_members_restore(void)
 		}
 	}
 	pthread_mutex_unlock(&f_members_lock);
-	return bad;
+	return bad + admin_restore();
 }

@@ -8,7 +8,7 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 run="$top/tools/vm/run --kernel ${1:-stock} --cxl none"
 
-tap_plan 11
+tap_plan 14
 
 $run -- bash -c "test \"\$PWD\" = '$top' && grep -q '^scalepool ' /proc/modules && exit 7" >/dev/null 2>&1
 tap_is "the command's status, in the repository, module loaded" "$?" 7
@@ -43,6 +43,31 @@ chmod +x "$fake/qemu-system-x86_64"
 out=$(PATH="$fake:$PATH" $run -- true 2>&1 >/dev/null)
 tap_is "a QEMU crash is status 123, not a guest verdict" "$?" 123
 tap_ok "and the runner says so" grep -q "QEMU crashed (SIGSEGV)" <<<"$out"
+
+# QEMU whose guest stopped getting timer events until the timeout (as
+# once in CI's stress suite): RCU's report of it on the console.
+cat >"$fake/qemu-system-x86_64" <<'FAKE'
+#!/bin/sh
+while [ $# -gt 1 ] && [ "$1" != -serial ]; do shift; done
+echo "rcu: rcu_preempt kthread timer wakeup didn't happen for 77984 jiffies!" >"${2#file:}"
+exec sleep 300
+FAKE
+out=$(PATH="$fake:$PATH" $run --timeout 5 -- true 2>&1 >/dev/null)
+tap_is "a timeout with the guest's timers stopped is status 123" "$?" 123
+tap_ok "and the runner says so" grep -q "timers had stopped firing" <<<"$out"
+
+# A guest that hung after a kernel report: the report is shown, not
+# only the console's last lines, which came long after it.
+cat >"$fake/qemu-system-x86_64" <<'FAKE'
+#!/bin/sh
+while [ $# -gt 1 ] && [ "$1" != -serial ]; do shift; done
+{ echo "INFO: task stress:12 blocked for more than 120 seconds."
+  seq 1 100; } >"${2#file:}"
+exec sleep 300
+FAKE
+out=$(PATH="$fake:$PATH" $run --timeout 5 -- true 2>&1 >/dev/null)
+tap_ok "a timeout shows the guest's first kernel report" \
+	grep -q "first kernel report" <<<"$out"
 rm -rf "$fake"
 
 $top/tools/vm/run --kernel nonsense -- true >/dev/null 2>&1
