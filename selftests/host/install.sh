@@ -69,12 +69,8 @@ tap_diag "pkg-config --cflags --libs libpool: $flags"
 tap_ok "pkg-config names the DESTDIR's include and lib directories" \
 	grep -q -- "-I$root/usr/local/include .*-L$lib -lpool" <<<"$flags"
 
-# The example of Documentation/libpool.rst, as the page has it: the
-# literal block from its cc line to the end of the block.
-awk '/cc -o interleave interleave\.c/ { on = 1 }
-     on && /^[^ ]/ { exit }
-     on { sub(/^  /, ""); print }' \
-	"$top/Documentation/libpool.rst" >"$tmp/interleave.c"
+# The example of Documentation/libpool.rst.
+libpool_example "$tmp/interleave.c"
 tap_ok "the example is in Documentation/libpool.rst" \
 	grep -q 'int main(void)' "$tmp/interleave.c"
 # shellcheck disable=SC2086 # the flags are words

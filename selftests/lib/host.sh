@@ -9,3 +9,13 @@
 poolctl=${POOLCTL:-$top/build/poolctl}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+# Documentation/libpool.rst's example program, as the page has it (the
+# literal block from its cc line to the end of the block), into FILE:
+# the install tests build it against what they installed.
+libpool_example() {
+	awk '/cc -o interleave interleave\.c/ { on = 1 }
+	     on && /^[^ ]/ { exit }
+	     on { sub(/^  /, ""); print }' \
+		"$top/Documentation/libpool.rst" >"$1"
+}
