@@ -80,11 +80,20 @@ tap_is "lintian: no warning but the kept ones" \
 	"$(sed -n 's/^W: \([^:]*: [^ ]*\).*/\1/p' "$tmp/lintian" |
 	   grep -vxF "$lintian_kept" | paste -sd,)" ""
 
+# make install's tree for PREFIX=/usr, the reference.
+make -s --no-print-directory -C "$top" install DESTDIR="$tmp/inst" \
+	PREFIX=/usr >/dev/null 2>"$tmp/err" || sed 's/^/# /' "$tmp/err"
+(cd "$tmp/inst" && find . ! -type d \( -type l -printf '%P -> %l\n' -o \
+	-printf '%P\n' \) | LC_ALL=C sort) >"$tmp/inst.files"
+
 # What each package holds.  Debian's own files in every one:
 debian_files() {
 	printf '%s\n' "usr/share/doc/$1/changelog.Debian.gz" \
 		"usr/share/doc/$1/copyright" "usr/share/lintian/overrides/$1"
 }
+# and its part of make install's tree: manual pages by section (3 the
+# library's, 4 the device's, 8 poolctl's) and poolctl's bash completion
+# go where make install puts them, whatever their names.
 expected_files() {
 	local f
 	{
@@ -94,7 +103,8 @@ expected_files() {
 			for f in Kbuild dkms.conf kernel/uapi/linux/scalepool.h \
 				 "$top"/kernel/*.[ch]; do
 				echo "usr/src/scalepool-$version/${f#"$top"/}"
-			done ;;
+			done
+			grep '^usr/share/man/man4/' "$tmp/inst.files" ;;
 		libpool1)
 			echo "usr/lib/$ma/libpool.so.$version"
 			echo "usr/lib/$ma/libpool.so.1 -> libpool.so.$version" ;;
@@ -102,14 +112,23 @@ expected_files() {
 			echo "usr/include/libpool.h"
 			echo "usr/include/scalepool/linux/scalepool.h"
 			echo "usr/lib/$ma/libpool.so -> libpool.so.1"
-			echo "usr/lib/$ma/pkgconfig/libpool.pc" ;;
+			echo "usr/lib/$ma/pkgconfig/libpool.pc"
+			grep '^usr/share/man/man3/' "$tmp/inst.files" ;;
 		poolctl)
-			echo "usr/bin/poolctl" ;;
+			echo "usr/bin/poolctl"
+			grep -E '^usr/share/(man/man8|bash-completion)/' \
+				"$tmp/inst.files" ;;
 		esac
 	} | LC_ALL=C sort
 }
+# A package's files as make install names them: dh_compress gzips the
+# manual pages (and the links to them).
+deb_files_installed() {
+	deb_files "$1" | sed -E '\|^usr/share/man/| s/\.gz( -> |$)/\1/g' |
+		LC_ALL=C sort
+}
 for p in "${pkgs[@]}"; do
-	deb_files "$(deb "$p")" >"$tmp/$p.files" 2>/dev/null
+	deb_files_installed "$(deb "$p")" >"$tmp/$p.files" 2>/dev/null
 	if diff <(expected_files "$p") "$tmp/$p.files" >"$tmp/diff"; then
 		tap_result "$p holds exactly its files" 0
 	else
@@ -119,12 +138,8 @@ for p in "${pkgs[@]}"; do
 	fi
 done
 
-# Together, without Debian's own files: what make install puts in a
-# DESTDIR for PREFIX=/usr, no file in two packages.
-make -s --no-print-directory -C "$top" install DESTDIR="$tmp/inst" \
-	PREFIX=/usr >/dev/null 2>"$tmp/err" || sed 's/^/# /' "$tmp/err"
-(cd "$tmp/inst" && find . ! -type d \( -type l -printf '%P -> %l\n' -o \
-	-printf '%P\n' \) | LC_ALL=C sort) >"$tmp/inst.files"
+# Together, without Debian's own files: make install's tree, no file in
+# two packages.
 for p in "${pkgs[@]}"; do
 	grep -vxF -f <(debian_files "$p") "$tmp/$p.files"
 done | LC_ALL=C sort >"$tmp/union"
