@@ -12,7 +12,7 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/lib/host.sh"
 
-tap_plan 21
+tap_plan 22
 
 version=$(make -s --no-print-directory -C "$top" print-version)
 debver=$(cd "$top" && dpkg-parsechangelog -SVersion)
@@ -195,21 +195,8 @@ flags=$(pkg-config --cflags --libs libpool 2>&1)
 tap_diag "pkg-config --cflags --libs libpool: $flags"
 tap_is "libpool.pc from libpool-dev: version $version" \
 	"$(pkg-config --modversion libpool 2>&1)" "$version"
-libpool_example "$tmp/interleave.c"
 # shellcheck disable=SC2086 # the flags are words
-tap_ok "Documentation/libpool.rst's example builds against the packages" \
-	gcc -Wall -Werror -o "$tmp/interleave" "$tmp/interleave.c" $flags
-out_=$(LD_LIBRARY_PATH=$lib "$tmp/interleave" 2>&1)
-st=$?
-tap_diag "the example said: $out_"
-if [ -e /dev/scalepool ]; then
-	tap_skip "it runs on libpool1's library" "/dev/scalepool exists"
-else
-	tap_is "it runs on libpool1's library" \
-		"$(LD_LIBRARY_PATH=$lib ldd "$tmp/interleave" |
-		   awk '/libpool/ { print $3 }') $st: $out_" \
-		"$lib/libpool.so.1 1: pool_new: No such device"
-fi
+tap_libpool_example "libpool-dev and libpool1" "$lib" $flags
 tap_is "poolctl --version prints the package's version" \
 	"$(LD_LIBRARY_PATH=$lib "$root/usr/bin/poolctl" --version 2>&1)" \
 	"poolctl $debver"
