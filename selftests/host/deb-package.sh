@@ -5,14 +5,14 @@
 # ones Documentation/admin-guide.rst lists; each package holds exactly
 # its files, and together exactly what `make install DESTDIR=...
 # PREFIX=/usr` installs, beside Debian's own (copyright, changelog,
-# lintian overrides); the dependencies dpkg-shlibdeps and dh_dkms give;
+# lintian overrides), with the same content (ELF files aside); the dependencies dpkg-shlibdeps and dh_dkms give;
 # and libpool-dev and libpool1 extracted into a directory build
 # Documentation/libpool.rst's example through pkg-config; apt would
 # install them.  About 50-90 s, most of it dpkg-buildpackage and lintian.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/lib/host.sh"
 
-tap_plan 22
+tap_plan 23
 
 version=$(make -s --no-print-directory -C "$top" print-version)
 debver=$(cd "$top" && dpkg-parsechangelog -SVersion)
@@ -184,11 +184,25 @@ tap_is "apt-get --simulate installs the four packages" \
 	       LC_ALL=C sort | paste -sd' ')" \
 	"0 libpool-dev=$debver libpool1=$debver poolctl=$debver scalepool-dkms=$debver"
 
-# Installed files only: libpool1, libpool-dev and poolctl extracted.
+# Installed files only: the packages extracted.
 root=$tmp/root
-for p in libpool1 libpool-dev poolctl; do
+for p in "${pkgs[@]}"; do
 	dpkg-deb -x "$(deb "$p")" "$root" 2>/dev/null
 done
+# The same content as make install's files, but for the ELF files
+# (Debian's flags, stripped); manual pages through dh_compress's gzip.
+bad=0
+while read -r f; do
+	case $(head -c 4 "$tmp/inst/$f" | od -An -c | tr -d ' ') in
+	177ELF) continue ;;
+	esac
+	if [ -f "$root/$f.gz" ] && [[ $f == usr/share/man/* ]]; then
+		gzip -dc "$root/$f.gz" | cmp -s - "$tmp/inst/$f"
+	else
+		cmp -s "$root/$f" "$tmp/inst/$f"
+	fi || { tap_diag "$f differs from make install's"; bad=1; }
+done < <(cd "$tmp/inst" && find . -type f -printf '%P\n')
+tap_result "the packages' files have make install's content (ELF aside)" "$bad"
 lib=$root/usr/lib/$ma
 export PKG_CONFIG_PATH=$lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$root
 flags=$(pkg-config --cflags --libs libpool 2>&1)
