@@ -6,6 +6,7 @@
 #   make KDIR=DIR      build the module against another kernel tree
 #   make W=1           extra warnings (kernel and user space)
 #   make style         checkpatch --strict over kernel/ and the UAPI header
+#   make man           the manual pages (scdoc), in build/man
 
 # Debian's newest installed 6.12 kernel is the default target kernel.
 STOCK_KREL := $(shell . tools/kernel/common.sh && stock_kernel_release 2>/dev/null)
@@ -65,7 +66,7 @@ HOST_TEST_DEPS := $(HOST_TEST_SRCS:selftests/host/%.c=$(HOST_DEP_DIR)/%.d)
 
 .PHONY: all module lib tools selftests-host check check-host check-guest \
 	clean style analyze selftests-host-san
-all: module lib tools
+all: module lib tools man
 
 # The module builds in a copy of Kbuild and kernel/ per kernel release,
 # so that stock and debug builds do not overwrite each other.
@@ -161,6 +162,29 @@ clean:
 	rm -rf $(BUILD) *.o *.ko *.mod *.mod.c .*.cmd modules.order \
 		Module.symvers kernel/*.o kernel/.*.cmd \
 		selftests/kmod/*.o selftests/kmod/.*.cmd
+
+# Manual pages: Documentation/man/<name>.<section>.scd, in scdoc's
+# format, -> build/man/<name>.<section>.  scdoc exits non-zero on a
+# malformed page, and the rule then fails and leaves no page behind.
+# The date in a page is SOURCE_DATE_EPOCH when set (Debian's builds),
+# else that of the source's last commit, so that builds are repeatable.
+# (MAN_SRCDIR: the host test man-pages.sh builds a copy with a bad page.)
+SCDOC ?= scdoc
+MAN_SRCDIR ?= Documentation/man
+MAN_SRCS := $(wildcard $(MAN_SRCDIR)/*.scd)
+MAN_PAGES := $(MAN_SRCS:$(MAN_SRCDIR)/%.scd=$(BUILD)/man/%)
+.PHONY: man
+man: $(MAN_PAGES)
+$(BUILD)/man/%: $(MAN_SRCDIR)/%.scd
+	@command -v $(SCDOC) >/dev/null || { echo "make: no $(SCDOC) to" \
+		"build the manual pages: run tools/setup" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	@epoch=$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct -- $< \
+		2>/dev/null)}; \
+	if [ -n "$$epoch" ]; then export SOURCE_DATE_EPOCH=$$epoch; fi; \
+	$(SCDOC) <$< >$@.tmp && mv $@.tmp $@ || \
+		{ rm -f $@.tmp; echo "make: $<: not a valid scdoc page" >&2; \
+		exit 1; }
 
 include selftests/selftests.mk
 include tools/bench/bench.mk

@@ -4,12 +4,13 @@
 # exactly the expected files, the library's links and soname, libpool.pc
 # used through pkg-config to build Documentation/libpool.rst's example
 # against the installed copy, the installed poolctl without an rpath
-# into the build tree, uninstall leaving no file, and bad directories
-# refused.
+# into the build tree, the manual pages with a link for every other
+# name a page has, poolctl's bash completion, uninstall leaving no
+# file, and bad directories refused.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/lib/host.sh"
 
-tap_plan 20
+tap_plan 24
 
 mk() {
 	make -s --no-print-directory -C "$top" "$@"
@@ -38,6 +39,17 @@ LIST
 	# The module source: every source and header of kernel/.
 	for f in "$top"/kernel/*.c "$top"/kernel/*.h; do
 		echo "usr/src/scalepool-$version/kernel/${f##*/}"
+	done
+	echo usr/local/share/bash-completion/completions/poolctl
+	# Every page of Documentation/man in man<section>, and its other
+	# names.
+	for f in "$top"/Documentation/man/*.scd; do
+		f=${f##*/}
+		f=${f%.scd}
+		echo "usr/local/share/man/man${f##*.}/$f"
+	done
+	"$top/tools/install/man-links" | while read -r page alias; do
+		echo "usr/local/share/man/man${alias##*.}/$alias"
 	done
 }
 
@@ -89,6 +101,27 @@ tap_ok "installed poolctl --help" grep -q "^usage: poolctl" <<<"$out"
 tap_is "dkms.conf carries the version" \
 	"$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' \
 	   "$root/usr/src/scalepool-$version/dkms.conf")" "$version"
+
+man=$root/usr/local/share/man
+bad=0
+while read -r page alias; do
+	target=$(readlink "$man/man${alias##*.}/$alias")
+	if [ "$target" != "$page" ] || [ ! -f "$man/man${page##*.}/$page" ]; then
+		tap_diag "$alias links to '$target', not to the page $page"
+		bad=1
+	fi
+done < <("$top/tools/install/man-links")
+tap_result "every other name of a page links to the page beside it" "$bad"
+tap_ok "the pages are installed uncompressed, mode 0644" \
+	test -z "$(find "$man" -type f ! -perm 0644)" -a \
+	-z "$(find "$man" -name '*.gz')" -a -f "$man/man8/poolctl.8"
+out=$(MANWIDTH=80 man -l "$man/man3/pool_ref.3" 2>&1)
+tap_ok "man -l on an installed link shows the page of pool_ref()" \
+	grep -q '^ *pool_ref()' <<<"$out"
+# shellcheck disable=SC2016 # $1 is the inner bash's
+tap_ok "the bash completion defines _poolctl for poolctl" \
+	bash -c '. "$1" && complete -p poolctl | grep -q "_poolctl poolctl$"' \
+	_ "$root/usr/local/share/bash-completion/completions/poolctl"
 
 tap_ok "make uninstall DESTDIR=..." mk uninstall DESTDIR="$root"
 tap_is "uninstall leaves no file" "$(installed "$root")" ""

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # make install / make uninstall: libpool, its headers and libpool.pc,
-# poolctl, and the module source with its dkms.conf for DKMS.  Included
+# poolctl, the manual pages, poolctl's bash completion, and the module
+# source with its dkms.conf for DKMS.  Included
 # from the top-level Makefile.  Documentation/admin-guide.rst, "Install
 # on a server", lists what goes where.
 #
@@ -9,6 +10,9 @@
 #               libraries (dpkg-architecture, else gcc -print-multiarch)
 #   BINDIR      $(PREFIX)/bin
 #   INCLUDEDIR  $(PREFIX)/include
+#   MANDIR      $(PREFIX)/share/man: man3, man4, man8, uncompressed
+#               (Debian's dh_compress compresses them and their links)
+#   BASHCOMPDIR $(PREFIX)/share/bash-completion/completions
 #   DKMSSRCDIR  /usr/src, whatever PREFIX is: DKMS looks for its
 #               sources there only
 #   DESTDIR     staging root prepended to all of them (absolute)
@@ -25,6 +29,8 @@ prefix_ := $(patsubst %/,%,$(PREFIX))
 LIBDIR ?= $(prefix_)/lib$(if $(MULTIARCH),/$(MULTIARCH))
 BINDIR ?= $(prefix_)/bin
 INCLUDEDIR ?= $(prefix_)/include
+MANDIR ?= $(prefix_)/share/man
+BASHCOMPDIR ?= $(prefix_)/share/bash-completion/completions
 DKMSSRCDIR ?= /usr/src
 PKGCONFIGDIR := $(LIBDIR)/pkgconfig
 DKMS_NAME := scalepool-$(LIB_VERSION)
@@ -62,13 +68,15 @@ $(BUILD)/install/dkms.conf: tools/install/dkms.conf.in Makefile
 
 # Directories: absolute, no white space or shell/sed metacharacters
 # (they go into libpool.pc through sed); DESTDIR empty or absolute.
-install_dirs := $(prefix_) $(LIBDIR) $(BINDIR) $(INCLUDEDIR) $(DKMSSRCDIR)
+install_dirs := $(prefix_) $(LIBDIR) $(BINDIR) $(INCLUDEDIR) $(DKMSSRCDIR) \
+	$(MANDIR) $(BASHCOMPDIR)
 define install_check_dirs
 	@for d in $(foreach d,$(install_dirs),'$(d)'); do \
 		case "$$d" in \
 		/*) ;; \
-		*) echo "make: PREFIX, LIBDIR, BINDIR, INCLUDEDIR and" \
-			"DKMSSRCDIR must be absolute paths, not '$$d'" >&2; \
+		*) echo "make: PREFIX, LIBDIR, BINDIR, INCLUDEDIR," \
+			"DKMSSRCDIR, MANDIR and BASHCOMPDIR must be" \
+			"absolute paths, not '$$d'" >&2; \
 			exit 2 ;; \
 		esac; \
 		case "$$d" in *[!A-Za-z0-9_./+@-]*) \
@@ -81,8 +89,36 @@ define install_check_dirs
 		"not '$(DESTDIR)'" >&2; exit 2 ;; esac
 endef
 
+# The manual pages: each of build/man/<name>.<section> in
+# man<section>, and the other names a page's NAME section lists
+# (tools/install/man-links) as symlinks to it in the same directory.
+define nl
+
+
+endef
+MAN_SECTIONS := $(sort $(foreach p,$(MAN_PAGES),$(subst .,,$(suffix $(p)))))
+define install_man
+	install -d $(foreach s,$(MAN_SECTIONS),'$(DESTDIR)$(MANDIR)/man$(s)')
+	$(foreach s,$(MAN_SECTIONS),install -m 0644 \
+		$(filter %.$(s),$(MAN_PAGES)) '$(DESTDIR)$(MANDIR)/man$(s)'$(nl))
+	@links=$$(tools/install/man-links $(MAN_SRCS)) || exit 1; \
+	echo "$$links" | while read -r page alias; do \
+		ln -sfn $$page '$(DESTDIR)$(MANDIR)'/man$${page##*.}/$$alias || \
+			exit 1; \
+	done
+endef
+define uninstall_man
+	@for p in $(notdir $(MAN_PAGES)); do \
+		rm -f '$(DESTDIR)$(MANDIR)'/man$${p##*.}/$$p || exit 1; \
+	done
+	@links=$$(tools/install/man-links $(MAN_SRCS)) || exit 1; \
+	echo "$$links" | while read -r page alias; do \
+		rm -f '$(DESTDIR)$(MANDIR)'/man$${page##*.}/$$alias || exit 1; \
+	done
+endef
+
 .PHONY: install uninstall
-install: lib $(INSTALL_POOLCTL) $(BUILD)/install/dkms.conf
+install: lib man $(INSTALL_POOLCTL) $(BUILD)/install/dkms.conf
 	$(install_check_dirs)
 	install -d '$(DESTDIR)$(LIBDIR)' '$(DESTDIR)$(PKGCONFIGDIR)' \
 		'$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(UAPI_INCLUDEDIR)/linux'
@@ -96,6 +132,9 @@ install: lib $(INSTALL_POOLCTL) $(BUILD)/install/dkms.conf
 	install -m 0644 kernel/uapi/linux/scalepool.h \
 		'$(DESTDIR)$(UAPI_INCLUDEDIR)/linux/scalepool.h'
 	install -m 0755 $(INSTALL_POOLCTL) '$(DESTDIR)$(BINDIR)/poolctl'
+	$(install_man)
+	install -D -m 0644 tools/completion/poolctl \
+		'$(DESTDIR)$(BASHCOMPDIR)/poolctl'
 	@for f in $(DKMS_SRCS); do \
 		install -D -m 0644 $$f \
 			'$(DESTDIR)$(DKMSSRCDIR)/$(DKMS_NAME)'/$$f || exit 1; \
@@ -124,7 +163,9 @@ uninstall:
 		'$(DESTDIR)$(PKGCONFIGDIR)/libpool.pc' \
 		'$(DESTDIR)$(INCLUDEDIR)/libpool.h' \
 		'$(DESTDIR)$(UAPI_INCLUDEDIR)/linux/scalepool.h' \
-		'$(DESTDIR)$(BINDIR)/poolctl'
+		'$(DESTDIR)$(BINDIR)/poolctl' \
+		'$(DESTDIR)$(BASHCOMPDIR)/poolctl'
+	$(uninstall_man)
 	@for f in $(DKMS_SRCS) dkms.conf; do \
 		rm -f '$(DESTDIR)$(DKMSSRCDIR)/$(DKMS_NAME)'/$$f || exit 1; \
 	done
