@@ -7,7 +7,7 @@
 # (copyright, changelog, lintian overrides), with the same content (ELF
 # files aside); the dependencies dpkg-shlibdeps and dh_dkms give; the
 # packages extracted into a directory build Documentation/libpool.rst's
-# example through pkg-config; apt would install them.  About 45 s on a
+# example through pkg-config; apt would install them.  About 50 s on a
 # quiet 2-core host, most of it dpkg-buildpackage and lintian.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/lib/host.sh"
