@@ -189,5 +189,6 @@ $(BUILD)/man/%: $(MAN_SRCDIR)/%.scd
 include selftests/selftests.mk
 include tools/bench/bench.mk
 include tools/install/install.mk
+include tools/install/deb.mk
 
 -include $(LIB_OBJS:.o=.d) $(POOLCTL_OBJS:.o=.d) $(HOST_TEST_DEPS)

@@ -81,28 +81,12 @@ tap_diag "pkg-config --cflags --libs libpool: $flags"
 tap_ok "pkg-config names the DESTDIR's include and lib directories" \
 	grep -q -- "-I$root/usr/local/include .*-L$lib -lpool" <<<"$flags"
 
-# The example of Documentation/libpool.rst, as the page has it: the
-# literal block from its cc line to the end of the block.
-awk '/cc -o interleave interleave\.c/ { on = 1 }
-     on && /^[^ ]/ { exit }
-     on { sub(/^  /, ""); print }' \
-	"$top/Documentation/libpool.rst" >"$tmp/interleave.c"
+# The example of Documentation/libpool.rst.
+libpool_example "$tmp/interleave.c"
 tap_ok "the example is in Documentation/libpool.rst" \
 	grep -q 'int main(void)' "$tmp/interleave.c"
 # shellcheck disable=SC2086 # the flags are words
-tap_ok "it compiles and links against the installed copy" \
-	gcc -Wall -Werror -o "$tmp/interleave" "$tmp/interleave.c" $flags
-ldd_pool=$(LD_LIBRARY_PATH=$lib ldd "$tmp/interleave" | awk '/libpool/ { print $3 }')
-tap_is "and loads the installed libpool" "$ldd_pool" "$lib/libpool.so.1"
-out=$(LD_LIBRARY_PATH=$lib "$tmp/interleave" 2>&1)
-st=$?
-tap_diag "the example said: $out"
-if [ -e /dev/scalepool ]; then
-	tap_skip "it reports that there is no device" "/dev/scalepool exists"
-else
-	tap_is "it reports that there is no device" "$st: $out" \
-		"1: pool_new: No such device"
-fi
+tap_libpool_example "the installed copy" "$lib" $flags
 
 poolctl_i=$root/usr/local/bin/poolctl
 tap_is "installed poolctl has no RPATH or RUNPATH" \

@@ -15,7 +15,7 @@ commands=$("$poolctl" --help 2>/dev/null |
 	awk '/^Commands:/ { on = 1; next } on && /^   [a-z]/ { print $1 }')
 symbols=$(sed -n -E 's/^\t(pool_[a-z0-9_]+);$/\1/p' "$top/lib/libpool.sym")
 
-tap_plan $((${#pages[@]} + $(wc -w <<<"$commands") + 8))
+tap_plan $((${#pages[@]} + $(wc -w <<<"$commands") + 9))
 
 tap_ok "make man builds every page" \
 	make -s --no-print-directory -C "$top" man
@@ -54,6 +54,18 @@ printf '.TH BAD 8\n.SH NAME\nbad\n.sp 3z\n' >"$tmp/bad.8"
 render_one "$tmp" "$tmp" bad.8
 tap_ok "a page with a groff warning is caught" \
 	grep -q warning "$tmp/err/bad.8"
+
+# whatis and apropos index a page by its NAME line, "a, b - summary" on
+# the lines after NAME: scdoc makes a line starting "- " a list item,
+# which man-db's lexgrog (and lintian's bad-whatis-entry) cannot parse.
+bad=0
+for src in "${pages[@]}"; do
+	page=${src##*/}
+	page=${page%.scd}
+	lexgrog "$man_dir/$page" >/dev/null 2>&1 ||
+		{ tap_diag "lexgrog cannot parse $page's NAME line"; bad=1; }
+done
+tap_result "every page's NAME line gives whatis its entries (lexgrog)" "$bad"
 
 tap_ok "poolctl --help lists commands" test -n "$commands"
 
