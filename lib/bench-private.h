@@ -28,6 +28,29 @@
 /* CLOCK_MONOTONIC in seconds: the engine's one clock (bench-team.c). */
 double lp_bench_now(void);
 
+/* ---- bench.c, shared with bench-loaded.c */
+
+/* A buffer of a member (pool_alloc(), bound, populated) or of a node. */
+struct lp_bench_mem {
+	struct pool_buf *buf;	/* from the pool, or */
+	void *addr;		/* from libnuma */
+	size_t len;
+};
+
+/*
+ * @m's memory, or with @m NULL node @node's (2 MiB pages asked for;
+ * touched here when @touch, else by the caller's workers).
+ */
+int lp_bench_mem_get(struct pool_member *m, int node, size_t len, bool touch,
+		     struct lp_bench_mem *mem);
+void lp_bench_mem_put(struct lp_bench_mem *mem);
+struct lp_bench_team;
+struct lp_bench_loops;
+/* The quick first copy's speed in MB/s, by worker 0 of @team. */
+int lp_bench_probe(struct pool_member *m, int node,
+		   const struct lp_bench_loops *loops,
+		   struct lp_bench_team *team, double *mbps);
+
 /* ---- bench-opts.c */
 
 /* struct pool_bench_opts, checked and with its defaults filled in. */

@@ -291,15 +291,9 @@ out:
 
 /* ---- memory */
 
-struct bench_mem {
-	struct pool_buf *buf;	/* from the pool, or */
-	void *addr;		/* from libnuma */
-	size_t len;
-};
-
 /* @touch: libnuma's pages are touched here, else by the caller. */
-static int mem_get(struct pool_member *m, int node, size_t len, bool touch,
-		   struct bench_mem *mem)
+int lp_bench_mem_get(struct pool_member *m, int node, size_t len, bool touch,
+		     struct lp_bench_mem *mem)
 {
 	unsigned int id;
 	size_t off;
@@ -332,7 +326,7 @@ static int mem_get(struct pool_member *m, int node, size_t len, bool touch,
 	return 0;
 }
 
-static void mem_put(struct bench_mem *mem)
+void lp_bench_mem_put(struct lp_bench_mem *mem)
 {
 	if (mem->buf)
 		pool_buf_free(mem->buf);
@@ -372,20 +366,21 @@ static void probe_worker(void *arg, unsigned int i)
  * pass at least) by the first worker, so from the initiator.  A copy
  * rather than writes: on emulated CXL reads are slower than writes.
  */
-static int probe_speed(struct pool_member *m, int node,
-		       struct bench_state *st, double *mbps)
+int lp_bench_probe(struct pool_member *m, int node,
+		   const struct lp_bench_loops *loops,
+		   struct lp_bench_team *team, double *mbps)
 {
-	struct probe p = { .loops = st->loops };
-	struct bench_mem mem;
+	struct probe p = { .loops = loops };
+	struct lp_bench_mem mem;
 	int rc;
 
-	rc = mem_get(m, node, PROBE_SIZE, true, &mem);
+	rc = lp_bench_mem_get(m, node, PROBE_SIZE, true, &mem);
 	if (rc)
 		return rc;
 	p.addr = mem.addr;
-	lp_bench_team_run(st->team, probe_worker, &p);
+	lp_bench_team_run(team, probe_worker, &p);
 	*mbps = (double)p.bytes / p.seconds / 1e6;
-	mem_put(&mem);
+	lp_bench_mem_put(&mem);
 	return 0;
 }
 
@@ -444,7 +439,7 @@ static int run_latency(struct pool_member *m, int node,
 		       struct bench_clock *clk, struct pool_bench_result *r)
 {
 	struct pool_bench_figure *f = &r->figures[0];
-	struct bench_mem mem;
+	struct lp_bench_mem mem;
 	size_t size;
 	int rc;
 
@@ -457,19 +452,19 @@ static int run_latency(struct pool_member *m, int node,
 					     clk->deadline - lp_bench_now());
 	size = (size + LP_BENCH_CHUNK_ALIGN - 1) / LP_BENCH_CHUNK_ALIGN *
 	       LP_BENCH_CHUNK_ALIGN;
-	rc = mem_get(m, node, size, true, &mem);
+	rc = lp_bench_mem_get(m, node, size, true, &mem);
 	if (rc)
 		return rc;
 	r->latency_size = size;
 	r->lines = lp_bench_chase_build(mem.addr, size, a->seed);
 	if (!r->lines) {
-		mem_put(&mem);
+		lp_bench_mem_put(&mem);
 		return -ENOMEM;
 	}
 	st->chase_pos = mem.addr;
 	measure_kind(st, POOL_BENCH_LATENCY, kind_budget(clk), a->reps, f);
 	f->cache_bound = r->llc_size && size < r->llc_size;
-	mem_put(&mem);
+	lp_bench_mem_put(&mem);
 	return 0;
 }
 
@@ -480,7 +475,7 @@ static int run_bandwidth(struct pool_member *m, int node,
 {
 	unsigned int i, arrays = nr_arrays(a->kinds);
 	double left = clk->deadline - lp_bench_now();
-	struct bench_mem mem;
+	struct lp_bench_mem mem;
 	size_t size;
 	int rc;
 
@@ -498,8 +493,8 @@ static int run_bandwidth(struct pool_member *m, int node,
 	if (size > (SIZE_MAX - arrays * ARRAY_GAP) / arrays)
 		return -EOVERFLOW;
 	r->size = size;
-	rc = mem_get(m, node, size * arrays + (arrays - 1) * ARRAY_GAP, false,
-		     &mem);
+	rc = lp_bench_mem_get(m, node, size * arrays + (arrays - 1) * ARRAY_GAP,
+			      false, &mem);
 	if (rc)
 		return rc;
 	st->size = size;
@@ -522,7 +517,7 @@ static int run_bandwidth(struct pool_member *m, int node,
 			     &r->figures[i]);
 		r->figures[i].cache_bound = r->llc_size && size < r->llc_size;
 	}
-	mem_put(&mem);
+	lp_bench_mem_put(&mem);
 	return 0;
 }
 
@@ -574,7 +569,7 @@ static int bench_run(struct pool_member *m, int node, int initiator,
 	if (rc)
 		return rc;
 	st.nr_threads = a.threads;
-	rc = probe_speed(m, node, &st, &r.probe_mbps);
+	rc = lp_bench_probe(m, node, st.loops, st.team, &r.probe_mbps);
 	if (!rc && (a.kinds & POOL_BENCH_LATENCY))
 		rc = run_latency(m, node, &a, &st, &clk, &r);
 	if (!rc && (a.kinds & ~POOL_BENCH_LATENCY))
