@@ -286,7 +286,7 @@ static unsigned long long sample_loads(const struct pool_bench_point *warm,
 }
 
 /* The chase's buffer and the injectors' arrays, sized as bench.c does. */
-static int get_buffers(struct pool_member *m, int node,
+static int get_buffers(const struct lp_bench_src *src,
 		       const struct loaded_args *a, double budget,
 		       struct pool_bench_curve *r, struct loaded *l,
 		       struct lp_bench_mem *cm, struct lp_bench_mem *im)
@@ -311,7 +311,7 @@ static int get_buffers(struct pool_member *m, int node,
 	isize = l->slice * nr_inj;
 	if (isize > (SIZE_MAX - ARRAY_GAP) / 2)
 		return -EOVERFLOW;
-	rc = lp_bench_mem_get(m, node, csize, true, cm);
+	rc = lp_bench_mem_get(src, csize, true, cm);
 	if (rc)
 		return rc;
 	r->latency_size = csize;
@@ -319,7 +319,7 @@ static int get_buffers(struct pool_member *m, int node,
 	r->lines = lp_bench_chase_build(cm->addr, csize, a->seed);
 	if (!r->lines)
 		return -ENOMEM;
-	rc = lp_bench_mem_get(m, node,
+	rc = lp_bench_mem_get(src,
 			      isize * arrays + ARRAY_GAP * (arrays - 1), true,
 			      im);
 	if (rc)
@@ -351,7 +351,7 @@ static int count_threads(int initiator, struct loaded_args *a,
 	return 0;
 }
 
-static int loaded_run(struct pool_member *m, int node, int initiator,
+static int loaded_run(const struct lp_bench_src *src, int initiator,
 		      const struct pool_bench_loaded_opts *opts,
 		      struct pool_bench_curve *out)
 {
@@ -371,16 +371,12 @@ static int loaded_run(struct pool_member *m, int node, int initiator,
 		rc = count_threads(initiator, &a, &r);
 	if (rc)
 		return rc;
-	if (!m && (node < 0 || node > numa_max_node() ||
-		   !numa_bitmask_isbitset(numa_all_nodes_ptr,
-					  (unsigned int)node)))
+	if (lp_bench_src_check(src, &r.node, &r.member))
 		return -EINVAL;
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
 	r.initiator = initiator;
-	r.node = m ? pool_member_get_node(m) : node;
-	r.member = m ? (int)pool_member_get_id(m) : -1;
 	r.inject = a.inject;
 	r.isa = lp_bench_resolve_isa(a.isa);
 	llc = pool_bench_llc_size(initiator);
@@ -394,9 +390,9 @@ static int loaded_run(struct pool_member *m, int node, int initiator,
 	deadline = start + a.time;
 	rc = lp_bench_team_start(initiator, a.threads, &team);
 	if (!rc)
-		rc = lp_bench_probe(m, node, l->loops, team, &r.probe_mbps);
+		rc = lp_bench_probe(src, l->loops, team, &r.probe_mbps);
 	if (!rc)
-		rc = get_buffers(m, node, &a, a.time, &r, l, &cm, &im);
+		rc = get_buffers(src, &a, a.time, &r, l, &cm, &im);
 	if (rc)
 		goto out;
 	/* Warm-up: the chase's path and TLB, the injectors idle. */
@@ -418,14 +414,18 @@ int pool_bench_loaded_member(struct pool_member *member, int initiator,
 			     const struct pool_bench_loaded_opts *opts,
 			     struct pool_bench_curve *res)
 {
+	struct lp_bench_src src = { .m = member };
+
 	if (!member)
 		return -EINVAL;
-	return loaded_run(member, -1, initiator, opts, res);
+	return loaded_run(&src, initiator, opts, res);
 }
 
 int pool_bench_loaded_node(int node, int initiator,
 			   const struct pool_bench_loaded_opts *opts,
 			   struct pool_bench_curve *res)
 {
-	return loaded_run(NULL, node, initiator, opts, res);
+	struct lp_bench_src src = { .node = node };
+
+	return loaded_run(&src, initiator, opts, res);
 }

@@ -1576,6 +1576,15 @@ int pool_bench_isa_from_name(const char *name);
 long long pool_bench_llc_size(int node);
 
 /*
+ * As pool_bench_member(), over memory that pool_alloc(@ctx, @alloc) places
+ * (a policy over several members; POOL_ALLOC_POPULATE is added); the
+ * result's @member and @node are -1.  Since LIBPOOL_1.7.
+ */
+int pool_bench_alloc(struct pool_ctx *ctx, const struct pool_alloc_opts *alloc,
+		     int initiator, const struct pool_bench_opts *opts,
+		     struct pool_bench_result *res);
+
+/*
  * Loaded latency (lib/bench-loaded.c, since LIBPOOL_1.7): the chase's
  * latency on one thread while the other threads of the initiator inject
  * traffic into the same memory at a series of rates, idle to saturation.

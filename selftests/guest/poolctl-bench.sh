@@ -6,14 +6,15 @@
 # --apply (the figures reach the member's measured file, a cache-bound
 # latency is refused; the placement that follows from them is tested by
 # the measured figures' own tests), --loaded on a member (the curve's
-# shape, not its figures: TCG), and the bad arguments (one line, status 1).  Onlines the first CXL
+# shape, not its figures: TCG), --policy interleave over two members
+# beside their own cells, and the bad arguments (one line, status 1).  Onlines the first CXL
 # region if no CXL memory is online yet.  --time 2 per cell keeps the
 # matrix at about 15 s of guest time.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../lib/poolctl.sh"
 
-tap_plan 20
+tap_plan 22
 
 tmp=$(mktemp -d)
 applied=
@@ -107,6 +108,25 @@ else
 	tap_skip "--loaded with one CPU and no --threads is refused" \
 		"node $i0 has more than one CPU"
 fi
+
+# --policy: the placement's cell after the members' own, per initiator.
+dram=$(for m in $mems; do
+	[ "$(member_attr "$m" memory)" = dram ] && echo "$m"; done |
+	head -n 2 | paste -sd, -)
+if [ "$(tr ',' '\n' <<<"$dram" | wc -l)" = 2 ]; then
+	run bench --policy interleave --members "$dram" --weights 2,1 \
+		--kinds read --time 0.5 --size 1M --initiators "$i0"
+	tap_is "--policy interleave: a cell beside the members' own" \
+		"$(jq -c '[.results[] | [.member, .policy, .members, .weights,
+			(.read_mbps > 0)]]' <<<"$out" 2>&1)" \
+		"[[${dram%,*},null,null,null,true],[${dram#*,},null,null,null,true],[null,\"interleave\",[$dram],[2,1],true]]"
+else
+	tap_skip "--policy interleave: a cell beside the members' own" \
+		"fewer than two DRAM members"
+fi
+run bench --policy interleave --members "$m0,4000"
+tap_ok "a policy over a member that does not exist is refused" \
+	one_line "no member 4000"
 
 run bench --members 4000
 tap_ok "an unknown member is refused" one_line "no member 4000"

@@ -13,11 +13,11 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck disable=SC2034 # read by one_line (lib/poolctl.sh)
 one_line_prefix="poolctl bench: "
 
-tap_plan 59
+tap_plan 64
 
 if ! command -v jq >/dev/null || [ ! -x "$poolctl" ] ||
    ! numactl --hardware >/dev/null 2>&1; then
-	for _ in $(seq 59); do
+	for _ in $(seq 64); do
 		tap_skip "poolctl bench --no-module" \
 			"needs jq, numactl and build/poolctl on a NUMA host"
 	done
@@ -268,6 +268,22 @@ done
 run bench "${loaded[@]}" --inject write
 tap_ok "an unknown injection is refused" \
 	one_line "unknown injection 'write' (read or copy)"
+
+# --policy (a placement beside the members) needs the module: the guest
+# test measures it; here the refusals before the pool is opened.
+run bench "${quick[@]}" --policy interleave
+tap_ok "--policy with --no-module is refused" \
+	one_line "--policy needs the module, not --no-module"
+run bench --policy interleave --members 0,1 --loaded --threads 2
+tap_ok "--policy with --loaded is refused" \
+	one_line "--policy cannot be combined with --loaded"
+run bench --policy striped --members 0,1
+tap_ok "an unknown policy is refused" one_line "unknown policy 'striped'"
+run bench --members 0,1 --weights 3,1
+tap_ok "--weights without --policy interleave is refused" \
+	one_line "--weights needs --policy interleave, not bind"
+run bench --policy interleave --members 0,1 --weights 3
+tap_ok "a weight per member or none" one_line "1 weights for 2 members"
 
 run bench "${quick[@]}" extra
 tap_ok "an extra argument is refused" one_line "unexpected argument 'extra'"

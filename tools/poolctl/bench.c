@@ -32,6 +32,9 @@
 #define DEFAULT_MAX_SPREAD	0.10	/* noisy above 10% */
 
 struct bench_args {
+	/* First: place.c's option callbacks take the args as this. */
+	struct poolctl_place place;	/* --policy, --weights, --granularity */
+	bool placed;			/* a placement is measured too */
 	const char *initiators;
 	unsigned int members[SCALEPOOL_MAX_MEMBERS];
 	unsigned int nr_members;
@@ -288,6 +291,18 @@ static const struct poolctl_option bench_options[] = {
 	POOLCTL_OPT_FLAG(0, "no-module", ARG(no_module),
 		"plain NUMA nodes through libnuma instead\n"
 		"of pool members, on any machine"),
+	POOLCTL_OPT_CALLBACK(0, "policy", "<policy>",
+		poolctl_place_opt_policy,
+		"also measure a buffer the kernel places by\n"
+		"this policy over --members (interleave,\n"
+		"bind, preferred, nearest or tiered), a cell\n"
+		"per initiator beside the members' own"),
+	POOLCTL_OPT_CALLBACK(0, "weights", "<list>",
+		poolctl_place_opt_weights,
+		"--policy interleave: weights, one per member"),
+	POOLCTL_OPT_CALLBACK(0, "granularity", "<size>",
+		poolctl_place_opt_granularity,
+		"--policy interleave: chunk size (a page)"),
 	POOLCTL_OPT_FLAG(0, "loaded", ARG(loaded),
 		"loaded latency instead: one thread chases\n"
 		"while the others (--threads, at least 2 in\n"
@@ -347,6 +362,28 @@ static int check_loaded(const struct bench_args *a)
 	return 0;
 }
 
+/* --policy and its options: a placement measured beside the members. */
+static int check_placed(struct bench_args *a)
+{
+	struct poolctl_place *p = &a->place;
+
+	a->placed = p->policy >= 0 || p->have_weights || p->have_granularity;
+	if (!a->placed)
+		return 0;
+	if (a->no_module)
+		return poolctl_err(CMD, EINVAL, "--policy needs the module, "
+				   "not --no-module");
+	if (a->loaded || a->apply)
+		return poolctl_err(CMD, EINVAL, "--policy cannot be combined "
+				   "with %s", a->loaded ? "--loaded" : "--apply");
+	if (a->have_members) {
+		memcpy(p->members, a->members, sizeof(p->members));
+		p->nr_members = a->nr_members;
+		p->members_arg = "--members";
+	}
+	return poolctl_place_check(p) ? 1 : 0;
+}
+
 static int parse_options(struct bench_args *a, int argc, char **argv)
 {
 	int rc = poolctl_parse_options(&usage_bench, a, argc, argv);
@@ -366,7 +403,8 @@ static int parse_options(struct bench_args *a, int argc, char **argv)
 	if (a->apply && a->nr_threads > 1)
 		return poolctl_err(CMD, EINVAL, "--apply needs one "
 				   "thread count");
-	return check_loaded(a);
+	rc = check_loaded(a);
+	return rc ? rc : check_placed(a);
 }
 
 static bool node_has_memory(int node)
@@ -416,13 +454,30 @@ static int get_initiators(const struct bench_args *a, int *out, int max,
 	return 0;
 }
 
-/* What to measure: members (checked against the pool) or nodes. */
+/*
+ * What to measure: members (checked against the pool), nodes, or a
+ * placement (@alloc, @id -1, @memory the policy's name).
+ */
 struct target {
 	struct pool_member *m;
 	int id;			/* member id, or node */
 	int node;
 	const char *memory;
+	struct pool_ctx *ctx;
+	const struct pool_alloc_opts *alloc;
 };
+
+static struct target node_target(int node)
+{
+	return (struct target){ .id = node, .node = node, .memory = "numa" };
+}
+
+static struct target member_target(struct pool_member *m)
+{
+	return (struct target){ .m = m, .id = (int)pool_member_get_id(m),
+				.node = pool_member_get_node(m),
+				.memory = pool_member_get_memory(m) };
+}
 
 static int get_targets(const struct bench_args *a, struct pool_ctx *ctx,
 		       struct target *t, int *nr)
@@ -439,15 +494,13 @@ static int get_targets(const struct bench_args *a, struct pool_ctx *ctx,
 					return poolctl_err(CMD, ENOENT,
 						"no NUMA node %d with memory",
 						node);
-				t[n++] = (struct target){ NULL, node, node,
-							  "numa" };
+				t[n++] = node_target(node);
 			}
 		} else {
 			for (node = 0; node <= numa_max_node() &&
 			     n < SCALEPOOL_MAX_MEMBERS; node++)
 				if (node_has_memory(node))
-					t[n++] = (struct target){ NULL, node,
-								  node, "numa" };
+					t[n++] = node_target(node);
 		}
 	} else if (a->have_members) {
 		for (i = 0; i < a->nr_members; i++) {
@@ -455,23 +508,31 @@ static int get_targets(const struct bench_args *a, struct pool_ctx *ctx,
 			if (!m)
 				return poolctl_err(CMD, ENOENT, "no "
 					"member %u", a->members[i]);
-			t[n++] = (struct target){ m, (int)a->members[i],
-				pool_member_get_node(m),
-				pool_member_get_memory(m) };
+			t[n++] = member_target(m);
 		}
 	} else {
 		pool_member_foreach(ctx, m) {
 			if (n == SCALEPOOL_MAX_MEMBERS)
 				break;
-			t[n++] = (struct target){ m,
-				(int)pool_member_get_id(m),
-				pool_member_get_node(m),
-				pool_member_get_memory(m) };
+			t[n++] = member_target(m);
 		}
 	}
 	if (!n)
 		return poolctl_err(CMD, ENOENT, "nothing to measure");
 	*nr = n;
+	return 0;
+}
+
+/* The placement of --policy, a target after the members. */
+static int add_placement(struct bench_args *a, struct pool_ctx *ctx,
+			 struct pool_alloc_opts *alloc, struct target *t)
+{
+	if (poolctl_place_check_pool(&a->place, ctx))
+		return 1;
+	poolctl_place_opts(&a->place, alloc);
+	*t = (struct target){ .id = -1, .node = -1,
+			      .memory = pool_policy_name(a->place.policy),
+			      .ctx = ctx, .alloc = alloc };
 	return 0;
 }
 
@@ -691,6 +752,7 @@ static int measure_cell(const struct bench_args *a, const struct target *t,
 	c->node = t->node;
 	c->memory = t->memory;
 	c->threads_asked = threads;
+	c->place = t->alloc ? &a->place : NULL;
 	c->res.sz = sizeof(c->res);
 	firmware_figures(c, t->m);
 	prog->c = c;
@@ -706,6 +768,9 @@ static int measure_cell(const struct bench_args *a, const struct target *t,
 	);
 	if (a->loaded)
 		rc = measure_loaded(a, t, initiator, threads, prog, c);
+	else if (t->alloc)
+		rc = pool_bench_alloc(t->ctx, t->alloc, initiator, &opts,
+				      &c->res);
 	else if (t->m)
 		rc = pool_bench_member(t->m, initiator, &opts, &c->res);
 	else
@@ -717,8 +782,11 @@ static int measure_cell(const struct bench_args *a, const struct target *t,
 				   "%d has one CPU: --threads 2 shares it",
 				   initiator);
 	if (rc)
-		return poolctl_err(CMD, -rc, "cannot measure %s %d from node %d",
-				   t->m ? "member" : "node", t->id, initiator);
+		return t->alloc ?
+			poolctl_err(CMD, -rc, "cannot measure policy %s from "
+				    "node %d", t->memory, initiator) :
+			poolctl_err(CMD, -rc, "cannot measure %s %d from node %d",
+				    t->m ? "member" : "node", t->id, initiator);
 	return 0;
 }
 
@@ -859,9 +927,28 @@ static void fmt_notes(struct json_object *c, char *buf)
 		 used_nt(c) ? " nt" : "");
 }
 
+/* A member, or a placement's members ("0,2"; "all" when not given). */
+static void fmt_member(struct json_object *c, char *buf)
+{
+	struct json_object *m = key(c, "members");
+	size_t i, n = 0;
+
+	if (!key(c, "policy")) {
+		snprintf(buf, POOLCTL_CELL_MAX, "%s",
+			 json_object_get_string(key(c, "member")));
+		return;
+	}
+	strcpy(buf, m ? "" : "all");
+	for (i = 0; m && i < json_object_array_length(m); i++)
+		n += (size_t)snprintf(buf + n, n < POOLCTL_CELL_MAX ?
+				      POOLCTL_CELL_MAX - n : 0, "%s%s",
+				      i ? "," : "", json_object_get_string(
+				      json_object_array_get_idx(m, i)));
+}
+
 static const struct poolctl_column bench_columns[] = {
 	{ "INITIATOR", "initiator", true, NULL },
-	{ "MEMBER", "member", true, NULL },
+	{ "MEMBER", NULL, true, fmt_member },
 	{ "MEMORY", "memory", false, NULL },
 	{ "THR", "threads", true, NULL },
 	{ "CHASE", "latency_size", true, fmt_size },
@@ -1006,9 +1093,11 @@ int cmd_bench(int argc, char **argv, struct pool_ctx **ctx)
 		.kinds = POOL_BENCH_ALL, .time = 5.0,
 		.nr_threads = 1, .threads = { THREADS_ALL },
 		.max_spread = DEFAULT_MAX_SPREAD, .inject = -1,
+		.place = { .cmd = CMD, .policy = -1 },
 	};
 	struct bench_matrix mx = { 0 };
-	struct target t[SCALEPOOL_MAX_MEMBERS];
+	struct target t[SCALEPOOL_MAX_MEMBERS + 1];	/* + a placement */
+	struct pool_alloc_opts alloc;
 	int inits[SCALEPOOL_MAX_MEMBERS * 4];
 	int nr_tg = 0, nr_i = 0, rc;
 
@@ -1031,6 +1120,8 @@ int cmd_bench(int argc, char **argv, struct pool_ctx **ctx)
 	}
 
 	rc = get_targets(&a, *ctx, t, &nr_tg);
+	if (!rc && a.placed)
+		rc = add_placement(&a, *ctx, &alloc, &t[nr_tg++]);
 	if (rc)
 		return rc;
 	mx.no_module = a.no_module;

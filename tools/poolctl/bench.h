@@ -10,6 +10,8 @@
 
 #include <libpool.h>
 
+struct poolctl_place;
+
 /*
  * One cell: memory of @member (a member id, or with --no-module a NUMA
  * node) measured from the CPUs of node @initiator.
@@ -24,6 +26,8 @@ struct bench_cell {
 	int threads_asked;		/* 0: one per CPU ("all") */
 	struct pool_bench_result res;
 	struct pool_bench_curve curve;	/* --loaded, instead of @res */
+	/* --policy's cell: @member -1, @memory the policy's name. */
+	const struct poolctl_place *place;
 };
 
 struct bench_matrix {

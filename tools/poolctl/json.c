@@ -606,6 +606,34 @@ static bool any_noisy(const struct pool_bench_result *r, double max_spread)
 	return false;
 }
 
+static struct json_object *uint_array(const unsigned int *v, unsigned int n,
+				      bool *ok)
+{
+	struct json_object *a = pj_array(ok);
+	unsigned int i;
+
+	for (i = 0; a && i < n; i++)
+		pj_append(a, pj_u64(v[i], ok), ok);
+	return a;
+}
+
+/*
+ * --policy's cell: the policy, its members (null: every member) and
+ * weights (null: none given) and granularity (0: a page).
+ */
+static void placement_json(struct json_object *o, const struct bench_cell *c,
+			   bool *ok)
+{
+	const struct poolctl_place *p = c->place;
+
+	pj_add(o, "policy", pj_str(pool_policy_name(p->policy), ok), ok);
+	pj_add(o, "members", p->members_arg ?
+	       uint_array(p->members, p->nr_members, ok) : NULL, ok);
+	pj_add(o, "weights", p->have_weights ?
+	       uint_array(p->weights, p->nr_weights, ok) : NULL, ok);
+	pj_add(o, "granularity", pj_u64(p->granularity, ok), ok);
+}
+
 static struct json_object *cell_json(const struct bench_cell *c,
 				     double max_spread, bool *ok)
 {
@@ -616,9 +644,11 @@ static struct json_object *cell_json(const struct bench_cell *c,
 	if (!o)
 		return NULL;
 	pj_add(o, "initiator", pj_int(c->initiator, ok), ok);
-	pj_add(o, "member", pj_int(c->member, ok), ok);
-	pj_add(o, "node", pj_int(c->node, ok), ok);
+	pj_add(o, "member", c->place ? NULL : pj_int(c->member, ok), ok);
+	pj_add(o, "node", c->place ? NULL : pj_int(c->node, ok), ok);
 	pj_add(o, "memory", pj_str(c->memory, ok), ok);
+	if (c->place)
+		placement_json(o, c, ok);
 	for (i = 0; i < POOL_BENCH_NR_KINDS; i++)
 		pj_add(o, json_keys[i], figure_json(r, i, ok), ok);
 	pj_add(o, "fw_latency_ns", fw_figure(c->fw_latency_ns, ok), ok);

@@ -202,10 +202,13 @@ static void heat_panel(const struct bench_matrix *mx, cairo_t *cr, int kind,
 	cairo_set_source_rgb(cr, 0, 0, 0);
 	for (j = 0; j < h->nm; j++) {
 		c = find_cell(mx, h->inits[0], h->mems[j]);
-		snprintf(buf, sizeof(buf), "%s %d%s%s",
-			 mx->no_module ? "node" : "member", h->mems[j],
-			 c && !mx->no_module ? " " : "",
-			 c && !mx->no_module ? c->memory : "");
+		if (c && c->place)	/* --policy: its name */
+			snprintf(buf, sizeof(buf), "%s", c->memory);
+		else
+			snprintf(buf, sizeof(buf), "%s %d%s%s",
+				 mx->no_module ? "node" : "member", h->mems[j],
+				 c && !mx->no_module ? " " : "",
+				 c && !mx->no_module ? c->memory : "");
 		text(cr, LABEL_W + j * CELL_W + CELL_W / 2, y0 + TITLE_H - 6,
 		     1, 12, false, buf);
 	}
@@ -327,9 +330,14 @@ static void lines_panel(cairo_t *cr, const struct lines *l, int y0)
 static void series_label(const struct bench_matrix *mx,
 			 const struct bench_cell *c, struct series *s)
 {
-	snprintf(s->label, sizeof(s->label), "CPU node %d, %s %d%s%s",
-		 c->initiator, mx->no_module ? "node" : "member", c->member,
-		 mx->no_module ? "" : " ", mx->no_module ? "" : c->memory);
+	if (c->place)
+		snprintf(s->label, sizeof(s->label), "CPU node %d, %s",
+			 c->initiator, c->memory);
+	else
+		snprintf(s->label, sizeof(s->label), "CPU node %d, %s %d%s%s",
+			 c->initiator, mx->no_module ? "node" : "member",
+			 c->member, mx->no_module ? "" : " ",
+			 mx->no_module ? "" : c->memory);
 }
 
 /* --loaded: the chase's latency against the injected MB/s, per cell. */
