@@ -132,8 +132,14 @@ static void inject_worker(struct loaded *l, unsigned int i)
 	uint64_t sum = 0;
 
 	l->t0[i] = next = lp_bench_now();
-	while (l->period != IDLE &&
-	       !atomic_load_explicit(&l->stop, memory_order_relaxed)) {
+	/*
+	 * One block at least, as the bandwidth loops do a chunk: an
+	 * injector woken after the stop (a short point on a CPU it shares
+	 * with the chase) would leave the saturation, and every rate made
+	 * from it, at 0.
+	 */
+	while (l->period != IDLE && (!blocks ||
+	       !atomic_load_explicit(&l->stop, memory_order_relaxed))) {
 		if (l->inject == POOL_BENCH_INJECT_COPY)
 			l->loops->copy(l->dst + off + pos, l->src + off + pos,
 				       BLOCK);

@@ -499,43 +499,45 @@ static const char *const stores_names[] = {
 	[POOL_BENCH_STORES_NT] = "nt",
 };
 
-const char *poolctl_bench_stores_name(int stores)
-{
-	if (stores < 0 || stores >= (int)ARRAY_SIZE(stores_names))
-		return NULL;
-	return stores_names[stores];
-}
-
-int poolctl_bench_stores_from_name(const char *name)
-{
-	int i;
-
-	for (i = 0; i < (int)ARRAY_SIZE(stores_names); i++)
-		if (strcmp(name, stores_names[i]) == 0)
-			return i;
-	return -EINVAL;
-}
-
 static const char *const inject_names[] = {
 	[POOL_BENCH_INJECT_READ] = "read",
 	[POOL_BENCH_INJECT_COPY] = "copy",
 };
 
+/* Entry @i of a table of @n names, or NULL; the inverse, or -EINVAL. */
+static const char *name_of(const char *const *names, int n, int i)
+{
+	return i < 0 || i >= n ? NULL : names[i];
+}
+
+static int index_of(const char *const *names, int n, const char *name)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(name, names[i]) == 0)
+			return i;
+	return -EINVAL;
+}
+
+const char *poolctl_bench_stores_name(int stores)
+{
+	return name_of(stores_names, ARRAY_SIZE(stores_names), stores);
+}
+
+int poolctl_bench_stores_from_name(const char *name)
+{
+	return index_of(stores_names, ARRAY_SIZE(stores_names), name);
+}
+
 const char *poolctl_bench_inject_name(int inject)
 {
-	if (inject < 0 || inject >= (int)ARRAY_SIZE(inject_names))
-		return NULL;
-	return inject_names[inject];
+	return name_of(inject_names, ARRAY_SIZE(inject_names), inject);
 }
 
 int poolctl_bench_inject_from_name(const char *name)
 {
-	int i;
-
-	for (i = 0; i < (int)ARRAY_SIZE(inject_names); i++)
-		if (strcmp(name, inject_names[i]) == 0)
-			return i;
-	return -EINVAL;
+	return index_of(inject_names, ARRAY_SIZE(inject_names), name);
 }
 
 double poolctl_bench_spread(const struct pool_bench_figure *f)
