@@ -33,8 +33,8 @@ LIBS_deps := $(shell $(PKG_CONFIG) --libs json-c libcxl libdaxctl \
 
 # poolctl bench --plot draws with cairo (libcairo2-dev, tools/setup): a
 # hard dependency of poolctl, checked before its objects are built.
-CAIRO_CFLAGS := $(shell $(PKG_CONFIG) --cflags cairo 2>/dev/null)
-LIBS_deps += $(shell $(PKG_CONFIG) --libs cairo 2>/dev/null)
+CAIRO_CFLAGS := $(shell $(PKG_CONFIG) --cflags cairo fontconfig 2>/dev/null)
+LIBS_deps += $(shell $(PKG_CONFIG) --libs cairo fontconfig 2>/dev/null)
 
 LIB_VERSION := 1.6.0
 LIB_SONAME := libpool.so.1
@@ -97,7 +97,7 @@ $(BUILD)/libpool.pc: lib/libpool.pc.in
 
 .PHONY: cairo-check
 cairo-check:
-	@$(PKG_CONFIG) --exists cairo || { echo "poolctl needs cairo" \
+	@$(PKG_CONFIG) --exists cairo fontconfig || { echo "poolctl needs cairo" \
 		"for bench --plot: install libcairo2-dev (tools/setup)" >&2; \
 		exit 1; }
 $(POOLCTL_OBJS): | cairo-check
