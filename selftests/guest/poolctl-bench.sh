@@ -86,6 +86,7 @@ tap_is "--stores nt and --threads 1,2 on a member: a row per count" \
 		.detail.copy.stores, (.copy_mbps > 0)]]' <<<"$out" 2>&1)" \
 	'[[1,"nt","nt",true],[2,"nt","nt",true]]'
 
+t_new=$(date +%s.%N)
 # --loaded on a member, tiny and short (about 3 s under TCG).  A guest's
 # CPU node has one CPU: --threads 2 puts the chase and the injector on
 # it, which the JSON says.
@@ -127,6 +128,8 @@ fi
 run bench --policy interleave --members "$m0,4000"
 tap_ok "a policy over a member that does not exist is refused" \
 	one_line "no member 4000"
+tap_diag "--loaded and --policy took $(awk -v a="$t_new" \
+	-v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
 
 run bench --members 4000
 tap_ok "an unknown member is refused" one_line "no member 4000"
