@@ -1617,7 +1617,10 @@ struct pool_bench_point {
 	double seconds;
 };
 
-/* A curve, points by ascending target; the last one unthrottled. */
+/*
+ * A curve, points by ascending target, the last one unthrottled.  Set
+ * @sz (POOL_OPTS() does); a smaller one is -EINVAL.
+ */
 struct pool_bench_curve {
 	size_t sz;			/* sizeof; POOL_OPTS() sets it */
 	int initiator;
@@ -1628,7 +1631,7 @@ struct pool_bench_curve {
 	int inject;
 	int isa;
 	unsigned long long latency_size;	/* the chase's buffer */
-	unsigned long long inject_size;	/* each injectors' array, total */
+	unsigned long long inject_size;	/* an array, the injectors' slices */
 	unsigned long long llc_size;
 	unsigned long long lines;	/* of the chase */
 	bool cache_bound;		/* the chase's buffer < the LLC */
