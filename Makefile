@@ -32,7 +32,12 @@ LIBS_lib := $(shell $(PKG_CONFIG) --libs libcxl libdaxctl 2>/dev/null) \
 LIBS_deps := $(shell $(PKG_CONFIG) --libs json-c libcxl libdaxctl \
 	2>/dev/null) -lnuma -lm
 
-LIB_VERSION := 1.6.0
+# poolctl bench --plot draws with cairo (libcairo2-dev, tools/setup): a
+# hard dependency of poolctl, checked before its objects are built.
+CAIRO_CFLAGS := $(shell $(PKG_CONFIG) --cflags cairo fontconfig 2>/dev/null)
+LIBS_deps += $(shell $(PKG_CONFIG) --libs cairo fontconfig 2>/dev/null)
+
+LIB_VERSION := 1.7.0
 LIB_SONAME := libpool.so.1
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
@@ -91,6 +96,14 @@ $(BUILD)/$(LIB_SONAME): $(LIB_OBJS) lib/libpool.sym
 $(BUILD)/libpool.pc: lib/libpool.pc.in
 	sed $(PC_SUBST) $< >$@
 
+.PHONY: cairo-check
+cairo-check:
+	@$(PKG_CONFIG) --exists cairo fontconfig || { echo "poolctl needs cairo" \
+		"for bench --plot: install libcairo2-dev (tools/setup)" >&2; \
+		exit 1; }
+$(POOLCTL_OBJS): | cairo-check
+$(BUILD)/tools/poolctl/plot.o: ALL_CFLAGS += $(CAIRO_CFLAGS)
+
 $(BUILD)/poolctl: $(POOLCTL_OBJS) $(BUILD)/$(LIB_SONAME)
 	$(CC) $(LDFLAGS) -o $@ $(POOLCTL_OBJS) -L$(BUILD) -lpool -Wl,-rpath,'$$ORIGIN' \
 		$(LIBS_deps)
@@ -147,7 +160,8 @@ ANALYZE_FILES ?= $(LIB_SRCS) $(POOLCTL_SRCS)
 analyze:
 	@for f in $(ANALYZE_FILES); do \
 		$(CC) $(ANALYZE_CFLAGS) $(shell $(PKG_CONFIG) --cflags json-c \
-		libcxl libdaxctl) -c -o /dev/null $$f || exit 1; \
+		libcxl libdaxctl) $(CAIRO_CFLAGS) -c -o /dev/null $$f || \
+		exit 1; \
 	done; echo "analyze: no findings in lib/ and tools/poolctl/"
 
 # The kernel's Coccinelle semantic patches (scripts/coccinelle) over

@@ -28,6 +28,45 @@
 /* CLOCK_MONOTONIC in seconds: the engine's one clock (bench-team.c). */
 double lp_bench_now(void);
 
+/* ---- bench.c, shared with bench-loaded.c */
+
+/*
+ * Where the engine's memory comes from: a member (pool_alloc() bound to
+ * it), a placement (pool_alloc() of @ctx with @alloc) or, both NULL,
+ * NUMA node @node through libnuma.  Always populated.
+ */
+struct lp_bench_src {
+	struct pool_member *m;
+	struct pool_ctx *ctx;
+	const struct pool_alloc_opts *alloc;
+	int node;
+};
+
+/* -EINVAL for a node that does not exist; sets the result's ids. */
+int lp_bench_src_check(const struct lp_bench_src *src, int *node,
+		       int *member);
+
+/* A buffer of a member (pool_alloc(), bound, populated) or of a node. */
+struct lp_bench_mem {
+	struct pool_buf *buf;	/* from the pool, or */
+	void *addr;		/* from libnuma */
+	size_t len;
+};
+
+/*
+ * @src's memory (a NUMA node's with 2 MiB pages asked for and touched
+ * here when @touch, else by the caller's workers).
+ */
+int lp_bench_mem_get(const struct lp_bench_src *src, size_t len, bool touch,
+		     struct lp_bench_mem *mem);
+void lp_bench_mem_put(struct lp_bench_mem *mem);
+struct lp_bench_team;
+struct lp_bench_loops;
+/* The quick first copy's speed in MB/s, by worker 0 of @team. */
+int lp_bench_probe(const struct lp_bench_src *src,
+		   const struct lp_bench_loops *loops,
+		   struct lp_bench_team *team, double *mbps);
+
 /* ---- bench-opts.c */
 
 /* struct pool_bench_opts, checked and with its defaults filled in. */

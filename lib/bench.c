@@ -291,37 +291,70 @@ out:
 
 /* ---- memory */
 
-struct bench_mem {
-	struct pool_buf *buf;	/* from the pool, or */
-	void *addr;		/* from libnuma */
-	size_t len;
-};
-
-/* @touch: libnuma's pages are touched here, else by the caller. */
-static int mem_get(struct pool_member *m, int node, size_t len, bool touch,
-		   struct bench_mem *mem)
+int lp_bench_src_check(const struct lp_bench_src *src, int *node,
+		       int *member)
 {
+	*node = src->node;
+	*member = -1;
+	if (src->m) {
+		*node = pool_member_get_node(src->m);
+		*member = (int)pool_member_get_id(src->m);
+	} else if (src->alloc) {
+		*node = -1;
+		if (!src->ctx)
+			return -EINVAL;
+	} else if (src->node < 0 || src->node > numa_max_node() ||
+		   !numa_bitmask_isbitset(numa_all_nodes_ptr,
+					  (unsigned int)src->node)) {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A pool allocation, as @src says, populated. */
+static int mem_alloc(const struct lp_bench_src *src, size_t len,
+		     struct lp_bench_mem *mem)
+{
+	struct pool_alloc_opts opts;
 	unsigned int id;
-	size_t off;
 	int rc;
 
-	memset(mem, 0, sizeof(*mem));
-	mem->len = len;
-	if (m) {
-		id = pool_member_get_id(m);
-		POOL_OPTS(pool_alloc_opts, opts,
+	if (src->alloc) {
+		rc = lp_opts_check(src->alloc, src->alloc->sz, sizeof(opts));
+		if (rc)
+			return rc;
+		memset(&opts, 0, sizeof(opts));
+		memcpy(&opts, src->alloc, src->alloc->sz);
+		opts.sz = sizeof(opts);
+		opts.flags |= POOL_ALLOC_POPULATE;
+		rc = pool_alloc(src->ctx, len, &opts, &mem->buf);
+	} else {
+		id = pool_member_get_id(src->m);
+		POOL_OPTS(pool_alloc_opts, o,
 			.policy = POOL_POLICY_BIND,
 			.flags = POOL_ALLOC_POPULATE,
 			.members = &id,
 			.nr_members = 1,
 		);
-		rc = pool_alloc(pool_member_get_ctx(m), len, &opts, &mem->buf);
-		if (rc)
-			return rc;
-		mem->addr = pool_buf_get_addr(mem->buf);
-		return 0;
+		rc = pool_alloc(pool_member_get_ctx(src->m), len, &o,
+				&mem->buf);
 	}
-	mem->addr = numa_alloc_onnode(len, node);
+	if (!rc)
+		mem->addr = pool_buf_get_addr(mem->buf);
+	return rc;
+}
+
+/* @touch: libnuma's pages are touched here, else by the caller. */
+int lp_bench_mem_get(const struct lp_bench_src *src, size_t len, bool touch,
+		     struct lp_bench_mem *mem)
+{
+	size_t off;
+
+	memset(mem, 0, sizeof(*mem));
+	mem->len = len;
+	if (src->m || src->alloc)
+		return mem_alloc(src, len, mem);
+	mem->addr = numa_alloc_onnode(len, src->node);
 	if (!mem->addr)
 		return -ENOMEM;
 	/* 2 MiB pages where the kernel can: fewer TLB misses in the chase. */
@@ -332,7 +365,7 @@ static int mem_get(struct pool_member *m, int node, size_t len, bool touch,
 	return 0;
 }
 
-static void mem_put(struct bench_mem *mem)
+void lp_bench_mem_put(struct lp_bench_mem *mem)
 {
 	if (mem->buf)
 		pool_buf_free(mem->buf);
@@ -372,20 +405,21 @@ static void probe_worker(void *arg, unsigned int i)
  * pass at least) by the first worker, so from the initiator.  A copy
  * rather than writes: on emulated CXL reads are slower than writes.
  */
-static int probe_speed(struct pool_member *m, int node,
-		       struct bench_state *st, double *mbps)
+int lp_bench_probe(const struct lp_bench_src *src,
+		   const struct lp_bench_loops *loops,
+		   struct lp_bench_team *team, double *mbps)
 {
-	struct probe p = { .loops = st->loops };
-	struct bench_mem mem;
+	struct probe p = { .loops = loops };
+	struct lp_bench_mem mem;
 	int rc;
 
-	rc = mem_get(m, node, PROBE_SIZE, true, &mem);
+	rc = lp_bench_mem_get(src, PROBE_SIZE, true, &mem);
 	if (rc)
 		return rc;
 	p.addr = mem.addr;
-	lp_bench_team_run(st->team, probe_worker, &p);
+	lp_bench_team_run(team, probe_worker, &p);
 	*mbps = (double)p.bytes / p.seconds / 1e6;
-	mem_put(&mem);
+	lp_bench_mem_put(&mem);
 	return 0;
 }
 
@@ -439,12 +473,12 @@ static void report_progress(const struct lp_bench_args *a,
  * lp_bench_latency_size()), set up, measured and freed before the
  * arrays are.
  */
-static int run_latency(struct pool_member *m, int node,
+static int run_latency(const struct lp_bench_src *src,
 		       const struct lp_bench_args *a, struct bench_state *st,
 		       struct bench_clock *clk, struct pool_bench_result *r)
 {
 	struct pool_bench_figure *f = &r->figures[0];
-	struct bench_mem mem;
+	struct lp_bench_mem mem;
 	size_t size;
 	int rc;
 
@@ -457,30 +491,30 @@ static int run_latency(struct pool_member *m, int node,
 					     clk->deadline - lp_bench_now());
 	size = (size + LP_BENCH_CHUNK_ALIGN - 1) / LP_BENCH_CHUNK_ALIGN *
 	       LP_BENCH_CHUNK_ALIGN;
-	rc = mem_get(m, node, size, true, &mem);
+	rc = lp_bench_mem_get(src, size, true, &mem);
 	if (rc)
 		return rc;
 	r->latency_size = size;
 	r->lines = lp_bench_chase_build(mem.addr, size, a->seed);
 	if (!r->lines) {
-		mem_put(&mem);
+		lp_bench_mem_put(&mem);
 		return -ENOMEM;
 	}
 	st->chase_pos = mem.addr;
 	measure_kind(st, POOL_BENCH_LATENCY, kind_budget(clk), a->reps, f);
 	f->cache_bound = r->llc_size && size < r->llc_size;
-	mem_put(&mem);
+	lp_bench_mem_put(&mem);
 	return 0;
 }
 
 /* The bandwidth kinds, over up to three arrays a page and a line apart. */
-static int run_bandwidth(struct pool_member *m, int node,
+static int run_bandwidth(const struct lp_bench_src *src,
 			 const struct lp_bench_args *a, struct bench_state *st,
 			 struct bench_clock *clk, struct pool_bench_result *r)
 {
 	unsigned int i, arrays = nr_arrays(a->kinds);
 	double left = clk->deadline - lp_bench_now();
-	struct bench_mem mem;
+	struct lp_bench_mem mem;
 	size_t size;
 	int rc;
 
@@ -498,15 +532,15 @@ static int run_bandwidth(struct pool_member *m, int node,
 	if (size > (SIZE_MAX - arrays * ARRAY_GAP) / arrays)
 		return -EOVERFLOW;
 	r->size = size;
-	rc = mem_get(m, node, size * arrays + (arrays - 1) * ARRAY_GAP, false,
-		     &mem);
+	rc = lp_bench_mem_get(src, size * arrays + (arrays - 1) * ARRAY_GAP,
+			      false, &mem);
 	if (rc)
 		return rc;
 	st->size = size;
 	st->a = mem.addr;
 	st->b = arrays > 1 ? st->a + size + ARRAY_GAP : st->a;
 	st->c = arrays > 2 ? st->b + size + ARRAY_GAP : st->b;
-	if (!m)
+	if (!src->m && !src->alloc)
 		lp_bench_team_run(st->team, touch_worker, st);
 	st->nt_kinds = lp_bench_nt_kinds(a->stores, a->kinds, size,
 					 r->llc_size);
@@ -522,11 +556,11 @@ static int run_bandwidth(struct pool_member *m, int node,
 			     &r->figures[i]);
 		r->figures[i].cache_bound = r->llc_size && size < r->llc_size;
 	}
-	mem_put(&mem);
+	lp_bench_mem_put(&mem);
 	return 0;
 }
 
-static int bench_run(struct pool_member *m, int node, int initiator,
+static int bench_run(const struct lp_bench_src *src, int initiator,
 		     const struct pool_bench_opts *opts,
 		     struct pool_bench_result *out)
 {
@@ -550,14 +584,10 @@ static int bench_run(struct pool_member *m, int node, int initiator,
 	if (!a.threads)
 		a.threads = numa_bitmask_weight(cpus);
 	numa_free_cpumask(cpus);
-	if (!m && (node < 0 || node > numa_max_node() ||
-		   !numa_bitmask_isbitset(numa_all_nodes_ptr,
-					  (unsigned int)node)))
+	if (lp_bench_src_check(src, &r.node, &r.member))
 		return -EINVAL;
 
 	r.initiator = initiator;
-	r.node = m ? pool_member_get_node(m) : node;
-	r.member = m ? (int)pool_member_get_id(m) : -1;
 	r.kinds = a.kinds;
 	r.threads = a.threads;
 	r.isa = lp_bench_resolve_isa(a.isa);
@@ -574,11 +604,11 @@ static int bench_run(struct pool_member *m, int node, int initiator,
 	if (rc)
 		return rc;
 	st.nr_threads = a.threads;
-	rc = probe_speed(m, node, &st, &r.probe_mbps);
+	rc = lp_bench_probe(src, st.loops, st.team, &r.probe_mbps);
 	if (!rc && (a.kinds & POOL_BENCH_LATENCY))
-		rc = run_latency(m, node, &a, &st, &clk, &r);
+		rc = run_latency(src, &a, &st, &clk, &r);
 	if (!rc && (a.kinds & ~POOL_BENCH_LATENCY))
-		rc = run_bandwidth(m, node, &a, &st, &clk, &r);
+		rc = run_bandwidth(src, &a, &st, &clk, &r);
 	if (rc)
 		goto out;
 	for (i = 0; i < POOL_BENCH_NR_KINDS; i++)
@@ -595,14 +625,29 @@ int pool_bench_member(struct pool_member *member, int initiator,
 		      const struct pool_bench_opts *opts,
 		      struct pool_bench_result *res)
 {
+	struct lp_bench_src src = { .m = member };
+
 	if (!member)
 		return -EINVAL;
-	return bench_run(member, -1, initiator, opts, res);
+	return bench_run(&src, initiator, opts, res);
 }
 
 int pool_bench_node(int node, int initiator,
 		    const struct pool_bench_opts *opts,
 		    struct pool_bench_result *res)
 {
-	return bench_run(NULL, node, initiator, opts, res);
+	struct lp_bench_src src = { .node = node };
+
+	return bench_run(&src, initiator, opts, res);
+}
+
+int pool_bench_alloc(struct pool_ctx *ctx, const struct pool_alloc_opts *alloc,
+		     int initiator, const struct pool_bench_opts *opts,
+		     struct pool_bench_result *res)
+{
+	struct lp_bench_src src = { .ctx = ctx, .alloc = alloc, .node = -1 };
+
+	if (!ctx || !alloc)
+		return -EINVAL;
+	return bench_run(&src, initiator, opts, res);
 }

@@ -434,6 +434,85 @@ int pool_bench_isa_from_name(const char *name);
 /* Last-level cache of a CPU node. */
 long long pool_bench_llc_size(int node);
 
+/*
+ * As pool_bench_member(), over memory that pool_alloc(@ctx, @alloc) places
+ * (a policy over several members; POOL_ALLOC_POPULATE is added); the
+ * result's @member and @node are -1.  Since LIBPOOL_1.7.
+ */
+int pool_bench_alloc(struct pool_ctx *ctx, const struct pool_alloc_opts *alloc,
+		     int initiator, const struct pool_bench_opts *opts,
+		     struct pool_bench_result *res);
+
+/*
+ * Loaded latency (lib/bench-loaded.c, since LIBPOOL_1.7): the chase's
+ * latency on one thread while the other threads of the initiator inject
+ * traffic into the same memory at a series of rates, idle to saturation.
+ */
+#define POOL_BENCH_INJECT_READ	0	/* the injectors read (loads only) */
+#define POOL_BENCH_INJECT_COPY	1	/* they copy: one read, one write */
+#define POOL_BENCH_MAX_POINTS	32
+
+/* How pool_bench_loaded_*() measure; POOL_OPTS(), every field 0: default. */
+struct pool_bench_loaded_opts {
+	size_t sz;
+	unsigned long long size;	/* chase buffer and injectors' arrays */
+	double time;			/* seconds per call; default 5 */
+	unsigned int threads;		/* chase + injectors, >= 2; all CPUs */
+	unsigned int points;		/* 2..32 rates, idle to full; 8 */
+	int inject;			/* POOL_BENCH_INJECT_* */
+	int isa;			/* of the injectors' loops */
+	unsigned long long seed;	/* of the chase's cycle */
+	void (*progress)(unsigned int point, void *arg); /* before each */
+	void *progress_arg;
+	size_t :0;
+};
+
+/* One point of the curve; MB/s counted as STREAM does (copy: 2 bytes). */
+struct pool_bench_point {
+	double target_mbps;	/* asked of the injectors; 0: idle */
+	double inject_mbps;	/* what they moved */
+	double latency_ns;	/* the chase meanwhile, per load */
+	unsigned long long loads;
+	double seconds;
+};
+
+/*
+ * A curve, points by ascending target, the last one unthrottled.  Set
+ * @sz (POOL_OPTS() does); a smaller one is -EINVAL.
+ */
+struct pool_bench_curve {
+	size_t sz;			/* sizeof; POOL_OPTS() sets it */
+	int initiator;
+	int node;
+	int member;			/* -1 from pool_bench_loaded_node() */
+	unsigned int threads;		/* chase + injectors */
+	bool shared_cpus;		/* more threads than the node's CPUs */
+	int inject;
+	int isa;
+	unsigned long long latency_size;	/* the chase's buffer */
+	unsigned long long inject_size;	/* an array, the injectors' slices */
+	unsigned long long llc_size;
+	unsigned long long lines;	/* of the chase */
+	bool cache_bound;		/* the chase's buffer < the LLC */
+	double probe_mbps;
+	unsigned int nr_points;
+	struct pool_bench_point points[POOL_BENCH_MAX_POINTS];
+	size_t :0;
+};
+
+/*
+ * Measure @member's (or plain NUMA @node's) loaded latency from the CPUs
+ * of @initiator.  0 or a negative errno: -EINVAL for bad arguments or
+ * fewer than two threads, -E2BIG for unknown option bytes, else as
+ * pool_bench_member() and pool_bench_node().
+ */
+int pool_bench_loaded_member(struct pool_member *member, int initiator,
+			     const struct pool_bench_loaded_opts *opts,
+			     struct pool_bench_curve *res);
+int pool_bench_loaded_node(int node, int initiator,
+			   const struct pool_bench_loaded_opts *opts,
+			   struct pool_bench_curve *res);
+
 /* pool_buf_export() @flags */
 #define POOL_EXPORT_CLOEXEC	(1U << 0)	/* the new fd is close-on-exec */
 #define POOL_EXPORT_RDONLY	(1U << 1)	/* a read-only dma-buf */

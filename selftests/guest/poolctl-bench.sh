@@ -5,15 +5,16 @@
 # positive number: no figure's size is checked), --human, --plot's SVG,
 # --apply (the figures reach the member's measured file, a cache-bound
 # latency is refused; the placement that follows from them is tested by
-# the measured figures' own tests),
-# and the bad arguments (one line, status 1).  Onlines the first CXL
+# the measured figures' own tests), --loaded on a member (the curve's
+# shape, not its figures: TCG), --policy interleave over two members
+# beside their own cells, and the bad arguments (one line, status 1).  Onlines the first CXL
 # region if no CXL memory is online yet.  --time 2 per cell keeps the
 # matrix at about 15 s of guest time.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../lib/poolctl.sh"
 
-tap_plan 18
+tap_plan 22
 
 tmp=$(mktemp -d)
 applied=
@@ -84,6 +85,51 @@ tap_is "--stores nt and --threads 1,2 on a member: a row per count" \
 	"$(jq -c '[.results[] | [.threads, .detail.write.stores,
 		.detail.copy.stores, (.copy_mbps > 0)]]' <<<"$out" 2>&1)" \
 	'[[1,"nt","nt",true],[2,"nt","nt",true]]'
+
+t_new=$(date +%s.%N)
+# --loaded on a member, tiny and short (about 3 s under TCG).  A guest's
+# CPU node has one CPU: --threads 2 puts the chase and the injector on
+# it, which the JSON says.
+run bench --loaded --threads 2 --points 3 --time 1.5 --size 1M \
+	--initiators "$i0" --members "$m0" --plot "$tmp/l.svg"
+tap_is "--loaded on a member: 3 points from idle, ascending, positive" \
+	"$(jq --argjson m "$m0" '.loaded and (.results | length == 1) and
+		(.results[0] | .member == $m and .threads == 2 and
+		 (.curve | length == 3) and .curve[0].target_mbps == 0 and
+		 ([.curve[].target_mbps] | . == sort and
+		  (unique | length == 3)) and
+		 (.curve | all(.latency_ns > 0 and .loads > 0)) and
+		 .curve[-1].inject_mbps > 0)' <<<"$out" 2>&1)" true
+if [ "$(numactl --hardware | awk -v n="$i0" '$1 == "node" && $2 == n &&
+	$3 == "cpus:" { print NF - 3 }')" = 1 ]; then
+	run bench --loaded --initiators "$i0" --members "$m0"
+	tap_ok "--loaded with one CPU and no --threads is refused" \
+		one_line "node $i0 has one CPU: --threads 2 shares it"
+else
+	tap_skip "--loaded with one CPU and no --threads is refused" \
+		"node $i0 has more than one CPU"
+fi
+
+# --policy: the placement's cell after the members' own, per initiator.
+dram=$(for m in $mems; do
+	[ "$(member_attr "$m" memory)" = dram ] && echo "$m"; done |
+	head -n 2 | paste -sd, -)
+if [ "$(tr ',' '\n' <<<"$dram" | wc -l)" = 2 ]; then
+	run bench --policy interleave --members "$dram" --weights 2,1 \
+		--kinds read --time 0.5 --size 1M --initiators "$i0"
+	tap_is "--policy interleave: a cell beside the members' own" \
+		"$(jq -c '[.results[] | [.member, .policy, .members, .weights,
+			(.read_mbps > 0)]]' <<<"$out" 2>&1)" \
+		"[[${dram%,*},null,null,null,true],[${dram#*,},null,null,null,true],[null,\"interleave\",[$dram],[2,1],true]]"
+else
+	tap_skip "--policy interleave: a cell beside the members' own" \
+		"fewer than two DRAM members"
+fi
+run bench --policy interleave --members "$m0,4000"
+tap_ok "a policy over a member that does not exist is refused" \
+	one_line "no member 4000"
+tap_diag "--loaded and --policy took $(awk -v a="$t_new" \
+	-v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
 
 run bench --members 4000
 tap_ok "an unknown member is refused" one_line "no member 4000"

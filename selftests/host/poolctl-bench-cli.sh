@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # poolctl bench on a host without the module (--no-module, plain NUMA
-# nodes): the JSON schema of the matrix, --human, --plot's SVG, and the
-# bad arguments (one line on stderr, status 1, nothing on stdout); the
-# stores, thread lists and spreads of issue 15.
+# nodes): the JSON schema of the matrix, --human, --plot's SVG and PNG,
+# and the bad arguments (one line on stderr, status 1, nothing on
+# stdout); the stores, thread lists, spreads, loaded latency (--loaded)
+# and PNG plots of issue 15.
 # Never checks a figure's size, only that it is a positive number.
 # POOLCTL overrides build/poolctl.
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -12,11 +13,11 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck disable=SC2034 # read by one_line (lib/poolctl.sh)
 one_line_prefix="poolctl bench: "
 
-tap_plan 38
+tap_plan 64
 
 if ! command -v jq >/dev/null || [ ! -x "$poolctl" ] ||
    ! numactl --hardware >/dev/null 2>&1; then
-	for _ in $(seq 38); do
+	for _ in $(seq 64); do
 		tap_skip "poolctl bench --no-module" \
 			"needs jq, numactl and build/poolctl on a NUMA host"
 	done
@@ -78,8 +79,33 @@ if command -v xmllint >/dev/null; then
 else
 	tap_ok "--plot writes an SVG" grep -q '</svg>' "$tmp/m.svg"
 fi
-tap_ok "with one heatmap panel per kind" \
-	test "$(grep -c 'class="title"' "$tmp/m.svg")" = 5
+# The sizes are plot.c's layout: a heatmap panel of one initiator is 108
+# pixels high (title 48, a row 36, gap 24) and 240 wide; a line plot
+# 352 high (title, plot 220, axis 44, a legend line 16, gap) and 536
+# wide; 8 pixels at the bottom.
+tap_ok "with one heatmap panel per kind (its size)" \
+	grep -q 'viewBox="0 0 240 548"' "$tmp/m.svg"
+# png_is NAME FILE WxH: FILE decodes whole (selftests/lib/png-size) to
+# an image of that size.
+png_is() {
+	if command -v python3 >/dev/null; then
+		tap_is "$1" "$("$top/selftests/lib/png-size" "$2" 2>&1)" "$3"
+	else
+		tap_skip "$1" "needs python3 to decode the PNG"
+	fi
+}
+run bench "${quick[@]}" --plot "$tmp/m.png"
+tap_ok "--plot FILE.png writes the heatmaps as PNG" ok_run
+png_is "the PNG decodes, one heatmap panel per kind" "$tmp/m.png" 240x548
+run bench "${quick[@]}" --plot "$tmp/m.PNG" --kinds latency,read
+png_is "a .PNG name is a PNG too, a panel per kind asked for" "$tmp/m.PNG" 240x224
+run bench "${quick[@]}" --kinds latency,read,copy --threads 1,2 \
+	--plot "$tmp/t.png"
+png_is "several thread counts: the latency heatmap and a line plot per \
+bandwidth kind" "$tmp/t.png" 536x820
+run bench "${quick[@]}" --kinds read --threads 1,2 --plot "$tmp/t.svg"
+tap_ok "and the same as SVG" eval 'ok_run &&
+	grep -q "viewBox=\"0 0 536 360\"" "$tmp/t.svg"'
 
 # --stores: the asked kind per cell, the used stores per storing kind.
 for k in nt normal; do
@@ -151,8 +177,9 @@ run bench "${quick[@]}" --kinds latency,bogus
 tap_ok "an unknown kind is refused" one_line "unknown kind 'bogus'"
 run bench "${quick[@]}" --isa avx512
 tap_ok "an unknown isa is refused" one_line "unknown isa 'avx512'"
-run bench "${quick[@]}" --plot "$tmp/m.png"
-tap_ok "a PNG plot is refused (SVG only)" one_line "only SVG"
+run bench "${quick[@]}" --plot "$tmp/no/such/dir/m.png"
+tap_ok "a PNG that cannot be written is one line" \
+	one_line "cannot write '$tmp/no/such/dir/m.png'"
 run bench "${quick[@]}" --stores streaming
 tap_ok "an unknown store kind is refused" one_line "unknown stores 'streaming'"
 run bench "${quick[@]}" --threads 1,0
@@ -170,14 +197,94 @@ run bench "${quick[@]}" --threads all,all
 tap_ok "all given twice is refused" one_line "threads 'all' given twice"
 run bench "${quick[@]}" --threads ,
 tap_ok "an empty thread list is refused" one_line "no thread counts in ','"
-run bench "${quick[@]}" --threads 1,2 --plot "$tmp/x.svg"
-tap_ok "--plot with two thread counts is refused" one_line "--plot draws one thread count"
 run bench --apply --threads 1,2
 tap_ok "--apply with two thread counts is refused" one_line "--apply needs one thread count"
 run bench "${quick[@]}" --max-spread -1
 tap_ok "a negative spread is refused" one_line "bad spread '-1'"
 run bench "${quick[@]}" --max-spread 10x
 tap_ok "a spread that is not a number is refused" one_line "bad spread '10x'"
+
+# --loaded: a curve per cell, idle to saturation.
+loaded=(--no-module --initiators 0 --members 0 --size 4M --time 1
+	--threads 2 --loaded)
+run bench "${loaded[@]}" --points 4
+tap_ok "--loaded measures node 0 from node 0" ok_run
+curve_schema='
+	(.loaded == true) and (.source == "numa") and
+	(.results | length == 1) and (.results | all(
+		(.initiator == 0) and (.member == 0) and (.threads == 2) and
+		(.injectors == 1) and (.inject == "read") and
+		(.shared_cpus | type == "boolean") and
+		(.isa | IN("scalar", "sse2", "avx2")) and
+		(.latency_size == 4194304) and (.inject_size == 4194304) and
+		(.lines == 65536) and
+		(.cache_bound == (.llc_size > 4194304)) and
+		(.curve | length == 4) and
+		(.curve[0].target_mbps == 0) and (.curve[0].inject_mbps == 0) and
+		([.curve[].target_mbps] | . == sort and
+		 (unique | length == 4)) and
+		(.curve[-1].target_mbps == .curve[-1].inject_mbps) and
+		(.curve[-1].inject_mbps > 0) and
+		(.curve | all(.latency_ns > 0 and .inject_mbps >= 0 and
+			      .loads > 0 and .seconds > 0))))'
+tap_is "the curve: rates ascending from idle, latencies positive, the \
+points asked for" "$(jq "$curve_schema" <<<"$out" 2>&1)" true
+run bench "${loaded[@]}" --points 2 --inject copy --human \
+	--plot "$tmp/l.png"
+tap_ok "--human prints a row per point" eval 'ok_run &&
+	grep -q "^INITIATOR  *NODE .* POINT  *TARGET MB/s  *INJECTED MB/s  *LAT ns" \
+		<<<"$out" &&
+	[ "$(grep -c "^ *0  *0  *numa  *2  *copy " <<<"$out")" = 2 ]'
+png_is "--plot draws the curve: one line plot" "$tmp/l.png" 536x360
+run bench "${loaded[@]}" --points 2 --inject copy
+tap_is "--inject copy is used" \
+	"$(jq -c '.results[0] | [.inject, (.curve | length)]' <<<"$out" 2>&1)" \
+	'["copy",2]'
+
+run bench "${quick[@]}" --loaded --threads 1
+tap_ok "--loaded with one thread is refused" \
+	one_line "--loaded needs 2 threads at least: one chase and one injector"
+run bench "${quick[@]}" --loaded --threads 2,4
+tap_ok "--loaded with two thread counts is refused" \
+	one_line "--loaded takes one thread count, not 2"
+for o in "--kinds read" "--stores nt" "--max-spread 5"; do
+	# shellcheck disable=SC2086 # the option and its value
+	run bench "${quick[@]}" --loaded --threads 2 $o
+	tap_ok "--loaded with ${o% *} is refused" \
+		one_line "--loaded cannot be combined with ${o% *}"
+done
+run bench --loaded --apply
+tap_ok "--loaded with --apply is refused" \
+	one_line "--loaded cannot be combined with --apply"
+run bench "${quick[@]}" --points 4
+tap_ok "--points without --loaded is refused" one_line "--points needs --loaded"
+run bench "${quick[@]}" --inject copy
+tap_ok "--inject without --loaded is refused" one_line "--inject needs --loaded"
+for p in 1 33 x; do
+	run bench "${loaded[@]}" --points "$p"
+	tap_ok "--points $p is refused" \
+		one_line "bad number of points '$p' (2 to 32)"
+done
+run bench "${loaded[@]}" --inject write
+tap_ok "an unknown injection is refused" \
+	one_line "unknown injection 'write' (read or copy)"
+
+# --policy (a placement beside the members) needs the module: the guest
+# test measures it; here the refusals before the pool is opened.
+run bench "${quick[@]}" --policy interleave
+tap_ok "--policy with --no-module is refused" \
+	one_line "--policy needs the module, not --no-module"
+run bench --policy interleave --members 0,1 --loaded --threads 2
+tap_ok "--policy with --loaded is refused" \
+	one_line "--policy cannot be combined with --loaded"
+run bench --policy striped --members 0,1
+tap_ok "an unknown policy is refused" one_line "unknown policy 'striped'"
+run bench --members 0,1 --weights 3,1
+tap_ok "--weights without --policy interleave is refused" \
+	one_line "--weights needs --policy interleave, not bind"
+run bench --policy interleave --members 0,1 --weights 3
+tap_ok "a weight per member or none" one_line "1 weights for 2 members"
+
 run bench "${quick[@]}" extra
 tap_ok "an extra argument is refused" one_line "unexpected argument 'extra'"
 tap_done

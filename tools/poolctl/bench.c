@@ -32,6 +32,9 @@
 #define DEFAULT_MAX_SPREAD	0.10	/* noisy above 10% */
 
 struct bench_args {
+	/* First: place.c's option callbacks take the args as this. */
+	struct poolctl_place place;	/* --policy, --weights, --granularity */
+	bool placed;			/* a placement is measured too */
 	const char *initiators;
 	unsigned int members[SCALEPOOL_MAX_MEMBERS];
 	unsigned int nr_members;
@@ -48,6 +51,10 @@ struct bench_args {
 	const char *plot;
 	bool apply;
 	bool no_module;
+	bool loaded;
+	unsigned int points;		/* --points, 0: the default */
+	int inject;			/* POOL_BENCH_INJECT_*, or -1 */
+	const char *not_loaded;		/* an option --loaded refuses */
 };
 
 /*
@@ -94,6 +101,7 @@ static int add_kind(struct bench_args *a, const char *tok)
 
 static int opt_kinds(void *args, const char *arg)
 {
+	((struct bench_args *)args)->not_loaded = "--kinds";
 	return each_entry(args, arg, "kinds", add_kind);
 }
 
@@ -177,6 +185,7 @@ static int opt_stores(void *args, const char *arg)
 {
 	struct bench_args *a = args;
 
+	a->not_loaded = "--stores";
 	a->stores = poolctl_bench_stores_from_name(arg);
 	if (a->stores < 0)
 		return poolctl_err(CMD, EINVAL, "unknown stores '%s' "
@@ -189,6 +198,7 @@ static int opt_max_spread(void *args, const char *arg)
 	struct bench_args *a = args;
 	char *end;
 
+	a->not_loaded = "--max-spread";
 	errno = 0;
 	a->max_spread = strtod(arg, &end) / 100;
 	if (end == arg || *end || errno || !isfinite(a->max_spread) ||
@@ -206,6 +216,28 @@ static int opt_isa(void *args, const char *arg)
 	if (a->isa < 0)
 		return poolctl_err(CMD, EINVAL, "unknown isa '%s' (auto, "
 				   "scalar, sse2 or avx2)", arg);
+	return 0;
+}
+
+static int opt_points(void *args, const char *arg)
+{
+	struct bench_args *a = args;
+
+	if (poolctl_parse_uint(arg, &a->points) || a->points < 2 ||
+	    a->points > POOL_BENCH_MAX_POINTS)
+		return poolctl_err(CMD, EINVAL, "bad number of points '%s' "
+				   "(2 to %d)", arg, POOL_BENCH_MAX_POINTS);
+	return 0;
+}
+
+static int opt_inject(void *args, const char *arg)
+{
+	struct bench_args *a = args;
+
+	a->inject = poolctl_bench_inject_from_name(arg);
+	if (a->inject < 0)
+		return poolctl_err(CMD, EINVAL, "unknown injection '%s' "
+				   "(read or copy)", arg);
 	return 0;
 }
 
@@ -244,8 +276,12 @@ static const struct poolctl_option bench_options[] = {
 		"(default: 10)"),
 	POOLCTL_OPT_FLAG('u', "human", ARG(human),
 		"a table, measured beside firmware figures"),
-	POOLCTL_OPT_STRING('p', "plot", "<file.svg>", ARG(plot),
-		"also draw the matrices as SVG heatmaps"),
+	POOLCTL_OPT_STRING('p', "plot", "<file>", ARG(plot),
+		"also draw the figures, as PNG for a name\n"
+		"ending in .png, else SVG: heatmaps of the\n"
+		"matrix; with several thread counts, MB/s\n"
+		"against threads; with --loaded, latency\n"
+		"against injected MB/s"),
 	POOLCTL_OPT_FLAG(0, "apply", ARG(apply),
 		"write each cell's latency and read bandwidth\n"
 		"into the module (needs CAP_SYS_ADMIN), where\n"
@@ -255,6 +291,29 @@ static const struct poolctl_option bench_options[] = {
 	POOLCTL_OPT_FLAG(0, "no-module", ARG(no_module),
 		"plain NUMA nodes through libnuma instead\n"
 		"of pool members, on any machine"),
+	POOLCTL_OPT_CALLBACK(0, "policy", "<policy>",
+		poolctl_place_opt_policy,
+		"also measure a buffer the kernel places by\n"
+		"this policy over --members (interleave,\n"
+		"bind, preferred, nearest or tiered), a cell\n"
+		"per initiator beside the members' own"),
+	POOLCTL_OPT_CALLBACK(0, "weights", "<list>",
+		poolctl_place_opt_weights,
+		"--policy interleave: weights, one per member"),
+	POOLCTL_OPT_CALLBACK(0, "granularity", "<size>",
+		poolctl_place_opt_granularity,
+		"--policy interleave: chunk size (a page)"),
+	POOLCTL_OPT_FLAG(0, "loaded", ARG(loaded),
+		"loaded latency instead: one thread chases\n"
+		"while the others (--threads, at least 2 in\n"
+		"all) inject traffic at rates from idle to\n"
+		"saturation; a curve per cell"),
+	POOLCTL_OPT_CALLBACK(0, "points", "<n>", opt_points,
+		"--loaded: rates, idle and saturation\n"
+		"included (2 to 32, default 8)"),
+	POOLCTL_OPT_CALLBACK(0, "inject", "<kind>", opt_inject,
+		"--loaded: the injectors read, or copy (one\n"
+		"read, one write; default read)"),
 	POOLCTL_OPT_END,
 };
 
@@ -275,6 +334,56 @@ const struct poolctl_usage usage_bench = {
 "line on stderr and exit status 1.\n",
 };
 
+/* --loaded measures curves: the options of figures do not combine. */
+static int check_loaded(const struct bench_args *a)
+{
+	if (!a->loaded) {
+		if (a->points)
+			return poolctl_err(CMD, EINVAL, "--points needs "
+					   "--loaded");
+		if (a->inject >= 0)
+			return poolctl_err(CMD, EINVAL, "--inject needs "
+					   "--loaded");
+		return 0;
+	}
+	if (a->apply)
+		return poolctl_err(CMD, EINVAL, "--loaded cannot be combined "
+				   "with --apply (the module takes idle "
+				   "figures)");
+	if (a->not_loaded)
+		return poolctl_err(CMD, EINVAL, "--loaded cannot be combined "
+				   "with %s", a->not_loaded);
+	if (a->nr_threads > 1)
+		return poolctl_err(CMD, EINVAL, "--loaded takes one thread "
+				   "count, not %u", a->nr_threads);
+	if (a->threads[0] == 1)
+		return poolctl_err(CMD, EINVAL, "--loaded needs 2 threads at "
+				   "least: one chase and one injector");
+	return 0;
+}
+
+/* --policy and its options: a placement measured beside the members. */
+static int check_placed(struct bench_args *a)
+{
+	struct poolctl_place *p = &a->place;
+
+	a->placed = p->policy >= 0 || p->have_weights || p->have_granularity;
+	if (!a->placed)
+		return 0;
+	if (a->no_module)
+		return poolctl_err(CMD, EINVAL, "--policy needs the module, "
+				   "not --no-module");
+	if (a->loaded || a->apply)
+		return poolctl_err(CMD, EINVAL, "--policy cannot be combined "
+				   "with %s", a->loaded ? "--loaded" : "--apply");
+	if (a->have_members) {
+		memcpy(p->members, a->members, sizeof(p->members));
+		p->nr_members = a->nr_members;
+		p->members_arg = "--members";
+	}
+	return poolctl_place_check(p) ? 1 : 0;
+}
+
 static int parse_options(struct bench_args *a, int argc, char **argv)
 {
 	int rc = poolctl_parse_options(&usage_bench, a, argc, argv);
@@ -294,14 +403,8 @@ static int parse_options(struct bench_args *a, int argc, char **argv)
 	if (a->apply && a->nr_threads > 1)
 		return poolctl_err(CMD, EINVAL, "--apply needs one "
 				   "thread count");
-	if (a->plot && a->nr_threads > 1)
-		return poolctl_err(CMD, EINVAL, "--plot draws one thread "
-				   "count, not %u", a->nr_threads);
-	if (a->plot && strlen(a->plot) > 4 &&
-	    strcasecmp(a->plot + strlen(a->plot) - 4, ".png") == 0)
-		return poolctl_err(CMD, EOPNOTSUPP, "cannot write PNG "
-				   "'%s': only SVG", a->plot);
-	return 0;
+	rc = check_loaded(a);
+	return rc ? rc : check_placed(a);
 }
 
 static bool node_has_memory(int node)
@@ -351,13 +454,30 @@ static int get_initiators(const struct bench_args *a, int *out, int max,
 	return 0;
 }
 
-/* What to measure: members (checked against the pool) or nodes. */
+/*
+ * What to measure: members (checked against the pool), nodes, or a
+ * placement (@alloc, @id -1, @memory the policy's name).
+ */
 struct target {
 	struct pool_member *m;
 	int id;			/* member id, or node */
 	int node;
 	const char *memory;
+	struct pool_ctx *ctx;
+	const struct pool_alloc_opts *alloc;
 };
+
+static struct target node_target(int node)
+{
+	return (struct target){ .id = node, .node = node, .memory = "numa" };
+}
+
+static struct target member_target(struct pool_member *m)
+{
+	return (struct target){ .m = m, .id = (int)pool_member_get_id(m),
+				.node = pool_member_get_node(m),
+				.memory = pool_member_get_memory(m) };
+}
 
 static int get_targets(const struct bench_args *a, struct pool_ctx *ctx,
 		       struct target *t, int *nr)
@@ -374,15 +494,13 @@ static int get_targets(const struct bench_args *a, struct pool_ctx *ctx,
 					return poolctl_err(CMD, ENOENT,
 						"no NUMA node %d with memory",
 						node);
-				t[n++] = (struct target){ NULL, node, node,
-							  "numa" };
+				t[n++] = node_target(node);
 			}
 		} else {
 			for (node = 0; node <= numa_max_node() &&
 			     n < SCALEPOOL_MAX_MEMBERS; node++)
 				if (node_has_memory(node))
-					t[n++] = (struct target){ NULL, node,
-								  node, "numa" };
+					t[n++] = node_target(node);
 		}
 	} else if (a->have_members) {
 		for (i = 0; i < a->nr_members; i++) {
@@ -390,23 +508,31 @@ static int get_targets(const struct bench_args *a, struct pool_ctx *ctx,
 			if (!m)
 				return poolctl_err(CMD, ENOENT, "no "
 					"member %u", a->members[i]);
-			t[n++] = (struct target){ m, (int)a->members[i],
-				pool_member_get_node(m),
-				pool_member_get_memory(m) };
+			t[n++] = member_target(m);
 		}
 	} else {
 		pool_member_foreach(ctx, m) {
 			if (n == SCALEPOOL_MAX_MEMBERS)
 				break;
-			t[n++] = (struct target){ m,
-				(int)pool_member_get_id(m),
-				pool_member_get_node(m),
-				pool_member_get_memory(m) };
+			t[n++] = member_target(m);
 		}
 	}
 	if (!n)
 		return poolctl_err(CMD, ENOENT, "nothing to measure");
 	*nr = n;
+	return 0;
+}
+
+/* The placement of --policy, a target after the members. */
+static int add_placement(struct bench_args *a, struct pool_ctx *ctx,
+			 struct pool_alloc_opts *alloc, struct target *t)
+{
+	if (poolctl_place_check_pool(&a->place, ctx))
+		return 1;
+	poolctl_place_opts(&a->place, alloc);
+	*t = (struct target){ .id = -1, .node = -1,
+			      .memory = pool_policy_name(a->place.policy),
+			      .ctx = ctx, .alloc = alloc };
 	return 0;
 }
 
@@ -580,6 +706,40 @@ static int thread_count(const struct bench_args *a, unsigned int k,
 	return (int)a->threads[k];
 }
 
+static void show_point(unsigned int point, void *arg)
+{
+	struct progress *p = arg;
+
+	if (!p->on)
+		return;
+	fprintf(stderr, "\r\033[Kpoolctl bench: %d/%d: initiator %d, %s %d: "
+		"loaded, point %u", p->cell + 1, p->nr_cells, p->c->initiator,
+		strcmp(p->c->memory, "numa") ? "member" : "node", p->c->member,
+		point + 1);
+	fflush(stderr);
+}
+
+static int measure_loaded(const struct bench_args *a, const struct target *t,
+			  int initiator, int threads, struct progress *prog,
+			  struct bench_cell *c)
+{
+	c->curve.sz = sizeof(c->curve);
+	POOL_OPTS(pool_bench_loaded_opts, opts,
+		.size = a->size,
+		.time = a->time,
+		.threads = (unsigned int)threads,
+		.points = a->points,
+		.inject = a->inject < 0 ? POOL_BENCH_INJECT_READ : a->inject,
+		.isa = a->isa,
+		.progress = show_point,
+		.progress_arg = prog,
+	);
+	if (t->m)
+		return pool_bench_loaded_member(t->m, initiator, &opts,
+						&c->curve);
+	return pool_bench_loaded_node(t->node, initiator, &opts, &c->curve);
+}
+
 /* One cell: @t measured from @initiator with @threads (0: all). */
 static int measure_cell(const struct bench_args *a, const struct target *t,
 			int initiator, int threads, struct progress *prog,
@@ -592,6 +752,7 @@ static int measure_cell(const struct bench_args *a, const struct target *t,
 	c->node = t->node;
 	c->memory = t->memory;
 	c->threads_asked = threads;
+	c->place = t->alloc ? &a->place : NULL;
 	c->res.sz = sizeof(c->res);
 	firmware_figures(c, t->m);
 	prog->c = c;
@@ -605,13 +766,27 @@ static int measure_cell(const struct bench_args *a, const struct target *t,
 		.progress = show_progress,
 		.progress_arg = prog,
 	);
-	if (t->m)
+	if (a->loaded)
+		rc = measure_loaded(a, t, initiator, threads, prog, c);
+	else if (t->alloc)
+		rc = pool_bench_alloc(t->ctx, t->alloc, initiator, &opts,
+				      &c->res);
+	else if (t->m)
 		rc = pool_bench_member(t->m, initiator, &opts, &c->res);
 	else
 		rc = pool_bench_node(t->node, initiator, &opts, &c->res);
+	if (rc == -EINVAL && a->loaded && node_cpus(initiator) < 2 &&
+	    !threads)
+		return poolctl_err(CMD, EINVAL, "--loaded needs 2 threads at "
+				   "least (one chase, one injector) and node "
+				   "%d has one CPU: --threads 2 shares it",
+				   initiator);
 	if (rc)
-		return poolctl_err(CMD, -rc, "cannot measure %s %d from node %d",
-				   t->m ? "member" : "node", t->id, initiator);
+		return t->alloc ?
+			poolctl_err(CMD, -rc, "cannot measure policy %s from "
+				    "node %d", t->memory, initiator) :
+			poolctl_err(CMD, -rc, "cannot measure %s %d from node %d",
+				    t->m ? "member" : "node", t->id, initiator);
 	return 0;
 }
 
@@ -648,15 +823,8 @@ static int measure(const struct bench_args *a, struct target *t, int nr_tg,
 
 static int write_plot(const struct bench_matrix *mx, const char *path)
 {
-	FILE *f = fopen(path, "we");
-	int rc;
+	int rc = poolctl_bench_plot(mx, path);
 
-	if (!f)
-		return poolctl_err(CMD, errno, "cannot create '%s'",
-				   path);
-	rc = poolctl_bench_plot(mx, f);
-	if (fclose(f) && !rc)
-		rc = -errno;
 	if (rc)
 		return poolctl_err(CMD, -rc, "cannot write '%s'", path);
 	return 0;
@@ -759,9 +927,28 @@ static void fmt_notes(struct json_object *c, char *buf)
 		 used_nt(c) ? " nt" : "");
 }
 
+/* A member, or a placement's members ("0,2"; "all" when not given). */
+static void fmt_member(struct json_object *c, char *buf)
+{
+	struct json_object *m = key(c, "members");
+	size_t i, n = 0;
+
+	if (!key(c, "policy")) {
+		snprintf(buf, POOLCTL_CELL_MAX, "%s",
+			 json_object_get_string(key(c, "member")));
+		return;
+	}
+	strcpy(buf, m ? "" : "all");
+	for (i = 0; m && i < json_object_array_length(m); i++)
+		n += (size_t)snprintf(buf + n, n < POOLCTL_CELL_MAX ?
+				      POOLCTL_CELL_MAX - n : 0, "%s%s",
+				      i ? "," : "", json_object_get_string(
+				      json_object_array_get_idx(m, i)));
+}
+
 static const struct poolctl_column bench_columns[] = {
 	{ "INITIATOR", "initiator", true, NULL },
-	{ "MEMBER", "member", true, NULL },
+	{ "MEMBER", NULL, true, fmt_member },
 	{ "MEMORY", "memory", false, NULL },
 	{ "THR", "threads", true, NULL },
 	{ "CHASE", "latency_size", true, fmt_size },
@@ -820,6 +1007,70 @@ static int print_human(struct json_object *root, bool no_module, FILE *f)
 	return 0;
 }
 
+/* --loaded --human: a row per point of each cell's curve. */
+static const struct poolctl_column loaded_columns[] = {
+	{ "INITIATOR", "initiator", true, NULL },
+	{ "MEMBER", "member", true, NULL },
+	{ "MEMORY", "memory", false, NULL },
+	{ "THR", "threads", true, NULL },
+	{ "INJECT", "inject", false, NULL },
+	{ "POINT", "point", true, NULL },
+	{ "TARGET MB/s", "target_mbps", true, NULL },
+	{ "INJECTED MB/s", "inject_mbps", true, NULL },
+	{ "LAT ns", "latency_ns", true, NULL },
+};
+
+/* Copies @k of @from into @to (a reference, not a copy). */
+static void share_key(struct json_object *to, struct json_object *from,
+		      const char *k)
+{
+	json_object_object_add(to, k, json_object_get(key(from, k)));
+}
+
+static int print_loaded(struct json_object *root, bool no_module, FILE *f)
+{
+	static const char *const cell_keys[] = {
+		"initiator", "member", "memory", "threads", "inject",
+	};
+	static const char *const point_keys[] = {
+		"target_mbps", "inject_mbps", "latency_ns",
+	};
+	struct poolctl_column cols[ARRAY_SIZE(loaded_columns)];
+	struct json_object *results = key(root, "results"), *rows, *c, *pt, *r;
+	size_t i, j, k;
+	int rc = -ENOMEM;
+
+	rows = json_object_new_array();
+	for (i = 0; rows && i < json_object_array_length(results); i++) {
+		c = json_object_array_get_idx(results, i);
+		for (j = 0; j < json_object_array_length(key(c, "curve")); j++) {
+			pt = json_object_array_get_idx(key(c, "curve"), j);
+			r = json_object_new_object();
+			if (!r || json_object_array_add(rows, r))
+				goto out;
+			for (k = 0; k < ARRAY_SIZE(cell_keys); k++)
+				share_key(r, c, cell_keys[k]);
+			json_object_object_add(r, "point",
+					       json_object_new_int((int)j + 1));
+			for (k = 0; k < ARRAY_SIZE(point_keys); k++)
+				share_key(r, pt, point_keys[k]);
+		}
+	}
+	memcpy(cols, loaded_columns, sizeof(cols));
+	if (no_module)
+		cols[1].title = "NODE";
+	rc = rows ? poolctl_print_rows(f, rows, cols, ARRAY_SIZE(cols)) : rc;
+	if (!rc)
+		fputs("\nLoaded latency: one thread chases dependent loads (LAT "
+		      "ns per load) while the\nothers inject traffic, paced "
+		      "to TARGET MB/s (point 1 idle, the last unthrottled);\n"
+		      "INJECTED: what they moved, MB/s = 10^6 bytes/s, copy "
+		      "counting 2 bytes per byte.\n", f);
+out:
+	json_object_put(rows);
+	return rc ? poolctl_err(CMD, -rc, "cannot print") : 0;
+}
+
 static int print_matrix(const struct bench_matrix *mx, bool human, FILE *f)
 {
 	bool ok = true;
@@ -828,7 +1079,10 @@ static int print_matrix(const struct bench_matrix *mx, bool human, FILE *f)
 
 	if (!human || !ok)
 		return poolctl_print_json(CMD, root, ok, f);
-	rc = print_human(root, mx->no_module, f);
+	if (mx->loaded)
+		rc = print_loaded(root, mx->no_module, f);
+	else
+		rc = print_human(root, mx->no_module, f);
 	json_object_put(root);
 	return rc;
 }
@@ -838,10 +1092,12 @@ int cmd_bench(int argc, char **argv, struct pool_ctx **ctx)
 	struct bench_args a = {
 		.kinds = POOL_BENCH_ALL, .time = 5.0,
 		.nr_threads = 1, .threads = { THREADS_ALL },
-		.max_spread = DEFAULT_MAX_SPREAD,
+		.max_spread = DEFAULT_MAX_SPREAD, .inject = -1,
+		.place = { .cmd = CMD, .policy = -1 },
 	};
 	struct bench_matrix mx = { 0 };
-	struct target t[SCALEPOOL_MAX_MEMBERS];
+	struct target t[SCALEPOOL_MAX_MEMBERS + 1];	/* + a placement */
+	struct pool_alloc_opts alloc;
 	int inits[SCALEPOOL_MAX_MEMBERS * 4];
 	int nr_tg = 0, nr_i = 0, rc;
 
@@ -864,9 +1120,12 @@ int cmd_bench(int argc, char **argv, struct pool_ctx **ctx)
 	}
 
 	rc = get_targets(&a, *ctx, t, &nr_tg);
+	if (!rc && a.placed)
+		rc = add_placement(&a, *ctx, &alloc, &t[nr_tg++]);
 	if (rc)
 		return rc;
 	mx.no_module = a.no_module;
+	mx.loaded = a.loaded;
 	mx.time = a.time;
 	mx.max_spread = a.max_spread;
 	rc = measure(&a, t, nr_tg, inits, nr_i, &mx);

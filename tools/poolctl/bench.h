@@ -10,6 +10,8 @@
 
 #include <libpool.h>
 
+struct poolctl_place;
+
 /*
  * One cell: memory of @member (a member id, or with --no-module a NUMA
  * node) measured from the CPUs of node @initiator.
@@ -23,10 +25,14 @@ struct bench_cell {
 	long long fw_read_mbps;		/* for this initiator */
 	int threads_asked;		/* 0: one per CPU ("all") */
 	struct pool_bench_result res;
+	struct pool_bench_curve curve;	/* --loaded, instead of @res */
+	/* --policy's cell: @member -1, @memory the policy's name. */
+	const struct poolctl_place *place;
 };
 
 struct bench_matrix {
 	bool no_module;
+	bool loaded;			/* --loaded: curves, not figures */
 	double time;			/* budget per cell, seconds */
 	bool applied;			/* --apply wrote the figures */
 	double max_spread;		/* --max-spread, a fraction */
@@ -48,7 +54,13 @@ int poolctl_bench_stores_from_name(const char *name);
 /* The matrix's JSON (json.c). */
 struct json_object *poolctl_json_bench(const struct bench_matrix *mx,
 				       bool *ok);
-/* Heatmaps of every measured kind as SVG; 0 or a negative errno. */
-int poolctl_bench_plot(const struct bench_matrix *mx, FILE *f);
+/*
+ * The matrix drawn into @path, PNG for a name ending in .png, else SVG
+ * (plot.c); 0 or a negative errno.
+ */
+int poolctl_bench_plot(const struct bench_matrix *mx, const char *path);
+/* "read" or "copy" for a POOL_BENCH_INJECT_*; the inverse (json.c). */
+const char *poolctl_bench_inject_name(int inject);
+int poolctl_bench_inject_from_name(const char *name);
 
 #endif /* _POOLCTL_BENCH_H_ */

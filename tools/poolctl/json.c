@@ -499,21 +499,45 @@ static const char *const stores_names[] = {
 	[POOL_BENCH_STORES_NT] = "nt",
 };
 
+static const char *const inject_names[] = {
+	[POOL_BENCH_INJECT_READ] = "read",
+	[POOL_BENCH_INJECT_COPY] = "copy",
+};
+
+/* Entry @i of a table of @n names, or NULL; the inverse, or -EINVAL. */
+static const char *name_of(const char *const *names, int n, int i)
+{
+	return i < 0 || i >= n ? NULL : names[i];
+}
+
+static int index_of(const char *const *names, int n, const char *name)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(name, names[i]) == 0)
+			return i;
+	return -EINVAL;
+}
+
 const char *poolctl_bench_stores_name(int stores)
 {
-	if (stores < 0 || stores >= (int)ARRAY_SIZE(stores_names))
-		return NULL;
-	return stores_names[stores];
+	return name_of(stores_names, ARRAY_SIZE(stores_names), stores);
 }
 
 int poolctl_bench_stores_from_name(const char *name)
 {
-	int i;
+	return index_of(stores_names, ARRAY_SIZE(stores_names), name);
+}
 
-	for (i = 0; i < (int)ARRAY_SIZE(stores_names); i++)
-		if (strcmp(name, stores_names[i]) == 0)
-			return i;
-	return -EINVAL;
+const char *poolctl_bench_inject_name(int inject)
+{
+	return name_of(inject_names, ARRAY_SIZE(inject_names), inject);
+}
+
+int poolctl_bench_inject_from_name(const char *name)
+{
+	return index_of(inject_names, ARRAY_SIZE(inject_names), name);
 }
 
 double poolctl_bench_spread(const struct pool_bench_figure *f)
@@ -584,6 +608,34 @@ static bool any_noisy(const struct pool_bench_result *r, double max_spread)
 	return false;
 }
 
+static struct json_object *uint_array(const unsigned int *v, unsigned int n,
+				      bool *ok)
+{
+	struct json_object *a = pj_array(ok);
+	unsigned int i;
+
+	for (i = 0; a && i < n; i++)
+		pj_append(a, pj_u64(v[i], ok), ok);
+	return a;
+}
+
+/*
+ * --policy's cell: the policy, its members (null: every member) and
+ * weights (null: none given) and granularity (0: a page).
+ */
+static void placement_json(struct json_object *o, const struct bench_cell *c,
+			   bool *ok)
+{
+	const struct poolctl_place *p = c->place;
+
+	pj_add(o, "policy", pj_str(pool_policy_name(p->policy), ok), ok);
+	pj_add(o, "members", p->members_arg ?
+	       uint_array(p->members, p->nr_members, ok) : NULL, ok);
+	pj_add(o, "weights", p->have_weights ?
+	       uint_array(p->weights, p->nr_weights, ok) : NULL, ok);
+	pj_add(o, "granularity", pj_u64(p->granularity, ok), ok);
+}
+
 static struct json_object *cell_json(const struct bench_cell *c,
 				     double max_spread, bool *ok)
 {
@@ -594,9 +646,11 @@ static struct json_object *cell_json(const struct bench_cell *c,
 	if (!o)
 		return NULL;
 	pj_add(o, "initiator", pj_int(c->initiator, ok), ok);
-	pj_add(o, "member", pj_int(c->member, ok), ok);
-	pj_add(o, "node", pj_int(c->node, ok), ok);
+	pj_add(o, "member", c->place ? NULL : pj_int(c->member, ok), ok);
+	pj_add(o, "node", c->place ? NULL : pj_int(c->node, ok), ok);
 	pj_add(o, "memory", pj_str(c->memory, ok), ok);
+	if (c->place)
+		placement_json(o, c, ok);
 	for (i = 0; i < POOL_BENCH_NR_KINDS; i++)
 		pj_add(o, json_keys[i], figure_json(r, i, ok), ok);
 	pj_add(o, "fw_latency_ns", fw_figure(c->fw_latency_ns, ok), ok);
@@ -620,9 +674,60 @@ static struct json_object *cell_json(const struct bench_cell *c,
 	return o;
 }
 
+/* --loaded: the curve, a point per rate, by ascending target. */
+static struct json_object *curve_json(const struct pool_bench_curve *cv,
+				      bool *ok)
+{
+	const struct pool_bench_point *pt;
+	struct json_object *a = pj_array(ok), *o;
+	unsigned int i;
+
+	for (i = 0; a && i < cv->nr_points; i++) {
+		pt = &cv->points[i];
+		o = pj_object(ok);
+		if (!o)
+			break;
+		pj_add(o, "target_mbps", pj_double(pt->target_mbps, 1, ok), ok);
+		pj_add(o, "inject_mbps", pj_double(pt->inject_mbps, 1, ok), ok);
+		pj_add(o, "latency_ns", pj_double(pt->latency_ns, 1, ok), ok);
+		pj_add(o, "loads", pj_u64(pt->loads, ok), ok);
+		pj_add(o, "seconds", pj_double(pt->seconds, 3, ok), ok);
+		pj_append(a, o, ok);
+	}
+	return a;
+}
+
+static struct json_object *loaded_cell_json(const struct bench_cell *c,
+					    bool *ok)
+{
+	const struct pool_bench_curve *cv = &c->curve;
+	struct json_object *o = pj_object(ok);
+
+	if (!o)
+		return NULL;
+	pj_add(o, "initiator", pj_int(c->initiator, ok), ok);
+	pj_add(o, "member", pj_int(c->member, ok), ok);
+	pj_add(o, "node", pj_int(c->node, ok), ok);
+	pj_add(o, "memory", pj_str(c->memory, ok), ok);
+	pj_add(o, "threads", pj_u64(cv->threads, ok), ok);
+	pj_add(o, "injectors", pj_u64(cv->threads - 1, ok), ok);
+	pj_add(o, "shared_cpus", pj_bool(cv->shared_cpus, ok), ok);
+	pj_add(o, "inject", pj_str(poolctl_bench_inject_name(cv->inject), ok),
+	       ok);
+	pj_add(o, "isa", pj_str(pool_bench_isa_name(cv->isa), ok), ok);
+	pj_add(o, "latency_size", pj_u64(cv->latency_size, ok), ok);
+	pj_add(o, "inject_size", pj_u64(cv->inject_size, ok), ok);
+	pj_add(o, "llc_size", pj_u64(cv->llc_size, ok), ok);
+	pj_add(o, "cache_bound", pj_bool(cv->cache_bound, ok), ok);
+	pj_add(o, "lines", pj_u64(cv->lines, ok), ok);
+	pj_add(o, "probe_mbps", pj_double(cv->probe_mbps, 1, ok), ok);
+	pj_add(o, "curve", curve_json(cv, ok), ok);
+	return o;
+}
+
 /*
- * poolctl bench: {"source", "time_s", "applied", "max_spread",
- * "results": [...]}.
+ * poolctl bench: {"source", "time_s", "applied", "max_spread", "loaded",
+ * "results": [...]}; with --loaded each result has a "curve".
  */
 struct json_object *poolctl_json_bench(const struct bench_matrix *mx,
 				       bool *ok)
@@ -637,13 +742,15 @@ struct json_object *poolctl_json_bench(const struct bench_matrix *mx,
 		return NULL;
 	}
 	for (i = 0; *ok && i < mx->nr_cells; i++)
-		pj_append(results, cell_json(&mx->cells[i], mx->max_spread,
-					     ok), ok);
+		pj_append(results, mx->loaded ?
+			  loaded_cell_json(&mx->cells[i], ok) :
+			  cell_json(&mx->cells[i], mx->max_spread, ok), ok);
 	pj_add(root, "source", pj_str(mx->no_module ? "numa" : "pool", ok),
 	       ok);
 	pj_add(root, "time_s", pj_double(mx->time, 3, ok), ok);
 	pj_add(root, "applied", pj_bool(mx->applied, ok), ok);
 	pj_add(root, "max_spread", pj_double(mx->max_spread, 3, ok), ok);
+	pj_add(root, "loaded", pj_bool(mx->loaded, ok), ok);
 	pj_add(root, "results", results, ok);
 	return root;
 }
