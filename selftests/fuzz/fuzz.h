@@ -199,5 +199,6 @@ void f_op_member_add(void);
 void f_op_member_remove(void);
 void f_op_member_write(void);
 bool f_member_is_bar(__u32 id);
+bool f_member_is_peer(__u32 id);
 
 #endif /* _SCALEPOOL_FUZZ_H_ */

@@ -977,22 +977,12 @@ void f_op_export(void)
 
 /* ---- MIGRATE */
 
-/*
- * Does the set name a peer member?  An id whose member is gone counts:
- * the set came from the live list, node members stay, so it was a bar
- * member another thread removed since (seed 1796463663374669, a forked
- * child: its MIGRATE got ENOENT where 0 was expected).
- */
+/* Does the set name a peer member (or one removed since: f_member_is_peer)? */
 static bool set_has_peer(const __u32 *ids, unsigned int n)
 {
-	char path[96], kind[16];
-
-	while (n--) {
-		snprintf(path, sizeof(path), T_MEMBERS "/%u/kind", ids[n]);
-		if (t_read_line(path, kind, sizeof(kind)) ||
-		    strcmp(kind, "node"))
+	while (n--)
+		if (f_member_is_peer(ids[n]))
 			return true;
-	}
 	return false;
 }
 

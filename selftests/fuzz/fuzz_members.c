@@ -39,10 +39,19 @@ static struct {
 static int nsaved;
 /*
  * The kind of each id the run saw: 0 not known yet, ID_BAR for a bar
- * member (its memory can be revoked), ID_OTHER for the rest.
+ * member (its memory can be revoked), ID_PEER for another peer member
+ * (p2pmem), ID_NODE for a node member.
  */
-enum { ID_UNKNOWN, ID_BAR, ID_OTHER };
+enum { ID_UNKNOWN, ID_BAR, ID_PEER, ID_NODE };
 static unsigned char id_kinds[F_MAX_ID];
+
+/* ID_* of a member's "kind" file; NULL (no file): a bar member gone. */
+static int kind_of(const char *kind)
+{
+	if (!kind || !strcmp(kind, "bar"))
+		return ID_BAR;
+	return strcmp(kind, "node") ? ID_PEER : ID_NODE;
+}
 
 /* Reloads the list; used0 kept by id, -1 for members new since start. */
 static void load_members(bool baseline)
@@ -72,8 +81,7 @@ static void load_members(bool baseline)
 			f_fail("member id %u: past the ids the fuzzer tracks (%u)",
 			       ids[i], F_MAX_ID);
 		else
-			__atomic_store_n(&id_kinds[ids[i]],
-					 strcmp(m->kind, "bar") ? ID_OTHER : ID_BAR,
+			__atomic_store_n(&id_kinds[ids[i]], kind_of(m->kind),
 					 __ATOMIC_SEQ_CST);
 	}
 	f_nmembers = n;
@@ -97,26 +105,40 @@ void f_members_refresh(void)
 }
 
 /*
- * Is @id a bar member (or one that was)?  An id not seen yet is asked of
- * sysfs: ALLOC with a PCI initiator may land on a bar member another
- * thread's add_bar made a moment ago, before that thread reloaded the
- * list (seed 1796466518383493: its EXPORT got ENODEV after the removal,
- * where the oracle knew of no bar).  Gone already: only bar members go.
+ * The ID_* of @id, or ID_UNKNOWN past F_MAX_ID.  An id not seen yet is
+ * read from sysfs: ALLOC with a PCI initiator may land on a bar member
+ * another thread's add_bar made a moment ago, before that thread
+ * reloaded the list (seed 1796466518383493: its EXPORT got ENODEV after
+ * the removal, where the oracle knew of no bar).  Ids come from the
+ * live list or a placement, and node members stay: one gone was a bar
+ * member another thread removed since (seed 1796463663374669).
  */
-bool f_member_is_bar(__u32 id)
+static int member_kind(__u32 id)
 {
 	char kind[16];
 	int k;
 
 	if (id >= F_MAX_ID)
-		return false;
+		return ID_UNKNOWN;
 	k = __atomic_load_n(&id_kinds[id], __ATOMIC_SEQ_CST);
 	if (k == ID_UNKNOWN) {
-		k = t_member_attr(id, "kind", kind, sizeof(kind)) ||
-		    !strcmp(kind, "bar") ? ID_BAR : ID_OTHER;
+		k = kind_of(t_member_attr(id, "kind", kind, sizeof(kind)) ?
+			    NULL : kind);
 		__atomic_store_n(&id_kinds[id], k, __ATOMIC_SEQ_CST);
 	}
-	return k == ID_BAR;
+	return k;
+}
+
+bool f_member_is_bar(__u32 id)
+{
+	return member_kind(id) == ID_BAR;
+}
+
+bool f_member_is_peer(__u32 id)
+{
+	int k = member_kind(id);
+
+	return k == ID_BAR || k == ID_PEER;
 }
 
 /* "0-1,3" from a node list file into @out; how many. */
