@@ -74,6 +74,8 @@ $(FUZZ): $(FUZZ_SRCS) selftests/fuzz/fuzz.h kernel/uapi/linux/scalepool.h \
 # the peer topology, ITERATIONS ops (default 10^6 calls' worth), SEED
 # to repeat a run, FUZZ_THREADS threads; the guest's timeout follows
 # from the iterations (about 1 ms per op under KASAN and TCG, doubled).
+# selftests/fuzz/long.sh prints every member's used after the fuzzer's
+# exit too.
 ITERATIONS ?= 800000
 FUZZ_THREADS ?= 4
 FUZZ_TIMEOUT ?= $(shell echo $$(( 600 + $(ITERATIONS) / 500 )))
@@ -81,5 +83,6 @@ FUZZ_TIMEOUT ?= $(shell echo $$(( 600 + $(ITERATIONS) / 500 )))
 fuzz-long: all selftests
 	@tools/kernel/build-debug >/dev/null
 	tools/vm/run --kernel debug --topology peer --timeout $(FUZZ_TIMEOUT) \
-		-- $(FUZZ) --iterations $(ITERATIONS) --threads $(FUZZ_THREADS) \
+		-- selftests/fuzz/long.sh --iterations $(ITERATIONS) \
+		--threads $(FUZZ_THREADS) \
 		$(if $(SEED),--seed $(SEED))
