@@ -23,6 +23,7 @@ selftests-kmod:
 GUEST_LDLIBS :=
 $(BUILD)/selftests/guest/alloc_lifetime: GUEST_LDLIBS += -luring
 $(BUILD)/selftests/guest/alloc_move: GUEST_LDLIBS += -luring
+$(BUILD)/selftests/guest/alloc_migrate: GUEST_LDLIBS += -luring
 # The dma-buf tests use libpool and the importer module's header.
 DMABUF_TESTS := $(BUILD)/selftests/guest/dmabuf \
 	$(BUILD)/selftests/guest/dmabuf_peer

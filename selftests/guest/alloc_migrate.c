@@ -6,10 +6,15 @@
  * the data, a forked child's view, INFO's placement, huge_bytes, policy
  * and basis, the members' used (equal to the sum of INFO's placements
  * after every step) and moved_* figures; limits (ENOSPC), an importer's
- * mapping (EBUSY), every bad field with nothing changed, EBADF, and the
+ * mapping and a GUP pin (EBUSY), a MIGRATE whose task is killed midway,
+ * every bad field with nothing changed, EBADF, and the
  * per-allocation lines of fdinfo.
  */
 #include <stddef.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+
+#include <liburing.h>
 
 #include "pool_test.h"
 #include "kselftest_harness.h"
@@ -443,6 +448,137 @@ TEST_F(migrate, busy_while_imported)
 	close(dfd);
 	EXPECT_EQ(0, munmap(map, len));
 	t_import_module_unload();
+}
+
+/*
+ * A page pinned by GUP (an io_uring fixed buffer): EBUSY, nothing moved;
+ * unpinned, the whole allocation moves.
+ */
+TEST_F(migrate, busy_while_pinned)
+{
+	size_t len = variant->len;
+	struct scalepool_migrate m;
+	struct t_state before, after;
+	struct io_uring ring;
+	struct iovec iov;
+	__u32 h;
+	char *map;
+
+	map = setup_alloc(_metadata, self, variant->flags, len, 37, &h);
+	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
+	iov.iov_base = map;
+	iov.iov_len = len;
+	ASSERT_EQ(0, io_uring_register_buffers(&ring, &iov, 1));
+
+	ASSERT_EQ(0, state_of(self->fd, h, &before));
+	m = mig_cmd(h, SCALEPOOL_POLICY_BIND, &self->b, 1);
+	EXPECT_EQ(-EBUSY, mig(self->fd, &m));
+	EXPECT_EQ(0, (long long)m.moved);
+	ASSERT_EQ(0, state_of(self->fd, h, &after));
+	EXPECT_TRUE(state_same(&before, &after));
+	EXPECT_TRUE(moved_exact(self, 0, 0));
+	EXPECT_EQ(-1, t_check(map, len, 37));
+
+	io_uring_unregister_buffers(&ring);
+	io_uring_queue_exit(&ring);
+	EXPECT_EQ(0, mig(self->fd, &m));
+	EXPECT_EQ((long long)len, t_placed_on(self->fd, h, self->b, NULL));
+	EXPECT_EQ(-1, t_check(map, len, 37));
+	EXPECT_TRUE(used_exact(self));
+	EXPECT_TRUE(moved_exact(self, len, 0));
+	EXPECT_EQ(0, munmap(map, len));
+}
+
+/*
+ * One try of killed_midway: a child (sharing the fd, so the handle)
+ * starts a MIGRATE of @h to @b and is killed @delay_us after it said so.
+ * Return: the bytes that reached @b, or -1 when the child could not run.
+ */
+static long long migrate_and_kill(int fd, __u32 h, __u32 b, int delay_us)
+{
+	struct scalepool_migrate m = mig_cmd(h, SCALEPOOL_POLICY_BIND, &b, 1);
+	int pipefd[2], status;
+	pid_t pid;
+	char c = 0;
+
+	if (pipe(pipefd))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		close(pipefd[0]);
+		if (write(pipefd[1], &c, 1) != 1)
+			_exit(1);
+		mig(fd, &m);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	if (pid < 0 || read(pipefd[0], &c, 1) != 1) {
+		close(pipefd[0]);
+		return -1;
+	}
+	close(pipefd[0]);
+	usleep(delay_us);
+	kill(pid, SIGKILL);
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return t_placed_on(fd, h, b, NULL);
+}
+
+/*
+ * The task running a MIGRATE is killed (the walk stops between folios on
+ * the fatal signal): every page is on one member or the other, the data
+ * intact, used and moved_* exact, and the next MIGRATE moves the rest.
+ * The kill comes after a growing delay until one lands midway.
+ */
+TEST_F(migrate, killed_midway)
+{
+	size_t len = variant->len;
+	struct scalepool_migrate m;
+	long long on_b, moved = 0;
+	int delay_us, midway = 0;
+	__u64 offset;
+	char *map;
+	__u32 h;
+
+	for (delay_us = 0; delay_us < 4000000 && !midway;
+	     delay_us = delay_us ? 2 * delay_us : 1000) {
+		ASSERT_EQ(0, _test_cmd_alloc_on(self->fd, self->a,
+						variant->flags, len, &h,
+						&offset));
+		map = t_map(self->fd, offset, len);
+		ASSERT_NE(MAP_FAILED, map);
+		t_fill(map, len, 41);
+
+		on_b = migrate_and_kill(self->fd, h, self->b, delay_us);
+		ASSERT_LE(0, on_b);
+		midway = on_b && on_b < (long long)len;
+		moved += on_b;
+		EXPECT_EQ((long long)len - on_b,
+			  t_placed_on(self->fd, h, self->a, NULL));
+		EXPECT_EQ(self->fa.used + (long long)len - on_b,
+			  t_member_ll(self->a, "used"));
+		EXPECT_EQ(self->fb.used + on_b, t_member_ll(self->b, "used"));
+		EXPECT_TRUE(moved_exact(self, moved, 0));
+		EXPECT_EQ(-1, t_check(map, len, 41));
+
+		/* The rest moves on the next MIGRATE. */
+		m = mig_cmd(h, SCALEPOOL_POLICY_BIND, &self->b, 1);
+		EXPECT_EQ(0, mig(self->fd, &m));
+		EXPECT_EQ((long long)len - on_b, (long long)m.moved);
+		moved += len - on_b;
+		EXPECT_EQ((long long)len,
+			  t_placed_on(self->fd, h, self->b, NULL));
+		EXPECT_EQ(-1, t_check(map, len, 41));
+		EXPECT_EQ(0, munmap(map, len));
+		test_cmd_free(self->fd, h);
+		EXPECT_EQ(self->fa.used, t_member_ll(self->a, "used"));
+		EXPECT_EQ(self->fb.used, t_member_ll(self->b, "used"));
+		if (!midway)
+			TH_LOG("kill after %d us: %lld of %zu bytes had moved",
+			       delay_us, on_b, len);
+	}
+	EXPECT_TRUE(midway);
 }
 
 /* One bad field of a MIGRATE struct and the errno it gets. */
