@@ -62,22 +62,6 @@ bool f_rec_may_sigbus(const struct f_rec *r)
 			 r->removes0;
 }
 
-/*
- * What the driver answers a mapping of @r's allocation, whichever file
- * it goes through: ENODEV once its bar member went, 0 or ENODEV while
- * one may be going (seed 1796475231409622: an mmap of the device fd got
- * ENODEV where this oracle expected 0), else 0.
- */
-static const int *rec_map_errs(const struct f_rec *r)
-{
-	static const int enodev[] = { ENODEV, -1 }, maybe[] = { 0, ENODEV, -1 },
-			 ok[] = { 0, -1 };
-
-	if (__atomic_load_n(&r->revoked, __ATOMIC_SEQ_CST))
-		return enodev;
-	return f_rec_may_sigbus(r) ? maybe : ok;
-}
-
 /* ---- mappings */
 
 /* Records a new mapping in a free slot; -1 when there is none. */
@@ -227,8 +211,12 @@ void f_op_mmap(void)
 	if (a && f_chance(92)) {
 		rec = a->rec;
 		mmap_range(&r, a->length / PG, a->offset);
-		mmap_exp(&r, s->mode, !strcmp(r.what, "mmap") ?
-			 rec_map_errs(&f_sh->recs[rec]) : ERRS(EINVAL));
+		/*
+		 * The device's mmap() maps a revoked allocation too (its
+		 * faults get SIGBUS): only a dma-buf's refuses one.
+		 */
+		mmap_exp(&r, s->mode, !strcmp(r.what, "mmap") ? ERRS(0) :
+			 ERRS(EINVAL));
 		base = a->offset;
 	} else {
 		/* A freed allocation's offset, or one that names nothing. */
@@ -246,9 +234,7 @@ void f_op_mmap(void)
 	}
 	/* Another process may free what an inherited fd holds. */
 	if (s->inherited)
-		mmap_exp(&r, s->mode, rec >= 0 &&
-			 f_rec_may_sigbus(&f_sh->recs[rec]) ?
-			 ERRS(0, EINVAL, ENODEV) : ERRS(0, EINVAL));
+		mmap_exp(&r, s->mode, ERRS(0, EINVAL));
 	p = do_mmap(s->fd, &r);
 	if (p != MAP_FAILED) {
 		if (rec >= 0)
@@ -569,7 +555,10 @@ void f_op_buf_mmap(void)
 	rec = &f_sh->recs[b->rec];
 	mmap_range(&r, rec->length / PG, 0);
 	mmap_exp(&r, b->rdonly ? O_RDONLY : O_RDWR,
-		 strcmp(r.what, "mmap") ? ERRS(EINVAL) : rec_map_errs(rec));
+		 strcmp(r.what, "mmap") ? ERRS(EINVAL) :
+		 __atomic_load_n(&rec->revoked, __ATOMIC_SEQ_CST) ?
+		 ERRS(ENODEV) : f_rec_may_sigbus(rec) ? ERRS(0, ENODEV) :
+		 ERRS(0));
 	p = do_mmap(b->fd, &r);
 	if (p != MAP_FAILED)
 		map_keep(p, r.len, r.off / PG, b->rec, r.prot);
