@@ -4,7 +4,8 @@
 # DRAM nodes (bound to them, never to CXL memory, which is a few MB/s
 # under TCG) while build/selftests/guest/stress runs its workers, CXL
 # block cycling and bar member cycling; then kmemleak, dmesg, rmmod and
-# insmod.  Runs in the guest with the module loaded.
+# insmod; then rmmod and insmod again and again while a CXL block goes
+# offline and online.  Runs in the guest with the module loaded.
 #
 # Usage: stress.sh [--seconds N] [--workers N] [--seed N]
 #   (or STRESS_SECONDS, STRESS_WORKERS, STRESS_SEED in the environment)
@@ -48,7 +49,7 @@ if [ -z "${STRESS_ON_DRAM:-}" ]; then
 		--seconds "$seconds" --workers "$workers" --seed "$seed"
 fi
 
-tap_plan $((prog_tests + 7))
+tap_plan $((prog_tests + 9))
 
 node_free_kib() {	# MemFree of the DRAM nodes, summed, in KiB
 	# Bash alone: a fork costs about 200 ms in the debug guest.
@@ -153,4 +154,51 @@ tap_ok "insmod again, /dev/scalepool back" \
 	bash -c "insmod '$module' && test -c /dev/scalepool"
 tap_diag "kmemleak, dmesg, rmmod and insmod took $(($(uptime_s) - t1)) s;" \
 	"$(uptime_s) s since boot"
+
+# An online memory block of a node without CPUs (the CXL node).
+cxl_block() {
+	local d b cpus state
+	for d in /sys/devices/system/node/node*; do
+		read -r cpus <"$d/cpulist" || continue
+		[ -z "$cpus" ] || continue
+		for b in "$d"/memory*; do
+			read -r state <"$b/state" 2>/dev/null || continue
+			[ "$state" = online ] && { echo "$b"; return 0; }
+		done
+	done
+	return 1
+}
+
+# Unload racing offline: the module's memory notifier comes and goes
+# with it while a CXL block goes offline and back, again and again.
+unload_loops=${STRESS_UNLOAD_LOOPS:-8}
+if block=$(cxl_block); then
+	rm -f /tmp/stress-cycle-stop /tmp/stress-cycles
+	(
+		n=0
+		while [ ! -e /tmp/stress-cycle-stop ]; do
+			echo offline >"$block/state" 2>/dev/null &&
+				echo online_movable >"$block/state" &&
+				n=$((n + 1))
+		done
+		echo "$n" >/tmp/stress-cycles
+	) &
+	cycler=$!
+	ok=0
+	for ((i = 0; i < unload_loops; i++)); do
+		rmmod scalepool && insmod "$module" || { ok=1; break; }
+	done
+	touch /tmp/stress-cycle-stop
+	wait "$cycler"
+	read -r state <"$block/state"
+	[ "$state" = online ] || ok=1
+	what="$unload_loops rmmod and insmod while ${block##*/} went"
+	what+=" offline and online $(cat /tmp/stress-cycles) times"
+	tap_result "$what" "$ok"
+	tap_ok "/dev/scalepool back after them" test -c /dev/scalepool
+else
+	tap_skip "rmmod and insmod while a CXL block goes offline" \
+		"no online CXL memory block"
+	tap_skip "/dev/scalepool back after them" "no online CXL memory block"
+fi
 tap_done
