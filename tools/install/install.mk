@@ -165,10 +165,13 @@ define install_system
 	install -D -m 0644 tools/install/sysusers.conf \
 		'$(DESTDIR)$(SYSUSERSDIR)/scalepool.conf'
 	@if [ -z '$(DESTDIR)' ]; then \
-		systemd-sysusers '$(SYSUSERSDIR)/scalepool.conf' && \
-		udevadm control --reload && systemctl daemon-reload || \
-		{ echo "make install: make the group scalepool and reload" \
-			"udev's rules and systemd's units" >&2; exit 1; }; \
+		systemd-sysusers '$(SYSUSERSDIR)/scalepool.conf' || \
+		{ echo "make install: cannot make the group scalepool" \
+			"(systemd-sysusers)" >&2; exit 1; }; \
+		if udevadm control --ping 2>/dev/null; then \
+			udevadm control --reload || exit 1; fi; \
+		if [ -d /run/systemd/system ]; then \
+			systemctl daemon-reload || exit 1; fi; \
 		echo "make install: 'systemctl enable scalepool.service'" \
 			"configures the pool at boot (scalepool.conf(5))"; fi
 endef
