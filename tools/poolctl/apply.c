@@ -95,8 +95,10 @@ static int resolve_bar(struct apply_conf *c, struct apply_line *l,
 		pci = pool_member_get_pci(m);
 		if (pci && !strcmp(pci, l->bdf) && !strcmp(
 		    pool_member_get_kind(m), "bar") &&
-		    (l->bar < 0 || pool_member_get_bar(m) == l->bar))
+		    (l->bar < 0 || pool_member_get_bar(m) == l->bar)) {
 			l->m = m;
+			l->id = pool_member_get_id(m);
+		}
 	}
 	snprintf(path, sizeof(path), "%s/%s", poolctl_apply_roots.pci_devices,
 		 l->bdf);
@@ -136,8 +138,10 @@ static int resolve_member(struct apply_conf *c, struct apply_line *l,
 	int i, n = 0;
 
 	pool_member_foreach(ctx, m)
-		if (member_matches(m, &l->member) && n++ == 0)
+		if (member_matches(m, &l->member) && n++ == 0) {
 			l->m = m;
+			l->id = pool_member_get_id(m);
+		}
 	if (n > 1)
 		return line_err(c, l, "%s is %d members: name one with "
 				"name:<name>", l->member.text, n);
@@ -353,27 +357,37 @@ static int do_attr(struct apply_line *l, bool write, FILE *out,
 }
 
 /*
- * The member a bar line added is that of the lines that named it; a
- * name: that turns out to be another member's is an error (the module
- * chose another BAR than the name says).
+ * Adding a bar member reloads libpool's members (pool_refresh()), which
+ * frees the ones the lines point at: each line finds its member again
+ * by id, and the lines that named the new member get it.  A name: that
+ * turns out to be another member's is an error (the module chose
+ * another BAR than the name says).
  */
 static int bar_added(struct apply_conf *c, struct apply_line *bar,
-		     struct pool_member *m)
+		     struct pool_ctx *ctx, unsigned int id)
 {
 	struct apply_line *l;
 	int i;
 
 	for (i = 0; i < c->nr_lines; i++) {
 		l = &c->lines[i];
-		if (l->adds != bar)
-			continue;
-		if (!member_matches(m, &l->member))
+		if (l == bar || l->adds == bar) {
+			l->m = pool_member_get_by_id(ctx, id);
+			l->id = id;
+			l->adds = NULL;
+		} else if (l->m) {
+			/* NULL when it went away: apply_line() says so. */
+			l->m = pool_member_get_by_id(ctx, l->id);
+		}
+		if (l->m && l->kind != APPLY_BAR && l->id == id &&
+		    !member_matches(l->m, &l->member))
 			return line_err(c, l, "%s added member %s, not %s",
-					bar->bdf, pool_member_get_name(m),
+					bar->bdf, pool_member_get_name(l->m),
 					l->member.text);
-		l->m = m;
-		l->adds = NULL;
 	}
+	if (!bar->m)
+		return poolctl_err(CMD, ENOENT, "%s:%u: member %u of %s went "
+				   "away", bar->file, bar->line, id, bar->bdf);
 	return 0;
 }
 
@@ -398,17 +412,16 @@ static int do_bar(struct apply_conf *c, struct apply_line *l,
 	if (rc)
 		return poolctl_failed(CMD, -rc, "%s:%u: cannot add %s",
 				      l->file, l->line, l->bdf);
-	l->m = pool_member_get_by_id(ctx, id);
-	if (!l->m)
-		return poolctl_err(CMD, ENOENT, "%s:%u: member %u of %s went "
-				   "away", l->file, l->line, id, l->bdf);
-	return bar_added(c, l, l->m);
+	return bar_added(c, l, ctx, id);
 }
 
 static int apply_line(struct apply_conf *c, struct apply_line *l,
 		      struct pool_ctx *ctx, bool write, FILE *out,
 		      bool *changed)
 {
+	if (l->kind != APPLY_BAR && !l->m && !l->adds)
+		return poolctl_err(CMD, ENOENT, "%s:%u: %s went away",
+				   l->file, l->line, l->member.text);
 	switch (l->kind) {
 	case APPLY_BAR:
 		return do_bar(c, l, ctx, write, out, changed);

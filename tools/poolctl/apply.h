@@ -47,6 +47,7 @@ struct apply_line {
 	char attr[64], value[256];	/* attr */
 	/* apply.c: */
 	struct pool_member *m;		/* the member, when present */
+	unsigned int id;		/* its id (@m dies with a refresh) */
 	const struct apply_line *adds;	/* or the bar line that adds it */
 	bool skip;			/* absent, or not --member's */
 };
