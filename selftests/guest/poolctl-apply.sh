@@ -174,6 +174,13 @@ wait_limit() {
 	done
 	member_attr "$1" limit
 }
+# limit_from_udev NAME ID BYTES: the member's limit becomes BYTES.
+limit_from_udev() {
+	local lim
+	lim=$(wait_limit "$2" "$3")
+	tap_is "$1" "$lim" "$3"
+	[ "$lim" = "$3" ] || udev_diag
+}
 udevadm trigger --action=add --subsystem-match=misc \
 	--sysname-match=scalepool && udevadm settle --timeout=60
 tap_is "udev makes /dev/scalepool root:scalepool 0660" \
@@ -206,11 +213,8 @@ tap_ok "another user cannot open /dev/scalepool" \
 echo "limit pci:$B 8M" >/etc/scalepool/scalepool.conf
 run member add "pci:$B"
 udevadm settle --timeout=60
-idB=$(bar_member_of "$B")
-lim=$(wait_limit "$idB" 8388608)
-tap_is "a bar member added later gets its limit from the udev rule" \
-	"$lim" 8388608
-[ "$lim" = 8388608 ] || udev_diag
+limit_from_udev "a bar member added later gets its limit from the udev rule" \
+	"$(bar_member_of "$B")" 8388608
 
 # The CXL memory onlined after boot (daxctl): its node member too.
 # On the debug kernel the rule's poolctl, started when the member
@@ -236,11 +240,8 @@ else
 		"$B" "$node" >/etc/scalepool/scalepool.conf
 	tools/vm/guest/cxl-online "$region" >/dev/null 2>&1
 	udevadm settle --timeout=180
-	m=$(member_of_node "$node")
-	lim=$(wait_limit "$m" 33554432)
-	tap_is "CXL memory onlined later (node $node) gets its limit" \
-		"$lim" 33554432
-	[ "$lim" = 33554432 ] || udev_diag
+	limit_from_udev "CXL memory onlined later (node $node) gets its limit" \
+		"$(member_of_node "$node")" 33554432
 	tap_is "and the rule's apply left the other members alone" \
 		"$(member_attr "$m0" limit)" 536870912
 fi
