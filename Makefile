@@ -124,6 +124,12 @@ $(BUILD)/selftests/host/%: selftests/host/%.c $(BUILD)/$(LIB_SONAME) \
 		$(if $(filter $*,$(HOST_TESTS_INTERNAL)),$(LIB_OBJS), \
 		-L$(BUILD) -lpool -Wl,-rpath,'$$ORIGIN/../..') $(LIBS_deps)
 
+# poolctl apply's host test: a fake sysfs (the library's internals) and
+# poolctl's objects.
+HOST_TESTS_INTERNAL += test_apply
+HOST_TESTS_POOLCTL += test_apply
+POOLCTL_OBJS_test_apply := $(POOLCTL_OBJS_test_options)
+
 check: all selftests-host
 	@selftests/run
 

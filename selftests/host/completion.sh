@@ -10,7 +10,7 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/lib/host.sh"
 
-tap_plan 17
+tap_plan 18
 
 # shellcheck source=tools/completion/poolctl
 . "$top/tools/completion/poolctl"
@@ -89,6 +89,8 @@ tap_is "'member remove': the bar member's id and name" \
 	"$(c member remove '')" "0000:04:00.0-bar2 5"
 tap_is "'limit': the member ids, then none" \
 	"$(c limit '') / $(c limit 0 '')" "0 1 5 / none"
+tap_is "'apply --member': the member ids; 'apply --d': --dry-run" \
+	"$(c apply --member '') / $(c apply --d)" "0 1 5 / --dry-run"
 tap_is "'bench -m 0 --initiators': the nodes and all (options skipped)" \
 	"$(c bench -m 0 --initiators '')" "0 1 all"
 

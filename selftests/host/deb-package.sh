@@ -12,7 +12,7 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/lib/host.sh"
 
-tap_plan 23
+tap_plan 25
 
 version=$(make -s --no-print-directory -C "$top" print-version)
 debver=$(cd "$top" && dpkg-parsechangelog -SVersion)
@@ -100,7 +100,8 @@ expected_files() {
 				 "$top"/kernel/*.[ch]; do
 				echo "usr/src/scalepool-$version/${f#"$top"/}"
 			done
-			grep '^usr/share/man/man4/' "$tmp/inst.files" ;;
+			grep -E '^(usr/share/man/man4/|lib/udev/rules.d/60-|usr/lib/(modules-load|sysusers)\.d/)' \
+				"$tmp/inst.files" ;;
 		libpool1)
 			echo "usr/lib/$ma/libpool.so.$version"
 			echo "usr/lib/$ma/libpool.so.1 -> libpool.so.$version" ;;
@@ -112,7 +113,7 @@ expected_files() {
 			grep '^usr/share/man/man3/' "$tmp/inst.files" ;;
 		poolctl)
 			echo "usr/bin/poolctl"
-			grep -E '^usr/share/(man/man8|bash-completion)/' \
+			grep -E '^(usr/share/(man/man8|man/man5|bash-completion)/|lib/udev/rules.d/61-|lib/systemd/system/)' \
 				"$tmp/inst.files" ;;
 		esac
 	} | LC_ALL=C sort
@@ -158,9 +159,10 @@ tap_ok "libpool-dev depends on libpool1 (= $debver)" \
 tap_is "libpool1 ships the symbols file, with its versions" \
 	"$(dpkg-deb -I "$(deb libpool1)" symbols 2>&1)" \
 	"$(grep -v '^#' "$top/debian/libpool1.symbols")"
-tap_ok "scalepool-dkms: Architecture all, depends on dkms" \
+# systemd-sysusers: dh_installsysusers's, for the group scalepool.
+tap_ok "scalepool-dkms: Architecture all, depends on dkms and systemd-sysusers" \
 	test "$(field scalepool-dkms Architecture) $(field scalepool-dkms Depends)" \
-	= "all dkms (>= 2.1.0.0)"
+	= "all dkms (>= 2.1.0.0), systemd | systemd-standalone-sysusers | systemd-sysusers"
 # dh_dkms's scripts: dkms add, build and install on configure, dkms
 # remove on removal, both for scalepool/<version>.
 tap_ok "scalepool-dkms's postinst and prerm are dh_dkms's for scalepool/$version" \
@@ -168,6 +170,18 @@ tap_ok "scalepool-dkms's postinst and prerm are dh_dkms's for scalepool/$version
 		grep -cE '^DKMS_(NAME=scalepool|VERSION='"$version"')$|common\.postinst')" \
 	= 3 -a "$(dpkg-deb -I "$(deb scalepool-dkms)" prerm 2>/dev/null |
 		grep -cE '^DKMS_(NAME=scalepool|VERSION='"$version"')$|dkms remove')" = 3
+
+# The group of /dev/scalepool made when scalepool-dkms is configured
+# (dh_installsysusers); scalepool.service enabled, not started, by
+# poolctl's (dh_installsystemd --no-start).
+tap_ok "scalepool-dkms's postinst makes the group scalepool (systemd-sysusers)" \
+	grep -q 'systemd-sysusers.*scalepool\.conf' \
+	<<<"$(dpkg-deb -I "$(deb scalepool-dkms)" postinst 2>/dev/null)"
+postinst=$(dpkg-deb -I "$(deb poolctl)" postinst 2>/dev/null)
+tap_ok "poolctl's postinst enables scalepool.service and does not start it" \
+	test "$(grep -c "deb-systemd-helper enable 'scalepool.service'" \
+		<<<"$postinst") $(grep -c deb-systemd-invoke <<<"$postinst")" \
+	= "1 0"
 
 # apt resolves their dependencies from the archive (simulated: the
 # host's /var/lib/dkms stays without scalepool).

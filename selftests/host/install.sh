@@ -10,7 +10,7 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/lib/host.sh"
 
-tap_plan 24
+tap_plan 27
 
 mk() {
 	make -s --no-print-directory -C "$top" "$@"
@@ -20,6 +20,10 @@ version=$(mk print-version)
 ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
 root=$tmp/root
 lib=$root/usr/local/lib/$ma
+udevrules=$(pkg-config --variable=udevdir udev)/rules.d
+unitdir=$(pkg-config --variable=systemdsystemunitdir systemd)
+modloaddir=$(pkg-config --variable=modulesloaddir systemd)
+sysusersdir=$(pkg-config --variable=sysusersdir systemd)
 
 # What the default PREFIX installs: files and links, relative to DESTDIR.
 expected() {
@@ -41,6 +45,12 @@ LIST
 		echo "usr/src/scalepool-$version/kernel/${f##*/}"
 	done
 	echo usr/local/share/bash-completion/completions/poolctl
+	# udev's and systemd's files where they look, whatever PREFIX is.
+	echo "${udevrules#/}/60-scalepool.rules"
+	echo "${udevrules#/}/61-scalepool-apply.rules"
+	echo "${unitdir#/}/scalepool.service"
+	echo "${modloaddir#/}/scalepool.conf"
+	echo "${sysusersdir#/}/scalepool.conf"
 	# Every page of Documentation/man in man<section>, and its other
 	# names.
 	for f in "$top"/Documentation/man/*.scd; do
@@ -122,6 +132,25 @@ tap_ok "man -l on an installed link shows the page of pool_ref()" \
 tap_ok "the bash completion defines _poolctl for poolctl" \
 	bash -c '. "$1" && complete -p poolctl | grep -q "_poolctl poolctl$"' \
 	_ "$root/usr/local/share/bash-completion/completions/poolctl"
+
+# scalepool.service and the udev rule that configure the pool run the
+# installed poolctl; systemd-analyze verify finds nothing to say about
+# the unit (with the DESTDIR's poolctl: it checks the command exists).
+unit=$root$unitdir/scalepool.service
+tap_is "scalepool.service and 61-scalepool-apply.rules run /usr/local/bin/poolctl" \
+	"$(sed -n 's/^ExecStart=//p' "$unit") | $(grep -o 'RUN+="[^"]*"' \
+	   "$root$udevrules/61-scalepool-apply.rules")" \
+	"/usr/local/bin/poolctl apply --allow-absent | RUN+=\"/usr/local/bin/poolctl apply --member %k\""
+sed "s|/usr/local/bin/poolctl|$poolctl_i|" "$unit" >"$tmp/scalepool.service"
+out=$(systemd-analyze verify --man=no "$tmp/scalepool.service" 2>&1)
+st=$?
+[ -n "$out" ] && tap_diag "systemd-analyze verify: $out"
+tap_ok "systemd-analyze verify: scalepool.service is clean" \
+	test "$st" = 0 -a -z "$out"
+# It can fail: a unit systemd only warns about.
+sed 's/^Type=oneshot/Type=bogus/' "$tmp/scalepool.service" >"$tmp/bad.service"
+tap_ok "and catches a unit it only warns about" \
+	test -n "$(systemd-analyze verify --man=no "$tmp/bad.service" 2>&1)"
 
 tap_ok "make uninstall DESTDIR=..." mk uninstall DESTDIR="$root"
 tap_is "uninstall leaves no file" "$(installed "$root")" ""

@@ -15,6 +15,12 @@
 #   BASHCOMPDIR $(PREFIX)/share/bash-completion/completions
 #   DKMSSRCDIR  /usr/src, whatever PREFIX is: DKMS looks for its
 #               sources there only
+#   UDEVRULESDIR   udev's rules, $(udevdir)/rules.d of udev.pc
+#   SYSTEMDUNITDIR systemd's system units (systemd.pc)
+#   MODULESLOADDIR systemd's modules-load.d (systemd.pc)
+#   SYSUSERSDIR    systemd's sysusers.d (systemd.pc)
+#               these four whatever PREFIX is, as DKMSSRCDIR: udev and
+#               systemd look there, not under /usr/local
 #   DESTDIR     staging root prepended to all of them (absolute)
 #
 # The version of the release is the library's, LIB_VERSION in the
@@ -32,6 +38,16 @@ INCLUDEDIR ?= $(prefix_)/include
 MANDIR ?= $(prefix_)/share/man
 BASHCOMPDIR ?= $(prefix_)/share/bash-completion/completions
 DKMSSRCDIR ?= /usr/src
+# The system's own directories: not under a PKG_CONFIG_SYSROOT_DIR that
+# a build (or a test) set for libraries.
+pc_var = $(or $(shell env -u PKG_CONFIG_SYSROOT_DIR $(PKG_CONFIG) \
+	--variable=$(2) $(1) 2>/dev/null),$(3))
+UDEVRULESDIR ?= $(call pc_var,udev,udevdir,/lib/udev)/rules.d
+SYSTEMDUNITDIR ?= $(call pc_var,systemd,systemdsystemunitdir,\
+	/lib/systemd/system)
+MODULESLOADDIR ?= $(call pc_var,systemd,modulesloaddir,\
+	/usr/lib/modules-load.d)
+SYSUSERSDIR ?= $(call pc_var,systemd,sysusersdir,/usr/lib/sysusers.d)
 PKGCONFIGDIR := $(LIBDIR)/pkgconfig
 DKMS_NAME := scalepool-$(LIB_VERSION)
 # The UAPI header goes to <includedir>/scalepool/linux/scalepool.h and
@@ -66,17 +82,29 @@ $(BUILD)/install/dkms.conf: tools/install/dkms.conf.in Makefile
 	@mkdir -p $(dir $@)
 	sed -e 's|@VERSION@|$(LIB_VERSION)|g' $< >$@
 
+# The udev rule and the unit that run poolctl name it where it goes.
+INSTALL_GENERATED := $(BUILD)/install/scalepool.service \
+	$(BUILD)/install/61-scalepool-apply.rules
+$(INSTALL_GENERATED): $(BUILD)/install/%: tools/install/%.in FORCE
+	@mkdir -p $(dir $@)
+	@sed -e 's|@BINDIR@|$(BINDIR)|g' $< >$@.tmp && \
+		if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+.PHONY: FORCE
+FORCE:
+
 # Directories: absolute, no white space or shell/sed metacharacters
 # (they go into libpool.pc through sed); DESTDIR empty or absolute.
 install_dirs := $(prefix_) $(LIBDIR) $(BINDIR) $(INCLUDEDIR) $(DKMSSRCDIR) \
-	$(MANDIR) $(BASHCOMPDIR)
+	$(MANDIR) $(BASHCOMPDIR) $(UDEVRULESDIR) $(SYSTEMDUNITDIR) \
+	$(MODULESLOADDIR) $(SYSUSERSDIR)
 define install_check_dirs
 	@for d in $(foreach d,$(install_dirs),'$(d)'); do \
 		case "$$d" in \
 		/*) ;; \
 		*) echo "make: PREFIX, LIBDIR, BINDIR, INCLUDEDIR," \
-			"DKMSSRCDIR, MANDIR and BASHCOMPDIR must be" \
-			"absolute paths, not '$$d'" >&2; \
+			"DKMSSRCDIR, MANDIR, BASHCOMPDIR, UDEVRULESDIR," \
+			"SYSTEMDUNITDIR, MODULESLOADDIR and SYSUSERSDIR" \
+			"must be absolute paths, not '$$d'" >&2; \
 			exit 2 ;; \
 		esac; \
 		case "$$d" in *[!A-Za-z0-9_./+@-]*) \
@@ -117,8 +145,40 @@ define uninstall_man
 	done
 endef
 
+# The system's part: the device's udev rule and group, the module
+# loaded at boot, scalepool.service and the udev rule that configure
+# the pool (poolctl apply, scalepool.conf(5)).  Without DESTDIR the
+# group is made (systemd-sysusers) and udev and systemd reread theirs.
+SYSTEM_FILES := $(UDEVRULESDIR)/60-scalepool.rules \
+	$(UDEVRULESDIR)/61-scalepool-apply.rules \
+	$(SYSTEMDUNITDIR)/scalepool.service \
+	$(MODULESLOADDIR)/scalepool.conf $(SYSUSERSDIR)/scalepool.conf
+define install_system
+	install -D -m 0644 tools/install/60-scalepool.rules \
+		'$(DESTDIR)$(UDEVRULESDIR)/60-scalepool.rules'
+	install -D -m 0644 $(BUILD)/install/61-scalepool-apply.rules \
+		'$(DESTDIR)$(UDEVRULESDIR)/61-scalepool-apply.rules'
+	install -D -m 0644 $(BUILD)/install/scalepool.service \
+		'$(DESTDIR)$(SYSTEMDUNITDIR)/scalepool.service'
+	install -D -m 0644 tools/install/modules-load.conf \
+		'$(DESTDIR)$(MODULESLOADDIR)/scalepool.conf'
+	install -D -m 0644 tools/install/sysusers.conf \
+		'$(DESTDIR)$(SYSUSERSDIR)/scalepool.conf'
+	@if [ -z '$(DESTDIR)' ]; then \
+		systemd-sysusers '$(SYSUSERSDIR)/scalepool.conf' || \
+		{ echo "make install: cannot make the group scalepool" \
+			"(systemd-sysusers)" >&2; exit 1; }; \
+		if udevadm control --ping 2>/dev/null; then \
+			udevadm control --reload || exit 1; fi; \
+		if [ -d /run/systemd/system ]; then \
+			systemctl daemon-reload || exit 1; fi; \
+		echo "make install: 'systemctl enable scalepool.service'" \
+			"configures the pool at boot (scalepool.conf(5))"; fi
+endef
+
 .PHONY: install uninstall
-install: lib man $(INSTALL_POOLCTL) $(BUILD)/install/dkms.conf
+install: lib man $(INSTALL_POOLCTL) $(BUILD)/install/dkms.conf \
+		$(INSTALL_GENERATED)
 	$(install_check_dirs)
 	install -d '$(DESTDIR)$(LIBDIR)' '$(DESTDIR)$(PKGCONFIGDIR)' \
 		'$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(UAPI_INCLUDEDIR)/linux'
@@ -141,6 +201,7 @@ install: lib man $(INSTALL_POOLCTL) $(BUILD)/install/dkms.conf
 	done
 	install -m 0644 $(BUILD)/install/dkms.conf \
 		'$(DESTDIR)$(DKMSSRCDIR)/$(DKMS_NAME)/dkms.conf'
+	$(install_system)
 	@if [ -z '$(DESTDIR)' ]; then ldconfig; \
 		echo "make install: now 'dkms install scalepool/$(LIB_VERSION)'" \
 		"builds and installs the module"; fi
@@ -157,7 +218,8 @@ uninstall:
 		echo "make uninstall: DKMS has scalepool/$(LIB_VERSION):" \
 			"run 'dkms remove scalepool/$(LIB_VERSION) --all'" \
 			"first" >&2; exit 1; fi
-	rm -f '$(DESTDIR)$(LIBDIR)/libpool.so.$(LIB_VERSION)' \
+	rm -f $(foreach f,$(SYSTEM_FILES),'$(DESTDIR)$(f)') \
+		'$(DESTDIR)$(LIBDIR)/libpool.so.$(LIB_VERSION)' \
 		'$(DESTDIR)$(LIBDIR)/$(LIB_SONAME)' \
 		'$(DESTDIR)$(LIBDIR)/libpool.so' \
 		'$(DESTDIR)$(PKGCONFIGDIR)/libpool.pc' \

@@ -50,6 +50,7 @@ struct bench_args {
 	bool human;
 	const char *plot;
 	bool apply;
+	const char *save;		/* --save: the figures --apply writes */
 	bool no_module;
 	bool loaded;
 	unsigned int points;		/* --points, 0: the default */
@@ -288,6 +289,11 @@ static const struct poolctl_option bench_options[] = {
 		"nearest and interleave weights use them;\n"
 		"refused when a latency is cache-bound or a\n"
 		"figure noisy; needs one thread count"),
+	POOLCTL_OPT_STRING(0, "save", "<file>", ARG(save),
+		"write the figures --apply would write to\n"
+		"<file>, as measured lines of\n"
+		"scalepool.conf(5), for poolctl apply (the\n"
+		"same checks and conditions as --apply)"),
 	POOLCTL_OPT_FLAG(0, "no-module", ARG(no_module),
 		"plain NUMA nodes through libnuma instead\n"
 		"of pool members, on any machine"),
@@ -346,10 +352,10 @@ static int check_loaded(const struct bench_args *a)
 					   "--loaded");
 		return 0;
 	}
-	if (a->apply)
+	if (a->apply || a->save)
 		return poolctl_err(CMD, EINVAL, "--loaded cannot be combined "
-				   "with --apply (the module takes idle "
-				   "figures)");
+				   "with %s (the module takes idle "
+				   "figures)", a->apply ? "--apply" : "--save");
 	if (a->not_loaded)
 		return poolctl_err(CMD, EINVAL, "--loaded cannot be combined "
 				   "with %s", a->not_loaded);
@@ -373,9 +379,10 @@ static int check_placed(struct bench_args *a)
 	if (a->no_module)
 		return poolctl_err(CMD, EINVAL, "--policy needs the module, "
 				   "not --no-module");
-	if (a->loaded || a->apply)
+	if (a->loaded || a->apply || a->save)
 		return poolctl_err(CMD, EINVAL, "--policy cannot be combined "
-				   "with %s", a->loaded ? "--loaded" : "--apply");
+				   "with %s", a->loaded ? "--loaded" :
+				   a->apply ? "--apply" : "--save");
 	if (a->have_members) {
 		memcpy(p->members, a->members, sizeof(p->members));
 		p->nr_members = a->nr_members;
@@ -387,22 +394,25 @@ static int check_placed(struct bench_args *a)
 static int parse_options(struct bench_args *a, int argc, char **argv)
 {
 	int rc = poolctl_parse_options(&usage_bench, a, argc, argv);
+	const char *keep;
 
 	if (rc >= 0)
 		return rc ? rc : -1;		/* -1: --help */
 	if (optind < argc)
 		return poolctl_err(CMD, EINVAL, "unexpected argument "
 				   "'%s'", argv[optind]);
-	if (a->apply && a->no_module)
-		return poolctl_err(CMD, EINVAL, "--apply needs the "
-				   "module, not --no-module");
-	if (a->apply && (a->kinds & (POOL_BENCH_LATENCY | POOL_BENCH_READ)) !=
+	/* --save checks what --apply does: its file is for apply. */
+	keep = a->apply ? "--apply" : a->save ? "--save" : NULL;
+	if (keep && a->no_module)
+		return poolctl_err(CMD, EINVAL, "%s needs the "
+				   "module, not --no-module", keep);
+	if (keep && (a->kinds & (POOL_BENCH_LATENCY | POOL_BENCH_READ)) !=
 	    (POOL_BENCH_LATENCY | POOL_BENCH_READ))
-		return poolctl_err(CMD, EINVAL, "--apply needs the "
-				   "latency and read kinds");
-	if (a->apply && a->nr_threads > 1)
-		return poolctl_err(CMD, EINVAL, "--apply needs one "
-				   "thread count");
+		return poolctl_err(CMD, EINVAL, "%s needs the "
+				   "latency and read kinds", keep);
+	if (keep && a->nr_threads > 1)
+		return poolctl_err(CMD, EINVAL, "%s needs one "
+				   "thread count", keep);
 	rc = check_loaded(a);
 	return rc ? rc : check_placed(a);
 }
@@ -654,6 +664,58 @@ static int apply(struct pool_ctx *ctx, const struct bench_matrix *mx)
 			return poolctl_err(CMD, -rc, "cannot apply the "
 				"figures of member %d from node %d",
 				c->member, c->initiator);
+	}
+	return 0;
+}
+
+/*
+ * --save: the figures --apply writes, as measured lines of
+ * scalepool.conf(5) naming each member by what survives a reboot (node:N,
+ * else its name), written to a temporary file renamed over @path.
+ */
+static int save(struct pool_ctx *ctx, const struct bench_matrix *mx,
+		const char *path)
+{
+	const struct bench_cell *c;
+	struct pool_member *m;
+	char tmp[PATH_MAX];
+	int i, rc, err;
+	FILE *f;
+
+	rc = check_applicable(mx);
+	if (rc)
+		return rc;
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return poolctl_err(CMD, ENAMETOOLONG, "--save %s", path);
+	f = fopen(tmp, "we");
+	if (!f)
+		return poolctl_err(CMD, errno, "cannot write %s", tmp);
+	fputs("# Measured by poolctl bench --save; poolctl apply loads it\n"
+	      "# (measured-file in scalepool.conf(5)).\n"
+	      "# measured <member> <initiator node> <latency ns> "
+	      "<read bandwidth MB/s>\n", f);
+	for (i = 0; i < mx->nr_cells; i++) {
+		c = &mx->cells[i];
+		m = pool_member_get_by_id(ctx, (unsigned int)c->member);
+		if (!m)
+			break;
+		if (!strcmp(pool_member_get_kind(m), "node"))
+			fprintf(f, "measured node:%d", pool_member_get_node(m));
+		else
+			fprintf(f, "measured name:%s", pool_member_get_name(m));
+		fprintf(f, " %d %llu %llu\n", c->initiator,
+			whole(c->res.figures[0].value),
+			whole(c->res.figures[1].value));
+	}
+	err = i < mx->nr_cells ? ENOENT : 0;
+	if (fclose(f) && !err)
+		err = errno;
+	if (!err && rename(tmp, path))
+		err = errno;
+	if (err) {
+		unlink(tmp);
+		return poolctl_err(CMD, err, "cannot save the figures to %s",
+				   path);
 	}
 	return 0;
 }
@@ -1131,6 +1193,8 @@ int cmd_bench(int argc, char **argv, struct pool_ctx **ctx)
 	rc = measure(&a, t, nr_tg, inits, nr_i, &mx);
 	if (!rc && a.plot)
 		rc = write_plot(&mx, a.plot);
+	if (!rc && a.save)
+		rc = save(*ctx, &mx, a.save);
 	if (!rc && a.apply)
 		rc = apply(*ctx, &mx);
 	mx.applied = !rc && a.apply;

@@ -50,6 +50,8 @@ static const struct poolctl_cmd commands[] = {
 	  &usage_member },
 	{ "migrate", cmd_migrate, "move a process's allocation to other "
 	  "members", &usage_migrate },
+	{ "apply", cmd_apply, "make the pool what /etc/scalepool/ says",
+	  &usage_apply },
 	{ "help", cmd_help, "show the commands or a command's usage",
 	  &usage_help },
 	{ "version", cmd_version, "print the version", &usage_version },

@@ -118,6 +118,7 @@ int cmd_limit(int argc, char **argv, struct pool_ctx **ctx);
 int cmd_bench(int argc, char **argv, struct pool_ctx **ctx);
 int cmd_member(int argc, char **argv, struct pool_ctx **ctx);
 int cmd_migrate(int argc, char **argv, struct pool_ctx **ctx);
+int cmd_apply(int argc, char **argv, struct pool_ctx **ctx);
 
 extern const struct poolctl_usage usage_list;
 extern const struct poolctl_usage usage_alloc;
@@ -126,6 +127,7 @@ extern const struct poolctl_usage usage_limit;
 extern const struct poolctl_usage usage_bench;
 extern const struct poolctl_usage usage_member;
 extern const struct poolctl_usage usage_migrate;
+extern const struct poolctl_usage usage_apply;
 
 /* --human, the only option of list, stat and limit besides --help. */
 struct poolctl_view_args {
