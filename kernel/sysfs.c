@@ -106,6 +106,11 @@ static const struct attribute_group sp_root_group = {
 	.attrs = sp_root_attrs,
 };
 
+/* Tiering's knobs (tier.c), in the root directory too. */
+static const struct attribute_group sp_root_tier_group = {
+	.attrs = sp_tier_root_attrs,
+};
+
 /*
  * Member attributes.  None of them takes the registry mutex (see
  * member.c): immutable fields are read as they are, changing ones with
@@ -304,6 +309,7 @@ static const struct attribute_group sp_peer_group = {
 static const struct attribute_group *sp_member_groups[] = {
 	&sp_member_group,
 	&sp_peer_group,
+	&sp_tier_member_group,
 	NULL,
 };
 
@@ -372,6 +378,9 @@ int sp_sysfs_init(void)
 	ret = sysfs_create_group(sp_root_kobj, &sp_root_group);
 	if (ret)
 		goto err_put_root;
+	ret = sysfs_create_group(sp_root_kobj, &sp_root_tier_group);
+	if (ret)
+		goto err_remove_root;
 
 	sp_members_kset = kset_create_and_add("members", NULL, sp_root_kobj);
 	if (!sp_members_kset) {
@@ -381,6 +390,8 @@ int sp_sysfs_init(void)
 	return 0;
 
 err_remove_group:
+	sysfs_remove_group(sp_root_kobj, &sp_root_tier_group);
+err_remove_root:
 	sysfs_remove_group(sp_root_kobj, &sp_root_group);
 err_put_root:
 	kobject_put(sp_root_kobj);
@@ -395,6 +406,7 @@ err_put_root:
 void sp_sysfs_exit(void)
 {
 	kset_unregister(sp_members_kset);
+	sysfs_remove_group(sp_root_kobj, &sp_root_tier_group);
 	sysfs_remove_group(sp_root_kobj, &sp_root_group);
 	kobject_put(sp_root_kobj);
 }
