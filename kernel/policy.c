@@ -407,3 +407,4 @@ int sp_tier_order(struct sp_member **m, unsigned int nr, int initiator)
 	kfree(parts);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(sp_tier_order);

@@ -12,6 +12,11 @@
  *				BAR) of a device bound to the scalepool PCI
  *				driver a member (pci.c)
  *	remove_member		write-only (CAP_SYS_ADMIN): a bar member's id
+ *	tier_rate_limit_MBps	tiering (tier.c) of TIERED allocations: the
+ *				most it moves, MiB/s; "0" (default): off;
+ *				writable (CAP_SYS_ADMIN), 0 to 1048576
+ *	tier_scan_ms		tiering's period, ms (default 1000);
+ *				writable (CAP_SYS_ADMIN), 10 to 60000
  *	members/		one directory per member, named by its id
  *		<id>/		decimal id, unique while the module is loaded
  *			id	  same as the directory name
@@ -39,6 +44,12 @@
  *			refused	  why the last evacuation (memory offline)
  *				  or drain of the member was refused; an
  *				  empty line when it succeeded or none ran
+ *			tier_sampled	bytes of the member's pages tiering
+ *				  unmapped to see whether they are used
+ *			tier_promoted	bytes tiering moved to the member from
+ *				  a slower member
+ *			tier_demoted	bytes tiering moved to the member from
+ *				  a faster member
  *		peer members (kinds "bar" and "p2pmem") only:
  *			pci	  the device, "DDDD:BB:DD.F"
  *			bar	  the BAR index
@@ -46,7 +57,8 @@
  *				  peer member; -1: no peer-to-peer path
  *
  * Files hold one value and end with a newline (measured: one line per
- * entry, possibly none).  All are read-only but limit and measured.  A
+ * entry, possibly none).  All are read-only but limit, measured and the
+ * tier_ knobs (and the write-only ones).  A
  * limit below the current use is accepted and only stops new
  * allocations from the member.
  * Members come and go with memory hotplug; each change sends a uevent
