@@ -10,7 +10,7 @@
  * member.  Then --phases phases; in each, a hot window of --hot bytes,
  * the next one after the last, starting past the fast part (so every
  * window starts on the slow member), is swept --sweeps times, each sweep
- * writing every 64-byte line of it.  After each sweep the bench reads
+ * writing every 8-byte word of it.  After each sweep the bench reads
  * where the window's pages are (/proc/self/pagemap's frame numbers,
  * which needs root, against the nodes' memory blocks): a sweep's
  * accesses hit the fast member in the share of the window that is on
@@ -42,7 +42,7 @@
 #include "bench-util.h"
 
 #define PAGE		4096UL
-#define LINE		64UL
+#define WORD		8UL
 #define SYSFS		"/sys/kernel/scalepool"
 #define MAX_PHASES	16
 
@@ -157,7 +157,7 @@ static void sweep(volatile char *p, size_t len, int round)
 {
 	size_t i;
 
-	for (i = 0; i < len; i += LINE)
+	for (i = 0; i < len; i += WORD)
 		*(volatile uint64_t *)(p + i) = round + i;
 }
 
