@@ -297,22 +297,36 @@ static int parse(struct bench *b, int argc, char **argv, int *fnode,
 		{ "scan-ms", 1, NULL, 'm' }, { "mode", 1, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
+	int *num[128] = {
+		['f'] = fnode, ['s'] = snode, ['p'] = &b->phases,
+		['w'] = &b->sweeps, ['R'] = &b->rate, ['m'] = &b->scan_ms,
+	};
 	unsigned long long v;
+	char *end;
+	long n;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
-		case 'f': *fnode = atoi(optarg); break;
-		case 's': *snode = atoi(optarg); break;
-		case 'S': case 'r': case 'H':
-			if (pool_parse_size(optarg, &v) || !v || v % PAGE)
+		case 'f': case 's': case 'p': case 'w': case 'R': case 'm':
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || n < 0 ||
+			    n > 1000000) {
+				fprintf(stderr, "tier-bench: bad number '%s'\n",
+					optarg);
 				return -1;
+			}
+			*num[c] = n;
+			break;
+		case 'S': case 'r': case 'H':
+			if (pool_parse_size(optarg, &v) || !v || v % PAGE) {
+				fprintf(stderr, "tier-bench: bad size '%s'\n",
+					optarg);
+				return -1;
+			}
 			*(c == 'S' ? &b->size : c == 'r' ? &b->room : &b->hot) = v;
 			break;
-		case 'p': b->phases = atoi(optarg); break;
-		case 'w': b->sweeps = atoi(optarg); break;
-		case 'R': b->rate = atoi(optarg); break;
-		case 'm': b->scan_ms = atoi(optarg); break;
 		case 'M':
 			b->mode = !strcmp(optarg, "off") ? 1 :
 				  !strcmp(optarg, "on") ? 2 :
