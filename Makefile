@@ -37,7 +37,7 @@ LIBS_deps := $(shell $(PKG_CONFIG) --libs json-c libcxl libdaxctl \
 CAIRO_CFLAGS := $(shell $(PKG_CONFIG) --cflags cairo fontconfig 2>/dev/null)
 LIBS_deps += $(shell $(PKG_CONFIG) --libs cairo fontconfig 2>/dev/null)
 
-LIB_VERSION := 1.7.0
+LIB_VERSION := 1.8.0
 LIB_SONAME := libpool.so.1
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)

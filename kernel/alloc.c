@@ -189,6 +189,7 @@ static void sp_alloc_release(struct kref *ref)
 	unsigned int i;
 
 	sp_alloc_uncharge_rss(a);
+	sp_tier_free(a);
 	sp_pages_release(a);
 	/* Set only once a peer member gave the allocation its memory. */
 	if (a->backing != SP_BACKING_PAGES)
@@ -239,6 +240,7 @@ static struct sp_alloc *sp_alloc_new(const struct sp_alloc_req *req)
 	a->nr_pages = req->length >> PAGE_SHIFT;
 	a->policy = req->policy;
 	a->flags = req->flags;
+	a->initiator = req->initiator;
 	return a;
 }
 

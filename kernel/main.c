@@ -464,6 +464,8 @@ err_sysfs:
 static void __exit sp_exit(void)
 {
 	misc_deregister(&sp_miscdev);
+	/* Before the members: a pass holds references on some. */
+	sp_tier_exit();
 	sp_p2pmem_exit();
 	sp_pci_exit();
 	sp_hotplug_exit();

@@ -239,7 +239,8 @@ static int sp_migrate_union(struct sp_alloc *a, const struct sp_alloc *plan,
 
 /*
  * After the walk: a whole MIGRATE that succeeded takes the plan's
- * policy, basis and set (the plan's release frees the old set); any
+ * policy, basis, initiator (what tiering ranks members from) and set
+ * (the plan's release frees the old set); any
  * other takes the union.  @move_lock held; INFO and fdinfo read the
  * policy and basis with READ_ONCE.
  */
@@ -249,6 +250,7 @@ static void sp_migrate_adopt(struct sp_alloc *a, struct sp_alloc *plan,
 	if (whole) {
 		WRITE_ONCE(a->policy, plan->policy);
 		WRITE_ONCE(a->basis, plan->basis);
+		a->initiator = plan->initiator;
 		swap(a->allow_all, plan->allow_all);
 		swap(a->allowed, plan->allowed);
 		swap(a->nr_allowed, plan->nr_allowed);

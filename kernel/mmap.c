@@ -162,6 +162,8 @@ static vm_fault_t sp_vm_fault(struct vm_fault *vmf)
 	down_read(&a->revoke_sem);
 	atomic_long_inc(&a->map_seq);
 	page = sp_vma_page(a, vmf->pgoff);
+	/* A page tiering unmapped to sample it is in use: count it. */
+	sp_tier_fault(a, vmf->pgoff, page);
 	ret = page ? sp_map_pte(vmf->vma, vmf->address, page) :
 		     VM_FAULT_SIGBUS;
 	up_read(&a->revoke_sem);
@@ -212,6 +214,10 @@ static vm_fault_t sp_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
 	down_read(&a->revoke_sem);
 	atomic_long_inc(&a->map_seq);
 	page = sp_vma_huge_page(vmf->vma, vmf->address & PMD_MASK);
+	if (page)
+		sp_tier_fault(a, linear_page_index(vmf->vma,
+						   vmf->address & PMD_MASK),
+			      page);
 	ret = page ? vmf_insert_pfn_pmd(vmf, page_to_pfn_t(page),
 					vmf->flags & FAULT_FLAG_WRITE) :
 		     VM_FAULT_FALLBACK;

@@ -72,13 +72,20 @@ static int sp_cmp_target(const void *l, const void *r, const void *priv)
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
-/*
+/**
+ * sp_move_targets() - the members a move may put pages on
+ * @mv: the move, with @a's @move_lock held; sets @targets, @nr_targets
+ * @nid: the node distances are taken from
+ *
  * The node members the allocation's policy allows (its set, or every
  * node member), by distance from @nid: a page leaving a member goes to
  * the nearest member that has room.  Peer members hold allocations in
- * one piece and take no pages.  @from is left out unless @stay.
+ * one piece and take no pages.  @from is left out unless @stay.  Give
+ * them back with sp_move_put_targets().
+ *
+ * Return: 0 or -ENOMEM.
  */
-static int sp_move_targets(struct sp_mover *mv, int nid)
+int sp_move_targets(struct sp_mover *mv, int nid)
 {
 	struct sp_alloc *a = mv->a;
 	struct sp_member **t = NULL;
@@ -113,7 +120,11 @@ static int sp_move_targets(struct sp_mover *mv, int nid)
 	return 0;
 }
 
-static void sp_move_put_targets(struct sp_mover *mv)
+/**
+ * sp_move_put_targets() - drop what sp_move_targets() took
+ * @mv: the move
+ */
+void sp_move_put_targets(struct sp_mover *mv)
 {
 	unsigned int i;
 

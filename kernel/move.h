@@ -50,6 +50,8 @@ struct sp_mover {
 };
 
 struct sp_alloc_part *sp_move_node_part(struct sp_alloc *a, int nid);
+int sp_move_targets(struct sp_mover *mv, int nid);
+void sp_move_put_targets(struct sp_mover *mv);
 int sp_move_folio(struct sp_mover *mv, unsigned long head, struct folio *src,
 		  struct sp_alloc_part *sp);
 

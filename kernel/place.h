@@ -88,6 +88,7 @@ struct sp_deal {
 /* policy.c */
 int sp_place_order(struct sp_placer *pl, struct sp_alloc *a,
 		   const struct sp_alloc_req *req);
+int sp_tier_order(struct sp_member **m, unsigned int nr, int initiator);
 
 /* alloc.c */
 struct sp_alloc *sp_alloc_plan(const struct sp_alloc_req *req,

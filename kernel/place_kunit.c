@@ -863,6 +863,51 @@ static void sp_test_order_bad_policy(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sp_test_order_policy(test, pl, req), -EINVAL);
 }
 
+/* sp_tier_order() of @m[0..3) from @node gives the ids @want. */
+static void sp_test_tier_expect(struct kunit *test, struct sp_member **m,
+				int node, const char *want)
+{
+	char order[16];
+
+	KUNIT_ASSERT_EQ(test, 0, sp_tier_order(m, 3, node));
+	snprintf(order, sizeof(order), "%u %u %u", m[0]->id, m[1]->id,
+		 m[2]->id);
+	KUNIT_EXPECT_STREQ(test, want, order);
+}
+
+/*
+ * Tiering's order (sp_tier_order()): members 4 2 7, all on one node
+ * (same distance, same abstract distance).  No figures: by id (2 4 7).
+ * Figures for two of them only cannot rank them against the third:
+ * still by id.  Figures from the initiator for all three, latencies
+ * 300 100 200: by latency (2 7 4).  Figures from another node only do
+ * not count: by id.
+ */
+static void sp_test_tier_order(struct kunit *test)
+{
+	static const unsigned int ids[] = { 4, 2, 7 };
+	struct sp_placer *pl = sp_test_placer(test, ids, 3);
+	int node = first_memory_node, other = (node + 1) % nr_node_ids;
+	struct sp_member *m[3];
+	unsigned int i;
+
+	for (i = 0; i < 3; i++)
+		m[i] = pl->a->parts[i].m;
+	sp_test_tier_expect(test, m, node, "2 4 7");
+	sp_test_measured(pl, 0, node, 300, 1000);
+	sp_test_measured(pl, 1, node, 100, 1000);
+	sp_test_tier_expect(test, m, node, "2 4 7");
+	sp_test_measured(pl, 2, node, 200, 1000);
+	sp_test_tier_expect(test, m, node, "2 7 4");
+	if (other == node)
+		return;
+	for (i = 0; i < 3; i++) {
+		pl->a->parts[i].m->measured[node].latency_ns = 0;
+		sp_test_measured(pl, i, other, 3 - i, 1);
+	}
+	sp_test_tier_expect(test, m, node, "2 4 7");
+}
+
 static struct kunit_case sp_rank_cases[] = {
 	KUNIT_CASE(sp_test_rank_nearest),
 	KUNIT_CASE(sp_test_rank_tiered),
@@ -874,6 +919,7 @@ static struct kunit_case sp_rank_cases[] = {
 	KUNIT_CASE(sp_test_rank_from_second),
 	KUNIT_CASE(sp_test_pair_basis),
 	KUNIT_CASE(sp_test_cand_cmp_total_order),
+	KUNIT_CASE(sp_test_tier_order),
 	{}
 };
 

@@ -365,3 +365,46 @@ int sp_place_order(struct sp_placer *pl, struct sp_alloc *a,
 	return -EINVAL;
 }
 EXPORT_SYMBOL_IF_KUNIT(sp_place_order);
+
+/**
+ * sp_tier_order() - order members fastest first, for tiering (tier.c)
+ * @m: the members, sorted in place
+ * @nr: entries in @m
+ * @initiator: the CPU node the allocation was placed for
+ *
+ * By the latency measured from @initiator when every member has a
+ * figure (members/<id>/measured), else in TIERED's own fill order
+ * (abstract distance, then SLIT distance from @initiator, then id), so
+ * that tiering never works against the order the policy filled.
+ *
+ * Return: 0, or -ENOMEM with @m untouched.
+ */
+int sp_tier_order(struct sp_member **m, unsigned int nr, int initiator)
+{
+	struct sp_placer pl = { .nr = nr };
+	struct sp_alloc_part *parts;
+	unsigned int i;
+
+	parts = kcalloc(max(nr, 1U), sizeof(*parts), GFP_KERNEL);
+	pl.cands = kcalloc(max(nr, 1U), sizeof(*pl.cands), GFP_KERNEL);
+	if (!parts || !pl.cands) {
+		kfree(parts);
+		kfree(pl.cands);
+		return -ENOMEM;
+	}
+	for (i = 0; i < nr; i++) {
+		parts[i].m = m[i];
+		pl.cands[i].part = &parts[i];
+		pl.cands[i].class = SP_CAND_HOST;
+	}
+	sp_cands_measure(&pl, initiator);
+	sort(pl.cands, nr, sizeof(*pl.cands),
+	     sp_cands_get_measured(&pl, initiator) ? sp_cmp_measured :
+						      sp_cmp_tier, NULL);
+	for (i = 0; i < nr; i++)
+		m[i] = pl.cands[i].part->m;
+	kfree(pl.cands);
+	kfree(parts);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(sp_tier_order);

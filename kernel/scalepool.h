@@ -35,6 +35,7 @@ struct device;
 struct pci_dev;
 struct sg_table;
 struct sp_peer;
+struct sp_tier;
 struct vm_area_struct;
 
 /*
@@ -93,6 +94,10 @@ struct sp_measured_fig {
  * @refused_lock: guards @refused
  * @refused: why the last evacuation or drain of the member's memory was
  *           refused ("" when none was), for members/<id>/refused
+ * @tier_sampled: bytes of the member's pages tiering unmapped to see
+ *                whether they are used (tier.c)
+ * @tier_promoted: bytes tiering moved to the member from a slower one
+ * @tier_demoted: bytes tiering moved to the member from a faster one
  *
  * @id, @kind, @nid, @mem_type, @name and @peer never change once the
  * member is published, so sysfs reads them without locking.
@@ -115,6 +120,9 @@ struct sp_member {
 	atomic64_t moved_out;
 	spinlock_t refused_lock;	/* protects @refused */
 	char refused[128];
+	atomic64_t tier_sampled;
+	atomic64_t tier_promoted;
+	atomic64_t tier_demoted;
 };
 
 static inline bool sp_member_is_peer(const struct sp_member *m)
@@ -257,13 +265,21 @@ enum sp_backing {
  * @rss_mm: SP_BACKING_PAGES: the mm (held with mmgrab()) of the process
  *          that made it, whose RssShmem counts its pages until it is
  *          freed (alloc.c), or NULL
+ * @initiator: the CPU node the policy placed it for; tiering ranks the
+ *             members from there (tier.c); MIGRATE changes it under
+ *             @move_lock
+ * @tier: TIERED: the access sampling of tiering (tier.c), made under
+ *        @move_lock by the first pass that looks at the allocation,
+ *        published with a release store, freed with the allocation;
+ *        faults read it with an acquire load
  *
  * Everything but @ref, @list, @revoked, @peer_entry, @dmabufs,
  * @nr_dmabufs, @handle, @pgoff, @movable, @nr_dma_maps, @map_seq, what
  * a move changes (@pages under @revoke_sem and @move_lock, @parts and
  * @nr_parts under @move_lock) and what MIGRATE changes (migrate.c:
- * @policy, @basis, @allow_all, @nr_allowed, @allowed under @move_lock;
- * @policy and @basis read elsewhere with READ_ONCE) is fixed once
+ * @policy, @basis, @allow_all, @nr_allowed, @allowed, @initiator under
+ * @move_lock; @policy and @basis read elsewhere with READ_ONCE) and @tier
+ * (set once, see above) is fixed once
  * sp_alloc_create() returns;
  * @handle and @pgoff are fixed once the allocation is published
  * (sp_file_publish()).
@@ -300,6 +316,8 @@ struct sp_alloc {
 	u32 handle;
 	unsigned long pgoff;
 	struct mm_struct *rss_mm;
+	int initiator;
+	struct sp_tier *tier;
 };
 
 static inline bool sp_alloc_revoked(const struct sp_alloc *a)
@@ -433,6 +451,13 @@ int sp_allocs_evacuate(int nid, unsigned long start_pfn,
 void sp_member_set_refused(struct sp_member *m, const char *why);
 int sp_alloc_info_parts(struct sp_alloc *a, struct sp_alloc_part **parts,
 			unsigned int *nr);
+
+/* tier.c */
+extern const struct attribute_group sp_tier_member_group;
+extern struct attribute *sp_tier_root_attrs[];
+void sp_tier_fault(struct sp_alloc *a, unsigned long idx, struct page *page);
+void sp_tier_free(struct sp_alloc *a);
+void sp_tier_exit(void);
 
 /* migrate.c */
 int sp_alloc_migrate(struct sp_alloc *a, const struct sp_alloc_req *req,

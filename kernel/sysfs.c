@@ -12,6 +12,11 @@
  *				BAR) of a device bound to the scalepool PCI
  *				driver a member (pci.c)
  *	remove_member		write-only (CAP_SYS_ADMIN): a bar member's id
+ *	tier_rate_limit_MBps	tiering (tier.c) of TIERED allocations: the
+ *				most it moves, MiB/s; "0" (default): off;
+ *				writable (CAP_SYS_ADMIN), 0 to 1048576
+ *	tier_scan_ms		tiering's period, ms (default 1000);
+ *				writable (CAP_SYS_ADMIN), 10 to 60000
  *	members/		one directory per member, named by its id
  *		<id>/		decimal id, unique while the module is loaded
  *			id	  same as the directory name
@@ -39,6 +44,12 @@
  *			refused	  why the last evacuation (memory offline)
  *				  or drain of the member was refused; an
  *				  empty line when it succeeded or none ran
+ *			tier_sampled	bytes of the member's pages tiering
+ *				  unmapped to see whether they are used
+ *			tier_promoted	bytes tiering moved to the member from
+ *				  a slower member
+ *			tier_demoted	bytes tiering moved to the member from
+ *				  a faster member
  *		peer members (kinds "bar" and "p2pmem") only:
  *			pci	  the device, "DDDD:BB:DD.F"
  *			bar	  the BAR index
@@ -46,7 +57,8 @@
  *				  peer member; -1: no peer-to-peer path
  *
  * Files hold one value and end with a newline (measured: one line per
- * entry, possibly none).  All are read-only but limit and measured.  A
+ * entry, possibly none).  All are read-only but limit, measured and the
+ * tier_ knobs (and the write-only ones).  A
  * limit below the current use is accepted and only stops new
  * allocations from the member.
  * Members come and go with memory hotplug; each change sends a uevent
@@ -104,6 +116,11 @@ static struct attribute *sp_root_attrs[] = {
 
 static const struct attribute_group sp_root_group = {
 	.attrs = sp_root_attrs,
+};
+
+/* Tiering's knobs (tier.c), in the root directory too. */
+static const struct attribute_group sp_root_tier_group = {
+	.attrs = sp_tier_root_attrs,
 };
 
 /*
@@ -304,6 +321,7 @@ static const struct attribute_group sp_peer_group = {
 static const struct attribute_group *sp_member_groups[] = {
 	&sp_member_group,
 	&sp_peer_group,
+	&sp_tier_member_group,
 	NULL,
 };
 
@@ -372,6 +390,9 @@ int sp_sysfs_init(void)
 	ret = sysfs_create_group(sp_root_kobj, &sp_root_group);
 	if (ret)
 		goto err_put_root;
+	ret = sysfs_create_group(sp_root_kobj, &sp_root_tier_group);
+	if (ret)
+		goto err_remove_root;
 
 	sp_members_kset = kset_create_and_add("members", NULL, sp_root_kobj);
 	if (!sp_members_kset) {
@@ -381,6 +402,8 @@ int sp_sysfs_init(void)
 	return 0;
 
 err_remove_group:
+	sysfs_remove_group(sp_root_kobj, &sp_root_tier_group);
+err_remove_root:
 	sysfs_remove_group(sp_root_kobj, &sp_root_group);
 err_put_root:
 	kobject_put(sp_root_kobj);
@@ -395,6 +418,7 @@ err_put_root:
 void sp_sysfs_exit(void)
 {
 	kset_unregister(sp_members_kset);
+	sysfs_remove_group(sp_root_kobj, &sp_root_tier_group);
 	sysfs_remove_group(sp_root_kobj, &sp_root_group);
 	kobject_put(sp_root_kobj);
 }

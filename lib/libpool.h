@@ -178,6 +178,12 @@ int pool_member_drain(struct pool_member *member);
 int pool_member_get_refused(struct pool_member *member, char *buf,
 			    size_t len);
 
+/* Tiering's counters of a member, in bytes, read now. */
+int pool_member_get_tier(struct pool_member *member,
+			 unsigned long long *sampled,
+			 unsigned long long *promoted,
+			 unsigned long long *demoted);
+
 /* Record access figures measured from a node. */
 int pool_member_set_measured(struct pool_member *member, int initiator,
 			     unsigned long long latency_ns,

@@ -515,6 +515,42 @@ int pool_member_get_refused(struct pool_member *member, char *buf,
 	return rc ? rc : lp_read_attr(member->ctx, path, buf, len);
 }
 
+/* A member's decimal attribute @attr, read now. */
+static int member_read_u64(struct pool_member *member, const char *attr,
+			   unsigned long long *val)
+{
+	char path[PATH_MAX], buf[32];
+	int rc;
+
+	rc = member_attr_path(member, attr, path, sizeof(path));
+	if (!rc)
+		rc = lp_read_attr(member->ctx, path, buf, sizeof(buf));
+	return rc ? rc : lp_parse_u64(buf, val);
+}
+
+int pool_member_get_tier(struct pool_member *member,
+			 unsigned long long *sampled,
+			 unsigned long long *promoted,
+			 unsigned long long *demoted)
+{
+	unsigned long long v[3];
+	int rc;
+
+	if (!member || !sampled || !promoted || !demoted)
+		return -EINVAL;
+	rc = member_read_u64(member, "tier_sampled", &v[0]);
+	if (!rc)
+		rc = member_read_u64(member, "tier_promoted", &v[1]);
+	if (!rc)
+		rc = member_read_u64(member, "tier_demoted", &v[2]);
+	if (rc)
+		return rc;
+	*sampled = v[0];
+	*promoted = v[1];
+	*demoted = v[2];
+	return 0;
+}
+
 int pool_member_drain(struct pool_member *member)
 {
 	char path[PATH_MAX], why[256];

@@ -429,6 +429,13 @@ static int call_drain(struct sweep_state *s)
 	return t_write_file(path, "1");
 }
 
+/* Tiering's knobs (kernel/tier.c), left at their defaults: off. */
+static int call_tier(struct sweep_state *s)
+{
+	return t_write_file(T_SYSFS "/tier_scan_ms", "1000") ?:
+	       t_write_file(T_SYSFS "/tier_rate_limit_MBps", "0");
+}
+
 /*
  * MIGRATE: a 2 MiB page and two 4 KiB pages on the member, mapped and
  * filled, moved whole to the next member (BIND).
@@ -534,6 +541,8 @@ static int call_measured(struct sweep_state *s)
 	  ENOMEM, EFAULT)						\
 	X(sysfs_drain, DRAM, setup_alloc_movable, call_drain, NULL,	\
 	  ENOMEM, EFAULT)						\
+	X(sysfs_tier, DRAM, setup_nothing, call_tier, NULL, ENOMEM,	\
+	  EFAULT)							\
 	X(migrate, DRAM, setup_migrate, call_migrate, check_migrate,	\
 	  ENOMEM, EFAULT)						\
 	X(add_bar, PEER_DEV, setup_peer_dev, call_add_bar, check_add_bar, \

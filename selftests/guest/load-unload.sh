@@ -8,7 +8,7 @@
 module=${SCALEPOOL_MODULE:-$(. /mnt/host/env && echo "$MODULE")}
 loops=${LOAD_LOOPS:-20}
 
-tap_plan 9
+tap_plan 10
 
 tap_ok "module is loaded at start" grep -q '^scalepool ' /proc/modules
 
@@ -36,5 +36,18 @@ for ((i = 0; i < loops; i++)); do
 	rmmod scalepool || { ok=1; break; }
 done
 tap_result "$loops load/unload loops" "$ok"
+# Tiering's worker (kernel/tier.c) stops on unload, also right after
+# the last user of an allocation went, while a pass may hold it.
+ok=0
+for ((i = 0; i < 3; i++)); do
+	insmod "$module" || { ok=1; break; }
+	echo 10 >/sys/kernel/scalepool/tier_scan_ms &&
+		echo 64 >/sys/kernel/scalepool/tier_rate_limit_MBps ||
+		{ ok=1; break; }
+	poolctl alloc --size 4M --policy tiered --nodes 0-1 --touch \
+		--hold 1 >/dev/null || { ok=1; break; }
+	rmmod scalepool || { ok=1; break; }
+done
+tap_result "unload with tiering on, after a tiered allocation" "$ok"
 tap_ok "load again for the tests that follow" insmod "$module"
 tap_done

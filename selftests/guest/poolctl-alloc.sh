@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../lib/poolctl.sh"
 
-tap_plan 33
+tap_plan 34
 
 tmp=$(mktemp -d)
 limit_member=
@@ -129,7 +129,12 @@ tap_is "stat prints {allocations, members, processes} with the documented keys" 
 	"$(ok_run && jq -c '[keys, ([.members[] | keys] | unique)]' \
 		<<<"$out" 2>&1)" \
 	'[["allocations","members","processes"],[["capacity","free","id",'\
-'"limit","memory","name","node","refused","used"]]]'
+'"limit","memory","name","node","refused","tier_demoted",'\
+'"tier_promoted","tier_sampled","used"]]]'
+# Tiering's counters are the module's sysfs figures (0 with it off).
+tap_is "stat's tier_sampled of node 0's member is its sysfs file" \
+	"$(jq -r ".members[] | select(.id == $n0) | .tier_sampled" \
+		<<<"$out" 2>&1)" "$(member_attr "$n0" tier_sampled)"
 used0=$(member_attr "$n0" used)
 
 # The holder holds until killed: a debug kernel's poolctl stat can take

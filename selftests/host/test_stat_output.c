@@ -37,6 +37,13 @@ FIXTURE_SETUP(pool)
 	put(sys, "members/0/refused", "");
 	put(sys, "members/2/refused",
 	    "offline of pfn 0x10000-0x17fff refused: no room (-ENOSPC)");
+	/* Tiering's counters: member 1's module has none. */
+	put(sys, "members/0/tier_sampled", "8388608");
+	put(sys, "members/0/tier_promoted", "3145728");
+	put(sys, "members/0/tier_demoted", "0");
+	put(sys, "members/2/tier_sampled", "16777216");
+	put(sys, "members/2/tier_promoted", "0");
+	put(sys, "members/2/tier_demoted", "1048576");
 	ASSERT_EQ(0, fake_sysfs_load(&self->fs));
 }
 
@@ -70,7 +77,8 @@ TEST_F(pool, json)
 {
 	static const char *const mkeys[] = {
 		"id", "name", "node", "memory", "capacity", "used", "free",
-		"limit", "refused",
+		"limit", "refused", "tier_sampled", "tier_promoted",
+		"tier_demoted",
 	};
 	struct json_object *root, *members, *procs, *m, *p;
 	size_t i, k;
@@ -112,6 +120,18 @@ TEST_F(pool, json)
 		     json_object_get_string(get(m, "refused")));
 	EXPECT_EQ(2097152, num(m, "limit"));
 	EXPECT_STREQ("cxl", json_object_get_string(get(m, "memory")));
+	EXPECT_EQ(16777216, num(m, "tier_sampled"));
+	EXPECT_EQ(0, num(m, "tier_promoted"));
+	EXPECT_EQ(1048576, num(m, "tier_demoted"));
+	m = json_object_array_get_idx(members, 0);
+	EXPECT_EQ(8388608, num(m, "tier_sampled"));
+	EXPECT_EQ(3145728, num(m, "tier_promoted"));
+	EXPECT_EQ(0, num(m, "tier_demoted"));
+	/* A module without tiering: null, not 0. */
+	EXPECT_TRUE(has(json_object_array_get_idx(members, 1), "tier_sampled",
+			json_type_null));
+	EXPECT_TRUE(has(json_object_array_get_idx(members, 1), "tier_demoted",
+			json_type_null));
 
 	procs = get(root, "processes");
 	ASSERT_EQ(2, json_object_array_length(procs));
@@ -230,6 +250,15 @@ TEST_F(pool, human)
 	EXPECT_NE(NULL, strstr(line[2], " ? "));	/* free unknown */
 	EXPECT_NE(NULL, strstr(line[3], "2.0 MiB"));	/* limit */
 	EXPECT_NE(NULL, strstr(line[0], "REFUSED"));
+	EXPECT_NE(NULL, strstr(line[0], "SAMPLED  PROMOTED  DEMOTED")) {
+		TH_LOG("header '%s'", line[0]);
+	}
+	EXPECT_NE(NULL, strstr(line[1], "8.0 MiB")) {	/* sampled */
+		TH_LOG("member 0 '%s'", line[1]);
+	}
+	EXPECT_NE(NULL, strstr(line[1], "3.0 MiB"));	/* promoted */
+	EXPECT_NE(NULL, strstr(line[3], "16.0 MiB"));	/* sampled */
+	EXPECT_NE(NULL, strstr(line[3], "1.0 MiB"));	/* demoted */
 	EXPECT_NE(NULL, strstr(line[3], "no room (-ENOSPC)"));
 	EXPECT_EQ('-', line[1][strlen(line[1]) - 1]);	/* none refused */
 	EXPECT_EQ(0, strncmp(line[4], "PID  COMM", 9));

@@ -12,3 +12,11 @@ $(BUILD)/bench/%: tools/bench/%.c tools/bench/bench-util.h $(BUILD)/$(LIB_SONAME
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< -L$(BUILD) -lpool \
 		-Wl,-rpath,'$$ORIGIN/..' -lnuma
+
+# Tiering effectiveness (tools/bench/tier-bench.c, Documentation/
+# benchmarks.rst): a shifting hot set, tiering off then on, in the
+# default topology (DRAM node 0 and the CXL node).  TIER_ARGS adds
+# options, e.g. TIER_ARGS="--phases 2 --sweeps 50".
+.PHONY: bench-tier
+bench-tier:
+	tools/bench/run tier-bench $(TIER_ARGS)

@@ -237,8 +237,24 @@ static struct json_object *refused_json(struct pool_member *m, bool *ok)
 }
 
 /*
+ * Tiering's counters of the member (bytes sampled, promoted to it,
+ * demoted to it), as "tier_sampled", "tier_promoted", "tier_demoted":
+ * null when the module has no tiering.
+ */
+static void tier_json(struct json_object *j, struct pool_member *m,
+		      bool *ok)
+{
+	unsigned long long v[3];
+	bool have = !pool_member_get_tier(m, &v[0], &v[1], &v[2]);
+
+	pj_add(j, "tier_sampled", have ? pj_u64(v[0], ok) : NULL, ok);
+	pj_add(j, "tier_promoted", have ? pj_u64(v[1], ok) : NULL, ok);
+	pj_add(j, "tier_demoted", have ? pj_u64(v[2], ok) : NULL, ok);
+}
+
+/*
  * The keys of a member that list and stat share, in their order; list
- * adds "kind", stat "free" and "refused".
+ * adds "kind", stat "free", "refused" and tiering's counters.
  */
 static struct json_object *member_json(struct pool_member *m, bool stat,
 				       bool *ok)
@@ -260,8 +276,10 @@ static struct json_object *member_json(struct pool_member *m, bool stat,
 		pj_add(j, "free", free_bytes < 0 ? NULL :
 		       pj_int(free_bytes, ok), ok);
 	pj_add(j, "limit", pj_u64(pool_member_get_limit(m), ok), ok);
-	if (stat)
+	if (stat) {
 		pj_add(j, "refused", refused_json(m, ok), ok);
+		tier_json(j, m, ok);
+	}
 	return j;
 }
 

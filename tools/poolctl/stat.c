@@ -43,16 +43,19 @@ const struct poolctl_usage usage_stat = {
 "/dev/scalepool open (other users' only for root), with how many of\n"
 "them are exported as dma-bufs.  A member's \"refused\" says why the\n"
 "last memory offline or drain of its memory was refused (null when\n"
-"none was).  \"allocations\" lists every allocation of those\n"
-"processes, {\"pid\", \"comm\", \"fd\", \"handle\", \"length\",\n"
-"\"offset\", \"policy\"}: what 'poolctl migrate' takes (empty with a\n"
-"module before SCALEPOOL_CAP_MIGRATE).  JSON on stdout,\n"
+"none was).  \"tier_sampled\", \"tier_promoted\" and \"tier_demoted\"\n"
+"are tiering's bytes per member: unmapped to sample use, moved to it\n"
+"from a slower member, from a faster one (null without tiering in the\n"
+"module).  \"allocations\" lists every allocation of those processes,\n"
+"{\"pid\", \"comm\", \"fd\", \"handle\", \"length\", \"offset\",\n"
+"\"policy\"}: what 'poolctl migrate' takes (empty with a module\n"
+"before SCALEPOOL_CAP_MIGRATE).  JSON on stdout,\n"
 "{\"members\": [...], \"processes\": [...], \"allocations\": [...]}.\n",
 	.options = stat_options,
 };
 
-/* null: the module does not say. */
-static void fmt_free(struct json_object *v, char *cell)
+/* A size; null (the module does not say): "?". */
+static void fmt_size_or_unknown(struct json_object *v, char *cell)
 {
 	if (v)
 		poolctl_cell_size(v, cell);
@@ -74,8 +77,11 @@ static const struct poolctl_column member_columns[] = {
 	{ "MEMORY", "memory", false, NULL },
 	{ "CAPACITY", "capacity", true, poolctl_cell_size },
 	{ "USED", "used", true, poolctl_cell_size },
-	{ "FREE", "free", true, fmt_free },
+	{ "FREE", "free", true, fmt_size_or_unknown },
 	{ "LIMIT", "limit", true, poolctl_cell_limit },
+	{ "SAMPLED", "tier_sampled", true, fmt_size_or_unknown },
+	{ "PROMOTED", "tier_promoted", true, fmt_size_or_unknown },
+	{ "DEMOTED", "tier_demoted", true, fmt_size_or_unknown },
 	{ "REFUSED", "refused", false, fmt_string },
 };
 
