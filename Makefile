@@ -96,9 +96,15 @@ $(BUILD)/$(LIB_SONAME): $(LIB_OBJS) lib/libpool.sym
 # family on Debian's jemalloc (libjemalloc-dev, tools/setup), large
 # allocations from libpool.  Not in LIB_SRCS: its own directory.
 PRELOAD_SRCS := lib/preload/preload.c
+# Never with the sanitizers (make selftests-host-san): an ASan library
+# cannot be preloaded into programs built without ASan.
 PRELOAD_OBJS := $(PRELOAD_SRCS:%.c=$(BUILD)/%.o)
+PRELOAD_NOSAN = $(filter-out -fsanitize% -fno-sanitize%,$(1))
+$(BUILD)/lib/preload/%.o: lib/preload/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(call PRELOAD_NOSAN,$(ALL_CFLAGS)) -fPIC -c -o $@ $<
 $(BUILD)/libpool-preload.so: $(PRELOAD_OBJS) $(BUILD)/$(LIB_SONAME)
-	$(CC) $(LDFLAGS) -shared -Wl,-soname,libpool-preload.so \
+	$(CC) $(call PRELOAD_NOSAN,$(LDFLAGS)) -shared -Wl,-soname,libpool-preload.so \
 		-Wl,-z,defs -o $@ $(PRELOAD_OBJS) -L$(BUILD) -lpool \
 		-Wl,-rpath,'$$ORIGIN' -ljemalloc -lpthread
 

@@ -10,7 +10,7 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/lib/host.sh"
 
-tap_plan 17
+tap_plan 19
 
 # shellcheck source=tools/completion/poolctl
 . "$top/tools/completion/poolctl"
@@ -91,6 +91,10 @@ tap_is "'limit': the member ids, then none" \
 	"$(c limit '') / $(c limit 0 '')" "0 1 5 / none"
 tap_is "'bench -m 0 --initiators': the nodes and all (options skipped)" \
 	"$(c bench -m 0 --initiators '')" "0 1 all"
+tap_is "'bind --nodes': the nodes, as alloc's" \
+	"$(c bind --nodes '')" "$(c alloc --nodes '')"
+tap_ok "'bind -n 0 -- pyth': commands after --" \
+	grep -qx python3 <(c bind -n 0 -- pyth | tr ' ' '\n')
 
 # Without the module: the real sysfs (or one without scalepool).
 unset _POOLCTL_SYSFS

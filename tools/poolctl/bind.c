@@ -57,7 +57,7 @@ static const struct poolctl_option bind_options[] = {
 		"falling back to ordinary memory"),
 	POOLCTL_OPT_FLAG(0, "stats", ARG(stats),
 		"print where the bytes went as JSON on\n"
-		"stderr when each process exits"),
+		"stderr when the command exits"),
 	POOLCTL_OPT_END,
 };
 
