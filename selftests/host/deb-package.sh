@@ -112,7 +112,8 @@ expected_files() {
 			grep '^usr/share/man/man3/' "$tmp/inst.files" ;;
 		poolctl)
 			echo "usr/bin/poolctl"
-			grep -E '^usr/share/(man/man8|bash-completion)/' \
+			echo "usr/lib/$ma/libpool-preload.so"
+			grep -E '^usr/share/(man/man[78]|bash-completion)/' \
 				"$tmp/inst.files" ;;
 		esac
 	} | LC_ALL=C sort

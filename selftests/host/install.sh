@@ -28,6 +28,7 @@ expected() {
 usr/local/bin/poolctl
 usr/local/include/libpool.h
 usr/local/include/scalepool/linux/scalepool.h
+usr/local/lib/$ma/libpool-preload.so
 usr/local/lib/$ma/libpool.so
 usr/local/lib/$ma/libpool.so.1
 usr/local/lib/$ma/libpool.so.$version

@@ -62,6 +62,15 @@ $(INSTALL_POOLCTL): $(POOLCTL_OBJS) $(BUILD)/$(LIB_SONAME)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(POOLCTL_OBJS) -L$(BUILD) -lpool $(LIBS_deps)
 
+# The same for libpool-preload.so (poolctl bind finds it beside
+# libpool.so.1, in LIBDIR).
+INSTALL_PRELOAD := $(BUILD)/install/libpool-preload.so
+$(INSTALL_PRELOAD): $(PRELOAD_OBJS) $(BUILD)/$(LIB_SONAME)
+	@mkdir -p $(dir $@)
+	$(CC) $(call PRELOAD_NOSAN,$(LDFLAGS)) -shared \
+		-Wl,-soname,libpool-preload.so -Wl,-z,defs -o $@ \
+		$(PRELOAD_OBJS) -L$(BUILD) -lpool -ljemalloc -lpthread
+
 $(BUILD)/install/dkms.conf: tools/install/dkms.conf.in Makefile
 	@mkdir -p $(dir $@)
 	sed -e 's|@VERSION@|$(LIB_VERSION)|g' $< >$@
@@ -118,7 +127,8 @@ define uninstall_man
 endef
 
 .PHONY: install uninstall
-install: lib man $(INSTALL_POOLCTL) $(BUILD)/install/dkms.conf
+install: lib man $(INSTALL_POOLCTL) $(INSTALL_PRELOAD) \
+		$(BUILD)/install/dkms.conf
 	$(install_check_dirs)
 	install -d '$(DESTDIR)$(LIBDIR)' '$(DESTDIR)$(PKGCONFIGDIR)' \
 		'$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(UAPI_INCLUDEDIR)/linux'
@@ -126,6 +136,7 @@ install: lib man $(INSTALL_POOLCTL) $(BUILD)/install/dkms.conf
 		'$(DESTDIR)$(LIBDIR)/libpool.so.$(LIB_VERSION)'
 	ln -sfn libpool.so.$(LIB_VERSION) '$(DESTDIR)$(LIBDIR)/$(LIB_SONAME)'
 	ln -sfn $(LIB_SONAME) '$(DESTDIR)$(LIBDIR)/libpool.so'
+	install -m 0644 $(INSTALL_PRELOAD) '$(DESTDIR)$(LIBDIR)/libpool-preload.so'
 	sed $(PC_SUBST) lib/libpool.pc.in >'$(DESTDIR)$(PKGCONFIGDIR)/libpool.pc'
 	chmod 0644 '$(DESTDIR)$(PKGCONFIGDIR)/libpool.pc'
 	install -m 0644 lib/libpool.h '$(DESTDIR)$(INCLUDEDIR)/libpool.h'
@@ -160,6 +171,7 @@ uninstall:
 	rm -f '$(DESTDIR)$(LIBDIR)/libpool.so.$(LIB_VERSION)' \
 		'$(DESTDIR)$(LIBDIR)/$(LIB_SONAME)' \
 		'$(DESTDIR)$(LIBDIR)/libpool.so' \
+		'$(DESTDIR)$(LIBDIR)/libpool-preload.so' \
 		'$(DESTDIR)$(PKGCONFIGDIR)/libpool.pc' \
 		'$(DESTDIR)$(INCLUDEDIR)/libpool.h' \
 		'$(DESTDIR)$(UAPI_INCLUDEDIR)/linux/scalepool.h' \
