@@ -112,7 +112,7 @@ expected_files() {
 			grep '^usr/share/man/man3/' "$tmp/inst.files" ;;
 		poolctl)
 			echo "usr/bin/poolctl"
-			echo "usr/lib/$ma/libpool-preload.so"
+			echo "usr/lib/$ma/scalepool/libpool-preload.so"
 			grep -E '^usr/share/(man/man[78]|bash-completion)/' \
 				"$tmp/inst.files" ;;
 		esac

@@ -28,11 +28,11 @@ expected() {
 usr/local/bin/poolctl
 usr/local/include/libpool.h
 usr/local/include/scalepool/linux/scalepool.h
-usr/local/lib/$ma/libpool-preload.so
 usr/local/lib/$ma/libpool.so
 usr/local/lib/$ma/libpool.so.1
 usr/local/lib/$ma/libpool.so.$version
 usr/local/lib/$ma/pkgconfig/libpool.pc
+usr/local/lib/$ma/scalepool/libpool-preload.so
 usr/src/scalepool-$version/Kbuild
 usr/src/scalepool-$version/dkms.conf
 usr/src/scalepool-$version/kernel/uapi/linux/scalepool.h

@@ -62,8 +62,9 @@ $(INSTALL_POOLCTL): $(POOLCTL_OBJS) $(BUILD)/$(LIB_SONAME)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(POOLCTL_OBJS) -L$(BUILD) -lpool $(LIBS_deps)
 
-# The same for libpool-preload.so (poolctl bind finds it beside
-# libpool.so.1, in LIBDIR).
+# The same for libpool-preload.so, in LIBDIR/scalepool: a library for
+# LD_PRELOAD only, out of the loader's search path (poolctl bind looks
+# there, beside the libpool.so.1 it runs with).
 INSTALL_PRELOAD := $(BUILD)/install/libpool-preload.so
 $(INSTALL_PRELOAD): $(PRELOAD_OBJS) $(BUILD)/$(LIB_SONAME)
 	@mkdir -p $(dir $@)
@@ -136,7 +137,8 @@ install: lib man $(INSTALL_POOLCTL) $(INSTALL_PRELOAD) \
 		'$(DESTDIR)$(LIBDIR)/libpool.so.$(LIB_VERSION)'
 	ln -sfn libpool.so.$(LIB_VERSION) '$(DESTDIR)$(LIBDIR)/$(LIB_SONAME)'
 	ln -sfn $(LIB_SONAME) '$(DESTDIR)$(LIBDIR)/libpool.so'
-	install -m 0644 $(INSTALL_PRELOAD) '$(DESTDIR)$(LIBDIR)/libpool-preload.so'
+	install -D -m 0644 $(INSTALL_PRELOAD) \
+		'$(DESTDIR)$(LIBDIR)/scalepool/libpool-preload.so'
 	sed $(PC_SUBST) lib/libpool.pc.in >'$(DESTDIR)$(PKGCONFIGDIR)/libpool.pc'
 	chmod 0644 '$(DESTDIR)$(PKGCONFIGDIR)/libpool.pc'
 	install -m 0644 lib/libpool.h '$(DESTDIR)$(INCLUDEDIR)/libpool.h'
@@ -171,7 +173,7 @@ uninstall:
 	rm -f '$(DESTDIR)$(LIBDIR)/libpool.so.$(LIB_VERSION)' \
 		'$(DESTDIR)$(LIBDIR)/$(LIB_SONAME)' \
 		'$(DESTDIR)$(LIBDIR)/libpool.so' \
-		'$(DESTDIR)$(LIBDIR)/libpool-preload.so' \
+		'$(DESTDIR)$(LIBDIR)/scalepool/libpool-preload.so' \
 		'$(DESTDIR)$(PKGCONFIGDIR)/libpool.pc' \
 		'$(DESTDIR)$(INCLUDEDIR)/libpool.h' \
 		'$(DESTDIR)$(UAPI_INCLUDEDIR)/linux/scalepool.h' \

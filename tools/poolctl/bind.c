@@ -79,24 +79,32 @@ const struct poolctl_usage usage_bind = {
 "after an error.\n",
 };
 
-/* libpool-preload.so beside the libpool.so.1 poolctl runs with. */
+/*
+ * libpool-preload.so in scalepool/ beside the libpool.so.1 poolctl runs
+ * with (make install), else beside it (the build tree).
+ */
 static int find_preload(char *path, size_t len)
 {
-	Dl_info info;
+	static const char *const subdirs[] = { "scalepool/", "" };
 	const char *slash;
+	Dl_info info;
+	size_t i;
+	int dir;
 
 	if (!dladdr((void *)pool_new, &info) || !info.dli_fname)
 		return poolctl_err(CMD, ENOENT, "cannot find where libpool "
 				   "is loaded from");
 	slash = strrchr(info.dli_fname, '/');
-	if (snprintf(path, len, "%.*s%s",
-		     slash ? (int)(slash - info.dli_fname + 1) : 0,
-		     info.dli_fname, PRELOAD_NAME) >= (int)len)
-		return poolctl_err(CMD, ENAMETOOLONG, "path too long");
-	if (access(path, R_OK) != 0)
-		return poolctl_err(CMD, errno, "no %s beside libpool (%s)",
-				   PRELOAD_NAME, path);
-	return 0;
+	dir = slash ? (int)(slash - info.dli_fname + 1) : 0;
+	for (i = 0; i < ARRAY_SIZE(subdirs); i++) {
+		if (snprintf(path, len, "%.*s%s%s", dir, info.dli_fname,
+			     subdirs[i], PRELOAD_NAME) >= (int)len)
+			return poolctl_err(CMD, ENAMETOOLONG, "path too long");
+		if (access(path, R_OK) == 0)
+			return 0;
+	}
+	return poolctl_err(CMD, ENOENT, "no %s in %.*sscalepool/ or beside "
+			   "libpool", PRELOAD_NAME, dir, info.dli_fname);
 }
 
 static bool is_executable(const char *path)
