@@ -36,6 +36,8 @@
 #define BIND_TLS		__attribute__((tls_model("initial-exec")))
 #define BIND_MAX_REGIONS	4096
 #define BIND_DEFAULT_THRESHOLD	(1UL << 20)
+/* A racy peek is enough: a stale value only costs a copy. */
+#define READ_ONCE_INT(x)	(*(volatile int *)&(x))
 
 /* Why an allocation that should have gone to the pool did not. */
 enum bind_reason {
@@ -578,13 +580,21 @@ static void bind_adopt(struct bind_region *r, struct bind_snap *s)
 	void *m;
 
 	if (!s->addr) {
-		/* No copy could be made: the child has none of the bytes. */
-		m = mmap(r->addr, r->size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-		bind_warn("libpool-preload: fork: no copy of %zu bytes at %p",
-			  r->size, r->addr);
-		r->private_mem = m != MAP_FAILED;
-		return;
+		/*
+		 * The parent had no memory for a copy: the child copies the
+		 * shared region itself, later than the parent's copy would
+		 * have been (the parent may be writing to it by now).
+		 */
+		s->addr = mmap(NULL, r->size, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (s->addr == MAP_FAILED) {
+			s->addr = NULL;
+			bind_warn("libpool-preload: fork: no memory to copy "
+				  "%zu bytes at %p: shared with the parent",
+				  r->size, r->addr);
+			return;
+		}
+		memcpy(s->addr, r->addr, r->size);
 	}
 	m = mremap(s->addr, r->size, r->size, MREMAP_MAYMOVE | MREMAP_FIXED,
 		   r->addr);
@@ -594,6 +604,9 @@ static void bind_adopt(struct bind_region *r, struct bind_snap *s)
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 		if (m != MAP_FAILED)
 			memcpy(r->addr, s->addr, r->size);
+		else
+			bind_warn("libpool-preload: fork: %zu bytes at %p "
+				  "lost in the child", r->size, r->addr);
 		munmap(s->addr, r->size);
 		r->private_mem = true;
 	} else {
@@ -768,10 +781,14 @@ BIND_EXPORT void *calloc(size_t n, size_t size)
 	return bind_malloc(total, MALLOCX_ZERO);
 }
 
-/* Whether @size belongs where @p is (pool or ordinary). */
+/*
+ * Whether @size belongs where @p is (pool or ordinary).  Without a pool
+ * (its opening failed) everything stays ordinary and resizes in place.
+ */
 static bool bind_same_side(void *p, size_t size)
 {
-	bool want = cfg.enabled && !tl_inside && size >= cfg.threshold;
+	bool want = cfg.enabled && !tl_inside && size >= cfg.threshold &&
+		    !READ_ONCE_INT(ctx_error);
 
 	return want == bind_in_pool(p);
 }
