@@ -247,7 +247,9 @@ static bool bind_read_placement(void)
 	}
 	cfg.opts.policy = members || cfg.opts.nodes ? POOL_POLICY_BIND :
 						       POOL_POLICY_TIERED;
-	if (policy && (cfg.opts.policy = pool_policy_from_name(policy)) < 0) {
+	if (policy)
+		cfg.opts.policy = pool_policy_from_name(policy);
+	if (cfg.opts.policy < 0) {
 		bind_warn("libpool-preload: SCALEPOOL_BIND_POLICY: unknown "
 			  "policy '%s'", policy);
 		return false;

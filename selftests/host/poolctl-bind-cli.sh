@@ -11,7 +11,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/lib/host.sh"
 . "$top/selftests/lib/poolctl.sh"
 
-tap_plan 22
+tap_plan 21
 
 started=$tmp/started
 bad() {	# bad TEXT OPTIONS...: one line with TEXT, the command not run
