@@ -85,7 +85,8 @@ static struct {
 	pid_t stats_pid;		/* 0: every process */
 } cfg = { .threshold = SIZE_MAX };
 
-static atomic_int init_state;		/* 0 none, 1 running, 2 done */
+static atomic_int init_state;
+static int stats_fd = -1;		/* 0 none, 1 running, 2 done */
 static unsigned int pool_arena;
 
 static pthread_mutex_t ctx_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -653,6 +654,25 @@ static void bind_postfork_child(void)
 
 /* ---- setup ---- */
 
+/*
+ * The statistics' descriptor, opened now: by the time destructors run a
+ * program may have closed stderr (gnulib's close_stdout() in coreutils
+ * does) or changed directory.
+ */
+static void bind_open_stats(void)
+{
+	if (!cfg.stats)
+		return;
+	if (strcmp(cfg.stats, "stderr") == 0)
+		stats_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	else
+		stats_fd = open(cfg.stats, O_WRONLY | O_CREAT | O_APPEND |
+				O_CLOEXEC, 0644);
+	if (stats_fd < 0)
+		bind_warn("libpool-preload: SCALEPOOL_BIND_STATS: %s: %s",
+			  cfg.stats, strerror(errno));
+}
+
 static void bind_setup(void)
 {
 	extent_hooks_t *hooks = &bind_hooks;
@@ -662,6 +682,7 @@ static void bind_setup(void)
 
 	if (!bind_read_env())
 		return;
+	bind_open_stats();
 	/* jemalloc's own fork handlers first: ours then run before them. */
 	p = mallocx(1, 0);
 	if (p)
@@ -963,7 +984,6 @@ __attribute__((destructor)) static void bind_stats(void)
 {
 	static char buf[8192];
 	size_t off = 0;
-	int fd;
 
 	if (!cfg.stats || atomic_load(&init_state) != 2)
 		return;
@@ -973,19 +993,6 @@ __attribute__((destructor)) static void bind_stats(void)
 	bind_put_stats(buf, sizeof(buf), &off);
 	if (off >= sizeof(buf))
 		return;
-	if (strcmp(cfg.stats, "stderr") == 0) {
-		fd = STDERR_FILENO;
-	} else {
-		fd = open(cfg.stats, O_WRONLY | O_CREAT | O_APPEND |
-			  O_CLOEXEC, 0644);
-		if (fd < 0) {
-			bind_warn("libpool-preload: %s: %s", cfg.stats,
-				  strerror(errno));
-			return;
-		}
-	}
-	if (write(fd, buf, off) != (ssize_t)off)
+	if (stats_fd >= 0 && write(stats_fd, buf, off) != (ssize_t)off)
 		bind_warn("libpool-preload: cannot write the stats");
-	if (fd != STDERR_FILENO)
-		close(fd);
 }

@@ -11,7 +11,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/lib/host.sh"
 . "$top/selftests/lib/poolctl.sh"
 
-tap_plan 21
+tap_plan 22
 
 started=$tmp/started
 bad() {	# bad TEXT OPTIONS...: one line with TEXT, the command not run
@@ -48,7 +48,7 @@ asan=
 ldd "$preload" 2>/dev/null | grep -q libasan &&
 	asan="the preload links an ASan libpool (build/san)"
 if [ -n "$asan" ]; then
-	for t in "exit status" "environment" "LD_PRELOAD"; do
+	for t in "exit status" "environment" "LD_PRELOAD" "stats of cat"; do
 		tap_skip "$t" "$asan"
 	done
 else
@@ -64,6 +64,10 @@ SCALEPOOL_BIND_THRESHOLD=1073741824
 SCALEPOOL_BIND_WEIGHTS=3"
 run bind -- sh -c 'echo "$LD_PRELOAD"'
 tap_is "LD_PRELOAD: the preload beside libpool.so.1" "$out" "$preload"
+# gnulib's close_stdout() closes stderr before the destructors run.
+run bind --stats -- cat /dev/null
+tap_is "--stats reaches stderr after the program closed it (cat)" \
+	"$(jq -r '.pool.requests' <<<"$err" 2>&1)" 0
 fi
 
 skip=$asan
