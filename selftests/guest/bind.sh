@@ -180,9 +180,9 @@ poolctl bind --nodes 1 --stats -- sort -S 16M "$tmp/in" >"$tmp/bound" \
 tap_ok "sort bound to node 1: the same output as unbound" \
 	cmp -s "$tmp/plain" "$tmp/bound"
 tap_is "sort's buffer came from the pool, node 1, no fallback" \
-	"$(jq -r '"\(.pool.requests > 0) \([.pool.members[].node] | unique)
-		\(.fallback.requests)"' <"$tmp/sort.err" 2>&1 | tr -d '\n\t')" \
-	"true [1] 0"
+	"$(jq -r '[.pool.requests > 0, ([.pool.members[].node] | unique),
+		.fallback.requests] | map(tostring) | join(" ")' \
+		<"$tmp/sort.err" 2>&1)" "true [1] 0"
 
 # ---- a member's limit: fallback, counted; --strict: MemoryError
 limit_member=$n1
