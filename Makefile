@@ -78,7 +78,7 @@ all: module lib tools man
 module:
 	+@tools/kernel/build-module "$(KDIR)" $(if $(W),W=$(W))
 
-lib: $(BUILD)/$(LIB_SONAME) $(BUILD)/libpool.pc
+lib: $(BUILD)/$(LIB_SONAME) $(BUILD)/libpool.pc $(BUILD)/libpool-preload.so
 tools: $(BUILD)/poolctl
 
 $(BUILD)/%.o: %.c
@@ -91,6 +91,22 @@ $(BUILD)/$(LIB_SONAME): $(LIB_OBJS) lib/libpool.sym
 		-Wl,--version-script=lib/libpool.sym -Wl,-z,defs \
 		-o $@ $(LIB_OBJS) $(LIBS_lib)
 	ln -sf $(LIB_SONAME) $(BUILD)/libpool.so
+
+# libpool-preload.so (poolctl bind, Documentation/bind.rst): the malloc
+# family on Debian's jemalloc (libjemalloc-dev, tools/setup), large
+# allocations from libpool.  Not in LIB_SRCS: its own directory.
+PRELOAD_SRCS := lib/preload/preload.c
+# Never with the sanitizers (make selftests-host-san): an ASan library
+# cannot be preloaded into programs built without ASan.
+PRELOAD_OBJS := $(PRELOAD_SRCS:%.c=$(BUILD)/%.o)
+PRELOAD_NOSAN = $(filter-out -fsanitize% -fno-sanitize%,$(1))
+$(BUILD)/lib/preload/%.o: lib/preload/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(call PRELOAD_NOSAN,$(ALL_CFLAGS)) -fPIC -c -o $@ $<
+$(BUILD)/libpool-preload.so: $(PRELOAD_OBJS) $(BUILD)/$(LIB_SONAME)
+	$(CC) $(call PRELOAD_NOSAN,$(LDFLAGS)) -shared -Wl,-soname,libpool-preload.so \
+		-Wl,-z,defs -o $@ $(PRELOAD_OBJS) -L$(BUILD) -lpool \
+		-Wl,-rpath,'$$ORIGIN' -ljemalloc -lpthread
 
 # For the default PREFIX and LIBDIR (tools/install/install.mk).
 $(BUILD)/libpool.pc: lib/libpool.pc.in
@@ -211,4 +227,5 @@ include tools/bench/bench.mk
 include tools/install/install.mk
 include tools/install/deb.mk
 
--include $(LIB_OBJS:.o=.d) $(POOLCTL_OBJS:.o=.d) $(HOST_TEST_DEPS)
+-include $(LIB_OBJS:.o=.d) $(POOLCTL_OBJS:.o=.d) $(HOST_TEST_DEPS) \
+	$(PRELOAD_OBJS:.o=.d)

@@ -289,6 +289,17 @@ int pool_buf_free(struct pool_buf *buf)
 	return rc;
 }
 
+void pool_buf_disown(struct pool_buf *buf)
+{
+	if (!buf)
+		return;
+	/* A borrowed allocation's fd is this process's own copy. */
+	if (buf->borrowed)
+		close(buf->fd);
+	pool_unref(buf->ctx);
+	free(buf);
+}
+
 void *pool_buf_get_addr(struct pool_buf *buf)
 {
 	return buf->addr;

@@ -255,6 +255,13 @@ int pool_alloc(struct pool_ctx *ctx, size_t size,
 /* Unmap and free an allocation. */
 int pool_buf_free(struct pool_buf *buf);
 
+/*
+ * Drop the library's object of an allocation without unmapping or
+ * freeing it: in a child after fork(), whose mappings hold the memory
+ * but whose handle belongs to the parent's open file.  Since LIBPOOL_1.8.
+ */
+void pool_buf_disown(struct pool_buf *buf);
+
 /* Address of an allocation's mapping. */
 void *pool_buf_get_addr(struct pool_buf *buf);
 

@@ -10,7 +10,7 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/lib/host.sh"
 
-tap_plan 18
+tap_plan 20
 
 # shellcheck source=tools/completion/poolctl
 . "$top/tools/completion/poolctl"
@@ -93,6 +93,10 @@ tap_is "'apply --member': the member ids; 'apply --d': --dry-run" \
 	"$(c apply --member '') / $(c apply --d)" "0 1 5 / --dry-run"
 tap_is "'bench -m 0 --initiators': the nodes and all (options skipped)" \
 	"$(c bench -m 0 --initiators '')" "0 1 all"
+tap_is "'bind --nodes': the nodes, as alloc's" \
+	"$(c bind --nodes '')" "$(c alloc --nodes '')"
+tap_ok "'bind -n 0 -- pyth': commands after --" \
+	grep -qx python3 <(c bind -n 0 -- pyth | tr ' ' '\n')
 
 # Without the module: the real sysfs (or one without scalepool).
 unset _POOLCTL_SYSFS

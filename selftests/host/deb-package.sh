@@ -113,7 +113,8 @@ expected_files() {
 			grep '^usr/share/man/man3/' "$tmp/inst.files" ;;
 		poolctl)
 			echo "usr/bin/poolctl"
-			grep -E '^(usr/share/(man/man8|man/man5|bash-completion)/|lib/udev/rules.d/61-|lib/systemd/system/)' \
+			echo "usr/lib/$ma/scalepool/libpool-preload.so"
+			grep -E '^(usr/share/(man/man[578]|bash-completion)/|lib/udev/rules.d/61-|lib/systemd/system/)' \
 				"$tmp/inst.files" ;;
 		esac
 	} | LC_ALL=C sort

@@ -36,6 +36,7 @@ usr/local/lib/$ma/libpool.so
 usr/local/lib/$ma/libpool.so.1
 usr/local/lib/$ma/libpool.so.$version
 usr/local/lib/$ma/pkgconfig/libpool.pc
+usr/local/lib/$ma/scalepool/libpool-preload.so
 usr/src/scalepool-$version/Kbuild
 usr/src/scalepool-$version/dkms.conf
 usr/src/scalepool-$version/kernel/uapi/linux/scalepool.h

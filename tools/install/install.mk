@@ -78,6 +78,16 @@ $(INSTALL_POOLCTL): $(POOLCTL_OBJS) $(BUILD)/$(LIB_SONAME)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(POOLCTL_OBJS) -L$(BUILD) -lpool $(LIBS_deps)
 
+# The same for libpool-preload.so, in LIBDIR/scalepool: a library for
+# LD_PRELOAD only, out of the loader's search path (poolctl bind looks
+# there, beside the libpool.so.1 it runs with).
+INSTALL_PRELOAD := $(BUILD)/install/libpool-preload.so
+$(INSTALL_PRELOAD): $(PRELOAD_OBJS) $(BUILD)/$(LIB_SONAME)
+	@mkdir -p $(dir $@)
+	$(CC) $(call PRELOAD_NOSAN,$(LDFLAGS)) -shared \
+		-Wl,-soname,libpool-preload.so -Wl,-z,defs -o $@ \
+		$(PRELOAD_OBJS) -L$(BUILD) -lpool -ljemalloc -lpthread
+
 $(BUILD)/install/dkms.conf: tools/install/dkms.conf.in Makefile
 	@mkdir -p $(dir $@)
 	sed -e 's|@VERSION@|$(LIB_VERSION)|g' $< >$@
@@ -177,8 +187,8 @@ define install_system
 endef
 
 .PHONY: install uninstall
-install: lib man $(INSTALL_POOLCTL) $(BUILD)/install/dkms.conf \
-		$(INSTALL_GENERATED)
+install: lib man $(INSTALL_POOLCTL) $(INSTALL_PRELOAD) \
+		$(BUILD)/install/dkms.conf $(INSTALL_GENERATED)
 	$(install_check_dirs)
 	install -d '$(DESTDIR)$(LIBDIR)' '$(DESTDIR)$(PKGCONFIGDIR)' \
 		'$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(UAPI_INCLUDEDIR)/linux'
@@ -186,6 +196,8 @@ install: lib man $(INSTALL_POOLCTL) $(BUILD)/install/dkms.conf \
 		'$(DESTDIR)$(LIBDIR)/libpool.so.$(LIB_VERSION)'
 	ln -sfn libpool.so.$(LIB_VERSION) '$(DESTDIR)$(LIBDIR)/$(LIB_SONAME)'
 	ln -sfn $(LIB_SONAME) '$(DESTDIR)$(LIBDIR)/libpool.so'
+	install -D -m 0644 $(INSTALL_PRELOAD) \
+		'$(DESTDIR)$(LIBDIR)/scalepool/libpool-preload.so'
 	sed $(PC_SUBST) lib/libpool.pc.in >'$(DESTDIR)$(PKGCONFIGDIR)/libpool.pc'
 	chmod 0644 '$(DESTDIR)$(PKGCONFIGDIR)/libpool.pc'
 	install -m 0644 lib/libpool.h '$(DESTDIR)$(INCLUDEDIR)/libpool.h'
@@ -222,6 +234,7 @@ uninstall:
 		'$(DESTDIR)$(LIBDIR)/libpool.so.$(LIB_VERSION)' \
 		'$(DESTDIR)$(LIBDIR)/$(LIB_SONAME)' \
 		'$(DESTDIR)$(LIBDIR)/libpool.so' \
+		'$(DESTDIR)$(LIBDIR)/scalepool/libpool-preload.so' \
 		'$(DESTDIR)$(PKGCONFIGDIR)/libpool.pc' \
 		'$(DESTDIR)$(INCLUDEDIR)/libpool.h' \
 		'$(DESTDIR)$(UAPI_INCLUDEDIR)/linux/scalepool.h' \

@@ -41,6 +41,8 @@ static const struct poolctl_cmd commands[] = {
 	{ "list", cmd_list, "list the members of the pool", &usage_list },
 	{ "alloc", cmd_alloc, "allocate memory and show where it landed",
 	  &usage_alloc },
+	{ "bind", cmd_bind, "run a command with its large allocations in the "
+	  "pool", &usage_bind },
 	{ "stat", cmd_stat, "show the pool's usage by member and process",
 	  &usage_stat },
 	{ "limit", cmd_limit, "show or set a member's limit", &usage_limit },

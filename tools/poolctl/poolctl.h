@@ -113,6 +113,7 @@ int cmd_help(int argc, char **argv, struct pool_ctx **ctx);
 int cmd_version(int argc, char **argv, struct pool_ctx **ctx);
 int cmd_list(int argc, char **argv, struct pool_ctx **ctx);
 int cmd_alloc(int argc, char **argv, struct pool_ctx **ctx);
+int cmd_bind(int argc, char **argv, struct pool_ctx **ctx);
 int cmd_stat(int argc, char **argv, struct pool_ctx **ctx);
 int cmd_limit(int argc, char **argv, struct pool_ctx **ctx);
 int cmd_bench(int argc, char **argv, struct pool_ctx **ctx);
@@ -122,6 +123,7 @@ int cmd_apply(int argc, char **argv, struct pool_ctx **ctx);
 
 extern const struct poolctl_usage usage_list;
 extern const struct poolctl_usage usage_alloc;
+extern const struct poolctl_usage usage_bind;
 extern const struct poolctl_usage usage_stat;
 extern const struct poolctl_usage usage_limit;
 extern const struct poolctl_usage usage_bench;

@@ -1,0 +1,998 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libpool-preload.so: the malloc family of an unmodified program on
+ * jemalloc, with allocations of at least a threshold placed in pool
+ * memory (pool_alloc() with a policy from the environment) and smaller
+ * ones on jemalloc's ordinary arenas.  Documentation/bind.rst gives the
+ * design: one jemalloc arena whose extent hooks take pool memory, an
+ * eager copy of the pool regions at fork (pthread_atfork), and the
+ * fallback to ordinary memory, counted, when the pool cannot serve.
+ *
+ * Environment (scalepool-bind(7)): SCALEPOOL_BIND_POLICY, _NODES,
+ * _MEMBERS, _WEIGHTS, _GRANULARITY, _INITIATOR, _THRESHOLD, _STRICT,
+ * _STATS.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#include <malloc.h>
+#include <jemalloc/jemalloc.h>
+#include <linux/scalepool.h>
+#include <libpool.h>
+
+#define BIND_EXPORT		__attribute__((visibility("default")))
+#define BIND_TLS		__attribute__((tls_model("initial-exec")))
+#define BIND_MAX_REGIONS	4096
+#define BIND_DEFAULT_THRESHOLD	(1UL << 20)
+/* A racy peek is enough: a stale value only costs a copy. */
+#define READ_ONCE_INT(x)	(*(volatile int *)&(x))
+
+/* Why an allocation that should have gone to the pool did not. */
+enum bind_reason {
+	BIND_FB_NO_MODULE,	/* no /dev/scalepool, or pool_new() failed */
+	BIND_FB_FULL,		/* ENOMEM: the allowed members lack memory */
+	BIND_FB_LIMIT,		/* ENOSPC: a member's limit */
+	BIND_FB_OTHER,		/* any other error, or too many regions */
+	BIND_FB_NR,
+};
+
+static const char *const bind_reason_names[BIND_FB_NR] = {
+	[BIND_FB_NO_MODULE] = "no_module",
+	[BIND_FB_FULL] = "pool_full",
+	[BIND_FB_LIMIT] = "member_limit",
+	[BIND_FB_OTHER] = "other",
+};
+
+/* A pool mapping the arena's extents live in; never unmapped. */
+struct bind_region {
+	void *addr;
+	size_t size;
+	struct pool_buf *buf;	/* NULL once a fork copy replaced it */
+	bool private_mem;	/* anonymous private copy: fork needs none */
+};
+
+/* The copy of a region taken before fork. */
+struct bind_snap {
+	void *addr;
+	struct pool_buf *buf;	/* NULL: anonymous memory */
+};
+
+struct bind_counter {
+	atomic_ullong requests;
+	atomic_ullong bytes;
+};
+
+static struct {
+	size_t threshold;
+	bool strict;
+	bool enabled;			/* a usable configuration */
+	unsigned int members[SCALEPOOL_MAX_MEMBERS];
+	unsigned int weights[SCALEPOOL_MAX_MEMBERS];
+	struct pool_alloc_opts opts;
+	const char *stats;
+	pid_t stats_pid;		/* 0: every process */
+} cfg = { .threshold = SIZE_MAX };
+
+static atomic_int init_state;
+static int stats_fd = -1;		/* 0 none, 1 running, 2 done */
+static unsigned int pool_arena;
+
+static pthread_mutex_t ctx_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pool_ctx *ctx;		/* under ctx_lock */
+static int ctx_error;			/* pool_new()'s, cached */
+
+static pthread_mutex_t region_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct bind_region regions[BIND_MAX_REGIONS];
+static atomic_uint nr_regions;
+static struct bind_snap snaps[BIND_MAX_REGIONS];
+static unsigned int nr_snaps;
+
+static unsigned long long member_bytes[SCALEPOOL_MAX_MEMBERS];
+static int member_node[SCALEPOOL_MAX_MEMBERS];
+
+static pthread_mutex_t fork_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_bool fork_pending;
+static atomic_int hooks_active;
+
+static struct bind_counter st_pool, st_fallback[BIND_FB_NR];
+static atomic_ullong st_strict_failed, st_fork_pool, st_fork_anon;
+
+/* In libpool or the preload's own setup: all goes to ordinary memory. */
+static __thread int tl_inside BIND_TLS;
+/* Why the last pool extent of this thread failed. */
+static __thread int tl_fail BIND_TLS;
+/* In arenas.create: jemalloc's metadata for the arena, not pool memory. */
+static __thread bool tl_creating BIND_TLS;
+
+static void bind_count(struct bind_counter *c, size_t size)
+{
+	atomic_fetch_add_explicit(&c->requests, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&c->bytes, size, memory_order_relaxed);
+}
+
+/* One line on stderr, without stdio (whose buffers malloc). */
+static void bind_warn(const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n > (int)sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	if (write(STDERR_FILENO, line, (size_t)n) < 0)
+		return;
+}
+
+static int bind_reason_of(int rc)
+{
+	switch (rc) {
+	case -ENODEV:
+	case -ENOENT:
+	case -EOPNOTSUPP:
+	case -EPROTO:
+		return BIND_FB_NO_MODULE;
+	case -ENOMEM:
+		return BIND_FB_FULL;
+	case -ENOSPC:
+		return BIND_FB_LIMIT;
+	}
+	return BIND_FB_OTHER;
+}
+
+/* ---- configuration from the environment ---- */
+
+/* "2,0" or "0-3" into @out; false on garbage or too many. */
+static bool bind_parse_list(const char *s, unsigned int *out,
+			    unsigned int *nr, bool ranges)
+{
+	unsigned long a, b;
+	char *end;
+
+	*nr = 0;
+	while (*s) {
+		errno = 0;
+		a = strtoul(s, &end, 10);
+		if (end == s || errno || a > UINT_MAX)
+			return false;
+		b = a;
+		if (ranges && *end == '-') {
+			s = end + 1;
+			b = strtoul(s, &end, 10);
+			if (end == s || errno || b < a || b > UINT_MAX)
+				return false;
+		}
+		for (; a <= b; a++) {
+			if (*nr >= SCALEPOOL_MAX_MEMBERS)
+				return false;
+			out[(*nr)++] = (unsigned int)a;
+		}
+		if (*end == ',')
+			end++;
+		else if (*end)
+			return false;
+		s = end;
+	}
+	return *nr > 0;
+}
+
+static bool bind_parse_initiator(const char *s)
+{
+	unsigned long n;
+	char *end;
+
+	cfg.opts.initiator_set = true;
+	if (strcmp(s, "local") == 0) {
+		cfg.opts.initiator = POOL_INITIATOR_LOCAL;
+		return true;
+	}
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (end == s || *end || errno || n > INT_MAX)
+		return false;
+	cfg.opts.initiator = (int)n;
+	return true;
+}
+
+static bool bind_parse_size(const char *name, const char *s,
+			    unsigned long long *val)
+{
+	if (pool_parse_size(s, val) || !*val) {
+		bind_warn("libpool-preload: %s: bad size '%s'", name, s);
+		return false;
+	}
+	return true;
+}
+
+static const char *bind_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+/* The placement: the same names and values as poolctl alloc's options. */
+static bool bind_read_placement(void)
+{
+	const char *policy = bind_env("SCALEPOOL_BIND_POLICY");
+	const char *members = bind_env("SCALEPOOL_BIND_MEMBERS");
+	const char *weights = bind_env("SCALEPOOL_BIND_WEIGHTS");
+	const char *gran = bind_env("SCALEPOOL_BIND_GRANULARITY");
+	const char *init = bind_env("SCALEPOOL_BIND_INITIATOR");
+	unsigned long long g;
+	unsigned int nr;
+
+	cfg.opts.sz = sizeof(cfg.opts);
+	cfg.opts.nodes = bind_env("SCALEPOOL_BIND_NODES");
+	if (members && cfg.opts.nodes) {
+		bind_warn("libpool-preload: SCALEPOOL_BIND_MEMBERS and "
+			  "SCALEPOOL_BIND_NODES exclude each other");
+		return false;
+	}
+	cfg.opts.policy = members || cfg.opts.nodes ? POOL_POLICY_BIND :
+						       POOL_POLICY_TIERED;
+	if (policy)
+		cfg.opts.policy = pool_policy_from_name(policy);
+	if (cfg.opts.policy < 0) {
+		bind_warn("libpool-preload: SCALEPOOL_BIND_POLICY: unknown "
+			  "policy '%s'", policy);
+		return false;
+	}
+	if (members) {
+		if (!bind_parse_list(members, cfg.members, &nr, true)) {
+			bind_warn("libpool-preload: SCALEPOOL_BIND_MEMBERS: "
+				  "bad member list '%s'", members);
+			return false;
+		}
+		cfg.opts.members = cfg.members;
+		cfg.opts.nr_members = nr;
+	}
+	if (weights) {
+		if (!bind_parse_list(weights, cfg.weights, &nr, false)) {
+			bind_warn("libpool-preload: SCALEPOOL_BIND_WEIGHTS: "
+				  "bad weight list '%s'", weights);
+			return false;
+		}
+		cfg.opts.weights = cfg.weights;
+	}
+	if (gran) {
+		if (!bind_parse_size("SCALEPOOL_BIND_GRANULARITY", gran, &g))
+			return false;
+		cfg.opts.granularity = g;
+	}
+	if (init && !bind_parse_initiator(init)) {
+		bind_warn("libpool-preload: SCALEPOOL_BIND_INITIATOR: bad "
+			  "initiator '%s' (a node number or local)", init);
+		return false;
+	}
+	return true;
+}
+
+static bool bind_read_env(void)
+{
+	const char *thr = bind_env("SCALEPOOL_BIND_THRESHOLD");
+	const char *strict = bind_env("SCALEPOOL_BIND_STRICT");
+	unsigned long long t = BIND_DEFAULT_THRESHOLD;
+	const char *pid = bind_env("SCALEPOOL_BIND_STATS_PID");
+
+	cfg.stats = bind_env("SCALEPOOL_BIND_STATS");
+	if (pid)
+		cfg.stats_pid = (pid_t)strtol(pid, NULL, 10);
+	if (strict && strcmp(strict, "0") != 0 && strcmp(strict, "1") != 0) {
+		bind_warn("libpool-preload: SCALEPOOL_BIND_STRICT: '%s' is "
+			  "not 0 or 1", strict);
+		return false;
+	}
+	cfg.strict = strict && strcmp(strict, "1") == 0;
+	if (thr && !bind_parse_size("SCALEPOOL_BIND_THRESHOLD", thr, &t))
+		return false;
+	if (t > SIZE_MAX / 2) {
+		bind_warn("libpool-preload: SCALEPOOL_BIND_THRESHOLD: '%s' "
+			  "is too large", thr);
+		return false;
+	}
+	if (!bind_read_placement())
+		return false;
+	cfg.threshold = (size_t)t;
+	return true;
+}
+
+/* ---- the pool and its regions ---- */
+
+/* Opens the pool once per process; under ctx_lock. */
+static int bind_open_locked(void)
+{
+	if (ctx)
+		return 0;
+	if (ctx_error)
+		return ctx_error;
+	ctx_error = pool_new(&ctx);
+	if (ctx_error)
+		ctx = NULL;
+	return ctx_error;
+}
+
+static int bind_open(void)
+{
+	int rc;
+
+	pthread_mutex_lock(&ctx_lock);
+	tl_inside++;
+	rc = bind_open_locked();
+	tl_inside--;
+	pthread_mutex_unlock(&ctx_lock);
+	return rc;
+}
+
+/* Which bytes of @buf went to which member, for --stats. */
+static void bind_account(struct pool_buf *buf)
+{
+	struct pool_placement pl[SCALEPOOL_MAX_MEMBERS];
+	int i, n = pool_buf_get_placement(buf, pl, SCALEPOOL_MAX_MEMBERS);
+
+	for (i = 0; i < n && i < SCALEPOOL_MAX_MEMBERS; i++) {
+		if (pl[i].member >= SCALEPOOL_MAX_MEMBERS)
+			continue;
+		member_bytes[pl[i].member] += pl[i].bytes;
+		member_node[pl[i].member] = pl[i].node;
+	}
+}
+
+/*
+ * Moves the mapping of @buf (@size bytes at @addr) to an address aligned
+ * to @align; the new address, or NULL.
+ */
+static void *bind_align(void *addr, size_t size, size_t align)
+{
+	uintptr_t res, target;
+	void *r, *m;
+
+	if (!((uintptr_t)addr & (align - 1)))
+		return addr;
+	if (size > SIZE_MAX - align)
+		return NULL;
+	r = mmap(NULL, size + align, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (r == MAP_FAILED)
+		return NULL;
+	res = (uintptr_t)r;
+	target = (res + align - 1) & ~(uintptr_t)(align - 1);
+	m = mremap(addr, size, size, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   (void *)target);
+	if (m == MAP_FAILED) {
+		munmap(r, size + align);
+		return NULL;
+	}
+	if (target > res)
+		munmap(r, target - res);
+	if (res + size + align > target + size)
+		munmap((void *)(target + size), res + align - target);
+	return m;
+}
+
+/* A new pool region of @size bytes aligned to @align; 0 or -errno. */
+static int bind_region_new(size_t size, size_t align, void **addrp)
+{
+	struct pool_buf *buf;
+	unsigned int n;
+	void *addr;
+	int rc;
+
+	pthread_mutex_lock(&ctx_lock);
+	rc = bind_open_locked();
+	if (!rc)
+		rc = pool_alloc(ctx, size, &cfg.opts, &buf);
+	if (rc)
+		goto out;
+	addr = bind_align(pool_buf_get_addr(buf), size, align);
+	if (!addr || atomic_load(&nr_regions) >= BIND_MAX_REGIONS) {
+		pool_buf_free(buf);
+		rc = -E2BIG;
+		goto out;
+	}
+	bind_account(buf);
+	pthread_mutex_lock(&region_lock);
+	n = atomic_load(&nr_regions);
+	regions[n] = (struct bind_region){ addr, size, buf, false };
+	atomic_store_explicit(&nr_regions, n + 1, memory_order_release);
+	pthread_mutex_unlock(&region_lock);
+	*addrp = addr;
+out:
+	pthread_mutex_unlock(&ctx_lock);
+	return rc;
+}
+
+/* ---- jemalloc's extent hooks for the pool arena ---- */
+
+/*
+ * The arena's own metadata (jemalloc's base blocks), which arenas.create
+ * asks the hooks for: ordinary anonymous memory, so that the arena exists
+ * whether or not the pool does.
+ */
+static void *bind_metadata(size_t size, size_t align, bool *zero,
+			   bool *commit)
+{
+	void *p;
+
+	if (size > SIZE_MAX - align)
+		return NULL;
+	p = mmap(NULL, size + align, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	*zero = true;
+	*commit = true;
+	return (void *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
+}
+
+static void *bind_hook_alloc(extent_hooks_t *h, void *new_addr, size_t size,
+			     size_t alignment, bool *zero, bool *commit,
+			     unsigned int arena_ind)
+{
+	void *addr = NULL;
+	int rc;
+
+	/* Pool memory goes where the kernel maps it, not at @new_addr. */
+	if (new_addr)
+		return NULL;
+	if (tl_creating)
+		return bind_metadata(size, alignment, zero, commit);
+	/*
+	 * No new region while a fork copies them: the hook runs under the
+	 * arena's locks, which jemalloc's own fork handler takes next, so
+	 * it cannot wait for the fork; the caller retries after it.
+	 */
+	atomic_fetch_add(&hooks_active, 1);
+	if (atomic_load(&fork_pending)) {
+		atomic_fetch_sub(&hooks_active, 1);
+		tl_fail = -EAGAIN;
+		return NULL;
+	}
+	tl_inside++;
+	rc = bind_region_new(size, alignment, &addr);
+	tl_inside--;
+	atomic_fetch_sub(&hooks_active, 1);
+	if (rc) {
+		tl_fail = rc;
+		return NULL;
+	}
+	*zero = true;		/* the module zeroes what it allocates */
+	*commit = true;
+	return addr;
+}
+
+/* Regions stay for the process's life: jemalloc keeps them (retained). */
+static bool bind_hook_dalloc(extent_hooks_t *h, void *addr, size_t size,
+			     bool committed, unsigned int arena_ind)
+{
+	return true;
+}
+
+static bool bind_hook_split(extent_hooks_t *h, void *addr, size_t size,
+			    size_t size_a, size_t size_b, bool committed,
+			    unsigned int arena_ind)
+{
+	return false;
+}
+
+static extent_hooks_t bind_hooks = {
+	.alloc = bind_hook_alloc,
+	.dalloc = bind_hook_dalloc,
+	.split = bind_hook_split,
+	/* No merge: an extent stays within one region. */
+};
+
+static bool bind_in_pool(const void *p)
+{
+	unsigned int i, n = atomic_load_explicit(&nr_regions,
+						 memory_order_acquire);
+	uintptr_t a = (uintptr_t)p;
+
+	for (i = 0; i < n; i++)
+		if (a >= (uintptr_t)regions[i].addr &&
+		    a - (uintptr_t)regions[i].addr < regions[i].size)
+			return true;
+	return false;
+}
+
+/* ---- fork: each process its own copy of the pool regions ---- */
+
+/* The copy of region @r into a new pool buffer, else anonymous memory. */
+static void bind_snap_region(struct bind_region *r, struct bind_snap *s)
+{
+	s->buf = NULL;
+	s->addr = NULL;
+	if (!bind_open_locked() &&
+	    !pool_alloc(ctx, r->size, &cfg.opts, &s->buf)) {
+		s->addr = pool_buf_get_addr(s->buf);
+	} else {
+		s->buf = NULL;
+		s->addr = mmap(NULL, r->size, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (s->addr == MAP_FAILED) {
+			s->addr = NULL;
+			return;
+		}
+	}
+	memcpy(s->addr, r->addr, r->size);
+}
+
+static void bind_prefork(void)
+{
+	unsigned int i, n;
+
+	if (atomic_load(&init_state) != 2 || !cfg.enabled)
+		return;
+	pthread_mutex_lock(&fork_lock);
+	atomic_store(&fork_pending, true);
+	while (atomic_load(&hooks_active))
+		sched_yield();
+	pthread_mutex_lock(&ctx_lock);
+	tl_inside++;
+	n = atomic_load(&nr_regions);
+	for (i = 0; i < n; i++) {
+		snaps[i].addr = NULL;
+		snaps[i].buf = NULL;
+		if (!regions[i].private_mem)
+			bind_snap_region(&regions[i], &snaps[i]);
+	}
+	nr_snaps = n;
+	tl_inside--;
+}
+
+static void bind_postfork_parent(void)
+{
+	unsigned int i;
+
+	if (atomic_load(&init_state) != 2 || !cfg.enabled)
+		return;
+	tl_inside++;
+	for (i = 0; i < nr_snaps; i++) {
+		if (snaps[i].buf)
+			pool_buf_free(snaps[i].buf);
+		else if (snaps[i].addr)
+			munmap(snaps[i].addr, regions[i].size);
+	}
+	tl_inside--;
+	nr_snaps = 0;
+	pthread_mutex_unlock(&ctx_lock);
+	atomic_store(&fork_pending, false);
+	pthread_mutex_unlock(&fork_lock);
+}
+
+/* Puts snapshot @s in place of region @r in the child. */
+static void bind_adopt(struct bind_region *r, struct bind_snap *s)
+{
+	void *m;
+
+	if (!s->addr) {
+		/*
+		 * The parent had no memory for a copy: the child copies the
+		 * shared region itself, later than the parent's copy would
+		 * have been (the parent may be writing to it by now).
+		 */
+		s->addr = mmap(NULL, r->size, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (s->addr == MAP_FAILED) {
+			s->addr = NULL;
+			bind_warn("libpool-preload: fork: no memory to copy "
+				  "%zu bytes at %p: shared with the parent",
+				  r->size, r->addr);
+			return;
+		}
+		memcpy(s->addr, r->addr, r->size);
+	}
+	m = mremap(s->addr, r->size, r->size, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   r->addr);
+	if (m == MAP_FAILED) {
+		/* Then an anonymous copy, from the snapshot. */
+		m = mmap(r->addr, r->size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		if (m != MAP_FAILED)
+			memcpy(r->addr, s->addr, r->size);
+		else
+			bind_warn("libpool-preload: fork: %zu bytes at %p "
+				  "lost in the child", r->size, r->addr);
+		munmap(s->addr, r->size);
+		r->private_mem = true;
+	} else {
+		r->private_mem = !s->buf;
+	}
+	atomic_fetch_add(s->buf && !r->private_mem ? &st_fork_pool :
+			 &st_fork_anon, 1);
+}
+
+static void bind_postfork_child(void)
+{
+	unsigned int i;
+
+	if (atomic_load(&init_state) != 2 || !cfg.enabled)
+		return;
+	tl_inside++;
+	for (i = 0; i < nr_snaps; i++) {
+		if (regions[i].private_mem)
+			continue;
+		bind_adopt(&regions[i], &snaps[i]);
+		/*
+		 * The handles belong to the parent's open file: drop the
+		 * library's objects without FREE; the mappings hold the
+		 * memory now.
+		 */
+		pool_buf_disown(snaps[i].buf);
+		pool_buf_disown(regions[i].buf);
+		regions[i].buf = NULL;
+	}
+	nr_snaps = 0;
+	/* The child's own open file, at its next pool allocation. */
+	pool_unref(ctx);
+	ctx = NULL;
+	ctx_error = 0;
+	/* A hook another thread was entering is not in the child. */
+	atomic_store(&hooks_active, 0);
+	tl_inside--;
+	pthread_mutex_unlock(&ctx_lock);
+	atomic_store(&fork_pending, false);
+	pthread_mutex_unlock(&fork_lock);
+}
+
+/* ---- setup ---- */
+
+/*
+ * The statistics' descriptor, opened now: by the time destructors run a
+ * program may have closed stderr (gnulib's close_stdout() in coreutils
+ * does) or changed directory.
+ */
+static void bind_open_stats(void)
+{
+	if (!cfg.stats)
+		return;
+	if (strcmp(cfg.stats, "stderr") == 0)
+		stats_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	else
+		stats_fd = open(cfg.stats, O_WRONLY | O_CREAT | O_APPEND |
+				O_CLOEXEC, 0644);
+	if (stats_fd < 0)
+		bind_warn("libpool-preload: SCALEPOOL_BIND_STATS: %s: %s",
+			  cfg.stats, strerror(errno));
+}
+
+static void bind_setup(void)
+{
+	extent_hooks_t *hooks = &bind_hooks;
+	size_t sz = sizeof(pool_arena);
+	void *p;
+	int rc;
+
+	if (!bind_read_env())
+		return;
+	bind_open_stats();
+	/* jemalloc's own fork handlers first: ours then run before them. */
+	p = mallocx(1, 0);
+	if (p)
+		dallocx(p, 0);
+	tl_creating = true;
+	rc = mallctl("arenas.create", &pool_arena, &sz, &hooks,
+		     sizeof(hooks));
+	tl_creating = false;
+	if (rc) {
+		bind_warn("libpool-preload: jemalloc cannot create an arena");
+		return;
+	}
+	if (pthread_atfork(bind_prefork, bind_postfork_parent,
+			   bind_postfork_child)) {
+		bind_warn("libpool-preload: pthread_atfork failed");
+		return;
+	}
+	cfg.enabled = true;
+}
+
+/* Whether pool placement is on; sets it up at the first call. */
+static bool bind_ready(void)
+{
+	int expect = 0;
+
+	if (atomic_load_explicit(&init_state, memory_order_acquire) == 2)
+		return cfg.enabled;
+	if (tl_inside)
+		return false;	/* our own setup's allocations */
+	if (atomic_compare_exchange_strong(&init_state, &expect, 1)) {
+		tl_inside++;
+		bind_setup();
+		tl_inside--;
+		atomic_store_explicit(&init_state, 2, memory_order_release);
+		return cfg.enabled;
+	}
+	while (atomic_load_explicit(&init_state, memory_order_acquire) != 2)
+		sched_yield();
+	return cfg.enabled;
+}
+
+/* ---- the malloc family ---- */
+
+/* Ordinary memory; counted only as a fallback (@c), for speed. */
+static void *bind_ordinary(size_t size, int flags, struct bind_counter *c)
+{
+	void *p = mallocx(size ? size : 1, flags);
+
+	if (!p) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (c)
+		bind_count(c, size);
+	return p;
+}
+
+static void *bind_pool(size_t size, int flags)
+{
+	int rc = bind_open();
+	void *p;
+
+	while (!rc) {
+		tl_fail = 0;
+		p = mallocx(size, flags | MALLOCX_ARENA(pool_arena) |
+			    MALLOCX_TCACHE_NONE);
+		if (p) {
+			bind_count(&st_pool, size);
+			return p;
+		}
+		rc = tl_fail ? tl_fail : -ENOMEM;
+		if (rc != -EAGAIN)
+			break;
+		/* A fork was copying the regions: again once it is done. */
+		while (atomic_load(&fork_pending))
+			sched_yield();
+		rc = 0;
+	}
+	if (cfg.strict) {
+		atomic_fetch_add(&st_strict_failed, 1);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return bind_ordinary(size, flags, &st_fallback[bind_reason_of(rc)]);
+}
+
+static void *bind_malloc(size_t size, int flags)
+{
+	if (!bind_ready() || tl_inside || size < cfg.threshold)
+		return bind_ordinary(size, flags, NULL);
+	return bind_pool(size, flags);
+}
+
+static void bind_free(void *p)
+{
+	/* Pool memory never enters a thread cache an ordinary call uses. */
+	dallocx(p, sallocx(p, 0) >= cfg.threshold ? MALLOCX_TCACHE_NONE : 0);
+}
+
+BIND_EXPORT void *malloc(size_t size)
+{
+	return bind_malloc(size, 0);
+}
+
+BIND_EXPORT void free(void *p)
+{
+	if (p)
+		bind_free(p);
+}
+
+BIND_EXPORT void *calloc(size_t n, size_t size)
+{
+	size_t total;
+
+	if (__builtin_mul_overflow(n, size, &total)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return bind_malloc(total, MALLOCX_ZERO);
+}
+
+/*
+ * Whether @size belongs where @p is (pool or ordinary).  Without a pool
+ * (its opening failed) everything stays ordinary and resizes in place.
+ */
+static bool bind_same_side(void *p, size_t size)
+{
+	bool want = cfg.enabled && !tl_inside && size >= cfg.threshold &&
+		    !READ_ONCE_INT(ctx_error);
+
+	return want == bind_in_pool(p);
+}
+
+BIND_EXPORT void *realloc(void *p, size_t size)
+{
+	size_t old;
+	void *q;
+
+	if (!p)
+		return malloc(size);
+	if (!size) {
+		free(p);
+		return NULL;
+	}
+	old = sallocx(p, 0);
+	if (bind_same_side(p, size)) {
+		q = rallocx(p, size, bind_in_pool(p) ?
+			    MALLOCX_ARENA(pool_arena) | MALLOCX_TCACHE_NONE :
+			    0);
+		if (q || !bind_in_pool(p)) {
+			if (!q)
+				errno = ENOMEM;
+			return q;
+		}
+		/* The pool could not grow it: malloc()'s fallback rules. */
+	}
+	/* Across the threshold: a new home, then the bytes. */
+	q = malloc(size);
+	if (!q)
+		return NULL;
+	memcpy(q, p, old < size ? old : size);
+	free(p);
+	return q;
+}
+
+static bool bind_power_of_two(size_t a)
+{
+	return a && !(a & (a - 1));
+}
+
+BIND_EXPORT int posix_memalign(void **out, size_t align, size_t size)
+{
+	void *p;
+
+	if (!bind_power_of_two(align) || align % sizeof(void *))
+		return EINVAL;
+	p = bind_malloc(size, MALLOCX_ALIGN(align));
+	if (!p)
+		return ENOMEM;
+	*out = p;
+	return 0;
+}
+
+BIND_EXPORT void *aligned_alloc(size_t align, size_t size)
+{
+	if (!bind_power_of_two(align)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return bind_malloc(size, MALLOCX_ALIGN(align));
+}
+
+BIND_EXPORT void *memalign(size_t align, size_t size)
+{
+	/* As glibc: a smaller alignment is raised, others rounded up. */
+	if (align < sizeof(void *))
+		align = sizeof(void *);
+	if (!bind_power_of_two(align)) {
+		if (align > SIZE_MAX / 2) {
+			errno = EINVAL;
+			return NULL;
+		}
+		align = (size_t)1 << (64 - __builtin_clzl(align));
+	}
+	return bind_malloc(size, MALLOCX_ALIGN(align));
+}
+
+BIND_EXPORT void *valloc(size_t size)
+{
+	return memalign((size_t)sysconf(_SC_PAGESIZE), size);
+}
+
+BIND_EXPORT void *pvalloc(size_t size)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	if (size > SIZE_MAX - page) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return memalign(page, (size + page - 1) & ~(page - 1));
+}
+
+BIND_EXPORT size_t malloc_usable_size(void *p)
+{
+	return p ? sallocx(p, 0) : 0;
+}
+
+/* ---- --stats: one JSON line per process at exit ---- */
+
+static int bind_put(char *buf, size_t len, size_t *off, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*off >= len)
+		return -1;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *off, len - *off, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	*off += (size_t)n;
+	return 0;
+}
+
+static unsigned long long bind_load(atomic_ullong *v)
+{
+	return atomic_load_explicit(v, memory_order_relaxed);
+}
+
+static void bind_put_members(char *buf, size_t len, size_t *off)
+{
+	bool first = true;
+	unsigned int i;
+
+	bind_put(buf, len, off, "\"members\":[");
+	for (i = 0; i < SCALEPOOL_MAX_MEMBERS; i++) {
+		if (!member_bytes[i])
+			continue;
+		bind_put(buf, len, off, "%s{\"member\":%u,\"node\":%d,"
+			 "\"bytes\":%llu}", first ? "" : ",", i,
+			 member_node[i], member_bytes[i]);
+		first = false;
+	}
+	bind_put(buf, len, off, "]");
+}
+
+static void bind_put_stats(char *buf, size_t len, size_t *off)
+{
+	unsigned long long fb_req = 0, fb_bytes = 0;
+	int i;
+
+	bind_put(buf, len, off, "{\"pid\":%d,\"threshold\":%zu,\"strict\":%s,"
+		 "\"pool\":{\"requests\":%llu,\"bytes\":%llu,",
+		 (int)getpid(), cfg.threshold, cfg.strict ? "true" : "false",
+		 bind_load(&st_pool.requests), bind_load(&st_pool.bytes));
+	bind_put(buf, len, off, "\"regions\":%u,",
+		 atomic_load(&nr_regions));
+	bind_put_members(buf, len, off);
+	bind_put(buf, len, off, "},\"fallback\":{");
+	for (i = 0; i < BIND_FB_NR; i++) {
+		fb_req += bind_load(&st_fallback[i].requests);
+		fb_bytes += bind_load(&st_fallback[i].bytes);
+		bind_put(buf, len, off, "\"%s\":{\"requests\":%llu,\"bytes\":"
+			 "%llu},", bind_reason_names[i],
+			 bind_load(&st_fallback[i].requests),
+			 bind_load(&st_fallback[i].bytes));
+	}
+	bind_put(buf, len, off, "\"requests\":%llu,\"bytes\":%llu},"
+		 "\"strict_failed\":%llu,\"fork_copies\":{\"pool\":%llu,"
+		 "\"anonymous\":%llu}}\n", fb_req, fb_bytes,
+		 bind_load(&st_strict_failed), bind_load(&st_fork_pool),
+		 bind_load(&st_fork_anon));
+}
+
+/* After the program's atexit handlers (ld.so runs destructors last). */
+__attribute__((destructor)) static void bind_stats(void)
+{
+	static char buf[8192];
+	size_t off = 0;
+
+	if (!cfg.stats || atomic_load(&init_state) != 2)
+		return;
+	/* poolctl bind --stats: its command only, not the children. */
+	if (cfg.stats_pid && cfg.stats_pid != getpid())
+		return;
+	bind_put_stats(buf, sizeof(buf), &off);
+	if (off >= sizeof(buf))
+		return;
+	if (stats_fd >= 0 && write(stats_fd, buf, off) != (ssize_t)off)
+		bind_warn("libpool-preload: cannot write the stats");
+}
