@@ -5,7 +5,8 @@
 # - a configuration file sets node limits and adds a bar member with its
 #   limit; the dry run before changes nothing; a second run changes
 #   nothing; an error (with a good line before it) names file and line
-#   and changes nothing;
+#   and changes nothing; tier lines turn tiering on (the module's knobs
+#   read back) and off again;
 # - under Debian's systemd-udevd (from the host's /usr), with the rules
 #   of tools/install and the group of sysusers.conf: /dev/scalepool is
 #   root:scalepool 0660, a member of the group allocates and cannot
@@ -18,7 +19,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../lib/poolctl.sh"
 
-tap_plan 18
+tap_plan 20
 
 tmp=$(mktemp -d)
 PCI=/sys/bus/pci/devices
@@ -59,6 +60,8 @@ cleanup() {
 			echo "${d##*/}" >/sys/bus/pci/drivers/scalepool/unbind
 		echo >"$d/driver_override"
 	done
+	[ -n "${scan_ms-}" ] && echo "$scan_ms" >"$SP/tier_scan_ms"
+	echo 0 >"$SP/tier_rate_limit_MBps"
 	[ -n "${cxl_dax-}" ] && daxctl offline-memory "$cxl_dax" >/dev/null 2>&1
 	rm -rf "$tmp"
 }
@@ -108,6 +111,20 @@ run apply "$conf"
 tap_ok "a second apply changes nothing, and says so" \
 	test "$st" = 0 -a -z "$err" -a "$out" = \
 	"nothing to change: the pool is as configured"
+
+# ---- the tiering knobs: on, read back, off (the module's default)
+scan_ms=$(cat "$SP/tier_scan_ms")
+knobs() { echo "$(cat "$SP/tier_rate_limit_MBps") $(cat "$SP/tier_scan_ms")"; }
+tier=$tmp/tier.conf
+printf 'tier rate-limit-MBps 64\ntier scan-ms 250\n' >"$tier"
+run apply "$tier"
+tap_ok "apply: tier lines turn tiering on" \
+	test "$st" = 0 -a -z "$err" -a "$(knobs)" = "64 250"
+[ "$st" = 0 ] || tap_diag "status $st, out: $out, err: $err"
+printf 'tier rate-limit-MBps 0\ntier scan-ms %s\n' "$scan_ms" >"$tier"
+run apply "$tier"
+tap_ok "and off again: rate 0, the period as it was" \
+	test "$st" = 0 -a -z "$err" -a "$(knobs)" = "0 $scan_ms"
 
 # An error after good lines: all reported, nothing written.
 bad=$tmp/bad.conf

@@ -4,7 +4,8 @@
  * every kind of bad line is one error naming file and line, an error
  * anywhere writes nothing, the dry run's output, a real run's writes
  * and the second run that changes nothing, --member, --allow-absent,
- * the default directory's order and measured-file.
+ * the default directory's order, measured-file and the pool-wide
+ * tiering knobs (tier lines).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +38,9 @@ FIXTURE_SETUP(apply)
 	put(self->fs.sys, "members/0/tier", "1");
 	put(self->fs.sys, "members/0/measured", "");
 	put(self->fs.sys, "members/2/measured", "0 300 5000");
+	/* The module's pool-wide knobs at their defaults (kernel/tier.c). */
+	put(self->fs.sys, "tier_rate_limit_MBps", "0");
+	put(self->fs.sys, "tier_scan_ms", "1000");
 	snprintf(self->conf, sizeof(self->conf), "%s/etc", self->fs.top);
 	mkdir(self->conf, 0755);
 	snprintf(self->pci, sizeof(self->pci), "%s/pci", self->fs.top);
@@ -162,6 +166,22 @@ static const struct {
 	{ "limit node:0 1G \x01\n", "2: not text: byte 0x01 at column 17" },
 	{ "garbage\n", "2: unknown key 'garbage'" },
 	{ "a b c d e f g h i\n", "2: too many words" },
+	{ "tier scan-ms 9\n", "2: bad scan-ms '9' (10 to 60000)" },
+	{ "tier scan-ms 60001\n", "2: bad scan-ms '60001' (10 to 60000)" },
+	{ "tier rate-limit-MBps 1048577\n",
+	  "2: bad rate-limit-MBps '1048577' (0 to 1048576)" },
+	{ "tier rate-limit-MBps 4294967296\n",
+	  "2: bad rate-limit-MBps '4294967296'" },
+	{ "tier rate-limit-MBps -1\n", "2: bad rate-limit-MBps '-1'" },
+	{ "tier rate-limit-MBps 64M\n", "2: bad rate-limit-MBps '64M'" },
+	{ "tier rate-limit-MBps\n", "2: tier takes a knob and a number" },
+	{ "tier scan-ms 250 500\n", "2: tier takes a knob and a number" },
+	{ "tier scan_ms 250\n", "2: unknown tier knob 'scan_ms'" },
+	{ "tier tier_scan_ms 250\n", "2: unknown tier knob 'tier_scan_ms'" },
+	{ "tier scan-ms 250\ntier scan-ms 250\n",
+	  "3: duplicate tier knob: " },
+	{ "tier rate-limit-MBps 0\nlimit node:0 1G\ntier rate-limit-MBps 64\n",
+	  "4: duplicate tier knob: " },
 };
 
 TEST_F(apply, each_bad_line_is_one_error_and_writes_nothing)
@@ -193,6 +213,8 @@ TEST_F(apply, each_bad_line_is_one_error_and_writes_nothing)
 		}
 		EXPECT_STREQ("", self->out);
 		EXPECT_STREQ("0", attr(self, "members/1/limit"));
+		EXPECT_STREQ("0", attr(self, "tier_rate_limit_MBps"));
+		EXPECT_STREQ("1000", attr(self, "tier_scan_ms"));
 	}
 }
 
@@ -215,7 +237,9 @@ static const char good_conf[] =
 	"limit name:0000:00:03.0-bar2 32M\n"
 	"measured node:2 0 250 9000\n"
 	"attr node:0 tier 2\n"
-	"bar pci:0000:00:03.0 2\n";
+	"bar pci:0000:00:03.0 2\n"
+	"tier rate-limit-MBps 064\n"
+	"tier scan-ms 250\n";
 
 TEST_F(apply, dry_run_prints_what_would_change_and_writes_nothing)
 {
@@ -234,12 +258,16 @@ TEST_F(apply, dry_run_prints_what_would_change_and_writes_nothing)
 		 "%s/scalepool.conf:6: measured figures of node2 (member 2) "
 		 "from node 0: 300 ns, 5000 MB/s -> 250 ns, 9000 MB/s\n"
 		 "%s/scalepool.conf:7: attr tier of node0 (member 0): 1 -> 2\n"
-		 "dry run: 4 changes, nothing written\n", f, f, f, f);
+		 "%s/scalepool.conf:9: tier rate-limit-MBps: 0 -> 64\n"
+		 "%s/scalepool.conf:10: tier scan-ms: 1000 -> 250\n"
+		 "dry run: 6 changes, nothing written\n", f, f, f, f, f, f);
 	EXPECT_STREQ(want, self->out);
 	EXPECT_STREQ("", self->err);
 	EXPECT_STREQ("0", attr(self, "members/0/limit"));
 	EXPECT_STREQ("1", attr(self, "members/0/tier"));
 	EXPECT_STREQ("0 300 5000", attr(self, "members/2/measured"));
+	EXPECT_STREQ("0", attr(self, "tier_rate_limit_MBps"));
+	EXPECT_STREQ("1000", attr(self, "tier_scan_ms"));
 }
 
 TEST_F(apply, writes_then_a_second_run_changes_nothing)
@@ -248,11 +276,13 @@ TEST_F(apply, writes_then_a_second_run_changes_nothing)
 
 	conf_file(self, "scalepool.conf", good_conf);
 	ASSERT_EQ(0, run_apply(_metadata, self, NULL));
-	EXPECT_NE(NULL, strstr(self->out, "4 changes made\n"));
+	EXPECT_NE(NULL, strstr(self->out, "6 changes made\n"));
 	EXPECT_STREQ("1073741824", attr(self, "members/0/limit"));
 	EXPECT_STREQ("33554432", attr(self, "members/3/limit"));
 	EXPECT_STREQ("0 250 9000", attr(self, "members/2/measured"));
 	EXPECT_STREQ("2", attr(self, "members/0/tier"));
+	EXPECT_STREQ("64", attr(self, "tier_rate_limit_MBps"));
+	EXPECT_STREQ("250", attr(self, "tier_scan_ms"));
 	ASSERT_EQ(0, run_apply(_metadata, self, NULL));
 	EXPECT_STREQ("nothing to change: the pool is as configured\n",
 		     self->out);
@@ -290,11 +320,13 @@ TEST_F(apply, member_option_applies_that_member_only)
 	const struct apply_opts o = { .member = 1 };
 
 	conf_file(self, "scalepool.conf", "limit node:0 1G\nlimit node:1 2G\n"
-		  "limit node:7 1G\nbar pci:0000:00:05.0\n");
+		  "limit node:7 1G\nbar pci:0000:00:05.0\ntier scan-ms 250\n");
 	ASSERT_EQ(0, run_apply(_metadata, self, &o));
 	EXPECT_NE(NULL, strstr(self->out, ":2: limit of node1 (member 1)"));
 	EXPECT_NE(NULL, strstr(self->out, "1 change made\n"));
 	EXPECT_STREQ("0", attr(self, "members/0/limit"));
+	/* Pool-wide: not a member's line. */
+	EXPECT_STREQ("1000", attr(self, "tier_scan_ms"));
 	EXPECT_STREQ("2147483648", attr(self, "members/1/limit"));
 }
 
@@ -380,6 +412,48 @@ TEST_F(apply, ambiguous_pci_and_read_only_attr)
 	/* root reads and writes a 0444 file: the mode is what is checked. */
 	EXPECT_NE(NULL, strstr(self->err, ":2: attribute 'tier' of member "
 			       "node0 is not readable and writable"));
+}
+
+TEST_F(apply, tier_knobs_at_the_ends_of_their_ranges)
+{
+	conf_file(self, "scalepool.conf", "tier rate-limit-MBps 1048576\n"
+		  "tier scan-ms 10\n");
+	ASSERT_EQ(0, run_apply(_metadata, self, NULL));
+	EXPECT_STREQ("1048576", attr(self, "tier_rate_limit_MBps"));
+	EXPECT_STREQ("10", attr(self, "tier_scan_ms"));
+	conf_file(self, "scalepool.conf", "tier rate-limit-MBps 0\n"
+		  "tier scan-ms 60000\n");
+	ASSERT_EQ(0, run_apply(_metadata, self, NULL));
+	EXPECT_NE(NULL, strstr(self->out, ":1: tier rate-limit-MBps: 1048576 "
+			       "-> 0\n"));
+	EXPECT_STREQ("0", attr(self, "tier_rate_limit_MBps"));
+	EXPECT_STREQ("60000", attr(self, "tier_scan_ms"));
+}
+
+/* A module older than tiering: no knob files, and nothing written. */
+TEST_F(apply, tier_knob_the_module_lacks_is_an_error_of_its_line)
+{
+	char path[300], want[1024];
+
+	snprintf(path, sizeof(path), "%s/tier_scan_ms", self->fs.sys);
+	ASSERT_EQ(0, unlink(path));
+	conf_file(self, "scalepool.conf", "limit node:1 64M\n"
+		  "tier rate-limit-MBps 64\ntier scan-ms 250\n");
+	EXPECT_EQ(1, run_apply(_metadata, self, NULL));
+	snprintf(want, sizeof(want), "poolctl apply: %s/scalepool.conf:3: "
+		 "tier scan-ms: the module has no %s: it is older than "
+		 "tiering, update it\npoolctl apply: 1 error in the "
+		 "configuration: nothing changed\n", self->conf, path);
+	EXPECT_STREQ(want, self->err);
+	EXPECT_STREQ("", self->out);
+	EXPECT_STREQ("0", attr(self, "members/1/limit"));
+	EXPECT_STREQ("0", attr(self, "tier_rate_limit_MBps"));
+	snprintf(path, sizeof(path), "%s/tier_rate_limit_MBps", self->fs.sys);
+	ASSERT_EQ(0, chmod(path, 0444));
+	EXPECT_EQ(1, run_apply(_metadata, self, NULL));
+	EXPECT_NE(NULL, strstr(self->err, ":2: tier rate-limit-MBps: "));
+	EXPECT_NE(NULL, strstr(self->err, "tier_rate_limit_MBps is not "
+			       "readable and writable\n"));
 }
 
 TEST_HARNESS_MAIN

@@ -135,6 +135,17 @@ static int parse_figure(struct apply_conf *c, struct apply_line *l,
 			"above 0)", what, s);
 }
 
+/* A decimal in [@min, @max]. */
+static int parse_range(struct apply_conf *c, struct apply_line *l,
+		       const char *what, const char *s, unsigned int min,
+		       unsigned int max, unsigned int *val)
+{
+	if (!poolctl_parse_uint(s, val) && *val >= min && *val <= max)
+		return 0;
+	return conf_err(c, l->file, l->line, "bad %s '%s' (%u to %u)", what, s,
+			min, max);
+}
+
 static int parse_limit(struct apply_conf *c, struct apply_line *l,
 		       char **tok, int n)
 {
@@ -170,9 +181,8 @@ static int parse_bar(struct apply_conf *c, struct apply_line *l, char **tok,
 	snprintf(l->bdf, sizeof(l->bdf), "%s", tok[1] + 4);
 	l->bar = -1;
 	if (n == 3) {
-		if (poolctl_parse_uint(tok[2], &bar) || bar > MAX_BAR)
-			return conf_err(c, l->file, l->line, "bad BAR index "
-					"'%s' (0 to 5)", tok[2]);
+		if (parse_range(c, l, "BAR index", tok[2], 0, MAX_BAR, &bar))
+			return -EINVAL;
 		l->bar = (int)bar;
 	}
 	return 0;
@@ -240,6 +250,45 @@ static int parse_attr(struct apply_conf *c, struct apply_line *l,
 	return 0;
 }
 
+/*
+ * The module's pool-wide tiering knobs, files of /sys/kernel/scalepool/
+ * (kernel/tier.c: SP_TIER_RATE_MAX, SP_TIER_SCAN_MS_MIN and _MAX; the
+ * module checks them again).  Checked here so that a typo is an error
+ * of the line before anything is written.
+ */
+static const struct {
+	const char *knob, *file;
+	unsigned int min, max;
+} tier_knobs[] = {
+	{ "rate-limit-MBps", "tier_rate_limit_MBps", 0, 1U << 20 },
+	{ "scan-ms", "tier_scan_ms", 10, 60000 },
+};
+
+static int parse_tier(struct apply_conf *c, struct apply_line *l,
+		      char **tok, int n)
+{
+	unsigned int val;
+	size_t i;
+
+	if (n != 3)
+		return conf_err(c, l->file, l->line, "tier takes a knob and a "
+				"number: tier rate-limit-MBps|scan-ms <number>");
+	for (i = 0; i < ARRAY_SIZE(tier_knobs); i++)
+		if (!strcmp(tok[1], tier_knobs[i].knob))
+			break;
+	if (i == ARRAY_SIZE(tier_knobs))
+		return conf_err(c, l->file, l->line, "unknown tier knob "
+				"'%.32s' (rate-limit-MBps or scan-ms)", tok[1]);
+	if (parse_range(c, l, tier_knobs[i].knob, tok[2], tier_knobs[i].min,
+			tier_knobs[i].max, &val))
+		return -EINVAL;
+	l->knob = tier_knobs[i].knob;
+	snprintf(l->attr, sizeof(l->attr), "%s", tier_knobs[i].file);
+	/* As the module shows it: "064" is 64, no change. */
+	snprintf(l->value, sizeof(l->value), "%u", val);
+	return 0;
+}
+
 static int parse_file(struct apply_conf *c, const char *path, bool measured,
 		      const char *from, unsigned int from_line);
 
@@ -288,6 +337,7 @@ static int parse_line(struct apply_conf *c, const char *file,
 	static const char *const keys[] = {
 		[APPLY_LIMIT] = "limit", [APPLY_BAR] = "bar",
 		[APPLY_MEASURED] = "measured", [APPLY_ATTR] = "attr",
+		[APPLY_TIER] = "tier",
 	};
 	char *tok[MAX_TOKENS];
 	struct apply_line *l;
@@ -306,7 +356,7 @@ static int parse_line(struct apply_conf *c, const char *file,
 			break;
 	if (k == ARRAY_SIZE(keys))
 		return conf_err(c, file, line, "unknown key '%.32s' (limit, "
-				"bar, measured, measured-file or attr)",
+				"bar, measured, measured-file, attr or tier)",
 				tok[0]);
 	if (measured_only && k != APPLY_MEASURED)
 		return conf_err(c, file, line, "a measured-file holds "
@@ -323,6 +373,8 @@ static int parse_line(struct apply_conf *c, const char *file,
 		return parse_measured(c, l, tok, n);
 	case APPLY_ATTR:
 		return parse_attr(c, l, tok, n);
+	case APPLY_TIER:
+		return parse_tier(c, l, tok, n);
 	}
 	return 0;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * poolctl apply: make the pool what /etc/scalepool/ says (member
- * limits, bar members, measured figures, member attributes).  The whole
+ * limits, bar members, measured figures, member attributes, the
+ * tiering knobs).  The whole
  * configuration is read and checked against the pool first; only then
  * is anything written, and only what differs, so a second run changes
  * nothing.  scalepool.service runs it at boot, and the udev rule
@@ -111,23 +112,73 @@ static int resolve_bar(struct apply_conf *c, struct apply_line *l,
 	return line_err(c, l, "no PCI device %s", l->bdf);
 }
 
+/*
+ * The sysfs file of an attr or tier line, when its member is here (or
+ * it has none): its path in @buf, else NULL.
+ */
+static const char *line_path(const struct apply_line *l, char *buf,
+			     size_t len)
+{
+	if (l->kind == APPLY_TIER)
+		snprintf(buf, len, "%s/%s", poolctl_apply_roots.sysfs,
+			 l->attr);
+	else if (l->m)
+		snprintf(buf, len, "%s/members/%u/%s",
+			 poolctl_apply_roots.sysfs, pool_member_get_id(l->m),
+			 l->attr);
+	else
+		return NULL;
+	return buf;
+}
+
+/* A file apply can read and write: 0, -ENOENT or -EACCES. */
+static int check_file(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) || !S_ISREG(st.st_mode))
+		return -ENOENT;
+	/* root reads and writes a 0444 file: the mode is what tells. */
+	return (st.st_mode & 0600) == 0600 ? 0 : -EACCES;
+}
+
 /* An attribute that apply can read and write, when the member is here. */
 static int check_attr(struct apply_conf *c, const struct apply_line *l)
 {
 	char path[PATH_MAX];
-	struct stat st;
+	int rc;
 
-	if (!l->m)
+	if (!line_path(l, path, sizeof(path)))
 		return 0;
-	snprintf(path, sizeof(path), "%s/members/%u/%s",
-		 poolctl_apply_roots.sysfs, pool_member_get_id(l->m), l->attr);
-	if (stat(path, &st) || !S_ISREG(st.st_mode))
+	rc = check_file(path);
+	if (rc == -ENOENT)
 		return line_err(c, l, "member %s has no attribute '%s'",
 				pool_member_get_name(l->m), l->attr);
-	if ((st.st_mode & 0600) != 0600)
+	if (rc)
 		return line_err(c, l, "attribute '%s' of member %s is not "
 				"readable and writable", l->attr,
 				pool_member_get_name(l->m));
+	return 0;
+}
+
+/* A pool-wide knob: not a member's (--member leaves it out). */
+static int resolve_tier(struct apply_conf *c, struct apply_line *l,
+			const struct apply_opts *o)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	l->skip = o->member >= 0;
+	if (l->skip)
+		return 0;
+	rc = check_file(line_path(l, path, sizeof(path)));
+	if (rc == -ENOENT)
+		return line_err(c, l, "tier %s: the module has no %s: it is "
+				"older than tiering, update it", l->knob,
+				path);
+	if (rc)
+		return line_err(c, l, "tier %s: %s is not readable and "
+				"writable", l->knob, path);
 	return 0;
 }
 
@@ -173,6 +224,8 @@ static bool same_setting(const struct apply_line *a,
 	if (a->kind == APPLY_BAR)
 		return !strcmp(a->bdf, b->bdf) &&
 		       (a->bar == b->bar || a->bar < 0 || b->bar < 0);
+	if (a->kind == APPLY_TIER)
+		return !strcmp(a->attr, b->attr);
 	if (a->m != b->m || (!a->m && strcmp(a->member.text, b->member.text)))
 		return false;
 	if (a->kind == APPLY_MEASURED)
@@ -187,6 +240,7 @@ static void check_duplicates(struct apply_conf *c)
 	static const char *const what[] = {
 		[APPLY_LIMIT] = "limit", [APPLY_BAR] = "bar member",
 		[APPLY_MEASURED] = "measured figures", [APPLY_ATTR] = "attr",
+		[APPLY_TIER] = "tier knob",
 	};
 	const struct apply_line *a, *b;
 	int i, j;
@@ -217,7 +271,9 @@ static void resolve(struct apply_conf *c, struct pool_ctx *ctx,
 	}
 	for (i = 0; i < c->nr_lines; i++) {
 		l = &c->lines[i];
-		if (l->kind != APPLY_BAR)
+		if (l->kind == APPLY_TIER)
+			resolve_tier(c, l, o);
+		else if (l->kind != APPLY_BAR)
 			resolve_member(c, l, ctx, o);
 	}
 	check_duplicates(c);
@@ -326,34 +382,50 @@ static int write_attr(const char *path, const char *val)
 	return n < 0 ? (int)n : 0;
 }
 
-static int do_attr(struct apply_line *l, bool write, FILE *out,
-		   bool *changed)
+/*
+ * An attr or tier line: its file's value made @l->value.  @what:
+ * "attr tier of node0 (member 0)", "tier scan-ms".
+ */
+static int do_file(struct apply_line *l, const char *what, bool write,
+		   FILE *out, bool *changed)
 {
-	char path[PATH_MAX], cur[256] = "", who[128];
-	int rc = 0;
+	char buf[PATH_MAX], cur[256] = "";
+	const char *path = line_path(l, buf, sizeof(buf));
+	int rc = path ? read_attr(path, cur, sizeof(cur)) : 0;
 
-	if (l->m) {
-		snprintf(path, sizeof(path), "%s/members/%u/%s",
-			 poolctl_apply_roots.sysfs, pool_member_get_id(l->m),
-			 l->attr);
-		rc = read_attr(path, cur, sizeof(cur));
-	}
-	member_desc(l, who, sizeof(who));
 	if (rc)
-		return poolctl_err(CMD, -rc, "%s:%u: cannot read attribute "
-				   "'%s' of %s", l->file, l->line, l->attr,
-				   who);
-	*changed = !l->m || strcmp(cur, l->value);
+		return poolctl_err(CMD, -rc, "%s:%u: cannot read %s (%s)",
+				   l->file, l->line, what, path);
+	*changed = !path || strcmp(cur, l->value);
 	if (!*changed)
 		return 0;
-	fprintf(out, "%s:%u: attr %s of %s: %s -> %s\n", l->file, l->line,
-		l->attr, who, l->m ? cur : "-", l->value);
+	fprintf(out, "%s:%u: %s: %s -> %s\n", l->file, l->line, what,
+		path ? cur : "-", l->value);
 	if (!write)
 		return 0;
 	rc = write_attr(path, l->value);
-	return rc ? poolctl_err(CMD, -rc, "%s:%u: cannot write '%s' to "
-				"attribute '%s' of %s", l->file, l->line,
-				l->value, l->attr, who) : 0;
+	return rc ? poolctl_err(CMD, -rc, "%s:%u: cannot write '%s' to %s "
+				"(%s)", l->file, l->line, l->value, what,
+				path) : 0;
+}
+
+static int do_attr(struct apply_line *l, bool write, FILE *out,
+		   bool *changed)
+{
+	char who[128], what[256];
+
+	snprintf(what, sizeof(what), "attr %s of %s", l->attr,
+		 member_desc(l, who, sizeof(who)));
+	return do_file(l, what, write, out, changed);
+}
+
+static int do_tier(struct apply_line *l, bool write, FILE *out,
+		   bool *changed)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "tier %s", l->knob);
+	return do_file(l, what, write, out, changed);
 }
 
 /*
@@ -419,7 +491,8 @@ static int apply_line(struct apply_conf *c, struct apply_line *l,
 		      struct pool_ctx *ctx, bool write, FILE *out,
 		      bool *changed)
 {
-	if (l->kind != APPLY_BAR && !l->m && !l->adds)
+	if (l->kind != APPLY_BAR && l->kind != APPLY_TIER && !l->m &&
+	    !l->adds)
 		return poolctl_err(CMD, ENOENT, "%s:%u: %s went away",
 				   l->file, l->line, l->member.text);
 	switch (l->kind) {
@@ -431,6 +504,8 @@ static int apply_line(struct apply_conf *c, struct apply_line *l,
 		return do_measured(l, write, out, changed);
 	case APPLY_ATTR:
 		return do_attr(l, write, out, changed);
+	case APPLY_TIER:
+		return do_tier(l, write, out, changed);
 	}
 	return 0;
 }
@@ -520,7 +595,8 @@ static const struct poolctl_option apply_options[] = {
 		"print what would change, change nothing"),
 	POOLCTL_OPT_CALLBACK('m', "member", "<id>", opt_member,
 		"only the lines of this member (the udev\n"
-		"rule, when a member appears); no bar lines"),
+		"rule, when a member appears); no bar or\n"
+		"tier lines"),
 	POOLCTL_OPT_FLAG(0, "allow-absent",
 		offsetof(struct cmd_apply_args, allow_absent),
 		"a member or PCI device that is not present\n"
@@ -535,7 +611,8 @@ const struct poolctl_usage usage_apply = {
 "usage: poolctl apply [<options>] [<file>...]\n"
 "\n"
 "Make the pool what the configuration says: member limits, bar members\n"
-"to add, measured figures, member attributes (scalepool.conf(5)).\n"
+"to add, measured figures, member attributes, tiering knobs\n"
+"(scalepool.conf(5)).\n"
 "Without a file, " POOLCTL_APPLY_DIR "/scalepool.conf and then\n"
 POOLCTL_APPLY_DIR "/conf.d/*.conf.  The whole configuration is checked\n"
 "first, and an error (file:line: reason) changes nothing.  Only what\n"

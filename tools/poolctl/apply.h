@@ -17,6 +17,7 @@ enum apply_kind {
 	APPLY_BAR,
 	APPLY_MEASURED,
 	APPLY_ATTR,
+	APPLY_TIER,
 };
 
 enum apply_by {
@@ -38,13 +39,14 @@ struct apply_line {
 	enum apply_kind kind;
 	const char *file;		/* in apply_conf's files */
 	unsigned int line;
-	struct apply_member member;	/* all but bar */
+	struct apply_member member;	/* all but bar and tier */
 	unsigned long long bytes;	/* limit: 0 for none */
 	char bdf[16];			/* bar */
 	int bar;			/* bar: -1 for the module's choice */
 	int initiator;			/* measured */
 	unsigned long long latency_ns, bandwidth_mbps;
-	char attr[64], value[256];	/* attr */
+	char attr[64], value[256];	/* attr; tier: file, decimal */
+	const char *knob;		/* tier: "scan-ms" */
 	/* apply.c: */
 	struct pool_member *m;		/* the member, when present */
 	unsigned int id;		/* its id (@m dies with a refresh) */
