@@ -807,7 +807,7 @@ TEST_F_TIMEOUT(spill, preferred_spills_to_the_set, 120)
  */
 TEST_F_TIMEOUT(spill, preferred_alone_spills_to_all_members, 120)
 {
-	long long before[2], after[2], cxl_before, cxl_after;
+	long long before[2], after[2], cxl_before, cxl_after, dram_off = 0;
 	struct scalepool_placement pl[ROOM];
 	struct scalepool_info info;
 	__u32 set[1], i;
@@ -818,39 +818,56 @@ TEST_F_TIMEOUT(spill, preferred_alone_spills_to_all_members, 120)
 		.nr_members = 1,
 		.members_ptr = (uintptr_t)set,
 	};
-	__u64 on_dram = 0, on_cxl = 0;
+	__u64 on_dram, on_cxl;
+	int try;
 	void *map;
 
 	if (self->cxl_node < 0)
 		SKIP(return, "no CXL node online");
 	set[0] = self->m[2];
 	ASSERT_EQ(0, limit_room(self->m[2], 2 * M));
-	for (i = 0; i < 2; i++)
-		before[i] = t_node_used(i);
-	cxl_before = t_node_used(self->cxl_node);
-	test_cmd_alloc(self->fd, &a);
-	map = t_map(self->fd, a.offset, 4 * M);
-	ASSERT_NE(MAP_FAILED, map);
-	t_touch(map, 4 * M);
-	for (i = 0; i < 2; i++)
-		after[i] = t_node_used(i);
-	cxl_after = t_node_used(self->cxl_node);
-	test_cmd_info(self->fd, a.handle, &info, pl, ROOM);
-	for (i = 0; i < info.nr_placements && i < ROOM; i++) {
-		if (pl[i].node == self->cxl_node)
-			on_cxl += pl[i].bytes;
-		else if (pl[i].node == 0 || pl[i].node == 1)
-			on_dram += pl[i].bytes;
-		else
-			TH_LOG("bytes on node %d", pl[i].node);
+	/*
+	 * MemUsed of the busy DRAM nodes moves by a few MiB on its own (the
+	 * debug kernel: 8 MiB once, in a CI run): measured again, with a
+	 * new allocation, up to MEMUSED_TRIES times, as check_placement().
+	 */
+	for (try = 0; try < MEMUSED_TRIES; try++) {
+		a.handle = 0;
+		a.offset = 0;
+		for (i = 0; i < 2; i++)
+			before[i] = t_node_used(i);
+		cxl_before = t_node_used(self->cxl_node);
+		test_cmd_alloc(self->fd, &a);
+		map = t_map(self->fd, a.offset, 4 * M);
+		ASSERT_NE(MAP_FAILED, map);
+		t_touch(map, 4 * M);
+		for (i = 0; i < 2; i++)
+			after[i] = t_node_used(i);
+		cxl_after = t_node_used(self->cxl_node);
+		test_cmd_info(self->fd, a.handle, &info, pl, ROOM);
+		on_dram = on_cxl = 0;
+		for (i = 0; i < info.nr_placements && i < ROOM; i++) {
+			if (pl[i].node == self->cxl_node)
+				on_cxl += pl[i].bytes;
+			else if (pl[i].node == 0 || pl[i].node == 1)
+				on_dram += pl[i].bytes;
+			else
+				TH_LOG("bytes on node %d", pl[i].node);
+		}
+		EXPECT_EQ(2 * M, on_cxl);
+		EXPECT_EQ(2 * M, on_dram);
+		EXPECT_GE(T_TOL_CXL,
+			  llabs(cxl_after - cxl_before - (long long)on_cxl));
+		dram_off = llabs(after[0] - before[0] + after[1] - before[1] -
+				 (long long)on_dram);
+		EXPECT_EQ(0, munmap(map, 4 * M));
+		test_cmd_free(self->fd, a.handle);
+		if (dram_off <= T_TOL_DRAM)
+			break;
+		TH_LOG("try %d: DRAM MemUsed off by %lld KiB", try + 1,
+		       dram_off / 1024);
 	}
-	EXPECT_EQ(2 * M, on_cxl);
-	EXPECT_EQ(2 * M, on_dram);
-	EXPECT_GE(T_TOL_CXL, llabs(cxl_after - cxl_before - (long long)on_cxl));
-	EXPECT_GE(T_TOL_DRAM, llabs(after[0] - before[0] + after[1] - before[1] -
-				    (long long)on_dram));
-	EXPECT_EQ(0, munmap(map, 4 * M));
-	test_cmd_free(self->fd, a.handle);
+	EXPECT_GE(T_TOL_DRAM, dram_off);
 }
 
 /* Policies that do not spill fail with ENOSPC, leaving nothing behind. */
