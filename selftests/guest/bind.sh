@@ -44,9 +44,8 @@ if len(sys.argv) > 2:
         time.sleep(0.05)
 EOF
 
-mem_used() {	# MemUsed of node $1 in bytes
-	awk '$3 == "MemUsed:" { print $4 * 1024 }' \
-		"/sys/devices/system/node/node$1/meminfo"
+mem_used() {	# bytes of node $1 in use (lib.sh)
+	node_used_bytes "$1"
 }
 
 member_used() {	# the pool's used bytes of the member of node $1
@@ -142,10 +141,16 @@ m1=$(($(mem_used 1) - mem1))
 tap_diag "pool: +$d0 on node 0, +$d1 on node 1; MemUsed: +$m0, +$m1"
 tap_ok "the pool's view: node 0 has 3/4 of the bytes (within 4 MiB)" \
 	near $((4 * d0)) $((3 * (d0 + d1))) $((16 * MiB))
-tap_ok "MemUsed: node 0 grew by the pool's bytes there (within 24 MiB)" \
-	near "$m0" "$d0" $((24 * MiB))
-tap_ok "MemUsed: node 1 grew by the pool's bytes there (within 24 MiB)" \
-	near "$m1" "$d1" $((24 * MiB))
+# MemUsed also moves with what is not the pool's: python's own memory,
+# on the node of the CPU it runs on (mem_used takes the per-CPU free
+# lists out). Seen on the debug kernel, before mem_used did: node 0
+# +146 MB for the pool's +176, node 1 +91 for +59. 40 MiB tells 3:1 from 1:1
+# or from all on one node (an error of 56 MiB or more here); the pool's
+# own view above is exact.
+tap_ok "MemUsed: node 0 grew by the pool's bytes there (within 40 MiB)" \
+	near "$m0" "$d0" $((40 * MiB))
+tap_ok "MemUsed: node 1 grew by the pool's bytes there (within 40 MiB)" \
+	near "$m1" "$d1" $((40 * MiB))
 release
 tap_is "the stats say the same bytes per node" \
 	"$(jq -r '[.pool.members[] | "\(.node):\(.bytes)"] | join(" ")' \

@@ -83,6 +83,24 @@ nodes_with_memory() {	# the kernel's N_MEMORY node list, expanded
 	done | sort -n | tr '\n' ' '
 }
 
+# Bytes of node $1 in use: MemUsed less the pages on the per-CPU free
+# lists (free, but counted as used; tens of MiB on 6.12), after folding
+# the per-CPU counters: the rule of t_node_used() in pool_sysfs.h.
+node_used_bytes() {
+	local i
+	for i in 1 2 3 4; do echo 1 >/proc/sys/vm/stat_refresh; done
+	awk -v node="$1" -v pg="$(getconf PAGESIZE)" '
+		FILENAME != "/proc/zoneinfo" && $3 == "MemUsed:" { kb = $4 }
+		FILENAME == "/proc/zoneinfo" && $1 == "Node" {
+			cur = ($2 == node ",")
+		}
+		FILENAME == "/proc/zoneinfo" && cur && $1 == "count:" {
+			pcp += $2
+		}
+		END { printf "%d\n", kb * 1024 - pcp * pg }' \
+		"/sys/devices/system/node/node$1/meminfo" /proc/zoneinfo
+}
+
 node_present_bytes() {	# present pages of node $1 from /proc/zoneinfo
 	awk -v n="$1" -v pg="$(getconf PAGESIZE)" '
 		$1 == "Node" { cur = ($2 == n ",") }
