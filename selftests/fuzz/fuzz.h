@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdbool.h>
+#include <sys/stat.h>
 
 #include "../guest/pool_test.h"
 
@@ -93,8 +94,10 @@ struct f_map {
 
 struct f_buf {
 	pthread_mutex_t lock;
-	int fd;			/* -1: none */
+	int fd;			/* -1: none; atomic (f_fd_check_new()) */
 	int rec;
+	unsigned int uid;	/* the record's uid when the fd was kept */
+	unsigned long ino;	/* the dma-buf file's inode */
 	int rdonly;
 };
 
@@ -163,6 +166,7 @@ int f_rec_new(__u64 length);
 void f_rec_get(int rec);
 void f_rec_put(int rec);
 bool f_rec_may_sigbus(const struct f_rec *r);
+void f_fd_check_new(int fd, const char *what);
 void f_op_mmap(void);
 void f_op_munmap(void);
 void f_op_mremap(void);

@@ -224,7 +224,7 @@ static const int open_modes[] = { O_RDWR, O_RDWR, O_RDWR, O_RDWR, O_RDWR,
 /* Slot @s, write-locked: closes its fd; its allocations go with it. */
 static void slot_close(struct f_fd *s)
 {
-	int i, ret;
+	int i, ret, fd;
 
 	if (s->fd < 0)
 		return;
@@ -233,27 +233,31 @@ static void slot_close(struct f_fd *s)
 			s->a[i].used = 0;
 			f_rec_put(s->a[i].rec);
 		}
-	f_note("close(fd%d)", s->fd);
-	ret = close(s->fd) ? -errno : 0;
+	/* Cleared first: f_fd_check_new() sees no number that is free. */
+	fd = s->fd;
+	__atomic_store_n(&s->fd, -1, __ATOMIC_SEQ_CST);
+	f_note("close(fd%d)", fd);
+	ret = close(fd) ? -errno : 0;
 	f_result(ret);
 	f_check("close", -ret, ERRS(0));
-	s->fd = -1;
 	s->nstale = 0;
 	s->inherited = 0;
 }
 
 static void slot_open(struct f_fd *s)
 {
-	int mode = open_modes[f_below(T_ARRAY_SIZE(open_modes))];
+	int mode = open_modes[f_below(T_ARRAY_SIZE(open_modes))], fd;
 
 	f_note("open(%s, %s)", T_DEV, mode == O_RDWR ? "O_RDWR" :
 	       mode == O_RDONLY ? "O_RDONLY" : "O_WRONLY");
-	s->fd = open(T_DEV, mode | O_CLOEXEC);
-	f_result(s->fd < 0 ? -errno : s->fd);
-	if (s->fd < 0) {
+	fd = open(T_DEV, mode | O_CLOEXEC);
+	f_result(fd < 0 ? -errno : fd);
+	if (fd < 0) {
 		f_check("open", errno, ERRS(EMFILE, ENFILE, ENOMEM));
 		return;
 	}
+	f_fd_check_new(fd, "open");
+	__atomic_store_n(&s->fd, fd, __ATOMIC_SEQ_CST);
 	s->mode = mode;
 	s->nstale = 0;
 }
@@ -910,16 +914,21 @@ void f_op_info(void)
 /* A new dma-buf fd of @rec: kept in a free buffer slot, or closed. */
 static void buf_keep(int dfd, int rec, bool rdonly)
 {
+	struct stat st;
 	int i;
+
+	f_fd_check_new(dfd, "EXPORT");
 
 	for (i = 0; i < F_NR_BUFS; i++) {
 		if (pthread_mutex_trylock(&f_bufs[i].lock))
 			continue;
 		if (f_bufs[i].fd < 0) {
 			f_rec_get(rec);
-			f_bufs[i].fd = dfd;
 			f_bufs[i].rec = rec;
+			f_bufs[i].uid = f_sh->recs[rec].uid;
+			f_bufs[i].ino = fstat(dfd, &st) ? 0 : st.st_ino;
 			f_bufs[i].rdonly = rdonly;
+			__atomic_store_n(&f_bufs[i].fd, dfd, __ATOMIC_SEQ_CST);
 			pthread_mutex_unlock(&f_bufs[i].lock);
 			return;
 		}

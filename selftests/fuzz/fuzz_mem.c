@@ -529,14 +529,56 @@ void f_op_touch(void)
 
 /* ---- dma-buf fds */
 
+/*
+ * A new fd from the kernel (open, EXPORT) names no fd the fuzzer still
+ * records: slots clear their fd before closing it, so a number recorded
+ * here was closed behind the fuzzer's back, and the slot would go on to
+ * act on someone else's file (seed 1796475231409622: a dma-buf's mmap
+ * got ENODEV, which a sysfs file answers).
+ */
+void f_fd_check_new(int fd, const char *what)
+{
+	int i;
+
+	for (i = 0; i < F_NR_FDS; i++)
+		if (__atomic_load_n(&f_fds[i].fd, __ATOMIC_SEQ_CST) == fd)
+			f_fail("%s gave fd %d, which device slot %d holds",
+			       what, fd, i);
+	for (i = 0; i < F_NR_BUFS; i++)
+		if (__atomic_load_n(&f_bufs[i].fd, __ATOMIC_SEQ_CST) == fd)
+			f_fail("%s gave fd %d, which dma-buf slot %d holds",
+			       what, fd, i);
+}
+
+/* Slot @b still names its dma-buf, and its record is still that one. */
+static void buf_verify(const struct f_buf *b)
+{
+	char link[64], path[32];
+	struct stat st;
+	ssize_t n;
+
+	if (f_sh->recs[b->rec].uid != b->uid)
+		f_fail("dma-buf fd %d: record %d reused (uid %u, kept %u)",
+		       b->fd, b->rec, f_sh->recs[b->rec].uid, b->uid);
+	if (!fstat(b->fd, &st) && st.st_ino == b->ino)
+		return;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", b->fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	link[n > 0 ? n : 0] = 0;
+	f_fail("dma-buf fd %d now names \"%s\", not its dma-buf", b->fd,
+	       link);
+}
+
 static int buf_pick(void)
 {
 	int i = f_below(F_NR_BUFS);
 
 	if (pthread_mutex_trylock(&f_bufs[i].lock))
 		return -1;
-	if (f_bufs[i].fd >= 0)
+	if (f_bufs[i].fd >= 0) {
+		buf_verify(&f_bufs[i]);
 		return i;
+	}
 	pthread_mutex_unlock(&f_bufs[i].lock);
 	return -1;
 }
@@ -587,13 +629,14 @@ void f_op_buf_sync(void)
 
 static void buf_close(struct f_buf *b)
 {
-	int ret;
+	int ret, fd = b->fd;
 
-	f_note("close(dmabuf %d)", b->fd);
-	ret = close(b->fd) ? -errno : 0;
+	/* Cleared first: f_fd_check_new() sees no number that is free. */
+	__atomic_store_n(&b->fd, -1, __ATOMIC_SEQ_CST);
+	f_note("close(dmabuf %d)", fd);
+	ret = close(fd) ? -errno : 0;
 	f_result(ret);
 	f_check("close of a dma-buf", -ret, ERRS(0));
-	b->fd = -1;
 	f_rec_put(b->rec);
 }
 

@@ -37,6 +37,10 @@ static struct {
 	char measured[256];
 } saved[T_MAX_IDS];
 static int nsaved;
+/* The pool-wide tiering knobs (tier.c) as the run found them. */
+static const char *const tier_knobs[] = { T_SYSFS "/tier_rate_limit_MBps",
+					  T_SYSFS "/tier_scan_ms" };
+static char tier_saved[2][32];
 /*
  * The kind of each id the run saw: 0 not known yet, ID_BAR for a bar
  * member (its memory can be revoked), ID_PEER for another peer member
@@ -248,6 +252,10 @@ static void admin_save(void)
 				 saved[i].measured, sizeof(saved[i].measured));
 	}
 	nsaved = f_nmembers;
+	for (i = 0; i < 2; i++)
+		if (t_read_line(tier_knobs[i], tier_saved[i],
+				sizeof(tier_saved[i])))
+			tier_saved[i][0] = 0;
 }
 
 int f_members_setup(void)
@@ -486,8 +494,42 @@ static void measured_arg(char *arg, size_t size, int *exp)
 }
 
 /*
+ * The tiering knobs: a rate (MiB/s, 0 to 2^20, 0 off) and a scan period
+ * (10 to 60000 ms), or what kstrtouint() refuses.  While the rate is not
+ * 0, the worker unmaps and moves the pages of TIERED allocations under
+ * every other op, within each allocation's set, as the oracle allows.
+ */
+static void tier_knob_write(void)
+{
+	static const char *const bad[] = { "-1", "x", "1 2", "0x10" };
+	bool rate = f_chance(50);
+	int errs[F_MAX_ERRS];
+	char arg[32];
+	unsigned int v;
+
+	if (f_chance(15)) {
+		snprintf(arg, sizeof(arg), "%s", f_chance(20) ? "4294967296" :
+			 bad[f_below(T_ARRAY_SIZE(bad))]);
+		set_errs(errs, arg[0] == '4' ? ERRS(ERANGE) : ERRS(EINVAL));
+	} else {
+		if (rate)
+			v = f_chance(40) ? 0 : f_chance(90) ?
+			    1 + f_below(4096) : (1U << 20) + 1 + f_below(99);
+		else
+			v = f_chance(90) ? (const unsigned int[]){ 10, 100,
+			    500, 1000 }[f_below(4)] : f_chance(50) ?
+			    f_below(10) : 60001 + f_below(99);
+		snprintf(arg, sizeof(arg), "%u", v);
+		set_errs(errs, (rate && v > 1U << 20) ||
+			 (!rate && (v < 10 || v > 60000)) ?
+			 ERRS(ERANGE) : ERRS(0));
+	}
+	write_checked(tier_knobs[!rate], arg, errs);
+}
+
+/*
  * Drains are rare (one write in 50): one moves every pool page of the
- * member, to the CXL one too.
+ * member, to the CXL one too.  One write in 10 is a tiering knob's.
  */
 void f_op_member_write(void)
 {
@@ -497,6 +539,10 @@ void f_op_member_write(void)
 	bool peer;
 	__u32 id;
 
+	if (f_chance(10)) {
+		tier_knob_write();
+		return;
+	}
 	pthread_mutex_lock(&f_members_lock);
 	if (!f_nmembers) {
 		pthread_mutex_unlock(&f_members_lock);
@@ -541,6 +587,9 @@ static int admin_restore(void)
 		     line = strtok_r(NULL, "\n", &save))
 			bad += !!t_write_file(file, line);
 	}
+	for (i = 0; i < 2; i++)
+		bad += tier_saved[i][0] && !!t_write_file(tier_knobs[i],
+							  tier_saved[i]);
 	if (bad)
 		printf("# %d writes putting limits and figures back failed\n",
 		       bad);
