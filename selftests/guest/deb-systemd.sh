@@ -54,14 +54,6 @@ read -r A B _ < <(ivshmem | paste -sd' ')
 m0=$(member_of_node 0)
 m1=$(member_of_node 1)
 
-bar_member_of() {	# the bar member of PCI device $1, or nothing
-	local m
-	for m in $(members); do
-		[ "$(member_attr "$m" kind)" = bar ] &&
-			[ "$(member_attr "$m" pci)" = "$1" ] && echo "$m"
-	done
-}
-
 # ---- what dpkg installed
 tap_is "poolctl is the package's, build/ is not on PATH" \
 	"$(command -v poolctl) $(tr : '\n' <<<"$PATH" | grep -c /build)" \
@@ -116,27 +108,7 @@ failed=$(systemctl --failed --plain --no-legend | cut -d' ' -f1 | paste -sd' ')
 tap_is "no failed unit" "$failed" ""
 
 # ---- access
-as_user() {	# as_user GROUPS CMD...: uid 65534 with these groups
-	local groups=$1
-	shift
-	if [ -n "$groups" ]; then
-		setpriv --reuid=65534 --regid=65534 --groups="$groups" "$@"
-	else
-		setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
-	fi
-}
-st=0
-as_user "$gid" poolctl alloc --size 1M >"$tmp/out" 2>"$tmp/err" || st=$?
-tap_ok "a member of the group allocates" test "$st" = 0
-[ "$st" = 0 ] || tap_diag "$(cat "$tmp/err")"
-st=0
-as_user "$gid" poolctl limit "$m0" 1G >"$tmp/out" 2>"$tmp/err" || st=$?
-tap_ok "and cannot set a limit (CAP_SYS_ADMIN)" \
-	test "$st" = 1 -a "$(member_attr "$m0" limit)" = 536870912
-st=0
-as_user "" poolctl list >"$tmp/out" 2>"$tmp/err" || st=$?
-tap_ok "another user cannot open /dev/scalepool" \
-	test "$st" = 1 -a -n "$(grep "Permission denied" "$tmp/err")"
+group_access_checks "$gid" "$m0"
 
 # ---- an error, then the fix, through the service
 mkdir -p /etc/scalepool/conf.d
@@ -165,14 +137,10 @@ tap_is "after the fix, systemctl reload applies the new limit" \
 	"$st $(member_attr "$m1" limit)" "0 268435456"
 
 # ---- members that appear later: the udev rule, through systemd
-# wait_limit ID BYTES: the member's limit, once it is BYTES or after 90 s.
-wait_limit() {
-	local _
-	for _ in $(seq 180); do
-		[ "$(member_attr "$1" limit)" = "$2" ] && break
-		sleep 0.5
-	done
-	member_attr "$1" limit
+# apply_unit_set_limit ID: scalepool-apply@ID.service set ID's limit.
+apply_unit_set_limit() {
+	grep -q "limit of .*(member $1): " \
+		<(journalctl -b -u "scalepool-apply@$1.service" --no-pager -o cat)
 }
 echo "limit pci:$B 8M" >"$bad"
 run member add "pci:$B"
@@ -180,8 +148,7 @@ idB=$(bar_member_of "$B")
 tap_is "a bar member added later gets its limit (61-scalepool-apply.rules)" \
 	"$(wait_limit "$idB" 8388608)" 8388608
 tap_ok "the apply ran as scalepool-apply@$idB.service, not in udev" \
-	grep -q "limit of .*(member $idB): " \
-	<(journalctl -b -u "scalepool-apply@$idB.service" --no-pager -o cat)
+	apply_unit_set_limit "$idB"
 
 region=$(cxl_region 2>/dev/null)
 if [ -z "$region" ] || [ -n "$(cxl_member)" ]; then
@@ -198,7 +165,6 @@ else
 	tap_is "CXL memory onlined later (node $node) gets its limit" \
 		"$(wait_limit "$id" 33554432)" 33554432
 	tap_ok "the apply ran as scalepool-apply@$id.service" \
-		grep -q "limit of .*(member $id): " \
-		<(journalctl -b -u "scalepool-apply@$id.service" --no-pager -o cat)
+		apply_unit_set_limit "$id"
 fi
 tap_done
