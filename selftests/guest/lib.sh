@@ -115,3 +115,54 @@ cxl_region() {	# the first CXL region
 region_dax() {	# the dax device of CXL region $1
 	basename "$(ls -d /sys/bus/cxl/devices/"$1"/dax_region*/dax*.* | head -n 1)"
 }
+
+bar_member_of() {	# the bar member of PCI device $1, or nothing
+	local m
+	for m in $(members); do
+		[ "$(member_attr "$m" kind)" = bar ] &&
+			[ "$(member_attr "$m" pci)" = "$1" ] && echo "$m"
+	done
+}
+
+as_user() {	# as_user GROUPS CMD...: uid 65534 with these groups
+	local groups=$1
+	shift
+	if [ -n "$groups" ]; then
+		setpriv --reuid=65534 --regid=65534 --groups="$groups" "$@"
+	else
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+	fi
+}
+
+# group_access_checks GID ID: three results, what 60-scalepool.rules
+# gives: a member of group GID allocates and cannot change member ID's
+# limit (CAP_SYS_ADMIN), another user cannot open /dev/scalepool.
+# Scratch files in $tmp.
+group_access_checks() {
+	local gid=$1 id=$2 lim st
+	lim=$(member_attr "$id" limit)
+	st=0
+	as_user "$gid" poolctl alloc --size 1M >"$tmp/out" 2>"$tmp/err" || st=$?
+	tap_ok "a member of the group allocates" test "$st" = 0
+	[ "$st" = 0 ] || tap_diag "$(cat "$tmp/err")"
+	st=0
+	as_user "$gid" poolctl limit "$id" 1G >"$tmp/out" 2>"$tmp/err" || st=$?
+	tap_ok "and cannot set a limit (CAP_SYS_ADMIN)" \
+		test "$st" = 1 -a "$(member_attr "$id" limit)" = "$lim"
+	st=0
+	as_user "" poolctl list >"$tmp/out" 2>"$tmp/err" || st=$?
+	tap_ok "another user cannot open /dev/scalepool" \
+		grep -q "Permission denied" "$tmp/err"
+	[ "$st" = 1 ] || tap_diag "status $st: $(cat "$tmp/err")"
+}
+
+# wait_limit ID BYTES: member ID's limit, once it is BYTES or after 90 s
+# (set by an apply that udev or systemd started).
+wait_limit() {
+	local _
+	for _ in $(seq 180); do
+		[ "$(member_attr "$1" limit)" = "$2" ] && break
+		sleep 0.5
+	done
+	member_attr "$1" limit
+}

@@ -32,14 +32,6 @@ driver_of() {
 	echo "${l##*/}"
 }
 
-bar_member_of() {	# the bar member of PCI device $1, or nothing
-	local m
-	for m in $(members); do
-		[ "$(member_attr "$m" kind)" = bar ] &&
-			[ "$(member_attr "$m" pci)" = "$1" ] && echo "$m"
-	done
-}
-
 cleanup() {
 	local m d
 	if [ -n "${udevd_pid-}" ]; then
@@ -182,15 +174,6 @@ udev_diag() {
 	grep -E 'members/|poolctl' "$tmp/udevd.log" | tail -n 15 |
 		sed 's/^/udevd: /' | while read -r l; do tap_diag "$l"; done
 }
-# wait_limit ID BYTES: the member's limit, once it is BYTES or after 60 s.
-wait_limit() {
-	local i
-	for i in $(seq 120); do
-		[ "$(member_attr "$1" limit)" = "$2" ] && break
-		sleep 0.5
-	done
-	member_attr "$1" limit
-}
 # limit_from_udev NAME ID BYTES: the member's limit becomes BYTES.
 limit_from_udev() {
 	local lim
@@ -203,28 +186,7 @@ udevadm trigger --action=add --subsystem-match=misc \
 tap_is "udev makes /dev/scalepool root:scalepool 0660" \
 	"$(stat -c '%U:%G %a' /dev/scalepool)" "root:scalepool 660"
 
-as_user() {	# as_user GROUPS CMD...: uid 65534 with these groups
-	local groups=$1
-	shift
-	if [ -n "$groups" ]; then
-		setpriv --reuid=65534 --regid=65534 --groups="$groups" "$@"
-	else
-		setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
-	fi
-}
-st=0
-as_user "$gid" poolctl alloc --size 1M >"$tmp/out" 2>"$tmp/err" || st=$?
-tap_ok "a member of the group allocates" test "$st" = 0
-[ "$st" = 0 ] || tap_diag "$(cat "$tmp/err")"
-st=0
-as_user "$gid" poolctl limit "$m0" 1G >"$tmp/out" 2>"$tmp/err" || st=$?
-tap_ok "and cannot set a limit (CAP_SYS_ADMIN)" \
-	test "$st" = 1 -a "$(member_attr "$m0" limit)" = 536870912
-st=0
-as_user "" poolctl list >"$tmp/out" 2>"$tmp/err" || st=$?
-tap_ok "another user cannot open /dev/scalepool" \
-	grep -q "Permission denied" "$tmp/err"
-[ "$st" = 1 ] || tap_diag "status $st: $(cat "$tmp/err")"
+group_access_checks "$gid" "$m0"
 
 # A bar member added by hand: the udev rule applies its lines.
 echo "limit pci:$B 8M" >/etc/scalepool/scalepool.conf

@@ -10,7 +10,7 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/lib/host.sh"
 
-tap_plan 27
+tap_plan 28
 
 mk() {
 	make -s --no-print-directory -C "$top" "$@"
@@ -50,6 +50,7 @@ LIST
 	echo "${udevrules#/}/60-scalepool.rules"
 	echo "${udevrules#/}/61-scalepool-apply.rules"
 	echo "${unitdir#/}/scalepool.service"
+	echo "${unitdir#/}/scalepool-apply@.service"
 	echo "${modloaddir#/}/scalepool.conf"
 	echo "${sysusersdir#/}/scalepool.conf"
 	# Every page of Documentation/man in man<section>, and its other
@@ -134,19 +135,27 @@ tap_ok "the bash completion defines _poolctl for poolctl" \
 	bash -c '. "$1" && complete -p poolctl | grep -q "_poolctl poolctl$"' \
 	_ "$root/usr/local/share/bash-completion/completions/poolctl"
 
-# scalepool.service and the udev rule that configure the pool run the
-# installed poolctl; systemd-analyze verify finds nothing to say about
-# the unit (with the DESTDIR's poolctl: it checks the command exists).
+# scalepool.service, scalepool-apply@.service and the udev rule that
+# configure the pool run the installed poolctl (the rule through
+# systemctl when systemd runs, itself otherwise); systemd-analyze verify
+# finds nothing to say about the units (with the DESTDIR's poolctl: it
+# checks the command exists).
 unit=$root$unitdir/scalepool.service
 tap_is "scalepool.service and 61-scalepool-apply.rules run /usr/local/bin/poolctl" \
 	"$(sed -n 's/^ExecStart=//p' "$unit") | $(grep -o 'RUN+="[^"]*"' \
-	   "$root$udevrules/61-scalepool-apply.rules")" \
-	"/usr/local/bin/poolctl apply --allow-absent | RUN+=\"/usr/local/bin/poolctl apply --member %k\""
+	   "$root$udevrules/61-scalepool-apply.rules" | paste -sd' ')" \
+	"/usr/local/bin/poolctl apply --allow-absent | RUN+=\"/bin/systemctl --no-block start scalepool-apply@%k.service\" RUN+=\"/usr/local/bin/poolctl apply --member %k\""
+tap_is "scalepool-apply@.service runs poolctl apply --member" \
+	"$(sed -n 's/^ExecStart=//p' "$root$unitdir/scalepool-apply@.service")" \
+	"/usr/local/bin/poolctl apply --member %i"
 sed "s|/usr/local/bin/poolctl|$poolctl_i|" "$unit" >"$tmp/scalepool.service"
-out=$(systemd-analyze verify --man=no "$tmp/scalepool.service" 2>&1)
+sed "s|/usr/local/bin/poolctl|$poolctl_i|" \
+	"$root$unitdir/scalepool-apply@.service" >"$tmp/scalepool-apply@.service"
+out=$(systemd-analyze verify --man=no "$tmp/scalepool.service" \
+	"$tmp/scalepool-apply@.service" 2>&1)
 st=$?
 [ -n "$out" ] && tap_diag "systemd-analyze verify: $out"
-tap_ok "systemd-analyze verify: scalepool.service is clean" \
+tap_ok "systemd-analyze verify: scalepool.service and scalepool-apply@ are clean" \
 	test "$st" = 0 -a -z "$out"
 # It can fail: a unit systemd only warns about.
 sed 's/^Type=oneshot/Type=bogus/' "$tmp/scalepool.service" >"$tmp/bad.service"

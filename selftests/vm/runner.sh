@@ -8,7 +8,7 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 run="$top/tools/vm/run --kernel ${1:-stock} --cxl none"
 
-tap_plan 14
+tap_plan 15
 
 $run -- bash -c "test \"\$PWD\" = '$top' && grep -q '^scalepool ' /proc/modules && exit 7" >/dev/null 2>&1
 tap_is "the command's status, in the repository, module loaded" "$?" 7
@@ -77,4 +77,10 @@ rc2=$?
 $top/tools/vm/run --timeout -3 -- true >/dev/null 2>&1
 rc3=$?
 tap_is "bad --kernel, --topology, --timeout are refused" "$rc1 $rc2 $rc3" "125 125 125"
+$top/tools/vm/run --init upstart -- true >/dev/null 2>&1
+rc1=$?
+$top/tools/vm/run --kernel debug --install-debs -- true >/dev/null 2>&1
+rc2=$?
+tap_is "a bad --init, --install-debs on the debug kernel are refused" \
+	"$rc1 $rc2" "125 125"
 tap_done

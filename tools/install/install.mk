@@ -94,6 +94,7 @@ $(BUILD)/install/dkms.conf: tools/install/dkms.conf.in Makefile
 
 # The udev rule and the unit that run poolctl name it where it goes.
 INSTALL_GENERATED := $(BUILD)/install/scalepool.service \
+	$(BUILD)/install/scalepool-apply@.service \
 	$(BUILD)/install/61-scalepool-apply.rules
 $(INSTALL_GENERATED): $(BUILD)/install/%: tools/install/%.in FORCE
 	@mkdir -p $(dir $@)
@@ -162,6 +163,7 @@ endef
 SYSTEM_FILES := $(UDEVRULESDIR)/60-scalepool.rules \
 	$(UDEVRULESDIR)/61-scalepool-apply.rules \
 	$(SYSTEMDUNITDIR)/scalepool.service \
+	$(SYSTEMDUNITDIR)/scalepool-apply@.service \
 	$(MODULESLOADDIR)/scalepool.conf $(SYSUSERSDIR)/scalepool.conf
 define install_system
 	install -D -m 0644 tools/install/60-scalepool.rules \
@@ -170,6 +172,8 @@ define install_system
 		'$(DESTDIR)$(UDEVRULESDIR)/61-scalepool-apply.rules'
 	install -D -m 0644 $(BUILD)/install/scalepool.service \
 		'$(DESTDIR)$(SYSTEMDUNITDIR)/scalepool.service'
+	install -D -m 0644 $(BUILD)/install/scalepool-apply@.service \
+		'$(DESTDIR)$(SYSTEMDUNITDIR)/scalepool-apply@.service'
 	install -D -m 0644 tools/install/modules-load.conf \
 		'$(DESTDIR)$(MODULESLOADDIR)/scalepool.conf'
 	install -D -m 0644 tools/install/sysusers.conf \
