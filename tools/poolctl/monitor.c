@@ -249,8 +249,12 @@ static void monitor_instance_remove(struct monitor *m)
 {
 	if (!m->inst)
 		return;
-	/* Disabled first: the rmdir refuses an instance still tracing. */
-	tracefs_event_disable(m->inst, NULL, NULL);
+	/*
+	 * The rmdir disables the instance's events itself; only scalepool's
+	 * (tracefs_event_disable() of every system writes thousands of
+	 * files).
+	 */
+	tracefs_event_disable(m->inst, MONITOR_SYSTEM, NULL);
 	if (tracefs_instance_destroy(m->inst) && !m->rc)
 		m->rc = poolctl_err(CMD, errno, "cannot remove the tracefs "
 				    "instance %s", m->name);
