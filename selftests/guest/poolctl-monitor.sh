@@ -15,7 +15,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../lib/poolctl.sh"
 
-nr_tests=18
+nr_tests=19
 tap_plan $nr_tests
 
 MiB=$((1024 * 1024))
