@@ -4,9 +4,9 @@
  * their fields; poolctl monitor follows them).
  *
  * An out-of-tree header, as samples/trace_events does it: define_trace.h
- * includes this file again by TRACE_INCLUDE_PATH and TRACE_INCLUDE_FILE,
- * found through the module's -I$(src)/kernel (Kbuild).  main.c defines
- * CREATE_TRACE_POINTS.
+ * includes this file again as <TRACE_INCLUDE_PATH/TRACE_INCLUDE_FILE.h>,
+ * its path in the module's tree, found through main.o's -I$(src)
+ * (Kbuild).  main.c defines CREATE_TRACE_POINTS.
  *
  * Allocations are named by @id, a number the module gives every
  * allocation it makes (unique while it is loaded), and by the handle of
@@ -223,7 +223,7 @@ TRACE_EVENT(scalepool_offline_refused,
 
 /* Outside the guard: define_trace.h reads the events again. */
 #undef TRACE_INCLUDE_PATH
-#define TRACE_INCLUDE_PATH .
+#define TRACE_INCLUDE_PATH kernel
 #undef TRACE_INCLUDE_FILE
 #define TRACE_INCLUDE_FILE trace
 #include <trace/define_trace.h>
