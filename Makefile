@@ -37,6 +37,11 @@ LIBS_deps := $(shell $(PKG_CONFIG) --libs json-c libcxl libdaxctl \
 CAIRO_CFLAGS := $(shell $(PKG_CONFIG) --cflags cairo fontconfig 2>/dev/null)
 LIBS_deps += $(shell $(PKG_CONFIG) --libs cairo fontconfig 2>/dev/null)
 
+# poolctl monitor reads the module's trace events with libtracefs and
+# libtraceevent (libtracefs-dev, tools/setup): a hard dependency too.
+TRACEFS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libtracefs 2>/dev/null)
+LIBS_deps += $(shell $(PKG_CONFIG) --libs libtracefs 2>/dev/null)
+
 LIB_VERSION := 1.8.0
 LIB_SONAME := libpool.so.1
 LIB_SRCS := $(wildcard lib/*.c)
@@ -120,6 +125,14 @@ cairo-check:
 $(POOLCTL_OBJS): | cairo-check
 $(BUILD)/tools/poolctl/plot.o: ALL_CFLAGS += $(CAIRO_CFLAGS)
 
+.PHONY: tracefs-check
+tracefs-check:
+	@$(PKG_CONFIG) --exists libtracefs || { echo "poolctl needs" \
+		"libtracefs for monitor: install libtracefs-dev" \
+		"(tools/setup)" >&2; exit 1; }
+$(POOLCTL_OBJS): | tracefs-check
+$(BUILD)/tools/poolctl/monitor.o: ALL_CFLAGS += $(TRACEFS_CFLAGS)
+
 $(BUILD)/poolctl: $(POOLCTL_OBJS) $(BUILD)/$(LIB_SONAME)
 	$(CC) $(LDFLAGS) -o $@ $(POOLCTL_OBJS) -L$(BUILD) -lpool -Wl,-rpath,'$$ORIGIN' \
 		$(LIBS_deps)
@@ -182,7 +195,8 @@ ANALYZE_FILES ?= $(LIB_SRCS) $(POOLCTL_SRCS)
 analyze:
 	@for f in $(ANALYZE_FILES); do \
 		$(CC) $(ANALYZE_CFLAGS) $(shell $(PKG_CONFIG) --cflags json-c \
-		libcxl libdaxctl) $(CAIRO_CFLAGS) -c -o /dev/null $$f || \
+		libcxl libdaxctl) $(CAIRO_CFLAGS) $(TRACEFS_CFLAGS) \
+		-c -o /dev/null $$f || \
 		exit 1; \
 	done; echo "analyze: no findings in lib/ and tools/poolctl/"
 

@@ -21,6 +21,10 @@
 #include <linux/sort.h>
 
 #include "place.h"
+#include "trace.h"
+
+/* sp_alloc_create()'s numbers for the trace events: 0 is never one. */
+static atomic64_t sp_alloc_next_id = ATOMIC64_INIT(0);
 
 static int sp_cmp_part_id(const void *l, const void *r)
 {
@@ -188,6 +192,9 @@ static void sp_alloc_release(struct kref *ref)
 	struct sp_alloc *a = container_of(ref, struct sp_alloc, ref);
 	unsigned int i;
 
+	/* A plan (MIGRATE) or a failed ALLOC had no memory to give back. */
+	if (a->id)
+		trace_scalepool_free(a);
 	sp_alloc_uncharge_rss(a);
 	sp_tier_free(a);
 	sp_pages_release(a);
@@ -313,10 +320,28 @@ struct sp_alloc *sp_alloc_create(const struct sp_alloc_req *req)
 		sp_alloc_put(a);
 		return ERR_PTR(ret);
 	}
+	/* Before moves can see it (sp_pages_made()). */
+	a->id = atomic64_inc_return(&sp_alloc_next_id);
 	if (!peer) {
 		sp_alloc_trim_parts(a);
 		sp_alloc_charge_rss(a);
 		sp_pages_made(a);
 	}
 	return a;
+}
+
+/**
+ * sp_alloc_trace() - the trace event of a new allocation
+ * @a: the allocation, published
+ *
+ * Its parts are read under @move_lock: a move (offline, drain) may
+ * already be changing them.  Nothing is taken when the event is off.
+ */
+void sp_alloc_trace(struct sp_alloc *a)
+{
+	if (!trace_scalepool_alloc_enabled())
+		return;
+	mutex_lock(&a->move_lock);
+	trace_scalepool_alloc(a, a->parts, a->nr_parts);
+	mutex_unlock(&a->move_lock);
 }

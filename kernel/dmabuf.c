@@ -66,6 +66,7 @@
 #include <linux/slab.h>
 
 #include "scalepool.h"
+#include "trace.h"
 
 MODULE_IMPORT_NS(DMA_BUF);
 
@@ -495,6 +496,9 @@ err_free:
  */
 void sp_dmabuf_install(struct dma_buf *dmabuf, int fd)
 {
+	struct sp_dmabuf *sd = dmabuf->priv;
+
+	trace_scalepool_export(sd->a, fd, !(dmabuf->file->f_mode & FMODE_WRITE));
 	fd_install(fd, dmabuf->file);
 }
 

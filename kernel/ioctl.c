@@ -372,6 +372,8 @@ static int sp_ioctl_alloc_finish(struct sp_ucmd *ucmd, int ret)
 {
 	if (!ret)
 		ret = sp_file_publish(ucmd->sf, ucmd->alloc);
+	if (!ret)
+		sp_alloc_trace(ucmd->alloc);
 	if (ret) {
 		sp_file_unreserve(ucmd->sf, ucmd->alloc);
 		sp_file_uncharge(ucmd->sf, ucmd->alloc->length);

@@ -23,6 +23,9 @@
 
 #include "scalepool.h"
 
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 static int sp_open(struct inode *inode, struct file *filp)
 {
 	struct sp_file *sf;

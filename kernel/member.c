@@ -21,12 +21,14 @@
 #include <linux/mutex.h>
 #include <linux/nodemask.h>
 #include <linux/overflow.h>
+#include <linux/pci.h>
 #include <linux/pfn.h>
 #include <linux/slab.h>
 #include <linux/sprintf.h>
 #include <linux/vmstat.h>
 
 #include "scalepool.h"
+#include "trace.h"
 
 /*
  * The registry.  sp_members_lock serialises every change of the list, of
@@ -72,6 +74,12 @@ const char *sp_member_kind_name(const struct sp_member *m)
 const char *sp_member_mem_type_name(const struct sp_member *m)
 {
 	return sp_mem_type_names[m->mem_type];
+}
+
+/* A peer member's PCI address, "" for a node member: for trace events. */
+static const char *sp_member_pci_name(const struct sp_member *m)
+{
+	return m->peer ? pci_name(m->peer->pdev) : "";
 }
 
 /**
@@ -358,6 +366,7 @@ static int sp_node_member_add(int nid)
 
 	list_add_tail(&m->list, &sp_members);
 	WRITE_ONCE(sp_nr_members, sp_nr_members + 1);
+	trace_scalepool_member_add(m, "");
 	pr_info("member %u %s (%s, %llu MiB) added\n", m->id, m->name,
 		sp_member_mem_type_name(m), m->capacity >> 20);
 	return 0;
@@ -371,6 +380,7 @@ static void sp_members_release(struct list_head *dead)
 	lockdep_assert_not_held(&sp_members_lock);
 	list_for_each_entry_safe(m, tmp, dead, list) {
 		list_del(&m->list);
+		trace_scalepool_member_remove(m, sp_member_pci_name(m));
 		pr_info("member %u %s (%s) removed\n", m->id, m->name,
 			sp_member_kind_name(m));
 		sp_sysfs_member_del(m);
@@ -401,6 +411,7 @@ int sp_member_publish(struct sp_member *m)
 	if (!ret) {
 		list_add_tail(&m->list, &sp_members);
 		WRITE_ONCE(sp_nr_members, sp_nr_members + 1);
+		trace_scalepool_member_add(m, sp_member_pci_name(m));
 	}
 	mutex_unlock(&sp_members_lock);
 	if (!ret)

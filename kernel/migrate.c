@@ -308,7 +308,9 @@ static int sp_migrate_locked(struct sp_migration *mg, unsigned long first,
 int sp_alloc_migrate(struct sp_alloc *a, const struct sp_alloc_req *req,
 		     unsigned long first, unsigned long end, u64 *moved)
 {
-	struct sp_migration mg = { .mv = { .a = a } };
+	struct sp_migration mg = {
+		.mv = { .a = a, .reason = SP_MOVE_MIGRATE },
+	};
 	int ret;
 
 	*moved = 0;

@@ -46,6 +46,7 @@
 #include <linux/task_work.h>
 
 #include "scalepool.h"
+#include "trace.h"
 
 static int sp_alloc_file_release(struct inode *inode, struct file *file)
 {
@@ -268,6 +269,7 @@ void sp_alloc_revoke(struct sp_alloc *a)
 	/* Its dma-bufs' CPU mappings too: their files map @mapping. */
 	unmap_mapping_range(&a->mapping, 0, 0, 1);
 	up_write(&a->revoke_sem);
+	trace_scalepool_revoke(a, a->parts[0].m->id);
 	/* Importers map under the reservation lock, taken before @revoke_sem. */
 	sp_dmabuf_revoke(a);
 }

@@ -43,6 +43,7 @@
 #include <linux/topology.h>
 
 #include "move.h"
+#include "trace.h"
 
 /* Transient references (GUP-fast backing off, ptrace) go within this. */
 #define SP_MOVE_BUSY_TRIES	20
@@ -360,6 +361,8 @@ int sp_move_folio(struct sp_mover *mv, unsigned long head,
 		atomic64_add(bytes, &t->moved_in);
 		atomic64_add(bytes, &sp->m->moved_out);
 		mv->moved += bytes;
+		trace_scalepool_move(mv->a, mv->reason, sp->m->id, t->id, bytes,
+				     huge);
 		/* The allocation's reference; a GUP pin would have refused. */
 		folio_put(src);
 		return 0;
@@ -486,7 +489,9 @@ static int sp_move_allocs(struct sp_mover *mv, struct sp_member *m, int nid,
  */
 int sp_member_drain(struct sp_member *m)
 {
-	struct sp_mover mv = { .from = m, .end_pfn = ULONG_MAX };
+	struct sp_mover mv = {
+		.from = m, .end_pfn = ULONG_MAX, .reason = SP_MOVE_DRAIN,
+	};
 	struct sp_alloc **allocs;
 	unsigned int nr;
 	int ret;
@@ -506,6 +511,7 @@ int sp_member_drain(struct sp_member *m)
  * @nid: the node of the range
  * @start_pfn: first page frame of the range, which is isolated
  * @end_pfn: its end
+ * @why: out: on a refusal, what refused it (a static string)
  *
  * Called by the memory notifier at MEM_GOING_OFFLINE (member.c, under
  * mem_hotplug_lock).  Pages go first to the same member's other memory
@@ -516,10 +522,12 @@ int sp_member_drain(struct sp_member *m)
  * Return: 0, or -EBUSY (no room, a page in use) with the reason logged
  * and kept in the member's "refused" file; -EINTR on a fatal signal.
  */
-int sp_allocs_evacuate(int nid, unsigned long start_pfn, unsigned long end_pfn)
+int sp_allocs_evacuate(int nid, unsigned long start_pfn, unsigned long end_pfn,
+		       const char **why)
 {
 	struct sp_mover mv = {
 		.start_pfn = start_pfn, .end_pfn = end_pfn, .stay = true,
+		.reason = SP_MOVE_EVACUATE,
 	};
 	struct sp_member **all;
 	struct sp_member *m = NULL;
@@ -528,6 +536,7 @@ int sp_allocs_evacuate(int nid, unsigned long start_pfn, unsigned long end_pfn)
 	char what[64];
 	int ret;
 
+	*why = "out of memory";
 	ret = sp_allocs_collect(nid, start_pfn, end_pfn, &allocs, &nr);
 	if (ret)
 		return ret;
@@ -543,6 +552,7 @@ int sp_allocs_evacuate(int nid, unsigned long start_pfn, unsigned long end_pfn)
 	snprintf(what, sizeof(what), "offline of pfn %#lx-%#lx", start_pfn,
 		 end_pfn - 1);
 	ret = sp_move_allocs(&mv, m, nid, allocs, nr, what);
+	*why = mv.why ?: "out of memory";
 	sp_member_put(m);
 	sp_allocs_put(allocs, nr);
 	/* Offlining a block is never worth the OOM killer: refuse. */

@@ -12,6 +12,23 @@
 struct folio;
 
 /**
+ * enum sp_move_reason - why sp_move_folio() moves a folio, for its trace
+ * event (trace.h)
+ * @SP_MOVE_DRAIN: member drain (sp_member_drain())
+ * @SP_MOVE_EVACUATE: memory going offline (sp_allocs_evacuate())
+ * @SP_MOVE_MIGRATE: MIGRATE to a new policy (migrate.c)
+ * @SP_MOVE_PROMOTE: tiering, to a faster member (tier.c)
+ * @SP_MOVE_DEMOTE: tiering, to a slower member to make room
+ */
+enum sp_move_reason {
+	SP_MOVE_DRAIN,
+	SP_MOVE_EVACUATE,
+	SP_MOVE_MIGRATE,
+	SP_MOVE_PROMOTE,
+	SP_MOVE_DEMOTE,
+};
+
+/**
  * struct sp_mover - one move of (some of) an allocation's pages
  * @a: the allocation, @move_lock held
  * @from: the member whose pages move; NULL: any member's
@@ -25,6 +42,7 @@ struct folio;
  * @moved: bytes moved so far
  * @hit_limit: a target's limit stopped a page
  * @why: what refused the move, for the log and members/<id>/refused
+ * @reason: why the pages move, for the trace event
  * @zap_a: the allocation whose pages [@zap_start, @zap_end) the last
  *         unmap zapped, when @zap_a->map_seq was @zap_seq; NULL: none
  * @zap_start: first page index of that window
@@ -43,6 +61,7 @@ struct sp_mover {
 	u64 moved;
 	bool hit_limit;
 	const char *why;
+	enum sp_move_reason reason;
 	struct sp_alloc *zap_a;
 	unsigned long zap_start;
 	unsigned long zap_end;

@@ -30,6 +30,7 @@
 #include <linux/vmalloc.h>
 
 #include "place.h"
+#include "trace.h"
 #include "visible.h"
 
 /*
@@ -595,12 +596,15 @@ static int sp_allocs_any_in_range(int nid, unsigned long start_pfn,
  * being made holds a page there (try again); the reason is logged and
  * kept in the member's "refused" file.
  *
+ * Every refusal is a scalepool_offline_refused trace event.
+ *
  * Return: 0, -EBUSY, or -EINTR when the offlining task got a fatal
  * signal.
  */
 int sp_allocs_offline_check(unsigned long start_pfn, unsigned long nr_pages)
 {
 	unsigned long end_pfn = start_pfn + nr_pages;
+	const char *why = "pages of the node stayed in flight";
 	int nid, ret;
 
 	if (!nr_pages || !pfn_valid(start_pfn))
@@ -609,22 +613,28 @@ int sp_allocs_offline_check(unsigned long start_pfn, unsigned long nr_pages)
 
 	ret = sp_node_wait_inflight(nid);
 	if (ret)
-		return ret;
+		goto out;
 	if (!atomic_long_read(&sp_nodes[nid].pages))
 		return 0;
 
-	ret = sp_allocs_evacuate(nid, start_pfn, end_pfn);
+	ret = sp_allocs_evacuate(nid, start_pfn, end_pfn, &why);
 	if (ret)
-		return ret;
+		goto out;
 	ret = sp_allocs_any_in_range(nid, start_pfn, end_pfn);
-	if (ret < 0)
-		return ret;
-	if (ret) {
-		pr_info_ratelimited("offline of node %d pfn %#lx-%#lx refused: an allocation being made holds pages there\n",
-				    nid, start_pfn, end_pfn - 1);
-		return -EBUSY;
+	why = "the check of the range failed";
+	if (ret > 0) {
+		why = "an allocation being made holds pages there";
+		pr_info_ratelimited("offline of node %d pfn %#lx-%#lx refused: %s\n",
+				    nid, start_pfn, end_pfn - 1, why);
+		ret = -EBUSY;
 	}
-	return 0;
+out:
+	if (ret == -EINTR)
+		why = "the offlining task was killed";
+	if (ret)
+		trace_scalepool_offline_refused(nid, start_pfn, nr_pages, ret,
+						why);
+	return ret;
 }
 
 /**

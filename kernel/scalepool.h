@@ -260,6 +260,8 @@ enum sp_backing {
  * @nr_dmabufs: entries in @dmabufs; written under @dmabufs_lock, peeked
  *              with READ_ONCE for fdinfo
  * @handle: its handle in the file that made it
+ * @id: sp_alloc_create()'s number for it, unique while the module is
+ *      loaded, for the trace events (trace.h); 0 for a plan (MIGRATE)
  * @pgoff: the start of its range in that file's mmap offset space, in
  *         pages; @handle and @pgoff are set by sp_file_reserve()
  * @rss_mm: SP_BACKING_PAGES: the mm (held with mmgrab()) of the process
@@ -314,6 +316,7 @@ struct sp_alloc {
 	struct list_head dmabufs;
 	unsigned int nr_dmabufs;
 	u32 handle;
+	u64 id;
 	unsigned long pgoff;
 	struct mm_struct *rss_mm;
 	int initiator;
@@ -430,6 +433,7 @@ struct sp_alloc *sp_file_get_pgoff(struct sp_file *sf, unsigned long pgoff);
 /* alloc.c */
 struct sp_alloc *sp_alloc_create(const struct sp_alloc_req *req);
 void sp_alloc_put(struct sp_alloc *a);
+void sp_alloc_trace(struct sp_alloc *a);
 void sp_alloc_trim_parts(struct sp_alloc *a);
 
 /* pages.c (policy.c and the placement itself: place.h) */
@@ -447,7 +451,7 @@ void sp_allocs_put(struct sp_alloc **allocs, unsigned int nr);
 /* move.c */
 int sp_member_drain(struct sp_member *m);
 int sp_allocs_evacuate(int nid, unsigned long start_pfn,
-		       unsigned long end_pfn);
+		       unsigned long end_pfn, const char **why);
 void sp_member_set_refused(struct sp_member *m, const char *why);
 int sp_alloc_info_parts(struct sp_alloc *a, struct sp_alloc_part **parts,
 			unsigned int *nr);

@@ -186,6 +186,7 @@ static int sp_tier_move(struct sp_tier_pass *tp, unsigned long head,
 	mv->nr_targets = nr;
 	/* The errno is about this folio's targets only. */
 	mv->hit_limit = false;
+	mv->reason = promote ? SP_MOVE_PROMOTE : SP_MOVE_DEMOTE;
 	ret = sp_move_folio(mv, head, folio, sp);
 	if (ret)
 		return ret;

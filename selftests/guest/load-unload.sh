@@ -2,13 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 # Loading and unloading scalepool.ko: clean loops, the device and sysfs
 # come and go with the module, an open fd pins the module, and poolctl
-# says in one line when the module is not loaded.
+# says in one line when the module is not loaded.  A poolctl monitor
+# whose tracefs instance has the module's events enabled does not pin
+# it: 6.12 removes a module's events from every instance at unload
+# (trace_module_remove_events()); the monitor says so and exits 1,
+# removing its instance.
 # Runs in the guest with the module loaded.
 . "$(dirname "$0")/../lib/tap.sh"
 module=${SCALEPOOL_MODULE:-$(. /mnt/host/env && echo "$MODULE")}
 loops=${LOAD_LOOPS:-20}
 
-tap_plan 10
+tap_plan 15
 
 tap_ok "module is loaded at start" grep -q '^scalepool ' /proc/modules
 
@@ -25,6 +29,31 @@ rc=$?
 tap_ok "poolctl list without the module fails" test "$rc" -ne 0
 tap_is "and says so in one line" "$(printf '%s\n' "$err" | wc -l)" 1
 tap_diag "poolctl said: $err"
+
+err=$(poolctl monitor 2>&1 >/dev/null)
+tap_is "poolctl monitor without the module: status 1, one line" \
+	"$? ${err%%(*}" "1 poolctl monitor: scalepool module not loaded "
+
+# Unload under a monitor: events enabled in its instance, a reader of
+# its trace_pipe.  Then a fresh monitor sees the reloaded module.
+tap_ok "load for the monitor" insmod "$module"
+inst=/sys/kernel/tracing/instances
+poolctl monitor >/dev/null 2>/tmp/monitor.err &
+mon=$!
+for ((i = 0; i < 200; i++)); do
+	[ "$(cat "$inst/poolctl-monitor-$mon/events/scalepool/enable" 2>/dev/null)" = 1 ] &&
+		break
+	sleep 0.05
+done
+tap_ok "rmmod with the events enabled in a monitor's instance" \
+	rmmod scalepool
+wait "$mon"
+st=$?
+tap_is "the monitor says the module went, status 1" \
+	"$st $(cat /tmp/monitor.err)" \
+	"1 poolctl monitor: the scalepool module was unloaded"
+tap_ok "and its instance is gone" test ! -e "$inst/poolctl-monitor-$mon"
+rm -f /tmp/monitor.err
 
 ok=0
 for ((i = 0; i < loops; i++)); do

@@ -5,12 +5,14 @@
 # switch, one on pcie.0; NVMe controllers bound to nvme; QEMU's edu
 # device, whose BAR is not prefetchable).  Every refusal
 # is one line on stderr that names the cause, and leaves the device as
-# it was.  Runs in the guest with the module loaded.
+# it was.  A poolctl monitor sees the members come and go (the module's
+# member_add and member_remove trace events, with the PCI address).
+# Runs in the guest with the module loaded.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../lib/poolctl.sh"
 
-tap_plan 48
+tap_plan 50
 
 tmp=$(mktemp -d)
 PCI=/sys/bus/pci/devices
@@ -28,8 +30,10 @@ pristine() {
 }
 
 # Leave every ivshmem device unbound, without override, as it was.
+mon=
 cleanup() {
 	local m d
+	[ -n "$mon" ] && kill "$mon" 2>/dev/null
 	for m in $(members); do
 		[ "$(member_attr "$m" kind)" = bar ] &&
 			poolctl member remove "$m" >/dev/null 2>&1
@@ -71,6 +75,16 @@ for d in "$PCI"/*; do
 	[ "$(driver_of "${d##*/}")" = nvme ] && { nvme=${d##*/}; break; }
 done
 tap_diag "switch: $A $B, pcie.0: $root, nvme: $nvme"
+
+# A monitor of the member events, ready once the last one is enabled.
+poolctl monitor --event member_add --event member_remove >"$tmp/mon" \
+	2>"$tmp/mon.err" &
+mon=$!
+for ((i = 0; i < 200; i++)); do
+	[ "$(cat "/sys/kernel/tracing/instances/poolctl-monitor-$mon/events/scalepool/scalepool_member_remove/enable" 2>/dev/null)" = 1 ] &&
+		break
+	sleep 0.05
+done
 
 # ---- add
 run member add "pci:$A"
@@ -197,6 +211,15 @@ tap_ok "the device is unbound and its override cleared" pristine "$B"
 run member remove "$(member_attr "$idR" name)"
 tap_ok "member remove by name" ok_run
 tap_ok "that device is left as it was found too" pristine "$root"
+kill -TERM "$mon"
+wait "$mon"
+tap_is "monitor: member_add of $idA, its kind and PCI address" \
+	"$(jq -c "select(.event == \"scalepool_member_add\" and .data.id == $idA) |
+		[.data.kind, .data.pci]" "$tmp/mon" 2>&1)" "[\"bar\",\"$A\"]"
+tap_is "monitor: member_remove of $idB, its kind and PCI address" \
+	"$(jq -c "select(.event == \"scalepool_member_remove\" and .data.id == $idB) |
+		[.data.kind, .data.pci]" "$tmp/mon" 2>&1)" "[\"bar\",\"$B\"]"
+mon=
 
 # A refused add of an unbound device leaves it unbound.
 run member add "pci:$B" --bar 0

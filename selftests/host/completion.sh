@@ -10,7 +10,7 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/lib/host.sh"
 
-tap_plan 20
+tap_plan 21
 
 # shellcheck source=tools/completion/poolctl
 . "$top/tools/completion/poolctl"
@@ -71,6 +71,8 @@ done
 tap_result "'<command> --': exactly the command's options, for every command" "$bad"
 tap_is "'alloc --ini': --initiator and --initiator-pci" \
 	"$(c alloc --ini)" "--initiator --initiator-pci"
+tap_is "'monitor --event m': the events that start so" \
+	"$(c monitor --event m)" "member_add member_remove move"
 tap_is "'alloc --policy': the policies" "$(c alloc --policy '')" \
 	"bind interleave nearest preferred tiered"
 

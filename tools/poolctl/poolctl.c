@@ -54,6 +54,8 @@ static const struct poolctl_cmd commands[] = {
 	  "members", &usage_migrate },
 	{ "apply", cmd_apply, "make the pool what /etc/scalepool/ says",
 	  &usage_apply },
+	{ "monitor", cmd_monitor, "follow the module's trace events as JSON",
+	  &usage_monitor },
 	{ "help", cmd_help, "show the commands or a command's usage",
 	  &usage_help },
 	{ "version", cmd_version, "print the version", &usage_version },

@@ -120,6 +120,7 @@ int cmd_bench(int argc, char **argv, struct pool_ctx **ctx);
 int cmd_member(int argc, char **argv, struct pool_ctx **ctx);
 int cmd_migrate(int argc, char **argv, struct pool_ctx **ctx);
 int cmd_apply(int argc, char **argv, struct pool_ctx **ctx);
+int cmd_monitor(int argc, char **argv, struct pool_ctx **ctx);
 
 extern const struct poolctl_usage usage_list;
 extern const struct poolctl_usage usage_alloc;
@@ -130,6 +131,7 @@ extern const struct poolctl_usage usage_bench;
 extern const struct poolctl_usage usage_member;
 extern const struct poolctl_usage usage_migrate;
 extern const struct poolctl_usage usage_apply;
+extern const struct poolctl_usage usage_monitor;
 
 /* --human, the only option of list, stat and limit besides --help. */
 struct poolctl_view_args {
