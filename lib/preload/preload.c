@@ -678,10 +678,27 @@ static void bind_setup(void)
 	cfg.enabled = true;
 }
 
+/*
+ * Set by the preload's constructor, which ld.so runs after those of the
+ * libraries it needs: before it, libnuma may not be set up (libpool's
+ * pool_alloc() parses node lists with it, and libnuma exits the process
+ * on a bitmask of size 0), so allocations go to ordinary memory.  The
+ * program's own constructors run after it: their allocations are placed.
+ */
+static atomic_bool deps_ready;
+
+__attribute__((constructor)) static void bind_deps_ready(void)
+{
+	atomic_store_explicit(&deps_ready, true, memory_order_release);
+}
+
 /* Whether pool placement is on; sets it up at the first call. */
 static bool bind_ready(void)
 {
 	int expect = 0;
+
+	if (!atomic_load_explicit(&deps_ready, memory_order_acquire))
+		return false;
 
 	if (atomic_load_explicit(&init_state, memory_order_acquire) == 2)
 		return cfg.enabled;
