@@ -48,6 +48,9 @@ LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 POOLCTL_SRCS := $(wildcard tools/poolctl/*.c)
 POOLCTL_OBJS := $(POOLCTL_SRCS:%.c=$(BUILD)/%.o)
+# The placement rules poolctl shares with libpool-preload.so: one source
+# (lib/preload/place-rules.c), compiled into both.
+POOLCTL_OBJS += $(BUILD)/tools/poolctl/place-rules.o
 
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
@@ -63,8 +66,10 @@ HOST_TESTS_INTERNAL := test_members test_list_output test_alloc_opts \
 # ... and these test poolctl's output, with the poolctl objects named in
 # POOLCTL_OBJS_<test>.
 HOST_TESTS_POOLCTL := test_list_output test_stat_output test_options
-POOLCTL_OBJS_test_list_output := list.o util.o json.o options.o
-POOLCTL_OBJS_test_stat_output := stat.o util.o json.o options.o
+POOLCTL_OBJS_test_list_output := list.o util.o json.o options.o \
+	place-rules.o
+POOLCTL_OBJS_test_stat_output := stat.o util.o json.o options.o \
+	place-rules.o
 POOLCTL_OBJS_test_options := $(filter-out poolctl.o, \
 	$(notdir $(POOLCTL_OBJS)))
 # The harness's FIXTURE_SETUP() and FIXTURE_TEARDOWN() define functions
@@ -100,7 +105,7 @@ $(BUILD)/$(LIB_SONAME): $(LIB_OBJS) lib/libpool.sym
 # libpool-preload.so (poolctl bind, Documentation/bind.rst): the malloc
 # family on Debian's jemalloc (libjemalloc-dev, tools/setup), large
 # allocations from libpool.  Not in LIB_SRCS: its own directory.
-PRELOAD_SRCS := lib/preload/preload.c
+PRELOAD_SRCS := lib/preload/preload.c lib/preload/place-rules.c
 # Never with the sanitizers (make selftests-host-san): an ASan library
 # cannot be preloaded into programs built without ASan.
 PRELOAD_OBJS := $(PRELOAD_SRCS:%.c=$(BUILD)/%.o)
@@ -123,6 +128,9 @@ cairo-check:
 		"for bench --plot: install libcairo2-dev (tools/setup)" >&2; \
 		exit 1; }
 $(POOLCTL_OBJS): | cairo-check
+$(BUILD)/tools/poolctl/place-rules.o: lib/preload/place-rules.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 $(BUILD)/tools/poolctl/plot.o: ALL_CFLAGS += $(CAIRO_CFLAGS)
 
 .PHONY: tracefs-check

@@ -32,6 +32,8 @@
 #include <linux/scalepool.h>
 #include <libpool.h>
 
+#include "place-rules.h"
+
 #define BIND_EXPORT		__attribute__((visibility("default")))
 #define BIND_TLS		__attribute__((tls_model("initial-exec")))
 #define BIND_MAX_REGIONS	4096
@@ -78,8 +80,7 @@ static struct {
 	size_t threshold;
 	bool strict;
 	bool enabled;			/* a usable configuration */
-	unsigned int members[SCALEPOOL_MAX_MEMBERS];
-	unsigned int weights[SCALEPOOL_MAX_MEMBERS];
+	struct place_rules place;	/* the opts' members and weights */
 	struct pool_alloc_opts opts;
 	const char *stats;
 	pid_t stats_pid;		/* 0: every process */
@@ -159,58 +160,6 @@ static int bind_reason_of(int rc)
 
 /* ---- configuration from the environment ---- */
 
-/* "2,0" or "0-3" into @out; false on garbage or too many. */
-static bool bind_parse_list(const char *s, unsigned int *out,
-			    unsigned int *nr, bool ranges)
-{
-	unsigned long a, b;
-	char *end;
-
-	*nr = 0;
-	while (*s) {
-		errno = 0;
-		a = strtoul(s, &end, 10);
-		if (end == s || errno || a > UINT_MAX)
-			return false;
-		b = a;
-		if (ranges && *end == '-') {
-			s = end + 1;
-			b = strtoul(s, &end, 10);
-			if (end == s || errno || b < a || b > UINT_MAX)
-				return false;
-		}
-		for (; a <= b; a++) {
-			if (*nr >= SCALEPOOL_MAX_MEMBERS)
-				return false;
-			out[(*nr)++] = (unsigned int)a;
-		}
-		if (*end == ',')
-			end++;
-		else if (*end)
-			return false;
-		s = end;
-	}
-	return *nr > 0;
-}
-
-static bool bind_parse_initiator(const char *s)
-{
-	unsigned long n;
-	char *end;
-
-	cfg.opts.initiator_set = true;
-	if (strcmp(s, "local") == 0) {
-		cfg.opts.initiator = POOL_INITIATOR_LOCAL;
-		return true;
-	}
-	errno = 0;
-	n = strtoul(s, &end, 10);
-	if (end == s || *end || errno || n > INT_MAX)
-		return false;
-	cfg.opts.initiator = (int)n;
-	return true;
-}
-
 static bool bind_parse_size(const char *name, const char *s,
 			    unsigned long long *val)
 {
@@ -228,60 +177,86 @@ static const char *bind_env(const char *name)
 	return v && *v ? v : NULL;
 }
 
-/* The placement: the same names and values as poolctl alloc's options. */
+/*
+ * How many nodes SCALEPOOL_BIND_NODES names, when it is a plain list
+ * ("0-1,3"); libnuma's other forms ("all", "!0") are left to libpool at
+ * the first pool allocation (0: not counted).  Not libnuma here: this
+ * runs at the first malloc, maybe before libnuma's constructor.
+ */
+static int bind_count_nodes(void *arg, const char *nodes, unsigned int *nr,
+			    char *msg, size_t len)
+{
+	unsigned int ids[SCALEPOOL_MAX_MEMBERS];
+	int rc = place_rules_list(nodes, true, SCALEPOOL_MAX_MEMBERS, ids, nr);
+
+	(void)arg;
+	if (rc == -E2BIG || rc == -EEXIST) {
+		snprintf(msg, len, "%s in node list '%s'", rc == -E2BIG ?
+			 "too many nodes" : "a node twice", nodes);
+		return -rc;
+	}
+	if (rc)
+		*nr = 0;
+	return 0;
+}
+
+/* One SCALEPOOL_BIND_* setting by the rules poolctl's option obeys. */
+static bool bind_place_var(const char *name,
+			   int (*rule)(struct place_rules *, const char *,
+				       char *, size_t))
+{
+	const char *v = bind_env(name);
+	char msg[PLACE_MSG_MAX];
+
+	if (!v || !rule(&cfg.place, v, msg, sizeof(msg)))
+		return true;
+	bind_warn("libpool-preload: %s: %s", name, msg);
+	return false;
+}
+
+/*
+ * The placement: the same names, values and rules as poolctl's
+ * placement options (place-rules.c), the initiator's CPUs left to the
+ * kernel.
+ */
 static bool bind_read_placement(void)
 {
-	const char *policy = bind_env("SCALEPOOL_BIND_POLICY");
-	const char *members = bind_env("SCALEPOOL_BIND_MEMBERS");
-	const char *weights = bind_env("SCALEPOOL_BIND_WEIGHTS");
-	const char *gran = bind_env("SCALEPOOL_BIND_GRANULARITY");
-	const char *init = bind_env("SCALEPOOL_BIND_INITIATOR");
-	unsigned long long g;
-	unsigned int nr;
+	static const struct place_rules_names names = {
+		.members = "SCALEPOOL_BIND_MEMBERS",
+		.nodes = "SCALEPOOL_BIND_NODES",
+		.weights = "SCALEPOOL_BIND_WEIGHTS",
+		.granularity = "SCALEPOOL_BIND_GRANULARITY",
+		.policy = "SCALEPOOL_BIND_POLICY",
+	};
+	static const struct place_rules_system sys = {
+		.count_nodes = bind_count_nodes,
+	};
+	struct place_rules *r = &cfg.place;
+	char msg[PLACE_MSG_MAX];
 
+	r->policy = -1;
+	r->nodes = bind_env("SCALEPOOL_BIND_NODES");
+	if (!bind_place_var("SCALEPOOL_BIND_POLICY", place_rules_policy) ||
+	    !bind_place_var("SCALEPOOL_BIND_MEMBERS", place_rules_members) ||
+	    !bind_place_var("SCALEPOOL_BIND_WEIGHTS", place_rules_weights) ||
+	    !bind_place_var("SCALEPOOL_BIND_GRANULARITY",
+			    place_rules_granularity) ||
+	    !bind_place_var("SCALEPOOL_BIND_INITIATOR",
+			    place_rules_initiator))
+		return false;
+	if (place_rules_check(r, &names, &sys, msg, sizeof(msg))) {
+		bind_warn("libpool-preload: %s", msg);
+		return false;
+	}
 	cfg.opts.sz = sizeof(cfg.opts);
-	cfg.opts.nodes = bind_env("SCALEPOOL_BIND_NODES");
-	if (members && cfg.opts.nodes) {
-		bind_warn("libpool-preload: SCALEPOOL_BIND_MEMBERS and "
-			  "SCALEPOOL_BIND_NODES exclude each other");
-		return false;
-	}
-	cfg.opts.policy = members || cfg.opts.nodes ? POOL_POLICY_BIND :
-						       POOL_POLICY_TIERED;
-	if (policy)
-		cfg.opts.policy = pool_policy_from_name(policy);
-	if (cfg.opts.policy < 0) {
-		bind_warn("libpool-preload: SCALEPOOL_BIND_POLICY: unknown "
-			  "policy '%s'", policy);
-		return false;
-	}
-	if (members) {
-		if (!bind_parse_list(members, cfg.members, &nr, true)) {
-			bind_warn("libpool-preload: SCALEPOOL_BIND_MEMBERS: "
-				  "bad member list '%s'", members);
-			return false;
-		}
-		cfg.opts.members = cfg.members;
-		cfg.opts.nr_members = nr;
-	}
-	if (weights) {
-		if (!bind_parse_list(weights, cfg.weights, &nr, false)) {
-			bind_warn("libpool-preload: SCALEPOOL_BIND_WEIGHTS: "
-				  "bad weight list '%s'", weights);
-			return false;
-		}
-		cfg.opts.weights = cfg.weights;
-	}
-	if (gran) {
-		if (!bind_parse_size("SCALEPOOL_BIND_GRANULARITY", gran, &g))
-			return false;
-		cfg.opts.granularity = g;
-	}
-	if (init && !bind_parse_initiator(init)) {
-		bind_warn("libpool-preload: SCALEPOOL_BIND_INITIATOR: bad "
-			  "initiator '%s' (a node number or local)", init);
-		return false;
-	}
+	cfg.opts.policy = r->policy;
+	cfg.opts.nodes = r->nodes;
+	cfg.opts.members = r->members_arg ? r->members : NULL;
+	cfg.opts.nr_members = r->members_arg ? r->nr_members : 0;
+	cfg.opts.weights = r->have_weights ? r->weights : NULL;
+	cfg.opts.granularity = r->granularity;
+	cfg.opts.initiator = r->initiator;
+	cfg.opts.initiator_set = r->have_initiator;
 	return true;
 }
 
@@ -703,10 +678,27 @@ static void bind_setup(void)
 	cfg.enabled = true;
 }
 
+/*
+ * Set by the preload's constructor, which ld.so runs after those of the
+ * libraries it needs: before it, libnuma may not be set up (libpool's
+ * pool_alloc() parses node lists with it, and libnuma exits the process
+ * on a bitmask of size 0), so allocations go to ordinary memory.  The
+ * program's own constructors run after it: their allocations are placed.
+ */
+static atomic_bool deps_ready;
+
+__attribute__((constructor)) static void bind_deps_ready(void)
+{
+	atomic_store_explicit(&deps_ready, true, memory_order_release);
+}
+
 /* Whether pool placement is on; sets it up at the first call. */
 static bool bind_ready(void)
 {
 	int expect = 0;
+
+	if (!atomic_load_explicit(&deps_ready, memory_order_acquire))
+		return false;
 
 	if (atomic_load_explicit(&init_state, memory_order_acquire) == 2)
 		return cfg.enabled;

@@ -20,3 +20,13 @@ $(BUILD)/bench/%: tools/bench/%.c tools/bench/bench-util.h $(BUILD)/$(LIB_SONAME
 .PHONY: bench-tier
 bench-tier:
 	tools/bench/run tier-bench $(TIER_ARGS)
+
+# poolctl bind's overhead (tools/bench/compare-bind, Documentation/
+# benchmarks.rst): the same programs unbound, under numactl and under
+# poolctl bind in one guest run, the ratios printed, then the threshold
+# sweep behind the preload's default.  BIND_ARGS replaces the options,
+# e.g. BIND_ARGS="--policy interleave --nodes 0,1 --rounds 5".
+BIND_ARGS ?= --rounds 3 --ops 1000 --py 100 --sweep 64K,256K,1M,4M
+.PHONY: bench-bind
+bench-bind:
+	tools/bench/run compare-bind $(BIND_ARGS)

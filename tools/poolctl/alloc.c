@@ -131,11 +131,11 @@ static int check_options(struct alloc_args *a)
 
 	if (poolctl_place_check(&a->place))
 		return 1;
-	name = pool_policy_name(a->place.policy);
-	if (a->initiator_pci && a->place.policy != POOL_POLICY_NEAREST)
+	name = pool_policy_name(a->place.r.policy);
+	if (a->initiator_pci && a->place.r.policy != POOL_POLICY_NEAREST)
 		return poolctl_err(CMD, EINVAL, "--initiator-pci needs "
 				   "--policy nearest, not %s", name);
-	if (a->initiator_pci && a->place.have_initiator)
+	if (a->initiator_pci && a->place.r.have_initiator)
 		return poolctl_err(CMD, EINVAL, "--initiator and "
 				   "--initiator-pci exclude each other");
 	if (a->initiator_pci && !pci_exists(a->initiator_pci))
@@ -193,7 +193,7 @@ static int print_result(struct pool_buf *buf)
 
 int cmd_alloc(int argc, char **argv, struct pool_ctx **ctx)
 {
-	struct alloc_args a = { .place = { .cmd = CMD, .policy = -1 } };
+	struct alloc_args a = { .place = { .cmd = CMD, .r.policy = -1 } };
 	struct pool_alloc_opts opts;
 	struct pool_buf *buf = NULL;
 	int rc, err;

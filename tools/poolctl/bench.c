@@ -373,7 +373,8 @@ static int check_placed(struct bench_args *a)
 {
 	struct poolctl_place *p = &a->place;
 
-	a->placed = p->policy >= 0 || p->have_weights || p->have_granularity;
+	a->placed = p->r.policy >= 0 || p->r.have_weights ||
+		    p->r.have_granularity;
 	if (!a->placed)
 		return 0;
 	if (a->no_module)
@@ -384,9 +385,9 @@ static int check_placed(struct bench_args *a)
 				   "with %s", a->loaded ? "--loaded" :
 				   a->apply ? "--apply" : "--save");
 	if (a->have_members) {
-		memcpy(p->members, a->members, sizeof(p->members));
-		p->nr_members = a->nr_members;
-		p->members_arg = "--members";
+		memcpy(p->r.members, a->members, sizeof(p->r.members));
+		p->r.nr_members = a->nr_members;
+		p->r.members_arg = "--members";
 	}
 	return poolctl_place_check(p) ? 1 : 0;
 }
@@ -541,7 +542,7 @@ static int add_placement(struct bench_args *a, struct pool_ctx *ctx,
 		return 1;
 	poolctl_place_opts(&a->place, alloc);
 	*t = (struct target){ .id = -1, .node = -1,
-			      .memory = pool_policy_name(a->place.policy),
+			      .memory = pool_policy_name(a->place.r.policy),
 			      .ctx = ctx, .alloc = alloc };
 	return 0;
 }
@@ -1155,7 +1156,7 @@ int cmd_bench(int argc, char **argv, struct pool_ctx **ctx)
 		.kinds = POOL_BENCH_ALL, .time = 5.0,
 		.nr_threads = 1, .threads = { THREADS_ALL },
 		.max_spread = DEFAULT_MAX_SPREAD, .inject = -1,
-		.place = { .cmd = CMD, .policy = -1 },
+		.place = { .cmd = CMD, .r.policy = -1 },
 	};
 	struct bench_matrix mx = { 0 };
 	struct target t[SCALEPOOL_MAX_MEMBERS + 1];	/* + a placement */

@@ -173,9 +173,9 @@ static void weights_text(const struct poolctl_place *p, char *buf,
 	unsigned int i;
 
 	buf[0] = '\0';
-	for (i = 0; i < p->nr_weights && off < len; i++)
+	for (i = 0; i < p->r.nr_weights && off < len; i++)
 		off += (size_t)snprintf(buf + off, len - off, "%s%u",
-					i ? "," : "", p->weights[i]);
+					i ? "," : "", p->r.weights[i]);
 }
 
 static int export_placement(const struct poolctl_place *p)
@@ -183,22 +183,23 @@ static int export_placement(const struct poolctl_place *p)
 	char text[SCALEPOOL_MAX_MEMBERS * 4 + 1];
 	int rc;
 
-	rc = set_env("SCALEPOOL_BIND_POLICY", pool_policy_name(p->policy));
-	rc = rc ?: set_env("SCALEPOOL_BIND_NODES", p->nodes);
-	rc = rc ?: set_env("SCALEPOOL_BIND_MEMBERS", p->members_arg);
+	rc = set_env("SCALEPOOL_BIND_POLICY", pool_policy_name(p->r.policy));
+	rc = rc ?: set_env("SCALEPOOL_BIND_NODES", p->r.nodes);
+	rc = rc ?: set_env("SCALEPOOL_BIND_MEMBERS", p->r.members_arg);
 	weights_text(p, text, sizeof(text));
 	rc = rc ?: set_env("SCALEPOOL_BIND_WEIGHTS",
-			   p->have_weights ? text : NULL);
-	if (!rc && p->have_granularity)
-		rc = set_env_ull("SCALEPOOL_BIND_GRANULARITY", p->granularity);
+			   p->r.have_weights ? text : NULL);
+	if (!rc && p->r.have_granularity)
+		rc = set_env_ull("SCALEPOOL_BIND_GRANULARITY",
+				 p->r.granularity);
 	else
 		rc = rc ?: set_env("SCALEPOOL_BIND_GRANULARITY", NULL);
-	if (!rc && p->have_initiator && p->initiator >= 0)
+	if (!rc && p->r.have_initiator && p->r.initiator >= 0)
 		rc = set_env_ull("SCALEPOOL_BIND_INITIATOR",
-				 (unsigned long long)p->initiator);
+				 (unsigned long long)p->r.initiator);
 	else
 		rc = rc ?: set_env("SCALEPOOL_BIND_INITIATOR",
-				   p->have_initiator ? "local" : NULL);
+				   p->r.have_initiator ? "local" : NULL);
 	return rc;
 }
 
@@ -245,7 +246,7 @@ static int check_pool(struct bind_args *a, struct pool_ctx **ctx)
 
 int cmd_bind(int argc, char **argv, struct pool_ctx **ctx)
 {
-	struct bind_args a = { .place = { .cmd = CMD, .policy = -1 } };
+	struct bind_args a = { .place = { .cmd = CMD, .r.policy = -1 } };
 	char preload[PATH_MAX];
 	int rc;
 

@@ -644,7 +644,7 @@ static struct json_object *uint_array(const unsigned int *v, unsigned int n,
 static void placement_json(struct json_object *o, const struct bench_cell *c,
 			   bool *ok)
 {
-	const struct poolctl_place *p = c->place;
+	const struct place_rules *p = &c->place->r;
 
 	pj_add(o, "policy", pj_str(pool_policy_name(p->policy), ok), ok);
 	pj_add(o, "members", p->members_arg ?

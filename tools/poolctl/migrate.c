@@ -361,7 +361,7 @@ static int print_human(struct json_object *root, FILE *f)
 
 int cmd_migrate(int argc, char **argv, struct pool_ctx **ctx)
 {
-	struct migrate_args a = { .place = { .cmd = CMD, .policy = -1 },
+	struct migrate_args a = { .place = { .cmd = CMD, .r.policy = -1 },
 				  .fd = -1 };
 	struct json_object *root;
 	struct pool_buf *buf;

@@ -11,6 +11,8 @@
 
 #include <linux/scalepool.h>
 
+#include <preload/place-rules.h>
+
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
@@ -181,19 +183,9 @@ struct pool_alloc_opts;
 struct bitmask;
 struct poolctl_place {
 	const char *cmd;		/* for the errors */
-	int policy;			/* -1: the default */
-	unsigned int members[SCALEPOOL_MAX_MEMBERS];
-	unsigned int nr_members;	/* --members, or the nodes' count */
-	const char *members_arg;
-	const char *nodes;
+	/* The options, by the rules the preload shares (place-rules.h). */
+	struct place_rules r;
 	struct bitmask *node_mask;
-	unsigned int weights[SCALEPOOL_MAX_MEMBERS];
-	unsigned int nr_weights;
-	bool have_weights;
-	unsigned long long granularity;
-	bool have_granularity;
-	int initiator;
-	bool have_initiator;
 };
 int poolctl_place_opt_policy(void *args, const char *arg);
 int poolctl_place_opt_members(void *args, const char *arg);
@@ -210,7 +202,7 @@ int poolctl_place_opt_initiator(void *args, const char *arg);
 		poolctl_place_opt_members,				\
 		"member ids in order, as 2,0 or 0-1"),			\
 	POOLCTL_OPT_STRING('n', "nodes", "<nodes>",			\
-		offsetof(struct poolctl_place, nodes),			\
+		offsetof(struct poolctl_place, r.nodes),		\
 		"the members of these NUMA nodes, as 0-1,2"),		\
 	POOLCTL_OPT_CALLBACK('w', "weights", "<list>",			\
 		poolctl_place_opt_weights,				\

@@ -183,27 +183,10 @@ struct bitmask *poolctl_parse_nodes(const char *s)
 	return mask;
 }
 
-/* A decimal unsigned int, nothing else. */
-static int parse_uint(const char *s, const char **end, unsigned int *val)
-{
-	unsigned long long v = 0;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	for (; *s >= '0' && *s <= '9'; s++) {
-		v = v * 10 + (unsigned int)(*s - '0');
-		if (v > UINT_MAX)
-			return -EOVERFLOW;
-	}
-	*end = s;
-	*val = (unsigned int)v;
-	return 0;
-}
-
 int poolctl_parse_uint(const char *s, unsigned int *val)
 {
 	const char *end;
-	int rc = parse_uint(s, &end, val);
+	int rc = place_rules_uint(s, &end, val);
 
 	if (!rc && *end)
 		rc = -EINVAL;
@@ -213,40 +196,7 @@ int poolctl_parse_uint(const char *s, unsigned int *val)
 int poolctl_parse_list(const char *s, bool ranges, unsigned int max,
 		       unsigned int *vals, unsigned int *nr)
 {
-	unsigned int a, b, i, n = 0;
-	const char *p = s;
-	int rc;
-
-	for (;;) {
-		rc = parse_uint(p, &p, &a);
-		if (rc)
-			return rc;
-		b = a;
-		if (ranges && *p == '-') {
-			rc = parse_uint(p + 1, &p, &b);
-			if (rc)
-				return rc;
-			if (b < a)
-				return -EINVAL;
-		}
-		for (;; a++) {
-			for (i = 0; ranges && i < n; i++)
-				if (vals[i] == a)
-					return -EEXIST;
-			if (n == max)
-				return -E2BIG;
-			vals[n++] = a;
-			if (a == b)
-				break;
-		}
-		if (*p == '\0')
-			break;
-		if (*p != ',')
-			return -EINVAL;
-		p++;
-	}
-	*nr = n;
-	return 0;
+	return place_rules_list(s, ranges, max, vals, nr);
 }
 
 void poolctl_print_table(FILE *f, int nr_cols, const char *const *titles,
@@ -284,18 +234,11 @@ int poolctl_parse_list_arg(const char *cmd, const char *what,
 			   const char *arg, bool ranges, unsigned int *vals,
 			   unsigned int *nr)
 {
-	int rc = poolctl_parse_list(arg, ranges, SCALEPOOL_MAX_MEMBERS, vals,
-				    nr);
+	char msg[PLACE_MSG_MAX];
+	int rc = place_rules_list_arg(what, arg, ranges, vals, nr, msg,
+				      sizeof(msg));
 
-	if (rc == -EEXIST)
-		return poolctl_err(cmd, EINVAL, "%s list '%s' repeats a %s",
-				   what, arg, what);
-	if (rc == -E2BIG)
-		return poolctl_err(cmd, E2BIG, "more than %d %ss in '%s'",
-				   SCALEPOOL_MAX_MEMBERS, what, arg);
-	if (rc)
-		return poolctl_err(cmd, -rc, "bad %s list '%s'", what, arg);
-	return 0;
+	return rc ? poolctl_err(cmd, rc, "%s", msg) : 0;
 }
 
 int poolctl_parse_seconds(const char *s, double *val)
