@@ -437,15 +437,18 @@ static double now(void)
 }
 
 /*
- * After the run: members' used back where it started (within 5 s: the
- * module may finish a free after munmap returns).
+ * After the run: members' used back where it started, within 60 s: the
+ * module may finish a free after munmap returns, and a tiering pass in
+ * flight (tier.c) holds the allocations it works on until it ends, which
+ * took more than 5 s on the debug kernel (seed 1796488965450568: node
+ * 1's used 348160 bytes over at 5 s, 0 once the fuzzer had exited).
  */
 static int check_used(void)
 {
 	int i, bad = 0, tries;
 	long long used;
 
-	for (tries = 0; tries < 50; tries++) {
+	for (tries = 0; tries < 600; tries++) {
 		for (bad = 0, i = 0; i < f_nmembers; i++)
 			bad += f_members[i].used0 >= 0 &&
 			       t_member_ll(f_members[i].id, "used") !=

@@ -12,7 +12,7 @@
 module=${SCALEPOOL_MODULE:-$(. /mnt/host/env && echo "$MODULE")}
 loops=${LOAD_LOOPS:-20}
 
-tap_plan 15
+tap_plan 16
 
 tap_ok "module is loaded at start" grep -q '^scalepool ' /proc/modules
 
@@ -40,13 +40,24 @@ tap_ok "load for the monitor" insmod "$module"
 inst=/sys/kernel/tracing/instances
 poolctl monitor >/dev/null 2>/tmp/monitor.err &
 mon=$!
-for ((i = 0; i < 200; i++)); do
+# The monitor reads every event format of the kernel first, which takes
+# tens of seconds on the debug kernel under emulation: an rmmod before
+# it enabled the events would race its set-up, not test the unload.
+ready=1
+for ((i = 0; i < 2400; i++)); do
 	[ "$(cat "$inst/poolctl-monitor-$mon/events/scalepool/enable" 2>/dev/null)" = 1 ] &&
-		break
+		{ ready=0; break; }
 	sleep 0.05
 done
+tap_result "the monitor enabled the events in its instance" "$ready"
 tap_ok "rmmod with the events enabled in a monitor's instance" \
 	rmmod scalepool
+# Bounded: a monitor that missed the unload fails here, not the harness.
+for ((i = 0; i < 600; i++)); do
+	kill -0 "$mon" 2>/dev/null || break
+	sleep 0.1
+done
+kill -9 "$mon" 2>/dev/null && echo "# the monitor was still running 60 s after the rmmod"
 wait "$mon"
 st=$?
 tap_is "the monitor says the module went, status 1" \
