@@ -24,7 +24,6 @@
 #define CMD "alloc"
 #define TOUCH_STRIDE	4096
 /* Longer holds are surely a mistake (a unit taken for seconds). */
-#define MAX_HOLD	(366.0 * 24 * 3600)
 
 struct alloc_args {
 	struct poolctl_place place;	/* first: the options reach it */
@@ -53,7 +52,7 @@ static int opt_hold(void *args, const char *arg)
 	if (poolctl_parse_seconds(arg, &a->hold) || a->hold < 0)
 		return poolctl_err(CMD, EINVAL, "bad hold time '%s' (seconds, "
 				   "0 or more)", arg);
-	if (a->hold > MAX_HOLD)
+	if (a->hold > POOLCTL_MAX_SECONDS)
 		return poolctl_err(CMD, ERANGE, "hold time '%s' is more than "
 				   "a year", arg);
 	return 0;

@@ -44,7 +44,6 @@
 /* How often the loop looks whether the module is still there, in ms. */
 #define MONITOR_TICK_MS 1000
 /* Longer durations are surely a mistake (a unit taken for seconds). */
-#define MONITOR_MAX_DURATION (366.0 * 24 * 3600)
 #define CAP_SYS_ADMIN_BIT 21
 #define MONITOR_TRACEFS "/sys/kernel/tracing"
 
@@ -112,7 +111,7 @@ static int opt_duration(void *args, const char *arg)
 	if (poolctl_parse_seconds(arg, &a->duration) || a->duration <= 0)
 		return poolctl_err(CMD, EINVAL, "bad duration '%s' (seconds, "
 				   "more than 0)", arg);
-	if (a->duration > MONITOR_MAX_DURATION)
+	if (a->duration > POOLCTL_MAX_SECONDS)
 		return poolctl_err(CMD, ERANGE, "duration '%s' is more than "
 				   "a year", arg);
 	return 0;

@@ -163,6 +163,8 @@ int poolctl_parse_list(const char *s, bool ranges, unsigned int max,
 int poolctl_parse_list_arg(const char *cmd, const char *what,
 			   const char *arg, bool ranges, unsigned int *vals,
 			   unsigned int *nr);
+/* The longest --hold or --duration: a year, so that seconds fit any use. */
+#define POOLCTL_MAX_SECONDS	(366.0 * 24 * 3600)
 /* Seconds, a finite decimal of 0 or more: 0 or -EINVAL. */
 int poolctl_parse_seconds(const char *s, double *val);
 
