@@ -26,9 +26,10 @@ CFLAGS ?= -O2 -g
 ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP \
 	-Ikernel/uapi -Ilib
 LIBS_numa := -lnuma
-# libpool needs libcxl, libdaxctl and libnuma; poolctl also json-c.
-LIBS_lib := $(shell $(PKG_CONFIG) --libs libcxl libdaxctl 2>/dev/null) \
-	$(LIBS_numa)
+# libpool links libnuma and opens libcxl and libdaxctl when it first
+# resolves a CXL chain (lib/cxl.c says why); poolctl also needs json-c
+# and, for the chain's names, libcxl and libdaxctl.
+LIBS_lib := $(LIBS_numa)
 LIBS_deps := $(shell $(PKG_CONFIG) --libs json-c libcxl libdaxctl \
 	2>/dev/null) -lnuma -lm
 

@@ -8,9 +8,18 @@
  * device whose target_node is the new NUMA node.  libcxl 76.1 has no
  * cxl_region_get_daxctl_region(), so the region is found by the dax
  * region's sysfs path and, failing that, by physical address range.
+ *
+ * libcxl and libdaxctl are opened here on first use, not linked: they
+ * bring libkmod, libudev, libuuid, libcrypto, libzstd and liblzma, which
+ * the dynamic loader would otherwise map and relocate at the start of
+ * every process that loads libpool.  Most never resolve a CXL chain:
+ * every program poolctl bind runs loads libpool through
+ * libpool-preload.so only to allocate (Documentation/bind.rst).
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +29,91 @@
 
 #include "private.h"
 
+/* The sonames Debian's libcxl1 and libdaxctl1 (ndctl 76) ship. */
+#define LP_LIBCXL	"libcxl.so.1"
+#define LP_LIBDAXCTL	"libdaxctl.so.1"
+
+#define LP_CXL_SYMS(X)							\
+	X(cxl_new) X(cxl_unref) X(cxl_bus_get_first) X(cxl_bus_get_next)	\
+	X(cxl_bus_get_port) X(cxl_decoder_get_first)			\
+	X(cxl_decoder_get_next) X(cxl_decoder_get_memdev)		\
+	X(cxl_region_get_first) X(cxl_region_get_next)			\
+	X(cxl_region_get_devname) X(cxl_region_get_interleave_ways)	\
+	X(cxl_region_get_resource) X(cxl_region_get_size)		\
+	X(cxl_mapping_get_first) X(cxl_mapping_get_next)		\
+	X(cxl_mapping_get_decoder) X(cxl_mapping_get_position)
+
+#define LP_DAXCTL_SYMS(X)						\
+	X(daxctl_new) X(daxctl_unref) X(daxctl_region_get_first)	\
+	X(daxctl_region_get_next) X(daxctl_region_get_path)		\
+	X(daxctl_dev_get_first) X(daxctl_dev_get_next)			\
+	X(daxctl_dev_get_region) X(daxctl_dev_get_devname)		\
+	X(daxctl_dev_get_resource) X(daxctl_dev_get_target_node)	\
+	X(daxctl_dev_has_online_memory)
+
+/* The functions of both libraries, once loaded; never unloaded. */
+static struct {
+#define LP_SYM_FIELD(name) typeof(name) *name;
+	LP_CXL_SYMS(LP_SYM_FIELD)
+	LP_DAXCTL_SYMS(LP_SYM_FIELD)
+#undef LP_SYM_FIELD
+} cx;
+
+static pthread_once_t cx_once = PTHREAD_ONCE_INIT;
+static char cx_error[256];	/* why loading failed; "" when loaded */
+
+static void *cx_open(const char *soname)
+{
+	void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+
+	if (!h)
+		snprintf(cx_error, sizeof(cx_error), "%s", dlerror());
+	return h;
+}
+
+static void cx_load(void)
+{
+	void *cxl = cx_open(LP_LIBCXL);
+	void *dax = cxl ? cx_open(LP_LIBDAXCTL) : NULL;
+
+	if (!dax)
+		return;
+#define LP_SYM_LOAD(lib, name)						\
+	do {								\
+		if (!cx_error[0] && !(cx.name = dlsym(lib, #name)))	\
+			snprintf(cx_error, sizeof(cx_error),		\
+				 "%s: no symbol %s", #lib, #name);	\
+	} while (0);
+#define LP_SYM_CXL(name) LP_SYM_LOAD(cxl, name)
+#define LP_SYM_DAX(name) LP_SYM_LOAD(dax, name)
+	LP_CXL_SYMS(LP_SYM_CXL)
+	LP_DAXCTL_SYMS(LP_SYM_DAX)
+#undef LP_SYM_DAX
+#undef LP_SYM_CXL
+#undef LP_SYM_LOAD
+}
+
+/* Loads both libraries once per process; 0 or -ELIBACC (said once). */
+static int cx_ready(struct pool_ctx *ctx)
+{
+	pthread_once(&cx_once, cx_load);
+	if (!cx_error[0])
+		return 0;
+	if (!ctx->cxl_load_reported) {
+		err(ctx, "CXL chains not resolved: %s\n", cx_error);
+		ctx->cxl_load_reported = true;
+	}
+	return -ELIBACC;
+}
+
 static int cxl_contexts(struct pool_ctx *ctx)
 {
-	int rc;
+	int rc = cx_ready(ctx);
 
+	if (rc)
+		return rc;
 	if (!ctx->daxctl) {
-		rc = daxctl_new(&ctx->daxctl);
+		rc = cx.daxctl_new(&ctx->daxctl);
 		if (rc) {
 			dbg(ctx, "daxctl_new: %s\n", strerror(-rc));
 			ctx->daxctl = NULL;
@@ -33,7 +121,7 @@ static int cxl_contexts(struct pool_ctx *ctx)
 		}
 	}
 	if (!ctx->cxl) {
-		rc = cxl_new(&ctx->cxl);
+		rc = cx.cxl_new(&ctx->cxl);
 		if (rc) {
 			dbg(ctx, "cxl_new: %s\n", strerror(-rc));
 			ctx->cxl = NULL;
@@ -46,9 +134,9 @@ static int cxl_contexts(struct pool_ctx *ctx)
 void lp_cxl_release(struct pool_ctx *ctx)
 {
 	if (ctx->cxl)
-		cxl_unref(ctx->cxl);
+		cx.cxl_unref(ctx->cxl);
 	if (ctx->daxctl)
-		daxctl_unref(ctx->daxctl);
+		cx.daxctl_unref(ctx->daxctl);
 	ctx->cxl = NULL;
 	ctx->daxctl = NULL;
 }
@@ -63,19 +151,21 @@ static struct daxctl_dev *find_dax(struct pool_ctx *ctx, int node)
 	struct daxctl_region *region;
 	int n = 0;
 
-	daxctl_region_foreach(ctx->daxctl, region)
-		daxctl_dev_foreach(region, dev) {
-			if (daxctl_dev_get_target_node(dev) != node)
+	for (region = cx.daxctl_region_get_first(ctx->daxctl); region;
+	     region = cx.daxctl_region_get_next(region))
+		for (dev = cx.daxctl_dev_get_first(region); dev;
+		     dev = cx.daxctl_dev_get_next(dev)) {
+			if (cx.daxctl_dev_get_target_node(dev) != node)
 				continue;
 			n++;
 			if (!found ||
-			    (daxctl_dev_has_online_memory(found) <= 0 &&
-			     daxctl_dev_has_online_memory(dev) > 0))
+			    (cx.daxctl_dev_has_online_memory(found) <= 0 &&
+			     cx.daxctl_dev_has_online_memory(dev) > 0))
 				found = dev;
 		}
 	if (n > 1)
 		info(ctx, "node %d: %d dax devices, using %s\n", node, n,
-		     daxctl_dev_get_devname(found));
+		     cx.daxctl_dev_get_devname(found));
 	return found;
 }
 
@@ -96,9 +186,9 @@ static bool path_has_region(const char *path, const char *devname)
 
 static bool range_has_dax(struct cxl_region *region, struct daxctl_dev *dev)
 {
-	unsigned long long start = cxl_region_get_resource(region);
-	unsigned long long size = cxl_region_get_size(region);
-	unsigned long long res = daxctl_dev_get_resource(dev);
+	unsigned long long start = cx.cxl_region_get_resource(region);
+	unsigned long long size = cx.cxl_region_get_size(region);
+	unsigned long long res = cx.daxctl_dev_get_resource(dev);
 
 	if (start == ULLONG_MAX || !size || size == ULLONG_MAX ||
 	    !res || res == ULLONG_MAX)
@@ -109,20 +199,23 @@ static bool range_has_dax(struct cxl_region *region, struct daxctl_dev *dev)
 static struct cxl_region *find_region(struct pool_ctx *ctx,
 				      struct daxctl_dev *dev)
 {
-	struct daxctl_region *dregion = daxctl_dev_get_region(dev);
-	const char *path = dregion ? daxctl_region_get_path(dregion) : NULL;
+	struct daxctl_region *dregion = cx.daxctl_dev_get_region(dev);
+	const char *path = dregion ? cx.daxctl_region_get_path(dregion) : NULL;
 	struct cxl_region *region, *by_range = NULL;
 	struct cxl_decoder *decoder;
 	struct cxl_port *port;
 	struct cxl_bus *bus;
 
 	/* Regions hang off the root decoders (CXL windows). */
-	cxl_bus_foreach(ctx->cxl, bus) {
-		port = cxl_bus_get_port(bus);
-		cxl_decoder_foreach(port, decoder)
-			cxl_region_foreach(decoder, region) {
+	for (bus = cx.cxl_bus_get_first(ctx->cxl); bus;
+	     bus = cx.cxl_bus_get_next(bus)) {
+		port = cx.cxl_bus_get_port(bus);
+		for (decoder = cx.cxl_decoder_get_first(port); decoder;
+		     decoder = cx.cxl_decoder_get_next(decoder))
+			for (region = cx.cxl_region_get_first(decoder); region;
+			     region = cx.cxl_region_get_next(region)) {
 				const char *name =
-					cxl_region_get_devname(region);
+					cx.cxl_region_get_devname(region);
 
 				if (path && path_has_region(path, name))
 					return region;
@@ -140,17 +233,18 @@ static int load_memdevs(struct pool_member *m)
 	struct cxl_memdev *memdev;
 	unsigned int ways, pos;
 
-	ways = cxl_region_get_interleave_ways(m->region);
+	ways = cx.cxl_region_get_interleave_ways(m->region);
 	if (!ways || ways == UINT_MAX || ways > 16)
 		return 0;
 	m->memdevs = calloc(ways, sizeof(*m->memdevs));
 	if (!m->memdevs)
 		return -ENOMEM;
 	/* libcxl lists mappings in no particular order: use positions. */
-	cxl_mapping_foreach(m->region, mapping) {
-		pos = cxl_mapping_get_position(mapping);
-		decoder = cxl_mapping_get_decoder(mapping);
-		memdev = decoder ? cxl_decoder_get_memdev(decoder) : NULL;
+	for (mapping = cx.cxl_mapping_get_first(m->region); mapping;
+	     mapping = cx.cxl_mapping_get_next(mapping)) {
+		pos = cx.cxl_mapping_get_position(mapping);
+		decoder = cx.cxl_mapping_get_decoder(mapping);
+		memdev = decoder ? cx.cxl_decoder_get_memdev(decoder) : NULL;
 		if (pos < ways && memdev)
 			m->memdevs[pos] = memdev;
 	}
@@ -176,13 +270,13 @@ void lp_member_resolve_cxl(struct pool_member *m)
 	m->region = find_region(ctx, m->dax);
 	if (!m->region) {
 		info(ctx, "member %u: no CXL region holds %s\n", m->id,
-		     daxctl_dev_get_devname(m->dax));
+		     cx.daxctl_dev_get_devname(m->dax));
 		return;
 	}
 	if (load_memdevs(m))
 		err(ctx, "member %u: out of memory\n", m->id);
 	dbg(ctx, "member %u: %s <- %s, %d memdevs\n", m->id,
-	    daxctl_dev_get_devname(m->dax), cxl_region_get_devname(m->region),
+	    cx.daxctl_dev_get_devname(m->dax), cx.cxl_region_get_devname(m->region),
 	    m->nr_memdevs);
 }
 

@@ -101,6 +101,7 @@ struct pool_ctx {
 	int nr_members;
 	struct cxl_ctx *cxl;		/* created when a CXL member exists */
 	struct daxctl_ctx *daxctl;
+	bool cxl_load_reported;	/* cx_ready() said why it failed */
 };
 
 __attribute__((format(printf, 6, 7)))

@@ -10,7 +10,7 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/lib/host.sh"
 
-tap_plan 28
+tap_plan 29
 
 mk() {
 	make -s --no-print-directory -C "$top" "$@"
@@ -80,6 +80,11 @@ tap_is "libpool.so links to libpool.so.1" \
 tap_is "the library's soname is libpool.so.1" \
 	"$(readelf -d "$lib/libpool.so.$version" |
 	   sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')" "libpool.so.1"
+# lib/cxl.c opens libcxl and libdaxctl on first use: linked, they would
+# load libcrypto and five more into every bound program.
+tap_is "libpool does not link libcxl or libdaxctl" \
+	"$(readelf -d "$lib/libpool.so.$version" |
+	   grep -cE 'NEEDED.*(libcxl|libdaxctl)')" 0
 tap_is "libpool.pc: prefix, libdir and version" \
 	"$(sed -n -e 's/^prefix=//p' -e 's/^libdir=//p' \
 	   -e 's/^Version: //p' "$lib/pkgconfig/libpool.pc" | paste -sd' ')" \
