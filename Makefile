@@ -27,11 +27,9 @@ ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP \
 	-Ikernel/uapi -Ilib
 LIBS_numa := -lnuma
 # libpool links libnuma and opens libcxl and libdaxctl when it first
-# resolves a CXL chain (lib/cxl.c says why); poolctl also needs json-c
-# and, for the chain's names, libcxl and libdaxctl.
+# resolves a CXL chain (lib/cxl.c says why); poolctl also needs json-c.
 LIBS_lib := $(LIBS_numa)
-LIBS_deps := $(shell $(PKG_CONFIG) --libs json-c libcxl libdaxctl \
-	2>/dev/null) -lnuma -lm
+LIBS_deps := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null) -lnuma -lm
 
 # poolctl bench --plot draws with cairo (libcairo2-dev, tools/setup): a
 # hard dependency of poolctl, checked before its objects are built.
@@ -43,7 +41,7 @@ LIBS_deps += $(shell $(PKG_CONFIG) --libs cairo fontconfig 2>/dev/null)
 TRACEFS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libtracefs 2>/dev/null)
 LIBS_deps += $(shell $(PKG_CONFIG) --libs libtracefs 2>/dev/null)
 
-LIB_VERSION := 1.8.0
+LIB_VERSION := 1.9.0
 LIB_SONAME := libpool.so.1
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)

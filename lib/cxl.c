@@ -39,6 +39,7 @@
 	X(cxl_decoder_get_next) X(cxl_decoder_get_memdev)		\
 	X(cxl_region_get_first) X(cxl_region_get_next)			\
 	X(cxl_region_get_devname) X(cxl_region_get_interleave_ways)	\
+	X(cxl_memdev_get_devname)	\
 	X(cxl_region_get_resource) X(cxl_region_get_size)		\
 	X(cxl_mapping_get_first) X(cxl_mapping_get_next)		\
 	X(cxl_mapping_get_decoder) X(cxl_mapping_get_position)
@@ -310,4 +311,27 @@ struct cxl_memdev *pool_member_get_cxl_memdev(struct pool_member *member,
 	if (index < 0 || index >= member->nr_memdevs)
 		return NULL;
 	return member->memdevs[index];
+}
+
+/*
+ * The names of the chain's objects, for programs that show them without
+ * linking libcxl and libdaxctl themselves (poolctl list).
+ */
+const char *pool_member_get_dax_device_name(struct pool_member *member)
+{
+	return member->dax ? cx.daxctl_dev_get_devname(member->dax) : NULL;
+}
+
+const char *pool_member_get_cxl_region_name(struct pool_member *member)
+{
+	return member->region ? cx.cxl_region_get_devname(member->region) :
+				NULL;
+}
+
+const char *pool_member_get_cxl_memdev_name(struct pool_member *member,
+					    int index)
+{
+	struct cxl_memdev *md = pool_member_get_cxl_memdev(member, index);
+
+	return md ? cx.cxl_memdev_get_devname(md) : NULL;
 }

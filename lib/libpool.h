@@ -158,6 +158,12 @@ int pool_member_get_nr_cxl_memdevs(struct pool_member *member);
 struct cxl_memdev *pool_member_get_cxl_memdev(struct pool_member *member,
 					      int index);
 
+/* Names of the chain's dax device, region and memory devices. */
+const char *pool_member_get_dax_device_name(struct pool_member *member);
+const char *pool_member_get_cxl_region_name(struct pool_member *member);
+const char *pool_member_get_cxl_memdev_name(struct pool_member *member,
+					    int index);
+
 /* Parse a size with an optional binary suffix. */
 int pool_parse_size(const char *str, unsigned long long *size);
 

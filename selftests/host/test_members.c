@@ -102,8 +102,13 @@ TEST_F(sysfs, cxl_without_hardware_has_no_chain)
 	EXPECT_EQ(0, pool_member_get_nr_cxl_memdevs(m));
 	EXPECT_EQ(NULL, pool_member_get_cxl_memdev(m, 0));
 	EXPECT_EQ(NULL, pool_member_get_cxl_memdev(m, -1));
+	EXPECT_EQ(NULL, pool_member_get_dax_device_name(m));
+	EXPECT_EQ(NULL, pool_member_get_cxl_region_name(m));
+	EXPECT_EQ(NULL, pool_member_get_cxl_memdev_name(m, 0));
+	EXPECT_EQ(NULL, pool_member_get_cxl_memdev_name(m, -1));
 	m = pool_member_get_by_id(ctx, 0);
 	EXPECT_EQ(NULL, pool_member_get_cxl_region(m));
+	EXPECT_EQ(NULL, pool_member_get_cxl_region_name(m));
 }
 
 TEST_F(sysfs, refresh_sees_new_and_gone_members)

@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cxl/libcxl.h>
-#include <daxctl/libdaxctl.h>
 #include <json-c/json.h>
 #include <linux/scalepool.h>
 #include <libpool.h>
@@ -175,11 +173,8 @@ static struct json_object *measured_json(struct pool_member *m, bool *ok)
 
 static struct json_object *cxl_json(struct pool_member *m, bool *ok)
 {
-	struct cxl_region *region = pool_member_get_cxl_region(m);
-	struct daxctl_dev *dax = pool_member_get_dax_device(m);
 	int i, n = pool_member_get_nr_cxl_memdevs(m);
 	struct json_object *cxl, *memdevs;
-	const char *rname, *dname;
 
 	cxl = pj_object(ok);
 	memdevs = pj_array(ok);
@@ -188,16 +183,13 @@ static struct json_object *cxl_json(struct pool_member *m, bool *ok)
 		json_object_put(memdevs);
 		return NULL;
 	}
-	for (i = 0; i < n; i++) {
-		struct cxl_memdev *md = pool_member_get_cxl_memdev(m, i);
-
-		pj_append(memdevs, pj_str(cxl_memdev_get_devname(md), ok), ok);
-	}
+	for (i = 0; i < n; i++)
+		pj_append(memdevs,
+			  pj_str(pool_member_get_cxl_memdev_name(m, i), ok), ok);
 	pj_add(cxl, "memdevs", memdevs, ok);
-	rname = region ? cxl_region_get_devname(region) : NULL;
-	dname = dax ? daxctl_dev_get_devname(dax) : NULL;
-	pj_add(cxl, "region", pj_str(rname, ok), ok);
-	pj_add(cxl, "dax", pj_str(dname, ok), ok);
+	pj_add(cxl, "region", pj_str(pool_member_get_cxl_region_name(m), ok),
+	       ok);
+	pj_add(cxl, "dax", pj_str(pool_member_get_dax_device_name(m), ok), ok);
 	return cxl;
 }
 
