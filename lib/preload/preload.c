@@ -686,10 +686,16 @@ static void bind_setup(void)
  * program's own constructors run after it: their allocations are placed.
  */
 static atomic_bool deps_ready;
+static bool bind_ready(void);
 
+/*
+ * Sets up here too, not only at the first malloc after it: a program
+ * that allocates nothing more (true(1)) still gets its --stats line.
+ */
 __attribute__((constructor)) static void bind_deps_ready(void)
 {
 	atomic_store_explicit(&deps_ready, true, memory_order_release);
+	bind_ready();
 }
 
 /* Whether pool placement is on; sets it up at the first call. */

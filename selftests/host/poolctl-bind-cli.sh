@@ -11,7 +11,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/lib/host.sh"
 . "$top/selftests/lib/poolctl.sh"
 
-tap_plan 28
+tap_plan 29
 
 started=$tmp/started
 bad() {	# bad TEXT OPTIONS...: one line with TEXT, the command not run
@@ -48,7 +48,8 @@ asan=
 ldd "$preload" 2>/dev/null | grep -q libasan &&
 	asan="the preload links an ASan libpool (build/san)"
 if [ -n "$asan" ]; then
-	for t in "exit status" "environment" "LD_PRELOAD" "stats of cat"; do
+	for t in "exit status" "environment" "LD_PRELOAD" "stats of cat" \
+		"stats of true"; do
 		tap_skip "$t" "$asan"
 	done
 else
@@ -67,6 +68,11 @@ tap_is "LD_PRELOAD: the preload beside libpool.so.1" "$out" "$preload"
 # gnulib's close_stdout() closes stderr before the destructors run.
 run bind --stats -- cat /dev/null
 tap_is "--stats reaches stderr after the program closed it (cat)" \
+	"$(jq -r '.pool.requests' <<<"$err" 2>&1)" 0
+# true(1) calls malloc no more after the preload's constructor, which
+# printed no line before (setup waited for the first malloc).
+run bind --stats -- true
+tap_is "--stats of a program that allocates nothing (true)" \
 	"$(jq -r '.pool.requests' <<<"$err" 2>&1)" 0
 fi
 
