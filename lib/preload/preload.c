@@ -37,7 +37,7 @@
 #define BIND_EXPORT		__attribute__((visibility("default")))
 #define BIND_TLS		__attribute__((tls_model("initial-exec")))
 #define BIND_MAX_REGIONS	4096
-#define BIND_DEFAULT_THRESHOLD	(1UL << 20)
+#define BIND_DEFAULT_THRESHOLD	(256UL << 10)
 /* A racy peek is enough: a stale value only costs a copy. */
 #define READ_ONCE_INT(x)	(*(volatile int *)&(x))
 

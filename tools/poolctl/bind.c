@@ -50,7 +50,7 @@ static const struct poolctl_option bind_options[] = {
 	POOLCTL_PLACE_OPTIONS,
 	POOLCTL_OPT_CALLBACK('t', "threshold", "<size>", opt_threshold,
 		"allocations of this size or more go to\n"
-		"the pool (default 1M)"),
+		"the pool (default 256K)"),
 	POOLCTL_OPT_FLAG(0, "strict", ARG(strict),
 		"fail such an allocation (ENOMEM) when\n"
 		"the pool cannot serve it, instead of\n"
