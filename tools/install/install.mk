@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # make install / make uninstall: libpool, its headers and libpool.pc,
-# poolctl and its plugins, the manual pages, poolctl's bash completion, and the module
-# source with its dkms.conf for DKMS.  Included
-# from the top-level Makefile.  Documentation/admin-guide.rst, "Install
+# poolctl and its plugins, the manual pages, poolctl's bash completion,
+# and the module source with its dkms.conf for DKMS.  Included from the
+# top-level Makefile.  Documentation/admin-guide.rst, "Install
 # on a server", lists what goes where.
 #
 #   PREFIX      /usr/local
