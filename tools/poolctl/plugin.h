@@ -9,9 +9,9 @@
  *   poolctl-monitor.so  monitor (monitor.c): libtracefs, libtraceevent
  *
  * poolctl itself then links none of them.  Linked, they were 21 of the
- * 34 libraries that every start of poolctl loaded and relocated, that of
+ * 26 libraries that every start of poolctl loaded and relocated, that of
  * --version and that of bind before each command it runs (issue 13):
- * a large part of its start-up time, in a slow guest above all
+ * half its start-up time, natively and in a guest
  * (Documentation/benchmarks.rst, "poolctl's start-up").  A plugin is a
  * shared object, not a program that poolctl runs: the command keeps
  * poolctl's option parsing, help and errors (which need no plugin), and
