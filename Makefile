@@ -31,21 +31,30 @@ LIBS_numa := -lnuma
 LIBS_lib := $(LIBS_numa)
 LIBS_deps := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null) -lnuma -lm
 
-# poolctl bench --plot draws with cairo (libcairo2-dev, tools/setup): a
-# hard dependency of poolctl, checked before its objects are built.
-CAIRO_CFLAGS := $(shell $(PKG_CONFIG) --cflags cairo fontconfig 2>/dev/null)
-LIBS_deps += $(shell $(PKG_CONFIG) --libs cairo fontconfig 2>/dev/null)
-
+# poolctl bench --plot draws with cairo (libcairo2-dev, tools/setup), and
 # poolctl monitor reads the module's trace events with libtracefs and
-# libtraceevent (libtracefs-dev, tools/setup): a hard dependency too.
+# libtraceevent (libtracefs-dev): hard build dependencies, checked before
+# their objects are built, but linked into the plugins poolctl-plot.so
+# and poolctl-monitor.so only, not into poolctl, which loads a plugin
+# when its command runs (tools/poolctl/plugin.h).
+CAIRO_CFLAGS := $(shell $(PKG_CONFIG) --cflags cairo fontconfig 2>/dev/null)
+LIBS_plot := $(shell $(PKG_CONFIG) --libs cairo fontconfig 2>/dev/null) -lm
 TRACEFS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libtracefs 2>/dev/null)
-LIBS_deps += $(shell $(PKG_CONFIG) --libs libtracefs 2>/dev/null)
+LIBS_monitor := $(shell $(PKG_CONFIG) --libs libtracefs json-c 2>/dev/null)
 
 LIB_VERSION := 1.9.0
 LIB_SONAME := libpool.so.1
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
-POOLCTL_SRCS := $(wildcard tools/poolctl/*.c)
+# The plugins' sources (tools/poolctl/plugin.h), not poolctl's; report.c
+# is in both.
+PLUGINS := plot monitor
+PLUGIN_SRCS_plot := tools/poolctl/plot.c
+PLUGIN_SRCS_monitor := tools/poolctl/monitor.c tools/poolctl/report.c
+PLUGIN_SRCS := $(sort $(foreach p,$(PLUGINS),$(PLUGIN_SRCS_$(p))))
+PLUGIN_SOS := $(PLUGINS:%=$(BUILD)/poolctl-%.so)
+POOLCTL_SRCS := $(filter-out $(PLUGIN_SRCS),$(wildcard tools/poolctl/*.c)) \
+	tools/poolctl/report.c
 POOLCTL_OBJS := $(POOLCTL_SRCS:%.c=$(BUILD)/%.o)
 # The placement rules poolctl shares with libpool-preload.so: one source
 # (lib/preload/place-rules.c), compiled into both.
@@ -65,9 +74,9 @@ HOST_TESTS_INTERNAL := test_members test_list_output test_alloc_opts \
 # ... and these test poolctl's output, with the poolctl objects named in
 # POOLCTL_OBJS_<test>.
 HOST_TESTS_POOLCTL := test_list_output test_stat_output test_options
-POOLCTL_OBJS_test_list_output := list.o util.o json.o options.o \
+POOLCTL_OBJS_test_list_output := list.o util.o json.o report.o options.o \
 	place-rules.o
-POOLCTL_OBJS_test_stat_output := stat.o util.o json.o options.o \
+POOLCTL_OBJS_test_stat_output := stat.o util.o json.o report.o options.o \
 	place-rules.o
 POOLCTL_OBJS_test_options := $(filter-out poolctl.o, \
 	$(notdir $(POOLCTL_OBJS)))
@@ -88,7 +97,7 @@ module:
 	+@tools/kernel/build-module "$(KDIR)" $(if $(W),W=$(W))
 
 lib: $(BUILD)/$(LIB_SONAME) $(BUILD)/libpool.pc $(BUILD)/libpool-preload.so
-tools: $(BUILD)/poolctl
+tools: $(BUILD)/poolctl $(PLUGIN_SOS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -126,7 +135,7 @@ cairo-check:
 	@$(PKG_CONFIG) --exists cairo fontconfig || { echo "poolctl needs cairo" \
 		"for bench --plot: install libcairo2-dev (tools/setup)" >&2; \
 		exit 1; }
-$(POOLCTL_OBJS): | cairo-check
+$(BUILD)/tools/poolctl/plot.o: | cairo-check
 $(BUILD)/tools/poolctl/place-rules.o: lib/preload/place-rules.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -137,12 +146,23 @@ tracefs-check:
 	@$(PKG_CONFIG) --exists libtracefs || { echo "poolctl needs" \
 		"libtracefs for monitor: install libtracefs-dev" \
 		"(tools/setup)" >&2; exit 1; }
-$(POOLCTL_OBJS): | tracefs-check
+$(BUILD)/tools/poolctl/monitor.o: | tracefs-check
 $(BUILD)/tools/poolctl/monitor.o: ALL_CFLAGS += $(TRACEFS_CFLAGS)
 
 $(BUILD)/poolctl: $(POOLCTL_OBJS) $(BUILD)/$(LIB_SONAME)
 	$(CC) $(LDFLAGS) -o $@ $(POOLCTL_OBJS) -L$(BUILD) -lpool -Wl,-rpath,'$$ORIGIN' \
 		$(LIBS_deps)
+
+# The plugins: beside libpool.so.1 here, in LIBDIR/scalepool/ installed
+# (poolctl_find_lib()), the same file in both (they need no rpath: no
+# libpool).  -z defs: every symbol from the plugin's own libraries, none
+# from poolctl; the version script exports the entry alone.
+$(BUILD)/poolctl-plot.so: $(PLUGIN_SRCS_plot:%.c=$(BUILD)/%.o)
+$(BUILD)/poolctl-monitor.so: $(PLUGIN_SRCS_monitor:%.c=$(BUILD)/%.o)
+$(BUILD)/poolctl-%.so: tools/poolctl/plugin.sym
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,poolctl-$*.so -Wl,-z,defs \
+		-Wl,--version-script=tools/poolctl/plugin.sym -o $@ \
+		$(filter %.o,$^) $(LIBS_$*)
 
 selftests-host: lib tools $(HOST_TESTS)
 
@@ -198,7 +218,8 @@ selftests-host-san:
 # gcc's static analyzer over lib/ and tools/poolctl/: a finding fails.
 ANALYZE_CFLAGS := $(filter-out -MMD -MP,$(ALL_CFLAGS)) -fanalyzer -Werror \
 	-DPOOL_VERSION='"analyze"'
-ANALYZE_FILES ?= $(LIB_SRCS) $(POOLCTL_SRCS)
+ANALYZE_FILES ?= $(LIB_SRCS) $(POOLCTL_SRCS) $(filter-out $(POOLCTL_SRCS), \
+	$(PLUGIN_SRCS))
 analyze:
 	@for f in $(ANALYZE_FILES); do \
 		$(CC) $(ANALYZE_CFLAGS) $(shell $(PKG_CONFIG) --cflags json-c \
@@ -249,4 +270,4 @@ include tools/install/install.mk
 include tools/install/deb.mk
 
 -include $(LIB_OBJS:.o=.d) $(POOLCTL_OBJS:.o=.d) $(HOST_TEST_DEPS) \
-	$(PRELOAD_OBJS:.o=.d)
+	$(PRELOAD_OBJS:.o=.d) $(PLUGIN_SRCS:%.c=$(BUILD)/%.d)

@@ -12,7 +12,7 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/lib/host.sh"
 
-tap_plan 25
+tap_plan 27
 
 version=$(make -s --no-print-directory -C "$top" print-version)
 debver=$(cd "$top" && dpkg-parsechangelog -SVersion)
@@ -114,6 +114,8 @@ expected_files() {
 		poolctl)
 			echo "usr/bin/poolctl"
 			echo "usr/lib/$ma/scalepool/libpool-preload.so"
+			echo "usr/lib/$ma/scalepool/poolctl-monitor.so"
+			echo "usr/lib/$ma/scalepool/poolctl-plot.so"
 			grep -E '^(usr/share/(man/man[578]|bash-completion)/|lib/udev/rules.d/61-|lib/systemd/system/)' \
 				"$tmp/inst.files" ;;
 		esac
@@ -155,6 +157,10 @@ field() {
 }
 tap_ok "poolctl depends on libpool1 (>= $version), from the symbols" \
 	grep -qF "libpool1 (>= $version)" <<<"$(field poolctl Depends)"
+# poolctl links neither; its plugins do (tools/poolctl/plugin.h).
+tap_ok "poolctl depends on libcairo2 and libtracefs1, for its plugins" \
+	eval 'grep -qE "(^|, )libcairo2( |,|$)" <<<"$(field poolctl Depends)" &&
+	grep -qE "(^|, )libtracefs1( |,|$)" <<<"$(field poolctl Depends)"'
 tap_ok "libpool-dev depends on libpool1 (= $debver)" \
 	grep -qF "libpool1 (= $debver)" <<<"$(field libpool-dev Depends)"
 tap_is "libpool1 ships the symbols file, with its versions" \
@@ -225,4 +231,14 @@ tap_libpool_example "libpool-dev and libpool1" "$lib" $flags
 tap_is "poolctl --version prints the package's version" \
 	"$(LD_LIBRARY_PATH=$lib "$root/usr/bin/poolctl" --version 2>&1)" \
 	"poolctl $debver"
+if numactl --hardware >/dev/null 2>&1; then
+	out=$(LD_LIBRARY_PATH=$lib "$root/usr/bin/poolctl" bench --no-module \
+		--initiators 0 --members 0 --size 4M --time 0.3 \
+		--plot "$tmp/plot.png" 2>&1 >/dev/null)
+	tap_ok "poolctl bench --plot draws with the package's plugin" \
+		test -z "$out" -a -s "$tmp/plot.png"
+else
+	tap_skip "poolctl bench --plot draws with the package's plugin" \
+		"no NUMA (numactl --hardware)"
+fi
 tap_done

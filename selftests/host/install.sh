@@ -4,13 +4,13 @@
 # exactly the expected files, the library's links and soname, libpool.pc
 # used through pkg-config to build Documentation/libpool.rst's example
 # against the installed copy, the installed poolctl without an rpath
-# into the build tree, the manual pages with a link for every other
-# name a page has, poolctl's bash completion, uninstall leaving no
+# into the build tree, its plugins loaded from LIBDIR/scalepool/, the
+# manual pages with a link for every other name a page has, poolctl's bash completion, uninstall leaving no
 # file, and bad directories refused.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/lib/host.sh"
 
-tap_plan 29
+tap_plan 31
 
 mk() {
 	make -s --no-print-directory -C "$top" "$@"
@@ -37,6 +37,8 @@ usr/local/lib/$ma/libpool.so.1
 usr/local/lib/$ma/libpool.so.$version
 usr/local/lib/$ma/pkgconfig/libpool.pc
 usr/local/lib/$ma/scalepool/libpool-preload.so
+usr/local/lib/$ma/scalepool/poolctl-monitor.so
+usr/local/lib/$ma/scalepool/poolctl-plot.so
 usr/src/scalepool-$version/Kbuild
 usr/src/scalepool-$version/dkms.conf
 usr/src/scalepool-$version/kernel/uapi/linux/scalepool.h
@@ -115,6 +117,27 @@ out=$(LD_LIBRARY_PATH=$lib "$poolctl_i" --version 2>&1)
 tap_ok "installed poolctl --version" grep -q "^poolctl " <<<"$out"
 out=$(LD_LIBRARY_PATH=$lib "$poolctl_i" --help 2>&1)
 tap_ok "installed poolctl --help" grep -q "^usage: poolctl" <<<"$out"
+# Its plugins (tools/poolctl/plugin.h), from LIBDIR/scalepool/: --plot
+# draws, monitor runs (and, without CAP_SYS_ADMIN, refuses).
+if numactl --hardware >/dev/null 2>&1; then
+	out=$(LD_LIBRARY_PATH=$lib "$poolctl_i" bench --no-module \
+		--initiators 0 --members 0 --size 4M --time 0.3 \
+		--plot "$tmp/plot.svg" 2>&1 >/dev/null)
+	tap_ok "installed poolctl bench --plot draws with the installed plugin" \
+		test -z "$out" -a -n "$(grep -l '</svg>' "$tmp/plot.svg")"
+else
+	tap_skip "installed poolctl bench --plot draws with the installed plugin" \
+		"no NUMA (numactl --hardware)"
+fi
+if command -v setpriv >/dev/null; then
+	out=$(LD_LIBRARY_PATH=$lib setpriv --bounding-set=-sys_admin \
+		"$poolctl_i" monitor 2>&1)
+	tap_ok "installed poolctl monitor runs the installed plugin" \
+		grep -q "^poolctl monitor: needs root" <<<"$out"
+else
+	tap_skip "installed poolctl monitor runs the installed plugin" \
+		"no setpriv"
+fi
 tap_is "dkms.conf carries the version" \
 	"$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' \
 	   "$root/usr/src/scalepool-$version/dkms.conf")" "$version"

@@ -4,7 +4,7 @@
 # nodes): the JSON schema of the matrix, --human, --plot's SVG and PNG,
 # and the bad arguments (one line on stderr, status 1, nothing on
 # stdout); the stores, thread lists, spreads, loaded latency (--loaded)
-# and PNG plots of issue 15.
+# and PNG plots of issue 15; --plot without its plugin.
 # Never checks a figure's size, only that it is a positive number.
 # POOLCTL overrides build/poolctl.
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -13,11 +13,11 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck disable=SC2034 # read by one_line (lib/poolctl.sh)
 one_line_prefix="poolctl bench: "
 
-tap_plan 64
+tap_plan 65
 
 if ! command -v jq >/dev/null || [ ! -x "$poolctl" ] ||
    ! numactl --hardware >/dev/null 2>&1; then
-	for _ in $(seq 64); do
+	for _ in $(seq 65); do
 		tap_skip "poolctl bench --no-module" \
 			"needs jq, numactl and build/poolctl on a NUMA host"
 	done
@@ -180,6 +180,15 @@ tap_ok "an unknown isa is refused" one_line "unknown isa 'avx512'"
 run bench "${quick[@]}" --plot "$tmp/no/such/dir/m.png"
 tap_ok "a PNG that cannot be written is one line" \
 	one_line "cannot write '$tmp/no/such/dir/m.png'"
+# --plot draws in the plugin poolctl-plot.so (tools/poolctl/plugin.h):
+# without it, one line naming it, before anything is measured.
+mkdir -p "$tmp/bare"
+cp "$poolctl" "$(dirname "$poolctl")/libpool.so.1" "$tmp/bare/"
+poolctl_built=$poolctl poolctl=$tmp/bare/poolctl
+run bench "${quick[@]}" --plot "$tmp/bare.png"
+poolctl=$poolctl_built
+tap_ok "--plot without its plugin: one line naming the file, no plot" \
+	eval 'one_line "cannot load $tmp/bare/scalepool/poolctl-plot.so: cannot open shared object file" && [ ! -e "$tmp/bare.png" ]'
 run bench "${quick[@]}" --stores streaming
 tap_ok "an unknown store kind is refused" one_line "unknown stores 'streaming'"
 run bench "${quick[@]}" --threads 1,0

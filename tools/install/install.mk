@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # make install / make uninstall: libpool, its headers and libpool.pc,
-# poolctl, the manual pages, poolctl's bash completion, and the module
-# source with its dkms.conf for DKMS.  Included
-# from the top-level Makefile.  Documentation/admin-guide.rst, "Install
+# poolctl and its plugins, the manual pages, poolctl's bash completion,
+# and the module source with its dkms.conf for DKMS.  Included from the
+# top-level Makefile.  Documentation/admin-guide.rst, "Install
 # on a server", lists what goes where.
 #
 #   PREFIX      /usr/local
@@ -87,6 +87,10 @@ $(INSTALL_PRELOAD): $(PRELOAD_OBJS) $(BUILD)/$(LIB_SONAME)
 	$(CC) $(call PRELOAD_NOSAN,$(LDFLAGS)) -shared \
 		-Wl,-soname,libpool-preload.so -Wl,-z,defs -o $@ \
 		$(PRELOAD_OBJS) -L$(BUILD) -lpool -ljemalloc -lpthread
+
+# poolctl's plugins (tools/poolctl/plugin.h) go to LIBDIR/scalepool too,
+# where poolctl looks for them, as they are built: they have no rpath.
+INSTALL_PLUGINS := $(notdir $(PLUGIN_SOS))
 
 $(BUILD)/install/dkms.conf: tools/install/dkms.conf.in Makefile
 	@mkdir -p $(dir $@)
@@ -191,7 +195,7 @@ define install_system
 endef
 
 .PHONY: install uninstall
-install: lib man $(INSTALL_POOLCTL) $(INSTALL_PRELOAD) \
+install: lib man $(INSTALL_POOLCTL) $(INSTALL_PRELOAD) $(PLUGIN_SOS) \
 		$(BUILD)/install/dkms.conf $(INSTALL_GENERATED)
 	$(install_check_dirs)
 	install -d '$(DESTDIR)$(LIBDIR)' '$(DESTDIR)$(PKGCONFIGDIR)' \
@@ -202,6 +206,7 @@ install: lib man $(INSTALL_POOLCTL) $(INSTALL_PRELOAD) \
 	ln -sfn $(LIB_SONAME) '$(DESTDIR)$(LIBDIR)/libpool.so'
 	install -D -m 0644 $(INSTALL_PRELOAD) \
 		'$(DESTDIR)$(LIBDIR)/scalepool/libpool-preload.so'
+	install -m 0644 $(PLUGIN_SOS) '$(DESTDIR)$(LIBDIR)/scalepool'
 	sed $(PC_SUBST) lib/libpool.pc.in >'$(DESTDIR)$(PKGCONFIGDIR)/libpool.pc'
 	chmod 0644 '$(DESTDIR)$(PKGCONFIGDIR)/libpool.pc'
 	install -m 0644 lib/libpool.h '$(DESTDIR)$(INCLUDEDIR)/libpool.h'
@@ -239,6 +244,8 @@ uninstall:
 		'$(DESTDIR)$(LIBDIR)/$(LIB_SONAME)' \
 		'$(DESTDIR)$(LIBDIR)/libpool.so' \
 		'$(DESTDIR)$(LIBDIR)/scalepool/libpool-preload.so' \
+		$(foreach p,$(INSTALL_PLUGINS),\
+		'$(DESTDIR)$(LIBDIR)/scalepool/$(p)') \
 		'$(DESTDIR)$(PKGCONFIGDIR)/libpool.pc' \
 		'$(DESTDIR)$(INCLUDEDIR)/libpool.h' \
 		'$(DESTDIR)$(UAPI_INCLUDEDIR)/linux/scalepool.h' \

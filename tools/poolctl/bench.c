@@ -23,6 +23,7 @@
 
 #include "poolctl.h"
 #include "bench.h"
+#include "plugin.h"
 
 #define CMD "bench"
 #define MAX_TIME	3600.0
@@ -884,9 +885,10 @@ static int measure(const struct bench_args *a, struct target *t, int nr_tg,
 	return rc;
 }
 
-static int write_plot(const struct bench_matrix *mx, const char *path)
+static int write_plot(poolctl_plot_fn *plot, const struct bench_matrix *mx,
+		      const char *path)
 {
-	int rc = poolctl_bench_plot(mx, path);
+	int rc = plot(mx, path);
 
 	if (rc)
 		return poolctl_err(CMD, -rc, "cannot write '%s'", path);
@@ -1159,6 +1161,7 @@ int cmd_bench(int argc, char **argv, struct pool_ctx **ctx)
 		.place = { .cmd = CMD, .r.policy = -1 },
 	};
 	struct bench_matrix mx = { 0 };
+	poolctl_plot_fn *plot = NULL;
 	struct target t[SCALEPOOL_MAX_MEMBERS + 1];	/* + a placement */
 	struct pool_alloc_opts alloc;
 	int inits[SCALEPOOL_MAX_MEMBERS * 4];
@@ -1176,6 +1179,13 @@ int cmd_bench(int argc, char **argv, struct pool_ctx **ctx)
 	if (a.apply && !has_cap_sys_admin())
 		return poolctl_err(CMD, EPERM, "--apply needs "
 				   "CAP_SYS_ADMIN");
+	/* Before measuring, which may take minutes: the plugin is there. */
+	if (a.plot) {
+		plot = poolctl_plugin(CMD, POOLCTL_PLOT_PLUGIN,
+				      POOLCTL_PLOT_ENTRY);
+		if (!plot)
+			return 1;
+	}
 	if (!a.no_module) {
 		rc = poolctl_open(CMD, ctx);
 		if (rc)
@@ -1193,7 +1203,7 @@ int cmd_bench(int argc, char **argv, struct pool_ctx **ctx)
 	mx.max_spread = a.max_spread;
 	rc = measure(&a, t, nr_tg, inits, nr_i, &mx);
 	if (!rc && a.plot)
-		rc = write_plot(&mx, a.plot);
+		rc = write_plot(plot, &mx, a.plot);
 	if (!rc && a.save)
 		rc = save(*ctx, &mx, a.save);
 	if (!rc && a.apply)

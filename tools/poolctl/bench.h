@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * poolctl bench: the cells of the initiator x member matrix, shared by
- * the command (bench.c) and its picture (plot.c).
+ * the command (bench.c) and its picture (plot.c, poolctl-plot.so).
  */
 #ifndef _POOLCTL_BENCH_H_
 #define _POOLCTL_BENCH_H_
@@ -55,10 +55,9 @@ int poolctl_bench_stores_from_name(const char *name);
 struct json_object *poolctl_json_bench(const struct bench_matrix *mx,
 				       bool *ok);
 /*
- * The matrix drawn into @path, PNG for a name ending in .png, else SVG
- * (plot.c); 0 or a negative errno.
+ * The matrix is drawn into a file, PNG for a name ending in .png, else
+ * SVG, by the plugin poolctl-plot.so (plot.c, plugin.h).
  */
-int poolctl_bench_plot(const struct bench_matrix *mx, const char *path);
 /* "read" or "copy" for a POOL_BENCH_INJECT_*; the inverse (json.c). */
 const char *poolctl_bench_inject_name(int inject);
 int poolctl_bench_inject_from_name(const char *name);

@@ -6,7 +6,6 @@
  * libpool-preload.so reads (scalepool-bind(7)), adds the preload to
  * LD_PRELOAD and execs the command.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
@@ -81,30 +80,25 @@ const struct poolctl_usage usage_bind = {
 
 /*
  * libpool-preload.so in scalepool/ beside the libpool.so.1 poolctl runs
- * with (make install), else beside it (the build tree).
+ * with (make install), else beside it (the build tree): the rule the
+ * plugins follow too (poolctl_find_lib()).
  */
 static int find_preload(char *path, size_t len)
 {
-	static const char *const subdirs[] = { "scalepool/", "" };
-	const char *slash;
-	Dl_info info;
-	size_t i;
-	int dir;
+	int rc = poolctl_find_lib(PRELOAD_NAME, path, len);
 
-	if (!dladdr((void *)pool_new, &info) || !info.dli_fname)
+	if (rc == -ESRCH)
 		return poolctl_err(CMD, ENOENT, "cannot find where libpool "
 				   "is loaded from");
-	slash = strrchr(info.dli_fname, '/');
-	dir = slash ? (int)(slash - info.dli_fname + 1) : 0;
-	for (i = 0; i < ARRAY_SIZE(subdirs); i++) {
-		if (snprintf(path, len, "%.*s%s%s", dir, info.dli_fname,
-			     subdirs[i], PRELOAD_NAME) >= (int)len)
-			return poolctl_err(CMD, ENAMETOOLONG, "path too long");
-		if (access(path, R_OK) == 0)
-			return 0;
-	}
-	return poolctl_err(CMD, ENOENT, "no %s in %.*sscalepool/ or beside "
-			   "libpool", PRELOAD_NAME, dir, info.dli_fname);
+	if (rc == -ENAMETOOLONG)
+		return poolctl_err(CMD, ENAMETOOLONG, "path too long");
+	/* @path: <libpool's directory>scalepool/libpool-preload.so */
+	if (rc)
+		return poolctl_err(CMD, ENOENT, "no %s in %.*s or beside "
+				   "libpool", PRELOAD_NAME,
+				   (int)(strlen(path) - strlen(PRELOAD_NAME)),
+				   path);
+	return 0;
 }
 
 static bool is_executable(const char *path)

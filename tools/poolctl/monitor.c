@@ -13,8 +13,11 @@
  * with the formats the kernel gives, so every field of every event is
  * printed without a list of them here, symbolic ones (policy, reason)
  * by the names the kernel's print format gives.
+ *
+ * This is poolctl-monitor.so, the plugin that poolctl loads to run the
+ * command (plugin.h): poolctl links no libtracefs itself.  The options,
+ * usage and help are poolctl's (monitor-cmd.c).
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -35,24 +38,14 @@
 #include <tracefs.h>
 
 #include "poolctl.h"
+#include "plugin.h"
 
 #define CMD "monitor"
 #define MONITOR_SYSTEM "scalepool"
-#define MONITOR_PREFIX MONITOR_SYSTEM "_"
-#define MONITOR_MAX_EVENTS 16
-#define MONITOR_NAME_MAX 64
 /* How often the loop looks whether the module is still there, in ms. */
 #define MONITOR_TICK_MS 1000
-/* Longer durations are surely a mistake (a unit taken for seconds). */
 #define CAP_SYS_ADMIN_BIT 21
 #define MONITOR_TRACEFS "/sys/kernel/tracing"
-
-struct monitor_args {
-	char events[MONITOR_MAX_EVENTS][MONITOR_NAME_MAX];
-	unsigned int nr_events;
-	unsigned long long count;	/* 0: no limit */
-	double duration;		/* 0: no limit */
-};
 
 struct monitor {
 	const struct monitor_args *a;
@@ -65,86 +58,6 @@ struct monitor {
 };
 
 static volatile sig_atomic_t monitor_signal;
-
-static int opt_event(void *args, const char *arg)
-{
-	struct monitor_args *a = args;
-	const char *p;
-	int n;
-
-	for (p = arg; *p; p++)
-		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) &&
-		    *p != '_')
-			break;
-	if (!*arg || *p)
-		return poolctl_err(CMD, EINVAL, "bad event name '%s'", arg);
-	if (a->nr_events == MONITOR_MAX_EVENTS)
-		return poolctl_err(CMD, E2BIG, "more than %d --event options",
-				   MONITOR_MAX_EVENTS);
-	/* "alloc" and "scalepool_alloc" both name scalepool:scalepool_alloc. */
-	n = snprintf(a->events[a->nr_events], MONITOR_NAME_MAX, "%s%s",
-		     strncmp(arg, MONITOR_PREFIX, strlen(MONITOR_PREFIX)) ?
-		     MONITOR_PREFIX : "", arg);
-	if (n >= MONITOR_NAME_MAX)
-		return poolctl_err(CMD, ENAMETOOLONG, "bad event name '%s'",
-				   arg);
-	a->nr_events++;
-	return 0;
-}
-
-static int opt_count(void *args, const char *arg)
-{
-	struct monitor_args *a = args;
-	unsigned int n;
-
-	if (poolctl_parse_uint(arg, &n) || !n)
-		return poolctl_err(CMD, EINVAL, "bad count '%s' (a number of "
-				   "events, 1 or more)", arg);
-	a->count = n;
-	return 0;
-}
-
-static int opt_duration(void *args, const char *arg)
-{
-	struct monitor_args *a = args;
-
-	if (poolctl_parse_seconds(arg, &a->duration) || a->duration <= 0)
-		return poolctl_err(CMD, EINVAL, "bad duration '%s' (seconds, "
-				   "more than 0)", arg);
-	if (a->duration > POOLCTL_MAX_SECONDS)
-		return poolctl_err(CMD, ERANGE, "duration '%s' is more than "
-				   "a year", arg);
-	return 0;
-}
-
-static const struct poolctl_option monitor_options[] = {
-	POOLCTL_OPT_CALLBACK('e', "event", "<name>", opt_event,
-		"only this event (alloc, free, move, ...);\n"
-		"repeat for more; default: all"),
-	POOLCTL_OPT_CALLBACK('c', "count", "<n>", opt_count,
-		"stop after <n> events"),
-	POOLCTL_OPT_CALLBACK('d', "duration", "<seconds>", opt_duration,
-		"stop after this long"),
-	POOLCTL_OPT_END,
-};
-
-const struct poolctl_usage usage_monitor = {
-	.cmd = CMD,
-	.text =
-"usage: poolctl monitor [<options>]\n"
-"\n"
-"Follow the scalepool module's trace events and print each as one line\n"
-"of JSON, {\"event\", \"timestamp\", \"cpu\", \"pid\", \"data\"}: the event's\n"
-"name (scalepool_alloc, ...), CLOCK_MONOTONIC nanoseconds, the CPU and\n"
-"the task it happened on, and its fields.  Runs until SIGINT or SIGTERM\n"
-"(or --count, --duration), in a tracefs instance of its own that it\n"
-"removes on exit.  Needs root (CAP_SYS_ADMIN) and the module loaded;\n"
-"mounts tracefs on /sys/kernel/tracing when it is not mounted.\n",
-	.options = monitor_options,
-	.epilogue =
-"Events: member_add, member_remove, alloc, free, export, revoke, move,\n"
-"offline_refused (scalepool(4), TRACEPOINTS).\n",
-};
 
 /* CAP_SYS_ADMIN in the effective set: tracefs wants it, not only uid 0. */
 static bool monitor_capable(void)
@@ -488,19 +401,13 @@ out:
 		close(ep);
 }
 
-int cmd_monitor(int argc, char **argv, struct pool_ctx **ctx)
+/* The command, after poolctl parsed its options (monitor-cmd.c). */
+int poolctl_monitor_v1(const struct monitor_args *a)
 {
-	struct monitor_args a = { 0 };
-	struct monitor m = { .a = &a };
+	struct monitor m = { .a = a };
 	sigset_t old;
 	int rc, fd;
 
-	rc = poolctl_parse_options(&usage_monitor, &a, argc, argv);
-	if (rc >= 0)
-		return rc;
-	if (optind < argc)
-		return poolctl_err(CMD, EINVAL, "unexpected argument '%s'",
-				   argv[optind]);
 	rc = monitor_prepare(&m);
 	if (rc)
 		goto out_tep;

@@ -13,6 +13,9 @@
  *     measured by one thread, stays a heatmap);
  *   - with --loaded, one line plot of the chase's latency against the
  *     injected MB/s, a line per cell.
+ *
+ * This is poolctl-plot.so, the plugin that poolctl loads for --plot
+ * (plugin.h): poolctl links no cairo itself.
  */
 #include <errno.h>
 #include <math.h>
@@ -27,6 +30,7 @@
 
 #include "poolctl.h"
 #include "bench.h"
+#include "plugin.h"
 
 #define CELL_W		96
 #define CELL_H		36
@@ -500,7 +504,8 @@ static int cairo_errno(cairo_status_t st)
 	}
 }
 
-int poolctl_bench_plot(const struct bench_matrix *mx, const char *path)
+/* The plugin's entry (plugin.h). */
+int poolctl_plot_v1(const struct bench_matrix *mx, const char *path)
 {
 	struct layout lo = { 0 };
 	cairo_surface_t *sf;

@@ -5,6 +5,7 @@
 #ifndef _POOLCTL_H_
 #define _POOLCTL_H_
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -96,9 +97,13 @@ struct poolctl_cmd {
  * (err)>" ("poolctl: " without @cmd, no strerror when @err is 0), and
  * the exit status 1 is returned.  poolctl_usage_err() adds the usage,
  * for the commands whose usage errors show it (list, help, version).
+ * poolctl_err() and poolctl_verr() are in report.c, which the plugins
+ * share (plugin.h).
  */
 __attribute__((format(printf, 3, 4)))
 int poolctl_err(const char *cmd, int err, const char *fmt, ...);
+__attribute__((format(printf, 3, 0)))
+void poolctl_verr(const char *cmd, int err, const char *fmt, va_list args);
 __attribute__((format(printf, 2, 3)))
 int poolctl_usage_err(const struct poolctl_usage *u, const char *fmt, ...);
 /*
@@ -140,6 +145,17 @@ struct poolctl_view_args {
 	bool human;
 };
 extern const struct poolctl_option poolctl_view_options[];
+
+/*
+ * The files poolctl loads besides libpool (libpool-preload.so for bind,
+ * the plugins of plugin.h): in scalepool/ beside the libpool.so.1 that
+ * poolctl runs with (make install puts them in LIBDIR/scalepool/), else
+ * beside that library (the build tree, build/ or build/san/).  @path
+ * gets the first of the two that exists: 0.  Else -ENOENT with @path
+ * the first place looked at, -ENAMETOOLONG, or -ESRCH when where libpool
+ * is loaded from is unknown (plugin.c).
+ */
+int poolctl_find_lib(const char *name, char *path, size_t len);
 
 /* The kernel takes only CPU nodes as initiators (util.c). */
 bool poolctl_node_has_cpus(int node);
@@ -228,8 +244,8 @@ void poolctl_place_opts(const struct poolctl_place *p,
 void poolctl_place_release(struct poolctl_place *p);
 
 /*
- * JSON (json.c).  The builders take @ok, which turns false when json-c
- * runs out of memory; a NULL value is JSON null.
+ * JSON (report.c: the plugins share them).  The builders take @ok, which
+ * turns false when json-c runs out of memory; a NULL value is JSON null.
  */
 void pj_add(struct json_object *obj, const char *key,
 	    struct json_object *val, bool *ok);

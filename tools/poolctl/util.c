@@ -22,31 +22,12 @@
 
 #include "poolctl.h"
 
-static void vreport(const char *cmd, int err, const char *fmt, va_list args)
-{
-	fprintf(stderr, "poolctl%s%s: ", cmd ? " " : "", cmd ? cmd : "");
-	vfprintf(stderr, fmt, args);
-	if (err)
-		fprintf(stderr, ": %s", strerror(err));
-	fputc('\n', stderr);
-}
-
-int poolctl_err(const char *cmd, int err, const char *fmt, ...)
-{
-	va_list args;
-
-	va_start(args, fmt);
-	vreport(cmd, err, fmt, args);
-	va_end(args);
-	return 1;
-}
-
 int poolctl_usage_err(const struct poolctl_usage *u, const char *fmt, ...)
 {
 	va_list args;
 
 	va_start(args, fmt);
-	vreport(u->cmd, 0, fmt, args);
+	poolctl_verr(u->cmd, 0, fmt, args);
 	va_end(args);
 	fputc('\n', stderr);
 	poolctl_print_usage(u, stderr);
@@ -86,7 +67,7 @@ int poolctl_failed(const char *cmd, int err, const char *fmt, ...)
 	if (nr_logged)
 		return 1;
 	va_start(args, fmt);
-	vreport(cmd, err, fmt, args);
+	poolctl_verr(cmd, err, fmt, args);
 	va_end(args);
 	return 1;
 }
