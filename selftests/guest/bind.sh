@@ -263,8 +263,12 @@ kill "$server"; wait "$server"; server=
 tap_diag "memcached unbound: $mc_want $(cat "$tmp/mc.err")"
 
 # Starts memcached bound with options $1, waits until it answers, and
-# notes the baseline of nodes 0 and 1 (pool's view and MemUsed).
+# notes the baseline of nodes 0 and 1 (pool's view and MemUsed); and
+# the pool's view before it started (pre0, pre1), which its --stats,
+# counting from its start, include: below 1 MiB, its hash table is in
+# the pool before it answers.
 mc_start() {
+	pre0=$(member_used 0); pre1=$(member_used 1)
 	# shellcheck disable=SC2086 # $1: the options, split on purpose
 	poolctl bind $1 --stats -- "${MC[@]}" 2>"$tmp/mc.err" & server=$!
 	"$PY" "$tmp/mc.py" "$MC_PORT" 0 0 >/dev/null
@@ -306,7 +310,8 @@ mc_stop
 tap_is "memcached's stats: the same bytes per node, no fallback" \
 	"$holder_st $(jq -r '[.pool.members[] | "\(.node):\(.bytes)"] |
 		join(" ")' <<<"$stats" 2>&1) $(jq -r '.fallback.requests' \
-		<<<"$stats" 2>&1)" "0 0:$d0 1:$d1 0"
+		<<<"$stats" 2>&1)" \
+	"0 0:$((d0 + used0 - pre0)) 1:$((d1 + used1 - pre1)) 0"
 fi
 
 # ---- sort on a generated file, bound and not
