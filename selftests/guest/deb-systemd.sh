@@ -20,7 +20,10 @@
 #   scalepool` report file and line (the journal has it) and change
 #   nothing; after the fix, the reload applies the new limit;
 # - a bar member added later and the CXL memory onlined later get their
-#   lines from the package's udev rule, through scalepool-apply@.service.
+#   lines from the package's udev rule, through scalepool-apply@.service;
+#   so does a PCI device a bar line names that appears after boot
+#   (removed, then back with a rescan), through
+#   scalepool-apply@pci:<address>.service; no unit failed.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../lib/poolctl.sh"
@@ -46,7 +49,7 @@ EOT
 	exit 0
 fi
 
-tap_plan 24
+tap_plan 28
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 krel=$(uname -r)
@@ -71,8 +74,9 @@ tap_is "dkms status: installed for $krel" \
 	"$(dkms status "scalepool/$upstream" -k "$krel" 2>/dev/null)" \
 	"scalepool/$upstream, $krel, x86_64: installed"
 ko=$(modinfo -n scalepool 2>&1)
+# Debian's kernel compresses its modules (.ko.xz), the debug kernel not.
 tap_is "modprobe finds the DKMS module in updates/dkms" \
-	"$ko" "/lib/modules/$krel/updates/dkms/scalepool.ko.xz"
+	"${ko%.xz}" "/lib/modules/$krel/updates/dkms/scalepool.ko"
 # tools/vm/run --install-debs gave the postinst DKMS's build of the
 # tree's make install source (build/dkms): the package's source is it.
 tap_ok "the package's module source is what DKMS built from" \
@@ -150,6 +154,23 @@ tap_is "a bar member added later gets its limit (61-scalepool-apply.rules)" \
 tap_ok "the apply ran as scalepool-apply@$idB.service, not in udev" \
 	apply_unit_set_limit "$idB"
 
+# A PCI device that a bar line names appears after boot: the rule on its
+# add event starts scalepool-apply@pci:<address>.service.
+printf 'bar pci:%s\nlimit pci:%s 4M\n' "$B" "$B" >"$bad"
+pci_unplug "$B"
+tap_is "$B off the PCI bus: its bar member went with it" \
+	"$(bar_member_of "$B")" ""
+pci_rescan
+idB=$(wait_bar_member "$B")
+tap_is "back after a rescan: a bar member again, with its limit, no apply by hand" \
+	"${idB:+$(wait_limit "$idB" 4194304)}" 4194304
+journalctl -b -u "scalepool-apply@pci:$B.service" --no-pager -o cat \
+	>"$tmp/pci" 2>&1
+st=0
+grep -q "add bar member pci:$B" "$tmp/pci" || st=1
+tap_result "the apply ran as scalepool-apply@pci:$B.service" "$st"
+[ "$st" = 0 ] || while read -r l; do tap_diag "journal: $l"; done <"$tmp/pci"
+
 region=$(cxl_region 2>/dev/null)
 if [ -z "$region" ] || [ -n "$(cxl_member)" ]; then
 	tap_skip "CXL memory onlined later gets its limit" \
@@ -167,4 +188,8 @@ else
 	tap_ok "the apply ran as scalepool-apply@$id.service" \
 		apply_unit_set_limit "$id"
 fi
+# Every PCI add and bind started an instance; those of devices no bar
+# line names exit 0 at once.
+failed=$(systemctl --failed --plain --no-legend | cut -d' ' -f1 | paste -sd' ')
+tap_is "no failed unit at the end" "$failed" ""
 tap_done

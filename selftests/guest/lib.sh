@@ -166,3 +166,25 @@ wait_limit() {
 	done
 	member_attr "$1" limit
 }
+
+# wait_bar_member BDF: the bar member of PCI device BDF, once there is
+# one or after 90 s (added by an apply that udev or systemd started).
+wait_bar_member() {
+	local _ m
+	for _ in $(seq 180); do
+		m=$(bar_member_of "$1")
+		[ -n "$m" ] && break
+		sleep 0.5
+	done
+	echo "$m"
+}
+
+# pci_unplug BDF: the device leaves the PCI bus (its driver's remove:
+# a bar member goes with it); pci_rescan brings it back with an add
+# uevent, as a hot plug would.
+pci_unplug() {
+	echo 1 >"/sys/bus/pci/devices/$1/remove"
+}
+pci_rescan() {
+	echo 1 >/sys/bus/pci/rescan
+}

@@ -6,13 +6,15 @@
 # device, whose BAR is not prefetchable).  Every refusal
 # is one line on stderr that names the cause, and leaves the device as
 # it was.  A poolctl monitor sees the members come and go (the module's
-# member_add and member_remove trace events, with the PCI address).
+# member_add and member_remove trace events, with the PCI address), and
+# the revoke of a mapped allocation whose bar member is removed under
+# it (the revoke event, with the allocation's id).
 # Runs in the guest with the module loaded.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../lib/poolctl.sh"
 
-tap_plan 50
+tap_plan 53
 
 tmp=$(mktemp -d)
 PCI=/sys/bus/pci/devices
@@ -230,6 +232,40 @@ tap_ok "leaves it unbound, no override" pristine "$B"
 run member add "pci:$B"
 tap_ok "re-add after remove" ok_run
 tap_ok "with a new id" test "$(jq -r .id <<<"$out")" != "$idB"
+idB=$(jq -r .id <<<"$out")
+
+# ---- revoke: the member removed under an allocation another process
+# has mapped and touched; the monitor sees its alloc, then its revoke.
+poolctl monitor --event alloc --event revoke >"$tmp/mon2" \
+	2>"$tmp/mon2.err" &
+mon=$!
+for ((i = 0; i < 2400; i++)); do
+	[ "$(cat "/sys/kernel/tracing/instances/poolctl-monitor-$mon/events/scalepool/scalepool_revoke/enable" 2>/dev/null)" = 1 ] &&
+		break
+	sleep 0.05
+done
+poolctl alloc --size 1M --members "$idB" --touch --hold 600 \
+	>"$tmp/hold" 2>&1 &
+holder=$!
+for _ in $(seq 600); do [ -s "$tmp/hold" ] && break; sleep 0.1; done
+run member remove "$idB"
+tap_ok "member remove $idB under a mapped allocation" ok_run
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+kill -TERM "$mon"
+wait "$mon"
+mon=
+[ -s "$tmp/mon2.err" ] && tap_diag "monitor: $(cat "$tmp/mon2.err")"
+aid=$(jq "select(.event == \"scalepool_alloc\" and .pid == $holder) |
+	.data.id" "$tmp/mon2" 2>&1)
+tap_is "monitor: the holder's alloc, on member $idB" \
+	"$(jq -c "select(.event == \"scalepool_alloc\" and .pid == $holder) |
+		[.data.members, .data.length]" "$tmp/mon2" 2>&1)" \
+	"[[$idB],1048576]"
+tap_is "monitor: one revoke, of that allocation (id ${aid:-none}), member $idB" \
+	"$(jq -c 'select(.event == "scalepool_revoke") |
+		[.data.id, .data.member, .data.length]' "$tmp/mon2" 2>&1)" \
+	"[${aid:-none},$idB,1048576]"
 
 # Unload with bar members (and no allocation): the driver's remove takes
 # them; loading again binds the devices (driver_override) without

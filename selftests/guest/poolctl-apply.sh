@@ -12,14 +12,16 @@
 #   root:scalepool 0660, a member of the group allocates and cannot
 #   set a limit, another user cannot open it; a bar member added later
 #   and the CXL memory onlined later get their lines of
-#   /etc/scalepool/ from 61-scalepool-apply.rules.
+#   /etc/scalepool/ from 61-scalepool-apply.rules; so does a PCI device
+#   a bar line names when it appears (removed, then back with a
+#   rescan), while one no bar line names is left alone, quietly.
 # Runs in the guest with the module loaded; leaves the pool as it was
 # (limits none, no bar member, CXL offline, no udevd).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../lib/poolctl.sh"
 
-tap_plan 20
+tap_plan 24
 
 tmp=$(mktemp -d)
 PCI=/sys/bus/pci/devices
@@ -145,7 +147,7 @@ echo >"$PCI/$B/driver_override"
 
 # ---- udev: the device's group and mode, members that appear later
 if [ ! -x "$udevd" ]; then
-	for i in $(seq 8); do
+	for i in $(seq 12); do
 		tap_skip "udev test $i" "no $udevd in this guest"
 	done
 	tap_done
@@ -194,6 +196,37 @@ run member add "pci:$B"
 udevadm settle --timeout=60
 limit_from_udev "a bar member added later gets its limit from the udev rule" \
 	"$(bar_member_of "$B")" 8388608
+
+# A PCI device that appears after boot: the rule on its add event runs
+# poolctl apply --member pci:$B.  First with no bar line for it.
+pci_rule_ran() {	# the rule's poolctl for $B ran, exit 0, no output
+	tail -n +"$((mark + 1))" "$tmp/udevd.log" |
+		grep -aF "poolctl apply --member pci:$B" >"$tmp/rule" || true
+	grep -q "succeeded" "$tmp/rule" && ! grep -qE "\((out|err)\)" "$tmp/rule"
+}
+printf 'bar pci:%s\nlimit pci:%s 16M\n' "$A" "$A" \
+	>/etc/scalepool/scalepool.conf
+mark=$(wc -l <"$tmp/udevd.log")
+pci_unplug "$B"
+tap_is "$B off the PCI bus: its bar member went with it" \
+	"$(bar_member_of "$B")" ""
+pci_rescan
+udevadm settle --timeout=60
+st=0
+pci_rule_ran || st=1
+tap_result "back after a rescan, with no bar line for it: the rule's apply exits 0, quietly" "$st"
+[ "$st" = 0 ] || grep -aF "pci:$B" "$tmp/udevd.log" | tail -n 8 |
+	while read -r l; do tap_diag "udevd: $l"; done
+tap_is "and it is no member" "$(bar_member_of "$B")" ""
+# Then with a bar line and a limit for its member.
+printf 'bar pci:%s\nlimit pci:%s 16M\nbar pci:%s\nlimit pci:%s 4M\n' \
+	"$A" "$A" "$B" "$B" >/etc/scalepool/scalepool.conf
+pci_unplug "$B"
+pci_rescan
+udevadm settle --timeout=60
+idB=$(wait_bar_member "$B")
+limit_from_udev "with a bar line: a bar member again, with its limit, no apply by hand" \
+	"${idB:-none}" 4194304
 
 # The CXL memory onlined after boot (daxctl): its node member too.
 # On the debug kernel the rule's poolctl, started when the member

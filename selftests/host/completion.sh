@@ -10,7 +10,7 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/lib/host.sh"
 
-tap_plan 21
+tap_plan 22
 
 # shellcheck source=tools/completion/poolctl
 . "$top/tools/completion/poolctl"
@@ -92,7 +92,10 @@ tap_is "'member remove': the bar member's id and name" \
 tap_is "'limit': the member ids, then none" \
 	"$(c limit '') / $(c limit 0 '')" "0 1 5 / none"
 tap_is "'apply --member': the member ids; 'apply --d': --dry-run" \
-	"$(c apply --member '') / $(c apply --d)" "0 1 5 / --dry-run"
+	"$(c apply --member '') / $(c apply --d)" \
+	"0 1 5 pci:0000:00:01.0 pci:0000:04:00.0 / --dry-run"
+tap_is "'apply --member pci:' gives the addresses after 'pci:'" \
+	"$(c apply --member pci :)" "0000:00:01.0 0000:04:00.0"
 tap_is "'bench -m 0 --initiators': the nodes and all (options skipped)" \
 	"$(c bench -m 0 --initiators '')" "0 1 all"
 tap_is "'bind --nodes': the nodes, as alloc's" \

@@ -171,8 +171,14 @@ tap_ok "the bash completion defines _poolctl for poolctl" \
 unit=$root$unitdir/scalepool.service
 tap_is "scalepool.service and 61-scalepool-apply.rules run /usr/local/bin/poolctl" \
 	"$(sed -n 's/^ExecStart=//p' "$unit") | $(grep -o 'RUN+="[^"]*"' \
-	   "$root$udevrules/61-scalepool-apply.rules" | paste -sd' ')" \
-	"/usr/local/bin/poolctl apply --allow-absent | RUN+=\"/bin/systemctl --no-block start scalepool-apply@%k.service\" RUN+=\"/usr/local/bin/poolctl apply --member %k\""
+	   "$root$udevrules/61-scalepool-apply.rules" | paste -sd' ') " \
+	"/usr/local/bin/poolctl apply --allow-absent | $(printf 'RUN+="%s" ' \
+	"/bin/systemctl --no-block start scalepool-apply@%k.service" \
+	"/usr/local/bin/poolctl apply --member %k" \
+	"/bin/systemctl --no-block start scalepool-apply@pci:%k.service" \
+	"/usr/local/bin/poolctl apply --member pci:%k" \
+	"/bin/systemctl --no-block start scalepool-apply@pci:%k.service" \
+	"/usr/local/bin/poolctl apply --member pci:%k")"
 tap_is "scalepool-apply@.service runs poolctl apply --member" \
 	"$(sed -n 's/^ExecStart=//p' "$root$unitdir/scalepool-apply@.service")" \
 	"/usr/local/bin/poolctl apply --member %i"

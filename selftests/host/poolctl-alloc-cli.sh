@@ -92,9 +92,14 @@ bad=(
 	"limit 1 99999999999999999999|bad size '99999999999999999999': Value"
 	"limit 1 4M 5|unexpected argument '5'"
 	"limit --bogus 1|unknown option '--bogus'"
+	"apply --member pci:00:03.0|bad PCI address '00:03.0' (pci:DDDD:BB:DD.F, as in sysfs)"
+	"apply --member pci:0000:00:03.8|bad PCI address '0000:00:03.8'"
+	"apply --member pci:|bad PCI address ''"
+	"apply --member x|bad member 'x' (an id, or pci:DDDD:BB:DD.F)"
+	"apply --member node:0|bad member 'node:0'"
 )
 helps=(alloc stat limit member)
-nr_plain=7
+nr_plain=9
 tap_plan $(( ${#bad[@]} + ${#helps[@]} * 2 + nr_plain ))
 
 if [ ! -x "$poolctl" ]; then
@@ -157,7 +162,9 @@ done
 tap_ok "alloc --help documents every option" test "$st" = 0
 
 if [ -e /sys/module/scalepool ]; then
-	for t in "alloc" "alloc with a set" "stat" "stat --human" "limit"; do
+	for t in "alloc" "alloc with a set" "stat" "stat --human" "limit" \
+		"apply --member pci: of a device no bar line names" \
+		"apply --member pci: of a device a bar line names"; do
 		tap_skip "$t without the module fails in one line" \
 			"scalepool is loaded here"
 	done
@@ -179,5 +186,14 @@ else
 	run limit 2 none
 	tap_ok "limit without the module fails in one line" \
 		one_line_error limit "module not loaded"
+	# The udev rule runs it for every PCI device that appears.
+	printf 'bar pci:0000:00:03.0\nlimit pci:0000:00:03.0 8M\n' \
+		>"$tmp/pci.conf"
+	run apply --member pci:0000:00:04.0 "$tmp/pci.conf"
+	tap_is "apply --member pci: of a device no bar line names: quiet, 0" \
+		"$st|$out|$err" "0||"
+	run apply --member pci:0000:00:03.0 "$tmp/pci.conf"
+	tap_ok "apply --member pci: of a device a bar line names needs the module" \
+		one_line_error apply "module not loaded"
 fi
 tap_done

@@ -3,7 +3,8 @@
  * poolctl apply against a fake /sys/kernel/scalepool (fake-sysfs.h):
  * every kind of bad line is one error naming file and line, an error
  * anywhere writes nothing, the dry run's output, a real run's writes
- * and the second run that changes nothing, --member, --allow-absent,
+ * and the second run that changes nothing, --member (an id, and
+ * pci:BDF: the udev rule of PCI devices), --allow-absent,
  * the default directory's order, measured-file and the pool-wide
  * tiering knobs (tier lines).
  */
@@ -328,6 +329,77 @@ TEST_F(apply, member_option_applies_that_member_only)
 	/* Pool-wide: not a member's line. */
 	EXPECT_STREQ("1000", attr(self, "tier_scan_ms"));
 	EXPECT_STREQ("2147483648", attr(self, "members/1/limit"));
+}
+
+/* The udev rule of PCI devices: --member pci:BDF. */
+static const char pci_conf[] =
+	"limit node:0 1G\n"
+	"bar pci:0000:00:04.0\n"
+	"limit pci:0000:00:04.0 16M\n"
+	"bar pci:0000:00:03.0 2\n"
+	"limit name:0000:00:03.0-bar2 8M\n"
+	"limit node:7 1G\n"
+	"tier scan-ms 250\n";
+
+TEST_F(apply, member_pci_applies_the_bar_lines_of_that_device_only)
+{
+	const struct apply_opts o03 = { .member = -1, .pci = "0000:00:03.0" };
+	const struct apply_opts o04 = { .dry_run = true, .member = -1,
+					.pci = "0000:00:04.0" };
+	char want[1024];
+	const char *f = self->conf;
+
+	conf_file(self, "scalepool.conf", pci_conf);
+	/* A member there already: its bar line is done, its limit set. */
+	ASSERT_EQ(0, run_apply(_metadata, self, &o03));
+	snprintf(want, sizeof(want),
+		 "%s/scalepool.conf:5: limit of 0000:00:03.0-bar2 (member 3):"
+		 " none -> 8.0 MiB\n1 change made\n", f);
+	EXPECT_STREQ(want, self->out);
+	EXPECT_STREQ("", self->err);
+	EXPECT_STREQ("8388608", attr(self, "members/3/limit"));
+	/* Not the other device's, not a node's (node:7 is no error). */
+	EXPECT_STREQ("0", attr(self, "members/0/limit"));
+	EXPECT_STREQ("1000", attr(self, "tier_scan_ms"));
+	/* A device that appeared: its bar member first, then its limit. */
+	ASSERT_EQ(0, run_apply(_metadata, self, &o04));
+	snprintf(want, sizeof(want),
+		 "%s/scalepool.conf:2: add bar member pci:0000:00:04.0, its "
+		 "largest prefetchable BAR\n"
+		 "%s/scalepool.conf:3: limit of pci:0000:00:04.0 (added by "
+		 "%s/scalepool.conf:2): - -> 16.0 MiB\n"
+		 "dry run: 2 changes, nothing written\n", f, f, f);
+	EXPECT_STREQ(want, self->out);
+	EXPECT_STREQ("", self->err);
+}
+
+TEST_F(apply, member_pci_of_an_absent_named_device_is_an_error)
+{
+	const struct apply_opts o = { .member = -1, .pci = "0000:00:05.0" };
+
+	conf_file(self, "scalepool.conf", "limit node:0 1G\n"
+		  "bar pci:0000:00:05.0\n");
+	EXPECT_EQ(1, run_apply(_metadata, self, &o));
+	EXPECT_NE(NULL, strstr(self->err, ":2: no PCI device 0000:00:05.0"));
+	EXPECT_STREQ("0", attr(self, "members/0/limit"));
+}
+
+TEST_F(apply, names_pci_only_for_a_bar_line_of_the_device)
+{
+	struct apply_conf c = { .err = stderr };
+	char path[300];
+
+	conf_file(self, "scalepool.conf", "bar pci:0000:00:0A.0\n"
+		  "limit pci:0000:00:05.0 1M\n");
+	snprintf(path, sizeof(path), "%s/scalepool.conf", self->conf);
+	ASSERT_EQ(0, poolctl_apply_read(&c, path));
+	ASSERT_EQ(0, c.nr_errors);
+	EXPECT_TRUE(poolctl_apply_names_pci(&c, "0000:00:0a.0"));
+	EXPECT_TRUE(poolctl_apply_names_pci(&c, "0000:00:0A.0"));
+	/* A limit line is the member uevent's business, not the device's. */
+	EXPECT_FALSE(poolctl_apply_names_pci(&c, "0000:00:05.0"));
+	EXPECT_FALSE(poolctl_apply_names_pci(&c, "0000:00:0b.0"));
+	poolctl_apply_conf_free(&c);
 }
 
 TEST_F(apply, allow_absent_leaves_lines_for_later)

@@ -5,8 +5,9 @@
  * tiering knobs).  The whole
  * configuration is read and checked against the pool first; only then
  * is anything written, and only what differs, so a second run changes
- * nothing.  scalepool.service runs it at boot, and the udev rule
- * 60-scalepool.rules for each member that appears later.
+ * nothing.  scalepool.service runs it at boot, and the udev rules
+ * 61-scalepool-apply.rules for each member and each PCI device that
+ * appears later (--member).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -91,7 +93,7 @@ static int resolve_bar(struct apply_conf *c, struct apply_line *l,
 	char path[PATH_MAX];
 	const char *pci;
 
-	l->skip = o->member >= 0;
+	l->skip = o->member >= 0 || (o->pci && strcasecmp(l->bdf, o->pci));
 	pool_member_foreach(ctx, m) {
 		pci = pool_member_get_pci(m);
 		if (pci && !strcmp(pci, l->bdf) && !strcmp(
@@ -168,7 +170,7 @@ static int resolve_tier(struct apply_conf *c, struct apply_line *l,
 	char path[PATH_MAX];
 	int rc;
 
-	l->skip = o->member >= 0;
+	l->skip = o->member >= 0 || o->pci;
 	if (l->skip)
 		return 0;
 	rc = check_file(line_path(l, path, sizeof(path)));
@@ -180,6 +182,26 @@ static int resolve_tier(struct apply_conf *c, struct apply_line *l,
 		return line_err(c, l, "tier %s: %s is not readable and "
 				"writable", l->knob, path);
 	return 0;
+}
+
+/*
+ * --member pci:BDF: does @l name the member a bar line of BDF adds, or
+ * added before?  (The other bar lines are skipped: none of them adds.)
+ */
+static bool of_selected_bar(const struct apply_conf *c,
+			    const struct apply_line *l)
+{
+	const struct apply_line *b;
+	int i;
+
+	if (l->adds)
+		return true;
+	for (i = 0; l->m && i < c->nr_lines; i++) {
+		b = &c->lines[i];
+		if (b->kind == APPLY_BAR && !b->skip && b->m && b->id == l->id)
+			return true;
+	}
+	return false;
 }
 
 static int resolve_member(struct apply_conf *c, struct apply_line *l,
@@ -204,6 +226,11 @@ static int resolve_member(struct apply_conf *c, struct apply_line *l,
 		l->skip = !l->m || pool_member_get_id(l->m) != (unsigned int)
 			  o->member;
 		return 0;
+	}
+	if (o->pci) {
+		l->skip = !of_selected_bar(c, l);
+		if (l->skip)
+			return 0;
 	}
 	if (!l->m && !l->adds) {
 		if (o->allow_absent) {
@@ -546,7 +573,7 @@ int poolctl_apply_conf(struct apply_conf *c, struct pool_ctx *ctx,
 			c->nr_errors == 1 ? "" : "s");
 		return 1;
 	}
-	if (o->member < 0)
+	if (o->member < 0 && !o->pci)
 		print_absent(c, out);
 	/* Bar members first: the other lines may name them. */
 	for (pass = 0; pass < 2 && !rc; pass++)
@@ -572,20 +599,47 @@ int poolctl_apply_conf(struct apply_conf *c, struct pool_ctx *ctx,
 	return 0;
 }
 
+bool poolctl_apply_names_pci(const struct apply_conf *c, const char *bdf)
+{
+	int i;
+
+	for (i = 0; i < c->nr_lines; i++)
+		if (c->lines[i].kind == APPLY_BAR &&
+		    !strcasecmp(c->lines[i].bdf, bdf))
+			return true;
+	return false;
+}
+
 struct cmd_apply_args {
 	bool dry_run;
 	bool allow_absent;
 	int member;
+	const char *pci;
 };
 
+/*
+ * An id (the udev rule of members), or pci:BDF (the udev rule of PCI
+ * devices: a device a bar line names appeared or was bound).
+ */
 static int opt_member(void *args, const char *arg)
 {
 	struct cmd_apply_args *a = args;
 	unsigned int id;
 
+	if (!strncmp(arg, "pci:", 4)) {
+		if (pool_pci_check_address(arg + 4))
+			return poolctl_err(CMD, EINVAL, "bad PCI address '%s' "
+					   "(pci:DDDD:BB:DD.F, as in sysfs)",
+					   arg + 4);
+		a->pci = arg + 4;
+		a->member = -1;
+		return 0;
+	}
 	if (poolctl_parse_uint(arg, &id) || id > INT_MAX)
-		return poolctl_err(CMD, EINVAL, "bad member id '%s'", arg);
+		return poolctl_err(CMD, EINVAL, "bad member '%s' (an id, or "
+				   "pci:DDDD:BB:DD.F)", arg);
 	a->member = (int)id;
+	a->pci = NULL;
 	return 0;
 }
 
@@ -593,10 +647,13 @@ static const struct poolctl_option apply_options[] = {
 	POOLCTL_OPT_FLAG('n', "dry-run",
 		offsetof(struct cmd_apply_args, dry_run),
 		"print what would change, change nothing"),
-	POOLCTL_OPT_CALLBACK('m', "member", "<id>", opt_member,
+	POOLCTL_OPT_CALLBACK('m', "member", "<id>|pci:<addr>", opt_member,
 		"only the lines of this member (the udev\n"
 		"rule, when a member appears); no bar or\n"
-		"tier lines"),
+		"tier lines.  pci:<addr>: the bar lines of\n"
+		"that PCI device and the lines of the member\n"
+		"they add (when the device appears); nothing\n"
+		"when no bar line names it"),
 	POOLCTL_OPT_FLAG(0, "allow-absent",
 		offsetof(struct cmd_apply_args, allow_absent),
 		"a member or PCI device that is not present\n"
@@ -654,8 +711,17 @@ int cmd_apply(int argc, char **argv, struct pool_ctx **ctx)
 		poolctl_apply_read_dir(&c, POOLCTL_APPLY_DIR);
 	for (i = optind; i < argc; i++)
 		poolctl_apply_read(&c, argv[i]);
+	/*
+	 * The udev rule runs this for every PCI device that appears: one
+	 * that no bar line names is none of apply's business, quietly,
+	 * module or not.
+	 */
+	if (a.pci && !c.nr_errors && !poolctl_apply_names_pci(&c, a.pci)) {
+		poolctl_apply_conf_free(&c);
+		return 0;
+	}
 	o = (struct apply_opts){ .dry_run = a.dry_run, .member = a.member,
-				 .allow_absent = a.allow_absent };
+				 .pci = a.pci, .allow_absent = a.allow_absent };
 	/* Errors of the text first: they need no module. */
 	rc = c.nr_errors ? poolctl_apply_conf(&c, NULL, &o, stdout) :
 	     poolctl_open(CMD, ctx);

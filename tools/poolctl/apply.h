@@ -89,7 +89,15 @@ struct apply_opts {
 	bool dry_run;
 	bool allow_absent;		/* an absent member is not an error */
 	int member;			/* --member: only this id; -1 all */
+	/*
+	 * --member pci:BDF: only the bar lines of BDF and the lines of
+	 * the members they add (or added before); NULL for all.
+	 */
+	const char *pci;
 };
+
+/* Does a bar line of @c name @bdf? (Case-insensitive hex digits.) */
+bool poolctl_apply_names_pci(const struct apply_conf *c, const char *bdf);
 
 struct pool_ctx;
 /*
