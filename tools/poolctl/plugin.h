@@ -34,9 +34,9 @@
 
 /*
  * The entry @entry of plugin @file, loaded (RTLD_NOW: all its symbols
- * bound now) and kept for the life of the process (never dlclose()d).  NULL after one line
- * on stderr, "poolctl <cmd>: cannot load <path>: <dlerror()>", for a
- * plugin that is missing or does not load.
+ * bound now) and kept for the life of the process (never dlclose()d).
+ * NULL after one line on stderr, "poolctl <cmd>: cannot load <path>:
+ * <dlerror()>", for a plugin that is missing or does not load.
  */
 void *poolctl_plugin(const char *cmd, const char *file, const char *entry);
 
