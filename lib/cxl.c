@@ -34,15 +34,16 @@
 #define LP_LIBDAXCTL	"libdaxctl.so.1"
 
 #define LP_CXL_SYMS(X)							\
-	X(cxl_new) X(cxl_unref) X(cxl_bus_get_first) X(cxl_bus_get_next)	\
-	X(cxl_bus_get_port) X(cxl_decoder_get_first)			\
-	X(cxl_decoder_get_next) X(cxl_decoder_get_memdev)		\
+	X(cxl_new) X(cxl_unref) X(cxl_bus_get_first)			\
+	X(cxl_bus_get_next) X(cxl_bus_get_port)				\
+	X(cxl_decoder_get_first) X(cxl_decoder_get_next)		\
+	X(cxl_decoder_get_memdev)					\
 	X(cxl_region_get_first) X(cxl_region_get_next)			\
 	X(cxl_region_get_devname) X(cxl_region_get_interleave_ways)	\
-	X(cxl_memdev_get_devname)	\
 	X(cxl_region_get_resource) X(cxl_region_get_size)		\
 	X(cxl_mapping_get_first) X(cxl_mapping_get_next)		\
-	X(cxl_mapping_get_decoder) X(cxl_mapping_get_position)
+	X(cxl_mapping_get_decoder) X(cxl_mapping_get_position)		\
+	X(cxl_memdev_get_devname)
 
 #define LP_DAXCTL_SYMS(X)						\
 	X(daxctl_new) X(daxctl_unref) X(daxctl_region_get_first)	\
@@ -52,7 +53,11 @@
 	X(daxctl_dev_get_resource) X(daxctl_dev_get_target_node)	\
 	X(daxctl_dev_has_online_memory)
 
-/* The functions of both libraries, once loaded; never unloaded. */
+/*
+ * The functions of both libraries, once loaded; never unloaded.  The two
+ * lists above are X-macros, so that each function is named once: here
+ * for its pointer's type, in cx_load() for dlsym().
+ */
 static struct {
 #define LP_SYM_FIELD(name) typeof(name) *name;
 	LP_CXL_SYMS(LP_SYM_FIELD)
@@ -72,6 +77,18 @@ static void *cx_open(const char *soname)
 	return h;
 }
 
+/* One function of @soname (handle @lib) into @slot, unless one failed. */
+static void cx_sym(void *lib, const char *soname, const char *name,
+		   void **slot)
+{
+	if (cx_error[0])
+		return;
+	*slot = dlsym(lib, name);
+	if (!*slot)
+		snprintf(cx_error, sizeof(cx_error), "%s: no symbol %s",
+			 soname, name);
+}
+
 static void cx_load(void)
 {
 	void *cxl = cx_open(LP_LIBCXL);
@@ -79,19 +96,13 @@ static void cx_load(void)
 
 	if (!dax)
 		return;
-#define LP_SYM_LOAD(lib, name)						\
-	do {								\
-		if (!cx_error[0] && !(cx.name = dlsym(lib, #name)))	\
-			snprintf(cx_error, sizeof(cx_error),		\
-				 "%s: no symbol %s", #lib, #name);	\
-	} while (0);
-#define LP_SYM_CXL(name) LP_SYM_LOAD(cxl, name)
-#define LP_SYM_DAX(name) LP_SYM_LOAD(dax, name)
+	/* X-macro expansions: one statement per function of the lists. */
+#define LP_SYM_CXL(name) cx_sym(cxl, LP_LIBCXL, #name, (void **)&cx.name);
+#define LP_SYM_DAX(name) cx_sym(dax, LP_LIBDAXCTL, #name, (void **)&cx.name);
 	LP_CXL_SYMS(LP_SYM_CXL)
 	LP_DAXCTL_SYMS(LP_SYM_DAX)
 #undef LP_SYM_DAX
 #undef LP_SYM_CXL
-#undef LP_SYM_LOAD
 }
 
 /* Loads both libraries once per process; 0 or -ELIBACC (said once). */
@@ -277,8 +288,8 @@ void lp_member_resolve_cxl(struct pool_member *m)
 	if (load_memdevs(m))
 		err(ctx, "member %u: out of memory\n", m->id);
 	dbg(ctx, "member %u: %s <- %s, %d memdevs\n", m->id,
-	    cx.daxctl_dev_get_devname(m->dax), cx.cxl_region_get_devname(m->region),
-	    m->nr_memdevs);
+	    cx.daxctl_dev_get_devname(m->dax),
+	    cx.cxl_region_get_devname(m->region), m->nr_memdevs);
 }
 
 void lp_member_clear_cxl(struct pool_member *m)

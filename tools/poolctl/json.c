@@ -97,9 +97,11 @@ static struct json_object *cxl_json(struct pool_member *m, bool *ok)
 		json_object_put(memdevs);
 		return NULL;
 	}
-	for (i = 0; i < n; i++)
-		pj_append(memdevs,
-			  pj_str(pool_member_get_cxl_memdev_name(m, i), ok), ok);
+	for (i = 0; i < n; i++) {
+		const char *name = pool_member_get_cxl_memdev_name(m, i);
+
+		pj_append(memdevs, pj_str(name, ok), ok);
+	}
 	pj_add(cxl, "memdevs", memdevs, ok);
 	pj_add(cxl, "region", pj_str(pool_member_get_cxl_region_name(m), ok),
 	       ok);

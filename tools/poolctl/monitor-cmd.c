@@ -25,8 +25,8 @@ static int opt_event(void *args, const char *arg)
 	int n;
 
 	for (p = arg; *p; p++)
-		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) &&
-		    *p != '_')
+		if (!islower((unsigned char)*p) &&
+		    !isdigit((unsigned char)*p) && *p != '_')
 			break;
 	if (!*arg || *p)
 		return poolctl_err(CMD, EINVAL, "bad event name '%s'", arg);
