@@ -291,8 +291,12 @@ m0=$(($(mem_used 0) - mem0))
 tap_diag "memcached on node 0: pool +$d0, MemUsed +$m0"
 tap_ok "the pool's view: node 0 holds the slab pages (64 MiB or more)" \
 	test "$d0" -ge $((mc_items * mc_kib * 1024))
-tap_ok "MemUsed of node 0 grew by the pool's bytes (within 8 MiB)" \
-	near "$m0" "$d0" $((8 * MiB))
+# MemUsed also moves with what is not the pool's (memcached's ordinary
+# heap, the client's memory, the page cache): 4.5, 6.7 and 9.1 MB over
+# the pool's 91 MiB in three stock runs of 2026-12-05.  Memory placed
+# anywhere but node 0 would leave it about 91 MiB short.
+tap_ok "MemUsed of node 0 grew by the pool's bytes (within 16 MiB)" \
+	near "$m0" "$d0" $((16 * MiB))
 mc_stop
 tap_is "memcached's exit status, and its stats: every byte on node 0, \
 no fallback" "$holder_st $(jq -r '[.pool.members[].node] | unique |
