@@ -188,3 +188,18 @@ pci_unplug() {
 pci_rescan() {
 	echo 1 >/sys/bus/pci/rescan
 }
+
+# monitor_ready PID EVENT TRIES: waits, 0.05 s a try, until the tracefs
+# instance of the poolctl monitor PID has scalepool's EVENT enabled (the
+# last one it enables: it reads every event format first, slow on the
+# debug kernel).  Status 1 if it never has.
+monitor_ready() {
+	local i
+	local f=/sys/kernel/tracing/instances/poolctl-monitor-$1/events
+	f=$f/scalepool/scalepool_$2/enable
+	for ((i = 0; i < $3; i++)); do
+		[ "$(cat "$f" 2>/dev/null)" = 1 ] && return 0
+		sleep 0.05
+	done
+	return 1
+}

@@ -82,11 +82,7 @@ tap_diag "switch: $A $B, pcie.0: $root, nvme: $nvme"
 poolctl monitor --event member_add --event member_remove >"$tmp/mon" \
 	2>"$tmp/mon.err" &
 mon=$!
-for ((i = 0; i < 200; i++)); do
-	[ "$(cat "/sys/kernel/tracing/instances/poolctl-monitor-$mon/events/scalepool/scalepool_member_remove/enable" 2>/dev/null)" = 1 ] &&
-		break
-	sleep 0.05
-done
+monitor_ready "$mon" member_remove 200
 
 # ---- add
 run member add "pci:$A"
@@ -239,11 +235,7 @@ idB=$(jq -r .id <<<"$out")
 poolctl monitor --event alloc --event revoke >"$tmp/mon2" \
 	2>"$tmp/mon2.err" &
 mon=$!
-for ((i = 0; i < 2400; i++)); do
-	[ "$(cat "/sys/kernel/tracing/instances/poolctl-monitor-$mon/events/scalepool/scalepool_revoke/enable" 2>/dev/null)" = 1 ] &&
-		break
-	sleep 0.05
-done
+monitor_ready "$mon" revoke 2400
 poolctl alloc --size 1M --members "$idB" --touch --hold 600 \
 	>"$tmp/hold" 2>&1 &
 holder=$!

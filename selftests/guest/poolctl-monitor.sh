@@ -49,15 +49,10 @@ exporter=build/selftests/guest/monitor_export
 # sets $mon (its pid) once its instance has the free event enabled (the
 # last one it enables, in both uses here).
 start_monitor() {
-	local i
 	poolctl monitor "$@" >"$tmp/mon" 2>"$tmp/mon.err" &
 	mon=$!
 	pids+=("$mon")
-	for ((i = 0; i < 200; i++)); do
-		[ "$(cat "$TRACING/instances/poolctl-monitor-$mon/events/scalepool/scalepool_free/enable" 2>/dev/null)" = 1 ] &&
-			return 0
-		sleep 0.05
-	done
+	monitor_ready "$mon" free 200 && return 0
 	tap_diag "the monitor's instance never came: $(cat "$tmp/mon.err")"
 	return 1
 }
