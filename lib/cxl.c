@@ -267,11 +267,20 @@ static int load_memdevs(struct pool_member *m)
 	return 0;
 }
 
-void lp_member_resolve_cxl(struct pool_member *m)
+/*
+ * Resolved when a getter first asks, not by pool_new(): walking the CXL
+ * topology opens libcxl and reads much of sysfs, which a program that
+ * only allocates (every one poolctl bind runs) never needs.  The chain
+ * is the topology as it was at that first ask; pool_refresh() forgets it.
+ */
+static void member_resolve_cxl(struct pool_member *m)
 {
 	struct pool_ctx *ctx = m->ctx;
 
-	if (m->node < 0 || cxl_contexts(ctx))
+	if (m->cxl_resolved)
+		return;
+	m->cxl_resolved = true;
+	if (strcmp(m->memory, "cxl") || m->node < 0 || cxl_contexts(ctx))
 		return;
 	m->dax = find_dax(ctx, m->node);
 	if (!m->dax) {
@@ -299,26 +308,31 @@ void lp_member_clear_cxl(struct pool_member *m)
 	m->nr_memdevs = 0;
 	m->region = NULL;
 	m->dax = NULL;
+	m->cxl_resolved = false;
 }
 
 struct daxctl_dev *pool_member_get_dax_device(struct pool_member *member)
 {
+	member_resolve_cxl(member);
 	return member->dax;
 }
 
 struct cxl_region *pool_member_get_cxl_region(struct pool_member *member)
 {
+	member_resolve_cxl(member);
 	return member->region;
 }
 
 int pool_member_get_nr_cxl_memdevs(struct pool_member *member)
 {
+	member_resolve_cxl(member);
 	return member->nr_memdevs;
 }
 
 struct cxl_memdev *pool_member_get_cxl_memdev(struct pool_member *member,
 					      int index)
 {
+	member_resolve_cxl(member);
 	if (index < 0 || index >= member->nr_memdevs)
 		return NULL;
 	return member->memdevs[index];
@@ -330,11 +344,13 @@ struct cxl_memdev *pool_member_get_cxl_memdev(struct pool_member *member,
  */
 const char *pool_member_get_dax_device_name(struct pool_member *member)
 {
+	member_resolve_cxl(member);
 	return member->dax ? cx.daxctl_dev_get_devname(member->dax) : NULL;
 }
 
 const char *pool_member_get_cxl_region_name(struct pool_member *member)
 {
+	member_resolve_cxl(member);
 	return member->region ? cx.cxl_region_get_devname(member->region) :
 				NULL;
 }

@@ -307,7 +307,6 @@ static bool is_id(const char *name)
 int lp_members_load(struct pool_ctx *ctx)
 {
 	char dir[PATH_MAX], mdir[PATH_MAX];
-	struct pool_member *m;
 	struct dirent *de;
 	struct stat st;
 	DIR *d;
@@ -340,15 +339,9 @@ int lp_members_load(struct pool_ctx *ctx)
 			break;
 	}
 	closedir(d);
-	if (rc) {
+	if (rc)
 		lp_members_free(ctx);
-		return rc;
-	}
-
-	for (m = ctx->members; m; m = m->next)
-		if (strcmp(m->memory, "cxl") == 0)
-			lp_member_resolve_cxl(m);
-	return 0;
+	return rc;
 }
 
 void lp_members_free(struct pool_ctx *ctx)

@@ -72,7 +72,12 @@ struct pool_member {
 	long long fw[LP_FW_NR];		/* -ENODATA when unknown */
 	struct lp_measured *measured;	/* ascending initiator */
 	int nr_measured;
-	/* CXL chain, NULL/0 unless memory is "cxl" and it resolved. */
+	/*
+	 * CXL chain, NULL/0 unless memory is "cxl" and it resolved;
+	 * resolved on the first getter that asks (cxl_resolved), not by
+	 * pool_new().
+	 */
+	bool cxl_resolved;
 	struct daxctl_dev *dax;
 	struct cxl_region *region;
 	int nr_memdevs;
@@ -242,7 +247,6 @@ int lp_member_load_measured(struct pool_member *m);
 void lp_member_free_measured(struct pool_member *m);
 
 /* cxl.c */
-void lp_member_resolve_cxl(struct pool_member *m);
 void lp_member_clear_cxl(struct pool_member *m);
 void lp_cxl_release(struct pool_ctx *ctx);
 

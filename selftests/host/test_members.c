@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <ftw.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -109,6 +110,48 @@ TEST_F(sysfs, cxl_without_hardware_has_no_chain)
 	m = pool_member_get_by_id(ctx, 0);
 	EXPECT_EQ(NULL, pool_member_get_cxl_region(m));
 	EXPECT_EQ(NULL, pool_member_get_cxl_region_name(m));
+}
+
+/* Is @soname mapped in this process (the test's forked child)? */
+static bool mapped(const char *soname)
+{
+	char line[512];
+	bool found = false;
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = strstr(line, soname) != NULL;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * pool_new() leaves the CXL chain alone, so that a program that only
+ * allocates never opens libcxl; the first getter resolves it, and
+ * pool_refresh() makes the next one resolve it again.
+ */
+TEST_F(sysfs, cxl_chain_resolved_on_first_ask)
+{
+	struct pool_ctx *ctx = load(_metadata, self);
+	struct pool_member *m = pool_member_get_by_id(ctx, 2);
+
+	ASSERT_NE(NULL, m);
+	EXPECT_FALSE(mapped("libcxl.so"));
+	EXPECT_FALSE(m->cxl_resolved);
+	EXPECT_EQ(NULL, ctx->cxl);
+	EXPECT_EQ(NULL, pool_member_get_cxl_region_name(m));
+	EXPECT_TRUE(m->cxl_resolved);
+	/* Debian's libcxl1, which tools/setup installs, is there. */
+	EXPECT_NE(NULL, ctx->cxl);
+	EXPECT_TRUE(mapped("libcxl.so"));
+	/* A DRAM member never opens a chain. */
+	EXPECT_EQ(NULL, pool_member_get_dax_device(pool_member_get_by_id(ctx,
+									0)));
+	ASSERT_EQ(0, pool_refresh(ctx));
+	m = pool_member_get_by_id(ctx, 2);
+	EXPECT_FALSE(m->cxl_resolved);
+	EXPECT_EQ(NULL, ctx->cxl);
 }
 
 TEST_F(sysfs, refresh_sees_new_and_gone_members)
