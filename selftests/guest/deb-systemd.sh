@@ -23,7 +23,8 @@
 #   lines from the package's udev rule, through scalepool-apply@.service;
 #   so does a PCI device a bar line names that appears after boot
 #   (removed, then back with a rescan), through
-#   scalepool-apply@pci:<address>.service; no unit failed.
+#   scalepool-apply@pci:<address>.service, and the add events of the
+#   other PCI devices start no unit; no unit failed.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../lib/poolctl.sh"
@@ -49,7 +50,7 @@ EOT
 	exit 0
 fi
 
-tap_plan 28
+tap_plan 29
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 krel=$(uname -r)
@@ -188,8 +189,16 @@ else
 	tap_ok "the apply ran as scalepool-apply@$id.service" \
 		apply_unit_set_limit "$id"
 fi
-# Every PCI add and bind started an instance; those of devices no bar
-# line names exit 0 at once.
+# Every PCI device's add event again, the module loaded: the rule starts
+# a unit only for the devices a bar line names ($A and $B), after
+# poolctl apply --names; none for the others (virtio, the bridges).
+udevadm trigger --subsystem-match=pci --action=add
+udevadm settle --timeout=60
+tap_is "PCI add events start scalepool-apply@pci: only for devices a bar line names" \
+	"$(journalctl -b --no-pager -o cat -u 'scalepool-apply@pci:*' |
+		sed -n 's/.*Configure scalepool member pci:\([0-9a-f:.]*\) .*/\1/p' |
+		sort -u | paste -sd' ')" \
+	"$(printf '%s\n' "$A" "$B" | sort | paste -sd' ')"
 failed=$(systemctl --failed --plain --no-legend | cut -d' ' -f1 | paste -sd' ')
 tap_is "no failed unit at the end" "$failed" ""
 tap_done

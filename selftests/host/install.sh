@@ -10,7 +10,7 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/selftests/lib/host.sh"
 
-tap_plan 31
+tap_plan 32
 
 mk() {
 	make -s --no-print-directory -C "$top" "$@"
@@ -179,6 +179,12 @@ tap_is "scalepool.service and 61-scalepool-apply.rules run /usr/local/bin/poolct
 	"/usr/local/bin/poolctl apply --member pci:%k" \
 	"/bin/systemctl --no-block start scalepool-apply@pci:%k.service" \
 	"/usr/local/bin/poolctl apply --member pci:%k")"
+# Under systemd, a PCI device's unit only when a bar line names it.
+tap_is "the PCI rules under systemd test with poolctl apply --names first" \
+	"$(grep 'SUBSYSTEM=="pci".*systemctl' \
+	   "$root$udevrules/61-scalepool-apply.rules" |
+	   grep -o 'PROGRAM=="[^"]*"' | sort -u)" \
+	'PROGRAM=="/usr/local/bin/poolctl apply --names --member pci:%k"'
 tap_is "scalepool-apply@.service runs poolctl apply --member" \
 	"$(sed -n 's/^ExecStart=//p' "$root$unitdir/scalepool-apply@.service")" \
 	"/usr/local/bin/poolctl apply --member %i"

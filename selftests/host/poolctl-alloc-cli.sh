@@ -97,9 +97,11 @@ bad=(
 	"apply --member pci:|bad PCI address ''"
 	"apply --member x|bad member 'x' (an id, or pci:DDDD:BB:DD.F)"
 	"apply --member node:0|bad member 'node:0'"
+	"apply --names|--names needs --member pci:<addr>: Invalid argument"
+	"apply --names --member 3|--names needs --member pci:<addr>"
 )
 helps=(alloc stat limit member)
-nr_plain=9
+nr_plain=10
 tap_plan $(( ${#bad[@]} + ${#helps[@]} * 2 + nr_plain ))
 
 if [ ! -x "$poolctl" ]; then
@@ -160,6 +162,21 @@ for o in --size --policy --members --nodes --weights --granularity \
 	grep -q -- "$o" <<<"$out" || { echo "# no $o"; st=1; }
 done
 tap_ok "alloc --help documents every option" test "$st" = 0
+
+# The udev rule's test before it starts a unit: the status alone,
+# nothing printed, module or not; a configuration error says yes (the
+# unit's apply reports it).
+printf 'bar pci:0000:00:03.0\n' >"$tmp/names.conf"
+printf 'bogus\n' >"$tmp/names-bad.conf"
+names=
+for c in "pci:0000:00:03.0 names" "pci:0000:00:04.0 names" \
+	"pci:0000:00:04.0 names-bad"; do
+	read -r dev conf <<<"$c"
+	run apply --names --member "$dev" "$tmp/$conf.conf"
+	names+="$st|$out|$err "
+done
+tap_is "apply --names: 0 for a device a bar line names, 1 for another, \
+0 for a configuration error; nothing printed" "$names" "0|| 1|| 0|| "
 
 if [ -e /sys/module/scalepool ]; then
 	for t in "alloc" "alloc with a set" "stat" "stat --human" "limit" \

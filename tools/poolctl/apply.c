@@ -613,6 +613,7 @@ bool poolctl_apply_names_pci(const struct apply_conf *c, const char *bdf)
 struct cmd_apply_args {
 	bool dry_run;
 	bool allow_absent;
+	bool names;
 	int member;
 	const char *pci;
 };
@@ -659,6 +660,14 @@ static const struct poolctl_option apply_options[] = {
 		"a member or PCI device that is not present\n"
 		"is not an error: its lines wait for it\n"
 		"(scalepool.service)"),
+	POOLCTL_OPT_FLAG(0, "names",
+		offsetof(struct cmd_apply_args, names),
+		"with --member pci:<addr>: only the exit\n"
+		"status, 0 when a bar line names the device\n"
+		"(or the configuration has an error, which\n"
+		"the apply then reports), 1 when none does;\n"
+		"changes nothing, prints nothing (the udev\n"
+		"rule's test, before it starts a unit)"),
 	POOLCTL_OPT_END,
 };
 
@@ -707,6 +716,15 @@ int cmd_apply(int argc, char **argv, struct pool_ctx **ctx)
 	rc = poolctl_parse_options(&usage_apply, &a, argc, argv);
 	if (rc >= 0)
 		return rc;
+	if (a.names && !a.pci)
+		return poolctl_err(CMD, EINVAL, "--names needs --member "
+				   "pci:<addr>");
+	/* The unit it starts reports the errors; the test says nothing. */
+	if (a.names) {
+		c.err = fopen("/dev/null", "we");
+		if (!c.err)
+			return poolctl_err(CMD, errno, "cannot open /dev/null");
+	}
 	if (optind == argc)
 		poolctl_apply_read_dir(&c, POOLCTL_APPLY_DIR);
 	for (i = optind; i < argc; i++)
@@ -714,8 +732,16 @@ int cmd_apply(int argc, char **argv, struct pool_ctx **ctx)
 	/*
 	 * The udev rule runs this for every PCI device that appears: one
 	 * that no bar line names is none of apply's business, quietly,
-	 * module or not.
+	 * module or not.  --names: the rule's question alone, so that
+	 * systemd starts a unit only for a device that has lines (or for a
+	 * configuration error, which the unit's apply then logs).
 	 */
+	if (a.names) {
+		rc = c.nr_errors || poolctl_apply_names_pci(&c, a.pci) ? 0 : 1;
+		fclose(c.err);
+		poolctl_apply_conf_free(&c);
+		return rc;
+	}
 	if (a.pci && !c.nr_errors && !poolctl_apply_names_pci(&c, a.pci)) {
 		poolctl_apply_conf_free(&c);
 		return 0;
