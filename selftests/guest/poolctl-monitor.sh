@@ -7,7 +7,8 @@
 # (monitor_export); the moves of a MIGRATE (poolctl migrate of a
 # migrate_holder's allocation) and of a drain, with their reasons,
 # members and bytes.  --event and --count filter and stop; SIGTERM ends
-# it with status 0; its tracefs instance is gone afterwards.  Errors:
+# it with status 0; its tracefs instance is gone afterwards, and one a
+# SIGKILLed monitor left is removed by the next monitor.  Errors:
 # bad options, an unknown event, a user without CAP_SYS_ADMIN.  Needs
 # node members on nodes 0 and 1 (SKIPs otherwise).  The unload of the
 # module under a monitor is in load-unload.sh.
@@ -15,7 +16,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../lib/poolctl.sh"
 
-nr_tests=19
+nr_tests=21
 tap_plan $nr_tests
 
 MiB=$((1024 * 1024))
@@ -142,6 +143,21 @@ got=$(jq -r '.event' "$tmp/mon" 2>&1 | tr '\n' ' ')
 tap_is "--event free --count 1: one free event, status 0" "$st $got" \
 	"0 scalepool_free "
 tap_ok "its tracefs instance is gone" test ! -e "$TRACING/instances/poolctl-monitor-$mon"
+
+# ---- a monitor killed with SIGKILL cannot remove its instance (its
+# events stay enabled into a buffer nobody reads); the next one does.
+start_monitor --event free
+stale=$mon
+kill -KILL "$stale"
+wait "$stale" 2>/dev/null
+tap_ok "SIGKILL leaves the monitor's tracefs instance behind" \
+	test -e "$TRACING/instances/poolctl-monitor-$stale"
+start_monitor --event free --count 1
+poolctl alloc --size 1M --nodes 0 >/dev/null
+wait "$mon"
+tap_ok "the next monitor removed it, and its own on exit" test ! -e \
+	"$TRACING/instances/poolctl-monitor-$stale" -a ! -e \
+	"$TRACING/instances/poolctl-monitor-$mon"
 
 tap_diag "at $SECONDS s"
 # ---- errors: one line each, status 1

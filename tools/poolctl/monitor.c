@@ -7,12 +7,13 @@
  * The events are enabled in a tracefs instance of our own
  * (instances/poolctl-monitor-<pid>), so that the global buffer and
  * other monitors are left alone, and the instance is removed on exit,
- * SIGINT, SIGTERM and SIGHUP.  libtracefs reads the instance's per-CPU
- * raw buffers (tracefs_iterate_raw_events(), in time order) whenever
- * epoll says its trace_pipe has data; libtraceevent decodes the records
- * with the formats the kernel gives, so every field of every event is
- * printed without a list of them here, symbolic ones (policy, reason)
- * by the names the kernel's print format gives.
+ * SIGINT, SIGTERM and SIGHUP; one whose monitor died without removing
+ * it (SIGKILL) is removed by the next monitor.  libtracefs reads the
+ * instance's per-CPU raw buffers (tracefs_iterate_raw_events(), in time
+ * order) whenever epoll says its trace_pipe has data; libtraceevent
+ * decodes the records with the formats the kernel gives, so every field
+ * of every event is printed without a list of them here, symbolic ones
+ * (policy, reason) by the names the kernel's print format gives.
  *
  * This is poolctl-monitor.so, the plugin that poolctl loads to run the
  * command (plugin.h): poolctl links no libtracefs itself.  The options,
@@ -20,6 +21,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -129,6 +131,40 @@ static int monitor_prepare(struct monitor *m)
 					   "'poolctl help monitor')",
 					   m->a->events[i]);
 	return 0;
+}
+
+/*
+ * Removes the instances of monitors that are gone: one killed with
+ * SIGKILL (or that crashed) could not remove its own, and its enabled
+ * events would fill that buffer for nobody.  An instance whose pid
+ * lives is left alone, whatever that process is now.  Quietly: it is
+ * housekeeping, and a failure leaves things as they were.
+ */
+static void monitor_reap_stale(void)
+{
+	static const char prefix[] = "poolctl-monitor-";
+	char **names = tracefs_instances(NULL);
+	struct tracefs_instance *inst;
+	char *end;
+	long pid;
+	int i;
+
+	for (i = 0; names && names[i]; i++) {
+		if (strncmp(names[i], prefix, strlen(prefix)))
+			continue;
+		errno = 0;
+		pid = strtol(names[i] + strlen(prefix), &end, 10);
+		if (errno || *end || pid <= 0 || pid > INT_MAX ||
+		    !kill((pid_t)pid, 0) || errno != ESRCH)
+			continue;
+		inst = tracefs_instance_alloc(NULL, names[i]);
+		if (!inst)
+			continue;
+		tracefs_event_disable(inst, MONITOR_SYSTEM, NULL);
+		tracefs_instance_destroy(inst);
+		tracefs_instance_free(inst);
+	}
+	tracefs_list_free(names);
 }
 
 /* Our instance, its clock CLOCK_MONOTONIC, the events enabled. */
@@ -413,6 +449,7 @@ int poolctl_monitor_v1(const struct monitor_args *a)
 		goto out_tep;
 	/* Before the instance exists: no signal may leave it behind. */
 	monitor_signals(&old);
+	monitor_reap_stale();
 	rc = monitor_instance_create(&m);
 	if (!rc) {
 		fd = tracefs_instance_file_open(m.inst, "trace_pipe", O_RDONLY);
