@@ -402,6 +402,43 @@ TEST_F(apply, names_pci_only_for_a_bar_line_of_the_device)
 	poolctl_apply_conf_free(&c);
 }
 
+/*
+ * An address however it was typed (upper case, a domain of 8 digits)
+ * names the device sysfs lists in lower case with 4 digits.
+ */
+TEST_F(apply, pci_addresses_match_as_sysfs_writes_them)
+{
+	const struct apply_opts o = { .dry_run = true, .member = -1 };
+	char want[4096], canon[24];
+	const char *f = self->conf;
+
+	conf_file(self, "scalepool.conf", "limit pci:00000000:00:03.0 8M\n"
+		  "bar pci:0000:00:04.0\nlimit pci:0000:00:04.0 1M\n");
+	ASSERT_EQ(0, run_apply(_metadata, self, &o));
+	snprintf(want, sizeof(want),
+		 "%s/scalepool.conf:2: add bar member pci:0000:00:04.0, its "
+		 "largest prefetchable BAR\n"
+		 "%s/scalepool.conf:1: limit of 0000:00:03.0-bar2 (member 3):"
+		 " none -> 8.0 MiB\n"
+		 "%s/scalepool.conf:3: limit of pci:0000:00:04.0 (added by "
+		 "%s/scalepool.conf:2): - -> 1.0 MiB\n"
+		 "dry run: 3 changes, nothing written\n", f, f, f, f);
+	EXPECT_STREQ(want, self->out);
+	EXPECT_STREQ("", self->err);
+
+	EXPECT_EQ(0, poolctl_apply_canon_bdf("0000:AF:1F.7", canon,
+					     sizeof(canon)));
+	EXPECT_STREQ("0000:af:1f.7", canon);
+	EXPECT_EQ(0, poolctl_apply_canon_bdf("7fffffff:00:00.0", canon,
+					     sizeof(canon)));
+	EXPECT_STREQ("7fffffff:00:00.0", canon);
+	EXPECT_EQ(-EINVAL, poolctl_apply_canon_bdf("00:03.0", canon,
+						   sizeof(canon)));
+	EXPECT_EQ(-EINVAL, poolctl_apply_canon_bdf("0000:00:20.0", canon,
+						   sizeof(canon)));
+	EXPECT_EQ(-EINVAL, poolctl_apply_canon_bdf("0000:00:03.0", canon, 8));
+}
+
 TEST_F(apply, allow_absent_leaves_lines_for_later)
 {
 	const struct apply_opts o = { .member = -1, .allow_absent = true };

@@ -76,6 +76,23 @@ static struct apply_line *conf_new_line(struct apply_conf *c,
 }
 
 /*
+ * Lines and --member name a device however the admin typed it
+ * ("0000:AF:00.0"); sysfs and the module write lower case.
+ */
+int poolctl_apply_canon_bdf(const char *s, char *out, size_t len)
+{
+	unsigned int domain, bus, dev, fn;
+
+	if (pool_pci_check_address(s) ||
+	    sscanf(s, "%x:%x:%x.%x", &domain, &bus, &dev, &fn) != 4)
+		return -EINVAL;
+	if (snprintf(out, len, "%04x:%02x:%02x.%x", domain, bus, dev, fn) >=
+	    (int)len)
+		return -EINVAL;
+	return 0;
+}
+
+/*
  * A member as a line names it: node:N (the member of NUMA node N),
  * pci:DDDD:BB:DD.F (the one peer member of a device), name:NAME (the
  * member's stable name) or id:N (valid until the module is reloaded).
@@ -93,8 +110,13 @@ int poolctl_apply_parse_member(const char *s, struct apply_member *sel)
 	} else if (!strncmp(s, "id:", 3) && !poolctl_parse_uint(s + 3, &n)) {
 		sel->by = APPLY_BY_ID;
 		sel->num = n;
-	} else if (!strncmp(s, "pci:", 4) && !pool_pci_check_address(s + 4)) {
+	} else if (!strncmp(s, "pci:", 4)) {
+		memcpy(sel->text, "pci:", 4);
+		if (poolctl_apply_canon_bdf(s + 4, sel->text + 4,
+					    sizeof(sel->text) - 4))
+			return -EINVAL;
 		sel->by = APPLY_BY_PCI;
+		return 0;
 	} else if (!strncmp(s, "name:", 5)) {
 		len = strlen(s + 5);
 		if (!len || len >= sizeof(sel->text) - 5 ||
@@ -175,10 +197,10 @@ static int parse_bar(struct apply_conf *c, struct apply_line *l, char **tok,
 		return conf_err(c, l->file, l->line, "bar takes a device and "
 				"an optional BAR index: bar pci:DDDD:BB:DD.F "
 				"[<0-5>]");
-	if (strncmp(tok[1], "pci:", 4) || pool_pci_check_address(tok[1] + 4))
+	if (strncmp(tok[1], "pci:", 4) ||
+	    poolctl_apply_canon_bdf(tok[1] + 4, l->bdf, sizeof(l->bdf)))
 		return conf_err(c, l->file, l->line, "bad device '%s' "
 				"(pci:DDDD:BB:DD.F)", tok[1]);
-	snprintf(l->bdf, sizeof(l->bdf), "%s", tok[1] + 4);
 	l->bar = -1;
 	if (n == 3) {
 		if (parse_range(c, l, "BAR index", tok[2], 0, MAX_BAR, &bar))

@@ -615,7 +615,8 @@ struct cmd_apply_args {
 	bool allow_absent;
 	bool names;
 	int member;
-	const char *pci;
+	const char *pci;		/* NULL, or pci_buf */
+	char pci_buf[32];
 };
 
 /*
@@ -628,11 +629,12 @@ static int opt_member(void *args, const char *arg)
 	unsigned int id;
 
 	if (!strncmp(arg, "pci:", 4)) {
-		if (pool_pci_check_address(arg + 4))
+		if (poolctl_apply_canon_bdf(arg + 4, a->pci_buf,
+					    sizeof(a->pci_buf)))
 			return poolctl_err(CMD, EINVAL, "bad PCI address '%s' "
 					   "(pci:DDDD:BB:DD.F, as in sysfs)",
 					   arg + 4);
-		a->pci = arg + 4;
+		a->pci = a->pci_buf;
 		a->member = -1;
 		return 0;
 	}

@@ -41,7 +41,7 @@ struct apply_line {
 	unsigned int line;
 	struct apply_member member;	/* all but bar and tier */
 	unsigned long long bytes;	/* limit: 0 for none */
-	char bdf[16];			/* bar */
+	char bdf[24];			/* bar */
 	int bar;			/* bar: -1 for the module's choice */
 	int initiator;			/* measured */
 	unsigned long long latency_ns, bandwidth_mbps;
@@ -74,6 +74,12 @@ int poolctl_apply_read_dir(struct apply_conf *c, const char *dir);
 void poolctl_apply_conf_free(struct apply_conf *c);
 /* "node:2" and the others: 0 or -EINVAL. */
 int poolctl_apply_parse_member(const char *s, struct apply_member *sel);
+/*
+ * PCI address @s as sysfs writes it into @out (@len bytes): lower-case
+ * hex, a domain of four digits or more.  0, or -EINVAL when @s is not
+ * an address.
+ */
+int poolctl_apply_canon_bdf(const char *s, char *out, size_t len);
 
 /*
  * Where apply reads and writes: the module's sysfs directory and the
