@@ -6,9 +6,12 @@
  */
 #include <errno.h>
 #include <ftw.h>
+#include <limits.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -212,6 +215,64 @@ TEST_F(sysfs, bad_attribute_fails_the_load_and_logs)
 		EXPECT_EQ(NULL, pool_member_get_first(self->fs.ctx));
 		EXPECT_LT(0, nr_logged);
 	}
+}
+
+/*
+ * Where the dynamic loader finds @soname (ldconfig's cache, as dlopen()
+ * would), into @path; false when it does not.
+ */
+static bool ld_path(const char *soname, char *path, size_t len)
+{
+	char line[512], *arrow;
+	bool found = false;
+	FILE *f = popen("/sbin/ldconfig -p", "re");
+
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		arrow = strstr(line, " => ");
+		if (!arrow || strncmp(line + strspn(line, " \t"), soname,
+				      strlen(soname)))
+			continue;
+		arrow[strcspn(arrow, "\n")] = 0;
+		found = snprintf(path, len, "%s", arrow + 4) < (int)len;
+	}
+	if (f)
+		pclose(f);
+	return found;
+}
+
+/*
+ * libcxl that cannot be loaded: in a mount namespace of the test's own
+ * child, /dev/null over it.  The chain is empty, the reason logged
+ * once per context however often it is asked, and nothing else fails.
+ */
+TEST_F(sysfs, cxl_library_missing_is_logged_once)
+{
+	struct pool_ctx *ctx;
+	struct pool_member *m;
+	char lib[PATH_MAX];
+
+	if (geteuid())
+		SKIP(return, "needs root for a mount namespace");
+	if (!ld_path("libcxl.so.1", lib, sizeof(lib)))
+		SKIP(return, "no libcxl.so.1 (tools/setup installs libcxl1)");
+	ASSERT_EQ(0, unshare(CLONE_NEWNS));
+	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	ASSERT_EQ(0, mount("/dev/null", lib, NULL, MS_BIND, NULL));
+	ctx = load(_metadata, self);
+	pool_set_log_priority(ctx, LOG_ERR);
+	pool_set_log_fn(ctx, count_log);
+	nr_logged = 0;
+	m = pool_member_get_by_id(ctx, 2);
+	EXPECT_EQ(NULL, pool_member_get_cxl_region_name(m));
+	EXPECT_EQ(NULL, pool_member_get_dax_device(m));
+	EXPECT_EQ(0, pool_member_get_nr_cxl_memdevs(m));
+	EXPECT_EQ(1, nr_logged);
+	ASSERT_EQ(0, pool_refresh(ctx));
+	m = pool_member_get_by_id(ctx, 2);
+	EXPECT_EQ(NULL, pool_member_get_dax_device_name(m));
+	EXPECT_EQ(1, nr_logged);
+	EXPECT_FALSE(mapped("libcxl.so"));
+	EXPECT_EQ(3, pool_get_nr_members(ctx));
 }
 
 TEST_F(sysfs, missing_attribute_fails_the_load)
