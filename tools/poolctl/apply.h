@@ -30,7 +30,7 @@ enum apply_by {
 struct apply_member {
 	enum apply_by by;
 	unsigned int num;	/* node:, id: */
-	char text[80];		/* as written: "node:2" */
+	char text[80];		/* as written ("node:2"), pci: as sysfs */
 };
 
 struct pool_member;
