@@ -713,6 +713,7 @@ int cmd_apply(int argc, char **argv, struct pool_ctx **ctx)
 	struct cmd_apply_args a = { .member = -1 };
 	struct apply_conf c = { .err = stderr };
 	struct apply_opts o;
+	bool named;
 	int i, rc;
 
 	rc = poolctl_parse_options(&usage_apply, &a, argc, argv);
@@ -738,15 +739,12 @@ int cmd_apply(int argc, char **argv, struct pool_ctx **ctx)
 	 * systemd starts a unit only for a device that has lines (or for a
 	 * configuration error, which the unit's apply then logs).
 	 */
-	if (a.names) {
-		rc = c.nr_errors || poolctl_apply_names_pci(&c, a.pci) ? 0 : 1;
-		fclose(c.err);
+	named = !a.pci || c.nr_errors || poolctl_apply_names_pci(&c, a.pci);
+	if (a.names || !named) {
+		if (a.names)
+			fclose(c.err);
 		poolctl_apply_conf_free(&c);
-		return rc;
-	}
-	if (a.pci && !c.nr_errors && !poolctl_apply_names_pci(&c, a.pci)) {
-		poolctl_apply_conf_free(&c);
-		return 0;
+		return a.names && !named;
 	}
 	o = (struct apply_opts){ .dry_run = a.dry_run, .member = a.member,
 				 .pci = a.pci, .allow_absent = a.allow_absent };

@@ -134,6 +134,18 @@ static int monitor_prepare(struct monitor *m)
 }
 
 /*
+ * Disables scalepool's events of @inst, then removes it (the rmdir
+ * disables the other events itself: tracefs_event_disable() of every
+ * system would write thousands of files).  tracefs_instance_destroy()'s
+ * result.
+ */
+static int monitor_instance_destroy(struct tracefs_instance *inst)
+{
+	tracefs_event_disable(inst, MONITOR_SYSTEM, NULL);
+	return tracefs_instance_destroy(inst);
+}
+
+/*
  * Removes the instances of monitors that are gone: one killed with
  * SIGKILL (or that crashed) could not remove its own, and its enabled
  * events would fill that buffer for nobody.  An instance whose pid
@@ -160,8 +172,7 @@ static void monitor_reap_stale(void)
 		inst = tracefs_instance_alloc(NULL, names[i]);
 		if (!inst)
 			continue;
-		tracefs_event_disable(inst, MONITOR_SYSTEM, NULL);
-		tracefs_instance_destroy(inst);
+		monitor_instance_destroy(inst);
 		tracefs_instance_free(inst);
 	}
 	tracefs_list_free(names);
@@ -197,13 +208,7 @@ static void monitor_instance_remove(struct monitor *m)
 {
 	if (!m->inst)
 		return;
-	/*
-	 * The rmdir disables the instance's events itself; only scalepool's
-	 * (tracefs_event_disable() of every system writes thousands of
-	 * files).
-	 */
-	tracefs_event_disable(m->inst, MONITOR_SYSTEM, NULL);
-	if (tracefs_instance_destroy(m->inst) && !m->rc)
+	if (monitor_instance_destroy(m->inst) && !m->rc)
 		m->rc = poolctl_err(CMD, errno, "cannot remove the tracefs "
 				    "instance %s", m->name);
 	tracefs_instance_free(m->inst);
