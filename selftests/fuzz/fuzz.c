@@ -437,6 +437,27 @@ static double now(void)
 }
 
 /*
+ * What the process still maps of the pool (allocation files, dma-bufs)
+ * once it released everything it knows of: any line here is a mapping
+ * the fuzzer lost track of, none means the module holds the memory.
+ */
+static void print_pool_mappings(void)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[512];
+	int n = 0;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "scalepool") || strstr(line, "dmabuf"))
+			printf("# still mapped: %s", line), n++;
+	fclose(f);
+	printf("# %d pool mappings left in the fuzzer, %d fds open\n", n,
+	       t_count_fds());
+}
+
+/*
  * After the run: members' used back where it started, within 60 s: the
  * module may finish a free after munmap returns, and a tiering pass in
  * flight (tier.c) holds the allocations it works on until it ends, which
@@ -457,6 +478,7 @@ static int check_used(void)
 			return 0;
 		usleep(100000);
 	}
+	print_pool_mappings();
 	for (i = 0; i < f_nmembers; i++) {
 		if (f_members[i].used0 < 0)
 			continue;
