@@ -25,7 +25,8 @@
  * that cannot move (pinned, an importer's DMA mapping, no room) stays.
  * Moves are limited to tier_rate_limit_MBps (MiB/s, as the kernel's
  * numa_balancing_promote_rate_limit_MBps), promotions and demotions
- * together; 0, the default, stops the worker: no sampling, no moves.
+ * together; 0, the default, stops the worker: no sampling, no moves,
+ * and a pass in flight stops at its next folio.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -153,6 +154,20 @@ static struct sp_tier *sp_tier_get(struct sp_alloc *a)
 	return t;
 }
 
+/*
+ * Should the pass go on with @a?  Not once tiering is turned off (rate
+ * 0, or the module going away), nor when the pass holds the last
+ * reference to @a: its owners freed it, and the pass would hold its
+ * memory while it moves pages nobody can use.  Checked per folio: a
+ * pass over slow memory (CXL under TCG moves a few MB/s) can last for
+ * minutes, and holds every allocation it collected.
+ */
+static bool sp_tier_going(const struct sp_alloc *a)
+{
+	return READ_ONCE(sp_tier_rate) && !READ_ONCE(sp_tier_stopped) &&
+	       kref_read(&a->ref) > 1;
+}
+
 /* The rank of node @nid's member in tp->order (0: fastest), or -1. */
 static int sp_tier_rank(const struct sp_tier_pass *tp, int nid)
 {
@@ -225,7 +240,7 @@ static bool sp_tier_make_room(struct sp_tier_pass *tp, struct sp_tier *t,
 
 	for (; tp->cold < a->nr_pages && sp_tier_fast_full(tp, bytes);
 	     tp->cold += n) {
-		if (tp->budget <= 0)
+		if (tp->budget <= 0 || !sp_tier_going(a))
 			return false;
 		cond_resched();
 		folio = page_folio(a->pages[tp->cold]);
@@ -251,7 +266,8 @@ static void sp_tier_promote(struct sp_tier_pass *tp, struct sp_tier *t)
 	unsigned long i, n;
 	int r, ret;
 
-	for (i = 0; i < a->nr_pages && tp->budget > 0; i += n) {
+	for (i = 0; i < a->nr_pages && tp->budget > 0 && sp_tier_going(a);
+	     i += n) {
 		cond_resched();
 		folio = page_folio(a->pages[i]);
 		n = folio_nr_pages(folio);
@@ -284,7 +300,7 @@ static void sp_tier_sample(struct sp_tier_pass *tp, struct sp_tier *t)
 	i = t->cursor < a->nr_pages ? t->cursor : 0;
 	i -= folio_page_idx(page_folio(a->pages[i]), a->pages[i]);
 	stop = min(a->nr_pages, i + tp->sample_left);
-	while (i < stop) {
+	while (i < stop && sp_tier_going(a)) {
 		end = min(ALIGN(i + 1, SP_HUGE_NR), a->nr_pages);
 		down_write(&a->revoke_sem);
 		for (n = i; n < end; n += folio_nr_pages(folio)) {
@@ -314,7 +330,7 @@ static void sp_tier_alloc(struct sp_tier_pass *tp, struct sp_alloc *a)
 
 	mutex_lock(&a->move_lock);
 	if (READ_ONCE(a->policy) != SCALEPOOL_POLICY_TIERED ||
-	    sp_alloc_revoked(a))
+	    sp_alloc_revoked(a) || !sp_tier_going(a))
 		goto out;
 	tp->mv.a = a;
 	tp->cold = 0;
@@ -377,10 +393,17 @@ static void sp_tier_work(struct work_struct *work)
 	tp.mv.dst = kmalloc_array(SP_HUGE_NR, sizeof(*tp.mv.dst), GFP_KERNEL);
 	if (tp.mv.dst &&
 	    !sp_allocs_collect(NUMA_NO_NODE, 0, ULONG_MAX, &allocs, &nr)) {
-		for (i = 0; i < nr; i++)
+		/*
+		 * Each reference goes as soon as the allocation is done
+		 * with, so that what its owners freed meanwhile goes back
+		 * now, not at the end of the pass.  The last reference may
+		 * go here: no lock held.
+		 */
+		for (i = 0; i < nr; i++) {
 			sp_tier_alloc(&tp, allocs[i]);
-		/* The last reference may go here: no lock held. */
-		sp_allocs_put(allocs, nr);
+			sp_alloc_put(allocs[i]);
+		}
+		kfree(allocs);
 	}
 	kfree(tp.mv.dst);
 	/* A budget overdrawn by a 2 MiB folio is paid back later. */
@@ -396,7 +419,7 @@ static void sp_tier_work(struct work_struct *work)
 void sp_tier_exit(void)
 {
 	mutex_lock(&sp_tier_lock);
-	sp_tier_stopped = true;
+	WRITE_ONCE(sp_tier_stopped, true);
 	mutex_unlock(&sp_tier_lock);
 	cancel_delayed_work_sync(&sp_tier_dwork);
 }

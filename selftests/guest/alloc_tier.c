@@ -371,6 +371,138 @@ TEST_F_TIMEOUT(tier, rate_zero_moves_nothing, 60)
 	EXPECT_EQ(0, munmap(map, len));
 }
 
+/*
+ * A pass promoting a CXL allocation of LONG_PASS_LEN, every page of it
+ * used since the last sample: a few MB/s under TCG, so the pass lasts
+ * seconds.  The period is long, so that the writer goes over the whole
+ * allocation between the sample (the first pass, when the rate is
+ * written) and the pass that promotes.  Returns once that pass has
+ * promoted a page, with the writer stopped, or MAP_FAILED.
+ */
+#define LONG_PASS_LEN	(4 * T_MIB)
+#define LONG_PASS_SCAN_MS	5000
+
+/* Wait (bounded) until the member's @what counter is at least @v. */
+static bool wait_member_ll(__u32 id, const char *what, long long v)
+{
+	int i;
+
+	for (i = 0; i < T_WAIT_S * 100; i++) {
+		if (t_member_ll(id, what) >= v)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+static char *long_pass_start(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(tier) *self,
+			     const FIXTURE_VARIANT(tier) *variant)
+{
+	FIXTURE_VARIANT(tier) big = *variant;
+	bool ok;
+	struct t_worker w;
+	long rounds;
+	char *map;
+	int i;
+
+	big.len = LONG_PASS_LEN;
+	map = tier_alloc(_metadata, self, &big, 0, 5);
+	if (map == MAP_FAILED)
+		return map;
+	if (t_member_set_limit(self->fast, t_member_ll(self->fast, "used") +
+						LONG_PASS_LEN) ||
+	    set_knob(T_SCAN, LONG_PASS_SCAN_MS) ||
+	    t_worker_start(&w, map, LONG_PASS_LEN))
+		return MAP_FAILED;
+	ok = !set_knob(T_RATE, 4096) &&
+	     wait_member_ll(self->slow, "tier_sampled",
+			    self->s0.sampled + LONG_PASS_LEN);
+	/* A whole round after the sample: every page accessed. */
+	rounds = w.rounds;
+	for (i = 0; ok && w.rounds < rounds + 2 && i < T_WAIT_S * 100; i++)
+		usleep(10000);
+	w.stop = 1;
+	pthread_join(w.thread, NULL);
+	ok = ok && wait_member_ll(self->fast, "tier_promoted",
+				  self->f0.promoted + 1);
+	return ok ? map : MAP_FAILED;
+}
+
+/*
+ * Bytes promoted to the fast member since @before, once its counters
+ * stayed the same for three periods.
+ */
+static long long promoted_since(FIXTURE_DATA(tier) *self, long long before)
+{
+	struct t_tier_figs a, b;
+
+	tier_figs(self->fast, &b);
+	do {
+		a = b;
+		usleep(3 * T_SCAN_MS * 1000);
+		tier_figs(self->fast, &b);
+	} while (memcmp(&a, &b, sizeof(a)));
+	return b.promoted - before;
+}
+
+/*
+ * Rate 0 stops a pass in flight at its next page: the one being moved
+ * when the rate was written may still land, nothing after it.  Before,
+ * the pass went on with the budget it started with (fuzz seed
+ * 1796525881561379 on the debug kernel: a member's used 64 KiB over its
+ * start for 60 s after the run, while a pass over CXL went on).
+ */
+TEST_F_TIMEOUT(tier, rate_zero_stops_a_pass, 300)
+{
+	long long before;
+	char *map;
+
+	if (!variant->cxl)
+		SKIP(return, "a pass over DRAM ends before the test can see it");
+	map = long_pass_start(_metadata, self, variant);
+	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_EQ(0, set_knob(T_RATE, 0));
+	before = t_member_ll(self->fast, "tier_promoted");
+	ASSERT_GT(self->f0.promoted + LONG_PASS_LEN, before)
+		TH_LOG("the pass promoted everything before the write");
+	EXPECT_GE(T_PAGE, promoted_since(self, before));
+	EXPECT_TRUE(used_exact(self));
+	EXPECT_EQ(0, munmap(map, LONG_PASS_LEN));
+}
+
+/*
+ * An allocation its owners freed while a pass promotes it: the pass
+ * stops at its next page and the memory goes back then, not when the
+ * pass ends.
+ */
+TEST_F_TIMEOUT(tier, freed_during_a_pass_goes_back, 300)
+{
+	long long before;
+	char *map;
+	int i;
+
+	if (!variant->cxl)
+		SKIP(return, "a pass over DRAM ends before the test can see it");
+	map = long_pass_start(_metadata, self, variant);
+	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_EQ(0, munmap(map, LONG_PASS_LEN));
+	ASSERT_EQ(0, _test_cmd_free(self->fd, self->h));
+	self->have_h = 0;
+	before = t_member_ll(self->fast, "tier_promoted");
+	ASSERT_GT(self->f0.promoted + LONG_PASS_LEN, before)
+		TH_LOG("the pass promoted everything before the FREE");
+	EXPECT_GE(T_PAGE, promoted_since(self, before));
+	for (i = 0; i < T_WAIT_S * 10; i++) {
+		if (t_member_ll(self->fast, "used") == self->f0.used &&
+		    t_member_ll(self->slow, "used") == self->s0.used)
+			break;
+		usleep(100000);
+	}
+	EXPECT_EQ(self->f0.used, t_member_ll(self->fast, "used"));
+	EXPECT_EQ(self->s0.used, t_member_ll(self->slow, "used"));
+}
+
 /* Bad values for the knobs: the errno, and the value stays. */
 TEST_F(tier, bad_writes)
 {
