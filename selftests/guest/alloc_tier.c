@@ -220,21 +220,26 @@ static long long wait_fast(FIXTURE_DATA(tier) *self, long long bytes)
 	return on;
 }
 
-/*
- * Tiering off, and the pass that may have been running is over: the
- * counters stay the same for three periods.
- */
+/* The fast member's counters, once they stayed the same for three periods. */
+static void tier_settle(FIXTURE_DATA(tier) *self, struct t_tier_figs *f)
+{
+	struct t_tier_figs a;
+
+	tier_figs(self->fast, f);
+	do {
+		a = *f;
+		usleep(3 * T_SCAN_MS * 1000);
+		tier_figs(self->fast, f);
+	} while (memcmp(&a, f, sizeof(a)));
+}
+
+/* Tiering off, and the pass that may have been running is over. */
 static void tier_stop(FIXTURE_DATA(tier) *self)
 {
-	struct t_tier_figs a, b;
+	struct t_tier_figs f;
 
 	set_knob(T_RATE, 0);
-	tier_figs(self->fast, &b);
-	do {
-		a = b;
-		usleep(3 * T_SCAN_MS * 1000);
-		tier_figs(self->fast, &b);
-	} while (memcmp(&a, &b, sizeof(a)));
+	tier_settle(self, &f);
 }
 
 /*
@@ -429,21 +434,13 @@ static char *long_pass_start(struct __test_metadata *_metadata,
 	return ok ? map : MAP_FAILED;
 }
 
-/*
- * Bytes promoted to the fast member since @before, once its counters
- * stayed the same for three periods.
- */
+/* Bytes promoted to the fast member since @before, once it settled. */
 static long long promoted_since(FIXTURE_DATA(tier) *self, long long before)
 {
-	struct t_tier_figs a, b;
+	struct t_tier_figs f;
 
-	tier_figs(self->fast, &b);
-	do {
-		a = b;
-		usleep(3 * T_SCAN_MS * 1000);
-		tier_figs(self->fast, &b);
-	} while (memcmp(&a, &b, sizeof(a)));
-	return b.promoted - before;
+	tier_settle(self, &f);
+	return f.promoted - before;
 }
 
 /*
