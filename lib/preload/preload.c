@@ -4,9 +4,10 @@
  * jemalloc, with allocations of at least a threshold placed in pool
  * memory (pool_alloc() with a policy from the environment) and smaller
  * ones on jemalloc's ordinary arenas.  Documentation/bind.rst gives the
- * design: one jemalloc arena whose extent hooks take pool memory, an
- * eager copy of the pool regions at fork (pthread_atfork), and the
- * fallback to ordinary memory, counted, when the pool cannot serve.
+ * design: one jemalloc arena whose extent hooks take pool memory, a
+ * pool buffer of their own for allocations of 32 MiB and more, an eager
+ * copy of both at fork (pthread_atfork), and the fallback to ordinary
+ * memory, counted, when the pool cannot serve.
  *
  * Environment (scalepool-bind(7)): SCALEPOOL_BIND_POLICY, _NODES,
  * _MEMBERS, _WEIGHTS, _GRANULARITY, _INITIATOR, _THRESHOLD, _STRICT,
@@ -37,6 +38,16 @@
 #define BIND_EXPORT		__attribute__((visibility("default")))
 #define BIND_TLS		__attribute__((tls_model("initial-exec")))
 #define BIND_MAX_REGIONS	4096
+/*
+ * Allocations of this size and more get a pool buffer each, outside
+ * jemalloc, given back to the pool at free(): glibc's largest mmap
+ * threshold.  jemalloc would put them in an extent of its next size class
+ * plus a page, grown to its next extent size (a 64 MiB + 32 request took
+ * a 96 MiB region), all zeroed at ALLOC, and would keep it for the life
+ * of the process.
+ */
+#define BIND_DIRECT_MIN		(32UL << 20)
+#define BIND_MAX_DIRECT		4096
 #define BIND_DEFAULT_THRESHOLD	(256UL << 10)
 /* A racy peek is enough: a stale value only costs a copy. */
 #define READ_ONCE_INT(x)	(*(volatile int *)&(x))
@@ -57,7 +68,10 @@ static const char *const bind_reason_names[BIND_FB_NR] = {
 	[BIND_FB_OTHER] = "other",
 };
 
-/* A pool mapping the arena's extents live in; never unmapped. */
+/*
+ * A pool mapping: one the arena's extents live in, never unmapped, or a
+ * direct allocation's, unmapped at its free().
+ */
 struct bind_region {
 	void *addr;
 	size_t size;
@@ -99,6 +113,19 @@ static struct bind_region regions[BIND_MAX_REGIONS];
 static atomic_uint nr_regions;
 static struct bind_snap snaps[BIND_MAX_REGIONS];
 static unsigned int nr_snaps;
+
+/*
+ * Direct allocations, packed: a free() moves the last one into its slot.
+ * Lock order: ctx_lock, then direct_lock.  direct_live is nr_direct for
+ * the lock-free "there are none" of every free().
+ */
+static pthread_mutex_t direct_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct bind_region direct[BIND_MAX_DIRECT];
+static unsigned int nr_direct;
+static atomic_uint direct_live;
+static struct bind_snap direct_snaps[BIND_MAX_DIRECT];
+static unsigned int nr_direct_snaps;
+static atomic_ullong st_direct;
 
 static unsigned long long member_bytes[SCALEPOOL_MAX_MEMBERS];
 static int member_node[SCALEPOOL_MAX_MEMBERS];
@@ -487,6 +514,127 @@ static bool bind_in_pool(const void *p)
 	return false;
 }
 
+/* ---- direct allocations: a pool buffer each ---- */
+
+/* Every pool mapping starts on a page, and pages are at least 4 KiB. */
+#define BIND_MIN_PAGE		4096UL
+
+/* Pool memory of its own for @size bytes aligned as @flags say? */
+static bool bind_direct_wanted(size_t size, int flags)
+{
+	/* MALLOCX_ALIGN() keeps the alignment's log in the low 6 bits. */
+	return size >= BIND_DIRECT_MIN &&
+	       (1UL << (flags & 0x3f)) <= BIND_MIN_PAGE;
+}
+
+/* The slot of the direct allocation at @p, or -1; direct_lock held. */
+static int bind_direct_slot(const void *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_direct; i++)
+		if (direct[i].addr == p)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Could @p be a direct allocation?  The check every free() makes.  Not
+ * inside the preload or libpool (tl_inside): what they free is their
+ * own, and the fork handlers free with direct_lock held.
+ */
+static bool bind_direct_maybe(const void *p)
+{
+	return !tl_inside &&
+	       atomic_load_explicit(&direct_live, memory_order_acquire) &&
+	       !((uintptr_t)p & (BIND_MIN_PAGE - 1));
+}
+
+/* The usable bytes of the direct allocation at @p, or 0: not one. */
+static size_t bind_direct_size(const void *p)
+{
+	size_t size = 0;
+	int i;
+
+	if (!bind_direct_maybe(p))
+		return 0;
+	pthread_mutex_lock(&direct_lock);
+	i = bind_direct_slot(p);
+	if (i >= 0)
+		size = direct[i].size;
+	pthread_mutex_unlock(&direct_lock);
+	return size;
+}
+
+/* A direct allocation of @size bytes at *@addrp; 0 or -errno. */
+static int bind_direct_new(size_t size, void **addrp)
+{
+	struct pool_buf *buf = NULL;
+	int rc;
+
+	pthread_mutex_lock(&ctx_lock);
+	tl_inside++;
+	rc = bind_open_locked();
+	if (!rc)
+		rc = pool_alloc(ctx, size, &cfg.opts, &buf);
+	if (!rc) {
+		pthread_mutex_lock(&direct_lock);
+		if (nr_direct < BIND_MAX_DIRECT)
+			direct[nr_direct++] = (struct bind_region){
+				pool_buf_get_addr(buf), pool_buf_get_size(buf),
+				buf, false };
+		else
+			rc = -E2BIG;
+		atomic_store_explicit(&direct_live, nr_direct,
+				      memory_order_release);
+		pthread_mutex_unlock(&direct_lock);
+	}
+	if (!rc) {
+		bind_account(buf);
+		*addrp = pool_buf_get_addr(buf);
+	} else {
+		pool_buf_free(buf);
+	}
+	tl_inside--;
+	pthread_mutex_unlock(&ctx_lock);
+	return rc;
+}
+
+/*
+ * Gives the direct allocation at @p back, if it is one: FREE in the
+ * process that made it; in a forked child, whose copy has no handle,
+ * the mapping.  ctx_lock is held throughout, so that no fork copies the
+ * allocation half freed.
+ */
+static bool bind_direct_free(void *p)
+{
+	struct bind_region r;
+	int i;
+
+	if (!bind_direct_size(p))
+		return false;
+	pthread_mutex_lock(&ctx_lock);
+	pthread_mutex_lock(&direct_lock);
+	i = bind_direct_slot(p);
+	if (i >= 0) {
+		r = direct[i];
+		direct[i] = direct[--nr_direct];
+		atomic_store_explicit(&direct_live, nr_direct,
+				      memory_order_release);
+	}
+	pthread_mutex_unlock(&direct_lock);
+	if (i >= 0) {
+		tl_inside++;
+		if (r.buf)
+			pool_buf_free(r.buf);
+		else
+			munmap(r.addr, r.size);
+		tl_inside--;
+	}
+	pthread_mutex_unlock(&ctx_lock);
+	return i >= 0;
+}
+
 /* ---- fork: each process its own copy of the pool regions ---- */
 
 /* The copy of region @r into a new pool buffer, else anonymous memory. */
@@ -509,10 +657,41 @@ static void bind_snap_region(struct bind_region *r, struct bind_snap *s)
 	memcpy(s->addr, r->addr, r->size);
 }
 
+/* Snapshots of the @n regions at @rs that fork must copy, into @ss. */
+static void bind_snap_all(struct bind_region *rs, struct bind_snap *ss,
+			  unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		ss[i].addr = NULL;
+		ss[i].buf = NULL;
+		if (!rs[i].private_mem)
+			bind_snap_region(&rs[i], &ss[i]);
+	}
+}
+
+/* The parent's side: the snapshots go. */
+static void bind_snaps_free(const struct bind_region *rs,
+			    struct bind_snap *ss, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (ss[i].buf)
+			pool_buf_free(ss[i].buf);
+		else if (ss[i].addr)
+			munmap(ss[i].addr, rs[i].size);
+	}
+}
+
+/*
+ * The arena's regions and the direct allocations are copied with
+ * ctx_lock and direct_lock held, so that none is made or freed until
+ * the fork is over.
+ */
 static void bind_prefork(void)
 {
-	unsigned int i, n;
-
 	if (atomic_load(&init_state) != 2 || !cfg.enabled)
 		return;
 	pthread_mutex_lock(&fork_lock);
@@ -520,33 +699,26 @@ static void bind_prefork(void)
 	while (atomic_load(&hooks_active))
 		sched_yield();
 	pthread_mutex_lock(&ctx_lock);
+	pthread_mutex_lock(&direct_lock);
 	tl_inside++;
-	n = atomic_load(&nr_regions);
-	for (i = 0; i < n; i++) {
-		snaps[i].addr = NULL;
-		snaps[i].buf = NULL;
-		if (!regions[i].private_mem)
-			bind_snap_region(&regions[i], &snaps[i]);
-	}
-	nr_snaps = n;
+	nr_snaps = atomic_load(&nr_regions);
+	bind_snap_all(regions, snaps, nr_snaps);
+	nr_direct_snaps = nr_direct;
+	bind_snap_all(direct, direct_snaps, nr_direct_snaps);
 	tl_inside--;
 }
 
 static void bind_postfork_parent(void)
 {
-	unsigned int i;
-
 	if (atomic_load(&init_state) != 2 || !cfg.enabled)
 		return;
 	tl_inside++;
-	for (i = 0; i < nr_snaps; i++) {
-		if (snaps[i].buf)
-			pool_buf_free(snaps[i].buf);
-		else if (snaps[i].addr)
-			munmap(snaps[i].addr, regions[i].size);
-	}
+	bind_snaps_free(regions, snaps, nr_snaps);
+	bind_snaps_free(direct, direct_snaps, nr_direct_snaps);
 	tl_inside--;
 	nr_snaps = 0;
+	nr_direct_snaps = 0;
+	pthread_mutex_unlock(&direct_lock);
 	pthread_mutex_unlock(&ctx_lock);
 	atomic_store(&fork_pending, false);
 	pthread_mutex_unlock(&fork_lock);
@@ -594,27 +766,37 @@ static void bind_adopt(struct bind_region *r, struct bind_snap *s)
 			 &st_fork_anon, 1);
 }
 
-static void bind_postfork_child(void)
+/* The child's side: each region replaced by its snapshot. */
+static void bind_adopt_all(struct bind_region *rs, struct bind_snap *ss,
+			   unsigned int n)
 {
 	unsigned int i;
 
-	if (atomic_load(&init_state) != 2 || !cfg.enabled)
-		return;
-	tl_inside++;
-	for (i = 0; i < nr_snaps; i++) {
-		if (regions[i].private_mem)
+	for (i = 0; i < n; i++) {
+		if (rs[i].private_mem)
 			continue;
-		bind_adopt(&regions[i], &snaps[i]);
+		bind_adopt(&rs[i], &ss[i]);
 		/*
 		 * The handles belong to the parent's open file: drop the
 		 * library's objects without FREE; the mappings hold the
-		 * memory now.
+		 * memory now (a direct allocation's free() unmaps it).
 		 */
-		pool_buf_disown(snaps[i].buf);
-		pool_buf_disown(regions[i].buf);
-		regions[i].buf = NULL;
+		pool_buf_disown(ss[i].buf);
+		pool_buf_disown(rs[i].buf);
+		rs[i].buf = NULL;
 	}
+}
+
+static void bind_postfork_child(void)
+{
+	if (atomic_load(&init_state) != 2 || !cfg.enabled)
+		return;
+	tl_inside++;
+	bind_adopt_all(regions, snaps, nr_snaps);
+	bind_adopt_all(direct, direct_snaps, nr_direct_snaps);
 	nr_snaps = 0;
+	nr_direct_snaps = 0;
+	pthread_mutex_unlock(&direct_lock);
 	/* The child's own open file, at its next pool allocation. */
 	pool_unref(ctx);
 	ctx = NULL;
@@ -743,6 +925,17 @@ static void *bind_pool(size_t size, int flags)
 	int rc = bind_open();
 	void *p;
 
+	if (!rc && bind_direct_wanted(size, flags)) {
+		rc = bind_direct_new(size, &p);
+		if (!rc) {
+			bind_count(&st_pool, size);
+			atomic_fetch_add(&st_direct, 1);
+			return p;
+		}
+		/* More than the table holds: the arena's way. */
+		if (rc == -E2BIG)
+			rc = 0;
+	}
 	while (!rc) {
 		tl_fail = 0;
 		p = mallocx(size, flags | MALLOCX_ARENA(pool_arena) |
@@ -776,6 +969,8 @@ static void *bind_malloc(size_t size, int flags)
 
 static void bind_free(void *p)
 {
+	if (bind_direct_free(p))
+		return;
 	/* Pool memory never enters a thread cache an ordinary call uses. */
 	dallocx(p, sallocx(p, 0) >= cfg.threshold ? MALLOCX_TCACHE_NONE : 0);
 }
@@ -814,8 +1009,26 @@ static bool bind_same_side(void *p, size_t size)
 	return want == bind_in_pool(p);
 }
 
+/*
+ * jemalloc's resize of @p on its own side of the threshold: the result,
+ * with *@done set, or NULL with *@done clear when the pool could not
+ * grow it (then malloc()'s fallback rules apply).
+ */
+static void *bind_resize(void *p, size_t size, bool *done)
+{
+	bool pool = bind_in_pool(p);
+	void *q = rallocx(p, size, pool ? MALLOCX_ARENA(pool_arena) |
+				      MALLOCX_TCACHE_NONE : 0);
+
+	*done = q || !pool;
+	if (!q && *done)
+		errno = ENOMEM;
+	return q;
+}
+
 BIND_EXPORT void *realloc(void *p, size_t size)
 {
+	bool done = false;
 	size_t old;
 	void *q;
 
@@ -825,19 +1038,18 @@ BIND_EXPORT void *realloc(void *p, size_t size)
 		free(p);
 		return NULL;
 	}
-	old = sallocx(p, 0);
-	if (bind_same_side(p, size)) {
-		q = rallocx(p, size, bind_in_pool(p) ?
-			    MALLOCX_ARENA(pool_arena) | MALLOCX_TCACHE_NONE :
-			    0);
-		if (q || !bind_in_pool(p)) {
-			if (!q)
-				errno = ENOMEM;
+	/* A direct allocation keeps its buffer down to half of it. */
+	old = bind_direct_size(p);
+	if (old && size <= old && size > old / 2)
+		return p;
+	if (!old) {
+		old = sallocx(p, 0);
+		q = bind_same_side(p, size) ? bind_resize(p, size, &done) :
+					      NULL;
+		if (done)
 			return q;
-		}
-		/* The pool could not grow it: malloc()'s fallback rules. */
 	}
-	/* Across the threshold: a new home, then the bytes. */
+	/* Across the threshold, or a direct one resized: a new home. */
 	q = malloc(size);
 	if (!q)
 		return NULL;
@@ -906,7 +1118,12 @@ BIND_EXPORT void *pvalloc(size_t size)
 
 BIND_EXPORT size_t malloc_usable_size(void *p)
 {
-	return p ? sallocx(p, 0) : 0;
+	size_t direct_size;
+
+	if (!p)
+		return 0;
+	direct_size = bind_direct_size(p);
+	return direct_size ? direct_size : sallocx(p, 0);
 }
 
 /* ---- --stats: one JSON line per process at exit ---- */
@@ -958,8 +1175,8 @@ static void bind_put_stats(char *buf, size_t len, size_t *off)
 		 "\"pool\":{\"requests\":%llu,\"bytes\":%llu,",
 		 (int)getpid(), cfg.threshold, cfg.strict ? "true" : "false",
 		 bind_load(&st_pool.requests), bind_load(&st_pool.bytes));
-	bind_put(buf, len, off, "\"regions\":%u,",
-		 atomic_load(&nr_regions));
+	bind_put(buf, len, off, "\"regions\":%u,\"direct\":%llu,",
+		 atomic_load(&nr_regions), bind_load(&st_direct));
 	bind_put_members(buf, len, off);
 	bind_put(buf, len, off, "},\"fallback\":{");
 	for (i = 0; i < BIND_FB_NR; i++) {

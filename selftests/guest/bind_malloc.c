@@ -4,7 +4,8 @@
  * each process its own copy of pool memory, 16 threads allocating and
  * freeing across the threshold, realloc growing and shrinking across
  * it, memalign and its kin with large alignments, calloc zeroed,
- * allocations before main and in an atexit handler.
+ * allocations before main and in an atexit handler, and allocations of
+ * 32 MiB and more in pool buffers of their own, given back at free().
  *
  * Runs under `poolctl bind -t 1M ... -- bind_malloc`: a plain program,
  * not linked to libpool.  With BIND_EXPECT_POOL=1 (the guest suite
@@ -292,6 +293,90 @@ TEST(memalign_large)
 	p = pvalloc(size + 1);
 	ASSERT_NE(NULL, p);
 	EXPECT_LE(size + 4096, malloc_usable_size(p));
+	free(p);
+}
+
+/* Bytes the pool's members hold, summed (-1 without the module). */
+static long long pool_used(void)
+{
+	long long sum = 0, v;
+	char path[96];
+	unsigned int id;
+	FILE *f;
+	int seen = 0;
+
+	for (id = 0; id < 256; id++) {
+		snprintf(path, sizeof(path),
+			 "/sys/kernel/scalepool/members/%u/used", id);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fscanf(f, "%lld", &v) == 1)
+			sum += v, seen++;
+		fclose(f);
+	}
+	return seen ? sum : -1;
+}
+
+/*
+ * 32 MiB and more: a pool buffer of its own, the request rounded up to a
+ * page (jemalloc would have taken its next size class, 48 MiB here), and
+ * given back to the pool at free().  realloc keeps it down to half its
+ * size, and moves it otherwise; a forked child has its own copy.
+ */
+TEST(direct_large)
+{
+	size_t n = 40 * MiB + 1, page = 4096, usable = 40 * MiB + page;
+	long long used0 = pool_used();
+	unsigned char *p = malloc(n), *q;
+	int status;
+	pid_t pid;
+
+	ASSERT_NE(NULL, p);
+	EXPECT_TRUE(placed_right(p, n));
+	fill(p, n, 11);
+	if (expect_pool) {
+		EXPECT_EQ(usable, malloc_usable_size(p));
+		EXPECT_EQ(used0 + (long long)usable, pool_used());
+	} else {
+		EXPECT_LE(n, malloc_usable_size(p));
+	}
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		fill(p, n, 12);
+		free(p);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_TRUE(check(p, n, 11));
+	/* Shrunk by less than half: where it is, the same buffer. */
+	q = realloc(p, 30 * MiB);
+	ASSERT_NE(NULL, q);
+	if (expect_pool)
+		EXPECT_EQ(usable, malloc_usable_size(q));
+	EXPECT_TRUE(check(q, 30 * MiB, 11));
+	p = realloc(q, 64 * MiB);
+	ASSERT_NE(NULL, p);
+	EXPECT_TRUE(check(p, 30 * MiB, 11));
+	EXPECT_TRUE(placed_right(p, 64 * MiB));
+	if (expect_pool)
+		EXPECT_EQ(used0 + (long long)(64 * MiB), pool_used());
+	q = realloc(p, 1000);
+	ASSERT_NE(NULL, q);
+	EXPECT_TRUE(check(q, 1000, 11));
+	EXPECT_TRUE(placed_right(q, 1000));
+	free(q);
+	/* Back to the pool at free(), not at exit. */
+	if (expect_pool)
+		EXPECT_EQ(used0, pool_used());
+	/* Aligned past a page: jemalloc's pool arena serves it. */
+	p = aligned_alloc(4 * MiB, n);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(0, (uintptr_t)p % (4 * MiB));
+	EXPECT_TRUE(placed_right(p, n));
 	free(p);
 }
 
