@@ -244,21 +244,25 @@ clean:
 # Manual pages: Documentation/man/<name>.<section>.scd, in scdoc's
 # format, -> build/man/<name>.<section>.  scdoc exits non-zero on a
 # malformed page, and the rule then fails and leaves no page behind.
-# The date in a page is SOURCE_DATE_EPOCH when set (Debian's builds),
-# else that of the source's last commit, so that builds are repeatable.
+# The date in a page is SOURCE_DATE_EPOCH when set, else the date of
+# the release in debian/changelog, which is what dpkg-buildpackage sets
+# it to: make install and the packages then hold the same pages, and
+# builds are repeatable.  (The date of each page's last commit was used
+# before: a page committed on another day than the release differed.)
 # (MAN_SRCDIR: the host test man-pages.sh builds a copy with a bad page.)
 SCDOC ?= scdoc
 MAN_SRCDIR ?= Documentation/man
 MAN_SRCS := $(wildcard $(MAN_SRCDIR)/*.scd)
 MAN_PAGES := $(MAN_SRCS:$(MAN_SRCDIR)/%.scd=$(BUILD)/man/%)
+MAN_EPOCH := $(shell date -d "$$(sed -n 's/^ -- .*>  //p' \
+	debian/changelog | head -n 1)" +%s 2>/dev/null)
 .PHONY: man
 man: $(MAN_PAGES)
-$(BUILD)/man/%: $(MAN_SRCDIR)/%.scd
+$(BUILD)/man/%: $(MAN_SRCDIR)/%.scd debian/changelog
 	@command -v $(SCDOC) >/dev/null || { echo "make: no $(SCDOC) to" \
 		"build the manual pages: run tools/setup" >&2; exit 1; }
 	@mkdir -p $(dir $@)
-	@epoch=$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct -- $< \
-		2>/dev/null)}; \
+	@epoch=$${SOURCE_DATE_EPOCH:-$(MAN_EPOCH)}; \
 	if [ -n "$$epoch" ]; then export SOURCE_DATE_EPOCH=$$epoch; fi; \
 	$(SCDOC) <$< >$@.tmp && mv $@.tmp $@ || \
 		{ rm -f $@.tmp; echo "make: $<: not a valid scdoc page" >&2; \
