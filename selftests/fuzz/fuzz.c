@@ -460,9 +460,9 @@ static void print_pool_mappings(void)
 /*
  * After the run: members' used back where it started, within 60 s: the
  * module may finish a free after munmap returns, and a tiering pass in
- * flight (tier.c) holds the allocations it works on until it ends, which
- * took more than 5 s on the debug kernel (seed 1796488965450568: node
- * 1's used 348160 bytes over at 5 s, 0 once the fuzzer had exited).
+ * flight (tier.c) holds the allocation it works on until its next page
+ * (seed 1796488965450568: node 1's used 348160 bytes over at 5 s, when
+ * a pass held every allocation it collected until it ended).
  */
 static int check_used(void)
 {
