@@ -254,7 +254,7 @@ SCDOC ?= scdoc
 MAN_SRCDIR ?= Documentation/man
 MAN_SRCS := $(wildcard $(MAN_SRCDIR)/*.scd)
 MAN_PAGES := $(MAN_SRCS:$(MAN_SRCDIR)/%.scd=$(BUILD)/man/%)
-MAN_EPOCH := $(shell date -d "$$(sed -n 's/^ -- .*>  //p' \
+MAN_EPOCH = $(shell date -d "$$(sed -n 's/^ -- .*>  //p' \
 	debian/changelog | head -n 1)" +%s 2>/dev/null)
 .PHONY: man
 man: $(MAN_PAGES)

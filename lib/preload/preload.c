@@ -611,6 +611,7 @@ static bool bind_direct_free(void *p)
 	struct bind_region r;
 	int i;
 
+	/* First without ctx_lock: most page-aligned frees are not ours. */
 	if (!bind_direct_size(p))
 		return false;
 	pthread_mutex_lock(&ctx_lock);
@@ -672,8 +673,8 @@ static void bind_snap_all(struct bind_region *rs, struct bind_snap *ss,
 }
 
 /* The parent's side: the snapshots go. */
-static void bind_snaps_free(const struct bind_region *rs,
-			    struct bind_snap *ss, unsigned int n)
+static void bind_snaps_free(struct bind_region *rs, struct bind_snap *ss,
+			    unsigned int n)
 {
 	unsigned int i;
 
@@ -708,17 +709,27 @@ static void bind_prefork(void)
 	tl_inside--;
 }
 
-static void bind_postfork_parent(void)
+/*
+ * After the fork, in either process: @done on both tables' snapshots,
+ * which are then forgotten, and the tables open again.
+ */
+static void bind_snaps_done(void (*done)(struct bind_region *,
+					 struct bind_snap *, unsigned int))
 {
-	if (atomic_load(&init_state) != 2 || !cfg.enabled)
-		return;
 	tl_inside++;
-	bind_snaps_free(regions, snaps, nr_snaps);
-	bind_snaps_free(direct, direct_snaps, nr_direct_snaps);
+	done(regions, snaps, nr_snaps);
+	done(direct, direct_snaps, nr_direct_snaps);
 	tl_inside--;
 	nr_snaps = 0;
 	nr_direct_snaps = 0;
 	pthread_mutex_unlock(&direct_lock);
+}
+
+static void bind_postfork_parent(void)
+{
+	if (atomic_load(&init_state) != 2 || !cfg.enabled)
+		return;
+	bind_snaps_done(bind_snaps_free);
 	pthread_mutex_unlock(&ctx_lock);
 	atomic_store(&fork_pending, false);
 	pthread_mutex_unlock(&fork_lock);
@@ -791,12 +802,8 @@ static void bind_postfork_child(void)
 {
 	if (atomic_load(&init_state) != 2 || !cfg.enabled)
 		return;
+	bind_snaps_done(bind_adopt_all);
 	tl_inside++;
-	bind_adopt_all(regions, snaps, nr_snaps);
-	bind_adopt_all(direct, direct_snaps, nr_direct_snaps);
-	nr_snaps = 0;
-	nr_direct_snaps = 0;
-	pthread_mutex_unlock(&direct_lock);
 	/* The child's own open file, at its next pool allocation. */
 	pool_unref(ctx);
 	ctx = NULL;

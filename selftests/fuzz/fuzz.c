@@ -449,9 +449,12 @@ static void print_pool_mappings(void)
 
 	if (!f)
 		return;
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, "scalepool") || strstr(line, "dmabuf"))
-			printf("# still mapped: %s", line), n++;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strstr(line, "scalepool") && !strstr(line, "dmabuf"))
+			continue;
+		printf("# still mapped: %s", line);
+		n++;
+	}
 	fclose(f);
 	printf("# %d pool mappings left in the fuzzer, %d fds open\n", n,
 	       t_count_fds());

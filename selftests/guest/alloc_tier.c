@@ -220,6 +220,19 @@ static long long wait_fast(FIXTURE_DATA(tier) *self, long long bytes)
 	return on;
 }
 
+/* Wait (bounded) until the member's @what counter is at least @v. */
+static bool wait_member_ll(__u32 id, const char *what, long long v)
+{
+	int i;
+
+	for (i = 0; i < T_WAIT_S * 100; i++) {
+		if (t_member_ll(id, what) >= v)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
 /* The fast member's counters, once they stayed the same for three periods. */
 static void tier_settle(FIXTURE_DATA(tier) *self, struct t_tier_figs *f)
 {
@@ -317,12 +330,7 @@ TEST_F_TIMEOUT(tier, demote_cold, 300)
 	ASSERT_EQ(0, t_worker_start(&w, map + half, hot));
 	ASSERT_EQ(0, set_knob(T_RATE, 64));
 	/* Promoted: the fast member holds them, at most @half in all. */
-	for (int i = 0; i < T_WAIT_S * 10; i++) {
-		tier_figs(self->fast, &f);
-		if (f.promoted - self->f0.promoted >= (long long)hot)
-			break;
-		usleep(100000);
-	}
+	wait_member_ll(self->fast, "tier_promoted", self->f0.promoted + hot);
 	EXPECT_EQ(0, t_worker_stop(&w));
 	tier_stop(self);
 
@@ -386,19 +394,6 @@ TEST_F_TIMEOUT(tier, rate_zero_moves_nothing, 60)
  */
 #define LONG_PASS_LEN	(4 * T_MIB)
 #define LONG_PASS_SCAN_MS	5000
-
-/* Wait (bounded) until the member's @what counter is at least @v. */
-static bool wait_member_ll(__u32 id, const char *what, long long v)
-{
-	int i;
-
-	for (i = 0; i < T_WAIT_S * 100; i++) {
-		if (t_member_ll(id, what) >= v)
-			return true;
-		usleep(10000);
-	}
-	return false;
-}
 
 static char *long_pass_start(struct __test_metadata *_metadata,
 			     FIXTURE_DATA(tier) *self,

@@ -14,17 +14,10 @@
  * without it (the host, where there is no module) they fall back to
  * ordinary memory and only the contents are checked.
  */
-#include <errno.h>
 #include <malloc.h>
-#include <pthread.h>
 #include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-#include <sys/wait.h>
 
+#include "pool_test.h"	/* its sysfs helpers only: no libpool */
 #include "kselftest_harness.h"
 
 #define MiB (1024UL * 1024)
@@ -296,26 +289,16 @@ TEST(memalign_large)
 	free(p);
 }
 
-/* Bytes the pool's members hold, summed (-1 without the module). */
+/* Bytes the pool's members hold, summed (0 without the module). */
 static long long pool_used(void)
 {
-	long long sum = 0, v;
-	char path[96];
-	unsigned int id;
-	FILE *f;
-	int seen = 0;
+	__u32 ids[T_MAX_IDS];
+	long long sum = 0;
+	int i, n = t_members(ids, T_MAX_IDS);
 
-	for (id = 0; id < 256; id++) {
-		snprintf(path, sizeof(path),
-			 "/sys/kernel/scalepool/members/%u/used", id);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		if (fscanf(f, "%lld", &v) == 1)
-			sum += v, seen++;
-		fclose(f);
-	}
-	return seen ? sum : -1;
+	for (i = 0; i < n; i++)
+		sum += t_member_ll(ids[i], "used");
+	return sum;
 }
 
 /*
