@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libpool-preload.so: the malloc family of an unmodified program on
- * jemalloc, with allocations of at least a threshold placed in pool
- * memory (pool_alloc() with a policy from the environment) and smaller
- * ones on jemalloc's ordinary arenas.  Documentation/bind.rst gives the
- * design: one jemalloc arena whose extent hooks take pool memory, a
- * pool buffer of their own for allocations of 32 MiB and more, an eager
- * copy of both at fork (pthread_atfork), and the fallback to ordinary
- * memory, counted, when the pool cannot serve.
+ * libpool-preload.so: the malloc family of an unmodified program, with
+ * allocations of at least a threshold placed in pool memory (pool_alloc()
+ * with a policy from the environment) and smaller ones left to glibc's
+ * malloc, as in the unbound program.  Documentation/bind.rst gives the
+ * design: one jemalloc arena whose extent hooks take pool memory, set
+ * up at the first allocation it serves, a pool buffer of their own for
+ * allocations of 32 MiB and more, an eager copy of both at fork
+ * (pthread_atfork), and the fallback to glibc's malloc, counted, when
+ * the pool cannot serve.
  *
  * Environment (scalepool-bind(7)): SCALEPOOL_BIND_POLICY, _NODES,
  * _MEMBERS, _WEIGHTS, _GRANULARITY, _INITIATOR, _THRESHOLD, _STRICT,
  * _STATS.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -49,6 +51,8 @@
 #define BIND_DIRECT_MIN		(32UL << 20)
 #define BIND_MAX_DIRECT		4096
 #define BIND_DEFAULT_THRESHOLD	(256UL << 10)
+/* glibc never aligns less than this (MALLOC_ALIGNMENT on x86-64). */
+#define BIND_LIBC_ALIGN		16UL
 /* A racy peek is enough: a stale value only costs a copy. */
 #define READ_ONCE_INT(x)	(*(volatile int *)&(x))
 
@@ -102,7 +106,9 @@ static struct {
 
 static atomic_int init_state;
 static int stats_fd = -1;		/* 0 none, 1 running, 2 done */
+static pthread_once_t arena_once = PTHREAD_ONCE_INIT;
 static unsigned int pool_arena;
+static bool arena_ok;			/* set once, in arena_once */
 
 static pthread_mutex_t ctx_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pool_ctx *ctx;		/* under ctx_lock */
@@ -111,6 +117,8 @@ static int ctx_error;			/* pool_new()'s, cached */
 static pthread_mutex_t region_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct bind_region regions[BIND_MAX_REGIONS];
 static atomic_uint nr_regions;
+/* The bounds of all regions: most free()s are glibc's, outside them. */
+static atomic_uintptr_t regions_lo = UINTPTR_MAX, regions_hi;
 static struct bind_snap snaps[BIND_MAX_REGIONS];
 static unsigned int nr_snaps;
 
@@ -143,6 +151,17 @@ static __thread int tl_inside BIND_TLS;
 static __thread int tl_fail BIND_TLS;
 /* In arenas.create: jemalloc's metadata for the arena, not pool memory. */
 static __thread bool tl_creating BIND_TLS;
+
+/*
+ * glibc's malloc under its exported second names (GLIBC_2.2.5): the
+ * preload's own malloc family shadows the first.  malloc_usable_size
+ * has none: dlsym(RTLD_NEXT) finds it (bind_libc_usable()).
+ */
+extern void *__libc_malloc(size_t size);
+extern void *__libc_calloc(size_t n, size_t size);
+extern void *__libc_realloc(void *p, size_t size);
+extern void *__libc_memalign(size_t align, size_t size);
+extern void __libc_free(void *p);
 
 static void bind_count(struct bind_counter *c, size_t size)
 {
@@ -413,6 +432,11 @@ static int bind_region_new(size_t size, size_t align, void **addrp)
 	pthread_mutex_lock(&region_lock);
 	n = atomic_load(&nr_regions);
 	regions[n] = (struct bind_region){ addr, size, buf, false };
+	/* Before the count: a reader that sees the region sees them. */
+	if ((uintptr_t)addr < atomic_load(&regions_lo))
+		atomic_store(&regions_lo, (uintptr_t)addr);
+	if ((uintptr_t)addr + size > atomic_load(&regions_hi))
+		atomic_store(&regions_hi, (uintptr_t)addr + size);
 	atomic_store_explicit(&nr_regions, n + 1, memory_order_release);
 	pthread_mutex_unlock(&region_lock);
 	*addrp = addr;
@@ -507,6 +531,9 @@ static bool bind_in_pool(const void *p)
 						 memory_order_acquire);
 	uintptr_t a = (uintptr_t)p;
 
+	if (!n || a < atomic_load_explicit(&regions_lo, memory_order_relaxed) ||
+	    a >= atomic_load_explicit(&regions_hi, memory_order_relaxed))
+		return false;
 	for (i = 0; i < n; i++)
 		if (a >= (uintptr_t)regions[i].addr &&
 		    a - (uintptr_t)regions[i].addr < regions[i].size)
@@ -837,34 +864,51 @@ static void bind_open_stats(void)
 			  cfg.stats, strerror(errno));
 }
 
+/*
+ * The fork handlers call no jemalloc (their own allocations are glibc's,
+ * tl_inside), so they may run before or after jemalloc's, which it
+ * registers when the pool arena first sets it up.
+ */
 static void bind_setup(void)
 {
-	extent_hooks_t *hooks = &bind_hooks;
-	size_t sz = sizeof(pool_arena);
-	void *p;
-	int rc;
-
 	if (!bind_read_env())
 		return;
 	bind_open_stats();
-	/* jemalloc's own fork handlers first: ours then run before them. */
-	p = mallocx(1, 0);
-	if (p)
-		dallocx(p, 0);
-	tl_creating = true;
-	rc = mallctl("arenas.create", &pool_arena, &sz, &hooks,
-		     sizeof(hooks));
-	tl_creating = false;
-	if (rc) {
-		bind_warn("libpool-preload: jemalloc cannot create an arena");
-		return;
-	}
 	if (pthread_atfork(bind_prefork, bind_postfork_parent,
 			   bind_postfork_child)) {
 		bind_warn("libpool-preload: pthread_atfork failed");
 		return;
 	}
 	cfg.enabled = true;
+}
+
+/*
+ * The pool arena, made at the first allocation it is to serve, not at
+ * start-up: jemalloc sets itself up then, which is most of the cost of
+ * loading it (Documentation/benchmarks.rst), and a program whose large
+ * allocations are all direct never pays it.  Under no lock of the
+ * preload: jemalloc registers its fork handlers meanwhile, and a fork
+ * holds glibc's handler list while it waits for the preload's locks.
+ */
+static void bind_arena_create(void)
+{
+	extent_hooks_t *hooks = &bind_hooks;
+	size_t sz = sizeof(pool_arena);
+
+	tl_inside++;
+	tl_creating = true;
+	arena_ok = !mallctl("arenas.create", &pool_arena, &sz, &hooks,
+			    sizeof(hooks));
+	tl_creating = false;
+	tl_inside--;
+	if (!arena_ok)
+		bind_warn("libpool-preload: jemalloc cannot create an arena");
+}
+
+static bool bind_arena(void)
+{
+	pthread_once(&arena_once, bind_arena_create);
+	return arena_ok;
 }
 
 /*
@@ -913,18 +957,53 @@ static bool bind_ready(void)
 
 /* ---- the malloc family ---- */
 
+/* The alignment MALLOCX_ALIGN() put in @flags (its log, low 6 bits). */
+static size_t bind_flags_align(int flags)
+{
+	return flags & 0x3f ? (size_t)1 << (flags & 0x3f) : 0;
+}
+
+/* glibc's malloc, as @flags ask; errno is glibc's. */
+static void *bind_libc(size_t size, int flags)
+{
+	size_t align = bind_flags_align(flags);
+	void *p;
+
+	if (align <= BIND_LIBC_ALIGN)
+		return flags & MALLOCX_ZERO ? __libc_calloc(1, size) :
+					      __libc_malloc(size);
+	p = __libc_memalign(align, size);
+	if (p && (flags & MALLOCX_ZERO))
+		memset(p, 0, size);
+	return p;
+}
+
 /* Ordinary memory; counted only as a fallback (@c), for speed. */
 static void *bind_ordinary(size_t size, int flags, struct bind_counter *c)
 {
-	void *p = mallocx(size ? size : 1, flags);
+	void *p = bind_libc(size, flags);
 
-	if (!p) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	if (c)
+	if (p && c)
 		bind_count(c, size);
 	return p;
+}
+
+/* glibc's malloc_usable_size(), found at its first use. */
+static size_t bind_libc_usable(void *p)
+{
+	static size_t (*_Atomic usable)(void *);
+	size_t (*fn)(void *) = atomic_load(&usable);
+
+	if (!fn) {
+		tl_inside++;	/* dlsym() may allocate: glibc's memory */
+		fn = (size_t (*)(void *))dlsym(RTLD_NEXT,
+					       "malloc_usable_size");
+		tl_inside--;
+		if (!fn)
+			return 0;
+		atomic_store(&usable, fn);
+	}
+	return fn(p);
 }
 
 static void *bind_pool(size_t size, int flags)
@@ -943,6 +1022,8 @@ static void *bind_pool(size_t size, int flags)
 		if (rc == -E2BIG)
 			rc = 0;
 	}
+	if (!rc && !bind_arena())
+		rc = -ENOSYS;	/* counted as "other" */
 	while (!rc) {
 		tl_fail = 0;
 		p = mallocx(size, flags | MALLOCX_ARENA(pool_arena) |
@@ -978,8 +1059,10 @@ static void bind_free(void *p)
 {
 	if (bind_direct_free(p))
 		return;
-	/* Pool memory never enters a thread cache an ordinary call uses. */
-	dallocx(p, sallocx(p, 0) >= cfg.threshold ? MALLOCX_TCACHE_NONE : 0);
+	if (bind_in_pool(p))
+		dallocx(p, MALLOCX_TCACHE_NONE);
+	else
+		__libc_free(p);
 }
 
 BIND_EXPORT void *malloc(size_t size)
@@ -1005,31 +1088,38 @@ BIND_EXPORT void *calloc(size_t n, size_t size)
 }
 
 /*
- * Whether @size belongs where @p is (pool or ordinary).  Without a pool
- * (its opening failed) everything stays ordinary and resizes in place.
+ * Whether @size belongs in the pool.  Without a pool (its opening
+ * failed) everything stays ordinary and resizes in place.
  */
-static bool bind_same_side(void *p, size_t size)
+static bool bind_pool_wanted(size_t size)
 {
-	bool want = cfg.enabled && !tl_inside && size >= cfg.threshold &&
-		    !READ_ONCE_INT(ctx_error);
-
-	return want == bind_in_pool(p);
+	return cfg.enabled && !tl_inside && size >= cfg.threshold &&
+	       !READ_ONCE_INT(ctx_error);
 }
 
 /*
- * jemalloc's resize of @p on its own side of the threshold: the result,
- * with *@done set, or NULL with *@done clear when the pool could not
- * grow it (then malloc()'s fallback rules apply).
+ * The resize of @p, not a direct allocation, on its own side of the
+ * threshold: glibc's realloc, or jemalloc's in the pool arena.  The
+ * result with *@done set, or NULL with *@done clear when @p is on the
+ * other side or the pool could not grow it (then malloc()'s rules
+ * apply), and *@old its usable size.
  */
-static void *bind_resize(void *p, size_t size, bool *done)
+static void *bind_resize(void *p, size_t size, size_t *old, bool *done)
 {
 	bool pool = bind_in_pool(p);
-	void *q = rallocx(p, size, pool ? MALLOCX_ARENA(pool_arena) |
-				      MALLOCX_TCACHE_NONE : 0);
+	void *q = NULL;
 
-	*done = q || !pool;
-	if (!q && *done)
-		errno = ENOMEM;
+	*done = false;
+	if (pool == bind_pool_wanted(size)) {
+		if (!pool) {
+			*done = true;
+			return __libc_realloc(p, size);
+		}
+		q = rallocx(p, size, MALLOCX_ARENA(pool_arena) |
+			    MALLOCX_TCACHE_NONE);
+		*done = q;
+	}
+	*old = pool ? sallocx(p, 0) : bind_libc_usable(p);
 	return q;
 }
 
@@ -1050,9 +1140,7 @@ BIND_EXPORT void *realloc(void *p, size_t size)
 	if (old && size <= old && size > old / 2)
 		return p;
 	if (!old) {
-		old = sallocx(p, 0);
-		q = bind_same_side(p, size) ? bind_resize(p, size, &done) :
-					      NULL;
+		q = bind_resize(p, size, &old, &done);
 		if (done)
 			return q;
 	}
@@ -1130,7 +1218,9 @@ BIND_EXPORT size_t malloc_usable_size(void *p)
 	if (!p)
 		return 0;
 	direct_size = bind_direct_size(p);
-	return direct_size ? direct_size : sallocx(p, 0);
+	if (direct_size)
+		return direct_size;
+	return bind_in_pool(p) ? sallocx(p, 0) : bind_libc_usable(p);
 }
 
 /* ---- --stats: one JSON line per process at exit ---- */
