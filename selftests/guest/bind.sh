@@ -169,24 +169,24 @@ cxl_node_or_online
 n0=$(member_of_node 0)
 n1=$(member_of_node 1)
 
-tap_plan 37
+tap_plan 38
 
 # ---- the malloc family under bind (C, kselftest harness)
 BIND_EXPECT_POOL=1 poolctl bind --nodes 0 --threshold 1M -- "$prog" \
 	>"$tmp/malloc.tap" 2>&1
 sed -n -E 's/^(not )?ok [0-9]+ (.*)$/\1ok bind_malloc: \2/p' \
 	"$tmp/malloc.tap" >"$tmp/malloc.res"
-for i in 1 2 3 4 5 6 7 8; do
+for i in 1 2 3 4 5 6 7 8 9; do
 	line=$(sed -n "${i}p" "$tmp/malloc.res")
 	[ -n "$line" ] && [ "${line#not }" = "$line" ]
 	tap_result "${line#*ok }" $?
 done
 # On a failure, the harness's own lines why, as comments.
-[ "$(wc -l <"$tmp/malloc.res")" = 8 ] &&
+[ "$(wc -l <"$tmp/malloc.res")" = 9 ] &&
 	! grep -q '^not ok' "$tmp/malloc.res" ||
 	grep -v '^ok\|^# *ok\|^# *RUN' "$tmp/malloc.tap" | tail -n 20 |
 		sed 's/^/# /'
-tap_is "bind_malloc ran its 8 tests" "$(wc -l <"$tmp/malloc.res")" 8
+tap_is "bind_malloc ran its 9 tests" "$(wc -l <"$tmp/malloc.res")" 9
 
 # ---- python3, bound to node 0: same output, the bytes on node 0
 size=160

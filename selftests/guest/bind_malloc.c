@@ -5,7 +5,8 @@
  * freeing across the threshold, realloc growing and shrinking across
  * it, memalign and its kin with large alignments, calloc zeroed,
  * allocations before main and in an atexit handler, and allocations of
- * 32 MiB and more in pool buffers of their own, given back at free().
+ * 32 MiB and more in pool buffers of their own, given back at free(),
+ * and smaller allocations left to glibc's malloc.
  *
  * Runs under `poolctl bind -t 1M ... -- bind_malloc`: a plain program,
  * not linked to libpool.  With BIND_EXPECT_POOL=1 (the guest suite
@@ -390,6 +391,44 @@ TEST(calloc_zero_and_overflow)
 	EXPECT_EQ(NULL, calloc(huge, 3));
 	EXPECT_EQ(ENOMEM, errno);
 	EXPECT_EQ(0, malloc_usable_size(NULL));
+}
+
+/* glibc's count of the bytes its malloc has handed out and not freed. */
+static size_t glibc_in_use(void)
+{
+	return mallinfo2().uordblks;
+}
+
+/*
+ * Below the threshold the program keeps glibc's malloc, as unbound: its
+ * mallinfo2() counts those blocks (jemalloc's, before 603f55e, it did
+ * not), realloc() and malloc_usable_size() work on them, and pool
+ * memory is not among them.
+ */
+TEST(small_on_glibc)
+{
+	size_t before = glibc_in_use(), n = threshold / 4;
+	unsigned char *p = malloc(1000), *q, *big;
+
+	ASSERT_NE(NULL, p);
+	EXPECT_FALSE(in_pool(p));
+	EXPECT_LE(before + 1000, glibc_in_use());
+	EXPECT_LE(1000, malloc_usable_size(p));
+	fill(p, 1000, 3);
+	q = realloc(p, n);
+	ASSERT_NE(NULL, q);
+	EXPECT_TRUE(check(q, 1000, 3));
+	EXPECT_LE(n, malloc_usable_size(q));
+	EXPECT_FALSE(in_pool(q));
+	free(q);
+	EXPECT_GE(before + 4096, glibc_in_use());
+	/* A pool allocation is not glibc's to count. */
+	before = glibc_in_use();
+	big = malloc(2 * threshold);
+	ASSERT_NE(NULL, big);
+	if (expect_pool)
+		EXPECT_GE(before + 4096, glibc_in_use());
+	free(big);
 }
 
 TEST_HARNESS_MAIN
