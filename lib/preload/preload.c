@@ -104,6 +104,17 @@ static struct {
 	pid_t stats_pid;		/* 0: every process */
 } cfg = { .threshold = SIZE_MAX };
 
+/*
+ * jemalloc's options, which its constructor reads from this symbol when
+ * the program defines none (MALLOC_CONF still overrides): its own
+ * memory off transparent huge pages.  Under THP "always", which the
+ * guests' Debian kernel has, the first touch of jemalloc's first
+ * metadata block faulted in a whole 2 MiB page: about 20 ms of every
+ * bound start under TCG (Documentation/benchmarks.rst).  Pool memory is
+ * the module's and never was a transparent huge page.
+ */
+BIND_EXPORT const char *malloc_conf = "thp:never";
+
 static atomic_int init_state;
 static int stats_fd = -1;		/* 0 none, 1 running, 2 done */
 static pthread_once_t arena_once = PTHREAD_ONCE_INIT;
