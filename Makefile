@@ -111,8 +111,9 @@ $(BUILD)/$(LIB_SONAME): $(LIB_OBJS) lib/libpool.sym
 	ln -sf $(LIB_SONAME) $(BUILD)/libpool.so
 
 # libpool-preload.so (poolctl bind, Documentation/bind.rst): the malloc
-# family on Debian's jemalloc (libjemalloc-dev, tools/setup), large
-# allocations from libpool.  Not in LIB_SRCS: its own directory.
+# family, small allocations on glibc's, large ones from libpool through
+# an arena of Debian's jemalloc (libjemalloc-dev, tools/setup).  Not in
+# LIB_SRCS: its own directory.
 PRELOAD_SRCS := lib/preload/preload.c lib/preload/place-rules.c
 # Never with the sanitizers (make selftests-host-san): an ASan library
 # cannot be preloaded into programs built without ASan.
