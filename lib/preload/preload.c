@@ -30,6 +30,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
+#include <gnu/lib-names.h>
 #include <malloc.h>
 #include <jemalloc/jemalloc.h>
 #include <linux/scalepool.h>
@@ -166,13 +167,45 @@ static __thread bool tl_creating BIND_TLS;
 /*
  * glibc's malloc under its exported second names (GLIBC_2.2.5): the
  * preload's own malloc family shadows the first.  malloc_usable_size
- * has none: dlsym(RTLD_NEXT) finds it (bind_libc_usable()).
+ * has none: bind_libc_usable() finds it.
  */
 extern void *__libc_malloc(size_t size);
 extern void *__libc_calloc(size_t n, size_t size);
 extern void *__libc_realloc(void *p, size_t size);
 extern void *__libc_memalign(size_t align, size_t size);
 extern void __libc_free(void *p);
+
+/*
+ * glibc's malloc_usable_size(), looked up in libc itself: dlsym(RTLD_NEXT)
+ * could find a program's own allocator first (one linked to jemalloc).
+ * Found by the constructor, or at the first use before it.
+ */
+static size_t (*_Atomic libc_usable)(void *);
+
+static void bind_find_libc_usable(void)
+{
+	void *libc;
+
+	tl_inside++;	/* dlopen() may allocate: glibc's memory */
+	libc = dlopen(LIBC_SO, RTLD_LAZY | RTLD_NOLOAD);
+	if (libc) {
+		atomic_store(&libc_usable, (size_t (*)(void *))
+			     dlsym(libc, "malloc_usable_size"));
+		dlclose(libc);
+	}
+	tl_inside--;
+}
+
+static size_t bind_libc_usable(void *p)
+{
+	size_t (*fn)(void *) = atomic_load(&libc_usable);
+
+	if (!fn) {
+		bind_find_libc_usable();
+		fn = atomic_load(&libc_usable);
+	}
+	return fn ? fn(p) : 0;
+}
 
 static void bind_count(struct bind_counter *c, size_t size)
 {
@@ -938,6 +971,8 @@ static bool bind_ready(void);
  */
 __attribute__((constructor)) static void bind_deps_ready(void)
 {
+	if (!atomic_load(&libc_usable))
+		bind_find_libc_usable();
 	atomic_store_explicit(&deps_ready, true, memory_order_release);
 	bind_ready();
 }
@@ -997,24 +1032,6 @@ static void *bind_ordinary(size_t size, int flags, struct bind_counter *c)
 	if (p && c)
 		bind_count(c, size);
 	return p;
-}
-
-/* glibc's malloc_usable_size(), found at its first use. */
-static size_t bind_libc_usable(void *p)
-{
-	static size_t (*_Atomic usable)(void *);
-	size_t (*fn)(void *) = atomic_load(&usable);
-
-	if (!fn) {
-		tl_inside++;	/* dlsym() may allocate: glibc's memory */
-		fn = (size_t (*)(void *))dlsym(RTLD_NEXT,
-					       "malloc_usable_size");
-		tl_inside--;
-		if (!fn)
-			return 0;
-		atomic_store(&usable, fn);
-	}
-	return fn(p);
 }
 
 static void *bind_pool(size_t size, int flags)
