@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 #include <sys/mman.h>
 
 #include <gnu/lib-names.h>
@@ -126,6 +127,19 @@ static pthread_mutex_t ctx_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pool_ctx *ctx;		/* under ctx_lock */
 static int ctx_error;			/* pool_new()'s, cached */
 
+/*
+ * After ENOMEM (the allowed members are full) the pool is not asked
+ * again for a pause: a failing ALLOC is the slowest call the preload
+ * makes (the module allocates and zeroes what it can, then gives it all
+ * back; 10 ms for a 2 MiB region under TCG), and a program allocating
+ * on a full node would pay it at every large allocation.  The pause
+ * doubles with each failure in a row, from 10 ms to 1 s; a success ends
+ * the series.  Under ctx_lock.
+ */
+#define BIND_PAUSE_MIN_NS	(10ULL * 1000 * 1000)
+#define BIND_PAUSE_MAX_NS	(1000ULL * 1000 * 1000)
+static unsigned long long full_until_ns, full_pause_ns;
+
 static pthread_mutex_t region_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct bind_region regions[BIND_MAX_REGIONS];
 static atomic_uint nr_regions;
@@ -156,6 +170,7 @@ static atomic_int hooks_active;
 
 static struct bind_counter st_pool, st_fallback[BIND_FB_NR];
 static atomic_ullong st_strict_failed, st_fork_pool, st_fork_anon;
+static atomic_ullong st_paused;		/* ENOMEM without asking */
 
 /* In libpool or the preload's own setup: all goes to ordinary memory. */
 static __thread int tl_inside BIND_TLS;
@@ -452,6 +467,39 @@ static void *bind_align(void *addr, size_t size, size_t align)
 	return m;
 }
 
+static unsigned long long bind_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ULL +
+	       (unsigned long long)ts.tv_nsec;
+}
+
+/* pool_alloc() with the placement, unless in a pause; ctx_lock held. */
+static int bind_pool_alloc_locked(size_t size, struct pool_buf **buf)
+{
+	int rc;
+
+	if (full_until_ns && bind_now_ns() < full_until_ns) {
+		atomic_fetch_add_explicit(&st_paused, 1,
+					  memory_order_relaxed);
+		return -ENOMEM;
+	}
+	rc = pool_alloc(ctx, size, &cfg.opts, buf);
+	if (rc == -ENOMEM) {
+		full_pause_ns = full_pause_ns ? 2 * full_pause_ns :
+						BIND_PAUSE_MIN_NS;
+		if (full_pause_ns > BIND_PAUSE_MAX_NS)
+			full_pause_ns = BIND_PAUSE_MAX_NS;
+		full_until_ns = bind_now_ns() + full_pause_ns;
+	} else if (!rc) {
+		full_pause_ns = 0;
+		full_until_ns = 0;
+	}
+	return rc;
+}
+
 /* A new pool region of @size bytes aligned to @align; 0 or -errno. */
 static int bind_region_new(size_t size, size_t align, void **addrp)
 {
@@ -463,7 +511,7 @@ static int bind_region_new(size_t size, size_t align, void **addrp)
 	pthread_mutex_lock(&ctx_lock);
 	rc = bind_open_locked();
 	if (!rc)
-		rc = pool_alloc(ctx, size, &cfg.opts, &buf);
+		rc = bind_pool_alloc_locked(size, &buf);
 	if (rc)
 		goto out;
 	addr = bind_align(pool_buf_get_addr(buf), size, align);
@@ -647,7 +695,7 @@ static int bind_direct_new(size_t size, void **addrp)
 	tl_inside++;
 	rc = bind_open_locked();
 	if (!rc)
-		rc = pool_alloc(ctx, size, &cfg.opts, &buf);
+		rc = bind_pool_alloc_locked(size, &buf);
 	if (!rc) {
 		pthread_mutex_lock(&direct_lock);
 		if (nr_direct < BIND_MAX_DIRECT)
@@ -715,7 +763,7 @@ static void bind_snap_region(struct bind_region *r, struct bind_snap *s)
 	s->buf = NULL;
 	s->addr = NULL;
 	if (!bind_open_locked() &&
-	    !pool_alloc(ctx, r->size, &cfg.opts, &s->buf)) {
+	    !bind_pool_alloc_locked(r->size, &s->buf)) {
 		s->addr = pool_buf_get_addr(s->buf);
 	} else {
 		s->buf = NULL;
@@ -1313,8 +1361,9 @@ static void bind_put_stats(char *buf, size_t len, size_t *off)
 			 bind_load(&st_fallback[i].bytes));
 	}
 	bind_put(buf, len, off, "\"requests\":%llu,\"bytes\":%llu},"
-		 "\"strict_failed\":%llu,\"fork_copies\":{\"pool\":%llu,"
-		 "\"anonymous\":%llu}}\n", fb_req, fb_bytes,
+		 "\"paused\":%llu,\"strict_failed\":%llu,"
+		 "\"fork_copies\":{\"pool\":%llu,\"anonymous\":%llu}}\n",
+		 fb_req, fb_bytes, bind_load(&st_paused),
 		 bind_load(&st_strict_failed), bind_load(&st_fork_pool),
 		 bind_load(&st_fork_anon));
 }

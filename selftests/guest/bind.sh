@@ -34,8 +34,11 @@ tmp=$(mktemp -d)
 holder=
 limit_member=
 server=
+fillers=
 cleanup() {
 	[ -n "$holder" ] && kill "$holder" 2>/dev/null
+	# shellcheck disable=SC2086 # a list of pids
+	[ -n "$fillers" ] && kill $fillers 2>/dev/null
 	[ -n "$server" ] && kill "$server" 2>/dev/null
 	[ -n "$limit_member" ] && poolctl limit "$limit_member" none \
 		>/dev/null 2>&1
@@ -169,7 +172,7 @@ cxl_node_or_online
 n0=$(member_of_node 0)
 n1=$(member_of_node 1)
 
-tap_plan 38
+tap_plan 41
 
 # ---- the malloc family under bind (C, kselftest harness)
 BIND_EXPECT_POOL=1 poolctl bind --nodes 0 --threshold 1M -- "$prog" \
@@ -388,5 +391,53 @@ tap_ok "--strict: malloc fails, python3 raises MemoryError" \
 	grep -q MemoryError <<<"$err"
 poolctl limit "$n1" none >/dev/null
 limit_member=
+
+# ---- a full node: the preload falls back without asking the module at
+# every allocation.  Node 1 is filled with held pool allocations, 256
+# MiB at a time down to 4 MiB, until one fails; python3 bound to it
+# then makes 128 bytearrays of 1 MiB.  Before the pause after ENOMEM
+# (lib/preload/preload.c), each took two failed ALLOCs.
+fill_node() {
+	local size f
+	for size in 256M 64M 16M 4M; do
+		while :; do
+			f=$tmp/fill.$RANDOM
+			poolctl alloc --size "$size" --nodes "$1" --hold 900 \
+				>"$f" 2>&1 &
+			fillers="$fillers $!"
+			for _ in $(seq 600); do
+				[ -s "$f" ] && break
+				sleep 0.1
+			done
+			grep -q '"size"' "$f" || break
+		done
+	done
+}
+cat >"$tmp/many.py" <<'EOF'
+import sys
+keep = [bytearray(1 << 20) for _ in range(int(sys.argv[1]))]
+for i, b in enumerate(keep):
+    b[4095] = i & 255
+print(sum(b[4095] for b in keep), flush=True)
+EOF
+fill_node 1
+strace -f -e trace=ioctl -o "$tmp/full.strace" poolctl bind --nodes 1 \
+	--stats -- "$PY" "$tmp/many.py" 128 >"$tmp/full.out" 2>"$tmp/full.err"
+tap_is "node 1 full: python3 still gets its memory (same output)" \
+	"$(cat "$tmp/full.out")" "$("$PY" "$tmp/many.py" 128)"
+full_req=$(jq -r '.fallback.pool_full.requests' <"$tmp/full.err" 2>&1)
+full_paused=$(jq -r '.paused' <"$tmp/full.err" 2>&1)
+full_asked=$(grep -c '= -1 ENOMEM' "$tmp/full.strace")
+echo "# pool_full fallbacks $full_req, paused $full_paused, failed" \
+	"ALLOCs $full_asked"
+tap_ok "the fallbacks are counted as pool_full, some of them paused" \
+	test "$full_req" -ge 128 -a "$full_paused" -ge 1
+tap_ok "at most one failed ALLOC per 4 fallbacks" \
+	test "$((full_asked * 4))" -le "$full_req"
+# shellcheck disable=SC2086 # a list of pids
+kill $fillers 2>/dev/null
+# shellcheck disable=SC2086
+wait $fillers 2>/dev/null
+fillers=
 
 tap_done
