@@ -129,10 +129,10 @@ static int ctx_error;			/* pool_new()'s, cached */
 
 /*
  * After ENOMEM (the allowed members are full) the pool is not asked
- * again for a pause: a failing ALLOC is the slowest call the preload
- * makes (the module allocates and zeroes what it can, then gives it all
- * back; 10 ms for a 2 MiB region under TCG), and a program allocating
- * on a full node would pay it at every large allocation.  The pause
+ * again for a pause: a failing ALLOC can be the slowest call the preload
+ * makes (the module allocates and zeroes what it can of the request,
+ * then gives it all back), and jemalloc would ask twice at every large
+ * allocation of a program bound to a full node.  The pause
  * doubles with each failure in a row, from 10 ms to 1 s; a success ends
  * the series.  Under ctx_lock.
  */
@@ -976,11 +976,11 @@ static void bind_setup(void)
 
 /*
  * The pool arena, made at the first allocation it is to serve, not at
- * start-up: jemalloc sets itself up then, which is most of the cost of
- * loading it (Documentation/benchmarks.rst), and a program whose large
- * allocations are all direct never pays it.  Under no lock of the
- * preload: jemalloc registers its fork handlers meanwhile, and a fork
- * holds glibc's handler list while it waits for the preload's locks.
+ * start-up: a program whose large allocations are all direct, or that
+ * makes none, never has one (jemalloc's own constructor still sets
+ * jemalloc up when it is loaded).  Under no lock of the preload: a fork
+ * holds glibc's list of fork handlers while it waits for the preload's
+ * locks, and jemalloc may register its handlers here.
  */
 static void bind_arena_create(void)
 {
