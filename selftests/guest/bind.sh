@@ -396,7 +396,7 @@ limit_member=
 # every allocation.  Node 1 is filled with held pool allocations, 256
 # MiB at a time down to 4 MiB, until one fails; python3 bound to it
 # then makes 128 bytearrays of 1 MiB.  Before the pause after ENOMEM
-# (lib/preload/preload.c), each took two failed ALLOCs.
+# (lib/preload/preload.c), each fallback took two failed ALLOCs.
 fill_node() {
 	local size f
 	for size in 256M 64M 16M 4M; do
@@ -429,11 +429,17 @@ full_req=$(jq -r '.fallback.pool_full.requests' <"$tmp/full.err" 2>&1)
 full_paused=$(jq -r '.paused' <"$tmp/full.err" 2>&1)
 full_asked=$(grep -c '= -1 ENOMEM' "$tmp/full.strace")
 echo "# pool_full fallbacks $full_req, paused $full_paused, failed" \
-	"ALLOCs $full_asked"
+	"ALLOCs $full_asked, pool requests" \
+	"$(jq -r '.pool.requests' <"$tmp/full.err" 2>&1)"
 tap_ok "the fallbacks are counted as pool_full, some of them paused" \
-	test "$full_req" -ge 128 -a "$full_paused" -ge 1
-tap_ok "at most one failed ALLOC per 4 fallbacks" \
-	test "$((full_asked * 4))" -le "$full_req"
+	test "$full_req" -ge 1 -a "$full_paused" -ge 1
+# Three asks skipped for each one made: without the pause every ask is
+# made (jemalloc asks twice per allocation) and none is paused.  Not
+# how many of the 128 fall back: some can still come from the pool
+# (116 fallbacks in one debug-kernel run, 143 with python3's own on
+# stock).
+tap_ok "the pause skipped three asks for each failed ALLOC made" \
+	test "$((full_asked * 3))" -le "$full_paused"
 # shellcheck disable=SC2086 # a list of pids
 kill $fillers 2>/dev/null
 # shellcheck disable=SC2086
