@@ -573,9 +573,10 @@ static void *bind_hook_alloc(extent_hooks_t *h, void *new_addr, size_t size,
 	if (tl_creating)
 		return bind_metadata(size, alignment, zero, commit);
 	/*
-	 * No new region while a fork copies them: the hook runs under the
-	 * arena's locks, which jemalloc's own fork handler takes next, so
-	 * it cannot wait for the fork; the caller retries after it.
+	 * No new region while a fork copies them: the hook may run under
+	 * the arena's locks, which jemalloc's own fork handler may take
+	 * after the preload's, so it cannot wait for the fork; the caller
+	 * retries after it.
 	 */
 	atomic_fetch_add(&hooks_active, 1);
 	if (atomic_load(&fork_pending)) {
@@ -1193,10 +1194,14 @@ static void *bind_resize(void *p, size_t size, size_t *old, bool *done)
 		}
 		q = rallocx(p, size, MALLOCX_ARENA(pool_arena) |
 			    MALLOCX_TCACHE_NONE);
-		*done = q;
+		if (q) {
+			/* @p may be freed now: nothing more of it. */
+			*done = true;
+			return q;
+		}
 	}
 	*old = pool ? sallocx(p, 0) : bind_libc_usable(p);
-	return q;
+	return NULL;
 }
 
 BIND_EXPORT void *realloc(void *p, size_t size)
