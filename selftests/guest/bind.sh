@@ -420,30 +420,41 @@ for i, b in enumerate(keep):
     b[4095] = i & 255
 print(sum(b[4095] for b in keep), flush=True)
 EOF
-fill_node 1
-strace -f -e trace=ioctl -o "$tmp/full.strace" poolctl bind --nodes 1 \
-	--stats -- "$PY" "$tmp/many.py" 128 >"$tmp/full.out" 2>"$tmp/full.err"
-tap_is "node 1 full: python3 still gets its memory (same output)" \
-	"$(cat "$tmp/full.out")" "$("$PY" "$tmp/many.py" 128)"
-full_req=$(jq -r '.fallback.pool_full.requests' <"$tmp/full.err" 2>&1)
-full_paused=$(jq -r '.paused' <"$tmp/full.err" 2>&1)
-full_asked=$(grep -c '= -1 ENOMEM' "$tmp/full.strace")
-echo "# pool_full fallbacks $full_req, paused $full_paused, failed" \
-	"ALLOCs $full_asked, pool requests" \
-	"$(jq -r '.pool.requests' <"$tmp/full.err" 2>&1)"
-tap_ok "the fallbacks are counted as pool_full, some of them paused" \
-	test "$full_req" -ge 1 -a "$full_paused" -ge 1
-# Three asks skipped for each one made: without the pause every ask is
-# made (jemalloc asks twice per allocation) and none is paused.  Not
-# how many of the 128 fall back: some can still come from the pool
-# (116 fallbacks in one debug-kernel run, 143 with python3's own on
-# stock).
-tap_ok "the pause skipped three asks for each failed ALLOC made" \
-	test "$((full_asked * 3))" -le "$full_paused"
-# shellcheck disable=SC2086 # a list of pids
-kill $fillers 2>/dev/null
-# shellcheck disable=SC2086
-wait $fillers 2>/dev/null
-fillers=
+# Off unless BIND_FULL_NODE=1: with node 1 full the guest's virtio-9p
+# queue hung twice ("virtio: bogus descriptor"), kernel buffers on the
+# CXL node this script onlined (../shared/PLATFORM.md), in two guests run
+# at once; alone it passed five times.
+if [ "${BIND_FULL_NODE:-}" = 1 ]; then
+	fill_node 1
+	strace -f -e trace=ioctl -o "$tmp/full.strace" poolctl bind --nodes 1 \
+		--stats -- "$PY" "$tmp/many.py" 128 >"$tmp/full.out" 2>"$tmp/full.err"
+	tap_is "node 1 full: python3 still gets its memory (same output)" \
+		"$(cat "$tmp/full.out")" "$("$PY" "$tmp/many.py" 128)"
+	full_req=$(jq -r '.fallback.pool_full.requests' <"$tmp/full.err" 2>&1)
+	full_paused=$(jq -r '.paused' <"$tmp/full.err" 2>&1)
+	full_asked=$(grep -c '= -1 ENOMEM' "$tmp/full.strace")
+	echo "# pool_full fallbacks $full_req, paused $full_paused, failed" \
+		"ALLOCs $full_asked, pool requests" \
+		"$(jq -r '.pool.requests' <"$tmp/full.err" 2>&1)"
+	tap_ok "the fallbacks are counted as pool_full, some of them paused" \
+		test "$full_req" -ge 1 -a "$full_paused" -ge 1
+	# Three asks skipped for each one made: without the pause every ask is
+	# made (jemalloc asks twice per allocation) and none is paused.  Not
+	# how many of the 128 fall back: some can still come from the pool
+	# (116 fallbacks in one debug-kernel run, 143 with python3's own on
+	# stock).
+	tap_ok "the pause skipped three asks for each failed ALLOC made" \
+		test "$((full_asked * 3))" -le "$full_paused"
+	# shellcheck disable=SC2086 # a list of pids
+	kill $fillers 2>/dev/null
+	# shellcheck disable=SC2086
+	wait $fillers 2>/dev/null
+	fillers=
+else
+	for _ in 1 2 3; do
+		tap_skip "a full node (node 1)" "BIND_FULL_NODE=1 runs it: \
+it can hang virtio-9p with the CXL node online"
+	done
+fi
 
 tap_done
